@@ -1,0 +1,149 @@
+// The `groundwork` command: index, search and status over a workspace, on the core alone.
+import { createReadStream } from "node:fs";
+import * as readline from "node:readline";
+import { parseArgs } from "node:util";
+import { BuiltinEmbedder } from "../core/embed/builtin";
+import type { Embedder } from "../core/embed/embedder";
+import { errorMessage, type Logger } from "../core/host";
+import { WorkspaceIndex } from "../core/workspaceIndex";
+import { formatHits, progressPrinter, resultLine, summary } from "./output";
+
+const USAGE = `Usage:
+  groundwork index <dir> [--db PATH] [--embedder builtin] [--max-file-bytes N]
+  groundwork search "<query>" --workspace <dir> [--db PATH] [-k 10] [--json]
+  groundwork search --batch QUERIES.jsonl --workspace <dir> [--db PATH] [-k 10]
+  groundwork status --workspace <dir> [--db PATH] [--json]`;
+
+class UsageError extends Error {}
+
+const stderrLogger: Logger = {
+  trace: () => undefined,
+  debug: () => undefined,
+  info: (message) => process.stderr.write(`${message}\n`),
+  warn: (message) => process.stderr.write(`warning: ${message}\n`),
+  error: (message, error) => process.stderr.write(`error: ${message}${error ? `: ${errorMessage(error)}` : ""}\n`),
+};
+
+function makeEmbedder(name: string | undefined): Embedder {
+  if (!name || name === "builtin") return new BuiltinEmbedder();
+  throw new UsageError(`Unknown embedder "${name}". Available: builtin.`);
+}
+
+async function openIndex(workspace: string | undefined, values: Record<string, unknown>): Promise<WorkspaceIndex> {
+  if (!workspace) throw new UsageError("Missing workspace folder.");
+  const maxFileBytes = values["max-file-bytes"] ? Number(values["max-file-bytes"]) : undefined;
+  if (maxFileBytes !== undefined && !(maxFileBytes > 0)) throw new UsageError("--max-file-bytes must be a positive number.");
+  return WorkspaceIndex.open({
+    root: workspace,
+    dbPath: values.db as string | undefined,
+    embedder: makeEmbedder(values.embedder as string | undefined),
+    scan: { maxFileBytes },
+    logger: stderrLogger,
+  });
+}
+
+async function ensureIndexed(index: WorkspaceIndex): Promise<void> {
+  if ((await index.status()).filesIndexed > 0) return;
+  process.stderr.write(`No index yet at ${index.dbPath}: indexing ${index.root} first.\n`);
+  process.stderr.write(summary(await index.run({ onProgress: progressPrinter() })) + "\n");
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      db: { type: "string" },
+      embedder: { type: "string" },
+      workspace: { type: "string", short: "w" },
+      k: { type: "string", short: "k" },
+      json: { type: "boolean" },
+      batch: { type: "string" },
+      "max-file-bytes": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(USAGE + "\n");
+    return command || values.help ? 0 : 2;
+  }
+  const limit = values.k ? Number(values.k) : 10;
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError("-k must be a positive integer.");
+  const abort = new AbortController();
+  process.once("SIGINT", () => abort.abort());
+
+  if (command === "index") {
+    const index = await openIndex(rest[0] ?? values.workspace, values);
+    try {
+      const result = await index.run({ signal: abort.signal, onProgress: progressPrinter() });
+      process.stdout.write(summary(result) + "\n");
+      return result.cancelled ? 130 : 0;
+    } finally {
+      index.close();
+    }
+  }
+  if (command === "search") {
+    const index = await openIndex(values.workspace, values);
+    try {
+      await ensureIndexed(index);
+      if (values.batch) return await searchBatch(index, values.batch, limit);
+      const query = rest.join(" ").trim();
+      if (!query) throw new UsageError("Missing query.");
+      const hits = await index.search(query, { limit });
+      process.stdout.write((values.json ? JSON.stringify(hits.map(resultLine), null, 2) : formatHits(hits)) + "\n");
+      return 0;
+    } finally {
+      index.close();
+    }
+  }
+  if (command === "status") {
+    const index = await openIndex(values.workspace ?? rest[0], values);
+    try {
+      const status = await index.status();
+      if (values.json) process.stdout.write(JSON.stringify(status, null, 2) + "\n");
+      else {
+        process.stdout.write(
+          `workspace: ${status.root}\nindex: ${status.dbPath}\nembedder: ${status.embedder}\n` +
+            `files: ${status.filesIndexed}\nchunks: ${status.chunks}\nlast updated: ${status.lastUpdated ?? "never"}\n` +
+            `skipped: ${status.skipped.length}\n` + status.skipped.map((r) => `  ${r.path}: ${r.reason}\n`).join("") +
+            `failed: ${status.failed.length}\n` + status.failed.map((r) => `  ${r.path}: ${r.reason}\n`).join(""),
+        );
+      }
+      return 0;
+    } finally {
+      index.close();
+    }
+  }
+  throw new UsageError(`Unknown command "${command}".`);
+}
+
+async function searchBatch(index: WorkspaceIndex, file: string, limit: number): Promise<number> {
+  const lines = readline.createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+  let lineNumber = 0;
+  for await (const line of lines) {
+    lineNumber++;
+    if (!line.trim()) continue;
+    let request: { id?: unknown; query?: unknown };
+    try {
+      request = JSON.parse(line);
+    } catch {
+      throw new UsageError(`${file}:${lineNumber}: not valid JSON.`);
+    }
+    if (typeof request.query !== "string") throw new UsageError(`${file}:${lineNumber}: "query" must be a string.`);
+    const hits = await index.search(request.query, { limit });
+    process.stdout.write(JSON.stringify({ id: request.id, results: hits.map(resultLine) }) + "\n");
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`groundwork: ${errorMessage(error)}\n`);
+    if (error instanceof UsageError) process.stderr.write(USAGE + "\n");
+    process.exitCode = error instanceof UsageError ? 2 : 1;
+  },
+);

@@ -1,0 +1,50 @@
+// Terminal output for the CLI: a progress line on stderr, results on stdout.
+import type { IndexProgress, IndexRunResult } from "../core/index/indexer";
+import type { SearchHit } from "../core/search/hybridSearch";
+
+export interface ResultLine {
+  path: string;
+  startLine: number;
+  endLine: number;
+  symbol: string;
+  kind: string;
+  score: number;
+}
+
+export function resultLine(hit: SearchHit): ResultLine {
+  return { path: hit.path, startLine: hit.startLine, endLine: hit.endLine, symbol: hit.symbol, kind: hit.kind, score: Number(hit.score.toFixed(6)) };
+}
+
+export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): (progress: IndexProgress) => void {
+  let lastPrinted = 0;
+  return (progress) => {
+    const now = Date.now();
+    const final = progress.phase === "done" || progress.phase === "finishing";
+    if (!final && now - lastPrinted < (stream.isTTY ? 100 : 2000)) return;
+    lastPrinted = now;
+    const line = progress.phase === "scanning"
+      ? "scanning..."
+      : `${progress.phase} ${progress.filesDone}/${progress.filesTotal} files, ${progress.chunksWritten} chunks`;
+    if (stream.isTTY) stream.write(`\r\x1b[K${line}${progress.phase === "done" ? "\n" : ""}`);
+    else stream.write(line + "\n");
+  };
+}
+
+export function summary(result: IndexRunResult): string {
+  return [
+    `indexed ${result.filesIndexed} files (${result.filesUnchanged} unchanged, ${result.filesSkipped} skipped, ` +
+      `${result.filesRemoved} removed, ${result.filesFailed} failed)`,
+    `${result.chunksWritten} chunks written, ${result.totalChunks} chunks in the index`,
+    `${result.seconds.toFixed(1)} s${result.cancelled ? " (cancelled)" : ""}`,
+  ].join("; ");
+}
+
+export function formatHits(hits: readonly SearchHit[]): string {
+  if (hits.length === 0) return "No results.";
+  return hits
+    .map((hit, i) => {
+      const why = [hit.vectorRank && `vector #${hit.vectorRank}`, hit.textRank && `text #${hit.textRank}`].filter(Boolean).join(", ");
+      return `${String(i + 1).padStart(2)}. ${hit.path}:${hit.startLine}-${hit.endLine}  ${hit.kind} ${hit.symbol}  (${hit.score.toFixed(4)}; ${why})`;
+    })
+    .join("\n");
+}

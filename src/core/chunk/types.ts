@@ -1,0 +1,36 @@
+// What the chunker produces: one retrievable unit of a file.
+
+export type ChunkKind =
+  | "function" | "method" | "constructor" | "class" | "interface" | "type" | "enum" | "struct"
+  | "trait" | "impl" | "module" | "namespace" | "macro" | "variable"
+  | "statements" | "section" | "lines";
+
+export interface Chunk {
+  /** Workspace-relative path, forward slashes. */
+  path: string;
+  language: string;
+  /** The symbol's name; for statement groups and line windows, a short label. */
+  symbol: string;
+  kind: ChunkKind;
+  /** Enclosing scopes, outermost first, joined with "." (e.g. "Outer.Inner"); "" at top level. */
+  scope: string;
+  /** 1-based, inclusive. */
+  startLine: number;
+  endLine: number;
+  text: string;
+  /** path + enclosing scope + signature; indexed with the chunk. */
+  header: string;
+  /** sha256 of the text. */
+  contentHash: string;
+}
+
+export interface ChunkerLimits {
+  /** A chunk longer than this is split (lines). */
+  maxLines: number;
+  /** A chunk larger than this is split (characters). */
+  maxChars: number;
+  /** Line-window size for text without structure. */
+  windowLines: number;
+}
+
+export const DEFAULT_LIMITS: ChunkerLimits = { maxLines: 120, maxChars: 6000, windowLines: 60 };

@@ -1,0 +1,209 @@
+// Keeps a store in step with a workspace: incremental by content hash (an unchanged file is
+// neither re-parsed nor re-embedded), handles deletions and renames, writes in batches, reports
+// progress, can be cancelled, and resumes after being killed without duplicate chunks.
+import { promises as fs } from "node:fs";
+import type { ChunkResult } from "../chunk/chunker";
+import type { Embedder } from "../embed/embedder";
+import { errorMessage, type Logger, silentLogger } from "../host";
+import { classifyContent } from "../scan/rules";
+import { type ScanEntry, type ScanOptions, scanPaths, scanWorkspace } from "../scan/scanner";
+import type { FileRecord } from "../store/schema";
+import type { FileUpdate, IndexStore } from "../store/store";
+import { sha256Hex } from "../util/hash";
+import { embeddingText, toRow } from "./rows";
+
+/** Anything that can chunk a file: the in-process Chunker, or a worker-backed one. */
+export interface ChunkSource {
+  chunkFile(path: string, text: string): Promise<ChunkResult>;
+}
+
+export interface IndexerOptions {
+  root: string;
+  store: IndexStore;
+  embedder: Embedder;
+  chunker: ChunkSource;
+  scan?: Omit<ScanOptions, "signal">;
+  /** Chunks embedded and written together. */
+  batchChunks?: number;
+  logger?: Logger;
+}
+
+export interface IndexProgress {
+  phase: "scanning" | "indexing" | "finishing" | "done";
+  filesDone: number;
+  filesTotal: number;
+  chunksWritten: number;
+}
+
+export interface RunOptions {
+  signal?: AbortSignal;
+  onProgress?: (progress: IndexProgress) => void;
+}
+
+export interface IndexRunResult {
+  /** Files parsed, chunked and embedded in this run. */
+  filesIndexed: number;
+  filesUnchanged: number;
+  filesSkipped: number;
+  filesRemoved: number;
+  filesFailed: number;
+  chunksWritten: number;
+  totalChunks: number;
+  seconds: number;
+  cancelled: boolean;
+}
+
+interface Pending {
+  record: FileRecord;
+  result?: ChunkResult;
+}
+
+export class Indexer {
+  private readonly logger: Logger;
+  private readonly batchChunks: number;
+
+  constructor(private readonly options: IndexerOptions) {
+    this.logger = options.logger ?? silentLogger;
+    this.batchChunks = options.batchChunks ?? 2000;
+  }
+
+  /** Brings the whole workspace up to date. */
+  async run(runOptions: RunOptions = {}): Promise<IndexRunResult> {
+    const started = Date.now();
+    runOptions.onProgress?.({ phase: "scanning", filesDone: 0, filesTotal: 0, chunksWritten: 0 });
+    const entries: ScanEntry[] = [];
+    for await (const entry of scanWorkspace(this.options.root, { ...this.options.scan, signal: runOptions.signal })) entries.push(entry);
+    const known = await this.options.store.fileRecords();
+    if (runOptions.signal?.aborted) return this.finish(emptyCounts(), started, true, false);
+    const seen = new Set(entries.map((entry) => (entry.kind === "file" ? entry.file.path : entry.skipped.path)));
+    const removals = [...known.keys()].filter((path) => !seen.has(path));
+    return this.apply(entries, removals, known, started, runOptions);
+  }
+
+  /** Brings the given workspace-relative paths up to date (created, changed, deleted or renamed files). */
+  async update(relPaths: readonly string[], runOptions: RunOptions = {}): Promise<IndexRunResult> {
+    const started = Date.now();
+    const { entries, missing } = await scanPaths(this.options.root, relPaths, this.options.scan);
+    const known = await this.options.store.fileRecords();
+    const removals = missing.filter((path) => known.has(path));
+    return this.apply(entries, removals, known, started, runOptions);
+  }
+
+  private async apply(
+    entries: readonly ScanEntry[],
+    removals: string[],
+    known: ReadonlyMap<string, FileRecord>,
+    started: number,
+    runOptions: RunOptions,
+  ): Promise<IndexRunResult> {
+    const { store } = this.options;
+    const counts = emptyCounts();
+    counts.filesRemoved = removals.length;
+    let changed = removals.length > 0;
+    if (removals.length > 0) await store.write([], removals);
+    const total = entries.filter((entry) => entry.kind === "file").length;
+    let done = 0;
+    let pending: Pending[] = [];
+    let pendingChunks = 0;
+    const flush = async (): Promise<void> => {
+      if (pending.length === 0) return;
+      counts.chunksWritten += await this.writeBatch(pending, runOptions.signal);
+      pending = [];
+      pendingChunks = 0;
+      changed = true;
+    };
+    let cancelled = false;
+    for (const entry of entries) {
+      if (runOptions.signal?.aborted) {
+        cancelled = true;
+        break;
+      }
+      if (entry.kind === "skipped") {
+        counts.filesSkipped++;
+        const previous = known.get(entry.skipped.path);
+        if (previous?.status !== "skipped" || previous.reason !== entry.skipped.reason) {
+          pending.push({ record: skippedRecord(entry.skipped.path, entry.skipped.reason), result: emptyResult() });
+        }
+      } else {
+        const item = await this.prepare(entry.file.path, entry.file.absPath, entry.file.size, entry.file.mtimeMs, known.get(entry.file.path));
+        done++;
+        if (item === "unchanged") counts.filesUnchanged++;
+        else {
+          if (item.record.status === "indexed") item.result ? counts.filesIndexed++ : counts.filesUnchanged++;
+          else if (item.record.status === "skipped") counts.filesSkipped++;
+          else if (item.record.status === "error") counts.filesFailed++;
+          pending.push(item);
+          pendingChunks += item.result?.chunks.length ?? 0;
+        }
+      }
+      if (pendingChunks >= this.batchChunks || pending.length >= this.batchChunks) await flush();
+      runOptions.onProgress?.({ phase: "indexing", filesDone: done, filesTotal: total, chunksWritten: counts.chunksWritten + pendingChunks });
+    }
+    runOptions.onProgress?.({ phase: "finishing", filesDone: done, filesTotal: total, chunksWritten: counts.chunksWritten + pendingChunks });
+    await flush();
+    const result = await this.finish(counts, started, cancelled, changed);
+    runOptions.onProgress?.({ phase: "done", filesDone: done, filesTotal: total, chunksWritten: counts.chunksWritten });
+    return result;
+  }
+
+  /** Reads a file and decides what to do with it; "unchanged" means not even read again. */
+  private async prepare(path: string, absPath: string, size: number, mtimeMs: number, previous: FileRecord | undefined): Promise<Pending | "unchanged"> {
+    if (previous?.status === "indexed" && previous.size === size && previous.mtimeMs === mtimeMs) return "unchanged";
+    let bytes: Buffer;
+    try {
+      bytes = await fs.readFile(absPath);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const reason = code === "ENOENT" ? "deleted during indexing" : `unreadable (${code ?? errorMessage(error)})`;
+      // Keep what was indexed before: a transient read error must not lose it.
+      return { record: { ...(previous ?? skippedRecord(path, reason)), status: "error", reason } };
+    }
+    const hash = sha256Hex(bytes);
+    const base = { path, size, mtimeMs, hash, indexedAt: Date.now() };
+    if (previous?.status === "indexed" && previous.hash === hash) {
+      return { record: { ...previous, ...base } };
+    }
+    const verdict = classifyContent(bytes);
+    if (!verdict.ok) return { record: { ...base, status: "skipped", reason: verdict.reason, language: "", chunkCount: 0 }, result: emptyResult() };
+    try {
+      const result = await this.options.chunker.chunkFile(path, bytes.toString("utf8"));
+      return { record: { ...base, status: "indexed", reason: result.note ?? "", language: result.language, chunkCount: result.chunks.length }, result };
+    } catch (error) {
+      this.logger.warn(`Could not chunk ${path}: ${errorMessage(error)}`);
+      return { record: { ...(previous ?? { ...base, language: "", chunkCount: 0 }), status: "error", reason: `chunking failed (${errorMessage(error)})` } };
+    }
+  }
+
+  private async writeBatch(batch: readonly Pending[], signal?: AbortSignal): Promise<number> {
+    const chunks = batch.flatMap((item) => item.result?.chunks ?? []);
+    const vectors = await this.options.embedder.embedDocuments(chunks.map(embeddingText), signal);
+    let next = 0;
+    const updates: FileUpdate[] = batch.map((item) => ({
+      record: item.record,
+      chunks: item.result?.chunks.map((chunk) => toRow(chunk, vectors[next++])),
+    }));
+    await this.options.store.write(updates);
+    return chunks.length;
+  }
+
+  private async finish(counts: Counts, started: number, cancelled: boolean, changed: boolean): Promise<IndexRunResult> {
+    const { store } = this.options;
+    if (changed || !(await store.hasTextIndex())) await store.buildTextIndex();
+    if (changed) await store.setMeta("lastUpdated", new Date().toISOString());
+    return { ...counts, totalChunks: await store.countChunks(), seconds: (Date.now() - started) / 1000, cancelled };
+  }
+}
+
+type Counts = Omit<IndexRunResult, "totalChunks" | "seconds" | "cancelled">;
+
+function emptyCounts(): Counts {
+  return { filesIndexed: 0, filesUnchanged: 0, filesSkipped: 0, filesRemoved: 0, filesFailed: 0, chunksWritten: 0 };
+}
+
+function emptyResult(): ChunkResult {
+  return { language: "", chunks: [] };
+}
+
+function skippedRecord(path: string, reason: string): FileRecord {
+  return { path, size: 0, mtimeMs: 0, hash: "", status: "skipped", reason, language: "", chunkCount: 0, indexedAt: Date.now() };
+}

@@ -1,0 +1,222 @@
+// Walks a workspace and yields the files worth indexing, and every skipped entry with its reason.
+// Honours nested .gitignore and .groundworkignore files (through the `ignore` package), default
+// excludes, a size cap, and never yields files that commonly hold secrets. Symbolic links are
+// not followed: the target is indexed at its own path when it is inside the workspace, and a
+// link can neither loop nor lead the scan out of the workspace.
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import ignore, { type Ignore } from "ignore";
+import { DEFAULT_EXCLUDES, hasBinaryExtension, isSecretFileName } from "./rules";
+
+export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
+export const IGNORE_FILE_NAMES = [".gitignore", ".groundworkignore"] as const;
+
+export interface ScanOptions {
+  maxFileBytes?: number;
+  /** More excludes in .gitignore syntax (e.g. from settings). */
+  excludes?: readonly string[];
+  signal?: AbortSignal;
+}
+
+export interface ScannedFile {
+  /** Workspace-relative, forward slashes. */
+  path: string;
+  absPath: string;
+  size: number;
+  mtimeMs: number;
+}
+
+export interface SkippedEntry {
+  /** Workspace-relative; directories end with "/". */
+  path: string;
+  reason: string;
+}
+
+export type ScanEntry = { kind: "file"; file: ScannedFile } | { kind: "skipped"; skipped: SkippedEntry };
+
+interface IgnoreLevel {
+  /** Directory of the rules, relative to the root ("" for the root). */
+  dir: string;
+  rules: Ignore;
+  source: string;
+}
+
+export async function* scanWorkspace(root: string, options: ScanOptions = {}): AsyncGenerator<ScanEntry> {
+  const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const base = baseLevels(options);
+
+  const stack: Array<{ rel: string; levels: IgnoreLevel[] }> = [{ rel: "", levels: base }];
+  while (stack.length > 0) {
+    if (options.signal?.aborted) return;
+    const { rel, levels: inherited } = stack.pop()!;
+    const absDir = path.join(root, rel);
+    let entries;
+    try {
+      entries = await fs.readdir(absDir, { withFileTypes: true });
+    } catch (error) {
+      yield skipped(rel ? rel + "/" : "./", `unreadable directory (${(error as NodeJS.ErrnoException).code ?? error})`);
+      continue;
+    }
+    if (rel && entries.some((entry) => entry.name === "pyvenv.cfg")) {
+      yield skipped(rel + "/", "Python virtual environment (has pyvenv.cfg)");
+      continue;
+    }
+    const levels = [...inherited, ...(await readIgnoreFiles(absDir, rel, entries.map((e) => e.name)))];
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const subdirs: string[] = [];
+    for (const entry of entries) {
+      const relPath = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isSymbolicLink()) {
+        yield skipped(relPath, await describeLink(path.join(absDir, entry.name), root));
+        continue;
+      }
+      const isDir = entry.isDirectory();
+      if (!isDir && !entry.isFile()) {
+        yield skipped(relPath, "not a regular file");
+        continue;
+      }
+      const ignoredBy = matchIgnore(levels, relPath, isDir);
+      if (ignoredBy) {
+        yield skipped(isDir ? relPath + "/" : relPath, `ignored by ${ignoredBy}`);
+        continue;
+      }
+      if (isDir) {
+        subdirs.push(relPath);
+        continue;
+      }
+      const byName = fileNameVerdict(entry.name, 0, maxBytes);
+      const file = byName ? { reason: byName } : await statFile(root, relPath);
+      const verdict = "reason" in file ? file.reason : fileNameVerdict(entry.name, file.size, maxBytes);
+      yield verdict ? skipped(relPath, verdict) : { kind: "file", file: file as ScannedFile };
+    }
+    // Reverse so that the stack pops subdirectories in name order.
+    for (let i = subdirs.length - 1; i >= 0; i--) stack.push({ rel: subdirs[i], levels });
+  }
+}
+
+/** Collects a whole scan; fine for tests and small trees (the indexer streams instead). */
+export async function scanAll(root: string, options?: ScanOptions): Promise<{ files: ScannedFile[]; skipped: SkippedEntry[] }> {
+  const files: ScannedFile[] = [];
+  const skippedEntries: SkippedEntry[] = [];
+  for await (const entry of scanWorkspace(root, options)) {
+    if (entry.kind === "file") files.push(entry.file);
+    else skippedEntries.push(entry.skipped);
+  }
+  return { files, skipped: skippedEntries };
+}
+
+function baseLevels(options: ScanOptions): IgnoreLevel[] {
+  const levels: IgnoreLevel[] = [{ dir: "", rules: ignore().add([...DEFAULT_EXCLUDES]), source: "default excludes" }];
+  if (options.excludes?.length) levels.push({ dir: "", rules: ignore().add([...options.excludes]), source: "settings" });
+  return levels;
+}
+
+/** The rules that depend only on a file's name and size. */
+function fileNameVerdict(name: string, size: number, maxBytes: number): string | undefined {
+  if (isSecretFileName(name)) return "may hold secrets (never indexed)";
+  if (hasBinaryExtension(name)) return "binary file type";
+  if (size > maxBytes) return `too large (${size} bytes, limit ${maxBytes})`;
+  return undefined;
+}
+
+function skipped(relPath: string, reason: string): ScanEntry {
+  return { kind: "skipped", skipped: { path: relPath, reason } };
+}
+
+async function readIgnoreFiles(absDir: string, rel: string, names: string[]): Promise<IgnoreLevel[]> {
+  const levels: IgnoreLevel[] = [];
+  for (const name of IGNORE_FILE_NAMES) {
+    if (!names.includes(name)) continue;
+    try {
+      const text = await fs.readFile(path.join(absDir, name), "utf8");
+      levels.push({ dir: rel, rules: ignore().add(text), source: rel ? `${rel}/${name}` : name });
+    } catch {
+      // An unreadable ignore file ignores nothing; the file itself is reported when scanned.
+    }
+  }
+  return levels;
+}
+
+/** Git semantics: the last level whose rules match decides; a negation re-includes. */
+function matchIgnore(levels: readonly IgnoreLevel[], relPath: string, isDir: boolean): string | undefined {
+  let ignoredBy: string | undefined;
+  for (const level of levels) {
+    const local = level.dir ? relPath.slice(level.dir.length + 1) : relPath;
+    const result = level.rules.test(isDir ? local + "/" : local);
+    if (result.ignored) ignoredBy = level.source;
+    else if (result.unignored) ignoredBy = undefined;
+  }
+  return ignoredBy;
+}
+
+async function statFile(root: string, relPath: string): Promise<ScannedFile | { reason: string }> {
+  const absPath = path.join(root, relPath);
+  try {
+    const stat = await fs.stat(absPath);
+    return { path: relPath, absPath, size: stat.size, mtimeMs: Math.floor(stat.mtimeMs) };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { reason: code === "ENOENT" ? "deleted during the scan" : `unreadable (${code ?? error})` };
+  }
+}
+
+async function describeLink(absPath: string, root: string): Promise<string> {
+  try {
+    const target = await fs.realpath(absPath);
+    const realRoot = await fs.realpath(root);
+    const inside = target === realRoot || target.startsWith(realRoot + path.sep);
+    return inside ? "symbolic link (its target is indexed at its own path)" : "symbolic link to outside the workspace";
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === "ELOOP" ? "symbolic link loop" : "broken symbolic link";
+  }
+}
+
+/**
+ * Checks specific paths (from a file watcher) with the same rules as a full scan: the ignore
+ * files of every ancestor folder, secrets, binaries, size. Paths that no longer exist come back
+ * in `missing`.
+ */
+export async function scanPaths(
+  root: string,
+  relPaths: readonly string[],
+  options: ScanOptions = {},
+): Promise<{ entries: ScanEntry[]; missing: string[] }> {
+  const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const base = baseLevels(options);
+  const levelCache = new Map<string, IgnoreLevel[]>();
+  const levelsFor = async (dir: string): Promise<IgnoreLevel[]> => {
+    const cached = levelCache.get(dir);
+    if (cached) return cached;
+    const parent = dir === "" ? base : await levelsFor(dir.includes("/") ? dir.slice(0, dir.lastIndexOf("/")) : "");
+    const absDir = path.join(root, dir);
+    const names = await fs.readdir(absDir).catch(() => [] as string[]);
+    const levels = [...parent, ...(await readIgnoreFiles(absDir, dir, names))];
+    levelCache.set(dir, levels);
+    return levels;
+  };
+  const entries: ScanEntry[] = [];
+  const missing: string[] = [];
+  for (const relPath of relPaths) {
+    const name = relPath.slice(relPath.lastIndexOf("/") + 1);
+    const dir = relPath.includes("/") ? relPath.slice(0, relPath.lastIndexOf("/")) : "";
+    let stat;
+    try {
+      stat = await fs.lstat(path.join(root, relPath));
+    } catch {
+      missing.push(relPath);
+      continue;
+    }
+    if (stat.isDirectory()) continue;
+    const ancestors = dir.split("/").map((_, i, parts) => parts.slice(0, i + 1).join("/"));
+    const levels = await levelsFor(dir);
+    const ignoredDir = dir ? ancestors.find((ancestor) => matchIgnore(levels, ancestor, true)) : undefined;
+    const ignoredBy = ignoredDir !== undefined ? matchIgnore(levels, ignoredDir, true) : matchIgnore(levels, relPath, false);
+    if (stat.isSymbolicLink()) entries.push(skipped(relPath, await describeLink(path.join(root, relPath), root)));
+    else if (!stat.isFile()) entries.push(skipped(relPath, "not a regular file"));
+    else if (ignoredBy) entries.push(skipped(relPath, `ignored by ${ignoredBy}`));
+    else if (fileNameVerdict(name, stat.size, maxBytes)) entries.push(skipped(relPath, fileNameVerdict(name, stat.size, maxBytes)!));
+    else entries.push({ kind: "file", file: { path: relPath, absPath: path.join(root, relPath), size: stat.size, mtimeMs: Math.floor(stat.mtimeMs) } });
+  }
+  return { entries, missing };
+}

@@ -1,0 +1,75 @@
+// Table layouts of the index. Bump SCHEMA_VERSION on any change: an older index is rebuilt.
+import { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } from "apache-arrow";
+
+export const SCHEMA_VERSION = 1;
+
+export const CHUNKS_TABLE = "chunks";
+export const FILES_TABLE = "files";
+export const META_TABLE = "meta";
+
+export function chunksSchema(dims: number): Schema {
+  return new Schema([
+    new Field("id", new Utf8(), false),
+    new Field("path", new Utf8(), false),
+    new Field("language", new Utf8(), false),
+    new Field("symbol", new Utf8(), false),
+    new Field("kind", new Utf8(), false),
+    new Field("scope", new Utf8(), false),
+    new Field("start_line", new Int32(), false),
+    new Field("end_line", new Int32(), false),
+    new Field("content_hash", new Utf8(), false),
+    new Field("header", new Utf8(), false),
+    new Field("text", new Utf8(), false),
+    new Field("fts_text", new Utf8(), false),
+    new Field("vector", new FixedSizeList(dims, new Field("item", new Float32(), true)), false),
+  ]);
+}
+
+export const filesSchema = new Schema([
+  new Field("path", new Utf8(), false),
+  new Field("size", new Float64(), false),
+  new Field("mtime_ms", new Float64(), false),
+  new Field("hash", new Utf8(), false),
+  new Field("status", new Utf8(), false),
+  new Field("reason", new Utf8(), false),
+  new Field("language", new Utf8(), false),
+  new Field("chunk_count", new Int32(), false),
+  new Field("indexed_at", new Float64(), false),
+]);
+
+export const metaSchema = new Schema([
+  new Field("key", new Utf8(), false),
+  new Field("value", new Utf8(), false),
+]);
+
+export type FileStatus = "indexed" | "skipped" | "error";
+
+export interface FileRecord {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  /** sha256 of the content; "" when the file was skipped before reading. */
+  hash: string;
+  status: FileStatus;
+  /** Why it was skipped or failed; a fallback note for indexed files; "" otherwise. */
+  reason: string;
+  language: string;
+  chunkCount: number;
+  indexedAt: number;
+}
+
+export interface ChunkRow {
+  id: string;
+  path: string;
+  language: string;
+  symbol: string;
+  kind: string;
+  scope: string;
+  startLine: number;
+  endLine: number;
+  contentHash: string;
+  header: string;
+  text: string;
+  ftsText: string;
+  vector: Float32Array;
+}

@@ -1,0 +1,200 @@
+// The index on disk: LanceDB tables for chunks (vector + full-text index), files and meta.
+// The schema version and the embedder identity are checked on open; a mismatch, or a store
+// that can't be read, is rebuilt from scratch with a logged reason instead of crashing.
+import { promises as fs } from "node:fs";
+import type { Connection, Table } from "@lancedb/lancedb";
+import { errorMessage, type Logger, silentLogger } from "../host";
+import { inList, loadLanceDb } from "./lance";
+import {
+  CHUNKS_TABLE, type ChunkRow, chunksSchema, FILES_TABLE, type FileRecord, filesSchema, META_TABLE, metaSchema,
+  SCHEMA_VERSION,
+} from "./schema";
+
+export interface StoreOptions {
+  /** Embedder identity (id/dims); part of the index identity. */
+  embedderIdentity: string;
+  dims: number;
+  logger?: Logger;
+}
+
+export interface StoredChunk extends Omit<ChunkRow, "vector" | "ftsText"> {
+  score: number;
+}
+
+export interface FileUpdate {
+  record: FileRecord;
+  /** New chunks replacing the file's old ones; absent when only the record changes. */
+  chunks?: ChunkRow[];
+}
+
+const PREDICATE_BATCH = 500;
+const CHUNK_COLUMNS = ["id", "path", "language", "symbol", "kind", "scope", "start_line", "end_line", "content_hash", "header", "text"];
+
+export class IndexStore {
+  private constructor(
+    private readonly db: Connection,
+    private chunks: Table,
+    private files: Table,
+    private meta: Table,
+    /** Why the store was (re)built on open; undefined when an existing index was opened. */
+    readonly rebuildReason: string | undefined,
+  ) {}
+
+  static async open(dbPath: string, options: StoreOptions): Promise<IndexStore> {
+    const logger = options.logger ?? silentLogger;
+    const lance = await loadLanceDb();
+    await fs.mkdir(dbPath, { recursive: true });
+    let db = await lance.connect(dbPath);
+    let reason: string | undefined;
+    try {
+      const names = await db.tableNames();
+      if (names.length === 0) reason = "new index";
+      else if (!names.includes(META_TABLE)) reason = "index has no meta table";
+      else {
+        const meta = await readMeta(await db.openTable(META_TABLE));
+        if (meta.get("schemaVersion") !== String(SCHEMA_VERSION)) {
+          reason = `schema version ${meta.get("schemaVersion") ?? "unknown"} differs from ${SCHEMA_VERSION}`;
+        } else if (meta.get("embedder") !== options.embedderIdentity) {
+          reason = `embedder changed from ${meta.get("embedder")} to ${options.embedderIdentity}`;
+        } else if (!names.includes(CHUNKS_TABLE) || !names.includes(FILES_TABLE)) {
+          reason = "index is incomplete";
+        } else {
+          const [chunks, files, metaTable] = await Promise.all([db.openTable(CHUNKS_TABLE), db.openTable(FILES_TABLE), db.openTable(META_TABLE)]);
+          await chunks.countRows();
+          return new IndexStore(db, chunks, files, metaTable, undefined);
+        }
+      }
+    } catch (error) {
+      reason = `index could not be read (${errorMessage(error)})`;
+      db.close();
+      await fs.rm(dbPath, { recursive: true, force: true });
+      await fs.mkdir(dbPath, { recursive: true });
+      db = await lance.connect(dbPath);
+    }
+    if (reason !== "new index") logger.warn(`Rebuilding the index at ${dbPath}: ${reason}.`);
+    const overwrite = { mode: "overwrite" as const };
+    const chunks = await db.createEmptyTable(CHUNKS_TABLE, chunksSchema(options.dims), overwrite);
+    const files = await db.createEmptyTable(FILES_TABLE, filesSchema, overwrite);
+    const meta = await db.createEmptyTable(META_TABLE, metaSchema, overwrite);
+    await meta.add([
+      { key: "schemaVersion", value: String(SCHEMA_VERSION) },
+      { key: "embedder", value: options.embedderIdentity },
+    ]);
+    return new IndexStore(db, chunks, files, meta, reason);
+  }
+
+  async fileRecords(): Promise<Map<string, FileRecord>> {
+    const rows = await this.files.query().toArray();
+    return new Map(rows.map((row) => [row.path as string, toFileRecord(row)]));
+  }
+
+  /**
+   * Applies a batch. Order matters for crash safety: chunks are replaced before the file
+   * records that vouch for them, so a run killed in between re-indexes those files and
+   * (deleting by path first) never leaves duplicates.
+   */
+  async write(updates: readonly FileUpdate[], removals: readonly string[] = []): Promise<void> {
+    const replaced = updates.filter((u) => u.chunks !== undefined).map((u) => u.record.path);
+    await this.deleteWhere(this.chunks, [...replaced, ...removals]);
+    const rows = updates.flatMap((u) => u.chunks ?? []).map(toChunkRecord);
+    if (rows.length > 0) await this.chunks.add(rows);
+    await this.deleteWhere(this.files, [...updates.map((u) => u.record.path), ...removals]);
+    if (updates.length > 0) await this.files.add(updates.map((u) => toFileRow(u.record)));
+  }
+
+  /** (Re)builds the full-text index over the chunks. */
+  async buildTextIndex(): Promise<void> {
+    const lance = await loadLanceDb();
+    if ((await this.chunks.countRows()) === 0) return;
+    await this.chunks.createIndex("fts_text", {
+      config: lance.Index.fts({ withPosition: false, lowercase: true, stem: true, removeStopWords: true, language: "English" }),
+      replace: true,
+    });
+  }
+
+  async hasTextIndex(): Promise<boolean> {
+    return (await this.chunks.listIndices()).some((index) => index.columns.includes("fts_text"));
+  }
+
+  async vectorSearch(vector: Float32Array, limit: number): Promise<StoredChunk[]> {
+    const rows = await this.chunks.vectorSearch(vector).distanceType("cosine").select(CHUNK_COLUMNS).limit(limit).toArray();
+    return rows.map((row) => toStoredChunk(row, 1 - (row._distance as number)));
+  }
+
+  async textSearch(query: string, limit: number): Promise<StoredChunk[]> {
+    if (!query.trim() || !(await this.hasTextIndex())) return [];
+    const rows = await this.chunks.query().fullTextSearch(query, { columns: ["fts_text"] }).select(CHUNK_COLUMNS).limit(limit).toArray();
+    return rows.map((row) => toStoredChunk(row, row._score as number));
+  }
+
+  async chunksOf(path: string): Promise<StoredChunk[]> {
+    const rows = await this.chunks.query().where(inList("path", [path])).select(CHUNK_COLUMNS).toArray();
+    return rows.map((row) => toStoredChunk(row, 0)).sort((a, b) => a.startLine - b.startLine);
+  }
+
+  async countChunks(): Promise<number> {
+    return this.chunks.countRows();
+  }
+
+  async getMeta(key: string): Promise<string | undefined> {
+    return (await readMeta(this.meta)).get(key);
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    await this.meta.delete(inList("key", [key]));
+    await this.meta.add([{ key, value }]);
+  }
+
+  /** Drops every chunk and file record, keeping the store's identity. */
+  async clear(): Promise<void> {
+    await this.chunks.delete("true");
+    await this.files.delete("true");
+  }
+
+  close(): void {
+    for (const table of [this.chunks, this.files, this.meta]) table.close();
+    this.db.close();
+  }
+
+  private async deleteWhere(table: Table, paths: readonly string[]): Promise<void> {
+    for (let i = 0; i < paths.length; i += PREDICATE_BATCH) {
+      await table.delete(inList("path", paths.slice(i, i + PREDICATE_BATCH)));
+    }
+  }
+}
+
+async function readMeta(table: Table): Promise<Map<string, string>> {
+  const rows = await table.query().toArray();
+  return new Map(rows.map((row) => [row.key as string, row.value as string]));
+}
+
+function toChunkRecord(chunk: ChunkRow): Record<string, unknown> {
+  return {
+    id: chunk.id, path: chunk.path, language: chunk.language, symbol: chunk.symbol, kind: chunk.kind, scope: chunk.scope,
+    start_line: chunk.startLine, end_line: chunk.endLine, content_hash: chunk.contentHash, header: chunk.header,
+    text: chunk.text, fts_text: chunk.ftsText, vector: Array.from(chunk.vector),
+  };
+}
+
+function toStoredChunk(row: Record<string, unknown>, score: number): StoredChunk {
+  return {
+    id: row.id as string, path: row.path as string, language: row.language as string, symbol: row.symbol as string,
+    kind: row.kind as string, scope: row.scope as string, startLine: row.start_line as number, endLine: row.end_line as number,
+    contentHash: row.content_hash as string, header: row.header as string, text: row.text as string, score,
+  };
+}
+
+function toFileRow(record: FileRecord): Record<string, unknown> {
+  return {
+    path: record.path, size: record.size, mtime_ms: record.mtimeMs, hash: record.hash, status: record.status,
+    reason: record.reason, language: record.language, chunk_count: record.chunkCount, indexed_at: record.indexedAt,
+  };
+}
+
+function toFileRecord(row: Record<string, unknown>): FileRecord {
+  return {
+    path: row.path as string, size: row.size as number, mtimeMs: row.mtime_ms as number, hash: row.hash as string,
+    status: row.status as FileRecord["status"], reason: row.reason as string, language: row.language as string,
+    chunkCount: row.chunk_count as number, indexedAt: row.indexed_at as number,
+  };
+}

@@ -1,0 +1,90 @@
+// Identifier-aware text handling shared by the embedder and the full-text index.
+
+const IDENTIFIER = /[A-Za-z_$][A-Za-z0-9_$]*|[0-9]+/g;
+
+/** Splits `parseURLString`, `max_retries`, `HTTPServer2` into lower-case words. */
+export function splitIdentifier(identifier: string): string[] {
+  const words: string[] = [];
+  for (const part of identifier.split(/[_$]+/)) {
+    if (!part) continue;
+    const pieces = part.match(/[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+/g);
+    for (const piece of pieces ?? [part]) words.push(piece.toLowerCase());
+  }
+  return words;
+}
+
+/** Raw identifiers and numbers in a text, in order. */
+export function identifiers(text: string): string[] {
+  return text.match(IDENTIFIER) ?? [];
+}
+
+/**
+ * A light suffix-stripping stemmer: enough that `components`/`component`,
+ * `parsing`/`parse`, `retries`/`retry` meet. Deterministic and cheap.
+ */
+export function stem(word: string): string {
+  if (word.length <= 3) return word;
+  if (word.endsWith("ies") && word.length > 4) return word.slice(0, -3) + "y";
+  if (word.endsWith("sses")) return word.slice(0, -2);
+  if (word.endsWith("ing") && word.length > 5) return trimDouble(word.slice(0, -3));
+  if (word.endsWith("ed") && word.length > 4) return trimDouble(word.slice(0, -2));
+  if (word.endsWith("es") && /(?:[sxz]|ch|sh)es$/.test(word)) return word.slice(0, -2);
+  if (word.endsWith("s") && !word.endsWith("ss") && !word.endsWith("us") && !word.endsWith("is")) {
+    return word.slice(0, -1);
+  }
+  return word;
+}
+
+function trimDouble(word: string): string {
+  const n = word.length;
+  if (n > 3 && word[n - 1] === word[n - 2] && !"lsz".includes(word[n - 1])) return word.slice(0, -1);
+  if (word.endsWith("at") || word.endsWith("iz") || word.endsWith("bl")) return word + "e";
+  return word;
+}
+
+/** Words too common in code or English to carry meaning for retrieval. */
+export const STOP_WORDS: ReadonlySet<string> = new Set(
+  (
+    "a an and are as at be by for from has have if in into is it its of on or that the this to was " +
+    "were will with self this cls return def function func fn var let const new else elif then end " +
+    "do while for true false null none nil undefined void int str string bool boolean public private " +
+    "protected static final class import export package use using include pass break continue try " +
+    "catch except finally raise throw throws"
+  ).split(" "),
+);
+
+/** Lower-cased, split, stemmed words of a text, stop words removed. */
+export function searchTerms(text: string): string[] {
+  const terms: string[] = [];
+  for (const id of identifiers(text)) {
+    for (const word of splitIdentifier(id)) {
+      if (word.length < 2 || STOP_WORDS.has(word)) continue;
+      terms.push(stem(word));
+    }
+  }
+  return terms;
+}
+
+/**
+ * The text given to the full-text index next to the code: the identifiers split into
+ * words, so that `parseURL` is found by "parse url" and vice versa.
+ */
+export function splitIdentifiersText(text: string): string {
+  const out: string[] = [];
+  for (const id of identifiers(text)) {
+    const words = splitIdentifier(id);
+    if (words.length > 1) out.push(words.join(" "));
+  }
+  return out.join(" ");
+}
+
+/** 0-based start offsets of each line in a text. */
+export function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  return starts;
+}
+
+export function splitLines(text: string): string[] {
+  return text.split(/\r?\n/);
+}
