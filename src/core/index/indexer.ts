@@ -129,7 +129,8 @@ export class Indexer {
         done++;
         if (item === "unchanged") counts.filesUnchanged++;
         else {
-          if (item.record.status === "indexed") item.result ? counts.filesIndexed++ : counts.filesUnchanged++;
+          if (item.record.status === "indexed" && item.result) counts.filesIndexed++;
+          else if (item.record.status === "indexed") counts.filesUnchanged++;
           else if (item.record.status === "skipped") counts.filesSkipped++;
           else if (item.record.status === "error") counts.filesFailed++;
           pending.push(item);

@@ -192,6 +192,7 @@ export async function scanPaths(
     const absDir = path.join(root, dir);
     const names = await fs.readdir(absDir).catch(() => [] as string[]);
     const levels = [...parent, ...(await readIgnoreFiles(absDir, dir, names))];
+    if (dir && names.includes("pyvenv.cfg")) levels.push({ dir, rules: ignore().add("*"), source: "Python virtual environment (has pyvenv.cfg)" });
     levelCache.set(dir, levels);
     return levels;
   };
@@ -208,10 +209,13 @@ export async function scanPaths(
       continue;
     }
     if (stat.isDirectory()) continue;
-    const ancestors = dir.split("/").map((_, i, parts) => parts.slice(0, i + 1).join("/"));
-    const levels = await levelsFor(dir);
-    const ignoredDir = dir ? ancestors.find((ancestor) => matchIgnore(levels, ancestor, true)) : undefined;
-    const ignoredBy = ignoredDir !== undefined ? matchIgnore(levels, ignoredDir, true) : matchIgnore(levels, relPath, false);
+    // As in a full scan, an ignored folder hides everything below it.
+    let ignoredBy: string | undefined;
+    const parts = dir ? dir.split("/") : [];
+    for (let i = 0; i < parts.length && !ignoredBy; i++) {
+      ignoredBy = matchIgnore(await levelsFor(parts.slice(0, i).join("/")), parts.slice(0, i + 1).join("/"), true);
+    }
+    ignoredBy ??= matchIgnore(await levelsFor(dir), relPath, false);
     if (stat.isSymbolicLink()) entries.push(skipped(relPath, await describeLink(path.join(root, relPath), root)));
     else if (!stat.isFile()) entries.push(skipped(relPath, "not a regular file"));
     else if (ignoredBy) entries.push(skipped(relPath, `ignored by ${ignoredBy}`));

@@ -20,26 +20,25 @@ export function identifiers(text: string): string[] {
 
 /**
  * A light suffix-stripping stemmer: enough that `components`/`component`,
- * `parsing`/`parse`, `retries`/`retry` meet. Deterministic and cheap.
+ * `parsing`/`parsed`/`parse`, `retries`/`retry` meet. Deterministic and cheap.
  */
 export function stem(word: string): string {
   if (word.length <= 3) return word;
-  if (word.endsWith("ies") && word.length > 4) return word.slice(0, -3) + "y";
-  if (word.endsWith("sses")) return word.slice(0, -2);
-  if (word.endsWith("ing") && word.length > 5) return trimDouble(word.slice(0, -3));
-  if (word.endsWith("ed") && word.length > 4) return trimDouble(word.slice(0, -2));
-  if (word.endsWith("es") && /(?:[sxz]|ch|sh)es$/.test(word)) return word.slice(0, -2);
-  if (word.endsWith("s") && !word.endsWith("ss") && !word.endsWith("us") && !word.endsWith("is")) {
-    return word.slice(0, -1);
-  }
-  return word;
+  let base = word;
+  if (base.endsWith("ies") && base.length > 4) base = base.slice(0, -3) + "y";
+  else if (base.endsWith("sses")) base = base.slice(0, -2);
+  else if (base.endsWith("ing") && base.length > 5) base = undouble(base.slice(0, -3));
+  else if (base.endsWith("ed") && base.length > 4) base = undouble(base.slice(0, -2));
+  else if (/(?:[sxz]|ch|sh)es$/.test(base)) base = base.slice(0, -2);
+  else if (base.endsWith("s") && !/(?:ss|us|is)$/.test(base)) base = base.slice(0, -1);
+  // A final silent "e" goes too, so that "parse" meets "parsing" and "parsed".
+  if (base.length > 3 && base.endsWith("e")) base = base.slice(0, -1);
+  return base;
 }
 
-function trimDouble(word: string): string {
+function undouble(word: string): string {
   const n = word.length;
-  if (n > 3 && word[n - 1] === word[n - 2] && !"lsz".includes(word[n - 1])) return word.slice(0, -1);
-  if (word.endsWith("at") || word.endsWith("iz") || word.endsWith("bl")) return word + "e";
-  return word;
+  return n > 3 && word[n - 1] === word[n - 2] && !"lsz".includes(word[n - 1]) ? word.slice(0, -1) : word;
 }
 
 /** Words too common in code or English to carry meaning for retrieval. */

@@ -1,0 +1,73 @@
+// The composition root: builds the services, registers every disposable, and starts the
+// background index once VS Code has finished starting. Each feature starts in its own try/catch.
+import * as path from "node:path";
+import * as vscode from "vscode";
+import { errorMessage, type Logger } from "../core/host";
+import { registerIndexCommands } from "./commands";
+import { IndexFileWatcher } from "./fileWatcher";
+import { IndexService } from "./indexService";
+import { createLogger } from "./logger";
+import { affectsReindex, readSettings } from "./settings";
+import { IndexStatusBar, STATUS_MENU_COMMAND, showStatusMenu } from "./statusBar";
+import { STATUS_SCHEME, StatusDocumentProvider } from "./statusDocument";
+
+export interface GroundworkApi {
+  readonly indexService: IndexService;
+  readonly statusBar: IndexStatusBar;
+}
+
+export function activate(context: vscode.ExtensionContext): GroundworkApi {
+  const channel = vscode.window.createOutputChannel("Groundwork", { log: true });
+  context.subscriptions.push(channel);
+  const logger = createLogger(channel);
+  const storage = context.storageUri ?? context.globalStorageUri;
+  const indexService = new IndexService({
+    storageDir: storage.fsPath,
+    workerPath: path.join(context.extensionPath, "dist", "worker.js"),
+    logger: createLogger(channel, "index"),
+    settings: () => readSettings(),
+  });
+  const statusBar = new IndexStatusBar();
+  context.subscriptions.push(indexService, statusBar, indexService.onDidChangeState((state) => statusBar.update(state)));
+
+  start(logger, "commands", () => {
+    const statusDocument = new StatusDocumentProvider(() => indexService.statuses());
+    context.subscriptions.push(
+      statusDocument,
+      vscode.workspace.registerTextDocumentContentProvider(STATUS_SCHEME, statusDocument),
+      ...registerIndexCommands(indexService, statusDocument),
+      vscode.commands.registerCommand(STATUS_MENU_COMMAND, showStatusMenu),
+    );
+  });
+  start(logger, "file watcher", () => context.subscriptions.push(new IndexFileWatcher(indexService, createLogger(channel, "watcher"))));
+  start(logger, "settings", () => {
+    context.subscriptions.push(
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (affectsReindex(event)) void indexService.reopen().then(() => indexService.reindexAll()).catch(() => undefined);
+      }),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => {
+        indexService.forgetRemovedFolders();
+        void indexService.reindexAll().catch(() => undefined);
+      }),
+    );
+  });
+  if (readSettings()["index.enabled"]) {
+    // onStartupFinished already waits for start-up; yield once more so activation returns at once.
+    const timer = setTimeout(() => void indexService.reindexAll().catch(() => undefined), 0);
+    context.subscriptions.push({ dispose: () => clearTimeout(timer) });
+  }
+  return { indexService, statusBar };
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions.
+}
+
+function start(logger: Logger, feature: string, body: () => void): void {
+  try {
+    body();
+  } catch (error) {
+    logger.error(`Groundwork could not start its ${feature}`, error);
+    void vscode.window.showErrorMessage(`Groundwork could not start its ${feature}: ${errorMessage(error)}`);
+  }
+}

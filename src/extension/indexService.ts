@@ -1,0 +1,181 @@
+// Owns the index of each workspace folder inside VS Code: opens them lazily, serializes index
+// runs, turns file events into incremental updates, and publishes a state for the status bar.
+import { createHash } from "node:crypto";
+import * as path from "node:path";
+import * as vscode from "vscode";
+import { errorMessage, type Logger } from "../core/host";
+import type { IndexProgress, IndexRunResult } from "../core/index/indexer";
+import { WorkerChunker } from "../core/chunk/workerChunker";
+import type { SearchHit } from "../core/search/hybridSearch";
+import { type IndexStatus, WorkspaceIndex } from "../core/workspaceIndex";
+import type { GroundworkSettings } from "./settings";
+
+export type IndexState =
+  | { kind: "idle" }
+  | { kind: "indexing"; filesDone: number; filesTotal: number }
+  | { kind: "ready"; files: number; chunks: number }
+  | { kind: "error"; message: string };
+
+export interface FolderHit extends SearchHit {
+  folder: vscode.WorkspaceFolder;
+}
+
+export interface IndexServiceDeps {
+  storageDir: string;
+  workerPath: string;
+  logger: Logger;
+  settings: () => GroundworkSettings;
+}
+
+export class IndexService implements vscode.Disposable {
+  private readonly indexes = new Map<string, Promise<WorkspaceIndex>>();
+  private readonly chunker: WorkerChunker;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly stateEmitter = new vscode.EventEmitter<IndexState>();
+  readonly onDidChangeState = this.stateEmitter.event;
+  private currentState: IndexState = { kind: "idle" };
+
+  constructor(private readonly deps: IndexServiceDeps) {
+    this.chunker = new WorkerChunker({ workerPath: deps.workerPath });
+  }
+
+  get state(): IndexState {
+    return this.currentState;
+  }
+
+  /** Indexes every workspace folder, one after another. */
+  reindexAll(options: { signal?: AbortSignal; onProgress?: (progress: IndexProgress) => void } = {}): Promise<IndexRunResult[]> {
+    return this.enqueue(async () => {
+      const results: IndexRunResult[] = [];
+      for (const folder of vscode.workspace.workspaceFolders ?? []) {
+        if (options.signal?.aborted) break;
+        const index = await this.open(folder);
+        this.deps.logger.info(`Indexing ${folder.uri.fsPath}`);
+        const result = await index.run({
+          signal: options.signal,
+          onProgress: (progress) => {
+            if (progress.phase === "indexing") this.setState({ kind: "indexing", filesDone: progress.filesDone, filesTotal: progress.filesTotal });
+            options.onProgress?.(progress);
+          },
+        });
+        this.deps.logger.info(
+          `Indexed ${folder.name}: ${result.filesIndexed} files parsed, ${result.filesUnchanged} unchanged, ` +
+            `${result.filesSkipped} skipped, ${result.filesRemoved} removed, ${result.totalChunks} chunks in ${result.seconds.toFixed(1)} s` +
+            (result.cancelled ? " (cancelled)" : ""),
+        );
+        results.push(result);
+      }
+      return results;
+    });
+  }
+
+  /** Re-indexes changed paths of one folder (absolute paths). */
+  updateFiles(folder: vscode.WorkspaceFolder, absPaths: readonly string[]): Promise<IndexRunResult> {
+    return this.enqueue(async () => {
+      const relPaths = absPaths
+        .map((absPath) => path.relative(folder.uri.fsPath, absPath).split(path.sep).join("/"))
+        .filter((relPath) => relPath && !relPath.startsWith(".."));
+      const result = await (await this.open(folder)).update(relPaths);
+      this.deps.logger.debug(`Updated ${relPaths.length} paths in ${folder.name}: ${result.filesIndexed} re-indexed, ${result.filesRemoved} removed`);
+      return result;
+    });
+  }
+
+  async search(query: string, limit: number): Promise<FolderHit[]> {
+    const hits: FolderHit[] = [];
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      const results = await (await this.open(folder)).search(query, { limit });
+      hits.push(...results.map((hit) => ({ ...hit, folder })));
+    }
+    return hits.sort((a, b) => b.score - a.score).slice(0, limit);
+  }
+
+  async statuses(): Promise<IndexStatus[]> {
+    const statuses: IndexStatus[] = [];
+    for (const folder of vscode.workspace.workspaceFolders ?? []) statuses.push(await (await this.open(folder)).status());
+    return statuses;
+  }
+
+  clear(): Promise<void> {
+    return this.enqueue(async () => {
+      for (const index of this.indexes.values()) await (await index).store.clear();
+    });
+  }
+
+  /** Closes every index so the next use reopens it with the current settings. */
+  reopen(): Promise<void> {
+    return this.enqueue(async () => {
+      const open = [...this.indexes.values()];
+      this.indexes.clear();
+      for (const index of open) (await index.catch(() => undefined))?.close();
+    });
+  }
+
+  /** Closes indexes of folders no longer in the workspace. */
+  forgetRemovedFolders(): void {
+    const current = new Set((vscode.workspace.workspaceFolders ?? []).map((folder) => folder.uri.toString()));
+    for (const [key, index] of this.indexes) {
+      if (current.has(key)) continue;
+      this.indexes.delete(key);
+      void index.then((opened) => opened.close(), () => undefined);
+    }
+  }
+
+  dispose(): void {
+    this.chunker.dispose();
+    for (const index of this.indexes.values()) void index.then((opened) => opened.close(), () => undefined);
+    this.indexes.clear();
+    this.stateEmitter.dispose();
+  }
+
+  private enqueue<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(async () => {
+      try {
+        const result = await task();
+        await this.publishReady();
+        return result;
+      } catch (error) {
+        this.deps.logger.error("Indexing failed", error);
+        this.setState({ kind: "error", message: errorMessage(error) });
+        throw error;
+      }
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async publishReady(): Promise<void> {
+    let files = 0;
+    let chunks = 0;
+    for (const index of this.indexes.values()) {
+      const status = await (await index).status();
+      files += status.filesIndexed;
+      chunks += status.chunks;
+    }
+    this.setState({ kind: "ready", files, chunks });
+  }
+
+  private setState(state: IndexState): void {
+    this.currentState = state;
+    this.stateEmitter.fire(state);
+  }
+
+  private open(folder: vscode.WorkspaceFolder): Promise<WorkspaceIndex> {
+    const key = folder.uri.toString();
+    let index = this.indexes.get(key);
+    if (!index) {
+      const settings = this.deps.settings();
+      const id = createHash("sha256").update(key).digest("hex").slice(0, 16);
+      index = WorkspaceIndex.open({
+        root: folder.uri.fsPath,
+        dbPath: path.join(this.deps.storageDir, `index-${id}`),
+        chunker: this.chunker,
+        scan: { maxFileBytes: settings["index.maxFileBytes"], excludes: settings["index.exclude"] },
+        logger: this.deps.logger,
+      });
+      index.catch(() => this.indexes.delete(key));
+      this.indexes.set(key, index);
+    }
+    return index;
+  }
+}

@@ -1,0 +1,63 @@
+// The status bar item: index state (indexing n/m, ready with chunk count, error); a click opens
+// a quick pick of the relevant actions.
+import * as vscode from "vscode";
+import type { IndexState } from "./indexService";
+
+export const STATUS_MENU_COMMAND = "groundwork.statusMenu";
+
+export function statusText(state: IndexState): { text: string; tooltip: string } {
+  switch (state.kind) {
+    case "idle":
+      return { text: "$(database) Groundwork", tooltip: "Groundwork: index not built yet" };
+    case "indexing":
+      return {
+        text: `$(sync~spin) Groundwork: indexing ${state.filesDone}/${state.filesTotal}`,
+        tooltip: `Groundwork is indexing the workspace (${state.filesDone} of ${state.filesTotal} files)`,
+      };
+    case "ready":
+      return {
+        text: `$(database) Groundwork: ${state.chunks} chunks`,
+        tooltip: `Groundwork index ready: ${state.files} files, ${state.chunks} chunks`,
+      };
+    case "error":
+      return { text: "$(error) Groundwork: index error", tooltip: `Groundwork index error: ${state.message}` };
+  }
+}
+
+export class IndexStatusBar implements vscode.Disposable {
+  private readonly item: vscode.StatusBarItem;
+
+  constructor() {
+    this.item = vscode.window.createStatusBarItem("groundwork.index", vscode.StatusBarAlignment.Left, 10);
+    this.item.name = "Groundwork Index";
+    this.item.command = STATUS_MENU_COMMAND;
+    this.update({ kind: "idle" });
+    this.item.show();
+  }
+
+  update(state: IndexState): void {
+    const { text, tooltip } = statusText(state);
+    this.item.text = text;
+    this.item.tooltip = tooltip;
+    this.item.backgroundColor = state.kind === "error" ? new vscode.ThemeColor("statusBarItem.errorBackground") : undefined;
+  }
+
+  /** What the item shows now (for tests). */
+  get text(): string {
+    return this.item.text;
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}
+
+export async function showStatusMenu(): Promise<void> {
+  const actions: Array<vscode.QuickPickItem & { command: string }> = [
+    { label: "$(search) Search Codebase", command: "groundwork.searchCodebase" },
+    { label: "$(refresh) Reindex Workspace", command: "groundwork.reindex" },
+    { label: "$(info) Show Index Status", command: "groundwork.showIndexStatus" },
+  ];
+  const picked = await vscode.window.showQuickPick(actions, { placeHolder: "Groundwork" });
+  if (picked) await vscode.commands.executeCommand(picked.command);
+}

@@ -1,0 +1,45 @@
+// "Show Index Status": a read-only Markdown document listing each folder's index, with every
+// skipped file and its reason.
+import * as vscode from "vscode";
+import type { IndexStatus } from "../core/workspaceIndex";
+
+export const STATUS_SCHEME = "groundwork-status";
+export const STATUS_URI = vscode.Uri.parse(`${STATUS_SCHEME}:Groundwork Index Status.md`);
+
+export function renderStatus(statuses: readonly IndexStatus[]): string {
+  if (statuses.length === 0) return "# Groundwork index\n\nNo folder is open: open a folder to index it.\n";
+  const parts = ["# Groundwork index", ""];
+  for (const status of statuses) {
+    parts.push(
+      `## ${status.root}`, "",
+      `- Files indexed: ${status.filesIndexed}`,
+      `- Chunks: ${status.chunks}`,
+      `- Last update: ${status.lastUpdated ?? "never"}`,
+      `- Embedder: ${status.embedder}`,
+      `- Index location: ${status.dbPath}`, "",
+      `### Skipped (${status.skipped.length})`, "",
+      ...(status.skipped.length ? status.skipped.map((r) => `- \`${r.path}\`: ${r.reason}`) : ["None."]), "",
+    );
+    if (status.failed.length) parts.push(`### Failed (${status.failed.length})`, "", ...status.failed.map((r) => `- \`${r.path}\`: ${r.reason}`), "");
+  }
+  return parts.join("\n");
+}
+
+export class StatusDocumentProvider implements vscode.TextDocumentContentProvider, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+
+  constructor(private readonly load: () => Promise<IndexStatus[]>) {}
+
+  async provideTextDocumentContent(): Promise<string> {
+    return renderStatus(await this.load());
+  }
+
+  refresh(): void {
+    this.changed.fire(STATUS_URI);
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}

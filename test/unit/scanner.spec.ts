@@ -1,0 +1,124 @@
+import assert from "node:assert/strict";
+import { symlinkSync } from "node:fs";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { classifyContent } from "../../src/core/scan/rules";
+import { scanAll, scanPaths } from "../../src/core/scan/scanner";
+import { removeTree, tempDir, writeTree } from "../helpers/workspace";
+
+describe("scanner", () => {
+  let root: string;
+  let outside: string;
+  let result: Awaited<ReturnType<typeof scanAll>>;
+  const reasonOf = (relPath: string): string | undefined => result.skipped.find((s) => s.path === relPath)?.reason;
+  const indexed = (relPath: string): boolean => result.files.some((f) => f.path === relPath);
+
+  before(async () => {
+    root = tempDir();
+    outside = tempDir();
+    writeTree(outside, { "elsewhere.py": "x = 1\n" });
+    writeTree(root, {
+      ".gitignore": "*.log\nbuild-cache/\n",
+      "app.py": "print('hi')\n",
+      "debug.log": "log line\n",
+      "build-cache/data.py": "x = 1\n",
+      "src/.gitignore": "generated_*.py\n!generated_keep.py\n",
+      "src/generated_a.py": "a = 1\n",
+      "src/generated_keep.py": "b = 2\n",
+      "src/deep/generated_b.py": "c = 3\n",
+      "src/secrets.py": "import os\n",
+      ".groundworkignore": "fixtures/\n",
+      "fixtures/sample.py": "y = 2\n",
+      "node_modules/lib/index.js": "module.exports = 1;\n",
+      ".git/config": "[core]\n",
+      "dist/app.js": "var a;\n",
+      "package-lock.json": "{}\n",
+      "web/app.min.js": "var a=1;\n",
+      ".env": "API_KEY=abc\n",
+      ".env.production": "API_KEY=abc\n",
+      "keys/id_rsa": "-----BEGIN RSA PRIVATE KEY-----\n",
+      "keys/server.pem": "-----BEGIN CERTIFICATE-----\n",
+      "config/credentials.json": "{}\n",
+      "images/logo.png": new Uint8Array([137, 80, 78, 71, 0, 0]),
+      "big.txt": "x".repeat(2000),
+      "venv/pyvenv.cfg": "home = /usr/bin\n",
+      "venv/lib/site.py": "z = 1\n",
+    });
+    symlinkSync(root, path.join(root, "src", "loop"));
+    symlinkSync(outside, path.join(root, "outside-link"));
+    symlinkSync(path.join(root, "app.py"), path.join(root, "app-link.py"));
+    result = await scanAll(root, { maxFileBytes: 1000 });
+  });
+
+  after(() => {
+    removeTree(root);
+    removeTree(outside);
+  });
+
+  it("indexes ordinary source files, including names that only look secret", () => {
+    assert.ok(indexed("app.py"));
+    assert.ok(indexed("src/secrets.py"));
+    assert.ok(indexed(".gitignore"));
+  });
+
+  it("honours nested .gitignore files with negations, and .groundworkignore", () => {
+    assert.match(reasonOf("debug.log")!, /\.gitignore/);
+    assert.match(reasonOf("build-cache/")!, /ignored by \.gitignore/);
+    assert.match(reasonOf("src/generated_a.py")!, /src\/\.gitignore/);
+    assert.match(reasonOf("src/deep/generated_b.py")!, /src\/\.gitignore/);
+    assert.ok(indexed("src/generated_keep.py"), "a negated pattern re-includes the file");
+    assert.match(reasonOf("fixtures/")!, /\.groundworkignore/);
+  });
+
+  it("leaves out dependencies, VCS folders, build outputs, lock files and minified files by default", () => {
+    for (const relPath of ["node_modules/", ".git/", "dist/", "package-lock.json", "web/app.min.js"]) {
+      assert.match(reasonOf(relPath) ?? "(indexed)", /default excludes/, relPath);
+    }
+    assert.match(reasonOf("venv/")!, /virtual environment/);
+  });
+
+  it("never indexes files that commonly hold secrets", () => {
+    for (const relPath of [".env", ".env.production", "keys/id_rsa", "keys/server.pem", "config/credentials.json"]) {
+      assert.match(reasonOf(relPath) ?? "(indexed)", /secrets/, relPath);
+    }
+  });
+
+  it("skips binaries and files over the size cap, with the size in the reason", () => {
+    assert.match(reasonOf("images/logo.png")!, /binary/);
+    assert.match(reasonOf("big.txt")!, /too large \(2000 bytes, limit 1000\)/);
+  });
+
+  it("does not follow symbolic links, so loops and escapes are safe", () => {
+    assert.match(reasonOf("src/loop")!, /symbolic link/);
+    assert.match(reasonOf("outside-link")!, /outside the workspace/);
+    assert.match(reasonOf("app-link.py")!, /indexed at its own path/);
+    assert.ok(!result.files.some((f) => f.path.includes("loop/")));
+  });
+
+  it("records a reason for every skipped entry and reports each path once", () => {
+    for (const entry of result.skipped) assert.ok(entry.reason.length > 5, entry.path);
+    const all = [...result.files.map((f) => f.path), ...result.skipped.map((s) => s.path)];
+    assert.equal(new Set(all).size, all.length);
+  });
+
+  it("judges single paths (from a file watcher) exactly as a full scan does", async () => {
+    const paths = ["app.py", "debug.log", "build-cache/data.py", "src/generated_a.py", "src/generated_keep.py",
+      "src/deep/generated_b.py", "fixtures/sample.py", "node_modules/lib/index.js", ".env", "big.txt", "src/secrets.py", "venv/lib/site.py", "gone.py"];
+    const { entries, missing } = await scanPaths(root, paths, { maxFileBytes: 1000 });
+    assert.deepEqual(missing, ["gone.py"]);
+    for (const entry of entries) {
+      if (entry.kind === "file") assert.ok(indexed(entry.file.path), `${entry.file.path} should be skipped`);
+      else assert.ok(!indexed(entry.skipped.path), `${entry.skipped.path} should be indexed (${entry.skipped.reason})`);
+    }
+    assert.equal(entries.length, paths.length - 1);
+  });
+});
+
+describe("content classification", () => {
+  it("rejects binary, minified and generated content and accepts ordinary code", () => {
+    assert.deepEqual(classifyContent(Buffer.from("def f():\n    return 1\n")), { ok: true });
+    assert.match((classifyContent(Buffer.from([65, 0, 66])) as { reason: string }).reason, /binary/);
+    assert.match((classifyContent(Buffer.from("var a=" + "1,".repeat(4000) + "2;")) as { reason: string }).reason, /minified/);
+    assert.match((classifyContent(Buffer.from("// Code generated by protoc. DO NOT EDIT.\npackage x\n")) as { reason: string }).reason, /generated/);
+  });
+});
