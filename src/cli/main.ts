@@ -1,5 +1,5 @@
 // The `groundwork` command: index, search and status over a workspace, on the core alone.
-import { createReadStream } from "node:fs";
+import { createReadStream, statSync } from "node:fs";
 import * as readline from "node:readline";
 import { parseArgs } from "node:util";
 import { BuiltinEmbedder } from "../core/embed/builtin";
@@ -31,6 +31,7 @@ function makeEmbedder(name: string | undefined): Embedder {
 
 async function openIndex(workspace: string | undefined, values: Record<string, unknown>): Promise<WorkspaceIndex> {
   if (!workspace) throw new UsageError("Missing workspace folder.");
+  if (!statSync(workspace, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`Workspace folder ${workspace} does not exist.`);
   const maxFileBytes = values["max-file-bytes"] ? Number(values["max-file-bytes"]) : undefined;
   if (maxFileBytes !== undefined && !(maxFileBytes > 0)) throw new UsageError("--max-file-bytes must be a positive number.");
   return WorkspaceIndex.open({

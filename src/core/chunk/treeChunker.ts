@@ -72,7 +72,9 @@ export class TreeChunker {
     const out: Piece[] = [];
     const owner: Label = { symbol: fileLabel, kind: "statements", scope: "", signature: "" };
     this.splitInto(root, 0, this.lines.length - 1, owner, "", 0, out);
-    return out.sort((a, b) => a.start - b.start || a.end - b.end);
+    out.sort((a, b) => a.start - b.start || a.end - b.end);
+    // A container's lead line can also be its parent's statement line (`x = {`): keep one.
+    return out.filter((piece, i) => i === 0 || piece.start !== out[i - 1].start || piece.end !== out[i - 1].end);
   }
 
   private fits(start: number, end: number): boolean {

@@ -132,6 +132,12 @@ export class IndexStore {
     return rows.map((row) => toStoredChunk(row, 0)).sort((a, b) => a.startLine - b.startLine);
   }
 
+  /** Every chunk id, sorted: two indexes of the same tree have the same ids. */
+  async chunkIds(): Promise<string[]> {
+    const rows = await this.chunks.query().select(["id"]).toArray();
+    return rows.map((row) => row.id as string).sort();
+  }
+
   async countChunks(): Promise<number> {
     return this.chunks.countRows();
   }

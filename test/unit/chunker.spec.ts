@@ -1,0 +1,202 @@
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import * as path from "node:path";
+import { after, describe, it } from "node:test";
+import { Chunker } from "../../src/core/chunk/chunker";
+import type { Chunk } from "../../src/core/chunk/types";
+import { WorkerChunker } from "../../src/core/chunk/workerChunker";
+import { scanAll } from "../../src/core/scan/scanner";
+import { POLYGLOT, REPO_ROOT, WORKER } from "../helpers/workspace";
+
+const chunker = new Chunker();
+after(() => chunker.dispose());
+
+async function chunksOf(relPath: string): Promise<Chunk[]> {
+  const result = await chunker.chunkFile(relPath, readFileSync(path.join(POLYGLOT, relPath), "utf8"));
+  return result.chunks;
+}
+
+function find(chunks: Chunk[], symbol: string, kind?: string): Chunk {
+  const found = chunks.find((c) => c.symbol === symbol && (!kind || c.kind === kind));
+  assert.ok(found, `no ${kind ?? "chunk"} named ${symbol} in ${chunks.map((c) => `${c.kind}:${c.symbol}`).join(", ")}`);
+  return found;
+}
+
+/** Every non-blank line lies in a chunk, and each chunk's text is exactly its lines. */
+function assertNothingDropped(relPath: string, text: string, chunks: readonly Chunk[]): void {
+  const lines = text.split(/\r?\n/);
+  const ranges = chunks.map((c) => `${c.startLine}-${c.endLine}`);
+  assert.equal(new Set(ranges).size, ranges.length, `${relPath}: two chunks share a range`);
+  const covered = new Uint8Array(lines.length + 1);
+  for (const chunk of chunks) {
+    assert.ok(chunk.startLine >= 1 && chunk.endLine >= chunk.startLine && chunk.endLine <= lines.length, `${relPath}: bad range ${chunk.startLine}-${chunk.endLine}`);
+    assert.equal(chunk.text, lines.slice(chunk.startLine - 1, chunk.endLine).join("\n"), `${relPath}:${chunk.startLine} text mismatch`);
+    covered.fill(1, chunk.startLine, chunk.endLine + 1);
+  }
+  lines.forEach((line, i) => {
+    if (line.trim()) assert.ok(covered[i + 1], `${relPath}:${i + 1} dropped: ${JSON.stringify(line.slice(0, 80))}`);
+  });
+}
+
+describe("chunker: symbols per language", () => {
+  const cases: Array<[string, string, Array<[string, string]>]> = [
+    ["src/shapes.ts", "typescript", [["Point", "interface"], ["ShapeKind", "type"], ["Color", "enum"], ["circleArea", "function"], ["parseURL", "function"], ["ShapeRegistry", "class"], ["distance", "function"], ["sealed", "function"]]],
+    ["src/view.tsx", "tsx", [["Props", "interface"], ["Header", "function"], ["Footer", "function"]]],
+    ["src/cache.js", "javascript", [["ExpiringCache", "class"], ["counter", "function"], ["makeCache", "function"]]],
+    ["lib/retry.py", "python", [["backoff_delay", "function"], ["RetryPolicy", "class"], ["retry", "function"]]],
+    ["lib/server.go", "go", [["Handler", "type"], ["Greeter", "type"], ["ServeHTTP", "method"], ["NewHandler", "function"]]],
+    ["lib/Queue.java", "java", [["BoundedQueue", "class"]]],
+    ["lib/tokens.rs", "rust", [["Token", "enum"], ["Lexer", "struct"], ["Lexer<'a>", "impl"], ["fmt::Display for Token", "impl"], ["Visitor", "trait"], ["square", "macro"]]],
+    ["lib/buffer.c", "c", [["Buffer", "type"], ["BufferError", "enum"], ["buffer_reserve", "function"], ["buffer_append", "function"]]],
+    ["lib/matrix.cpp", "cpp", [["Matrix", "class"], ["Matrix<T>::transpose", "function"], ["dot", "function"]]],
+    ["lib/Invoice.cs", "csharp", [["Line", "class"], ["Status", "enum"], ["ITaxRule", "interface"], ["Invoice", "class"]]],
+    ["lib/inventory.rb", "ruby", [["Inventory", "class"], ["format_sku", "method"]]],
+    ["lib/Router.php", "php", [["Middleware", "interface"], ["Router", "class"], ["route_key", "function"]]],
+  ];
+  for (const [relPath, language, symbols] of cases) {
+    it(`finds the definitions of ${relPath} (${language})`, async () => {
+      const result = await chunker.chunkFile(relPath, readFileSync(path.join(POLYGLOT, relPath), "utf8"));
+      assert.equal(result.language, language);
+      for (const [symbol, kind] of symbols) find(result.chunks, symbol, kind);
+      assertNothingDropped(relPath, readFileSync(path.join(POLYGLOT, relPath), "utf8"), result.chunks);
+    });
+  }
+
+  it("attaches doc comments and decorators to the definition that follows them", async () => {
+    const ts = await chunksOf("src/shapes.ts");
+    assert.match(find(ts, "circleArea").text, /^\/\*\* Computes the area of a circle\. \*\//);
+    assert.match(find(ts, "ShapeRegistry").text, /^@sealed/);
+    const go = await chunksOf("lib/server.go");
+    assert.match(find(go, "NewHandler").text, /^\/\/ NewHandler builds a handler\./);
+    const rust = await chunksOf("lib/tokens.rs");
+    assert.match(find(rust, "Token", "enum").text, /^\/\/\/ A lexical token\.\n#\[derive/);
+  });
+
+  it("records enclosing scopes and a header with path, scope and signature", async () => {
+    const distance = find(await chunksOf("src/shapes.ts"), "distance");
+    assert.equal(distance.scope, "Geometry");
+    assert.equal(distance.header, "src/shapes.ts > Geometry > export function distance(a: Point, b: Point): number");
+    const invoice = find(await chunksOf("lib/Invoice.cs"), "Invoice");
+    assert.equal(invoice.scope, "Billing");
+    assert.match(invoice.contentHash, /^[0-9a-f]{64}$/);
+  });
+
+  it("splits Markdown at headings, ignoring '#' lines inside code fences", async () => {
+    const chunks = await chunksOf("docs/guide.md");
+    assert.deepEqual(chunks.map((c) => c.symbol), ["Guide", "Installing", "Configuring", "Retry settings"]);
+    assert.equal(find(chunks, "Retry settings").scope, "Guide > Configuring");
+    assert.match(find(chunks, "Installing").text, /# not a heading/);
+  });
+
+  it("falls back to line windows for text without a grammar", async () => {
+    const chunks = await chunksOf("docs/notes.txt");
+    assert.equal(chunks.length, 1);
+    assert.equal(chunks[0].kind, "lines");
+    assert.equal(chunks[0].language, "text");
+  });
+});
+
+describe("chunker: large and awkward input", () => {
+  it("splits a long class into its members, each with the class as scope", async () => {
+    const methods = Array.from({ length: 30 }, (_, i) => `  method${i}(value: number): number {\n    const doubled = value * 2;\n    return doubled + ${i};\n  }\n`);
+    const text = `/** Many methods. */\nexport class Big {\n  private count = 0;\n\n${methods.join("\n")}}\n`;
+    const chunks = (await chunker.chunkFile("big.ts", text)).chunks;
+    for (let i = 0; i < 30; i++) assert.equal(find(chunks, `method${i}`, "method").scope, "Big");
+    const head = find(chunks, "Big", "class");
+    assert.match(head.text, /^\/\*\* Many methods\. \*\/\nexport class Big \{\n {2}private count = 0;/);
+    assertNothingDropped("big.ts", text, chunks);
+  });
+
+  it("splits an oversized function at its statements, never past the limits", async () => {
+    const body = Array.from({ length: 400 }, (_, i) => `    total += compute(${i})`).join("\n");
+    const text = `def huge(items):\n    total = 0\n${body}\n    return total\n`;
+    const small = new Chunker({ limits: { maxLines: 50, maxChars: 100_000, windowLines: 40 } });
+    const chunks = (await small.chunkFile("huge.py", text)).chunks;
+    small.dispose();
+    assert.ok(chunks.length >= 8);
+    for (const chunk of chunks) {
+      assert.equal(chunk.symbol, "huge");
+      assert.ok(chunk.endLine - chunk.startLine + 1 <= 50, `chunk of ${chunk.endLine - chunk.startLine + 1} lines`);
+    }
+    assertNothingDropped("huge.py", text, chunks);
+  });
+
+  it("cuts a single giant statement into line windows", async () => {
+    const text = `export const TABLE = [\n${Array.from({ length: 1000 }, (_, i) => `  ${i},`).join("\n")}\n];\n`;
+    const chunks = (await chunker.chunkFile("table.ts", text)).chunks;
+    assert.ok(chunks.length > 5);
+    assertNothingDropped("table.ts", text, chunks);
+  });
+
+  it("falls back to line windows when parsing runs out of time, and says so", async () => {
+    const impatient = new Chunker({ parseTimeoutMs: -1 });
+    const text = readFileSync(path.join(POLYGLOT, "lib/retry.py"), "utf8");
+    const result = await impatient.chunkFile("retry.py", text);
+    impatient.dispose();
+    assert.match(result.note ?? "", /timed out/);
+    assertNothingDropped("retry.py", text, result.chunks);
+  });
+
+  it("keeps files with syntax errors, CRLF line ends and no trailing newline", async () => {
+    const text = "def ok():\r\n    return 1\r\n\r\ndef broken(:\r\n    pass\r\nclass";
+    const chunks = (await chunker.chunkFile("bad.py", text)).chunks;
+    find(chunks, "ok", "function");
+    assertNothingDropped("bad.py", text, chunks);
+  });
+
+  it("gives the same chunks in a worker thread as in process", async () => {
+    assert.ok(existsSync(WORKER), "dist/worker.js is built by the test runner");
+    const worker = new WorkerChunker({ workerPath: WORKER });
+    try {
+      for (const relPath of ["src/shapes.ts", "lib/tokens.rs", "docs/guide.md"]) {
+        const text = readFileSync(path.join(POLYGLOT, relPath), "utf8");
+        assert.deepEqual(await worker.chunkFile(relPath, text), await chunker.chunkFile(relPath, text));
+      }
+    } finally {
+      worker.dispose();
+    }
+  });
+});
+
+/** Real code no one here wrote: Python's standard library and sources shipped in npm packages. */
+function realCorpus(): Array<{ label: string; root: string; filter: (p: string) => boolean }> {
+  const stdlib = ["/usr/lib/python3.11", "/usr/lib/python3.12", "/usr/lib/python3.13"].find((dir) => existsSync(dir));
+  assert.ok(stdlib, "Python's standard library (/usr/lib/python3.*) is the test corpus");
+  const modules = path.join(REPO_ROOT, "node_modules");
+  const grammarPackages = readdirSync(modules).filter((name) => name.startsWith("tree-sitter-")).map((name) => path.join(modules, name));
+  return [
+    { label: "python", root: stdlib, filter: (p) => p.endsWith(".py") },
+    { label: "typescript", root: path.join(modules, "openai", "src"), filter: (p) => p.endsWith(".ts") },
+    { label: "typescript", root: path.join(modules, "apache-arrow"), filter: (p) => p.endsWith(".ts") && !p.endsWith(".d.ts") },
+    { label: "javascript", root: path.join(modules, "@lancedb", "lancedb", "dist"), filter: (p) => p.endsWith(".js") },
+    { label: "go/php", root: path.join(modules, "flatted"), filter: (p) => /\.(go|php|py)$/.test(p) },
+    ...grammarPackages.map((root) => ({ label: "c/c++", root, filter: (p: string) => /(scanner\.c|\.h|binding\.cc)$/.test(p) })),
+    { label: "fixtures", root: POLYGLOT, filter: () => true },
+  ];
+}
+
+describe("chunker: no code is ever dropped (real multi-language corpus)", () => {
+  it("covers every non-blank line of every file, within the size limits", async () => {
+    const seen = new Map<string, number>();
+    let files = 0;
+    for (const { label, root, filter } of realCorpus()) {
+      if (!existsSync(root) || !statSync(root).isDirectory()) continue;
+      const { files: scanned } = await scanAll(root);
+      for (const file of scanned.filter((f) => filter(f.path))) {
+        const text = readFileSync(file.absPath, "utf8");
+        const result = await chunker.chunkFile(file.path, text);
+        assertNothingDropped(`${root}/${file.path}`, text, result.chunks);
+        for (const chunk of result.chunks) {
+          const lines = chunk.endLine - chunk.startLine + 1;
+          assert.ok(lines <= 120, `${file.path}:${chunk.startLine} has ${lines} lines`);
+        }
+        seen.set(`${label}:${result.language}`, (seen.get(`${label}:${result.language}`) ?? 0) + 1);
+        files++;
+      }
+    }
+    assert.ok(files > 900, `only ${files} files in the corpus`);
+    for (const language of ["python", "typescript", "javascript", "go", "php", "c", "cpp", "java", "rust", "csharp", "ruby", "tsx", "markdown"]) {
+      assert.ok([...seen.keys()].some((key) => key.endsWith(`:${language}`)), `no ${language} file in the corpus`);
+    }
+  });
+});

@@ -1,0 +1,123 @@
+import assert from "node:assert/strict";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { promisify } from "node:util";
+import { WorkspaceIndex } from "../../src/core/workspaceIndex";
+import { CLI, POLYGLOT, removeTree, tempDir } from "../helpers/workspace";
+
+const run = promisify(execFile);
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function groundwork(...args: string[]): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { maxBuffer: 64 * 1024 * 1024 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const STDLIB = ["/usr/lib/python3.11", "/usr/lib/python3.12", "/usr/lib/python3.13"].find((dir) => existsSync(dir))!;
+
+describe("groundwork CLI (the built bundle)", () => {
+  let dir: string;
+  let db: string;
+
+  before(async () => {
+    dir = tempDir("gw-cli-");
+    db = path.join(dir, "fixture-index");
+  });
+  after(() => removeTree(dir));
+
+  it("indexes a workspace and reports files, chunks and seconds", async () => {
+    const result = await groundwork("index", POLYGLOT, "--db", db);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^indexed 14 files \(0 unchanged, 0 skipped, 0 removed, 0 failed\); (\d+) chunks written, \1 chunks in the index; \d+\.\d s\n$/);
+    assert.match(result.stderr, /done 14\/14 files/);
+  });
+
+  it("searches with --json: workspace-relative paths, 1-based inclusive lines", async () => {
+    const result = await groundwork("search", "expiring cache entries", "--workspace", POLYGLOT, "--db", db, "-k", "3", "--json");
+    assert.equal(result.code, 0, result.stderr);
+    const hits = JSON.parse(result.stdout) as Array<Record<string, unknown>>;
+    assert.equal(hits.length, 3);
+    assert.deepEqual(Object.keys(hits[0]).sort(), ["endLine", "kind", "path", "score", "startLine", "symbol"]);
+    assert.deepEqual([hits[0].path, hits[0].symbol, hits[0].startLine, hits[0].endLine], ["src/cache.js", "ExpiringCache", 4, 17]);
+  });
+
+  it("answers a batch of queries, one JSON line per query, ids kept", async () => {
+    const queries = path.join(dir, "queries.jsonl");
+    writeFileSync(queries, '{"id": "q1", "query": "route a request to its handler"}\n\n{"id": 7, "query": "lexer next token"}\n');
+    const result = await groundwork("search", "--batch", queries, "--workspace", POLYGLOT, "--db", db, "-k", "2");
+    assert.equal(result.code, 0, result.stderr);
+    const lines = result.stdout.trim().split("\n").map((line) => JSON.parse(line));
+    assert.deepEqual(lines.map((l) => l.id), ["q1", 7]);
+    assert.equal(lines[0].results[0].path, "lib/Router.php");
+    assert.equal(lines[1].results[0].path, "lib/tokens.rs");
+    assert.equal(lines[1].results.length, 2);
+  });
+
+  it("prints status with files, chunks and the embedder", async () => {
+    const result = await groundwork("status", "--workspace", POLYGLOT, "--db", db);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /files: 14\nchunks: \d+\n/);
+    assert.match(result.stdout, /embedder: builtin-hash-v1\/512/);
+  });
+
+  it("fails with a clear message and usage on bad input", async () => {
+    const missing = await groundwork("search", "anything", "--workspace", path.join(dir, "nope"));
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /Workspace folder .*nope does not exist/);
+    const noQuery = await groundwork("search", "--workspace", POLYGLOT, "--db", db);
+    assert.equal(noQuery.code, 2);
+    assert.match(noQuery.stderr, /Missing query/);
+    const badBatch = path.join(dir, "bad.jsonl");
+    writeFileSync(badBatch, "{not json}\n");
+    const batch = await groundwork("search", "--batch", badBatch, "--workspace", POLYGLOT, "--db", db);
+    assert.match(batch.stderr, /bad\.jsonl:1: not valid JSON/);
+    assert.equal((await groundwork("frobnicate")).code, 2);
+  });
+
+  describe("on Python's standard library", () => {
+    let cleanDb: string;
+
+    it("indexes it and finds urllib.parse's functions for 'split a URL into its components'", async () => {
+      cleanDb = path.join(dir, "stdlib-clean");
+      const indexed = await groundwork("index", STDLIB, "--db", cleanDb);
+      assert.equal(indexed.code, 0, indexed.stderr);
+      const result = await groundwork("search", "split a URL into its components", "--workspace", STDLIB, "--db", cleanDb, "-k", "5", "--json");
+      const top5 = JSON.parse(result.stdout) as Array<{ path: string }>;
+      assert.ok(top5.some((hit) => hit.path === "urllib/parse.py"), JSON.stringify(top5));
+    });
+
+    it("resumes after being killed mid-run and ends equal to a clean build, without duplicates", async () => {
+      const killedDb = path.join(dir, "stdlib-killed");
+      const child: ChildProcess = spawn(process.execPath, [CLI, "index", STDLIB, "--db", killedDb], { stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      child.stdout!.on("data", (data) => (stdout += data));
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      child.kill("SIGKILL");
+      await new Promise((resolve) => child.once("exit", resolve));
+      assert.equal(stdout, "", "the run was killed before it finished");
+      const resumed = await groundwork("index", STDLIB, "--db", killedDb);
+      assert.equal(resumed.code, 0, resumed.stderr);
+      const [killed, clean] = await Promise.all([
+        WorkspaceIndex.open({ root: STDLIB, dbPath: killedDb }),
+        WorkspaceIndex.open({ root: STDLIB, dbPath: cleanDb }),
+      ]);
+      const killedIds = await killed.store.chunkIds();
+      assert.equal(new Set(killedIds).size, killedIds.length, "no duplicate chunks");
+      assert.deepEqual(killedIds, await clean.store.chunkIds());
+      killed.close();
+      clean.close();
+    });
+  });
+});

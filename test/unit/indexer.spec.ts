@@ -1,0 +1,148 @@
+import assert from "node:assert/strict";
+import { renameSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { BuiltinEmbedder } from "../../src/core/embed/builtin";
+import type { Embedder } from "../../src/core/embed/embedder";
+import { WorkspaceIndex } from "../../src/core/workspaceIndex";
+import { copyTree, POLYGLOT, removeTree, tempDir, writeTree } from "../helpers/workspace";
+
+/** The builtin embedder, counting the texts it is asked to embed. */
+class CountingEmbedder implements Embedder {
+  readonly inner = new BuiltinEmbedder();
+  readonly id = this.inner.id;
+  readonly dims = this.inner.dims;
+  embedded: string[] = [];
+  async embedDocuments(texts: readonly string[]): Promise<Float32Array[]> {
+    this.embedded.push(...texts);
+    return this.inner.embedDocuments(texts);
+  }
+  embedQuery(text: string): Promise<Float32Array> {
+    return this.inner.embedQuery(text);
+  }
+}
+
+function snapshot(index: WorkspaceIndex): Promise<string[]> {
+  return index.store.chunkIds();
+}
+
+describe("indexer (real files, grammars and LanceDB)", () => {
+  let root: string;
+  let dbDir: string;
+  let embedder: CountingEmbedder;
+  let index: WorkspaceIndex;
+
+  before(async () => {
+    root = tempDir("gw-ws-");
+    dbDir = tempDir("gw-db-");
+    copyTree(POLYGLOT, root);
+    writeTree(root, { ".env": "TOKEN=secret\n", "node_modules/x/index.js": "module.exports = 1;\n", "blob.dat": "\0\0\0" });
+    embedder = new CountingEmbedder();
+    index = await WorkspaceIndex.open({ root, dbPath: path.join(dbDir, "index"), embedder });
+  });
+
+  after(() => {
+    index.close();
+    removeTree(root);
+    removeTree(dbDir);
+  });
+
+  it("indexes the workspace, recording every skipped file with its reason", async () => {
+    const progress: number[] = [];
+    const result = await index.run({ onProgress: (p) => p.phase === "indexing" && progress.push(p.filesDone) });
+    assert.equal(result.filesIndexed, 14);
+    assert.equal(result.totalChunks, embedder.embedded.length);
+    assert.deepEqual(progress, [...progress].sort((a, b) => a - b), "progress only moves forward");
+    const status = await index.status();
+    assert.equal(status.filesIndexed, 14);
+    const reasons = Object.fromEntries(status.skipped.map((r) => [r.path, r.reason]));
+    assert.match(reasons[".env"], /secrets/);
+    assert.match(reasons["node_modules/"], /default excludes/);
+    assert.match(reasons["blob.dat"], /binary/);
+    const hits = await index.search("bounded queue offer item", { limit: 3 });
+    assert.equal(hits[0].path, "lib/Queue.java");
+  });
+
+  it("does not re-parse or re-embed unchanged files, even when touched", async () => {
+    embedder.embedded = [];
+    const again = await index.run();
+    assert.equal(again.filesIndexed, 0);
+    assert.equal(again.filesUnchanged, 14);
+    const future = new Date(Date.now() + 60_000);
+    utimesSync(path.join(root, "lib/retry.py"), future, future);
+    const touched = await index.run();
+    assert.equal(touched.filesIndexed, 0);
+    assert.equal(embedder.embedded.length, 0);
+  });
+
+  it("re-embeds only the chunks of a changed file", async () => {
+    embedder.embedded = [];
+    writeFileSync(path.join(root, "lib/retry.py"), "def jitter(delay):\n    return delay * 1.5\n");
+    const result = await index.run();
+    assert.equal(result.filesIndexed, 1);
+    assert.equal(embedder.embedded.length, 1);
+    assert.match(embedder.embedded[0], /def jitter/);
+    const chunks = await index.store.chunksOf("lib/retry.py");
+    assert.deepEqual(chunks.map((c) => c.symbol), ["jitter"]);
+  });
+
+  it("removes deleted files and follows renames", async () => {
+    const before = await index.store.chunksOf("lib/server.go");
+    renameSync(path.join(root, "lib/server.go"), path.join(root, "lib/http_server.go"));
+    rmSync(path.join(root, "docs/notes.txt"));
+    const result = await index.run();
+    assert.equal(result.filesRemoved, 2);
+    assert.equal((await index.store.chunksOf("lib/server.go")).length, 0);
+    assert.equal((await index.store.chunksOf("docs/notes.txt")).length, 0);
+    const after = await index.store.chunksOf("lib/http_server.go");
+    assert.deepEqual(after.map((c) => c.text), before.map((c) => c.text));
+    assert.ok(!(await index.store.fileRecords()).has("lib/server.go"));
+  });
+
+  it("updates single paths from a file watcher: created, changed, deleted, newly ignored", async () => {
+    writeTree(root, { "lib/fresh.py": "def brand_new_helper():\n    return 42\n" });
+    writeFileSync(path.join(root, "src/cache.js"), "function replaced() { return 1; }\n");
+    rmSync(path.join(root, "lib/Router.php"));
+    writeTree(root, { "debug.log": "noise\n", ".groundworkignore": "*.log\n" });
+    const result = await index.update(["lib/fresh.py", "src/cache.js", "lib/Router.php", "debug.log", ".groundworkignore"]);
+    assert.equal(result.filesIndexed, 3);
+    assert.equal(result.filesRemoved, 1);
+    assert.equal((await index.search("brand new helper", { limit: 1 }))[0].path, "lib/fresh.py");
+    assert.deepEqual((await index.store.chunksOf("src/cache.js")).map((c) => c.symbol), ["replaced"]);
+    assert.match((await index.store.fileRecords()).get("debug.log")?.reason ?? "", /\.groundworkignore/);
+  });
+
+  it("matches a clean build of the same tree after all those changes", async () => {
+    const cleanDb = tempDir("gw-clean-");
+    const clean = await WorkspaceIndex.open({ root, dbPath: path.join(cleanDb, "index") });
+    await clean.run();
+    assert.deepEqual(await snapshot(index), await snapshot(clean));
+    clean.close();
+    removeTree(cleanDb);
+  });
+
+  it("stops when cancelled, keeps what it wrote, and finishes on the next run", async () => {
+    const dbPath = path.join(tempDir("gw-cancel-"), "index");
+    const partial = await WorkspaceIndex.open({ root, dbPath, embedder: new BuiltinEmbedder() });
+    const abort = new AbortController();
+    const result = await partial.run({ signal: abort.signal, onProgress: (p) => p.filesDone >= 3 && abort.abort() });
+    assert.equal(result.cancelled, true);
+    assert.ok(result.filesIndexed < 14);
+    const resumed = await partial.run();
+    assert.equal(resumed.cancelled, false);
+    assert.equal(resumed.filesIndexed + resumed.filesUnchanged, (await partial.status()).filesIndexed);
+    assert.deepEqual(await snapshot(partial), await snapshot(index));
+    partial.close();
+    removeTree(path.dirname(dbPath));
+  });
+
+  it("writes in small batches with the same result", async () => {
+    const dbPath = path.join(tempDir("gw-batch-"), "index");
+    const batched = await WorkspaceIndex.open({ root, dbPath });
+    (batched.indexer as unknown as { batchChunks: number }).batchChunks = 2;
+    await batched.run();
+    assert.deepEqual(await snapshot(batched), await snapshot(index));
+    batched.close();
+    removeTree(path.dirname(dbPath));
+  });
+});

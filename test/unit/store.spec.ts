@@ -1,0 +1,130 @@
+import assert from "node:assert/strict";
+import { readdirSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { after, describe, it } from "node:test";
+import { BuiltinEmbedder } from "../../src/core/embed/builtin";
+import { embedderIdentity } from "../../src/core/embed/embedder";
+import type { Chunk } from "../../src/core/chunk/types";
+import { toRow } from "../../src/core/index/rows";
+import type { ChunkRow, FileRecord } from "../../src/core/store/schema";
+import { IndexStore } from "../../src/core/store/store";
+import { sha256Hex } from "../../src/core/util/hash";
+import { removeTree, tempDir } from "../helpers/workspace";
+
+const embedder = new BuiltinEmbedder({ dims: 64 });
+const options = { embedderIdentity: embedderIdentity(embedder), dims: embedder.dims };
+const dirs: string[] = [];
+after(() => dirs.forEach(removeTree));
+
+function newDbPath(): string {
+  const dir = tempDir("gw-store-");
+  dirs.push(dir);
+  return path.join(dir, "index");
+}
+
+function chunk(filePath: string, symbol: string, startLine: number, text: string): ChunkRow {
+  const c: Chunk = {
+    path: filePath, language: "python", symbol, kind: "function", scope: "", startLine, endLine: startLine + 1,
+    text, header: `${filePath} > def ${symbol}()`, contentHash: sha256Hex(text),
+  };
+  return toRow(c, embedder.embedSync(`${c.header}\n${text}`));
+}
+
+function record(filePath: string, chunkCount: number): FileRecord {
+  return { path: filePath, size: 10, mtimeMs: 1, hash: sha256Hex(filePath), status: "indexed", reason: "", language: "python", chunkCount, indexedAt: 0 };
+}
+
+describe("index store (real LanceDB on disk)", () => {
+  it("creates a new index, stores chunks and finds them by vector and by text", async () => {
+    const dbPath = newDbPath();
+    const store = await IndexStore.open(dbPath, options);
+    assert.equal(store.rebuildReason, "new index");
+    await store.write([
+      { record: record("a.py", 2), chunks: [chunk("a.py", "parse_url", 1, "def parse_url(u): return urlsplit(u)"), chunk("a.py", "render", 4, "def render(page): return html(page)")] },
+      { record: record("b.py", 1), chunks: [chunk("b.py", "connect_database", 1, "def connect_database(dsn): return pool(dsn)")] },
+    ]);
+    await store.buildTextIndex();
+    assert.equal(await store.countChunks(), 3);
+    const byVector = await store.vectorSearch(embedder.embedSync("parse url"), 2);
+    assert.equal(byVector[0].symbol, "parse_url");
+    const byText = await store.textSearch("database", 5);
+    assert.deepEqual(byText.map((hit) => hit.symbol), ["connect_database"]);
+    store.close();
+  });
+
+  it("replaces a file's chunks instead of duplicating them, and removes files", async () => {
+    const store = await IndexStore.open(newDbPath(), options);
+    await store.write([{ record: record("a.py", 1), chunks: [chunk("a.py", "one", 1, "def one(): pass")] }]);
+    await store.write([{ record: record("a.py", 2), chunks: [chunk("a.py", "two", 1, "def two(): pass"), chunk("a.py", "three", 3, "def three(): pass")] }]);
+    assert.deepEqual((await store.chunksOf("a.py")).map((c) => c.symbol), ["two", "three"]);
+    assert.equal((await store.fileRecords()).size, 1);
+    await store.write([{ record: record("it's.py", 1), chunks: [chunk("it's.py", "quoted", 1, "def quoted(): pass")] }], ["a.py"]);
+    assert.deepEqual([...(await store.fileRecords()).keys()], ["it's.py"]);
+    assert.equal(await store.countChunks(), 1);
+    store.close();
+  });
+
+  it("keeps chunks when only a file's record is updated", async () => {
+    const store = await IndexStore.open(newDbPath(), options);
+    await store.write([{ record: record("a.py", 1), chunks: [chunk("a.py", "one", 1, "def one(): pass")] }]);
+    await store.write([{ record: { ...record("a.py", 1), mtimeMs: 99 } }]);
+    assert.equal(await store.countChunks(), 1);
+    assert.equal((await store.fileRecords()).get("a.py")?.mtimeMs, 99);
+    store.close();
+  });
+
+  it("reopens an existing index as it was", async () => {
+    const dbPath = newDbPath();
+    const first = await IndexStore.open(dbPath, options);
+    await first.write([{ record: record("a.py", 1), chunks: [chunk("a.py", "one", 1, "def one(): pass")] }]);
+    first.close();
+    const second = await IndexStore.open(dbPath, options);
+    assert.equal(second.rebuildReason, undefined);
+    assert.equal(await second.countChunks(), 1);
+    second.close();
+  });
+
+  it("rebuilds by itself when the schema version differs", async () => {
+    const dbPath = newDbPath();
+    const old = await IndexStore.open(dbPath, options);
+    await old.write([{ record: record("a.py", 1), chunks: [chunk("a.py", "one", 1, "def one(): pass")] }]);
+    await old.setMeta("schemaVersion", "0");
+    old.close();
+    const reopened = await IndexStore.open(dbPath, options);
+    assert.match(reopened.rebuildReason ?? "", /schema version 0/);
+    assert.equal(await reopened.countChunks(), 0);
+    assert.equal((await reopened.fileRecords()).size, 0);
+    reopened.close();
+    const again = await IndexStore.open(dbPath, options);
+    assert.equal(again.rebuildReason, undefined, "the rebuilt index is current");
+    again.close();
+  });
+
+  it("rebuilds when the embedder identity changes", async () => {
+    const dbPath = newDbPath();
+    (await IndexStore.open(dbPath, options)).close();
+    const other = new BuiltinEmbedder({ dims: 32 });
+    const reopened = await IndexStore.open(dbPath, { embedderIdentity: embedderIdentity(other), dims: 32 });
+    assert.match(reopened.rebuildReason ?? "", /embedder changed/);
+    reopened.close();
+  });
+
+  it("rebuilds a corrupt index with a reason instead of crashing", async () => {
+    const dbPath = newDbPath();
+    const store = await IndexStore.open(dbPath, options);
+    await store.write([{ record: record("a.py", 1), chunks: [chunk("a.py", "one", 1, "def one(): pass")] }]);
+    store.close();
+    const metaDir = path.join(dbPath, "meta.lance");
+    for (const entry of readdirSync(metaDir, { recursive: true, withFileTypes: true })) {
+      if (entry.isFile()) writeFileSync(path.join(entry.parentPath, entry.name), "garbage");
+    }
+    const warnings: string[] = [];
+    const logger = { trace() {}, debug() {}, info() {}, error() {}, warn: (m: string) => warnings.push(m) };
+    const reopened = await IndexStore.open(dbPath, { ...options, logger });
+    assert.match(reopened.rebuildReason ?? "", /could not be read/);
+    assert.match(warnings.join("\n"), /Rebuilding the index/);
+    await reopened.write([{ record: record("b.py", 1), chunks: [chunk("b.py", "two", 1, "def two(): pass")] }]);
+    assert.equal(await reopened.countChunks(), 1);
+    reopened.close();
+  });
+});
