@@ -8,8 +8,7 @@ import * as path from "node:path";
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const tiers = process.argv.slice(2);
 const wanted = (tier) => tiers.length === 0 || tiers.includes(tier);
-spawnSync(process.execPath, [path.join(root, "scripts", "ensure.mjs")], { stdio: "inherit" }).status === 0 ||
-  process.exit(1);
+if (spawnSync(process.execPath, [path.join(root, "scripts", "ensure.mjs")], { stdio: "inherit" }).status !== 0) process.exit(1);
 
 const env = { ...process.env, LANCE_CPU_THREADS: process.env.LANCE_CPU_THREADS ?? "2", LANCEDB_LOG: "error" };
 let passed = 0;
