@@ -1,0 +1,75 @@
+import * as assert from "node:assert/strict";
+import { before, describe, it } from "mocha";
+import * as vscode from "vscode";
+import type { GroundworkApi } from "../../src/extension/extension";
+import { groundwork, search, waitFor, workspaceUri } from "./helpers";
+
+describe("indexing in VS Code", () => {
+  let api: GroundworkApi;
+  let chunks: number;
+
+  before(async () => {
+    api = await groundwork();
+  });
+
+  it("Reindex Workspace indexes the workspace and the index finds a known symbol", async () => {
+    chunks = (await vscode.commands.executeCommand<number>("groundwork.reindex"))!;
+    assert.ok(chunks > 20, `only ${chunks} chunks`);
+    const hits = await search("bounded queue offer item");
+    assert.equal(hits[0]?.path, "lib/Queue.java");
+    assert.equal(hits[0]?.uri, workspaceUri("lib/Queue.java").toString());
+  });
+
+  it("shows the chunk count in the status bar", async () => {
+    await waitFor("the status bar to show the chunk count", async () => (api.statusBar.text.includes(`${chunks} chunks`) ? true : undefined), 10_000);
+    assert.match(api.statusBar.text, /Groundwork: \d+ chunks/);
+  });
+
+  it("Show Index Status lists skipped files with their reasons", async () => {
+    const text = (await vscode.commands.executeCommand<string>("groundwork.showIndexStatus"))!;
+    assert.match(text, /Chunks: \d+/);
+    assert.match(text, /`\.env`: may hold secrets/);
+    assert.match(text, /`node_modules\/`: ignored by default excludes/);
+    assert.ok(vscode.window.activeTextEditor?.document.uri.scheme === "groundwork-status");
+  });
+
+  it("indexes a created file", async () => {
+    await vscode.workspace.fs.writeFile(workspaceUri("lib/fresh_module.py"), Buffer.from("def quasar_frobnicator(level):\n    return level * 3\n"));
+    await waitFor("the created file to be searchable", async () => {
+      const hits = await search("quasar frobnicator");
+      return hits[0]?.path === "lib/fresh_module.py" ? hits : undefined;
+    });
+  });
+
+  it("re-indexes a file when an edit is saved", async () => {
+    const document = await vscode.workspace.openTextDocument(workspaceUri("lib/retry.py"));
+    const editor = await vscode.window.showTextDocument(document);
+    await editor.edit((edit) => edit.replace(new vscode.Range(0, 0, document.lineCount, 0), "def zephyr_backoff_window(attempt):\n    return attempt + 1\n"));
+    assert.ok(await document.save());
+    await waitFor("the saved edit to be searchable", async () => {
+      const hits = await search("zephyr backoff window");
+      return hits[0]?.path === "lib/retry.py" && hits[0].symbol === "zephyr_backoff_window" ? hits : undefined;
+    });
+    const old = await search("backoff delay base attempt", 10);
+    assert.ok(!old.some((hit) => hit.path === "lib/retry.py" && hit.symbol === "backoff_delay"), "the old function is gone");
+  });
+
+  it("follows a renamed file", async () => {
+    const edit = new vscode.WorkspaceEdit();
+    edit.renameFile(workspaceUri("lib/fresh_module.py"), workspaceUri("lib/renamed_module.py"));
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    await waitFor("the renamed file to replace the old path", async () => {
+      const hits = await search("quasar frobnicator");
+      const paths = hits.map((hit) => hit.path);
+      return paths[0] === "lib/renamed_module.py" && !paths.includes("lib/fresh_module.py") ? hits : undefined;
+    });
+  });
+
+  it("removes a deleted file", async () => {
+    await vscode.workspace.fs.delete(workspaceUri("lib/renamed_module.py"));
+    await waitFor("the deleted file to leave the index", async () => {
+      const hits = await search("quasar frobnicator");
+      return hits.some((hit) => hit.path === "lib/renamed_module.py") ? undefined : hits;
+    });
+  });
+});
