@@ -14,9 +14,12 @@ export interface TestOutcome {
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: "bdd", timeout: 60_000, color: false, reporter: "spec" });
   mocha.suite.emit("pre-require", globalThis, "groundwork-integration", mocha);
-  // Test files register their suites on load; the bundle keeps this order.
+  // Test files register their suites when loaded, which must happen after pre-require: hence
+  // require() here rather than (hoisted) imports. The bundle keeps this order.
+  /* eslint-disable @typescript-eslint/no-require-imports */
   require("./activation.test");
   require("./indexing.test");
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const resultsFile = process.env.GROUNDWORK_TEST_RESULTS ?? path.join(__dirname, "results.json");
   const outcomes: TestOutcome[] = [];
   return new Promise((resolve, reject) => {
