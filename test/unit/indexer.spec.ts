@@ -112,6 +112,21 @@ describe("indexer (real files, grammars and LanceDB)", () => {
     assert.match((await index.store.fileRecords()).get("debug.log")?.reason ?? "", /\.groundworkignore/);
   });
 
+  it("handles whole folders from a file watcher: deleted, created, and files inside ignored folders", async () => {
+    writeTree(root, { "pkg/a.py": "def alpha_one():\n    pass\n", "pkg/sub/b.py": "def beta_two():\n    pass\n" });
+    const created = await index.update(["pkg"]);
+    assert.equal(created.filesIndexed, 2);
+    assert.equal((await index.search("beta two", { limit: 1 }))[0].path, "pkg/sub/b.py");
+    rmSync(path.join(root, "pkg"), { recursive: true });
+    const deleted = await index.update(["pkg"]);
+    assert.equal(deleted.filesRemoved, 2);
+    assert.ok(![...(await index.store.fileRecords()).keys()].some((p) => p.startsWith("pkg/")));
+    writeTree(root, { "node_modules/x/more.js": "module.exports = 2;\n" });
+    await index.update(["node_modules/x/more.js"]);
+    const records = [...(await index.store.fileRecords()).keys()];
+    assert.ok(records.includes("node_modules/") && !records.some((p) => p.startsWith("node_modules/x")));
+  });
+
   it("matches a clean build of the same tree after all those changes", async () => {
     const cleanDb = tempDir("gw-clean-");
     const clean = await WorkspaceIndex.open({ root, dbPath: path.join(cleanDb, "index") });

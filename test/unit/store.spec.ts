@@ -45,6 +45,8 @@ describe("index store (real LanceDB on disk)", () => {
     ]);
     await store.buildTextIndex();
     assert.equal(await store.countChunks(), 3);
+    assert.equal(await store.countFiles("indexed"), 2);
+    assert.equal(await store.countFiles("skipped"), 0);
     const byVector = await store.vectorSearch(embedder.embedSync("parse url"), 2);
     assert.equal(byVector[0].symbol, "parse_url");
     const byText = await store.textSearch("database", 5);

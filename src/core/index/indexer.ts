@@ -83,9 +83,13 @@ export class Indexer {
   /** Brings the given workspace-relative paths up to date (created, changed, deleted or renamed files). */
   async update(relPaths: readonly string[], runOptions: RunOptions = {}): Promise<IndexRunResult> {
     const started = Date.now();
-    const { entries, missing } = await scanPaths(this.options.root, relPaths, this.options.scan);
+    const { entries, missing, folders } = await scanPaths(this.options.root, relPaths, this.options.scan);
+    // A folder created or moved in: its files have no events of their own. A full run reads
+    // only what changed, so it is the simple correct answer.
+    if (folders.length > 0) return this.run(runOptions);
     const known = await this.options.store.fileRecords();
-    const removals = missing.filter((path) => known.has(path));
+    // A deleted folder comes as one path: everything known below it goes too.
+    const removals = [...known.keys()].filter((path) => missing.some((gone) => path === gone || path.startsWith(gone + "/")));
     return this.apply(entries, removals, known, started, runOptions);
   }
 

@@ -175,13 +175,14 @@ async function describeLink(absPath: string, root: string): Promise<string> {
 /**
  * Checks specific paths (from a file watcher) with the same rules as a full scan: the ignore
  * files of every ancestor folder, secrets, binaries, size. Paths that no longer exist come back
- * in `missing`.
+ * in `missing`, folders in `folders` (their contents need a scan of their own). A file inside an
+ * ignored folder comes back as that folder's skip entry, as a full scan reports it.
  */
 export async function scanPaths(
   root: string,
   relPaths: readonly string[],
   options: ScanOptions = {},
-): Promise<{ entries: ScanEntry[]; missing: string[] }> {
+): Promise<{ entries: ScanEntry[]; missing: string[]; folders: string[] }> {
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const base = baseLevels(options);
   const levelCache = new Map<string, IgnoreLevel[]>();
@@ -198,6 +199,7 @@ export async function scanPaths(
   };
   const entries: ScanEntry[] = [];
   const missing: string[] = [];
+  const folders: string[] = [];
   for (const relPath of relPaths) {
     const name = relPath.slice(relPath.lastIndexOf("/") + 1);
     const dir = relPath.includes("/") ? relPath.slice(0, relPath.lastIndexOf("/")) : "";
@@ -208,19 +210,25 @@ export async function scanPaths(
       missing.push(relPath);
       continue;
     }
-    if (stat.isDirectory()) continue;
-    // As in a full scan, an ignored folder hides everything below it.
-    let ignoredBy: string | undefined;
-    const parts = dir ? dir.split("/") : [];
-    for (let i = 0; i < parts.length && !ignoredBy; i++) {
-      ignoredBy = matchIgnore(await levelsFor(parts.slice(0, i).join("/")), parts.slice(0, i + 1).join("/"), true);
+    if (stat.isDirectory()) {
+      folders.push(relPath);
+      continue;
     }
-    ignoredBy ??= matchIgnore(await levelsFor(dir), relPath, false);
-    if (stat.isSymbolicLink()) entries.push(skipped(relPath, await describeLink(path.join(root, relPath), root)));
+    // As in a full scan, an ignored folder hides everything below it.
+    const parts = dir ? dir.split("/") : [];
+    let ignoredFolder: SkippedEntry | undefined;
+    for (let i = 0; i < parts.length && !ignoredFolder; i++) {
+      const folder = parts.slice(0, i + 1).join("/");
+      const by = matchIgnore(await levelsFor(parts.slice(0, i).join("/")), folder, true);
+      if (by) ignoredFolder = { path: folder + "/", reason: `ignored by ${by}` };
+    }
+    const ignoredBy = matchIgnore(await levelsFor(dir), relPath, false);
+    if (ignoredFolder) entries.push(skipped(ignoredFolder.path, ignoredFolder.reason));
+    else if (stat.isSymbolicLink()) entries.push(skipped(relPath, await describeLink(path.join(root, relPath), root)));
     else if (!stat.isFile()) entries.push(skipped(relPath, "not a regular file"));
     else if (ignoredBy) entries.push(skipped(relPath, `ignored by ${ignoredBy}`));
     else if (fileNameVerdict(name, stat.size, maxBytes)) entries.push(skipped(relPath, fileNameVerdict(name, stat.size, maxBytes)!));
     else entries.push({ kind: "file", file: { path: relPath, absPath: path.join(root, relPath), size: stat.size, mtimeMs: Math.floor(stat.mtimeMs) } });
   }
-  return { entries, missing };
+  return { entries, missing, folders };
 }

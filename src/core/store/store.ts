@@ -4,7 +4,7 @@
 import { promises as fs } from "node:fs";
 import type { Connection, Table } from "@lancedb/lancedb";
 import { errorMessage, type Logger, silentLogger } from "../host";
-import { inList, loadLanceDb } from "./lance";
+import { inList, loadLanceDb, sqlString } from "./lance";
 import {
   CHUNKS_TABLE, type ChunkRow, chunksSchema, FILES_TABLE, type FileRecord, filesSchema, META_TABLE, metaSchema,
   SCHEMA_VERSION,
@@ -136,6 +136,10 @@ export class IndexStore {
   async chunkIds(): Promise<string[]> {
     const rows = await this.chunks.query().select(["id"]).toArray();
     return rows.map((row) => row.id as string).sort();
+  }
+
+  async countFiles(status: FileRecord["status"]): Promise<number> {
+    return this.files.countRows(`status = ${sqlString(status)}`);
   }
 
   async countChunks(): Promise<number> {
