@@ -6,7 +6,8 @@ import { BuiltinEmbedder } from "../core/embed/builtin";
 import type { Embedder } from "../core/embed/embedder";
 import { errorMessage, type Logger } from "../core/host";
 import { WorkspaceIndex } from "../core/workspaceIndex";
-import { formatHits, progressPrinter, resultLine, summary } from "./output";
+import { toResultLine } from "../core/search/hybridSearch";
+import { formatHits, progressPrinter, summary } from "./output";
 
 const USAGE = `Usage:
   groundwork index <dir> [--db PATH] [--embedder builtin] [--max-file-bytes N]
@@ -92,7 +93,7 @@ async function main(argv: string[]): Promise<number> {
       const query = rest.join(" ").trim();
       if (!query) throw new UsageError("Missing query.");
       const hits = await index.search(query, { limit });
-      process.stdout.write((values.json ? JSON.stringify(hits.map(resultLine), null, 2) : formatHits(hits)) + "\n");
+      process.stdout.write((values.json ? JSON.stringify(hits.map(toResultLine), null, 2) : formatHits(hits)) + "\n");
       return 0;
     } finally {
       index.close();
@@ -133,7 +134,7 @@ async function searchBatch(index: WorkspaceIndex, file: string, limit: number): 
     }
     if (typeof request.query !== "string") throw new UsageError(`${file}:${lineNumber}: "query" must be a string.`);
     const hits = await index.search(request.query, { limit });
-    process.stdout.write(JSON.stringify({ id: request.id, results: hits.map(resultLine) }) + "\n");
+    process.stdout.write(JSON.stringify({ id: request.id, results: hits.map(toResultLine) }) + "\n");
   }
   return 0;
 }

@@ -2,19 +2,6 @@
 import type { IndexProgress, IndexRunResult } from "../core/index/indexer";
 import type { SearchHit } from "../core/search/hybridSearch";
 
-export interface ResultLine {
-  path: string;
-  startLine: number;
-  endLine: number;
-  symbol: string;
-  kind: string;
-  score: number;
-}
-
-export function resultLine(hit: SearchHit): ResultLine {
-  return { path: hit.path, startLine: hit.startLine, endLine: hit.endLine, symbol: hit.symbol, kind: hit.kind, score: Number(hit.score.toFixed(6)) };
-}
-
 export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): (progress: IndexProgress) => void {
   let lastPrinted = 0;
   return (progress) => {

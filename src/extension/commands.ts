@@ -2,6 +2,7 @@
 import * as vscode from "vscode";
 import { errorMessage } from "../core/host";
 import type { IndexProgress } from "../core/index/indexer";
+import { type ResultLine, toResultLine } from "../core/search/hybridSearch";
 import type { FolderHit, IndexService } from "./indexService";
 import { STATUS_URI, type StatusDocumentProvider } from "./statusDocument";
 
@@ -51,27 +52,14 @@ async function reindexWithProgress(service: IndexService): Promise<number> {
   );
 }
 
-interface SearchResult {
+/** What the command returns when called with a query: the CLI's result lines, plus each file's URI. */
+export interface SearchResult extends ResultLine {
   uri: string;
-  path: string;
-  startLine: number;
-  endLine: number;
-  symbol: string;
-  kind: string;
-  score: number;
 }
 
 async function searchResults(service: IndexService, query: string, limit: number): Promise<SearchResult[]> {
   const hits = await service.search(query, limit);
-  return hits.map((hit) => ({
-    uri: vscode.Uri.joinPath(hit.folder.uri, hit.path).toString(),
-    path: hit.path,
-    startLine: hit.startLine,
-    endLine: hit.endLine,
-    symbol: hit.symbol,
-    kind: hit.kind,
-    score: hit.score,
-  }));
+  return hits.map((hit) => ({ ...toResultLine(hit), uri: vscode.Uri.joinPath(hit.folder.uri, hit.path).toString() }));
 }
 
 async function searchQuickPick(service: IndexService): Promise<void> {

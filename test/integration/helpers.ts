@@ -1,18 +1,9 @@
 // Helpers for tests that run inside the extension host.
 import * as vscode from "vscode";
+import type { SearchResult } from "../../src/extension/commands";
 import type { GroundworkApi } from "../../src/extension/extension";
 
 export const EXTENSION_ID = "groundwork-dev.groundwork";
-
-export interface SearchResult {
-  uri: string;
-  path: string;
-  startLine: number;
-  endLine: number;
-  symbol: string;
-  kind: string;
-  score: number;
-}
 
 export async function groundwork(): Promise<GroundworkApi> {
   const extension = vscode.extensions.getExtension<GroundworkApi>(EXTENSION_ID);

@@ -20,6 +20,22 @@ export interface SearchHit extends StoredChunk {
   textRank?: number;
 }
 
+/** A hit as the CLI's --json and the extension's command API report it. */
+export interface ResultLine {
+  /** Workspace-relative, forward slashes. */
+  path: string;
+  /** 1-based, inclusive. */
+  startLine: number;
+  endLine: number;
+  symbol: string;
+  kind: string;
+  score: number;
+}
+
+export function toResultLine(hit: SearchHit): ResultLine {
+  return { path: hit.path, startLine: hit.startLine, endLine: hit.endLine, symbol: hit.symbol, kind: hit.kind, score: Number(hit.score.toFixed(6)) };
+}
+
 /** The query as the full-text index should see it: words only, identifiers also split. */
 export function textQuery(query: string): string {
   const words = new Set<string>();
