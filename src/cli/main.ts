@@ -1,19 +1,23 @@
 // The `groundwork` command: index, search and status over a workspace, on the core alone.
-import { createReadStream, statSync } from "node:fs";
+import { createReadStream, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as readline from "node:readline";
 import { parseArgs } from "node:util";
 import { BuiltinEmbedder } from "../core/embed/builtin";
+import { formatReport, runEval } from "../core/eval/runEval";
 import type { Embedder } from "../core/embed/embedder";
 import { errorMessage, type Logger } from "../core/host";
 import { WorkspaceIndex } from "../core/workspaceIndex";
-import { toResultLine } from "../core/search/hybridSearch";
+import { toResultLine } from "../core/retrieval/retriever";
 import { formatHits, progressPrinter, summary } from "./output";
 
 const USAGE = `Usage:
   groundwork index <dir> [--db PATH] [--embedder builtin] [--max-file-bytes N]
   groundwork search "<query>" --workspace <dir> [--db PATH] [-k 10] [--json]
   groundwork search --batch QUERIES.jsonl --workspace <dir> [--db PATH] [-k 10]
-  groundwork status --workspace <dir> [--db PATH] [--json]`;
+  groundwork status --workspace <dir> [--db PATH] [--json]
+  groundwork eval --corpus <dir> --lang <python|javascript|typescript> [--sample N] [--out FILE.json]`;
 
 class UsageError extends Error {}
 
@@ -62,6 +66,10 @@ async function main(argv: string[]): Promise<number> {
       json: { type: "boolean" },
       batch: { type: "string" },
       "max-file-bytes": { type: "string" },
+      corpus: { type: "string" },
+      lang: { type: "string" },
+      sample: { type: "string" },
+      out: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -117,7 +125,32 @@ async function main(argv: string[]): Promise<number> {
       index.close();
     }
   }
+  if (command === "eval") return evaluate(values);
   throw new UsageError(`Unknown command "${command}".`);
+}
+
+async function evaluate(values: Record<string, unknown>): Promise<number> {
+  const corpus = values.corpus as string | undefined;
+  const language = values.lang as string | undefined;
+  if (!corpus || !statSync(corpus, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError("--corpus must be an existing folder.");
+  if (language !== "python" && language !== "javascript" && language !== "typescript") throw new UsageError("--lang must be python, javascript or typescript.");
+  const sample = values.sample ? Number(values.sample) : undefined;
+  if (sample !== undefined && !(sample > 0)) throw new UsageError("--sample must be a positive number.");
+  const workDir = path.join(os.tmpdir(), `groundwork-eval-${process.pid}`);
+  try {
+    const report = await runEval({
+      corpus: path.resolve(corpus), language, workDir, sample, embedder: makeEmbedder(values.embedder as string | undefined),
+      onProgress: (message) => process.stderr.write(`${message}\n`),
+    });
+    process.stdout.write(formatReport(report) + "\n");
+    if (values.out) {
+      mkdirSync(path.dirname(path.resolve(values.out as string)), { recursive: true });
+      writeFileSync(values.out as string, JSON.stringify({ ...report, date: new Date().toISOString() }, null, 2) + "\n");
+    }
+    return 0;
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
 }
 
 async function searchBatch(index: WorkspaceIndex, file: string, limit: number): Promise<number> {

@@ -1,6 +1,6 @@
 // Terminal output for the CLI: a progress line on stderr, results on stdout.
 import type { IndexProgress, IndexRunResult } from "../core/index/indexer";
-import type { SearchHit } from "../core/search/hybridSearch";
+import type { SearchHit } from "../core/retrieval/retriever";
 
 export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): (progress: IndexProgress) => void {
   let lastPrinted = 0;
@@ -30,7 +30,7 @@ export function formatHits(hits: readonly SearchHit[]): string {
   if (hits.length === 0) return "No results.";
   return hits
     .map((hit, i) => {
-      const why = [hit.vectorRank && `vector #${hit.vectorRank}`, hit.textRank && `text #${hit.textRank}`].filter(Boolean).join(", ");
+      const why = Object.entries(hit.ranks).map(([source, rank]) => `${source} #${rank}`).join(", ");
       return `${String(i + 1).padStart(2)}. ${hit.path}:${hit.startLine}-${hit.endLine}  ${hit.kind} ${hit.symbol}  (${hit.score.toFixed(4)}; ${why})`;
     })
     .join("\n");

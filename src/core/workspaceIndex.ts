@@ -9,7 +9,7 @@ import { type ChunkSource, Indexer, type IndexRunResult, type RunOptions } from 
 import type { ScanOptions } from "./scan/scanner";
 import type { FileRecord } from "./store/schema";
 import { IndexStore } from "./store/store";
-import { hybridSearch, type SearchHit, type SearchOptions } from "./search/hybridSearch";
+import { HybridRetriever, type SearchHit, type SearchOptions } from "./retrieval/retriever";
 
 export interface WorkspaceIndexOptions {
   root: string;
@@ -19,6 +19,8 @@ export interface WorkspaceIndexOptions {
   chunker?: ChunkSource;
   chunkerOptions?: ChunkerOptions;
   scan?: Omit<ScanOptions, "signal">;
+  /** Defaults for every search of this index. */
+  search?: SearchOptions;
   logger?: Logger;
 }
 
@@ -44,6 +46,7 @@ export class WorkspaceIndex {
     readonly store: IndexStore,
     readonly embedder: Embedder,
     readonly indexer: Indexer,
+    readonly retriever: HybridRetriever,
     private readonly ownedChunker: Chunker | undefined,
   ) {}
 
@@ -56,7 +59,8 @@ export class WorkspaceIndex {
     const ownedChunker = options.chunker ? undefined : new Chunker(options.chunkerOptions);
     const chunker = options.chunker ?? ownedChunker!;
     const indexer = new Indexer({ root, store, embedder, chunker, scan: options.scan, logger });
-    return new WorkspaceIndex(root, dbPath, store, embedder, indexer, ownedChunker);
+    const retriever = new HybridRetriever(store, embedder, { defaults: options.search });
+    return new WorkspaceIndex(root, dbPath, store, embedder, indexer, retriever, ownedChunker);
   }
 
   run(options?: RunOptions): Promise<IndexRunResult> {
@@ -68,7 +72,7 @@ export class WorkspaceIndex {
   }
 
   search(query: string, options?: SearchOptions): Promise<SearchHit[]> {
-    return hybridSearch(this.store, this.embedder, query, options);
+    return this.retriever.search(query, options);
   }
 
   /** Counts only: cheap enough for a status bar after every update. */

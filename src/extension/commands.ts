@@ -2,7 +2,7 @@
 import * as vscode from "vscode";
 import { errorMessage } from "../core/host";
 import type { IndexProgress } from "../core/index/indexer";
-import { type ResultLine, toResultLine } from "../core/search/hybridSearch";
+import { type ResultLine, toResultLine } from "../core/retrieval/retriever";
 import type { FolderHit, IndexService } from "./indexService";
 import { STATUS_URI, type StatusDocumentProvider } from "./statusDocument";
 

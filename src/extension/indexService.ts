@@ -6,7 +6,7 @@ import * as vscode from "vscode";
 import { errorMessage, type Logger } from "../core/host";
 import type { IndexProgress, IndexRunResult } from "../core/index/indexer";
 import { WorkerChunker } from "../core/chunk/workerChunker";
-import type { SearchHit } from "../core/search/hybridSearch";
+import type { SearchHit } from "../core/retrieval/retriever";
 import { type IndexStatus, WorkspaceIndex } from "../core/workspaceIndex";
 import type { GroundworkSettings } from "./settings";
 

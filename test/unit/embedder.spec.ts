@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { BuiltinEmbedder, featureCounts } from "../../src/core/embed/builtin";
+import { BuiltinEmbedder, featureWeights } from "../../src/core/embed/builtin";
 import { embedderIdentity } from "../../src/core/embed/embedder";
 
 function cosine(a: Float32Array, b: Float32Array): number {
@@ -13,7 +13,8 @@ describe("builtin embedder", () => {
   const embedder = new BuiltinEmbedder();
 
   it("is deterministic, fixed-size and L2-normalized", async () => {
-    const [a, b] = await embedder.embedDocuments(["def parse_url(text): return urlsplit(text)", "def parse_url(text): return urlsplit(text)"]);
+    const doc = { title: "parse_url", text: "def parse_url(text): return urlsplit(text)" };
+    const [a, b] = await embedder.embedDocuments([doc, { ...doc }]);
     assert.equal(a.length, 512);
     assert.deepEqual(a, b);
     assert.ok(Math.abs(cosine(a, a) - 1) < 1e-5);
@@ -23,9 +24,9 @@ describe("builtin embedder", () => {
   it("puts a query near the code that names its words, across naming styles", async () => {
     const query = await embedder.embedQuery("parse a url");
     const [camel, snake, unrelated] = await embedder.embedDocuments([
-      "function parseURL(input) { return new URL(input); }",
-      "def parse_url(text):\n    return urlsplit(text)",
-      "class MatrixTranspose:\n    def invert(self, rows, cols): pass",
+      { title: "", text: "function parseURL(input) { return new URL(input); }" },
+      { title: "", text: "def parse_url(text):\n    return urlsplit(text)" },
+      { title: "", text: "class MatrixTranspose:\n    def invert(self, rows, cols): pass" },
     ]);
     assert.ok(cosine(query, camel) > cosine(query, unrelated) + 0.2);
     assert.ok(cosine(query, snake) > cosine(query, unrelated) + 0.2);
@@ -33,9 +34,18 @@ describe("builtin embedder", () => {
 
   it("matches inside unsplittable identifiers through character trigrams", async () => {
     const query = await embedder.embedQuery("split");
-    const [joined, other] = await embedder.embedDocuments(["def urlsplit(url): pass", "def render_template(page): pass"]);
+    const [joined, other] = await embedder.embedDocuments([{ title: "", text: "def urlsplit(url): pass" }, { title: "", text: "def render_template(page): pass" }]);
     assert.ok(cosine(query, joined) > cosine(query, other));
-    assert.ok(featureCounts("urlsplit").has("tspl"));
+    assert.ok(featureWeights("urlsplit").has("tspl"));
+  });
+
+  it("weights the title (symbol and signature) above the code", async () => {
+    const query = await embedder.embedQuery("connection pool");
+    const [named, mentioned] = await embedder.embedDocuments([
+      { title: "connection_pool", text: "def connection_pool(size): return make(size, retries, timeout, factory)" },
+      { title: "make_widget", text: "def make_widget(size): return connection_pool(size, retries, timeout, factory)" },
+    ]);
+    assert.ok(cosine(query, named) > cosine(query, mentioned));
   });
 
   it("returns a zero vector for text with no features instead of NaN", async () => {

@@ -3,7 +3,7 @@ import { renameSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { BuiltinEmbedder } from "../../src/core/embed/builtin";
-import type { Embedder } from "../../src/core/embed/embedder";
+import type { EmbedInput, Embedder } from "../../src/core/embed/embedder";
 import { WorkspaceIndex } from "../../src/core/workspaceIndex";
 import { copyTree, POLYGLOT, removeTree, tempDir, writeTree } from "../helpers/workspace";
 
@@ -13,9 +13,9 @@ class CountingEmbedder implements Embedder {
   readonly id = this.inner.id;
   readonly dims = this.inner.dims;
   embedded: string[] = [];
-  async embedDocuments(texts: readonly string[]): Promise<Float32Array[]> {
-    this.embedded.push(...texts);
-    return this.inner.embedDocuments(texts);
+  async embedDocuments(docs: readonly EmbedInput[]): Promise<Float32Array[]> {
+    this.embedded.push(...docs.map((doc) => doc.text));
+    return this.inner.embedDocuments(docs);
   }
   embedQuery(text: string): Promise<Float32Array> {
     return this.inner.embedQuery(text);

@@ -27,7 +27,7 @@ function chunk(filePath: string, symbol: string, startLine: number, text: string
     path: filePath, language: "python", symbol, kind: "function", scope: "", startLine, endLine: startLine + 1,
     text, header: `${filePath} > def ${symbol}()`, contentHash: sha256Hex(text),
   };
-  return toRow(c, embedder.embedSync(`${c.header}\n${text}`));
+  return toRow(c, embedder.embedSync(text, symbol));
 }
 
 function record(filePath: string, chunkCount: number): FileRecord {

@@ -1,10 +1,16 @@
 // The Embedder interface: every embedder (builtin, OpenAI-compatible, transformers.js) implements it.
 
+/** A document to embed: a short title (symbol, scope, signature) and the text (the code). */
+export interface EmbedInput {
+  title: string;
+  text: string;
+}
+
 export interface Embedder {
   /** Stable id of the model and its feature scheme; part of the index identity. */
   readonly id: string;
   readonly dims: number;
-  embedDocuments(texts: readonly string[], signal?: AbortSignal): Promise<Float32Array[]>;
+  embedDocuments(docs: readonly EmbedInput[], signal?: AbortSignal): Promise<Float32Array[]>;
   embedQuery(text: string, signal?: AbortSignal): Promise<Float32Array>;
 }
 

@@ -10,7 +10,7 @@ import { type ScanEntry, type ScanOptions, scanPaths, scanWorkspace } from "../s
 import type { FileRecord } from "../store/schema";
 import type { FileUpdate, IndexStore } from "../store/store";
 import { sha256Hex } from "../util/hash";
-import { embeddingText, toRow } from "./rows";
+import { embeddingInput, toRow } from "./rows";
 
 /** Anything that can chunk a file: the in-process Chunker, or a worker-backed one. */
 export interface ChunkSource {
@@ -181,7 +181,7 @@ export class Indexer {
 
   private async writeBatch(batch: readonly Pending[], signal?: AbortSignal): Promise<number> {
     const chunks = batch.flatMap((item) => item.result?.chunks ?? []);
-    const vectors = await this.options.embedder.embedDocuments(chunks.map(embeddingText), signal);
+    const vectors = await this.options.embedder.embedDocuments(chunks.map(embeddingInput), signal);
     let next = 0;
     const updates: FileUpdate[] = batch.map((item) => ({
       record: item.record,

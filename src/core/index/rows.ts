@@ -1,6 +1,7 @@
 // Turns chunks into store rows: a deterministic id, the text the embedder sees, and the
 // identifier-split text the full-text index sees.
 import type { Chunk } from "../chunk/types";
+import type { EmbedInput } from "../embed/embedder";
 import type { ChunkRow } from "../store/schema";
 import { sha256Hex } from "../util/hash";
 import { splitIdentifiersText } from "../util/text";
@@ -9,15 +10,29 @@ export function chunkId(chunk: Pick<Chunk, "path" | "startLine" | "endLine" | "c
   return sha256Hex(`${chunk.path}\n${chunk.startLine}\n${chunk.endLine}\n${chunk.contentHash}`).slice(0, 32);
 }
 
-/** What the embedder sees: the header (path, scope, signature) and the code. */
-export function embeddingText(chunk: Chunk): string {
-  return `${chunk.header}\n${chunk.text}`;
+/** What the embedder sees: the title (symbol, scope, signature) and the code. */
+export function embeddingInput(chunk: Chunk): EmbedInput {
+  return { title: `${chunk.symbol} ${chunk.scope} ${signatureOf(chunk)}`.trim(), text: `${chunk.path}\n${chunk.text}` };
 }
 
-/** What the full-text index sees: header, symbol and code, plus every identifier split into words. */
+/** The code field of the full-text index: the code, plus every identifier split into words. */
 export function fullText(chunk: Chunk): string {
-  const header = `${chunk.header}\n${chunk.symbol}`;
-  return `${header}\n${chunk.text}\n${splitIdentifiersText(header)}\n${splitIdentifiersText(chunk.text)}`;
+  return `${chunk.text}\n${splitIdentifiersText(chunk.text)}`;
+}
+
+/**
+ * The name field of the full-text index, searched with a boost: the symbol, its scope, the
+ * signature and the path's words, identifiers also split.
+ */
+export function nameText(chunk: Chunk): string {
+  const pathWords = chunk.path.replace(/\.[^./]+$/, "").split(/[/._-]+/).filter(Boolean).join(" ");
+  const names = `${chunk.symbol} ${chunk.scope} ${signatureOf(chunk)}`;
+  return `${names}\n${pathWords}\n${splitIdentifiersText(`${names} ${pathWords}`)}`;
+}
+
+/** The signature part of the header; statement groups and windows have none. */
+function signatureOf(chunk: Chunk): string {
+  return chunk.kind === "statements" || chunk.kind === "lines" ? "" : chunk.header.slice(chunk.header.lastIndexOf(" > ") + 3);
 }
 
 export function toRow(chunk: Chunk, vector: Float32Array): ChunkRow {
@@ -34,6 +49,7 @@ export function toRow(chunk: Chunk, vector: Float32Array): ChunkRow {
     header: chunk.header,
     text: chunk.text,
     ftsText: fullText(chunk),
+    ftsName: nameText(chunk),
     vector,
   };
 }

@@ -1,7 +1,7 @@
 // Table layouts of the index. Bump SCHEMA_VERSION on any change: an older index is rebuilt.
 import { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } from "apache-arrow";
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const CHUNKS_TABLE = "chunks";
 export const FILES_TABLE = "files";
@@ -21,6 +21,7 @@ export function chunksSchema(dims: number): Schema {
     new Field("header", new Utf8(), false),
     new Field("text", new Utf8(), false),
     new Field("fts_text", new Utf8(), false),
+    new Field("fts_name", new Utf8(), false),
     new Field("vector", new FixedSizeList(dims, new Field("item", new Float32(), true)), false),
   ]);
 }
@@ -71,5 +72,6 @@ export interface ChunkRow {
   header: string;
   text: string;
   ftsText: string;
+  ftsName: string;
   vector: Float32Array;
 }

@@ -17,7 +17,7 @@ export interface StoreOptions {
   logger?: Logger;
 }
 
-export interface StoredChunk extends Omit<ChunkRow, "vector" | "ftsText"> {
+export interface StoredChunk extends Omit<ChunkRow, "vector" | "ftsText" | "ftsName"> {
   score: number;
 }
 
@@ -102,18 +102,20 @@ export class IndexStore {
     if (updates.length > 0) await this.files.add(updates.map((u) => toFileRow(u.record)));
   }
 
-  /** (Re)builds the full-text index over the chunks. */
+  /** (Re)builds the full-text indexes (code and name fields) and the symbol lookup index. */
   async buildTextIndex(): Promise<void> {
     const lance = await loadLanceDb();
     if ((await this.chunks.countRows()) === 0) return;
-    await this.chunks.createIndex("fts_text", {
-      config: lance.Index.fts({ withPosition: false, lowercase: true, stem: true, removeStopWords: true, language: "English" }),
-      replace: true,
-    });
+    // An Index config is consumed by createIndex: one each.
+    const fts = () => lance.Index.fts({ withPosition: false, lowercase: true, stem: true, removeStopWords: true, language: "English" });
+    await this.chunks.createIndex("fts_text", { config: fts(), replace: true });
+    await this.chunks.createIndex("fts_name", { config: fts(), replace: true });
+    await this.chunks.createIndex("symbol", { config: lance.Index.btree(), replace: true });
   }
 
   async hasTextIndex(): Promise<boolean> {
-    return (await this.chunks.listIndices()).some((index) => index.columns.includes("fts_text"));
+    const indices = await this.chunks.listIndices();
+    return ["fts_text", "fts_name"].every((column) => indices.some((index) => index.columns.includes(column)));
   }
 
   async vectorSearch(vector: Float32Array, limit: number): Promise<StoredChunk[]> {
@@ -121,10 +123,26 @@ export class IndexStore {
     return rows.map((row) => toStoredChunk(row, 1 - (row._distance as number)));
   }
 
-  async textSearch(query: string, limit: number): Promise<StoredChunk[]> {
+  /** BM25 over the code field and the (boosted) name field. `query` must be plain words. */
+  async textSearch(query: string, limit: number, nameBoost = 2): Promise<StoredChunk[]> {
     if (!query.trim() || !(await this.hasTextIndex())) return [];
-    const rows = await this.chunks.query().fullTextSearch(query, { columns: ["fts_text"] }).select(CHUNK_COLUMNS).limit(limit).toArray();
+    const lance = await loadLanceDb();
+    const match = new lance.MultiMatchQuery(query, ["fts_text", "fts_name"], { boosts: [1, nameBoost] });
+    const rows = await this.chunks.query().fullTextSearch(match).select(CHUNK_COLUMNS).limit(limit).toArray();
     return rows.map((row) => toStoredChunk(row, row._score as number));
+  }
+
+  /** Chunks defining any of these symbols (the symbol table of graph expansion). */
+  async chunksDefining(symbols: readonly string[], limit: number): Promise<StoredChunk[]> {
+    if (symbols.length === 0) return [];
+    const rows = await this.chunks.query().where(`${inList("symbol", symbols)} AND kind NOT IN ('statements', 'lines', 'section')`)
+      .select(CHUNK_COLUMNS).limit(limit).toArray();
+    return rows.map((row) => toStoredChunk(row, 0));
+  }
+
+  /** Changes whenever the chunks change: the key that invalidates query caches. */
+  async dataVersion(): Promise<number> {
+    return this.chunks.version();
   }
 
   async chunksOf(path: string): Promise<StoredChunk[]> {
@@ -182,7 +200,7 @@ function toChunkRecord(chunk: ChunkRow): Record<string, unknown> {
   return {
     id: chunk.id, path: chunk.path, language: chunk.language, symbol: chunk.symbol, kind: chunk.kind, scope: chunk.scope,
     start_line: chunk.startLine, end_line: chunk.endLine, content_hash: chunk.contentHash, header: chunk.header,
-    text: chunk.text, fts_text: chunk.ftsText, vector: Array.from(chunk.vector),
+    text: chunk.text, fts_text: chunk.ftsText, fts_name: chunk.ftsName, vector: Array.from(chunk.vector),
   };
 }
 

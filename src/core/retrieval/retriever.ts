@@ -1,0 +1,133 @@
+// Hybrid retrieval: vector search and BM25 (code field + boosted name field) run together and
+// are fused by reciprocal rank; graph expansion adds the definitions the top hits use; a cap per
+// file keeps results diverse; an optional reranker reorders the head. Hot queries are cached
+// until the index changes.
+import type { Embedder } from "../embed/embedder";
+import type { IndexStore, StoredChunk } from "../store/store";
+import { QueryCache } from "./cache";
+import { expansionCandidates } from "./expansion";
+import { capPerFile, reciprocalRankFusion, type RankedList, type Source } from "./fusion";
+import { textQuery } from "./query";
+import type { Reranker } from "./reranker";
+
+export type SearchMode = "hybrid" | "vector" | "text";
+
+export interface SearchOptions {
+  limit?: number;
+  mode?: SearchMode;
+  /** Add the definitions that the top hits reference (graph expansion). */
+  expand?: boolean;
+  /** Candidates fetched from each list before fusion. */
+  candidates?: number;
+  /** Reciprocal-rank-fusion constant. */
+  rrfK?: number;
+  maxPerFile?: number;
+  /** Weight of the name field against the code field in BM25. */
+  nameBoost?: number;
+  weights?: Partial<Record<Source, number>>;
+  /** Rerank the fused head with the configured reranker, if any. */
+  rerank?: boolean;
+}
+
+export interface SearchHit extends StoredChunk {
+  /** 1-based rank in each list that found the chunk: why it was chosen. */
+  ranks: Partial<Record<Source, number>>;
+  /** For expansion hits: the citation of the hit that referenced this definition. */
+  expandedFrom?: string;
+}
+
+export const DEFAULT_SEARCH: Required<Omit<SearchOptions, "weights">> & { weights: Record<Source, number> } = {
+  limit: 10,
+  mode: "hybrid",
+  expand: false,
+  candidates: 50,
+  rrfK: 60,
+  maxPerFile: 3,
+  nameBoost: 2,
+  weights: { vector: 1, text: 1, expansion: 0.5 },
+  rerank: false,
+};
+
+/** A hit as the CLI's --json and the extension's command API report it. */
+export interface ResultLine {
+  /** Workspace-relative, forward slashes. */
+  path: string;
+  /** 1-based, inclusive. */
+  startLine: number;
+  endLine: number;
+  symbol: string;
+  kind: string;
+  score: number;
+}
+
+export function toResultLine(hit: SearchHit): ResultLine {
+  return { path: hit.path, startLine: hit.startLine, endLine: hit.endLine, symbol: hit.symbol, kind: hit.kind, score: Number(hit.score.toFixed(6)) };
+}
+
+export function citation(hit: Pick<StoredChunk, "path" | "startLine" | "endLine">): string {
+  return `${hit.path}:${hit.startLine}-${hit.endLine}`;
+}
+
+export interface RetrieverOptions {
+  defaults?: SearchOptions;
+  reranker?: Reranker;
+  cacheSize?: number;
+}
+
+export class HybridRetriever {
+  private readonly cache: QueryCache<SearchHit[]>;
+
+  constructor(
+    private readonly store: IndexStore,
+    private readonly embedder: Embedder,
+    private readonly options: RetrieverOptions = {},
+  ) {
+    this.cache = new QueryCache(options.cacheSize ?? 256);
+  }
+
+  async search(query: string, options: SearchOptions = {}): Promise<SearchHit[]> {
+    const settings: typeof DEFAULT_SEARCH = {
+      ...DEFAULT_SEARCH,
+      ...this.options.defaults,
+      ...options,
+      weights: { ...DEFAULT_SEARCH.weights, ...this.options.defaults?.weights, ...options.weights },
+    };
+    const version = await this.store.dataVersion();
+    const key = JSON.stringify([query, settings]);
+    const cached = this.cache.get(key, version);
+    if (cached) return cached;
+    const hits = await this.searchUncached(query, settings);
+    this.cache.set(key, version, hits);
+    return hits;
+  }
+
+  /** Cache statistics, for status and tests. */
+  get cacheStats(): { hits: number; misses: number } {
+    return this.cache.stats;
+  }
+
+  private async searchUncached(query: string, settings: typeof DEFAULT_SEARCH): Promise<SearchHit[]> {
+    const words = textQuery(query);
+    const [byVector, byText] = await Promise.all([
+      settings.mode === "text" ? [] : this.embedder.embedQuery(query).then((vector) => this.store.vectorSearch(vector, settings.candidates)),
+      settings.mode === "vector" || !words ? [] : this.store.textSearch(words, settings.candidates, settings.nameBoost),
+    ]);
+    const lists: RankedList<StoredChunk>[] = [
+      { source: "vector", items: byVector, weight: settings.weights.vector },
+      { source: "text", items: byText, weight: settings.weights.text },
+    ];
+    let fused = reciprocalRankFusion(lists, (chunk) => chunk.id, settings.rrfK);
+    const expandedFrom = new Map<string, string>();
+    if (settings.expand && fused.length > 0) {
+      const seeds = capPerFile(fused.map((f) => f.item), settings.maxPerFile).slice(0, 3);
+      const expansion = await expansionCandidates(this.store, seeds, settings.candidates);
+      for (const { chunk, from } of expansion) expandedFrom.set(chunk.id, citation(from));
+      lists.push({ source: "expansion", items: expansion.map((e) => e.chunk), weight: settings.weights.expansion });
+      fused = reciprocalRankFusion(lists, (chunk) => chunk.id, settings.rrfK);
+    }
+    let hits: SearchHit[] = fused.map(({ item, score, ranks }) => ({ ...item, score, ranks, expandedFrom: expandedFrom.get(item.id) }));
+    hits = capPerFile(hits, settings.maxPerFile);
+    if (settings.rerank && this.options.reranker) hits = await this.options.reranker.rerank(query, hits.slice(0, settings.candidates));
+    return hits.slice(0, settings.limit);
+  }
+}
