@@ -17,6 +17,8 @@ export interface SearchOptions {
   mode?: SearchMode;
   /** Add the definitions that the top hits reference (graph expansion). */
   expand?: boolean;
+  /** How many top hits seed the expansion. */
+  expandFrom?: number;
   /** Candidates fetched from each list before fusion. */
   candidates?: number;
   /** Reciprocal-rank-fusion constant. */
@@ -40,6 +42,7 @@ export const DEFAULT_SEARCH: Required<Omit<SearchOptions, "weights">> & { weight
   limit: 10,
   mode: "hybrid",
   expand: false,
+  expandFrom: 3,
   candidates: 50,
   rrfK: 60,
   maxPerFile: 3,
@@ -119,7 +122,7 @@ export class HybridRetriever {
     let fused = reciprocalRankFusion(lists, (chunk) => chunk.id, settings.rrfK);
     const expandedFrom = new Map<string, string>();
     if (settings.expand && fused.length > 0) {
-      const seeds = capPerFile(fused.map((f) => f.item), settings.maxPerFile).slice(0, 3);
+      const seeds = capPerFile(fused.map((f) => f.item), settings.maxPerFile).slice(0, settings.expandFrom);
       const expansion = await expansionCandidates(this.store, seeds, settings.candidates);
       for (const { chunk, from } of expansion) expandedFrom.set(chunk.id, citation(from));
       lists.push({ source: "expansion", items: expansion.map((e) => e.chunk), weight: settings.weights.expansion });

@@ -1,0 +1,167 @@
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { buildContextPack, formatContextItem, mergeHits } from "../../src/core/retrieval/contextPack";
+import { capPerFile, reciprocalRankFusion } from "../../src/core/retrieval/fusion";
+import { textQuery } from "../../src/core/retrieval/query";
+import { HttpReranker } from "../../src/core/retrieval/reranker";
+import type { SearchHit } from "../../src/core/retrieval/retriever";
+import { cl100k } from "../../src/core/retrieval/tokens";
+import { WorkspaceIndex } from "../../src/core/workspaceIndex";
+import { removeTree, tempDir, writeTree } from "../helpers/workspace";
+
+function hit(path: string, startLine: number, endLine: number, score: number, extra: Partial<SearchHit> = {}): SearchHit {
+  const text = Array.from({ length: endLine - startLine + 1 }, (_, i) => `line ${startLine + i} of ${path}`).join("\n");
+  return {
+    id: `${path}:${startLine}-${endLine}`, path, language: "python", symbol: `f${startLine}`, kind: "function", scope: "",
+    startLine, endLine, contentHash: "", header: path, text, score, ranks: { vector: 1 }, ...extra,
+  };
+}
+
+describe("reciprocal-rank fusion", () => {
+  it("fuses known rankings into the expected order, keeping each list's rank", () => {
+    const fused = reciprocalRankFusion<string>([
+      { source: "vector", items: ["a", "b", "c"] },
+      { source: "text", items: ["c", "a", "d"] },
+    ], (x) => x, 60);
+    assert.deepEqual(fused.map((f) => f.item), ["a", "c", "b", "d"]);
+    assert.deepEqual(fused[0].ranks, { vector: 1, text: 2 });
+    assert.ok(Math.abs(fused[0].score - (1 / 61 + 1 / 62)) < 1e-12);
+  });
+
+  it("honours list weights and the k constant", () => {
+    const weighted = reciprocalRankFusion<string>([
+      { source: "vector", items: ["a", "b"], weight: 0.1 },
+      { source: "text", items: ["b", "a"], weight: 1 },
+    ], (x) => x, 60);
+    assert.equal(weighted[0].item, "b");
+    const sharp = reciprocalRankFusion<string>([{ source: "vector", items: ["a", "b"] }], (x) => x, 1);
+    assert.ok(sharp[0].score / sharp[1].score > 1.4);
+  });
+
+  it("caps hits per file, keeping order", () => {
+    const items = ["a.py", "a.py", "b.py", "a.py", "b.py"].map((p, i) => ({ path: p, i }));
+    assert.deepEqual(capPerFile(items, 2).map((x) => x.i), [0, 1, 2, 4]);
+  });
+
+  it("splits identifiers in the query and drops stop words", () => {
+    assert.equal(textQuery("where is parseURL used for max_retries?"), "where parseurl parse url used maxretries max_retries max retries".replace("maxretries ", ""));
+  });
+});
+
+describe("context pack", () => {
+  it("merges overlapping and adjacent ranges of a file, keeping the best ranks", () => {
+    const merged = mergeHits([
+      hit("a.py", 10, 20, 0.5, { ranks: { vector: 3 } }),
+      hit("a.py", 15, 30, 0.9, { ranks: { text: 1 } }),
+      hit("a.py", 31, 35, 0.2, { ranks: { vector: 1 } }),
+      hit("a.py", 50, 55, 0.4),
+      hit("b.py", 1, 5, 0.7),
+    ]);
+    assert.deepEqual(merged.map((m) => m.citation), ["a.py:10-35", "b.py:1-5", "a.py:50-55"]);
+    assert.deepEqual(merged[0].ranks, { vector: 1, text: 1 });
+    assert.equal(merged[0].text.split("\n").length, 26);
+    assert.equal(merged[0].text.split("\n")[25], "line 35 of a.py");
+  });
+
+  it("never goes over the budget, whatever the budget", () => {
+    const hits = Array.from({ length: 12 }, (_, i) => hit(`f${i}.py`, 1, 5 + i * 7, 1 - i / 100));
+    for (const budget of [0, 10, 60, 200, 500, 1500, 100_000]) {
+      const pack = buildContextPack(hits, { budget });
+      const counted = pack.items.reduce((sum, item) => sum + cl100k.count(formatContextItem(item)), 0);
+      assert.ok(counted <= budget, `budget ${budget}: ${counted} tokens`);
+      assert.equal(counted, pack.tokens);
+      assert.equal(pack.items.length + pack.omitted, 12);
+    }
+  });
+
+  it("keeps relevance order and cuts the last item to whole lines, saying so", () => {
+    const hits = [hit("a.py", 1, 3, 0.9), hit("b.py", 1, 80, 0.8), hit("c.py", 1, 3, 0.1)];
+    const full = buildContextPack(hits, { budget: 100_000 });
+    assert.deepEqual(full.items.map((i) => i.path), ["a.py", "b.py", "c.py"]);
+    const tight = buildContextPack(hits, { budget: full.items[0].tokens + 120 });
+    assert.equal(tight.items[1].path, "b.py");
+    assert.equal(tight.items[1].truncated, true);
+    assert.match(tight.items[1].citation, /^b\.py:1-\d+$/);
+    assert.ok(tight.items[1].endLine < 80);
+  });
+});
+
+describe("retriever on a small repository", () => {
+  let root: string;
+  let db: string;
+  let index: WorkspaceIndex;
+
+  before(async () => {
+    root = tempDir("gw-retr-");
+    db = tempDir("gw-retr-db-");
+    writeTree(root, {
+      "app/main.py": "from app.archive import open_archive\nfrom app.checks import compute_checksum\n\n\ndef publish_release(path):\n    archive = open_archive(path)\n    digest = compute_checksum(archive)\n    return upload(archive, digest)\n",
+      "app/archive.py": "import zipfile\n\n\ndef open_archive(path):\n    return zipfile.ZipFile(path)\n",
+      "app/checks.py": "import hashlib\n\n\ndef compute_checksum(archive):\n    return hashlib.sha256(archive.read()).hexdigest()\n",
+      "app/unrelated.py": "def render_banner(title):\n    return '*' * len(title)\n",
+    });
+    index = await WorkspaceIndex.open({ root, dbPath: path.join(db, "index") });
+    await index.run();
+  });
+
+  after(() => {
+    index.close();
+    removeTree(root);
+    removeTree(db);
+  });
+
+  it("expands the top hits with the definitions they reference", async () => {
+    const plain = await index.search("publish a release", { limit: 1 });
+    assert.equal(plain[0].symbol, "publish_release");
+    const expanded = await index.search("publish a release", { limit: 6, expand: true, expandFrom: 1 });
+    const byExpansion = expanded.filter((h) => h.ranks.expansion !== undefined);
+    assert.deepEqual(byExpansion.map((h) => h.symbol).sort(), ["compute_checksum", "open_archive"]);
+    for (const h of byExpansion) assert.equal(h.expandedFrom, "app/main.py:5-8");
+  });
+
+  it("serves hot queries from the cache and invalidates it when the index changes", async () => {
+    const before = index.retriever.cacheStats.hits;
+    await index.search("render a banner");
+    await index.search("render a banner");
+    assert.equal(index.retriever.cacheStats.hits, before + 1);
+    writeFileSync(path.join(root, "app/unrelated.py"), "def render_banner(title):\n    return title.center(40, '=')\n");
+    await index.run();
+    const after = await index.search("render a banner");
+    assert.equal(index.retriever.cacheStats.hits, before + 1, "the reindex made the cached entry stale");
+    assert.match(after[0].text, /center\(40/);
+  });
+
+  it("reranks through an OpenAI-style /v1/rerank server when asked", async () => {
+    const requests: Array<{ query: string; documents: string[] }> = [];
+    const server = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk) => (body += chunk));
+      req.on("end", () => {
+        const parsed = JSON.parse(body);
+        requests.push(parsed);
+        if (req.url !== "/v1/rerank") return void res.writeHead(404).end();
+        // Prefers documents that mention "banner", reversing the input order otherwise.
+        const results = parsed.documents.map((doc: string, index: number) => ({ index, relevance_score: doc.includes("banner") ? 10 : index }));
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ results }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const reranker = new HttpReranker({ baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, model: "test-reranker" });
+      const hits = await index.search("open the archive file", { limit: 10 });
+      const reranked = await reranker.rerank("open the archive file", hits);
+      assert.equal(requests[0].query, "open the archive file");
+      assert.equal(requests[0].documents.length, hits.length);
+      assert.equal(reranked[0].symbol, "render_banner");
+      assert.deepEqual(new Set(reranked.map((h) => h.id)), new Set(hits.map((h) => h.id)));
+      const broken = new HttpReranker({ baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/nope`, model: "x" });
+      await assert.rejects(broken.rerank("q", hits), /answered 404/);
+    } finally {
+      server.close();
+    }
+  });
+});
