@@ -14,7 +14,7 @@ import { formatHits, progressPrinter, summary } from "./output";
 
 const USAGE = `Usage:
   groundwork index <dir> [--db PATH] [--embedder builtin] [--max-file-bytes N]
-  groundwork search "<query>" --workspace <dir> [--db PATH] [-k 10] [--json]
+  groundwork search "<query>" --workspace <dir> [--db PATH] [-k 10] [--json] [--expand] [--mode hybrid|vector|text]
   groundwork search --batch QUERIES.jsonl --workspace <dir> [--db PATH] [-k 10]
   groundwork status --workspace <dir> [--db PATH] [--json]
   groundwork eval --corpus <dir> --lang <python|javascript|typescript> [--sample N] [--out FILE.json]`;
@@ -66,6 +66,8 @@ async function main(argv: string[]): Promise<number> {
       json: { type: "boolean" },
       batch: { type: "string" },
       "max-file-bytes": { type: "string" },
+      expand: { type: "boolean" },
+      mode: { type: "string" },
       corpus: { type: "string" },
       lang: { type: "string" },
       sample: { type: "string" },
@@ -100,7 +102,9 @@ async function main(argv: string[]): Promise<number> {
       if (values.batch) return await searchBatch(index, values.batch, limit);
       const query = rest.join(" ").trim();
       if (!query) throw new UsageError("Missing query.");
-      const hits = await index.search(query, { limit });
+      const mode = (values.mode as string | undefined) ?? "hybrid";
+      if (mode !== "hybrid" && mode !== "vector" && mode !== "text") throw new UsageError("--mode must be hybrid, vector or text.");
+      const hits = await index.search(query, { limit, mode, expand: values.expand === true });
       process.stdout.write((values.json ? JSON.stringify(hits.map(toResultLine), null, 2) : formatHits(hits)) + "\n");
       return 0;
     } finally {

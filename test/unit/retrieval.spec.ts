@@ -8,6 +8,7 @@ import { buildContextPack, formatContextItem, mergeHits } from "../../src/core/r
 import { capPerFile, reciprocalRankFusion } from "../../src/core/retrieval/fusion";
 import { textQuery } from "../../src/core/retrieval/query";
 import { HttpReranker } from "../../src/core/retrieval/reranker";
+import { SEARCH_CODEBASE_TOOL, searchCodebase } from "../../src/core/retrieval/searchTool";
 import type { SearchHit } from "../../src/core/retrieval/retriever";
 import { cl100k } from "../../src/core/retrieval/tokens";
 import { WorkspaceIndex } from "../../src/core/workspaceIndex";
@@ -121,6 +122,15 @@ describe("retriever on a small repository", () => {
     const byExpansion = expanded.filter((h) => h.ranks.expansion !== undefined);
     assert.deepEqual(byExpansion.map((h) => h.symbol).sort(), ["compute_checksum", "open_archive"]);
     for (const h of byExpansion) assert.equal(h.expandedFrom, "app/main.py:5-8");
+  });
+
+  it("answers the search_codebase tool with a cited context pack under the budget", async () => {
+    const { pack, text } = await searchCodebase(index, JSON.stringify({ query: "publish a release", limit: 3 }), 400);
+    assert.ok(pack.tokens <= 400);
+    assert.match(text, /^\[app\/main\.py:5-8\] publish_release\n```python\n/);
+    assert.equal(SEARCH_CODEBASE_TOOL.function.name, "search_codebase");
+    await assert.rejects(searchCodebase(index, "{oops", 400), /not valid JSON/);
+    await assert.rejects(searchCodebase(index, JSON.stringify({ query: " " }), 400), /non-empty/);
   });
 
   it("serves hot queries from the cache and invalidates it when the index changes", async () => {
