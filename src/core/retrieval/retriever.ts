@@ -19,6 +19,8 @@ export interface SearchOptions {
   expand?: boolean;
   /** How many top hits seed the expansion. */
   expandFrom?: number;
+  /** How many definitions expansion adds after the hits. */
+  expandLimit?: number;
   /** Candidates fetched from each list before fusion. */
   candidates?: number;
   /** Reciprocal-rank-fusion constant. */
@@ -43,6 +45,7 @@ export const DEFAULT_SEARCH: Required<Omit<SearchOptions, "weights">> & { weight
   mode: "hybrid",
   expand: false,
   expandFrom: 3,
+  expandLimit: 5,
   candidates: 50,
   rrfK: 60,
   maxPerFile: 3,
@@ -119,18 +122,25 @@ export class HybridRetriever {
       { source: "vector", items: byVector, weight: settings.weights.vector },
       { source: "text", items: byText, weight: settings.weights.text },
     ];
-    let fused = reciprocalRankFusion(lists, (chunk) => chunk.id, settings.rrfK);
-    const expandedFrom = new Map<string, string>();
-    if (settings.expand && fused.length > 0) {
-      const seeds = capPerFile(fused.map((f) => f.item), settings.maxPerFile).slice(0, settings.expandFrom);
-      const expansion = await expansionCandidates(this.store, seeds, settings.candidates);
-      for (const { chunk, from } of expansion) expandedFrom.set(chunk.id, citation(from));
-      lists.push({ source: "expansion", items: expansion.map((e) => e.chunk), weight: settings.weights.expansion });
-      fused = reciprocalRankFusion(lists, (chunk) => chunk.id, settings.rrfK);
-    }
-    let hits: SearchHit[] = fused.map(({ item, score, ranks }) => ({ ...item, score, ranks, expandedFrom: expandedFrom.get(item.id) }));
-    hits = capPerFile(hits, settings.maxPerFile);
+    const fused = reciprocalRankFusion(lists, (chunk) => chunk.id, settings.rrfK);
+    let hits: SearchHit[] = capPerFile(fused.map(({ item, score, ranks }) => ({ ...item, score, ranks })), settings.maxPerFile);
     if (settings.rerank && this.options.reranker) hits = await this.options.reranker.rerank(query, hits.slice(0, settings.candidates));
-    return hits.slice(0, settings.limit);
+    hits = hits.slice(0, settings.limit);
+    if (settings.expand && hits.length > 0) hits.push(...(await this.expansion(hits, settings)));
+    return hits;
+  }
+
+  /**
+   * The definitions the top hits reference, as lower-ranked context after the hits themselves:
+   * they answer "what does this code call?", not the query, so they never push a hit out.
+   */
+  private async expansion(hits: readonly SearchHit[], settings: typeof DEFAULT_SEARCH): Promise<SearchHit[]> {
+    const shown = new Set(hits.map((hit) => hit.id));
+    const candidates = await expansionCandidates(this.store, hits.slice(0, settings.expandFrom), settings.expandLimit + shown.size);
+    const last = hits[hits.length - 1].score;
+    return candidates
+      .filter(({ chunk }) => !shown.has(chunk.id))
+      .slice(0, settings.expandLimit)
+      .map(({ chunk, from }, i) => ({ ...chunk, score: (last * settings.weights.expansion) / (i + 1), ranks: { expansion: i + 1 }, expandedFrom: citation(from) }));
   }
 }
