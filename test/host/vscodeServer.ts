@@ -1,7 +1,7 @@
 // A real VS Code (the server that code-server ships) on 127.0.0.1, opened in headless Chromium
 // through playwright-core: the host of the integration suite and the UI tests.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -135,8 +135,4 @@ export async function trustWorkspaceIfAsked(page: Page, timeoutMs = 15_000): Pro
   }
   await button.click();
   return true;
-}
-
-export function isFile(file: string): boolean {
-  return existsSync(file) && statSync(file).isFile();
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { searchTerms, splitIdentifier, splitIdentifiersText, stem } from "../../src/core/util/text";
+import { splitIdentifier, splitIdentifiersText, stem } from "../../src/core/util/text";
 
 describe("identifier splitting", () => {
   it("splits camelCase, PascalCase, acronyms, snake_case and digits", () => {
@@ -30,7 +30,4 @@ describe("stemming", () => {
     assert.equal(stem("class"), "class");
   });
 
-  it("drops stop words and keeps meaningful terms", () => {
-    assert.deepEqual(searchTerms("return the parsedValue of this"), [stem("parse"), stem("value")]);
-  });
 });

@@ -52,18 +52,6 @@ export const STOP_WORDS: ReadonlySet<string> = new Set(
   ).split(" "),
 );
 
-/** Lower-cased, split, stemmed words of a text, stop words removed. */
-export function searchTerms(text: string): string[] {
-  const terms: string[] = [];
-  for (const id of identifiers(text)) {
-    for (const word of splitIdentifier(id)) {
-      if (word.length < 2 || STOP_WORDS.has(word)) continue;
-      terms.push(stem(word));
-    }
-  }
-  return terms;
-}
-
 /**
  * The text given to the full-text index next to the code: the identifiers split into
  * words, so that `parseURL` is found by "parse url" and vice versa.
@@ -75,13 +63,6 @@ export function splitIdentifiersText(text: string): string {
     if (words.length > 1) out.push(words.join(" "));
   }
   return out.join(" ");
-}
-
-/** 0-based start offsets of each line in a text. */
-export function lineStarts(text: string): number[] {
-  const starts = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
-  return starts;
 }
 
 export function splitLines(text: string): string[] {
