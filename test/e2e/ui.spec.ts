@@ -5,20 +5,14 @@ import assert from "node:assert/strict";
 import { cpSync, mkdirSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { after, it, type TestContext } from "node:test";
-import type { Browser, Page } from "playwright-core";
-import { removeTree, tempDir, writeTree } from "../helpers/workspace";
-import { launchBrowser, REPO_ROOT, trustWorkspaceIfAsked, VsCodeServer, vsixUnderTest } from "../host/vscodeServer";
+import type { Page } from "playwright-core";
+import { writeTree } from "../helpers/workspace";
+import { HostSession, launchBrowser, REPO_ROOT, trustWorkspaceIfAsked, VsCodeServer, vsixUnderTest } from "../host/vscodeServer";
 
 const SHOTS = path.join(REPO_ROOT, "test-results", "e2e");
-const state = tempDir("gw-e2e-");
-let server: VsCodeServer | undefined;
-let browser: Browser | undefined;
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  removeTree(state);
-});
+const session = new HostSession("gw-e2e-");
+const state = session.state;
+after(() => session.dispose());
 
 async function runCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press("F1");
@@ -39,8 +33,8 @@ it("Groundwork in VS Code, as a user sees it", { timeout: 6 * 60_000 }, async (t
   VsCodeServer.installVsix(vsixUnderTest(), path.join(state, "vscode"));
   // No background index: the status bar may only show chunks once the palette command has run.
   writeTree(path.join(state, "vscode", "user-data", "User"), { "settings.json": JSON.stringify({ "groundwork.index.enabled": false }) });
-  server = await VsCodeServer.start({ stateDir: path.join(state, "vscode") });
-  browser = await launchBrowser();
+  const server = session.server = await VsCodeServer.start({ stateDir: path.join(state, "vscode") });
+  const browser = session.browser = await launchBrowser();
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   let number = 0;
   let broken: string | undefined;
@@ -59,7 +53,7 @@ it("Groundwork in VS Code, as a user sees it", { timeout: 6 * 60_000 }, async (t
     });
 
   await step("open the workspace", async () => {
-    await page.goto(server!.url(workspace));
+    await page.goto(server.url(workspace));
     await page.locator(".monaco-workbench").waitFor({ state: "visible", timeout: 60_000 });
     await trustWorkspaceIfAsked(page);
     await page.locator(".explorer-folders-view, .explorer-viewlet").first().waitFor({ state: "attached", timeout: 30_000 });

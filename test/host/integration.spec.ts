@@ -6,22 +6,15 @@ import { cpSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, it } from "node:test";
 import { build } from "esbuild";
-import type { Browser } from "playwright-core";
 import type { TestOutcome } from "../integration/index";
-import { removeTree, tempDir, writeTree } from "../helpers/workspace";
-import { launchBrowser, REPO_ROOT, unpackVsix, VsCodeServer, vsixUnderTest } from "./vscodeServer";
+import { writeTree } from "../helpers/workspace";
+import { HostSession, launchBrowser, REPO_ROOT, unpackVsix, VsCodeServer, vsixUnderTest } from "./vscodeServer";
 
 const SUITE_TIMEOUT_MS = 5 * 60_000;
-const state = tempDir("gw-vscode-");
+const session = new HostSession("gw-vscode-");
+const state = session.state;
 const artifacts = path.join(REPO_ROOT, "test-results", "integration");
-let server: VsCodeServer | undefined;
-let browser: Browser | undefined;
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  removeTree(state);
-});
+after(() => session.dispose());
 
 async function bundleSuite(outDir: string): Promise<void> {
   await build({
@@ -40,8 +33,8 @@ it("integration suite in the VS Code server's extension host", { timeout: SUITE_
   writeTree(workspace, { ".env": "API_TOKEN=not-a-real-token\n", "node_modules/left-pad/index.js": "module.exports = 1;\n" });
   const resultsFile = path.join(state, "results.json");
 
-  server = await VsCodeServer.start({ stateDir: path.join(state, "vscode"), env: { GROUNDWORK_TEST_RESULTS: resultsFile } });
-  browser = await launchBrowser();
+  const server = session.server = await VsCodeServer.start({ stateDir: path.join(state, "vscode"), env: { GROUNDWORK_TEST_RESULTS: resultsFile } });
+  const browser = session.browser = await launchBrowser();
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   await page.goto(server.url(workspace, [
     ["extensionDevelopmentPath", server.remoteUri(extensionDir)],

@@ -1,7 +1,8 @@
 // A real VS Code (the server that code-server ships) on 127.0.0.1, opened in headless Chromium
 // through playwright-core: the host of the integration suite and the UI tests.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import * as os from "node:os";
 import * as net from "node:net";
 import * as path from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
@@ -135,4 +136,21 @@ export async function trustWorkspaceIfAsked(page: Page, timeoutMs = 15_000): Pro
   }
   await button.click();
   return true;
+}
+
+/** What a test run holds on to — a scratch folder, the server, the browser — and lets go of in one call. */
+export class HostSession {
+  readonly state: string;
+  server: VsCodeServer | undefined;
+  browser: Browser | undefined;
+
+  constructor(prefix: string) {
+    this.state = mkdtempSync(path.join(os.tmpdir(), prefix));
+  }
+
+  async dispose(): Promise<void> {
+    await this.browser?.close();
+    await this.server?.stop();
+    rmSync(this.state, { recursive: true, force: true });
+  }
 }
