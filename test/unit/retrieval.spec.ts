@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { buildContextPack, formatContextItem, mergeHits } from "../../src/core/retrieval/contextPack";
-import { capPerFile, reciprocalRankFusion } from "../../src/core/retrieval/fusion";
+import { capPerFile, reciprocalRankFusion, scoreFusion } from "../../src/core/retrieval/fusion";
 import { textQuery } from "../../src/core/retrieval/query";
 import { HttpReranker } from "../../src/core/retrieval/reranker";
 import { SEARCH_CODEBASE_TOOL, searchCodebase } from "../../src/core/retrieval/searchTool";
@@ -43,13 +43,38 @@ describe("reciprocal-rank fusion", () => {
     assert.ok(sharp[0].score / sharp[1].score > 1.4);
   });
 
+  it("score fusion keeps a clear lead that rank fusion would flatten", () => {
+    const lists = [
+      { source: "vector" as const, items: [{ id: "a", s: 0.9 }, { id: "b", s: 0.2 }, { id: "c", s: 0.1 }], score: (x: { s: number }) => x.s },
+      { source: "text" as const, items: [{ id: "b", s: 10 }, { id: "a", s: 9.5 }, { id: "c", s: 1 }], score: (x: { s: number }) => x.s },
+    ];
+    const byScore = scoreFusion(lists, (x) => x.id);
+    // a: 1 + (9.5-1)/9 = 1.944; b: (0.2-0.1)/0.8 + 1 = 1.125; c: 0.
+    assert.deepEqual(byScore.map((f) => f.item.id), ["a", "b", "c"]);
+    assert.ok(Math.abs(byScore[0].score - (1 + 8.5 / 9)) < 1e-9);
+    assert.deepEqual(byScore[1].ranks, { vector: 2, text: 1 });
+    assert.equal(byScore[2].score, 0);
+    // Ranks alone tie a and b (1st + 2nd each): the order then falls back to insertion.
+    const byRank = reciprocalRankFusion(lists, (x) => x.id, 60);
+    assert.equal(byRank[0].score, byRank[1].score);
+  });
+
+  it("score fusion weights lists and counts a list without scores by rank", () => {
+    const fused = scoreFusion<string>([
+      { source: "vector", items: ["a", "b", "c"], weight: 0.5 },
+      { source: "text", items: ["c", "b"], weight: 1 },
+    ], (x) => x);
+    assert.deepEqual(fused.map((f) => [f.item, f.score]), [["c", 1], ["a", 0.5], ["b", 0.25]]);
+  });
+
   it("caps hits per file, keeping order", () => {
     const items = ["a.py", "a.py", "b.py", "a.py", "b.py"].map((p, i) => ({ path: p, i }));
     assert.deepEqual(capPerFile(items, 2).map((x) => x.i), [0, 1, 2, 4]);
   });
 
   it("splits identifiers in the query and drops stop words", () => {
-    assert.equal(textQuery("where is parseURL used for max_retries?"), "where parseurl parse url used maxretries max_retries max retries".replace("maxretries ", ""));
+    assert.equal(textQuery("where is parseURL used for max_retries?"), "where parseurl parse url used max_retries max maximum retries");
+    assert.equal(textQuery("rmdir"), "rmdir remove directory");
   });
 });
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { splitIdentifier, splitIdentifiersText, stem } from "../../src/core/util/text";
+import { relatedWords, segment } from "../../src/core/util/words";
 
 describe("identifier splitting", () => {
   it("splits camelCase, PascalCase, acronyms, snake_case and digits", () => {
@@ -14,6 +15,37 @@ describe("identifier splitting", () => {
 
   it("adds split words for compound identifiers only", () => {
     assert.equal(splitIdentifiersText("parseURL(x) + count"), "parse url");
+  });
+});
+
+describe("run-together words and abbreviations", () => {
+  it("segments unknown run-together names into known words", () => {
+    assert.deepEqual(segment("namelist"), ["name", "list"]);
+    assert.deepEqual(segment("deepcopy"), ["deep", "copy"]);
+    assert.deepEqual(segment("isfuture"), ["is", "future"]);
+  });
+
+  it("leaves known words, short words and non-words alone", () => {
+    assert.deepEqual(segment("namespace"), []);
+    assert.deepEqual(segment("stem"), []);
+    assert.deepEqual(segment("xqzvwk"), []);
+    assert.deepEqual(segment("name2list"), []);
+  });
+
+  it("expands abbreviations, also inside segments", () => {
+    assert.deepEqual(relatedWords("rmdir"), ["remove", "directory"]);
+    assert.deepEqual(relatedWords("sendcmd"), ["send", "cmd", "command"]);
+    assert.deepEqual(relatedWords("parse"), []);
+  });
+
+  it("never reads inherited object keys as words", () => {
+    for (const word of ["constructor", "prototype", "__proto__", "hasownproperty", "tostring"]) {
+      assert.ok(Array.isArray(relatedWords(word)));
+    }
+  });
+
+  it("puts the expansions into the full-text field", () => {
+    assert.equal(splitIdentifiersText("rmdir(path) + namelist"), "remove directory name list");
   });
 });
 

@@ -5,6 +5,7 @@
 // JavaScript sources it never saw (see README, "Retrieval quality").
 import { fnv1a } from "../util/hash";
 import { identifiers, splitIdentifier, stem, STOP_WORDS } from "../util/text";
+import { relatedWords } from "../util/words";
 import { type EmbedInput, type Embedder, l2Normalize } from "./embedder";
 
 export interface BuiltinEmbedderOptions {
@@ -16,10 +17,11 @@ const WORD_WEIGHT = 1.0;
 const WHOLE_IDENTIFIER_WEIGHT = 0.3;
 const BIGRAM_WEIGHT = 0.3;
 const TRIGRAM_WEIGHT = 1.0;
+const RELATED_WEIGHT = 1.0;
 const SIGN_SEED = 0x9e3779b9;
 
 export class BuiltinEmbedder implements Embedder {
-  readonly id = "builtin-hash-v2";
+  readonly id = "builtin-hash-v3";
   readonly dims: number;
 
   constructor(options: BuiltinEmbedderOptions = {}) {
@@ -76,6 +78,7 @@ function addFeatures(text: string, scale: number, weights: Map<string, number>):
       previous = stemmed;
       const padded = `^${word}$`;
       for (let i = 0; i + 3 <= padded.length; i++) add("t" + padded.slice(i, i + 3), TRIGRAM_WEIGHT);
+      for (const related of relatedWords(word)) if (!STOP_WORDS.has(related)) add("w" + stem(related), RELATED_WEIGHT);
     }
   }
 }

@@ -1,12 +1,12 @@
 // Hybrid retrieval: vector search and BM25 (code field + boosted name field) run together and
-// are fused by reciprocal rank; graph expansion adds the definitions the top hits use; a cap per
+// are fused (normalized scores by default, reciprocal rank as an option); graph expansion adds the definitions the top hits use; a cap per
 // file keeps results diverse; an optional reranker reorders the head. Hot queries are cached
 // until the index changes.
 import type { Embedder } from "../embed/embedder";
 import type { IndexStore, StoredChunk } from "../store/store";
 import { QueryCache } from "./cache";
 import { expansionCandidates } from "./expansion";
-import { capPerFile, reciprocalRankFusion, type RankedList, type Source } from "./fusion";
+import { capPerFile, type FusionMethod, reciprocalRankFusion, type RankedList, scoreFusion, type Source } from "./fusion";
 import { textQuery } from "./query";
 import type { Reranker } from "./reranker";
 
@@ -23,6 +23,8 @@ export interface SearchOptions {
   expandLimit?: number;
   /** Candidates fetched from each list before fusion. */
   candidates?: number;
+  /** How the vector and text lists are fused. */
+  fusion?: FusionMethod;
   /** Reciprocal-rank-fusion constant. */
   rrfK?: number;
   maxPerFile?: number;
@@ -47,6 +49,7 @@ export const DEFAULT_SEARCH: Required<Omit<SearchOptions, "weights">> & { weight
   expandFrom: 3,
   expandLimit: 5,
   candidates: 50,
+  fusion: "score",
   rrfK: 60,
   maxPerFile: 3,
   nameBoost: 2,
@@ -119,10 +122,11 @@ export class HybridRetriever {
       settings.mode === "vector" || !words ? [] : this.store.textSearch(words, settings.candidates, settings.nameBoost),
     ]);
     const lists: RankedList<StoredChunk>[] = [
-      { source: "vector", items: byVector, weight: settings.weights.vector },
-      { source: "text", items: byText, weight: settings.weights.text },
+      { source: "vector", items: byVector, weight: settings.weights.vector, score: (chunk) => chunk.score },
+      { source: "text", items: byText, weight: settings.weights.text, score: (chunk) => chunk.score },
     ];
-    const fused = reciprocalRankFusion(lists, (chunk) => chunk.id, settings.rrfK);
+    const key = (chunk: StoredChunk): string => chunk.id;
+    const fused = settings.fusion === "rrf" ? reciprocalRankFusion(lists, key, settings.rrfK) : scoreFusion(lists, key);
     let hits: SearchHit[] = capPerFile(fused.map(({ item, score, ranks }) => ({ ...item, score, ranks })), settings.maxPerFile);
     if (settings.rerank && this.options.reranker) hits = await this.options.reranker.rerank(query, hits.slice(0, settings.candidates));
     hits = hits.slice(0, settings.limit);

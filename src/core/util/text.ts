@@ -1,4 +1,5 @@
 // Identifier-aware text handling shared by the embedder and the full-text index.
+import { relatedWords } from "./words";
 
 const IDENTIFIER = /[A-Za-z_$][A-Za-z0-9_$]*|[0-9]+/g;
 
@@ -54,13 +55,15 @@ export const STOP_WORDS: ReadonlySet<string> = new Set(
 
 /**
  * The text given to the full-text index next to the code: the identifiers split into
- * words, so that `parseURL` is found by "parse url" and vice versa.
+ * words, so that `parseURL` is found by "parse url" and vice versa, and the words their
+ * run-together parts and abbreviations stand for (`rmdir` → "remove directory").
  */
 export function splitIdentifiersText(text: string): string {
   const out: string[] = [];
   for (const id of identifiers(text)) {
     const words = splitIdentifier(id);
     if (words.length > 1) out.push(words.join(" "));
+    for (const word of words) out.push(...relatedWords(word));
   }
   return out.join(" ");
 }
