@@ -52,6 +52,7 @@ async function ensureIndexed(index: WorkspaceIndex): Promise<void> {
   if ((await index.status()).filesIndexed > 0) return;
   process.stderr.write(`No index yet at ${index.dbPath}: indexing ${index.root} first.\n`);
   process.stderr.write(summary(await index.run({ onProgress: progressPrinter() })) + "\n");
+  await index.maintenanceIdle();
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -89,6 +90,7 @@ async function main(argv: string[]): Promise<number> {
     const index = await openIndex(rest[0] ?? values.workspace, values);
     try {
       const result = await index.run({ signal: abort.signal, onProgress: progressPrinter() });
+      await index.maintenanceIdle();
       process.stdout.write(summary(result) + "\n");
       return result.cancelled ? 130 : 0;
     } finally {
@@ -120,6 +122,7 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(
           `workspace: ${status.root}\nindex: ${status.dbPath}\nembedder: ${status.embedder}\n` +
             `files: ${status.filesIndexed}\nchunks: ${status.chunks}\nlast updated: ${status.lastUpdated ?? "never"}\n` +
+            `vector index: ${status.vectorIndex ? `${status.vectorIndex.indexed} rows (${status.vectorIndex.unindexed} searched flat beside it)` : "none (flat search)"}\n` +
             `skipped: ${status.skipped.length}\n` + status.skipped.map((r) => `  ${r.path}: ${r.reason}\n`).join("") +
             `failed: ${status.failed.length}\n` + status.failed.map((r) => `  ${r.path}: ${r.reason}\n`).join(""),
         );

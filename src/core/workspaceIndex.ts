@@ -2,9 +2,10 @@
 // the extension both build exactly this.
 import * as path from "node:path";
 import { Chunker, type ChunkerOptions } from "./chunk/chunker";
+import { ConventionSet, isConventionFile } from "./conventions/conventionSet";
 import { BuiltinEmbedder } from "./embed/builtin";
 import { type Embedder, embedderIdentity } from "./embed/embedder";
-import { type Logger, silentLogger } from "./host";
+import { errorMessage, type Logger, silentLogger } from "./host";
 import { type ChunkSource, Indexer, type IndexRunResult, type RunOptions } from "./index/indexer";
 import type { ScanOptions } from "./scan/scanner";
 import type { FileRecord } from "./store/schema";
@@ -22,7 +23,16 @@ export interface WorkspaceIndexOptions {
   /** Defaults for every search of this index. */
   search?: SearchOptions;
   logger?: Logger;
+  /** Chunk count from which vector search uses an ANN index built in the background. */
+  vectorIndexMinRows?: number;
 }
+
+/** Below this, a flat vector search is fast enough and always exact. */
+export const VECTOR_INDEX_MIN_ROWS = 10_000;
+/** The vector index is rebuilt when rows added since its build exceed this share of it. */
+const VECTOR_INDEX_STALE_SHARE = 0.25;
+/** Compact when writes have left more fragments than this (each search visits every one). */
+const MAX_FRAGMENTS = 32;
 
 export interface IndexStatus {
   root: string;
@@ -33,6 +43,8 @@ export interface IndexStatus {
   skipped: FileRecord[];
   failed: FileRecord[];
   lastUpdated?: string;
+  /** Rows the ANN index covers and rows searched flat beside it; absent while search is all flat. */
+  vectorIndex?: { indexed: number; unindexed: number };
 }
 
 export function defaultDbPath(root: string): string {
@@ -40,6 +52,9 @@ export function defaultDbPath(root: string): string {
 }
 
 export class WorkspaceIndex {
+  private conventionSet: Promise<ConventionSet> | undefined;
+  private maintenance: Promise<void> | undefined;
+
   private constructor(
     readonly root: string,
     readonly dbPath: string,
@@ -48,6 +63,8 @@ export class WorkspaceIndex {
     readonly indexer: Indexer,
     readonly retriever: HybridRetriever,
     private readonly ownedChunker: Chunker | undefined,
+    private readonly logger: Logger,
+    private readonly vectorIndexMinRows: number,
   ) {}
 
   static async open(options: WorkspaceIndexOptions): Promise<WorkspaceIndex> {
@@ -60,15 +77,60 @@ export class WorkspaceIndex {
     const chunker = options.chunker ?? ownedChunker!;
     const indexer = new Indexer({ root, store, embedder, chunker, scan: options.scan, logger });
     const retriever = new HybridRetriever(store, embedder, { defaults: options.search });
-    return new WorkspaceIndex(root, dbPath, store, embedder, indexer, retriever, ownedChunker);
+    return new WorkspaceIndex(root, dbPath, store, embedder, indexer, retriever, ownedChunker, logger, options.vectorIndexMinRows ?? VECTOR_INDEX_MIN_ROWS);
   }
 
-  run(options?: RunOptions): Promise<IndexRunResult> {
-    return this.indexer.run(options);
+  async run(options?: RunOptions): Promise<IndexRunResult> {
+    const result = await this.indexer.run(options);
+    if (this.conventionSet) await (await this.conventionSet).reload();
+    if (!result.cancelled) this.scheduleMaintenance();
+    return result;
   }
 
-  update(relPaths: readonly string[], options?: RunOptions): Promise<IndexRunResult> {
-    return this.indexer.update(relPaths, options);
+  /** Re-indexes these workspace-relative paths; a changed conventions file reloads the conventions. */
+  async update(relPaths: readonly string[], options?: RunOptions): Promise<IndexRunResult> {
+    const result = await this.indexer.update(relPaths, options);
+    if (this.conventionSet && relPaths.some((relPath) => isConventionFile(relPath))) await (await this.conventionSet).reload();
+    this.scheduleMaintenance();
+    return result;
+  }
+
+  /**
+   * Background maintenance after a run: compacts the store when writes have fragmented it, and
+   * builds the vector index once the store is big enough (or rebuilds it when many rows were
+   * added since). Never blocks: searches go on meanwhile, flat until the index lands.
+   */
+  private scheduleMaintenance(): void {
+    if (this.maintenance) return;
+    this.maintenance = (async () => {
+      const rows = await this.store.countChunks();
+      const coverage = rows >= this.vectorIndexMinRows ? await this.store.vectorIndexCoverage() : undefined;
+      const buildIndex = rows >= this.vectorIndexMinRows && (!coverage || coverage.unindexed > coverage.indexed * VECTOR_INDEX_STALE_SHARE);
+      const started = Date.now();
+      if (buildIndex || (await this.store.fragmentCount()) > MAX_FRAGMENTS) {
+        await this.store.compact();
+        this.logger.info(`Compacted the index (${rows} chunks) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      }
+      if (!buildIndex) return;
+      this.logger.info(`Building the vector index over ${rows} chunks in the background`);
+      await this.store.buildVectorIndex();
+      this.logger.info(`Vector index built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    })()
+      .catch((error) => this.logger.warn(`Index maintenance failed; searches still work, maybe slower: ${errorMessage(error)}`))
+      .finally(() => {
+        this.maintenance = undefined;
+      });
+  }
+
+  /** Resolves when no background maintenance is running (the CLI and the benchmarks wait for it). */
+  async maintenanceIdle(): Promise<void> {
+    await this.maintenance;
+  }
+
+  /** The team's conventions, read on first use and kept current by `run` and `update`. */
+  conventions(): Promise<ConventionSet> {
+    this.conventionSet ??= ConventionSet.load(this.root, this.logger);
+    return this.conventionSet;
   }
 
   search(query: string, options?: SearchOptions): Promise<SearchHit[]> {
@@ -92,6 +154,7 @@ export class WorkspaceIndex {
       skipped: records.filter((r) => r.status === "skipped"),
       failed: records.filter((r) => r.status === "error"),
       lastUpdated: await this.store.getMeta("lastUpdated"),
+      vectorIndex: await this.store.vectorIndexCoverage(),
     };
   }
 

@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ConventionSet, isConventionFile } from "../../src/core/conventions/conventionSet";
 import { cl100k } from "../../src/core/retrieval/tokens";
+import { WorkspaceIndex } from "../../src/core/workspaceIndex";
 import { removeTree, tempDir, writeTree } from "../helpers/workspace";
 
 describe("conventions", () => {
@@ -85,5 +86,21 @@ describe("conventions", () => {
     writeFileSync(path.join(root, "src/AGENTS.md"), "Source rule: named exports only, changed.\n");
     await set.reload();
     assert.match(set.forFile("src/a.ts").map((c) => c.text).join("\n"), /changed/);
+  });
+
+  it("a workspace index reloads its conventions when an update touches a conventions file", async () => {
+    const index = await WorkspaceIndex.open({ root, dbPath: path.join(root, ".gw-index") });
+    try {
+      const conventions = await index.conventions();
+      const textFor = (relPath: string): string => conventions.forFile(relPath).map((c) => c.text).join("\n");
+      writeFileSync(path.join(root, "docs/CLAUDE.md"), "Docs use short sentences.\n");
+      await index.update(["src/deep/x.ts"]);
+      assert.doesNotMatch(textFor("docs/a.md"), /short sentences/, "an unrelated update does not reload");
+      await index.update(["docs/CLAUDE.md"]);
+      assert.match(textFor("docs/a.md"), /short sentences/);
+      assert.strictEqual(await index.conventions(), conventions);
+    } finally {
+      index.close();
+    }
   });
 });

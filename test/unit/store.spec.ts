@@ -47,10 +47,23 @@ describe("index store (real LanceDB on disk)", () => {
     assert.equal(await store.countChunks(), 3);
     assert.equal(await store.countFiles("indexed"), 2);
     assert.equal(await store.countFiles("skipped"), 0);
-    const byVector = await store.vectorSearch(embedder.embedSync("parse url"), 2);
+    const byVector = await store.chunksAt(await store.vectorSearch(embedder.embedSync("parse url"), 2));
     assert.equal(byVector[0].symbol, "parse_url");
-    const byText = await store.textSearch("database", 5);
+    assert.ok(byVector[0].score > byVector[1].score);
+    const byText = await store.chunksAt(await store.textSearch("database", 5));
     assert.deepEqual(byText.map((hit) => hit.symbol), ["connect_database"]);
+    assert.match(byText[0].text, /def connect_database/);
+    store.close();
+  });
+
+  it("drops a search reference whose row changed since the search instead of misreading it", async () => {
+    const store = await IndexStore.open(newDbPath(), options);
+    await store.write([{ record: record("a.py", 1), chunks: [chunk("a.py", "alpha", 1, "def alpha(): pass"), chunk("a.py", "beta", 3, "def beta(): pass")] }]);
+    const refs = await store.vectorSearch(embedder.embedSync("alpha"), 2);
+    assert.equal(refs.length, 2);
+    await store.write([{ record: record("a.py", 2), chunks: [chunk("a.py", "gamma", 1, "def gamma(): pass")] }]);
+    const read = await store.chunksAt(refs);
+    assert.ok(read.every((c) => c.symbol !== "gamma"), "a stale address never yields another chunk");
     store.close();
   });
 

@@ -82,6 +82,7 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
   try {
     progress(`indexing ${corpus.files.length} files (doc comments stripped)`);
     const indexed = await index.run();
+    await index.maintenanceIdle();
     const targets: EvalTarget[] = sampleTargets(corpus.targets, options.sample ?? 2000);
     const rows: EvalRow[] = [];
     for (const config of options.configs ?? EVAL_CONFIGS) {

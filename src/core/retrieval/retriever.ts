@@ -3,7 +3,7 @@
 // file keeps results diverse; an optional reranker reorders the head. Hot queries are cached
 // until the index changes.
 import type { Embedder } from "../embed/embedder";
-import type { IndexStore, StoredChunk } from "../store/store";
+import type { ChunkRef, IndexStore, StoredChunk } from "../store/store";
 import { QueryCache } from "./cache";
 import { expansionCandidates } from "./expansion";
 import { capPerFile, type FusionMethod, reciprocalRankFusion, type RankedList, scoreFusion, type Source } from "./fusion";
@@ -121,14 +121,20 @@ export class HybridRetriever {
       settings.mode === "text" ? [] : this.embedder.embedQuery(query).then((vector) => this.store.vectorSearch(vector, settings.candidates)),
       settings.mode === "vector" || !words ? [] : this.store.textSearch(words, settings.candidates, settings.nameBoost),
     ]);
-    const lists: RankedList<StoredChunk>[] = [
-      { source: "vector", items: byVector, weight: settings.weights.vector, score: (chunk) => chunk.score },
-      { source: "text", items: byText, weight: settings.weights.text, score: (chunk) => chunk.score },
+    const lists: RankedList<ChunkRef>[] = [
+      { source: "vector", items: byVector, weight: settings.weights.vector, score: (ref) => ref.score },
+      { source: "text", items: byText, weight: settings.weights.text, score: (ref) => ref.score },
     ];
-    const key = (chunk: StoredChunk): string => chunk.id;
+    const key = (ref: ChunkRef): string => ref.id;
     const fused = settings.fusion === "rrf" ? reciprocalRankFusion(lists, key, settings.rrfK) : scoreFusion(lists, key);
-    let hits: SearchHit[] = capPerFile(fused.map(({ item, score, ranks }) => ({ ...item, score, ranks })), settings.maxPerFile);
-    if (settings.rerank && this.options.reranker) hits = await this.options.reranker.rerank(query, hits.slice(0, settings.candidates));
+    const head = capPerFile(fused.map(({ item, score, ranks }) => ({ ...item, score, ranks })), settings.maxPerFile);
+    const reranking = settings.rerank && this.options.reranker !== undefined;
+    // Only the head is read from disk: the rerank candidates, or the hits shown.
+    const chosen = head.slice(0, reranking ? settings.candidates : settings.limit);
+    const chunks = await this.store.chunksAt(chosen);
+    const ranksOf = new Map(chosen.map((ref) => [ref.id, ref.ranks]));
+    let hits: SearchHit[] = chunks.map((chunk) => ({ ...chunk, ranks: ranksOf.get(chunk.id) ?? {} }));
+    if (reranking) hits = await this.options.reranker!.rerank(query, hits);
     hits = hits.slice(0, settings.limit);
     if (settings.expand && hits.length > 0) hits.push(...(await this.expansion(hits, settings)));
     return hits;

@@ -21,6 +21,15 @@ export interface StoredChunk extends Omit<ChunkRow, "vector" | "ftsText" | "ftsN
   score: number;
 }
 
+/** A search result before its row is read: enough to fuse, rank and cap per file. */
+export interface ChunkRef {
+  id: string;
+  path: string;
+  /** The row's current address; valid until the next write. */
+  rowId: bigint;
+  score: number;
+}
+
 export interface FileUpdate {
   record: FileRecord;
   /** New chunks replacing the file's old ones; absent when only the record changes. */
@@ -28,9 +37,16 @@ export interface FileUpdate {
 }
 
 const PREDICATE_BATCH = 500;
+const VECTOR_EF = 100;
+/** Chunks kept in memory after a search read them (a few MB). */
+const ROW_CACHE_SIZE = 2000;
+const REF_COLUMNS = ["id", "path"];
 const CHUNK_COLUMNS = ["id", "path", "language", "symbol", "kind", "scope", "start_line", "end_line", "content_hash", "header", "text"];
 
 export class IndexStore {
+  private textIndexKnown: true | undefined;
+  private readonly rowCache = new Map<string, StoredChunk>();
+
   private constructor(
     private readonly db: Connection,
     private chunks: Table,
@@ -114,22 +130,95 @@ export class IndexStore {
   }
 
   async hasTextIndex(): Promise<boolean> {
+    // Once there, the indexes stay (builds replace them): asked on every search, so remembered.
+    if (this.textIndexKnown) return true;
     const indices = await this.chunks.listIndices();
-    return ["fts_text", "fts_name"].every((column) => indices.some((index) => index.columns.includes(column)));
+    this.textIndexKnown = ["fts_text", "fts_name"].every((column) => indices.some((index) => index.columns.includes(column))) || undefined;
+    return this.textIndexKnown === true;
   }
 
-  async vectorSearch(vector: Float32Array, limit: number): Promise<StoredChunk[]> {
-    const rows = await this.chunks.vectorSearch(vector).distanceType("cosine").select(CHUNK_COLUMNS).limit(limit).toArray();
-    return rows.map((row) => toStoredChunk(row, 1 - (row._distance as number)));
+  /**
+   * Builds (or rebuilds) the ANN index on the vectors: HNSW with scalar quantization. Tens of
+   * seconds at 100k rows on 2 cores; searches keep working meanwhile (flat until it lands), and
+   * rows added later are searched flat next to it until the next rebuild.
+   */
+  async buildVectorIndex(): Promise<void> {
+    const lance = await loadLanceDb();
+    await this.chunks.createIndex("vector", { config: lance.Index.hnswSq({ distanceType: "cosine" }), replace: true });
+  }
+
+  /** Fragments of the chunks table: many small ones (one per write batch) slow every search. */
+  async fragmentCount(): Promise<number> {
+    return (await this.chunks.stats()).fragmentStats.numFragments;
+  }
+
+  /**
+   * Merges the chunks table's fragments, folds new rows into the existing indexes and deletes
+   * superseded versions. Seconds to tens of seconds at 100k rows: background work only.
+   */
+  async compact(): Promise<void> {
+    await this.chunks.optimize({ cleanupOlderThan: new Date() });
+    await this.files.optimize({ cleanupOlderThan: new Date() });
+    this.textIndexKnown = undefined;
+  }
+
+  /** Rows covered and not covered by the vector index; undefined when there is none. */
+  async vectorIndexCoverage(): Promise<{ indexed: number; unindexed: number } | undefined> {
+    const indices = await this.chunks.listIndices();
+    const name = indices.find((index) => index.columns.includes("vector"))?.name;
+    const stats = name ? await this.chunks.indexStats(name) : undefined;
+    return stats ? { indexed: stats.numIndexedRows, unindexed: stats.numUnindexedRows } : undefined;
+  }
+
+  // Searches return light references (id, path, row address, score): reading the code of 50
+  // candidates per list costs more than the search itself, and only the fused head is read, by
+  // `chunksAt`.
+
+  /** Nearest chunks by cosine similarity (score = 1 - distance). */
+  async vectorSearch(vector: Float32Array, limit: number): Promise<ChunkRef[]> {
+    // ef: the HNSW search breadth; 100 keeps recall near 0.98 of a flat search (ignored when flat).
+    const rows = await this.chunks.vectorSearch(vector).distanceType("cosine").ef(VECTOR_EF).select(REF_COLUMNS).withRowId().limit(limit).toArray();
+    return rows.map((row) => toRef(row, 1 - (row._distance as number)));
   }
 
   /** BM25 over the code field and the (boosted) name field. `query` must be plain words. */
-  async textSearch(query: string, limit: number, nameBoost = 2): Promise<StoredChunk[]> {
+  async textSearch(query: string, limit: number, nameBoost = 2): Promise<ChunkRef[]> {
     if (!query.trim() || !(await this.hasTextIndex())) return [];
     const lance = await loadLanceDb();
     const match = new lance.MultiMatchQuery(query, ["fts_text", "fts_name"], { boosts: [1, nameBoost] });
-    const rows = await this.chunks.query().fullTextSearch(match).select(CHUNK_COLUMNS).limit(limit).toArray();
-    return rows.map((row) => toStoredChunk(row, row._score as number));
+    const rows = await this.chunks.query().fullTextSearch(match).select(REF_COLUMNS).withRowId().limit(limit).toArray();
+    return rows.map((row) => toRef(row, row._score as number));
+  }
+
+  /**
+   * The chunks behind references, in their order, with the references' scores. A reference whose
+   * row moved is looked up by id; one whose chunk was deleted since the search is dropped.
+   */
+  async chunksAt(refs: readonly ChunkRef[]): Promise<StoredChunk[]> {
+    const missing = refs.filter((ref) => !this.rowCache.has(ref.id));
+    if (missing.length > 0) {
+      const rows = await this.chunks.takeRowIds(missing.map((ref) => ref.rowId)).select(CHUNK_COLUMNS).toArray().catch(() => []);
+      const found = new Set<string>();
+      const keep = (row: Record<string, unknown>): void => {
+        found.add(row.id as string);
+        this.remember(toStoredChunk(row, 0));
+      };
+      rows.forEach(keep);
+      const moved = missing.filter((ref) => !found.has(ref.id)).map((ref) => ref.id);
+      // Rows that moved (a compaction since the search) are found again by id: rare, and slower.
+      if (moved.length > 0) (await this.chunks.query().where(inList("id", moved)).select(CHUNK_COLUMNS).toArray()).forEach(keep);
+    }
+    return refs.flatMap((ref) => {
+      const chunk = this.rowCache.get(ref.id);
+      return chunk ? [{ ...chunk, score: ref.score }] : [];
+    });
+  }
+
+  /** Chunk ids name their content (path, range, hash), so a cached row never goes stale. */
+  private remember(chunk: StoredChunk): void {
+    this.rowCache.delete(chunk.id);
+    this.rowCache.set(chunk.id, chunk);
+    if (this.rowCache.size > ROW_CACHE_SIZE) this.rowCache.delete(this.rowCache.keys().next().value!);
   }
 
   /** Chunks defining any of these symbols (the symbol table of graph expansion). */
@@ -202,6 +291,10 @@ function toChunkRecord(chunk: ChunkRow): Record<string, unknown> {
     start_line: chunk.startLine, end_line: chunk.endLine, content_hash: chunk.contentHash, header: chunk.header,
     text: chunk.text, fts_text: chunk.ftsText, fts_name: chunk.ftsName, vector: Array.from(chunk.vector),
   };
+}
+
+function toRef(row: Record<string, unknown>, score: number): ChunkRef {
+  return { id: row.id as string, path: row.path as string, rowId: BigInt(row._rowid as bigint | number), score };
 }
 
 function toStoredChunk(row: Record<string, unknown>, score: number): StoredChunk {

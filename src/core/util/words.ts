@@ -104,3 +104,4 @@ export function relatedWords(word: string): string[] {
   }
   return out;
 }
+
