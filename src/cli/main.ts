@@ -1,4 +1,4 @@
-// The `groundwork` command: index, search and status over a workspace, on the core alone.
+// The `groundwork` command: index, search, status, ask, compare and eval, on the core alone.
 import { createReadStream, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -10,6 +10,8 @@ import type { Embedder } from "../core/embed/embedder";
 import { errorMessage, type Logger } from "../core/host";
 import { WorkspaceIndex } from "../core/workspaceIndex";
 import { toResultLine } from "../core/retrieval/retriever";
+import { ask, CliModelError, compare, type ModelFlags } from "./ask";
+import { ProfileError } from "../core/model/profiles";
 import { formatHits, progressPrinter, summary } from "./output";
 
 const USAGE = `Usage:
@@ -17,6 +19,9 @@ const USAGE = `Usage:
   groundwork search "<query>" --workspace <dir> [--db PATH] [-k 10] [--json] [--expand] [--mode hybrid|vector|text]
   groundwork search --batch QUERIES.jsonl --workspace <dir> [--db PATH] [-k 10]
   groundwork status --workspace <dir> [--db PATH] [--json]
+  groundwork ask "<question>" --workspace <dir> [--models FILE] [--model ID] [--base-url URL --model-name NAME] [--file PATH] [--json]
+  groundwork compare "<question>" --workspace <dir> --models FILE --model ID (--against ID | --without-retrieval) [--json]
+    (API key: GROUNDWORK_API_KEY or OPENAI_API_KEY; the audit log is written next to the index)
   groundwork eval --corpus <dir> --lang <python|javascript|typescript> [--sample N] [--out FILE.json]`;
 
 class UsageError extends Error {}
@@ -73,6 +78,13 @@ async function main(argv: string[]): Promise<number> {
       lang: { type: "string" },
       sample: { type: "string" },
       out: { type: "string" },
+      models: { type: "string" },
+      model: { type: "string" },
+      against: { type: "string" },
+      "base-url": { type: "string" },
+      "model-name": { type: "string" },
+      file: { type: "string" },
+      "without-retrieval": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -128,6 +140,20 @@ async function main(argv: string[]): Promise<number> {
         );
       }
       return 0;
+    } finally {
+      index.close();
+    }
+  }
+  if (command === "ask" || command === "compare") {
+    const question = rest.join(" ").trim();
+    if (!question) throw new UsageError("Missing question.");
+    const index = await openIndex(values.workspace, values);
+    try {
+      await ensureIndexed(index);
+      return await (command === "ask" ? ask : compare)(index, question, values as ModelFlags, stderrLogger);
+    } catch (error) {
+      if (error instanceof CliModelError || error instanceof ProfileError) throw new UsageError(error.message);
+      throw error;
     } finally {
       index.close();
     }

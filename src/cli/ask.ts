@@ -1,0 +1,120 @@
+// `groundwork ask` and `groundwork compare`: a grounded answer streamed to stdout with its
+// checked citations, or two profiles side by side on the same retrieved context. Profiles come
+// from a JSON file (--models) or flags; the key from GROUNDWORK_API_KEY or OPENAI_API_KEY.
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { AuditLog } from "../core/model/audit";
+import { ModelClient } from "../core/model/client";
+import { compareProfiles } from "../core/model/compare";
+import { type AskResult, GroundedChat } from "../core/model/groundedChat";
+import { DEFAULT_PROFILE, type ModelProfile, parseProfile, parseProfiles, selectProfile } from "../core/model/profiles";
+import type { Logger } from "../core/host";
+import type { WorkspaceIndex } from "../core/workspaceIndex";
+
+export interface ModelFlags {
+  models?: string;
+  model?: string;
+  against?: string;
+  "base-url"?: string;
+  "model-name"?: string;
+  file?: string;
+  json?: boolean;
+  "without-retrieval"?: boolean;
+}
+
+export class CliModelError extends Error {}
+
+/** The profiles the flags describe: a --models file, an ad-hoc --base-url/--model-name, or the default. */
+export function loadProfiles(flags: ModelFlags): ModelProfile[] {
+  const profiles: ModelProfile[] = [];
+  if (flags.models) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(flags.models, "utf8"));
+    } catch (error) {
+      throw new CliModelError(`Cannot read model profiles from ${flags.models}: ${(error as Error).message}`);
+    }
+    profiles.push(...parseProfiles(Array.isArray(raw) ? raw : (raw as { models?: unknown }).models));
+  }
+  if (flags["base-url"] || flags["model-name"]) {
+    profiles.unshift(parseProfile({ id: "cli", baseURL: flags["base-url"] ?? DEFAULT_PROFILE.baseURL, model: flags["model-name"] ?? DEFAULT_PROFILE.model }, "--base-url/--model-name"));
+  }
+  return profiles.length ? profiles : [DEFAULT_PROFILE];
+}
+
+export function auditLogFor(index: WorkspaceIndex, logger: Logger): AuditLog {
+  return new AuditLog(path.join(path.dirname(index.dbPath), "audit.jsonl"), logger);
+}
+
+function chatFor(index: WorkspaceIndex, profile: ModelProfile, logger: Logger, audit: AuditLog): GroundedChat {
+  const apiKey = process.env.GROUNDWORK_API_KEY ?? process.env.OPENAI_API_KEY;
+  const timeoutMs = process.env.GROUNDWORK_TIMEOUT_MS ? Number(process.env.GROUNDWORK_TIMEOUT_MS) : undefined;
+  const client = new ModelClient(profile, { apiKey, logger, timeoutMs, idleTimeoutMs: timeoutMs });
+  return new GroundedChat({ source: index, client, audit, logger });
+}
+
+function relativeFile(index: WorkspaceIndex, file: string | undefined): string | undefined {
+  return file ? path.relative(index.root, path.resolve(file)).split(path.sep).join("/") : undefined;
+}
+
+export function formatSources(result: AskResult): string {
+  if (result.citations.length === 0 && result.context.length === 0) return "";
+  const lines = ["", "Sources:"];
+  for (const citation of result.citations) lines.push(`  ${citation.valid ? "✓" : "✗"} ${citation.text}${citation.valid ? "" : "  (not in the retrieved context: unverified)"}`);
+  if (result.citations.length === 0) lines.push("  (the answer cites nothing)");
+  lines.push(`Context sent: ${result.context.length} snippets; conventions: ${result.conventions.join(", ") || "none"}`);
+  return lines.join("\n");
+}
+
+function stats(result: AskResult): string {
+  const tokens = `${result.usage.promptTokens} prompt + ${result.usage.completionTokens} completion tokens${result.usage.estimated ? " (estimated)" : ""}`;
+  return `${result.profile.label} [${result.profile.kind}${result.profile.kind === "lora" ? `: ${result.profile.model}` : ""}] ${Math.round(result.latencyMs)} ms, ${tokens}, ${result.rounds} round(s)`;
+}
+
+export async function ask(index: WorkspaceIndex, question: string, flags: ModelFlags, logger: Logger): Promise<number> {
+  const profile = selectProfile(loadProfiles(flags), flags.model);
+  const chat = chatFor(index, profile, logger, auditLogFor(index, logger));
+  const abort = new AbortController();
+  process.once("SIGINT", () => abort.abort());
+  const result = await chat.ask({
+    question, activeFile: relativeFile(index, flags.file), signal: abort.signal,
+    onDelta: flags.json ? undefined : (text) => process.stdout.write(text),
+    onEvent: (event) => {
+      if (event.type === "tool-call") process.stderr.write(`[searching the codebase again: "${event.query}" → ${event.found} snippets]\n`);
+    },
+  });
+  if (flags.json) {
+    process.stdout.write(JSON.stringify({ ...result, context: result.context.map(({ text: _text, ...item }) => item) }, null, 2) + "\n");
+    return 0;
+  }
+  if (result.mode === "retrieval-only") {
+    process.stderr.write(`${result.notice}\n`);
+    process.stdout.write(result.answer + "\n");
+  } else {
+    process.stdout.write("\n" + formatSources(result) + "\n");
+    if (result.notice) process.stderr.write(result.notice + "\n");
+  }
+  process.stderr.write(stats(result) + "\n");
+  return 0;
+}
+
+export async function compare(index: WorkspaceIndex, question: string, flags: ModelFlags, logger: Logger): Promise<number> {
+  const profiles = loadProfiles(flags);
+  const first = selectProfile(profiles, flags.model);
+  const second = flags.against ? selectProfile(profiles, flags.against) : first;
+  if (second === first && !flags["without-retrieval"]) throw new CliModelError("compare needs --against PROFILE, or --without-retrieval to compare one profile with and without retrieval.");
+  const audit = auditLogFor(index, logger);
+  const { grounding, results } = await compareProfiles(
+    [{ chat: chatFor(index, first, logger, audit) }, { chat: chatFor(index, second, logger, audit), retrieval: !flags["without-retrieval"] }],
+    { question, activeFile: relativeFile(index, flags.file) },
+  );
+  if (flags.json) {
+    process.stdout.write(JSON.stringify({ context: grounding.context.map((item) => item.citation), results: results.map(({ context: _c, ...r }) => r) }, null, 2) + "\n");
+    return 0;
+  }
+  results.forEach((result, i) => {
+    const title = `=== ${i === 0 ? "A" : "B"}: ${stats(result)}${i === 1 && flags["without-retrieval"] ? " — without retrieval" : ""}`;
+    process.stdout.write(`${title}\n${result.mode === "retrieval-only" ? `(no answer: ${result.notice})` : result.answer}\n${formatSources(result)}\n\n`);
+  });
+  return 0;
+}

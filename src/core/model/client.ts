@@ -1,0 +1,234 @@
+// One model profile's connection, on the openai package: streamed chat with tool calls,
+// fill-in-the-middle completions, and vLLM LoRA adapter loading on first use. A stream that stops
+// mid-answer is cut off by an idle timer, so no request can hang forever.
+import OpenAI from "openai";
+import type { ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
+import { errorMessage, type Logger, silentLogger } from "../host";
+import { ModelError, toModelError } from "./errors";
+import type { ModelProfile } from "./profiles";
+
+export type ChatMessage = ChatCompletionMessageParam;
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+export interface ChatRequest {
+  messages: ChatMessage[];
+  tools?: ChatCompletionTool[];
+  signal?: AbortSignal;
+  /** Each piece of streamed answer text, as it arrives. */
+  onDelta?: (text: string) => void;
+}
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface ChatResult {
+  text: string;
+  toolCalls: ToolCall[];
+  finishReason: string;
+  /** As the server reported it; undefined when it did not. */
+  usage?: Usage;
+  /** True when tools were dropped because the server does not support them. */
+  toolsDropped: boolean;
+}
+
+export interface CompletionRequest {
+  prompt: string;
+  /** For servers with native suffix support (`fim: native-suffix`). */
+  suffix?: string;
+  maxTokens: number;
+  stop?: string[];
+  signal?: AbortSignal;
+}
+
+export interface ModelClientOptions {
+  apiKey?: string;
+  logger?: Logger;
+  /** Until the response starts. */
+  timeoutMs?: number;
+  /** Longest silence inside a stream before it counts as hung. */
+  idleTimeoutMs?: number;
+  /** Retries of transient failures (connection, 408, 409, 429, 5xx), with backoff. */
+  maxRetries?: number;
+}
+
+export class ModelClient {
+  private readonly client: OpenAI;
+  private readonly logger: Logger;
+  private readonly timeoutMs: number;
+  private readonly idleTimeoutMs: number;
+  private readonly maxRetries: number;
+  private adapterLoaded: Promise<void> | undefined;
+  private toolsUnsupported = false;
+
+  constructor(readonly profile: ModelProfile, private readonly options: ModelClientOptions = {}) {
+    this.logger = options.logger ?? silentLogger;
+    this.timeoutMs = options.timeoutMs ?? 60_000;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
+    this.maxRetries = options.maxRetries ?? 2;
+    this.client = new OpenAI({
+      // Local servers need no key, but the package insists on one.
+      apiKey: options.apiKey || "no-key",
+      baseURL: profile.baseURL,
+      timeout: this.timeoutMs,
+      maxRetries: this.maxRetries,
+      defaultHeaders: profile.headers,
+    });
+  }
+
+  private errorContext() {
+    return { baseURL: this.profile.baseURL, model: this.profile.model, timeoutMs: this.timeoutMs, retries: this.maxRetries };
+  }
+
+  /** Streams one chat turn. Tools are dropped (and remembered as unsupported) if the server rejects them. */
+  async chat(request: ChatRequest): Promise<ChatResult> {
+    await this.ensureAdapter(request.signal);
+    const tools = this.toolsUnsupported ? undefined : request.tools;
+    try {
+      return await this.streamChat(request, tools);
+    } catch (error) {
+      const modelError = toModelError(error, this.errorContext());
+      if (tools?.length && (modelError.kind === "bad-request" || modelError.kind === "server") && /tool|function/i.test(modelError.message)) {
+        this.logger.info(`${this.profile.id}: the server rejected tool calls (${modelError.message}); answering in one shot`);
+        this.toolsUnsupported = true;
+        return { ...(await this.streamChat(request, undefined).catch((e) => Promise.reject(toModelError(e, this.errorContext())))), toolsDropped: true };
+      }
+      throw modelError;
+    }
+  }
+
+  private async streamChat(request: ChatRequest, tools: ChatCompletionTool[] | undefined): Promise<ChatResult> {
+    const controller = new AbortController();
+    const abort = (): void => controller.abort();
+    request.signal?.addEventListener("abort", abort, { once: true });
+    if (request.signal?.aborted) controller.abort();
+    let stalled = false;
+    let idle: ReturnType<typeof setTimeout> | undefined;
+    const resetIdle = (): void => {
+      clearTimeout(idle);
+      idle = setTimeout(() => {
+        stalled = true;
+        controller.abort();
+      }, this.idleTimeoutMs);
+    };
+    const result: ChatResult = { text: "", toolCalls: [], finishReason: "unknown", toolsDropped: false };
+    const calls = new Map<number, ToolCall>();
+    try {
+      const stream = await this.client.chat.completions.create(
+        {
+          model: this.profile.model,
+          messages: request.messages,
+          stream: true,
+          stream_options: { include_usage: true },
+          temperature: this.profile.temperature,
+          max_tokens: this.profile.maxOutputTokens,
+          ...(this.profile.stop.length ? { stop: this.profile.stop } : {}),
+          ...(tools?.length ? { tools } : {}),
+        },
+        { signal: controller.signal },
+      );
+      resetIdle();
+      for await (const chunk of stream) {
+        resetIdle();
+        if (chunk.usage) result.usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
+        const choice = chunk.choices?.[0];
+        if (!choice) continue;
+        const text = choice.delta?.content;
+        if (text) {
+          result.text += text;
+          request.onDelta?.(text);
+        }
+        for (const call of choice.delta?.tool_calls ?? []) {
+          const entry = calls.get(call.index) ?? { id: "", name: "", arguments: "" };
+          if (call.id) entry.id = call.id;
+          if (call.function?.name) entry.name += call.function.name;
+          if (call.function?.arguments) entry.arguments += call.function.arguments;
+          calls.set(call.index, entry);
+        }
+        if (choice.finish_reason) result.finishReason = choice.finish_reason;
+      }
+      // An aborted stream may simply end: say why it ended.
+      if (stalled || request.signal?.aborted) throw new Error("stream aborted");
+    } catch (error) {
+      if (stalled) {
+        throw new ModelError("timeout", `The model server at ${this.profile.baseURL} stopped sending in the middle of the answer (nothing for ${Math.round(this.idleTimeoutMs / 1000)} s).`);
+      }
+      if (request.signal?.aborted) throw new ModelError("cancelled", "The request was cancelled.");
+      throw error;
+    } finally {
+      clearTimeout(idle);
+      request.signal?.removeEventListener("abort", abort);
+    }
+    result.toolCalls = [...calls.entries()].sort((a, b) => a[0] - b[0]).map(([, call]) => call).filter((call) => call.name);
+    return result;
+  }
+
+  /** One fill-in-the-middle (or plain) completion through /v1/completions. */
+  async complete(request: CompletionRequest): Promise<{ text: string; usage?: Usage }> {
+    await this.ensureAdapter(request.signal);
+    try {
+      const response = await this.client.completions.create(
+        {
+          model: this.profile.model,
+          prompt: request.prompt,
+          ...(request.suffix !== undefined ? { suffix: request.suffix } : {}),
+          max_tokens: request.maxTokens,
+          temperature: this.profile.temperature,
+          ...(request.stop?.length ? { stop: request.stop } : {}),
+        },
+        { signal: request.signal },
+      );
+      const usage = response.usage ? { promptTokens: response.usage.prompt_tokens, completionTokens: response.usage.completion_tokens } : undefined;
+      return { text: response.choices?.[0]?.text ?? "", usage };
+    } catch (error) {
+      throw toModelError(error, this.errorContext());
+    }
+  }
+
+  /** Loads the profile's LoRA adapter on a vLLM server once (`/v1/load_lora_adapter`). */
+  ensureAdapter(signal?: AbortSignal): Promise<void> {
+    if (this.profile.kind !== "lora" || !this.profile.adapterPath) return Promise.resolve();
+    this.adapterLoaded ??= this.loadAdapter(signal).catch((error) => {
+      this.adapterLoaded = undefined;
+      throw error;
+    });
+    return this.adapterLoaded;
+  }
+
+  private async loadAdapter(signal?: AbortSignal): Promise<void> {
+    const url = `${this.profile.baseURL}/load_lora_adapter`;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          ...this.profile.headers,
+          ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}),
+        },
+        body: JSON.stringify({ lora_name: this.profile.model, lora_path: this.profile.adapterPath }),
+        signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(this.timeoutMs)]) : AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      throw new ModelError("unreachable", `Cannot reach ${url} to load the LoRA adapter "${this.profile.model}" (${errorMessage(error)}).`);
+    }
+    const body = await response.text();
+    // vLLM answers 400 "... has already been loaded" when another client loaded it first.
+    if (response.ok || /already/i.test(body)) {
+      this.logger.info(`${this.profile.id}: LoRA adapter ${this.profile.model} ready (${this.profile.adapterPath})`);
+      return;
+    }
+    throw new ModelError(
+      response.status === 404 ? "bad-request" : "server",
+      `Loading the LoRA adapter "${this.profile.model}" from ${this.profile.adapterPath} failed (${response.status}: ${body.slice(0, 200)}). ` +
+        "The server must run vLLM with --enable-lora and VLLM_ALLOW_RUNTIME_LORA_UPDATING=1, or serve the adapter by name.",
+      response.status,
+    );
+  }
+}

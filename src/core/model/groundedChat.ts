@@ -1,0 +1,223 @@
+// A grounded chat turn: retrieve the code and the conventions that apply, send them as quoted
+// data with the question to the chosen profile, let the model search again through the
+// search_codebase tool (up to 3 rounds), then check the answer's citations against what was
+// actually sent. Every model request is audited. When no model answers, the user still gets the
+// retrieved, cited code and a message on how to set a model up: never a bare error.
+import type { ConventionSet } from "../conventions/conventionSet";
+import type { Convention } from "../conventions/sources";
+import { errorMessage, type Logger, silentLogger } from "../host";
+import { type CitationCheck, checkCitations } from "../prompt/citations";
+import { buildChatPrompt, type ChatTurn, promptBudget, quoteData } from "../prompt/chatPrompt";
+import { buildContextPack, type ContextItem } from "../retrieval/contextPack";
+import type { SearchHit, SearchOptions } from "../retrieval/retriever";
+import { SEARCH_CODEBASE_TOOL, searchCodebase } from "../retrieval/searchTool";
+import { cl100k, type TokenCounter } from "../retrieval/tokens";
+import { type AuditLog, auditChunk, serverOrigin } from "./audit";
+import type { ChatMessage, ModelClient } from "./client";
+import { ModelError } from "./errors";
+
+/** What a chat turn retrieves from: a WorkspaceIndex. */
+export interface GroundingSource {
+  search(query: string, options?: SearchOptions): Promise<SearchHit[]>;
+  conventions(): Promise<ConventionSet>;
+}
+
+export type AskEvent =
+  | { type: "context"; items: ContextItem[]; conventions: string[] }
+  | { type: "tool-call"; round: number; query: string; found: number }
+  | { type: "retrieval-only"; reason: string };
+
+export interface AskRequest {
+  question: string;
+  history?: readonly ChatTurn[];
+  /** Workspace-relative path of the active file: picks the conventions that apply. */
+  activeFile?: string;
+  /** The user's selection or editor state, sent as quoted data. */
+  editorContext?: string;
+  signal?: AbortSignal;
+  onDelta?: (text: string) => void;
+  onEvent?: (event: AskEvent) => void;
+  /** False: send no retrieved code (compare "with vs without retrieval"). */
+  retrieval?: boolean;
+  /** Retrieved context to send instead of searching: compare sends the same to both profiles. */
+  grounding?: Grounding;
+  /** How the audit log files the requests. */
+  purpose?: "chat" | "compare";
+}
+
+export interface Grounding {
+  context: ContextItem[];
+  conventions: Convention[];
+}
+
+export interface AskResult {
+  mode: "model" | "retrieval-only";
+  answer: string;
+  citations: CitationCheck[];
+  /** Everything sent: the first retrieval and what tool calls added. */
+  context: ContextItem[];
+  conventions: string[];
+  profile: { id: string; label: string; model: string; kind: "base" | "lora" };
+  rounds: number;
+  usage: { promptTokens: number; completionTokens: number; estimated: boolean };
+  latencyMs: number;
+  /** For the user: why there is no model answer, or that the answer was stopped. */
+  notice?: string;
+  error?: { kind: string; message: string };
+}
+
+export interface GroundedChatOptions {
+  source: GroundingSource;
+  client: ModelClient;
+  audit?: AuditLog;
+  tokenizer?: TokenCounter;
+  logger?: Logger;
+  /** Tool-call rounds before the model must answer. */
+  maxToolRounds?: number;
+  /** Hits retrieved for the first round. */
+  retrieveLimit?: number;
+}
+
+const HOW_TO_CONFIGURE =
+  "To get answers, point Groundwork at a model: start a local server (e.g. `ollama pull qwen2.5-coder:7b` and `ollama serve`), " +
+  "or add a profile to `groundwork.models` (CLI: `--models FILE`) and set its key with \"Groundwork: Set API Key\" (CLI: GROUNDWORK_API_KEY).";
+
+export class GroundedChat {
+  private readonly tokenizer: TokenCounter;
+  private readonly logger: Logger;
+
+  constructor(private readonly options: GroundedChatOptions) {
+    this.tokenizer = options.tokenizer ?? cl100k;
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  get profile() {
+    return this.options.client.profile;
+  }
+
+  /** The code and conventions a question is grounded in, within this profile's budget. */
+  async retrieve(question: string, activeFile?: string): Promise<Grounding> {
+    const budget = promptBudget(this.profile.contextWindow, this.profile.maxOutputTokens);
+    const hits = await this.options.source.search(question, { limit: this.options.retrieveLimit ?? 12, expand: true });
+    const conventions = (await this.options.source.conventions()).forFile(activeFile ?? "");
+    return { context: buildContextPack(hits, { budget: budget.context, tokenizer: this.tokenizer }).items, conventions };
+  }
+
+  async ask(request: AskRequest): Promise<AskResult> {
+    const started = performance.now();
+    const profile = this.profile;
+    const grounding = request.grounding ?? (request.retrieval === false
+      ? { context: [], conventions: (await this.options.source.conventions()).forFile(request.activeFile ?? "") }
+      : await this.retrieve(request.question, request.activeFile));
+    const sent: ContextItem[] = [...grounding.context];
+    const budget = promptBudget(profile.contextWindow, profile.maxOutputTokens);
+    const maxRounds = this.options.maxToolRounds ?? 3;
+    const base = {
+      profile: { id: profile.id, label: profile.label, model: profile.model, kind: profile.kind },
+      conventions: grounding.conventions.map((c) => c.source),
+    };
+    request.onEvent?.({ type: "context", items: grounding.context, conventions: base.conventions });
+    const usage = { promptTokens: 0, completionTokens: 0, estimated: false };
+    const toolMessages: ChatMessage[] = [];
+    let answer = "";
+    let round = 0;
+    try {
+      for (; ; round++) {
+        const offerTools = request.retrieval !== false && round < maxRounds;
+        const prompt = buildChatPrompt({
+          question: request.question, history: request.history ?? [], conventions: grounding.conventions, context: grounding.context,
+          budget, tokenizer: this.tokenizer, toolsOffered: offerTools, editorContext: request.editorContext,
+        });
+        const requestStarted = performance.now();
+        let result;
+        try {
+          result = await this.options.client.chat({
+            messages: [...prompt.messages, ...toolMessages],
+            tools: offerTools ? [SEARCH_CODEBASE_TOOL] : undefined,
+            signal: request.signal,
+            onDelta: request.onDelta,
+          });
+        } catch (error) {
+          await this.auditRequest(request, sent, base.conventions, prompt.tokens, 0, true, performance.now() - requestStarted, error instanceof ModelError ? error.kind : "error", round);
+          throw error;
+        }
+        const promptTokens = result.usage?.promptTokens ?? prompt.tokens + this.tokenizer.count(JSON.stringify(toolMessages));
+        const completionTokens = result.usage?.completionTokens ?? this.tokenizer.count(result.text + result.toolCalls.map((c) => c.arguments).join(""));
+        usage.promptTokens += promptTokens;
+        usage.completionTokens += completionTokens;
+        usage.estimated ||= result.usage === undefined;
+        await this.auditRequest(request, sent, base.conventions, promptTokens, completionTokens, result.usage === undefined, performance.now() - requestStarted, "ok", round);
+        answer = result.text;
+        if (result.toolCalls.length === 0 || !offerTools) break;
+        toolMessages.push({
+          role: "assistant",
+          content: result.text || null,
+          tool_calls: result.toolCalls.map((call) => ({ id: call.id, type: "function" as const, function: { name: call.name, arguments: call.arguments } })),
+        });
+        for (const call of result.toolCalls) toolMessages.push({ role: "tool", tool_call_id: call.id, content: await this.runTool(call, sent, budget.context, round + 1, request) });
+      }
+    } catch (error) {
+      if (error instanceof ModelError && error.kind === "cancelled") {
+        return { ...base, mode: "model", answer, citations: checkCitations(answer, sent), context: sent, rounds: round + 1, usage, latencyMs: performance.now() - started, notice: "Stopped." };
+      }
+      const modelError = error instanceof ModelError ? error : new ModelError("server", errorMessage(error));
+      this.logger.warn(`${profile.id}: ${modelError.message}`);
+      request.onEvent?.({ type: "retrieval-only", reason: modelError.message });
+      return {
+        ...base, mode: "retrieval-only", answer: retrievalOnlyAnswer(sent, modelError), citations: [], context: sent, rounds: round,
+        usage, latencyMs: performance.now() - started, notice: `${modelError.message} ${modelError.kind === "unreachable" || modelError.kind === "unknown-model" || modelError.kind === "unauthorized" ? HOW_TO_CONFIGURE : ""}`.trim(),
+        error: { kind: modelError.kind, message: modelError.message },
+      };
+    }
+    return { ...base, mode: "model", answer, citations: checkCitations(answer, sent), context: sent, rounds: round + 1, usage, latencyMs: performance.now() - started };
+  }
+
+  /** Runs one tool call; what it finds joins the context that citations are checked against. */
+  private async runTool(call: { name: string; arguments: string }, sent: ContextItem[], contextBudget: number, round: number, request: AskRequest): Promise<string> {
+    if (call.name !== SEARCH_CODEBASE_TOOL.function.name) return `Unknown tool "${call.name}". The only tool is search_codebase.`;
+    try {
+      const { pack, text } = await searchCodebase(this.options.source, call.arguments, Math.floor(contextBudget / 3));
+      for (const item of pack.items) if (!sent.some((s) => s.citation === item.citation)) sent.push(item);
+      request.onEvent?.({ type: "tool-call", round, query: safeQuery(call.arguments), found: pack.items.length });
+      return `<retrieved_code>\n${quoteData(text)}\n</retrieved_code>`;
+    } catch (error) {
+      return `search_codebase failed: ${errorMessage(error)}`;
+    }
+  }
+
+  private async auditRequest(
+    request: AskRequest, sent: readonly ContextItem[], conventions: string[], promptTokens: number, completionTokens: number, estimated: boolean,
+    latencyMs: number, outcome: string, round: number,
+  ): Promise<void> {
+    const profile = this.profile;
+    await this.options.audit?.append({
+      time: new Date().toISOString(), requestId: auditId(), kind: request.purpose ?? "chat", profile: profile.id, model: profile.model, profileKind: profile.kind,
+      server: serverOrigin(profile.baseURL), chunks: sent.map(auditChunk), conventions, promptTokens, completionTokens,
+      tokensEstimated: estimated, latencyMs: Math.round(latencyMs), outcome, toolRound: round,
+    });
+  }
+}
+
+function safeQuery(argumentsJson: string): string {
+  try {
+    return String(JSON.parse(argumentsJson).query ?? "");
+  } catch {
+    return "";
+  }
+}
+
+let auditCounter = 0;
+function auditId(): string {
+  return `${Date.now().toString(36)}-${(auditCounter++).toString(36)}`;
+}
+
+/** What the user gets when no model answers: the retrieved code, cited, and why. */
+export function retrievalOnlyAnswer(context: readonly ContextItem[], error: ModelError): string {
+  const lines = [`No model answered (${error.kind}). Here is the code Groundwork retrieved for your question:`, ""];
+  if (context.length === 0) lines.push("(nothing relevant was found in the index)");
+  context.forEach((item, i) => {
+    const why = Object.entries(item.ranks).map(([source, rank]) => `${source} #${rank}`).join(", ");
+    lines.push(`${i + 1}. [${item.citation}] ${item.symbols.join(", ")}${why ? ` (${why})` : ""}`);
+  });
+  return lines.join("\n");
+}

@@ -1,0 +1,99 @@
+// Fill-in-the-middle prompts for the common code models. Retrieved snippets and the conventions
+// digest go in front of the file: as repository files where the model was trained on that
+// format (Qwen2.5-Coder, StarCoder2), as comments otherwise.
+import type { FimPreset } from "../model/profiles";
+
+export interface FimSnippet {
+  path: string;
+  text: string;
+}
+
+export interface FimInput {
+  preset: FimPreset;
+  /** Workspace-relative path of the file being edited. */
+  path: string;
+  language: string;
+  prefix: string;
+  suffix: string;
+  snippets: readonly FimSnippet[];
+  /** The conventions digest, a few lines. */
+  conventions: string;
+}
+
+export interface FimPrompt {
+  prompt: string;
+  /** Sent as the `suffix` field (native-suffix preset only). */
+  suffix?: string;
+  stop: string[];
+}
+
+const LINE_COMMENT: Record<string, string> = {
+  python: "#", ruby: "#", shell: "#", bash: "#", yaml: "#", toml: "#", r: "#", perl: "#", makefile: "#",
+  sql: "--", lua: "--", haskell: "--",
+};
+
+function comment(language: string, text: string): string {
+  const marker = LINE_COMMENT[language] ?? "//";
+  return text.split("\n").map((line) => (line ? `${marker} ${line}` : marker)).join("\n");
+}
+
+/** Context as comments above the code, for models without a repository format. */
+function commentedContext(input: FimInput): string {
+  const parts: string[] = [];
+  if (input.conventions) parts.push(comment(input.language, `Team conventions:\n${input.conventions}`));
+  for (const snippet of input.snippets) parts.push(comment(input.language, `From ${snippet.path}:\n${snippet.text}`));
+  return parts.length ? parts.join("\n") + "\n" : "";
+}
+
+export function buildFimPrompt(input: FimInput): FimPrompt {
+  switch (input.preset) {
+    case "qwen2.5-coder": {
+      const files = input.snippets.map((s) => `<|file_sep|>${s.path}\n${s.text}\n`).join("");
+      const conventions = input.conventions ? comment(input.language, `Team conventions:\n${input.conventions}`) + "\n" : "";
+      return {
+        prompt: `<|repo_name|>workspace\n${files}<|file_sep|>${input.path}\n<|fim_prefix|>${conventions}${input.prefix}<|fim_suffix|>${input.suffix}<|fim_middle|>`,
+        stop: ["<|endoftext|>", "<|file_sep|>", "<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>", "<|repo_name|>"],
+      };
+    }
+    case "starcoder2": {
+      const files = input.snippets.map((s) => `<file_sep>${s.path}\n${s.text}\n`).join("");
+      const conventions = input.conventions ? comment(input.language, `Team conventions:\n${input.conventions}`) + "\n" : "";
+      return {
+        prompt: `<repo_name>workspace${files}<file_sep>${input.path}\n<fim_prefix>${conventions}${input.prefix}<fim_suffix>${input.suffix}<fim_middle>`,
+        stop: ["<|endoftext|>", "<file_sep>", "<fim_prefix>", "<fim_suffix>", "<fim_middle>"],
+      };
+    }
+    case "deepseek-coder":
+      return {
+        prompt: `<｜fim▁begin｜>${commentedContext(input)}${input.prefix}<｜fim▁hole｜>${input.suffix}<｜fim▁end｜>`,
+        stop: ["<｜end▁of▁sentence｜>", "<｜fim▁begin｜>", "<｜fim▁hole｜>", "<｜fim▁end｜>", "<|EOT|>"],
+      };
+    case "codellama":
+      return { prompt: `<PRE> ${commentedContext(input)}${input.prefix} <SUF>${input.suffix} <MID>`, stop: ["<EOT>", "<PRE>", "<SUF>", "<MID>"] };
+    case "native-suffix":
+      return { prompt: commentedContext(input) + input.prefix, suffix: input.suffix, stop: [] };
+  }
+}
+
+/**
+ * Cleans a raw completion: cut at the first stop marker, drop what merely repeats the text
+ * after the cursor, and cap the length; empty when nothing useful is left.
+ */
+export function cleanCompletion(raw: string, suffix: string, stop: readonly string[], maxLines = 40): string {
+  let text = raw;
+  for (const marker of stop) {
+    const at = text.indexOf(marker);
+    if (at >= 0) text = text.slice(0, at);
+  }
+  const lines = text.split("\n");
+  if (lines.length > maxLines) text = lines.slice(0, maxLines).join("\n");
+  // The model often re-types the start of the suffix (e.g. a closing bracket): drop the overlap.
+  const head = suffix.trimStart();
+  for (let n = Math.min(text.length, head.length); n > 0; n--) {
+    if (text.endsWith(head.slice(0, n)) && head.slice(0, n).trim()) {
+      text = text.slice(0, text.length - n);
+      break;
+    }
+  }
+  return text.trim() ? text.replace(/\s+$/, (tail) => (tail.includes("\n") ? "" : tail)) : "";
+}
