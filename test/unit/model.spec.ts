@@ -224,7 +224,7 @@ describe("models: grounded chat, completions, compare, audit (against a real HTT
     const sent = server.to("/v1/completions").slice(start);
     assert.equal(sent.length, 1);
     assert.match(sent[0].body.prompt, /^<\|repo_name\|>workspace\n<\|file_sep\|>src\/db\.py:\d+-\d+\n[\s\S]*connect_database/);
-    assert.match(sent[0].body.prompt, /<\|fim_prefix\|># Team conventions:\n# - Always handle errors[\s\S]*conn = <\|fim_suffix\|>\n    return conn\n<\|fim_middle\|>$/);
+    assert.match(sent[0].body.prompt, /<\|fim_prefix\|># Team conventions:\n# - Always handle errors[\s\S]*conn = <\|fim_suffix\|>\n {4}return conn\n<\|fim_middle\|>$/);
     assert.ok(sent[0].body.max_tokens <= 128);
     const again = await engine.complete(request);
     assert.equal(again?.cached, true);
