@@ -3,6 +3,7 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { errorMessage, type Logger } from "../core/host";
+import { type Assistant, registerAssistant } from "./assistant";
 import { registerIndexCommands } from "./commands";
 import { IndexFileWatcher } from "./fileWatcher";
 import { IndexService } from "./indexService";
@@ -14,6 +15,8 @@ import { STATUS_SCHEME, StatusDocumentProvider } from "./statusDocument";
 export interface GroundworkApi {
   readonly indexService: IndexService;
   readonly statusBar: IndexStatusBar;
+  /** Undefined only if the assistant features failed to start (logged). */
+  readonly assistant: Assistant | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): GroundworkApi {
@@ -39,6 +42,10 @@ export function activate(context: vscode.ExtensionContext): GroundworkApi {
       vscode.commands.registerCommand(STATUS_MENU_COMMAND, showStatusMenu),
     );
   });
+  let assistant: Assistant | undefined;
+  start(logger, "assistant", () => {
+    assistant = registerAssistant({ context, indexService, storageDir: storage.fsPath, logger: createLogger(channel, "assistant"), channel });
+  });
   start(logger, "file watcher", () => context.subscriptions.push(new IndexFileWatcher(indexService, createLogger(channel, "watcher"))));
   start(logger, "settings", () => {
     context.subscriptions.push(
@@ -56,7 +63,13 @@ export function activate(context: vscode.ExtensionContext): GroundworkApi {
     const timer = setTimeout(() => void indexService.reindexAll().catch(() => undefined), 0);
     context.subscriptions.push({ dispose: () => clearTimeout(timer) });
   }
-  return { indexService, statusBar };
+  return {
+    indexService,
+    statusBar,
+    get assistant() {
+      return assistant;
+    },
+  };
 }
 
 export function deactivate(): void {

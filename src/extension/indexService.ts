@@ -160,6 +160,11 @@ export class IndexService implements vscode.Disposable {
     this.stateEmitter.fire(state);
   }
 
+  /** The folder's index, opened on first use. */
+  indexFor(folder: vscode.WorkspaceFolder): Promise<WorkspaceIndex> {
+    return this.open(folder);
+  }
+
   private open(folder: vscode.WorkspaceFolder): Promise<WorkspaceIndex> {
     const key = folder.uri.toString();
     let index = this.indexes.get(key);

@@ -8,13 +8,31 @@ export interface GroundworkSettings {
   "index.maxFileBytes": number;
   /** More excludes, in .gitignore syntax. */
   "index.exclude": string[];
+  /** Model profiles (raw: validated by parseProfiles). Application scope: user settings only. */
+  models: unknown[];
+  /** Profile id for chat and code actions; empty: the first. */
+  "chat.model": string;
+  /** Profile id for inline completions; empty: the chat profile. */
+  "completions.model": string;
+  "completions.enabled": boolean;
+  "completions.debounceMs": number;
+  "model.timeoutSeconds": number;
 }
 
 export const SETTING_DEFAULTS: GroundworkSettings = {
   "index.enabled": true,
   "index.maxFileBytes": 1024 * 1024,
   "index.exclude": [],
+  models: [],
+  "chat.model": "",
+  "completions.model": "",
+  "completions.enabled": true,
+  "completions.debounceMs": 300,
+  "model.timeoutSeconds": 60,
 };
+
+/** Settings that decide where code is sent: only the user's own settings may set them. */
+export const MACHINE_SETTINGS: ReadonlySet<keyof GroundworkSettings> = new Set(["models", "model.timeoutSeconds"]);
 
 /** Settings whose change needs a reindex to take effect. */
 export const REINDEX_SETTINGS: ReadonlySet<keyof GroundworkSettings> = new Set(["index.maxFileBytes", "index.exclude"]);

@@ -52,11 +52,49 @@ export class IndexStatusBar implements vscode.Disposable {
   }
 }
 
+/** The active chat model (click: switch) and whether inline completions are on (click: toggle). */
+export class ModelStatusBar implements vscode.Disposable {
+  private readonly model: vscode.StatusBarItem;
+  private readonly completions: vscode.StatusBarItem;
+
+  constructor() {
+    this.model = vscode.window.createStatusBarItem("groundwork.model", vscode.StatusBarAlignment.Left, 9);
+    this.model.name = "Groundwork Model";
+    this.model.command = "groundwork.switchChatModel";
+    this.completions = vscode.window.createStatusBarItem("groundwork.completions", vscode.StatusBarAlignment.Left, 8);
+    this.completions.name = "Groundwork Inline Completions";
+    this.completions.command = "groundwork.toggleCompletions";
+    this.model.show();
+    this.completions.show();
+  }
+
+  update(chat: { label: string; kind: string; baseURL: string }, completionsOn: boolean, completionLabel: string): void {
+    this.model.text = `$(hubot) ${chat.label}${chat.kind === "lora" ? " (LoRA)" : ""}`;
+    this.model.tooltip = `Groundwork chat model: ${chat.label} at ${chat.baseURL}. Click to switch.`;
+    this.completions.text = completionsOn ? "$(sparkle) on" : "$(circle-slash) completions off";
+    this.completions.tooltip = completionsOn ? `Groundwork inline completions from ${completionLabel}: click to turn off` : "Groundwork inline completions are off: click to turn on";
+  }
+
+  get text(): string {
+    return this.model.text;
+  }
+
+  dispose(): void {
+    this.model.dispose();
+    this.completions.dispose();
+  }
+}
+
 export async function showStatusMenu(): Promise<void> {
   const actions: Array<vscode.QuickPickItem & { command: string }> = [
+    { label: "$(comment-discussion) Open Chat", command: "groundwork.chatView.focus" },
     { label: "$(search) Search Codebase", command: "groundwork.searchCodebase" },
+    { label: "$(hubot) Switch Chat Model", command: "groundwork.switchChatModel" },
+    { label: "$(sparkle) Switch Completion Model", command: "groundwork.switchCompletionModel" },
+    { label: "$(diff) Compare Models", command: "groundwork.compareModels" },
     { label: "$(refresh) Reindex Workspace", command: "groundwork.reindex" },
     { label: "$(info) Show Index Status", command: "groundwork.showIndexStatus" },
+    { label: "$(output) Show Logs", command: "groundwork.showLogs" },
   ];
   const picked = await vscode.window.showQuickPick(actions, { placeHolder: "Groundwork" });
   if (picked) await vscode.commands.executeCommand(picked.command);

@@ -1,6 +1,106 @@
-// The typed message protocol between the extension and the webview. The webview says `ready`
-// before the extension sends anything.
+// The typed message protocol between the extension and the chat webview. The webview says
+// `ready` before the extension sends anything; every message is one of these shapes on both sides.
 
-export type WebviewToExtension = { type: "ready" };
+/** A retrieved snippet as the sources list shows it. */
+export interface SourceView {
+  citation: string;
+  symbols: string[];
+  /** Why it was chosen, e.g. "vector #1, text #3" or "definition used by a.ts:1-9". */
+  why: string;
+}
 
-export type ExtensionToWebview = { type: "indexState"; text: string };
+export interface CitationView {
+  text: string;
+  valid: boolean;
+}
+
+export interface AnswerView {
+  id: string;
+  question: string;
+  answer: string;
+  mode: "model" | "retrieval-only";
+  profileLabel: string;
+  sources: SourceView[];
+  citations: CitationView[];
+  conventions: string[];
+  notice?: string;
+  latencyMs?: number;
+  tokens?: string;
+  /** For Compare: which side, and its title. */
+  compareSide?: string;
+}
+
+export interface ModelView {
+  id: string;
+  label: string;
+  kind: "base" | "lora";
+  active: boolean;
+}
+
+export interface Mention {
+  kind: "file" | "symbol";
+  /** What is inserted: `@path` or `@symbol`. */
+  label: string;
+  detail: string;
+}
+
+export type WebviewToExtension =
+  | { type: "ready" }
+  | { type: "ask"; id: string; question: string }
+  | { type: "stop" }
+  | { type: "newChat" }
+  | { type: "openCitation"; citation: string }
+  | { type: "copy"; code: string }
+  | { type: "insert"; code: string }
+  | { type: "apply"; code: string; language: string }
+  | { type: "switchModel"; profileId: string }
+  | { type: "mentions"; query: string; kind: "file" | "symbol" }
+  | { type: "configureModel" };
+
+export type ExtensionToWebview =
+  | { type: "state"; indexState: string; models: ModelView[]; history: AnswerView[] }
+  | { type: "indexState"; text: string }
+  | { type: "models"; models: ModelView[] }
+  | { type: "answerStart"; id: string; question: string; profileLabel: string; compareSide?: string }
+  | { type: "delta"; id: string; text: string }
+  | { type: "status"; id: string; text: string }
+  | { type: "answerEnd"; answer: AnswerView }
+  | { type: "mentions"; items: Mention[] }
+  | { type: "cleared" }
+  /** Put text into the input and send it (commands such as Ask About Selection). */
+  | { type: "askFromCommand"; question: string };
+
+const WEBVIEW_MESSAGE_TYPES: ReadonlySet<string> = new Set(["ready", "ask", "stop", "newChat", "openCitation", "copy", "insert", "apply", "switchModel", "mentions", "configureModel"]);
+
+/** Checks a message from the webview before the extension acts on it. */
+export function isWebviewMessage(value: unknown): value is WebviewToExtension {
+  if (!value || typeof value !== "object") return false;
+  const message = value as Record<string, unknown>;
+  if (typeof message.type !== "string" || !WEBVIEW_MESSAGE_TYPES.has(message.type)) return false;
+  const strings = (...keys: string[]): boolean => keys.every((key) => typeof message[key] === "string");
+  switch (message.type) {
+    case "ask":
+      return strings("id", "question");
+    case "openCitation":
+      return strings("citation");
+    case "copy":
+    case "insert":
+      return strings("code");
+    case "apply":
+      return strings("code", "language");
+    case "switchModel":
+      return strings("profileId");
+    case "mentions":
+      return strings("query") && (message.kind === "file" || message.kind === "symbol");
+    default:
+      return true;
+  }
+}
+
+/** `path:start-end` → its parts; undefined for anything else. */
+export function parseCitation(citation: string): { path: string; startLine: number; endLine: number } | undefined {
+  const match = /^([^\s:]+):(\d+)(?:-(\d+))?$/.exec(citation);
+  if (!match) return undefined;
+  const startLine = Number(match[2]);
+  return { path: match[1], startLine, endLine: match[3] ? Number(match[3]) : startLine };
+}

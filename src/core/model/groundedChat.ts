@@ -15,6 +15,7 @@ import { cl100k, type TokenCounter } from "../retrieval/tokens";
 import { type AuditLog, auditChunk, serverOrigin } from "./audit";
 import type { ChatMessage, ModelClient } from "./client";
 import { ModelError } from "./errors";
+import type { ModelProfile } from "./profiles";
 
 /** What a chat turn retrieves from: a WorkspaceIndex. */
 export interface GroundingSource {
@@ -164,7 +165,7 @@ export class GroundedChat {
       this.logger.warn(`${profile.id}: ${modelError.message}`);
       request.onEvent?.({ type: "retrieval-only", reason: modelError.message });
       return {
-        ...base, mode: "retrieval-only", answer: retrievalOnlyAnswer(sent, modelError), citations: [], context: sent, rounds: round,
+        ...base, mode: "retrieval-only", answer: retrievalOnlyAnswer(sent, modelError.kind), citations: [], context: sent, rounds: round,
         usage, latencyMs: performance.now() - started, notice: `${modelError.message} ${modelError.kind === "unreachable" || modelError.kind === "unknown-model" || modelError.kind === "unauthorized" ? HOW_TO_CONFIGURE : ""}`.trim(),
         error: { kind: modelError.kind, message: modelError.message },
       };
@@ -211,9 +212,18 @@ function auditId(): string {
   return `${Date.now().toString(36)}-${(auditCounter++).toString(36)}`;
 }
 
+/** A result without a model: the retrieved code, cited, and the reason (e.g. no consent to send). */
+export function retrievalOnlyResult(profile: ModelProfile, grounding: Grounding, notice: string): AskResult {
+  return {
+    mode: "retrieval-only", answer: retrievalOnlyAnswer(grounding.context, "not sent"), citations: [], context: grounding.context,
+    conventions: grounding.conventions.map((c) => c.source), profile: { id: profile.id, label: profile.label, model: profile.model, kind: profile.kind },
+    rounds: 0, usage: { promptTokens: 0, completionTokens: 0, estimated: false }, latencyMs: 0, notice,
+  };
+}
+
 /** What the user gets when no model answers: the retrieved code, cited, and why. */
-export function retrievalOnlyAnswer(context: readonly ContextItem[], error: ModelError): string {
-  const lines = [`No model answered (${error.kind}). Here is the code Groundwork retrieved for your question:`, ""];
+export function retrievalOnlyAnswer(context: readonly ContextItem[], reason: string): string {
+  const lines = [`No model answered (${reason}). Here is the code Groundwork retrieved for your question:`, ""];
   if (context.length === 0) lines.push("(nothing relevant was found in the index)");
   context.forEach((item, i) => {
     const why = Object.entries(item.ranks).map(([source, rank]) => `${source} #${rank}`).join(", ");

@@ -1,0 +1,298 @@
+// What the chat view asks for, done: grounded answers streamed into the view (with @file and
+// @symbol mentions pinned into the context), Stop, New Chat, history kept per workspace, citations
+// opened at their lines, code blocks copied, inserted or applied through a diff preview, model
+// switching and Compare. In an untrusted workspace nothing goes to a model without consent.
+import * as vscode from "vscode";
+import { errorMessage, type Logger } from "../../core/host";
+import { compareProfiles } from "../../core/model/compare";
+import { type AskResult, GroundedChat, type Grounding, retrievalOnlyResult } from "../../core/model/groundedChat";
+import type { ModelProfile } from "../../core/model/profiles";
+import type { ChatTurn } from "../../core/prompt/chatPrompt";
+import { buildContextPack, type ContextItem } from "../../core/retrieval/contextPack";
+import type { SearchHit } from "../../core/retrieval/retriever";
+import { type AnswerView, type ExtensionToWebview, type Mention, parseCitation, type WebviewToExtension } from "../../shared/protocol";
+import type { WorkspaceGrounding } from "../grounding";
+import type { IndexService, IndexState } from "../indexService";
+import type { ModelService } from "../modelService";
+import type { ProposalService } from "../proposals";
+
+const HISTORY_KEY = "groundwork.chat.history";
+const MAX_HISTORY = 40;
+
+export interface ChatControllerDeps {
+  post: (message: ExtensionToWebview) => void;
+  indexService: IndexService;
+  models: ModelService;
+  grounding: WorkspaceGrounding;
+  proposals: ProposalService;
+  state: vscode.Memento;
+  logger: Logger;
+}
+
+export interface AskOptions {
+  /** Quoted editor state (e.g. the selection) sent with the question. */
+  editorContext?: string;
+  /** Workspace-relative path of the file the question is about. */
+  activeFile?: string;
+}
+
+export function describeIndexState(state: IndexState): string {
+  switch (state.kind) {
+    case "idle":
+      return "Index: waiting";
+    case "indexing":
+      return `Index: indexing ${state.filesDone}/${state.filesTotal}`;
+    case "ready":
+      return `Index: ${state.chunks} chunks in ${state.files} files`;
+    case "error":
+      return `Index error: ${state.message}`;
+  }
+}
+
+function why(item: ContextItem): string {
+  const ranks = Object.entries(item.ranks).filter(([source]) => source !== "expansion").map(([source, rank]) => `${source === "text" ? "keyword" : source} #${rank}`);
+  if (item.expandedFrom) ranks.push(`definition used by ${item.expandedFrom}`);
+  return ranks.join(", ") || "pinned with @";
+}
+
+export function toAnswerView(id: string, question: string, result: AskResult, compareSide?: string): AnswerView {
+  const tokens = `${result.usage.promptTokens} + ${result.usage.completionTokens} tokens${result.usage.estimated ? " (est.)" : ""}`;
+  return {
+    id, question, answer: result.answer, mode: result.mode, profileLabel: result.profile.label + (result.profile.kind === "lora" ? " (LoRA)" : ""),
+    sources: result.context.map((item) => ({ citation: item.citation, symbols: item.symbols, why: why(item) })),
+    citations: result.citations.map((c) => ({ text: c.text, valid: c.valid })), conventions: result.conventions,
+    notice: result.notice, latencyMs: result.latencyMs, tokens: result.mode === "model" ? tokens : undefined, compareSide,
+  };
+}
+
+export class ChatController {
+  private history: AnswerView[];
+  private running: AbortController | undefined;
+  private trustConsent = false;
+
+  constructor(private readonly deps: ChatControllerDeps) {
+    this.history = deps.state.get<AnswerView[]>(HISTORY_KEY, []);
+  }
+
+  get answers(): readonly AnswerView[] {
+    return this.history;
+  }
+
+  async handle(message: WebviewToExtension): Promise<void> {
+    switch (message.type) {
+      case "ready":
+        return this.sendState();
+      case "ask":
+        await this.ask(message.id, message.question);
+        return;
+      case "stop":
+        this.running?.abort();
+        return;
+      case "newChat":
+        return this.newChat();
+      case "openCitation":
+        await this.openCitation(message.citation);
+        return;
+      case "copy":
+        await vscode.env.clipboard.writeText(message.code);
+        void vscode.window.setStatusBarMessage("Groundwork: code copied", 2000);
+        return;
+      case "insert":
+        return this.insert(message.code);
+      case "apply":
+        await this.apply(message.code);
+        return;
+      case "switchModel":
+        await this.deps.models.switchModel("chat", message.profileId);
+        return;
+      case "mentions":
+        return this.deps.post({ type: "mentions", items: await this.mentions(message.query, message.kind) });
+      case "configureModel":
+        await vscode.commands.executeCommand("workbench.action.openSettings", "groundwork.models");
+        return;
+    }
+  }
+
+  sendState(): void {
+    this.deps.post({ type: "state", indexState: describeIndexState(this.deps.indexService.state), models: this.modelViews(), history: this.history });
+  }
+
+  modelViews() {
+    const active = this.deps.models.chatProfile().id;
+    return this.deps.models.profiles().map((p) => ({ id: p.id, label: p.label, kind: p.kind, active: p.id === active }));
+  }
+
+  async newChat(): Promise<void> {
+    this.running?.abort();
+    this.history = [];
+    await this.deps.state.update(HISTORY_KEY, this.history);
+    this.deps.post({ type: "cleared" });
+  }
+
+  private turns(): ChatTurn[] {
+    return this.history.filter((a) => !a.compareSide && a.mode === "model").flatMap((a) => [{ role: "user" as const, content: a.question }, { role: "assistant" as const, content: a.answer }]);
+  }
+
+  private async chatFor(profile: ModelProfile): Promise<GroundedChat> {
+    return new GroundedChat({ source: this.deps.grounding, client: await this.deps.models.client(profile), audit: this.deps.models.audit, logger: this.deps.logger });
+  }
+
+  /** In an untrusted workspace, asks once per session before any code goes to a model. */
+  private async mayUseModel(profile: ModelProfile): Promise<boolean> {
+    if (vscode.workspace.isTrusted || this.trustConsent) return true;
+    const choice = await vscode.window.showWarningMessage(
+      `This workspace is not trusted. Send code from it to the model "${profile.label}" at ${profile.baseURL}?`,
+      { modal: true, detail: "Groundwork will otherwise answer with the retrieved code only." },
+      "Send for this session",
+    );
+    this.trustConsent = choice === "Send for this session";
+    return this.trustConsent;
+  }
+
+  /** Asks the chat profile; streams into the view; resolves to what the view shows. */
+  async ask(id: string, question: string, options: AskOptions = {}): Promise<AnswerView> {
+    this.running?.abort();
+    const abort = new AbortController();
+    this.running = abort;
+    const profile = this.deps.models.chatProfile();
+    const activeFile = options.activeFile ?? this.activeFile();
+    const label = profile.label + (profile.kind === "lora" ? " (LoRA)" : "");
+    this.deps.post({ type: "answerStart", id, question, profileLabel: label });
+    let view: AnswerView;
+    try {
+      const chat = await this.chatFor(profile);
+      const grounding = await this.groundingFor(chat, question, activeFile);
+      const result = (await this.mayUseModel(profile))
+        ? await chat.ask({
+          question, history: this.turns(), activeFile, editorContext: options.editorContext, signal: abort.signal, grounding,
+          onDelta: (text) => this.deps.post({ type: "delta", id, text }),
+          onEvent: (event) => {
+            if (event.type === "tool-call") this.deps.post({ type: "status", id, text: `searched again: ${event.query}` });
+          },
+        })
+        : retrievalOnlyResult(profile, grounding, "Nothing was sent: this workspace is not trusted, and sending its code was declined.");
+      view = toAnswerView(id, question, result);
+    } catch (error) {
+      this.deps.logger.error("Chat request failed", error);
+      view = { id, question, answer: "", mode: "retrieval-only", profileLabel: label, sources: [], citations: [], conventions: [], notice: `Groundwork could not answer: ${errorMessage(error)}` };
+    } finally {
+      if (this.running === abort) this.running = undefined;
+    }
+    this.remember(view);
+    this.deps.post({ type: "answerEnd", answer: view });
+    return view;
+  }
+
+  /** Retrieval plus what the question pins with @path or @symbol. */
+  private async groundingFor(chat: GroundedChat, question: string, activeFile: string | undefined): Promise<Grounding> {
+    const grounding = await chat.retrieve(question, activeFile);
+    const pinned = await this.pinned(question);
+    if (pinned.length === 0) return grounding;
+    const items = buildContextPack(pinned, { budget: 4000 }).items;
+    return { ...grounding, context: [...items, ...grounding.context.filter((c) => !items.some((p) => p.citation === c.citation))] };
+  }
+
+  private async pinned(question: string): Promise<SearchHit[]> {
+    const mentions = [...question.matchAll(/(?:^|\s)@([\w./-]+)/g)].map((m) => m[1]);
+    const hits: SearchHit[] = [];
+    for (const mention of mentions) {
+      for (const folder of vscode.workspace.workspaceFolders ?? []) {
+        const index = await this.deps.indexService.indexFor(folder);
+        const multi = (vscode.workspace.workspaceFolders?.length ?? 0) > 1;
+        const relPath = multi && mention.startsWith(`${folder.name}/`) ? mention.slice(folder.name.length + 1) : mention;
+        const chunks = mention.includes("/") || mention.includes(".") ? await index.store.chunksOf(relPath) : await index.store.chunksDefining([mention], 3);
+        hits.push(...chunks.map((chunk) => ({ ...chunk, path: multi ? `${folder.name}/${chunk.path}` : chunk.path, score: 1, ranks: {} })));
+      }
+    }
+    return hits;
+  }
+
+  private async mentions(query: string, kind: "file" | "symbol"): Promise<Mention[]> {
+    const items: Mention[] = [];
+    const lower = query.toLowerCase();
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      const index = await this.deps.indexService.indexFor(folder);
+      if (kind === "file") {
+        for (const record of (await index.store.fileRecords()).values()) {
+          if (record.status === "indexed" && record.path.toLowerCase().includes(lower)) items.push({ kind: "file", label: `@${record.path}`, detail: folder.name });
+          if (items.length >= 12) break;
+        }
+      } else if (query.length >= 1) {
+        const hits = await index.search(query, { limit: 12, mode: "text" });
+        for (const hit of hits) {
+          if (hit.symbol && hit.symbol.toLowerCase().includes(lower) && !items.some((i) => i.label === `@${hit.symbol}`)) {
+            items.push({ kind: "symbol", label: `@${hit.symbol}`, detail: `${hit.kind} in ${hit.path}` });
+          }
+        }
+      }
+    }
+    return items.slice(0, 12);
+  }
+
+  /** Compare: the same question and retrieved context to two profiles (or one, with and without retrieval). */
+  async compare(question: string, other: ModelProfile | "without-retrieval"): Promise<[AnswerView, AnswerView]> {
+    const first = this.deps.models.chatProfile();
+    const second = other === "without-retrieval" ? first : other;
+    const id = `c${Date.now().toString(36)}`;
+    const sides = [`${id}:a`, `${id}:b`] as const;
+    const labels = [`A · ${first.label}`, `B · ${second.label}${other === "without-retrieval" ? " without retrieval" : ""}`];
+    sides.forEach((side, i) => this.deps.post({ type: "answerStart", id: side, question, profileLabel: labels[i], compareSide: i === 0 ? "A" : "B" }));
+    const { results } = await compareProfiles(
+      [{ chat: await this.chatFor(first) }, { chat: await this.chatFor(second), retrieval: other !== "without-retrieval" }],
+      { question, activeFile: this.activeFile(), onDelta: (side, text) => this.deps.post({ type: "delta", id: sides[side], text }) },
+    );
+    const views = results.map((result, i) => toAnswerView(sides[i], question, result, labels[i])) as [AnswerView, AnswerView];
+    for (const view of views) {
+      this.remember(view);
+      this.deps.post({ type: "answerEnd", answer: view });
+    }
+    return views;
+  }
+
+  private remember(view: AnswerView): void {
+    this.history = [...this.history, view].slice(-MAX_HISTORY);
+    void this.deps.state.update(HISTORY_KEY, this.history);
+  }
+
+  private activeFile(): string | undefined {
+    const uri = vscode.window.activeTextEditor?.document.uri;
+    return uri && uri.scheme === "file" ? vscode.workspace.asRelativePath(uri, false) : undefined;
+  }
+
+  /** Opens the cited file with the cited lines selected. */
+  async openCitation(citation: string): Promise<vscode.TextEditor | undefined> {
+    const parsed = parseCitation(citation);
+    const uri = parsed ? this.deps.grounding.resolve(parsed.path) : undefined;
+    if (!parsed || !uri) {
+      void vscode.window.showWarningMessage(`Groundwork: cannot open ${citation}.`);
+      return undefined;
+    }
+    const document = await vscode.workspace.openTextDocument(uri);
+    const end = Math.min(parsed.endLine, document.lineCount) - 1;
+    const range = new vscode.Range(parsed.startLine - 1, 0, end, document.lineAt(Math.max(0, end)).text.length);
+    const editor = await vscode.window.showTextDocument(document, { selection: range, preview: true, viewColumn: vscode.ViewColumn.One });
+    editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    return editor;
+  }
+
+  private async insert(code: string): Promise<void> {
+    const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
+    if (!editor) {
+      void vscode.window.showInformationMessage("Groundwork: open a file to insert the code into.");
+      return;
+    }
+    await editor.edit((edit) => edit.replace(editor.selection, code));
+  }
+
+  /** Apply: a diff of the active file's selection (or the whole file) against the code block. */
+  async apply(code: string): Promise<boolean> {
+    const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors.find((e) => e.document.uri.scheme === "file");
+    if (!editor) {
+      void vscode.window.showInformationMessage("Groundwork: open the file to apply the code to.");
+      return false;
+    }
+    const document = editor.document;
+    const range = editor.selection.isEmpty ? new vscode.Range(0, 0, document.lineCount, 0) : new vscode.Range(editor.selection.start, editor.selection.end);
+    return this.deps.proposals.propose({ target: document.uri, range: document.validateRange(range), newText: code, title: vscode.workspace.asRelativePath(document.uri) });
+  }
+}

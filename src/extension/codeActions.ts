@@ -1,0 +1,113 @@
+// Code actions on a selection and on diagnostics: Explain answers in the chat; Refactor, Add
+// Documentation, Generate Tests and Fix This Problem ask the chat profile (grounded like chat)
+// for an edit and show it as a diff to accept or reject: nothing changes without Accept.
+import * as vscode from "vscode";
+import { errorMessage, type Logger } from "../core/host";
+import { GroundedChat } from "../core/model/groundedChat";
+import { codeActionQuestion, type CodeActionKind, firstCodeBlock, type SelectionInfo, selectionContext, testPathFor } from "../core/prompt/codeActions";
+import type { ChatController } from "./chat/chatController";
+import type { ChatViewProvider } from "./chat/chatView";
+import type { WorkspaceGrounding } from "./grounding";
+import type { ModelService } from "./modelService";
+import type { ProposalService } from "./proposals";
+
+export const CODE_ACTION_COMMANDS: Record<CodeActionKind, { command: string; title: string }> = {
+  explain: { command: "groundwork.explain", title: "Groundwork: Explain" },
+  refactor: { command: "groundwork.refactor", title: "Groundwork: Refactor" },
+  document: { command: "groundwork.addDocumentation", title: "Groundwork: Add Documentation" },
+  tests: { command: "groundwork.generateTests", title: "Groundwork: Generate Tests" },
+  fix: { command: "groundwork.fixProblem", title: "Groundwork: Fix This Problem" },
+};
+
+export class GroundworkCodeActions implements vscode.CodeActionProvider {
+  static readonly kinds = [vscode.CodeActionKind.QuickFix, vscode.CodeActionKind.RefactorRewrite, vscode.CodeActionKind.Empty];
+
+  provideCodeActions(document: vscode.TextDocument, range: vscode.Range | vscode.Selection, context: vscode.CodeActionContext): vscode.CodeAction[] {
+    if (document.uri.scheme !== "file") return [];
+    const actions: vscode.CodeAction[] = [];
+    const make = (kind: CodeActionKind, codeActionKind: vscode.CodeActionKind, target: vscode.Range, diagnostics?: readonly vscode.Diagnostic[]): vscode.CodeAction => {
+      const action = new vscode.CodeAction(CODE_ACTION_COMMANDS[kind].title, codeActionKind);
+      action.command = { command: CODE_ACTION_COMMANDS[kind].command, title: CODE_ACTION_COMMANDS[kind].title, arguments: [document.uri, target, diagnostics?.map((d) => d.message)] };
+      if (diagnostics) action.diagnostics = [...diagnostics];
+      return action;
+    };
+    if (context.diagnostics.length > 0) {
+      const lines = context.diagnostics.reduce((acc, d) => acc.union(d.range), context.diagnostics[0].range);
+      const target = range.isEmpty ? new vscode.Range(lines.start.line, 0, lines.end.line, document.lineAt(lines.end.line).text.length) : range;
+      actions.push(make("fix", vscode.CodeActionKind.QuickFix, target, context.diagnostics));
+    }
+    if (!range.isEmpty) {
+      actions.push(make("explain", vscode.CodeActionKind.Empty, range));
+      actions.push(make("refactor", vscode.CodeActionKind.RefactorRewrite, range));
+      actions.push(make("document", vscode.CodeActionKind.RefactorRewrite, range));
+      actions.push(make("tests", vscode.CodeActionKind.Empty, range));
+    }
+    return actions;
+  }
+}
+
+export interface CodeActionRunnerDeps {
+  models: ModelService;
+  grounding: WorkspaceGrounding;
+  proposals: ProposalService;
+  chat: ChatController;
+  view: ChatViewProvider;
+  logger: Logger;
+}
+
+function selectionInfo(document: vscode.TextDocument, range: vscode.Range, problems?: string[]): SelectionInfo {
+  return {
+    path: vscode.workspace.asRelativePath(document.uri, false), language: document.languageId,
+    startLine: range.start.line + 1, endLine: range.end.line + 1, text: document.getText(range), problems,
+  };
+}
+
+/** Runs a code action; resolves to whether an edit was applied (Explain: whether it answered). */
+export async function runCodeAction(deps: CodeActionRunnerDeps, kind: CodeActionKind, uri?: vscode.Uri, range?: vscode.Range, problems?: string[]): Promise<boolean> {
+  const editor = vscode.window.activeTextEditor;
+  const document = uri ? await vscode.workspace.openTextDocument(uri) : editor?.document;
+  const target = range ?? editor?.selection;
+  if (!document || !target || (target.isEmpty && kind !== "fix")) {
+    void vscode.window.showInformationMessage("Groundwork: select some code first.");
+    return false;
+  }
+  const selection = selectionInfo(document, target, problems ?? (kind === "fix" ? vscode.languages.getDiagnostics(document.uri).filter((d) => d.range.intersection(target)).map((d) => d.message) : undefined));
+  const question = codeActionQuestion(kind, selection);
+  if (kind === "explain") {
+    await deps.view.reveal();
+    const view = await deps.chat.ask(`x${Date.now().toString(36)}`, question, { editorContext: selectionContext(selection), activeFile: selection.path });
+    return view.mode === "model";
+  }
+  const profile = deps.models.chatProfile();
+  try {
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Groundwork: ${CODE_ACTION_COMMANDS[kind].title.replace("Groundwork: ", "")} with ${profile.label}`, cancellable: true },
+      async (_progress, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort());
+        const chat = new GroundedChat({ source: deps.grounding, client: await deps.models.client(profile), audit: deps.models.audit, logger: deps.logger, maxToolRounds: 1 });
+        return chat.ask({ question, activeFile: selection.path, editorContext: selectionContext(selection), signal: abort.signal });
+      },
+    );
+    if (result.mode === "retrieval-only") {
+      void vscode.window.showErrorMessage(`Groundwork: ${result.notice ?? "no model answered"}`);
+      return false;
+    }
+    const code = firstCodeBlock(result.answer);
+    if (code === undefined) {
+      void vscode.window.showWarningMessage("Groundwork: the model's answer had no code block to apply; see the log.");
+      deps.logger.warn(`No code block in the answer to "${question}": ${result.answer.slice(0, 500)}`);
+      return false;
+    }
+    if (kind === "tests") {
+      const folder = vscode.workspace.getWorkspaceFolder(document.uri);
+      const testPath = testPathFor(vscode.workspace.asRelativePath(document.uri, false), document.languageId);
+      const testUri = folder ? vscode.Uri.joinPath(folder.uri, testPath) : vscode.Uri.file(testPath);
+      return deps.proposals.propose({ target: testUri, newText: code.endsWith("\n") ? code : code + "\n", title: testPath });
+    }
+    return deps.proposals.propose({ target: document.uri, range: target, newText: code, title: selection.path });
+  } catch (error) {
+    void vscode.window.showErrorMessage(`Groundwork: ${errorMessage(error)}`);
+    return false;
+  }
+}

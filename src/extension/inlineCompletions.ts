@@ -1,0 +1,68 @@
+// Inline (ghost text) completions from the completions profile, grounded by retrieved snippets
+// and the conventions digest. Debounced, cancelled as soon as the user types on, switchable
+// from settings and the status bar; a failing server never interrupts typing (it is logged).
+import * as vscode from "vscode";
+import { errorMessage, type Logger } from "../core/host";
+import { CompletionEngine } from "../core/model/completions";
+import { ModelError } from "../core/model/errors";
+import type { WorkspaceGrounding } from "./grounding";
+import type { ModelService } from "./modelService";
+import type { GroundworkSettings } from "./settings";
+
+const PREFIX_CHARS = 12_000;
+const SUFFIX_CHARS = 4_000;
+
+export class GroundworkInlineCompletions implements vscode.InlineCompletionItemProvider {
+  private engine: CompletionEngine | undefined;
+  private engineClient: unknown;
+  private lastError = "";
+
+  constructor(
+    private readonly models: ModelService,
+    private readonly grounding: WorkspaceGrounding,
+    private readonly settings: () => GroundworkSettings,
+    private readonly logger: Logger,
+  ) {}
+
+  async provideInlineCompletionItems(
+    document: vscode.TextDocument, position: vscode.Position, _context: vscode.InlineCompletionContext, token: vscode.CancellationToken,
+  ): Promise<vscode.InlineCompletionItem[]> {
+    const settings = this.settings();
+    if (!settings["completions.enabled"] || document.uri.scheme !== "file") return [];
+    if (!vscode.workspace.isTrusted) return [];
+    await new Promise((resolve) => setTimeout(resolve, settings["completions.debounceMs"]));
+    if (token.isCancellationRequested) return [];
+    const abort = new AbortController();
+    const subscription = token.onCancellationRequested(() => abort.abort());
+    try {
+      const engine = await this.engineFor();
+      const offset = document.offsetAt(position);
+      const text = document.getText();
+      const result = await engine.complete({
+        path: vscode.workspace.asRelativePath(document.uri, false), language: document.languageId,
+        prefix: text.slice(Math.max(0, offset - PREFIX_CHARS), offset), suffix: text.slice(offset, offset + SUFFIX_CHARS), signal: abort.signal,
+      });
+      if (!result || token.isCancellationRequested) return [];
+      this.lastError = "";
+      return [new vscode.InlineCompletionItem(result.text, new vscode.Range(position, position))];
+    } catch (error) {
+      if (error instanceof ModelError && error.kind === "cancelled") return [];
+      const message = errorMessage(error);
+      if (message !== this.lastError) this.logger.warn(`Inline completion failed: ${message}`);
+      this.lastError = message;
+      return [];
+    } finally {
+      subscription.dispose();
+    }
+  }
+
+  private async engineFor(): Promise<CompletionEngine> {
+    const profile = this.models.completionProfile();
+    const client = await this.models.client(profile);
+    if (!this.engine || client !== this.engineClient) {
+      this.engine = new CompletionEngine({ client, source: this.grounding, audit: this.models.audit });
+      this.engineClient = client;
+    }
+    return this.engine;
+  }
+}

@@ -1,0 +1,124 @@
+// Proposed edits from the model never touch a file by themselves: each opens as a diff (current
+// text against the proposal) with Accept and Reject buttons in the editor title, and only
+// Accept applies it, through a WorkspaceEdit, if the text it replaces has not changed meanwhile.
+import * as vscode from "vscode";
+import type { Logger } from "../core/host";
+
+export const PROPOSAL_SCHEME = "groundwork-proposal";
+
+interface Proposal {
+  target: vscode.Uri;
+  /** Absent for a new file. */
+  range?: vscode.Range;
+  replaced: string;
+  newText: string;
+  proposedContent: string;
+  settle(accepted: boolean): void;
+}
+
+export interface ProposeOptions {
+  target: vscode.Uri;
+  title: string;
+  newText: string;
+  /** The range of the target's current text to replace; absent: create the target file. */
+  range?: vscode.Range;
+}
+
+export class ProposalService implements vscode.TextDocumentContentProvider, vscode.Disposable {
+  private readonly proposals = new Map<string, Proposal>();
+  private counter = 0;
+  private readonly changeEmitter = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changeEmitter.event;
+
+  constructor(private readonly logger: Logger) {}
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.proposals.get(uri.toString())?.proposedContent ?? "";
+  }
+
+  /** Shows the diff; resolves true when the user accepts (and the edit applied), false otherwise. */
+  async propose(options: ProposeOptions): Promise<boolean> {
+    const id = ++this.counter;
+    const name = options.target.path.split("/").pop() ?? "file";
+    const proposalUri = vscode.Uri.from({ scheme: PROPOSAL_SCHEME, path: `/${id}/${name}` });
+    let original: vscode.Uri;
+    let proposedContent: string;
+    let replaced = "";
+    if (options.range) {
+      const document = await vscode.workspace.openTextDocument(options.target);
+      replaced = document.getText(options.range);
+      const text = document.getText();
+      proposedContent = text.slice(0, document.offsetAt(options.range.start)) + options.newText + text.slice(document.offsetAt(options.range.end));
+      original = options.target;
+    } else {
+      proposedContent = options.newText;
+      original = vscode.Uri.from({ scheme: PROPOSAL_SCHEME, path: `/${id}/empty` });
+    }
+    const settled = new Promise<boolean>((resolve) => {
+      this.proposals.set(proposalUri.toString(), { target: options.target, range: options.range, replaced, newText: options.newText, proposedContent, settle: resolve });
+    });
+    await vscode.commands.executeCommand("vscode.diff", original, proposalUri, `${options.title} (Groundwork proposal: Accept or Reject)`, { preview: false });
+    return settled;
+  }
+
+  /** The proposal shown in the active editor, or the latest one. */
+  private current(uri?: vscode.Uri): [string, Proposal] | undefined {
+    const key = (uri ?? vscode.window.activeTextEditor?.document.uri)?.toString();
+    if (key && this.proposals.has(key)) return [key, this.proposals.get(key)!];
+    const entries = [...this.proposals.entries()];
+    return entries[entries.length - 1];
+  }
+
+  get pending(): number {
+    return this.proposals.size;
+  }
+
+  async accept(uri?: vscode.Uri): Promise<boolean> {
+    const entry = this.current(uri);
+    if (!entry) return false;
+    const [key, proposal] = entry;
+    this.proposals.delete(key);
+    const edit = new vscode.WorkspaceEdit();
+    if (proposal.range) {
+      const document = await vscode.workspace.openTextDocument(proposal.target);
+      if (document.getText(proposal.range) !== proposal.replaced) {
+        void vscode.window.showWarningMessage("Groundwork: the file changed since the proposal was made; nothing was applied. Ask again.");
+        proposal.settle(false);
+        return false;
+      }
+      edit.replace(proposal.target, proposal.range, proposal.newText);
+    } else {
+      edit.createFile(proposal.target, { ignoreIfExists: true });
+      edit.insert(proposal.target, new vscode.Position(0, 0), proposal.newText);
+    }
+    const applied = await vscode.workspace.applyEdit(edit);
+    this.logger.info(`Proposal for ${vscode.workspace.asRelativePath(proposal.target)} ${applied ? "applied" : "could not be applied"}`);
+    await this.closeDiff(key);
+    proposal.settle(applied);
+    return applied;
+  }
+
+  async reject(uri?: vscode.Uri): Promise<boolean> {
+    const entry = this.current(uri);
+    if (!entry) return false;
+    this.proposals.delete(entry[0]);
+    await this.closeDiff(entry[0]);
+    entry[1].settle(false);
+    return true;
+  }
+
+  private async closeDiff(key: string): Promise<void> {
+    for (const group of vscode.window.tabGroups.all) {
+      for (const tab of group.tabs) {
+        const input = tab.input;
+        if (input instanceof vscode.TabInputTextDiff && input.modified.toString() === key) await vscode.window.tabGroups.close(tab);
+      }
+    }
+  }
+
+  dispose(): void {
+    for (const proposal of this.proposals.values()) proposal.settle(false);
+    this.proposals.clear();
+    this.changeEmitter.dispose();
+  }
+}
