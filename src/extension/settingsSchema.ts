@@ -32,7 +32,7 @@ export const SETTING_DEFAULTS: GroundworkSettings = {
 };
 
 /** Settings that decide where code is sent: only the user's own settings may set them. */
-export const MACHINE_SETTINGS: ReadonlySet<keyof GroundworkSettings> = new Set(["models", "model.timeoutSeconds"]);
+export const MACHINE_SETTINGS: ReadonlySet<keyof GroundworkSettings> = new Set(["models", "chat.model", "completions.model", "model.timeoutSeconds"]);
 
 /** Settings whose change needs a reindex to take effect. */
 export const REINDEX_SETTINGS: ReadonlySet<keyof GroundworkSettings> = new Set(["index.maxFileBytes", "index.exclude"]);

@@ -19,6 +19,7 @@ export function run(): Promise<void> {
   /* eslint-disable @typescript-eslint/no-require-imports */
   require("./activation.test");
   require("./indexing.test");
+  require("./assistant.test");
   /* eslint-enable @typescript-eslint/no-require-imports */
   const resultsFile = process.env.GROUNDWORK_TEST_RESULTS ?? path.join(__dirname, "results.json");
   const outcomes: TestOutcome[] = [];

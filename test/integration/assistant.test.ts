@@ -1,0 +1,185 @@
+import * as assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { after, before, describe, it } from "mocha";
+import * as vscode from "vscode";
+import type { GroundworkApi } from "../../src/extension/extension";
+import type { AnswerView } from "../../src/shared/protocol";
+import { TestModelServer } from "../support/modelServer";
+import { groundwork, waitFor, workspaceUri } from "./helpers";
+
+const KEY = "sk-integration-5b1e";
+const PAYMENTS = '"""Payments."""\n\n\ndef total_with_tax(amount, rate):\n    subtotal = amount\n    return subtotal * (1 + rate)\n\n\ndef refund(amount):\n    return -amount\n';
+
+function proposalDiffOpen(): boolean {
+  return vscode.window.tabGroups.all.some((group) => group.tabs.some((tab) => tab.input instanceof vscode.TabInputTextDiff && tab.input.modified.scheme === "groundwork-proposal"));
+}
+
+async function codeActions(uri: vscode.Uri, range: vscode.Range): Promise<string[]> {
+  const actions = (await vscode.commands.executeCommand<vscode.CodeAction[]>("vscode.executeCodeActionProvider", uri, range)) ?? [];
+  return actions.map((a) => a.title).filter((t) => t.startsWith("Groundwork:"));
+}
+
+describe("assistant in VS Code (against a local OpenAI-protocol server)", () => {
+  let api: GroundworkApi;
+  let server: TestModelServer;
+  const config = () => vscode.workspace.getConfiguration("groundwork");
+
+  before(async () => {
+    api = await groundwork();
+    server = await TestModelServer.start({ models: ["coder-base", "coder-lora"], apiKey: KEY });
+    await config().update("models", [
+      { id: "base", label: "Test Base", baseURL: server.url, model: "coder-base", fim: "qwen2.5-coder" },
+      { id: "lora", label: "Test LoRA", baseURL: server.url, model: "coder-lora", kind: "lora", baseModel: "coder-base" },
+    ], vscode.ConfigurationTarget.Global);
+    await config().update("completions.debounceMs", 0, vscode.ConfigurationTarget.Global);
+    for (const id of ["base", "lora"]) await vscode.commands.executeCommand("groundwork.setApiKey", id, KEY);
+    await vscode.workspace.fs.writeFile(workspaceUri("lib/payments.py"), Buffer.from(PAYMENTS));
+    await waitFor("the index", async () => (api.indexService.state.kind === "ready" ? true : undefined), 60_000);
+  });
+
+  after(async () => {
+    await server.close();
+  });
+
+  it("ignores model profiles from the workspace's .vscode/settings.json", () => {
+    const assistant = api.assistant!;
+    assert.deepEqual(assistant.models.profiles().map((p) => p.baseURL), [server.url, server.url]);
+    assert.equal(assistant.models.chatProfile().id, "base", "the workspace's chat.model names a profile the user does not have");
+  });
+
+  it("answers a question grounded in the retrieved chunks and the conventions, with valid citations", async () => {
+    const view = (await vscode.commands.executeCommand<AnswerView>("groundwork.ask", "how does the bounded queue offer an item?"))!;
+    assert.equal(view.mode, "model", view.notice);
+    const request = server.to("/v1/chat/completions").at(-1)!;
+    assert.equal(request.headers.authorization, `Bearer ${KEY}`, "the key from SecretStorage");
+    const system = request.body.messages[0].content as string;
+    assert.match(system, /\[lib\/Queue\.java:\d+-\d+\]/);
+    assert.match(system, /Integration rule: prefer small functions/);
+    assert.ok(view.citations.length > 0 && view.citations.every((c) => c.valid), JSON.stringify(view.citations));
+    assert.ok(view.sources.some((s) => s.citation.startsWith("lib/Queue.java") && /vector|keyword/.test(s.why)));
+  });
+
+  it("opens a citation with its lines selected", async () => {
+    const editor = (await api.assistant!.chat.openCitation("lib/Queue.java:5-12"))!;
+    assert.ok(editor.document.uri.path.endsWith("lib/Queue.java"));
+    assert.equal(editor.selection.start.line, 4);
+    assert.equal(editor.selection.end.line, 11);
+  });
+
+  it("applies a code block only after Accept in the diff preview, and not after Reject", async () => {
+    const uri = workspaceUri("src/cache.js");
+    const editor = await vscode.window.showTextDocument(uri);
+    editor.selection = new vscode.Selection(0, 0, 0, editor.document.lineAt(0).text.length);
+    const original = editor.document.getText();
+    const rejected = api.assistant!.chat.apply("// rejected change");
+    await waitFor("the proposal diff", async () => (proposalDiffOpen() ? true : undefined));
+    assert.equal(editor.document.getText(), original, "nothing changes before Accept");
+    await vscode.commands.executeCommand("groundwork.rejectProposal");
+    assert.equal(await rejected, false);
+    assert.equal((await vscode.workspace.openTextDocument(uri)).getText(), original);
+
+    await vscode.window.showTextDocument(uri);
+    vscode.window.activeTextEditor!.selection = new vscode.Selection(0, 0, 0, editor.document.lineAt(0).text.length);
+    const accepted = api.assistant!.chat.apply("// accepted change");
+    await waitFor("the proposal diff", async () => (proposalDiffOpen() ? true : undefined));
+    await vscode.commands.executeCommand("groundwork.acceptProposal");
+    assert.equal(await accepted, true);
+    const text = (await vscode.workspace.openTextDocument(uri)).getText();
+    assert.ok(text.startsWith("// accepted change\n"), text.slice(0, 80));
+    assert.ok(!proposalDiffOpen(), "the diff closes");
+  });
+
+  it("offers the code actions on a selection and Fix This Problem on a diagnostic", async () => {
+    const uri = workspaceUri("lib/payments.py");
+    const document = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(document);
+    assert.deepEqual(await codeActions(uri, new vscode.Range(3, 0, 5, 0)), ["Groundwork: Explain", "Groundwork: Refactor", "Groundwork: Add Documentation", "Groundwork: Generate Tests"]);
+    const diagnostics = vscode.languages.createDiagnosticCollection("groundwork-test");
+    diagnostics.set(uri, [new vscode.Diagnostic(new vscode.Range(4, 4, 4, 12), "'rate' may be negative", vscode.DiagnosticSeverity.Error)]);
+    try {
+      await waitFor("the diagnostic's quick fix", async () => ((await codeActions(uri, new vscode.Range(4, 5, 4, 5))).includes("Groundwork: Fix This Problem") ? true : undefined), 10_000);
+    } finally {
+      diagnostics.dispose();
+    }
+  });
+
+  it("runs Refactor, Add Documentation and Fix This Problem through the diff, and Generate Tests into a new file", async () => {
+    const uri = workspaceUri("lib/payments.py");
+    const cases: Array<{ command: string; code: string; problems?: string[] }> = [
+      { command: "groundwork.refactor", code: "def total_with_tax(amount, rate):\n    return amount * (1 + rate)" },
+      { command: "groundwork.addDocumentation", code: "def total_with_tax(amount, rate):\n    \"\"\"The amount with tax at `rate` added.\"\"\"\n    return amount * (1 + rate)" },
+      { command: "groundwork.fixProblem", code: "def total_with_tax(amount, rate):\n    return amount * (1 + max(rate, 0))", problems: ["'rate' may be negative"] },
+    ];
+    for (const c of cases) {
+      server.enqueue({ kind: "text", text: `Here it is.\n\`\`\`python\n${c.code}\n\`\`\`\n` });
+      const current = await vscode.workspace.openTextDocument(uri);
+      const end = [...current.getText().split("\n").entries()].find(([i, line]) => i > 3 && line.startsWith("    return"))![0];
+      const target = new vscode.Range(3, 0, end, current.lineAt(end).text.length);
+      const done = vscode.commands.executeCommand<boolean>(c.command, uri, target, c.problems);
+      await waitFor(`${c.command}'s diff`, async () => (proposalDiffOpen() ? true : undefined));
+      const question = server.to("/v1/chat/completions").at(-1)!.body.messages.at(-1).content as string;
+      assert.match(question, new RegExp(`lib/payments\\.py:4-${end + 1}`));
+      if (c.problems) assert.match(question, /'rate' may be negative/);
+      await vscode.commands.executeCommand("groundwork.acceptProposal");
+      assert.equal(await done, true, c.command);
+      assert.ok((await vscode.workspace.openTextDocument(uri)).getText().includes(c.code), c.command);
+    }
+
+    server.enqueue({ kind: "text", text: "Tests:\n```python\nfrom payments import refund\n\ndef test_refund_is_negative():\n    assert refund(5) == -5\n```\n" });
+    const tests = vscode.commands.executeCommand<boolean>("groundwork.generateTests", uri, new vscode.Range(7, 0, 9, 0));
+    await waitFor("the generated tests' diff", async () => (proposalDiffOpen() ? true : undefined));
+    await vscode.commands.executeCommand("groundwork.acceptProposal");
+    assert.equal(await tests, true);
+    const created = await vscode.workspace.openTextDocument(workspaceUri("lib/test_payments.py"));
+    assert.match(created.getText(), /def test_refund_is_negative/);
+
+    const explained = await vscode.commands.executeCommand<boolean>("groundwork.explain", uri, new vscode.Range(0, 0, 2, 0));
+    assert.equal(explained, true);
+    assert.match(server.to("/v1/chat/completions").at(-1)!.body.messages[0].content, /Selected code, lib\/payments\.py:1-3/);
+  });
+
+  it("completes inline from the completions profile with a fill-in-the-middle prompt", async () => {
+    const uri = workspaceUri("src/cache.js");
+    const editor = await vscode.window.showTextDocument(uri);
+    const end = editor.document.lineAt(editor.document.lineCount - 1).range.end;
+    await editor.edit((edit) => edit.insert(end, "\nfunction add(a, b) {\n  "));
+    const position = editor.document.lineAt(editor.document.lineCount - 1).range.end;
+    editor.selection = new vscode.Selection(position, position);
+    const before = server.to("/v1/completions").length;
+    await waitFor("an inline completion request", async () => {
+      await vscode.commands.executeCommand("editor.action.inlineSuggest.trigger");
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return server.to("/v1/completions").length > before ? true : undefined;
+    }, 20_000);
+    const prompt = server.to("/v1/completions").at(-1)!.body.prompt as string;
+    assert.match(prompt, /<\|fim_prefix\|>[\s\S]*function add\(a, b\) \{\n {2}<\|fim_suffix\|>/);
+  });
+
+  it("switches the chat model, and the status bar and requests follow", async () => {
+    await vscode.commands.executeCommand("groundwork.switchChatModel", "lora");
+    await waitFor("the status bar to show the LoRA profile", async () => (api.assistant!.modelStatusBar.text.includes("Test LoRA (LoRA)") ? true : undefined), 10_000);
+    await vscode.commands.executeCommand("groundwork.ask", "what does the router do?");
+    assert.equal(server.to("/v1/chat/completions").at(-1)!.body.model, "coder-lora");
+    await vscode.commands.executeCommand("groundwork.switchChatModel", "base");
+  });
+
+  it("Compare Models sends the same grounded prompt to base and LoRA and shows both answers", async () => {
+    const start = server.to("/v1/chat/completions").length;
+    const views = (await vscode.commands.executeCommand<[AnswerView, AnswerView]>("groundwork.compareModels", "how are invoices totalled?", "lora"))!;
+    const requests = server.to("/v1/chat/completions").slice(start);
+    assert.deepEqual(new Set(requests.map((r) => r.body.model)), new Set(["coder-base", "coder-lora"]));
+    assert.equal(requests[0].body.messages[0].content, requests[1].body.messages[0].content);
+    assert.deepEqual(views.map((v) => v.compareSide), ["A · Test Base", "B · Test LoRA"]);
+    assert.ok(views.every((v) => v.mode === "model" && v.answer.length > 0 && v.latencyMs !== undefined));
+  });
+
+  it("keeps an audit line per request, without the key or the code", async () => {
+    const file = (await vscode.commands.executeCommand<string>("groundwork.openAuditLog"))!;
+    const text = readFileSync(file, "utf8");
+    const lines = text.trim().split("\n").map((line) => JSON.parse(line));
+    assert.ok(lines.length >= server.to("/v1/chat/completions").length, `${lines.length} audit lines`);
+    assert.ok(lines.some((l) => l.kind === "completion") && lines.some((l) => l.kind === "compare"));
+    assert.ok(!text.includes(KEY));
+    assert.ok(!text.includes("class BoundedQueue"), "no code text");
+  });
+});
