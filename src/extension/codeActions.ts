@@ -79,6 +79,10 @@ export async function runCodeAction(deps: CodeActionRunnerDeps, kind: CodeAction
     return view.mode === "model";
   }
   const profile = deps.models.chatProfile();
+  if (!(await deps.models.mayUseModel(profile))) {
+    void vscode.window.showInformationMessage("Groundwork: nothing was sent; this workspace is not trusted.");
+    return false;
+  }
   try {
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Groundwork: ${CODE_ACTION_COMMANDS[kind].title.replace("Groundwork: ", "")} with ${profile.label}`, cancellable: true },

@@ -29,7 +29,8 @@ export class GroundworkInlineCompletions implements vscode.InlineCompletionItemP
   ): Promise<vscode.InlineCompletionItem[]> {
     const settings = this.settings();
     if (!settings["completions.enabled"] || document.uri.scheme !== "file") return [];
-    if (!vscode.workspace.isTrusted) return [];
+    // Untrusted workspace: only after the user agreed to send its code (asked by chat or a code action).
+    if (!this.models.mayUseModelSilently) return [];
     await new Promise((resolve) => setTimeout(resolve, settings["completions.debounceMs"]));
     if (token.isCancellationRequested) return [];
     const abort = new AbortController();

@@ -26,6 +26,7 @@ export class ModelService implements vscode.Disposable {
   readonly onDidChange = this.changeEmitter.event;
   private readonly disposables: vscode.Disposable[] = [];
   private lastProfileError: string | undefined;
+  private untrustedConsent = false;
 
   constructor(private readonly deps: ModelServiceDeps) {
     this.audit = new AuditLog(path.join(deps.storageDir, "audit.jsonl"), deps.logger);
@@ -87,6 +88,23 @@ export class ModelService implements vscode.Disposable {
       this.clients.set(key, client);
     }
     return client;
+  }
+
+  /** True when code may go to a model now: a trusted workspace, or consent given this session. */
+  get mayUseModelSilently(): boolean {
+    return vscode.workspace.isTrusted || this.untrustedConsent;
+  }
+
+  /** In an untrusted workspace, asks once per session before any code goes to a model. */
+  async mayUseModel(profile: ModelProfile): Promise<boolean> {
+    if (this.mayUseModelSilently) return true;
+    const choice = await vscode.window.showWarningMessage(
+      `This workspace is not trusted. Send code from it to the model "${profile.label}" at ${profile.baseURL}?`,
+      { modal: true, detail: "Groundwork will otherwise answer with the retrieved code only." },
+      "Send for this session",
+    );
+    this.untrustedConsent = choice === "Send for this session";
+    return this.untrustedConsent;
   }
 
   /** Stores a profile's key in SecretStorage (never in settings or logs); asks for what is not given. */

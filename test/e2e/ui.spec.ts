@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { cpSync, mkdirSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { after, it, type TestContext } from "node:test";
-import type { Page } from "playwright-core";
+import type { FrameLocator, Page } from "playwright-core";
+import { TestModelServer } from "../support/modelServer";
 import { writeTree } from "../helpers/workspace";
 import { HostSession, launchBrowser, REPO_ROOT, trustWorkspaceIfAsked, VsCodeServer, vsixUnderTest } from "../host/vscodeServer";
 
@@ -13,6 +14,18 @@ const SHOTS = path.join(REPO_ROOT, "test-results", "e2e");
 const session = new HostSession("gw-e2e-");
 const state = session.state;
 after(() => session.dispose());
+
+/** The chat view's document: a webview iframe inside VS Code's webview host iframe. */
+function chatFrame(page: Page): FrameLocator {
+  return page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");
+}
+
+async function askInChat(page: Page, question: string): Promise<void> {
+  const input = chatFrame(page).locator("textarea.question");
+  await input.waitFor({ state: "visible", timeout: 30_000 });
+  await input.fill(question);
+  await input.press("Enter");
+}
 
 async function runCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press("F1");
@@ -29,10 +42,25 @@ it("Groundwork in VS Code, as a user sees it", { timeout: 6 * 60_000 }, async (t
   mkdirSync(SHOTS, { recursive: true });
   const workspace = path.join(state, "workspace");
   cpSync(path.join(REPO_ROOT, "test", "fixtures", "polyglot"), workspace, { recursive: true });
-  writeTree(workspace, { ".env": "API_TOKEN=not-a-real-token\n", "assets/logo.png": new Uint8Array([137, 80, 78, 71, 0, 0]) });
+  writeTree(workspace, {
+    ".env": "API_TOKEN=not-a-real-token\n",
+    "assets/logo.png": new Uint8Array([137, 80, 78, 71, 0, 0]),
+    "AGENTS.md": "UI rule: queues never block the caller.\n",
+  });
   VsCodeServer.installVsix(vsixUnderTest(), path.join(state, "vscode"));
+  const models = await TestModelServer.start({ models: ["coder-base", "coder-lora"] });
+  t.after(() => models.close());
   // No background index: the status bar may only show chunks once the palette command has run.
-  writeTree(path.join(state, "vscode", "user-data", "User"), { "settings.json": JSON.stringify({ "groundwork.index.enabled": false }) });
+  writeTree(path.join(state, "vscode", "user-data", "User"), {
+    "settings.json": JSON.stringify({
+      "groundwork.index.enabled": false,
+      "groundwork.completions.debounceMs": 0,
+      "groundwork.models": [
+        { id: "base", label: "Test Base", baseURL: models.url, model: "coder-base", fim: "qwen2.5-coder" },
+        { id: "lora", label: "Test LoRA", baseURL: models.url, model: "coder-lora", kind: "lora", baseModel: "coder-base" },
+      ],
+    }),
+  });
   const server = session.server = await VsCodeServer.start({ stateDir: path.join(state, "vscode") });
   const browser = session.browser = await launchBrowser();
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -84,5 +112,95 @@ it("Groundwork in VS Code, as a user sees it", { timeout: 6 * 60_000 }, async (t
         { timeout: 15_000 },
       ).catch(() => assert.fail(`the status document does not show ${expected}`));
     }
+  });
+
+  await step("open the Groundwork chat view from the activity bar", async () => {
+    await page.locator(".activitybar .action-item a[aria-label^='Groundwork']").first().click();
+    await chatFrame(page).locator("textarea.question").waitFor({ state: "visible", timeout: 30_000 });
+    await chatFrame(page).locator(".index-state", { hasText: /chunks/ }).waitFor({ state: "visible", timeout: 15_000 });
+  });
+
+  await step("ask a question and see the streamed answer, its sources and why", async () => {
+    await askInChat(page, "how does the bounded queue offer an item?");
+    // Restricted Mode: Groundwork asks once before code from an untrusted workspace goes to a model.
+    const consent = page.getByRole("button", { name: "Send for this session" });
+    if (await consent.waitFor({ state: "visible", timeout: 5_000 }).then(() => true, () => false)) {
+      await page.screenshot({ path: path.join(SHOTS, "untrusted-consent.png") });
+      assert.equal(models.to("/v1/chat/completions").length, 0, "nothing was sent before consent");
+      await consent.click();
+    }
+    const answer = chatFrame(page).locator(".answer").last();
+    await answer.locator(".answer-body", { hasText: "The code you are asking about is in" }).waitFor({ state: "visible", timeout: 30_000 });
+    await answer.locator(".sources li").first().waitFor({ state: "visible" });
+    assert.match((await answer.locator(".sources").innerText()) ?? "", /lib\/Queue\.java:\d+-\d+[\s\S]*(vector|keyword) #\d/);
+    const system = models.to("/v1/chat/completions").at(-1)!.body.messages[0].content as string;
+    assert.match(system, /\[lib\/Queue\.java:\d+-\d+\]/, "the request carries the retrieved chunks");
+    assert.match(system, /UI rule: queues never block the caller/, "and the conventions");
+  });
+
+  await step("click a citation and see the editor open at those lines", async () => {
+    const citation = chatFrame(page).locator(".answer-body button.citation").first();
+    const text = (await citation.textContent()) ?? "";
+    await citation.click();
+    await page.locator(".tab", { hasText: "Queue.java" }).waitFor({ state: "visible", timeout: 15_000 });
+    const [, start] = /:(\d+)-(\d+)$/.exec(text)!;
+    await page.locator(".statusbar-item", { hasText: new RegExp(`Ln \\d+, Col \\d+ \\(\\d+ selected\\)`) }).waitFor({ state: "visible", timeout: 10_000 });
+    assert.ok(Number(start) >= 1);
+  });
+
+  await step("apply a code block through its diff preview", async () => {
+    models.enqueue({ kind: "text", text: "Replace the file header:\n\n```java\n// Applied by Groundwork\n```\n" });
+    await askInChat(page, "write a header comment for this file");
+    const apply = chatFrame(page).locator(".answer").last().locator("button[data-action='apply']");
+    await apply.waitFor({ state: "visible", timeout: 30_000 });
+    await apply.click();
+    await page.locator(".tab", { hasText: /Groundwork proposal/ }).waitFor({ state: "visible", timeout: 15_000 });
+    await page.screenshot({ path: path.join(SHOTS, "diff-preview.png") });
+    await page.locator(".editor-actions .action-label[aria-label^='Accept Proposed Change']").first().click();
+    await page.locator(".tab", { hasText: /Groundwork proposal/ }).waitFor({ state: "detached", timeout: 15_000 });
+    await page.locator(".editor-instance .view-lines", { hasText: "// Applied by Groundwork" }).first().waitFor({ state: "visible", timeout: 15_000 });
+  });
+
+  await step("accept an inline completion with Tab", async () => {
+    await page.keyboard.press("Control+P");
+    const quickOpen = page.locator(".quick-input-widget input");
+    await quickOpen.fill("cache.js");
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: "cache.js" }).first().click();
+    await page.locator(".tab.active", { hasText: "cache.js" }).waitFor({ state: "visible", timeout: 15_000 });
+    await page.locator(".editor-instance .view-lines").first().click();
+    await page.keyboard.press("Control+End");
+    await page.keyboard.press("Enter");
+    await page.keyboard.type("function add(a, b) {", { delay: 20 });
+    await page.keyboard.press("Enter");
+    // Ghost text: VS Code renders the suggestion in its own (token-split) decorations.
+    await page.locator("[class*='ghost-text']").first().waitFor({ state: "visible", timeout: 20_000 });
+    const ghost = (): Promise<string> => page.evaluate(() => [...document.querySelectorAll("[class*='ghost-text']")].map((e) => `${e.className}: ${e.textContent}`).join(" | "));
+    await page.waitForFunction(() => [...document.querySelectorAll("[class*='ghost-text']")].map((e) => e.textContent).join("").replace(/\u00a0/g, " ").includes("return a + b;"), undefined, { timeout: 10_000 })
+      .catch(async () => assert.fail(`no ghost text with the completion: ${await ghost()}`));
+    assert.ok(models.to("/v1/completions").length > 0, "the completion came from the completions profile");
+    await page.keyboard.press("Tab");
+    await page.locator(".editor-instance .view-lines", { hasText: "return a + b;" }).first().waitFor({ state: "visible", timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelectorAll("[class*='ghost-text']").length === 0, undefined, { timeout: 10_000 })
+      .catch(async () => assert.fail(`the suggestion is still ghost text after Tab: ${await ghost()}`));
+  });
+
+  await step("switch the chat model from the status bar", async () => {
+    await page.locator(".statusbar-item", { hasText: "Test Base" }).first().click();
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: "Test LoRA" }).first().click();
+    await page.locator(".statusbar-item", { hasText: "Test LoRA (LoRA)" }).first().waitFor({ state: "visible", timeout: 15_000 });
+  });
+
+  await step("Compare Models shows both answers side by side", async () => {
+    await runCommand(page, "Groundwork: Compare Models");
+    const input = page.locator(".quick-input-widget input");
+    await input.fill("how are invoices totalled?");
+    await input.press("Enter");
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: "Test Base" }).first().click();
+    const frame = chatFrame(page);
+    await frame.locator(".answer-meta", { hasText: "A · Test LoRA" }).last().waitFor({ state: "visible", timeout: 30_000 });
+    await frame.locator(".answer-meta", { hasText: "B · Test Base" }).last().waitFor({ state: "visible", timeout: 30_000 });
+    await frame.locator(".answer-stats").last().waitFor({ state: "visible", timeout: 30_000 });
+    const requests = models.to("/v1/chat/completions").slice(-2).map((r) => r.body.model).sort();
+    assert.deepEqual(requests, ["coder-base", "coder-lora"]);
   });
 });

@@ -1,7 +1,8 @@
 // What the chat view asks for, done: grounded answers streamed into the view (with @file and
 // @symbol mentions pinned into the context), Stop, New Chat, history kept per workspace, citations
 // opened at their lines, code blocks copied, inserted or applied through a diff preview, model
-// switching and Compare. In an untrusted workspace nothing goes to a model without consent.
+// switching and Compare. In an untrusted workspace nothing goes to a model without consent
+// (ModelService.mayUseModel).
 import * as vscode from "vscode";
 import { errorMessage, type Logger } from "../../core/host";
 import { compareProfiles } from "../../core/model/compare";
@@ -68,7 +69,6 @@ export function toAnswerView(id: string, question: string, result: AskResult, co
 export class ChatController {
   private history: AnswerView[];
   private running: AbortController | undefined;
-  private trustConsent = false;
 
   constructor(private readonly deps: ChatControllerDeps) {
     this.history = deps.state.get<AnswerView[]>(HISTORY_KEY, []);
@@ -137,18 +137,6 @@ export class ChatController {
     return new GroundedChat({ source: this.deps.grounding, client: await this.deps.models.client(profile), audit: this.deps.models.audit, logger: this.deps.logger });
   }
 
-  /** In an untrusted workspace, asks once per session before any code goes to a model. */
-  private async mayUseModel(profile: ModelProfile): Promise<boolean> {
-    if (vscode.workspace.isTrusted || this.trustConsent) return true;
-    const choice = await vscode.window.showWarningMessage(
-      `This workspace is not trusted. Send code from it to the model "${profile.label}" at ${profile.baseURL}?`,
-      { modal: true, detail: "Groundwork will otherwise answer with the retrieved code only." },
-      "Send for this session",
-    );
-    this.trustConsent = choice === "Send for this session";
-    return this.trustConsent;
-  }
-
   /** Asks the chat profile; streams into the view; resolves to what the view shows. */
   async ask(id: string, question: string, options: AskOptions = {}): Promise<AnswerView> {
     this.running?.abort();
@@ -162,7 +150,7 @@ export class ChatController {
     try {
       const chat = await this.chatFor(profile);
       const grounding = await this.groundingFor(chat, question, activeFile);
-      const result = (await this.mayUseModel(profile))
+      const result = (await this.deps.models.mayUseModel(profile))
         ? await chat.ask({
           question, history: this.turns(), activeFile, editorContext: options.editorContext, signal: abort.signal, grounding,
           onDelta: (text) => this.deps.post({ type: "delta", id, text }),
@@ -233,6 +221,9 @@ export class ChatController {
   async compare(question: string, other: ModelProfile | "without-retrieval"): Promise<[AnswerView, AnswerView]> {
     const first = this.deps.models.chatProfile();
     const second = other === "without-retrieval" ? first : other;
+    if (!(await this.deps.models.mayUseModel(first)) || !(await this.deps.models.mayUseModel(second))) {
+      throw new Error("Nothing was sent: this workspace is not trusted.");
+    }
     const id = `c${Date.now().toString(36)}`;
     const sides = [`${id}:a`, `${id}:b`] as const;
     const labels = [`A · ${first.label}`, `B · ${second.label}${other === "without-retrieval" ? " without retrieval" : ""}`];
