@@ -103,15 +103,16 @@ function answerShell(id: string, question: string, label: string, side?: string)
     turn.append(element("div", "question-text", question));
     conversation.append(turn);
   }
+  if (side) turn.classList.add("compare");
   const answer = element("div", "answer");
   answer.dataset.id = id;
-  answer.append(element("div", "answer-meta", side ? `${side}: ${label}` : label), element("div", "answer-body"));
+  answer.append(element("div", "answer-meta", label), element("div", "answer-body"));
   turn.append(answer);
   return answer;
 }
 
 function finishAnswer(view: AnswerView): void {
-  const shell = conversation.querySelector<HTMLElement>(`.answer[data-id="${CSS.escape(view.id)}"]`) ?? answerShell(view.id, view.question, view.profileLabel, view.compareSide);
+  const shell = conversation.querySelector<HTMLElement>(`.answer[data-id="${CSS.escape(view.id)}"]`) ?? answerShell(view.id, view.question, view.compareSide ?? view.profileLabel, view.compareSide);
   streaming.delete(view.id);
   const body = shell.querySelector<HTMLElement>(".answer-body")!;
   const rendered = renderAnswer(view.answer, view.mode === "model" ? view.citations.filter((c) => c.valid).map((c) => c.text) : undefined);
