@@ -174,8 +174,8 @@ it("Groundwork in VS Code, as a user sees it", { timeout: 6 * 60_000 }, async (t
     await page.keyboard.press("Enter");
     // Ghost text: VS Code renders the suggestion in its own (token-split) decorations.
     await page.locator("[class*='ghost-text']").first().waitFor({ state: "visible", timeout: 20_000 });
-    const ghost = (): Promise<string> => page.evaluate(() => [...document.querySelectorAll("[class*='ghost-text']")].map((e) => `${e.className}: ${e.textContent}`).join(" | "));
-    await page.waitForFunction(() => [...document.querySelectorAll("[class*='ghost-text']")].map((e) => e.textContent).join("").replace(/\u00a0/g, " ").includes("return a + b;"), undefined, { timeout: 10_000 })
+    const ghost = (): Promise<string> => page.evaluate(() => Array.from(document.querySelectorAll("[class*='ghost-text']")).map((e) => `${e.className}: ${e.textContent}`).join(" | "));
+    await page.waitForFunction(() => Array.from(document.querySelectorAll("[class*='ghost-text']")).map((e) => e.textContent).join("").replace(/\u00a0/g, " ").includes("return a + b;"), undefined, { timeout: 10_000 })
       .catch(async () => assert.fail(`no ghost text with the completion: ${await ghost()}`));
     assert.ok(models.to("/v1/completions").length > 0, "the completion came from the completions profile");
     await page.keyboard.press("Tab");
