@@ -59,6 +59,14 @@ describe("assistant in VS Code (against a local OpenAI-protocol server)", () => 
     assert.ok(view.sources.some((s) => s.citation.startsWith("lib/Queue.java") && /vector|keyword/.test(s.why)));
   });
 
+  it("pins a file mentioned with @ into the context, first", async () => {
+    const view = await api.assistant!.chat.ask("mention-test", "what is in @lib/Router.php ?");
+    assert.equal(view.mode, "model");
+    assert.ok(view.sources[0].citation.startsWith("lib/Router.php:"), JSON.stringify(view.sources.slice(0, 2)));
+    assert.equal(view.sources[0].why, "pinned with @");
+    assert.ok(api.assistant!.chat.answers.some((a) => a.id === "mention-test"), "kept in the chat history");
+  });
+
   it("opens a citation with its lines selected", async () => {
     const editor = (await api.assistant!.chat.openCitation("lib/Queue.java:5-12"))!;
     assert.ok(editor.document.uri.path.endsWith("lib/Queue.java"));
