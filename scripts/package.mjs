@@ -12,7 +12,9 @@ const out = path.resolve(outIndex > 0 ? process.argv[outIndex + 1] : path.join(r
 
 execFileSync(process.execPath, [path.join(root, "esbuild.config.mjs"), "--production"], { cwd: root, stdio: "inherit" });
 const vsce = path.join(root, "node_modules", "@vscode", "vsce", "vsce");
-execFileSync(process.execPath, [vsce, "package", "--target", target, "--out", out, "--allow-missing-repository", "--skip-license"], {
+execFileSync(process.execPath, [vsce, "package", "--target", target, "--out", out, "--allow-missing-repository", "--skip-license",
+  // README images are shipped in the VSIX (docs/images) and linked relatively: no repository to rewrite them to.
+  "--no-rewrite-relative-links"], {
   cwd: root,
   stdio: ["ignore", "inherit", "inherit"],
 });
