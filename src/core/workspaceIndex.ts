@@ -25,12 +25,16 @@ export interface WorkspaceIndexOptions {
   logger?: Logger;
   /** Chunk count from which vector search uses an ANN index built in the background. */
   vectorIndexMinRows?: number;
+  /** See IndexerOptions.syncTextIndexMaxRows. */
+  syncTextIndexMaxRows?: number;
 }
 
 /** Below this, a flat vector search is fast enough and always exact. */
 export const VECTOR_INDEX_MIN_ROWS = 10_000;
 /** The vector index is rebuilt when rows added since its build exceed this share of it. */
 const VECTOR_INDEX_STALE_SHARE = 0.25;
+/** Rows the full-text index may lag behind (they are searched flat) before maintenance folds them in. */
+const TEXT_INDEX_SLACK_ROWS = 2_000;
 /** Compact when writes have left more fragments than this (each search visits every one). */
 const MAX_FRAGMENTS = 32;
 
@@ -75,7 +79,7 @@ export class WorkspaceIndex {
     const store = await IndexStore.open(dbPath, { embedderIdentity: embedderIdentity(embedder), dims: embedder.dims, logger });
     const ownedChunker = options.chunker ? undefined : new Chunker(options.chunkerOptions);
     const chunker = options.chunker ?? ownedChunker!;
-    const indexer = new Indexer({ root, store, embedder, chunker, scan: options.scan, logger });
+    const indexer = new Indexer({ root, store, embedder, chunker, scan: options.scan, logger, syncTextIndexMaxRows: options.syncTextIndexMaxRows });
     const retriever = new HybridRetriever(store, embedder, { defaults: options.search });
     return new WorkspaceIndex(root, dbPath, store, embedder, indexer, retriever, ownedChunker, logger, options.vectorIndexMinRows ?? VECTOR_INDEX_MIN_ROWS);
   }
@@ -96,7 +100,8 @@ export class WorkspaceIndex {
   }
 
   /**
-   * Background maintenance after a run: compacts the store when writes have fragmented it, and
+   * Background maintenance after a run: compacts the store (which also folds new rows into the
+   * full-text and vector indexes) when writes have fragmented it or the full-text index lags, and
    * builds the vector index once the store is big enough (or rebuilds it when many rows were
    * added since). Never blocks: searches go on meanwhile, flat until the index lands.
    */
@@ -106,8 +111,10 @@ export class WorkspaceIndex {
       const rows = await this.store.countChunks();
       const coverage = rows >= this.vectorIndexMinRows ? await this.store.vectorIndexCoverage() : undefined;
       const buildIndex = rows >= this.vectorIndexMinRows && (!coverage || coverage.unindexed > coverage.indexed * VECTOR_INDEX_STALE_SHARE);
+      const text = await this.store.textIndexCoverage();
+      const textBehind = text !== undefined && text.unindexed > Math.max(TEXT_INDEX_SLACK_ROWS, text.indexed * 0.05);
       const started = Date.now();
-      if (buildIndex || (await this.store.fragmentCount()) > MAX_FRAGMENTS) {
+      if (buildIndex || textBehind || (await this.store.fragmentCount()) > MAX_FRAGMENTS) {
         await this.store.compact();
         this.logger.info(`Compacted the index (${rows} chunks) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       }

@@ -161,3 +161,30 @@ describe("indexer (real files, grammars and LanceDB)", () => {
     removeTree(path.dirname(dbPath));
   });
 });
+
+describe("full-text index on a large index", () => {
+  it("finds an updated file at once, flat, without rebuilding the index; compaction folds it in", async () => {
+    const root = tempDir("gw-fts-");
+    copyTree(POLYGLOT, root);
+    // A threshold of 0 makes this small index behave like one above the synchronous-rebuild size.
+    const index = await WorkspaceIndex.open({ root, dbPath: path.join(root, ".gw"), syncTextIndexMaxRows: 0, vectorIndexMinRows: Infinity });
+    try {
+      await index.run();
+      const before = (await index.store.textIndexCoverage())!;
+      assert.equal(before.unindexed, 0, "the first run builds the index");
+      writeFileSync(path.join(root, "lib", "nebula.py"), "def nebula_quasar_drift(speed):\n    return speed * 2\n");
+      await index.update(["lib/nebula.py"]);
+      const after = (await index.store.textIndexCoverage())!;
+      assert.ok(after.unindexed > 0, "not rebuilt after a small update");
+      assert.equal(after.indexed, before.indexed);
+      const hits = await index.search("nebula quasar drift", { mode: "text" });
+      assert.equal(hits[0]?.path, "lib/nebula.py");
+      await index.store.compact();
+      assert.equal((await index.store.textIndexCoverage())!.unindexed, 0);
+      assert.equal((await index.search("nebula quasar drift", { mode: "text" }))[0]?.path, "lib/nebula.py");
+    } finally {
+      index.close();
+      removeTree(root);
+    }
+  });
+});

@@ -25,6 +25,8 @@ export interface IndexerOptions {
   scan?: Omit<ScanOptions, "signal">;
   /** Chunks embedded and written together. */
   batchChunks?: number;
+  /** Up to this many chunks the full-text index is rebuilt after each change; above, new rows are searched flat until maintenance. */
+  syncTextIndexMaxRows?: number;
   logger?: Logger;
 }
 
@@ -193,11 +195,18 @@ export class Indexer {
 
   private async finish(counts: Counts, started: number, cancelled: boolean, changed: boolean): Promise<IndexRunResult> {
     const { store } = this.options;
-    if (changed || !(await store.hasTextIndex())) await store.buildTextIndex();
+    const coverage = await store.textIndexCoverage();
+    // Full-text search also scans rows added since the index was built, so a large index is not
+    // rebuilt after every small update: background maintenance folds new rows in (WorkspaceIndex).
+    const rebuild = !coverage || (changed && (coverage.indexed + coverage.unindexed <= (this.options.syncTextIndexMaxRows ?? SYNC_TEXT_INDEX_MAX_ROWS) || coverage.unindexed > coverage.indexed));
+    if (rebuild) await store.buildTextIndex();
     if (changed) await store.setMeta("lastUpdated", new Date().toISOString());
     return { ...counts, totalChunks: await store.countChunks(), seconds: (Date.now() - started) / 1000, cancelled };
   }
 }
+
+/** Up to this many chunks, the full-text index is rebuilt after each change (a fraction of a second). */
+const SYNC_TEXT_INDEX_MAX_ROWS = 5_000;
 
 type Counts = Omit<IndexRunResult, "totalChunks" | "seconds" | "cancelled">;
 

@@ -21,6 +21,11 @@ export interface StoredChunk extends Omit<ChunkRow, "vector" | "ftsText" | "ftsN
   score: number;
 }
 
+export interface IndexCoverage {
+  indexed: number;
+  unindexed: number;
+}
+
 /** A search result before its row is read: enough to fuse, rank and cap per file. */
 export interface ChunkRef {
   id: string;
@@ -163,9 +168,19 @@ export class IndexStore {
   }
 
   /** Rows covered and not covered by the vector index; undefined when there is none. */
-  async vectorIndexCoverage(): Promise<{ indexed: number; unindexed: number } | undefined> {
+  vectorIndexCoverage(): Promise<IndexCoverage | undefined> {
+    return this.coverage("vector");
+  }
+
+  /** Rows covered and not covered by the full-text index of the code field; undefined when there is none. */
+  textIndexCoverage(): Promise<IndexCoverage | undefined> {
+    return this.coverage("fts_text");
+  }
+
+  private async coverage(column: string): Promise<IndexCoverage | undefined> {
+    if ((await this.chunks.countRows()) === 0 && column !== "vector") return { indexed: 0, unindexed: 0 };
     const indices = await this.chunks.listIndices();
-    const name = indices.find((index) => index.columns.includes("vector"))?.name;
+    const name = indices.find((index) => index.columns.includes(column))?.name;
     const stats = name ? await this.chunks.indexStats(name) : undefined;
     return stats ? { indexed: stats.numIndexedRows, unindexed: stats.numUnindexedRows } : undefined;
   }
