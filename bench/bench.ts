@@ -1,13 +1,22 @@
 // npm run bench: performance figures on real corpora (not tests: nothing here asserts). Prints a
-// table and writes bench/results/bench-<section>.json. `BENCH_ONLY=query` runs one section.
+// table and writes bench/results/bench-<section>.json. `BENCH_ONLY=query,update` runs some sections.
 //
-// query: hybrid search latency at ~10k and ~100k chunks (copies of Python's standard library
-// under different prefixes), with the vector ANN index the index builds in the background once
-// it has landed, and the vector-only and full-text-only halves for comparison.
-import { promises as fs, existsSync, mkdirSync, writeFileSync } from "node:fs";
+// index:   cold index of Python's stdlib and of an npm source tree (files/s, chunks/s, MB/s, peak
+//          memory), against raw single-thread tree-sitter parsing of the same files in the same run.
+// reindex: a no-change re-index of a ~20k-file tree.
+// update:  one file changed → searchable (p50/p95 over 50 edits) on the stdlib's index.
+// query:   hybrid search latency at ~10k and ~100k chunks (copies of the stdlib under different
+//          prefixes) with the vector index built in the background, its two halves, and ripgrep over
+//          the same files with the same queries.
+import { execFileSync, spawnSync } from "node:child_process";
+import { promises as fs, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { Parser } from "web-tree-sitter";
+import { loadLanguage } from "../src/core/chunk/grammars";
+import { languageSpec } from "../src/core/chunk/languages";
 import { buildEvalCorpus, sampleTargets } from "../src/core/eval/docQueries";
+import { identifiers } from "../src/core/util/text";
 import type { SearchOptions } from "../src/core/retrieval/retriever";
 import { WorkspaceIndex } from "../src/core/workspaceIndex";
 
@@ -76,7 +85,7 @@ async function querySection(): Promise<Record<string, unknown>> {
   ];
   const rows: Record<string, unknown>[] = [];
   console.log(`\nhybrid query latency (${queries.length} distinct doc-sentence queries, k=10, ms)`);
-  console.log("size   chunks  | vector index         | hybrid p50  p95    p99   | vector p95 | text p95");
+  console.log("size   chunks  | vector index         | hybrid p50  p95    p99   | vector p95 | text p95 | ripgrep p50  p95   | hybrid ÷ rg (p50)");
   for (const size of sizes) {
     const dir = path.join(WORK, `stdlib-x${size.copies}-${size.name}`);
     await replicate(path.join(dir, "tree"), size.copies, size.filter);
@@ -94,11 +103,13 @@ async function querySection(): Promise<Record<string, unknown>> {
       const hybrid = await timeQueries(index, queries, {});
       const vector = await timeQueries(index, queries, { mode: "vector" });
       const text = await timeQueries(index, queries, { mode: "text" });
+      const rg = ripgrepTimes(path.join(dir, "tree"), queries.slice(0, 100));
       const ann = status.vectorIndex ? `HNSW_SQ ${status.vectorIndex.indexed} rows` : "none (flat)";
       console.log(
-        `${size.name.padEnd(6)} ${String(status.chunks).padStart(7)} | ${ann.padEnd(20)} |${ms(hybrid.p50)}${ms(hybrid.p95)}${ms(hybrid.p99)}  |${ms(vector.p95)}    |${ms(text.p95)}`,
+        `${size.name.padEnd(6)} ${String(status.chunks).padStart(7)} | ${ann.padEnd(20)} |${ms(hybrid.p50)}${ms(hybrid.p95)}${ms(hybrid.p99)}  |${ms(vector.p95)}    |${ms(text.p95)}  |` +
+          (rg ? `${ms(rg.p50)}${ms(rg.p95)}  | ${(rg.p50 / hybrid.p50).toFixed(0)}× faster` : " ripgrep not installed (apt-get install ripgrep)"),
       );
-      rows.push({ size: size.name, chunks: status.chunks, files: status.filesIndexed, vectorIndex: status.vectorIndex ?? null, indexSeconds, annBuildWaitSeconds: annSeconds, hybrid, vector, text });
+      rows.push({ size: size.name, chunks: status.chunks, files: status.filesIndexed, vectorIndex: status.vectorIndex ?? null, indexSeconds, annBuildWaitSeconds: annSeconds, hybrid, vector, text, ripgrep: rg ?? null });
     } finally {
       index.close();
     }
@@ -106,7 +117,191 @@ async function querySection(): Promise<Record<string, unknown>> {
   return { queries: queries.length, rows };
 }
 
-const SECTIONS: Record<string, () => Promise<Record<string, unknown>>> = { query: querySection };
+/** ripgrep with the query's words as alternatives, case-insensitive, listing matching files: its best effort at the same question. */
+function ripgrepTimes(tree: string, queries: readonly string[]): Percentiles | undefined {
+  if (spawnSync("rg", ["--version"]).status !== 0) return undefined;
+  const samples: number[] = [];
+  for (const query of queries) {
+    const words = [...new Set(identifiers(query).filter((w) => w.length > 2))];
+    if (words.length === 0) continue;
+    const started = performance.now();
+    spawnSync("rg", ["-i", "-l", "-e", words.join("|"), tree], { stdio: "ignore" });
+    samples.push(performance.now() - started);
+  }
+  return percentiles(samples);
+}
+
+/** Raw single-thread tree-sitter parse of the files: the pipeline's physical limit. */
+async function rawParse(files: ReadonlyArray<{ text: string; language: string }>): Promise<{ seconds: number; bytes: number }> {
+  const parser = new Parser();
+  let bytes = 0;
+  const started = performance.now();
+  for (const file of files) {
+    parser.setLanguage(await loadLanguage(languageSpec(file.language)!));
+    parser.parse(file.text)?.delete();
+    bytes += Buffer.byteLength(file.text);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  parser.delete();
+  return { seconds, bytes };
+}
+
+async function filesUnder(root: string, pattern: RegExp, maxBytes = 1024 * 1024): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory() && entry.name !== "__pycache__" && entry.name !== "node_modules" && entry.name !== "site-packages") await walk(full);
+      else if (entry.isFile() && pattern.test(entry.name) && !entry.name.endsWith(".min.js") && (await fs.stat(full)).size <= maxBytes) out.push(full);
+    }
+  };
+  await walk(root);
+  return out.sort();
+}
+
+/** An npm source tree: the JavaScript of the installed packages, hard-linked into one folder, up to ~40 MB. */
+async function npmTree(target: string): Promise<string> {
+  if (existsSync(path.join(target, ".complete"))) return target;
+  await fs.rm(target, { recursive: true, force: true });
+  const modules = path.join(ROOT, "node_modules");
+  let bytes = 0;
+  for (const name of (await fs.readdir(modules)).filter((n) => !n.startsWith(".") && !n.startsWith("@")).sort()) {
+    for (const file of await filesUnder(path.join(modules, name), /\.(js|mjs|cjs)$/)) {
+      const size = (await fs.stat(file)).size;
+      if (bytes + size > 40 * 1024 * 1024) break;
+      const to = path.join(target, path.relative(modules, file));
+      await fs.mkdir(path.dirname(to), { recursive: true });
+      await fs.link(file, to).catch(() => fs.copyFile(file, to));
+      bytes += size;
+    }
+  }
+  writeFileSync(path.join(target, ".complete"), "");
+  return target;
+}
+
+async function indexSection(): Promise<Record<string, unknown>> {
+  const corpora = [
+    { name: "python-stdlib", root: STDLIB!, pattern: /\.py$/, language: "python" },
+    { name: "npm-js", root: await npmTree(path.join(WORK, "npm-tree")), pattern: /\.(js|mjs|cjs)$/, language: "javascript" },
+  ];
+  const rows: Record<string, unknown>[] = [];
+  console.log("\ncold index (builtin embedder, one thread)");
+  console.log("corpus          files  chunks |  seconds  files/s  chunks/s   MB/s | raw parse MB/s | ratio | peak RSS");
+  for (const corpus of corpora) {
+    const files = await filesUnder(corpus.root, corpus.pattern);
+    const parsed = await rawParse(await Promise.all(files.map(async (file) => ({ text: await fs.readFile(file, "utf8"), language: corpus.language }))));
+    const dbPath = path.join(WORK, `cold-${corpus.name}`);
+    await fs.rm(dbPath, { recursive: true, force: true });
+    const index = await WorkspaceIndex.open({ root: corpus.root, dbPath, vectorIndexMinRows: Infinity });
+    let peak = process.memoryUsage().rss;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+    try {
+      const result = await index.run();
+      clearInterval(sampler);
+      const records = [...(await index.store.fileRecords()).values()].filter((r) => r.status === "indexed");
+      const bytes = records.reduce((sum, r) => sum + r.size, 0);
+      const mbps = bytes / 2 ** 20 / result.seconds;
+      const rawMbps = parsed.bytes / 2 ** 20 / parsed.seconds;
+      console.log(
+        `${corpus.name.padEnd(14)} ${String(records.length).padStart(6)} ${String(result.totalChunks).padStart(7)} | ${result.seconds.toFixed(1).padStart(8)} ${(records.length / result.seconds).toFixed(0).padStart(8)} ` +
+          `${(result.totalChunks / result.seconds).toFixed(0).padStart(9)} ${mbps.toFixed(2).padStart(6)} | ${rawMbps.toFixed(2).padStart(14)} | ${(mbps / rawMbps).toFixed(2).padStart(5)} | ${(peak / 2 ** 20).toFixed(0)} MiB`,
+      );
+      rows.push({ corpus: corpus.name, files: records.length, chunks: result.totalChunks, seconds: result.seconds, mbPerSecond: mbps, rawParseMbPerSecond: rawMbps, rawParseFiles: files.length, ratio: mbps / rawMbps, peakRssMiB: peak / 2 ** 20 });
+    } finally {
+      clearInterval(sampler);
+      index.close();
+    }
+  }
+  return { rows };
+}
+
+async function reindexSection(): Promise<Record<string, unknown>> {
+  // ~20k files: the head (40 lines) of every stdlib module, 30 times under different prefixes.
+  const tree = path.join(WORK, "heads-x30");
+  if (!existsSync(path.join(tree, ".complete"))) {
+    await fs.rm(tree, { recursive: true, force: true });
+    const files = await filesUnder(STDLIB!, /\.py$/);
+    for (let copy = 0; copy < 30; copy++) {
+      for (const file of files) {
+        const to = path.join(tree, `copy${copy}`, path.relative(STDLIB!, file));
+        await fs.mkdir(path.dirname(to), { recursive: true });
+        await fs.writeFile(to, (await fs.readFile(file, "utf8")).split("\n").slice(0, 40).join("\n"));
+      }
+    }
+    writeFileSync(path.join(tree, ".complete"), "");
+  }
+  const index = await WorkspaceIndex.open({ root: tree, dbPath: path.join(WORK, "heads-x30-index") });
+  try {
+    const cold = await index.run();
+    await index.maintenanceIdle();
+    const runs: number[] = [];
+    for (let i = 0; i < 3; i++) runs.push((await index.run()).seconds);
+    const files = (await index.status()).filesIndexed;
+    console.log(`\nno-change re-index: ${files} files, ${cold.totalChunks} chunks; first build ${cold.seconds.toFixed(1)} s; re-index ${runs.map((r) => r.toFixed(2)).join(" / ")} s`);
+    return { files, chunks: cold.totalChunks, coldSeconds: cold.seconds, noChangeSeconds: runs };
+  } finally {
+    index.close();
+  }
+}
+
+async function updateSection(): Promise<Record<string, unknown>> {
+  const tree = path.join(WORK, "stdlib-edits");
+  await replicate(tree, 1, () => true);
+  const index = await WorkspaceIndex.open({ root: tree, dbPath: path.join(WORK, "stdlib-edits-index") });
+  try {
+    await index.run();
+    await index.maintenanceIdle();
+    const chunks = (await index.summary()).chunks;
+    const samples: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const relPath = `copy0/bench_edit_${i % 5}.py`;
+      const symbol = `zork_${i}_quill_${Date.now().toString(36)}`;
+      const started = performance.now();
+      writeFileSync(path.join(tree, relPath), `def ${symbol}(value):\n    return value + ${i}\n`);
+      await index.update([relPath]);
+      const hits = await index.search(symbol.replace(/_/g, " "), { limit: 3 });
+      samples.push(performance.now() - started);
+      if (hits[0]?.path !== relPath) console.log(`  edit ${i}: not found first (${hits[0]?.path})`);
+    }
+    const p = percentiles(samples);
+    console.log(`\none file changed → searchable (write, update, search; ${chunks} chunks, 50 edits): p50 ${p.p50.toFixed(0)} ms, p95 ${p.p95.toFixed(0)} ms`);
+    return { chunks, edits: samples.length, ...p };
+  } finally {
+    index.close();
+  }
+}
+
+/** Inside a real VS Code server: activation time and the extension host's event-loop lag during a full index of the stdlib. */
+async function hostSection(): Promise<Record<string, unknown>> {
+  const { build } = await import("esbuild");
+  const host = await import("../test/host/vscodeServer");
+  const { writeTree } = await import("../test/helpers/workspace");
+  execFileSync(process.execPath, ["--import", "tsx", path.join(ROOT, "test", "host", "provision.ts")], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+  const session = new host.HostSession("gw-bench-");
+  try {
+    const extensionDir = host.unpackVsix(host.vsixUnderTest(), path.join(session.state, "vsix"));
+    const suiteDir = path.join(ROOT, "out", "bench-host");
+    await build({ entryPoints: { bench: path.join(ROOT, "test", "integration", "bench.ts") }, outdir: suiteDir, bundle: true, platform: "node", format: "cjs", target: "node20", external: ["vscode"], logLevel: "warning" });
+    const workspace = path.join(WORK, "stdlib-host");
+    await replicate(workspace, 1, () => true);
+    const results = path.join(session.state, "bench.json");
+    writeTree(path.join(session.state, "vscode", "user-data", "User"), { "settings.json": JSON.stringify({ "groundwork.index.enabled": false, "security.workspace.trust.enabled": false }) });
+    const server = session.server = await host.VsCodeServer.start({ stateDir: path.join(session.state, "vscode"), env: { GROUNDWORK_BENCH_RESULTS: results } });
+    const browser = session.browser = await host.launchBrowser();
+    const page = await browser.newPage();
+    await page.goto(server.url(workspace, [["extensionDevelopmentPath", server.remoteUri(extensionDir)], ["extensionTestsPath", server.remoteUri(path.join(suiteDir, "bench"))]]));
+    const deadline = Date.now() + 5 * 60_000;
+    while (!existsSync(results) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 500));
+    const figures = existsSync(results) ? JSON.parse(readFileSync(results, "utf8")) : { error: "no result within 5 minutes" };
+    console.log(`\nextension host (VS Code server, stdlib workspace): activation ${figures.activationMs?.toFixed(1)} ms; full index of ${figures.chunks} chunks in ${figures.reindexSeconds?.toFixed(1)} s; ` +
+      `event-loop lag p50 ${figures.lagP50Ms?.toFixed(1)} ms, p99 ${figures.lagP99Ms?.toFixed(1)} ms, max ${figures.lagMaxMs?.toFixed(1)} ms${figures.error ? ` (error: ${figures.error})` : ""}`);
+    return figures;
+  } finally {
+    await session.dispose();
+  }
+}
+
+const SECTIONS: Record<string, () => Promise<Record<string, unknown>>> = { index: indexSection, reindex: reindexSection, update: updateSection, query: querySection, host: hostSection };
 
 async function main(): Promise<void> {
   if (!STDLIB) throw new Error("Python's standard library was not found (apt-get install libpython3.11-stdlib).");

@@ -1,0 +1,28 @@
+// Entry for `npm run bench`'s extension-host section (not a test): inside a real VS Code server's
+// extension host, runs a full reindex of the open workspace while sampling the extension host's
+// event-loop delay, and writes the figures with the extension's activation time.
+import { writeFileSync } from "node:fs";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import * as vscode from "vscode";
+import type { GroundworkApi } from "../../src/extension/extension";
+import { EXTENSION_ID } from "./helpers";
+
+export async function run(): Promise<void> {
+  const out = process.env.GROUNDWORK_BENCH_RESULTS!;
+  try {
+    const api = (await vscode.extensions.getExtension<GroundworkApi>(EXTENSION_ID)!.activate());
+    const lag = monitorEventLoopDelay({ resolution: 10 });
+    lag.enable();
+    const started = performance.now();
+    const chunks = await vscode.commands.executeCommand<number>("groundwork.reindex");
+    const seconds = (performance.now() - started) / 1000;
+    lag.disable();
+    const ms = (ns: number): number => ns / 1e6;
+    writeFileSync(out, JSON.stringify({
+      activationMs: api.activationMs, chunks, reindexSeconds: seconds,
+      lagP50Ms: ms(lag.percentile(50)), lagP99Ms: ms(lag.percentile(99)), lagMaxMs: ms(lag.max), samples: lag.count,
+    }));
+  } catch (error) {
+    writeFileSync(out, JSON.stringify({ error: String(error) }));
+  }
+}
