@@ -16,6 +16,7 @@ import { buildFimPrompt, cleanCompletion } from "../../src/core/prompt/fim";
 import { cl100k } from "../../src/core/retrieval/tokens";
 import { WorkspaceIndex } from "../../src/core/workspaceIndex";
 import { CLI, removeTree, tempDir, writeTree } from "../helpers/workspace";
+import { FAKE_SECRETS, PEM } from "../support/fakeSecrets";
 import { TestModelServer } from "../support/modelServer";
 
 const API_KEY = "sk-test-7f3a9c-never-logged";
@@ -26,6 +27,8 @@ const FILES = {
   "AGENTS.md": "Always handle errors explicitly; never swallow exceptions.\n",
   "src/auth.py": `import hmac\n\n\ndef verify_session_token(token, expected_digest_7731):\n    """Check a session token."""\n    token_digest = hash_token(token)\n    ${CODE_MARKER}\n\n\ndef hash_token(token):\n    return hmac.new(b"k", token.encode(), "sha256").hexdigest()\n`,
   "src/db.py": "class DatabasePool:\n    def connect_database(self, dsn):\n        return open_connection(dsn, retries=3)\n\n    def close_all(self):\n        for conn in self.connections:\n            conn.close()\n",
+  // Every fake secret shape, in a file that retrieval finds for a deployment question.
+  "deploy/notes.txt": `Deployment credentials for the billing service:\n${FAKE_SECRETS.map((f) => f.line).join("\n")}\n${PEM}\n`,
   "src/render.ts": "export function renderInvoice(invoice: Invoice): string {\n  return `${invoice.id}: ${invoice.total}`;\n}\n",
 };
 
@@ -233,6 +236,29 @@ describe("models: grounded chat, completions, compare, audit (against a real HTT
     abort.abort();
     const cancelled = await engine.complete({ ...request, prefix: "def other():\n    x = ", signal: abort.signal });
     assert.equal(cancelled, undefined);
+  });
+
+  it("redacts every fake secret from what reaches the model and the audit log", async () => {
+    const start = server.requests.length;
+    const chat = chatWith(profile(server));
+    const question = "which deployment credentials does the billing service use?";
+    const grounding = await chat.retrieve(question);
+    assert.ok(grounding.context.some((item) => item.path === "deploy/notes.txt"), "the secrets file is retrieved");
+    server.enqueue({ kind: "tool", calls: [{ name: "search_codebase", arguments: JSON.stringify({ query: "deployment credentials billing" }) }] });
+    const result = await chat.ask({ question, grounding, editorContext: FAKE_SECRETS.slice(0, 5).map((f) => f.line).join("\n") });
+    assert.equal(result.mode, "model");
+    const engine = new CompletionEngine({ client: new ModelClient(profile(server), { apiKey: API_KEY, maxRetries: 0 }), source: index, audit });
+    await engine.complete({ path: "deploy/app.py", language: "python", prefix: FAKE_SECRETS.map((f) => f.line).join("\n") + "\nclient = ", suffix: "\n" + PEM });
+    const sent = server.requests.slice(start).map((r) => r.raw).join("\n");
+    assert.ok(sent.includes("[REDACTED"), "the file's text was sent, redacted");
+    assert.ok(sent.includes("Deployment credentials for the billing service"));
+    const leaked = FAKE_SECRETS.filter((f) => sent.includes(JSON.stringify(f.secret).slice(1, -1)) || sent.includes(f.secret)).map((f) => f.shape);
+    assert.deepEqual(leaked, [], `secrets that reached the server (of ${FAKE_SECRETS.length})`);
+    assert.ok(!sent.includes("MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun"), "the private key");
+    const auditText = readFileSync(audit.file, "utf8");
+    assert.deepEqual(FAKE_SECRETS.filter((f) => auditText.includes(f.secret)).map((f) => f.shape), []);
+    const records = (await audit.read()).slice(-3);
+    assert.ok(records.some((r) => (r.redactions ?? 0) >= FAKE_SECRETS.length), "the audit counts the redactions");
   });
 
   it("groundwork ask streams an answer with validated citations; compare prints both sides", async () => {

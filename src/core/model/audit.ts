@@ -31,6 +31,8 @@ export interface AuditRecord {
   tokensEstimated: boolean;
   latencyMs: number;
   outcome: "ok" | "cancelled" | string;
+  /** Secrets replaced before sending. */
+  redactions?: number;
   toolRound?: number;
 }
 

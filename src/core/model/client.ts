@@ -4,6 +4,7 @@
 import OpenAI from "openai";
 import type { ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
 import { errorMessage, type Logger, silentLogger } from "../host";
+import { redactSecrets } from "../security/redact";
 import { ModelError, toModelError } from "./errors";
 import type { ModelProfile } from "./profiles";
 
@@ -36,6 +37,8 @@ export interface ChatResult {
   usage?: Usage;
   /** True when tools were dropped because the server does not support them. */
   toolsDropped: boolean;
+  /** Secrets replaced in what was sent. */
+  redactions: number;
 }
 
 export interface CompletionRequest {
@@ -117,13 +120,14 @@ export class ModelClient {
         controller.abort();
       }, this.idleTimeoutMs);
     };
-    const result: ChatResult = { text: "", toolCalls: [], finishReason: "unknown", toolsDropped: false };
+    const { messages, count } = redactMessages(request.messages);
+    const result: ChatResult = { text: "", toolCalls: [], finishReason: "unknown", toolsDropped: false, redactions: count };
     const calls = new Map<number, ToolCall>();
     try {
       const stream = await this.client.chat.completions.create(
         {
           model: this.profile.model,
-          messages: request.messages,
+          messages,
           stream: true,
           stream_options: { include_usage: true },
           temperature: this.profile.temperature,
@@ -170,14 +174,16 @@ export class ModelClient {
   }
 
   /** One fill-in-the-middle (or plain) completion through /v1/completions. */
-  async complete(request: CompletionRequest): Promise<{ text: string; usage?: Usage }> {
+  async complete(request: CompletionRequest): Promise<{ text: string; usage?: Usage; redactions: number }> {
     await this.ensureAdapter(request.signal);
+    const prompt = redactSecrets(request.prompt);
+    const suffix = request.suffix !== undefined ? redactSecrets(request.suffix) : undefined;
     try {
       const response = await this.client.completions.create(
         {
           model: this.profile.model,
-          prompt: request.prompt,
-          ...(request.suffix !== undefined ? { suffix: request.suffix } : {}),
+          prompt: prompt.text,
+          ...(suffix ? { suffix: suffix.text } : {}),
           max_tokens: request.maxTokens,
           temperature: this.profile.temperature,
           ...(request.stop?.length ? { stop: request.stop } : {}),
@@ -185,7 +191,7 @@ export class ModelClient {
         { signal: request.signal },
       );
       const usage = response.usage ? { promptTokens: response.usage.prompt_tokens, completionTokens: response.usage.completion_tokens } : undefined;
-      return { text: response.choices?.[0]?.text ?? "", usage };
+      return { text: response.choices?.[0]?.text ?? "", usage, redactions: prompt.count + (suffix?.count ?? 0) };
     } catch (error) {
       throw toModelError(error, this.errorContext());
     }
@@ -231,4 +237,22 @@ export class ModelClient {
       response.status,
     );
   }
+}
+
+/** Every text that goes to the server passes through the secret redactor. */
+function redactMessages(messages: readonly ChatMessage[]): { messages: ChatMessage[]; count: number } {
+  let count = 0;
+  const clean = (text: string): string => {
+    const redacted = redactSecrets(text);
+    count += redacted.count;
+    return redacted.text;
+  };
+  const out = messages.map((message) => {
+    if (typeof message.content === "string") return { ...message, content: clean(message.content) } as ChatMessage;
+    if (Array.isArray(message.content)) {
+      return { ...message, content: message.content.map((part) => ("text" in part && typeof part.text === "string" ? { ...part, text: clean(part.text) } : part)) } as ChatMessage;
+    }
+    return message;
+  });
+  return { messages: out, count };
 }

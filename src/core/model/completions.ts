@@ -103,10 +103,12 @@ export class CompletionEngine {
     let outcome = "ok";
     let usage: { promptTokens: number; completionTokens: number } | undefined;
     let raw = "";
+    let redactions: number | undefined;
     try {
       const response = await this.options.client.complete({ prompt: fim.prompt, suffix: fim.suffix, maxTokens: this.budget.maxOutputTokens, stop: stop.slice(0, 4), signal: request.signal });
       raw = response.text;
       usage = response.usage;
+      redactions = response.redactions;
     } catch (error) {
       outcome = error instanceof ModelError ? error.kind : "error";
       throw error;
@@ -115,7 +117,7 @@ export class CompletionEngine {
         time: new Date().toISOString(), requestId: key.slice(0, 12), kind: "completion", profile: profile.id, model: profile.model, profileKind: profile.kind,
         server: serverOrigin(profile.baseURL), chunks: context.map(auditChunk), conventions: conventions ? ["digest"] : [],
         promptTokens: usage?.promptTokens ?? this.tokenizer.count(fim.prompt), completionTokens: usage?.completionTokens ?? this.tokenizer.count(raw),
-        tokensEstimated: usage === undefined, latencyMs: Math.round(performance.now() - started), outcome,
+        tokensEstimated: usage === undefined, latencyMs: Math.round(performance.now() - started), outcome, redactions,
       });
     }
     const text = cleanCompletion(raw, suffix, stop);

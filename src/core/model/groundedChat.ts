@@ -147,7 +147,7 @@ export class GroundedChat {
         usage.promptTokens += promptTokens;
         usage.completionTokens += completionTokens;
         usage.estimated ||= result.usage === undefined;
-        await this.auditRequest(request, sent, base.conventions, promptTokens, completionTokens, result.usage === undefined, performance.now() - requestStarted, "ok", round);
+        await this.auditRequest(request, sent, base.conventions, promptTokens, completionTokens, result.usage === undefined, performance.now() - requestStarted, "ok", round, result.redactions);
         answer = result.text;
         if (result.toolCalls.length === 0 || !offerTools) break;
         toolMessages.push({
@@ -188,13 +188,13 @@ export class GroundedChat {
 
   private async auditRequest(
     request: AskRequest, sent: readonly ContextItem[], conventions: string[], promptTokens: number, completionTokens: number, estimated: boolean,
-    latencyMs: number, outcome: string, round: number,
+    latencyMs: number, outcome: string, round: number, redactions?: number,
   ): Promise<void> {
     const profile = this.profile;
     await this.options.audit?.append({
       time: new Date().toISOString(), requestId: auditId(), kind: request.purpose ?? "chat", profile: profile.id, model: profile.model, profileKind: profile.kind,
       server: serverOrigin(profile.baseURL), chunks: sent.map(auditChunk), conventions, promptTokens, completionTokens,
-      tokensEstimated: estimated, latencyMs: Math.round(latencyMs), outcome, toolRound: round,
+      tokensEstimated: estimated, latencyMs: Math.round(latencyMs), outcome, toolRound: round, redactions,
     });
   }
 }

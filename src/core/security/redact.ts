@@ -1,0 +1,100 @@
+// Secrets in code never reach a model: every request's text goes through `redactSecrets` first.
+// Private keys, the common providers' token formats, credentials in URLs and headers, and values
+// assigned to credential-named variables are replaced by a marker of the same line count, so the
+// line numbers that citations use stay right.
+
+export interface Redaction {
+  text: string;
+  /** How many secrets were replaced. */
+  count: number;
+}
+
+const MARK = "[REDACTED]";
+
+interface Rule {
+  name: string;
+  pattern: RegExp;
+  /** Builds the replacement from the match; default: the marker (newlines kept). */
+  replace?: (match: string, ...groups: string[]) => string;
+}
+
+/** Keeps a multi-line secret's line count, so citations' line numbers still hold. */
+function sameLines(match: string, label = MARK): string {
+  return label + "\n".repeat((match.match(/\n/g) ?? []).length);
+}
+
+const CREDENTIAL_NAME = String.raw`(?:[A-Za-z_$][\w$.-]*?)?(?:password|passwd|pwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|auth[_-]?key|credentials?|signing[_-]?key|encryption[_-]?key)[\w$]*`;
+
+const RULES: Rule[] = [
+  { name: "private key", pattern: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/g, replace: (m) => sameLines(m, "[REDACTED private key]") },
+  { name: "aws access key id", pattern: /\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b/g },
+  { name: "github token", pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})\b/g },
+  { name: "gitlab token", pattern: /\bglpat-[A-Za-z0-9_-]{20,}\b/g },
+  { name: "openai / anthropic key", pattern: /\bsk-(?:ant-|proj-|svcacct-)?[A-Za-z0-9_-]{20,}\b/g },
+  { name: "stripe key", pattern: /\b(?:sk|rk|pk)_(?:live|test)_[0-9A-Za-z]{16,}\b/g },
+  { name: "slack token", pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}\b/g },
+  { name: "slack webhook", pattern: /https:\/\/hooks\.slack\.com\/services\/[A-Za-z0-9/_-]+/g },
+  { name: "google api key", pattern: /\bAIza[0-9A-Za-z_-]{35}\b/g },
+  { name: "npm token", pattern: /\bnpm_[A-Za-z0-9]{36}\b/g },
+  { name: "pypi token", pattern: /\bpypi-[A-Za-z0-9_-]{50,}\b/g },
+  { name: "sendgrid key", pattern: /\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}\b/g },
+  { name: "twilio key", pattern: /\bSK[0-9a-f]{32}\b/g },
+  { name: "hugging face token", pattern: /\bhf_[A-Za-z0-9]{30,}\b/g },
+  { name: "jwt", pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g },
+  { name: "azure connection key", pattern: /((?:AccountKey|SharedAccessKey|SharedAccessSignature)=)[^;"'\s]{16,}/gi, replace: (_m, key) => key + MARK },
+  { name: "connection string password", pattern: /((?:^|[;"'\s])(?:Password|Pwd)=)([^;"'\s]{3,})/gi, replace: (_m, head) => head + MARK },
+  { name: "url credentials", pattern: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@"'`]+:)([^\s@/"'`]{3,})(@)/gi, replace: (_m, head, _pass, at) => head + MARK + at },
+  { name: "authorization header", pattern: /\b((?:Authorization|Proxy-Authorization)["']?\s*[:=,]\s*["']?(?:Bearer|Basic|Token)\s+)[A-Za-z0-9._~+/=-]{8,}/gi, replace: (_m, head) => head + MARK },
+  // A quoted value assigned to a credential-named variable, key or argument: `password = "..."`,
+  // `"apiKey": "..."`, `secret: '...'`, `token=...`, `AWS_SECRET_ACCESS_KEY="..."`.
+  {
+    name: "credential assignment",
+    pattern: new RegExp(String.raw`((?:^|[^\w$])["']?${CREDENTIAL_NAME}["']?\s*(?::=|=>|[:=])\s*[bruf]?)(["'\x60])((?:(?!\2)[^\\\n]|\\.){4,})\2`, "gi"),
+    replace: (_m, head, quote, value) => (isPlaceholder(value) ? `${head}${quote}${value}${quote}` : `${head}${quote}${MARK}${quote}`),
+  },
+  // Unquoted values in .env / shell / properties / YAML styles: `DB_PASSWORD=hunter2`, `api_key: abc...`.
+  {
+    name: "credential assignment (unquoted)",
+    pattern: new RegExp(String.raw`(^[ \t]*(?:export[ \t]+)?${CREDENTIAL_NAME}[ \t]*[:=][ \t]*)([^\s"'\x60#;,)\[\]]{6,})(?=[ \t]*(?:$|#|;|,|//))`, "gim"),
+    // Code assigns expressions (`get_token()`, `request.auth`, `apiKey`); configs assign literals.
+    replace: (_m, head, value) => (isPlaceholder(value) || (isExpression(value) && !looksRandom(value)) ? head + value : head + MARK),
+  },
+];
+
+/** Values that are not secrets: empty-ish, environment lookups, obvious placeholders. */
+function isPlaceholder(value: string): boolean {
+  return /^(?:\*+|x+|\.{3}|<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|%\([^)]*\)s|changeme|change-me|your[-_ ].*|example.*|placeholder|dummy|none|null|undefined|true|false|redacted|\[REDACTED\])$/i.test(value) ||
+    /^(?:process\.env|os\.environ|os\.getenv|getenv|env\()/.test(value);
+}
+
+function isExpression(value: string): boolean {
+  if (/\d/.test(value) && !/[.(]/.test(value)) return false;
+  return /[.(]/.test(value) || /^[A-Za-z$][\w$]*_[\w$]*$/.test(value) || /^[a-z$][\w$]*[a-z][A-Z][\w$]*$/.test(value) || /^(?:None|null|nil|self|this)$/.test(value);
+}
+
+/** Shannon entropy per character, for values that look generated rather than written. */
+function entropy(value: string): number {
+  const counts = new Map<string, number>();
+  for (const ch of value) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let bits = 0;
+  for (const n of counts.values()) bits -= (n / value.length) * Math.log2(n / value.length);
+  return bits;
+}
+
+function looksRandom(value: string): boolean {
+  return value.length >= 16 && entropy(value) >= 3.5 && /\d/.test(value) && /[A-Za-z]/.test(value);
+}
+
+export function redactSecrets(text: string): Redaction {
+  let count = 0;
+  let out = text;
+  for (const rule of RULES) {
+    out = out.replace(rule.pattern, (match: string, ...rest: unknown[]) => {
+      const groups = rest.slice(0, -2).map((g) => (typeof g === "string" ? g : ""));
+      const replaced = rule.replace ? rule.replace(match, ...groups) : sameLines(match);
+      if (replaced !== match) count++;
+      return replaced;
+    });
+  }
+  return { text: out, count };
+}

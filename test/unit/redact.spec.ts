@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { redactSecrets } from "../../src/core/security/redact";
+import { FAKE_SECRETS, PEM } from "../support/fakeSecrets";
+
+describe("secret redaction", () => {
+  it(`removes every fake secret of ${FAKE_SECRETS.length + 1} shapes`, () => {
+    const missed: string[] = [];
+    for (const fake of FAKE_SECRETS) {
+      const { text, count } = redactSecrets(fake.line);
+      if (text.includes(fake.secret) || count === 0) missed.push(`${fake.shape}: ${text}`);
+    }
+    assert.deepEqual(missed, []);
+    const pem = redactSecrets(`key = """\n${PEM}\n"""\nprint(key)`);
+    assert.ok(!pem.text.includes("MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun"));
+    assert.equal(pem.text.split("\n").length, `key = """\n${PEM}\n"""\nprint(key)`.split("\n").length, "line numbers kept");
+  });
+
+  it("keeps ordinary code and placeholders as they are", () => {
+    const code = [
+      "def login(user, password):",
+      "    token = request.headers.get('X-Token')",
+      "    password = os.environ['DB_PASSWORD']",
+      "    api_key = get_api_key()",
+      '    secret = "${SECRET}"',
+      "    password: Optional[str] = None",
+      "const tokenizer = new Tokenizer();",
+      'const passwordField = document.querySelector("#password");',
+      "    return check_password(user, password)",
+    ].join("\n");
+    assert.equal(redactSecrets(code).text, code);
+  });
+
+  it("leaves almost all of Python's standard library untouched (false positives)", () => {
+    const root = ["/usr/lib/python3.11", "/usr/lib/python3.12"].find((dir) => { try { readdirSync(dir); return true; } catch { return false; } });
+    if (!root) return;
+    let files = 0;
+    let redacted = 0;
+    for (const name of readdirSync(root).filter((n) => n.endsWith(".py"))) {
+      files++;
+      if (redactSecrets(readFileSync(path.join(root, name), "utf8")).count > 0) redacted++;
+    }
+    assert.ok(files > 150);
+    assert.ok(redacted / files < 0.05, `${redacted} of ${files} stdlib modules had something redacted`);
+  });
+});
