@@ -1,9 +1,10 @@
 // The `groundwork` command: index, search, status, ask, compare and eval, on the core alone.
-import { createReadStream, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createReadStream, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as readline from "node:readline";
 import { parseArgs } from "node:util";
+import { WorkerChunker } from "../core/chunk/workerChunker";
 import { BuiltinEmbedder } from "../core/embed/builtin";
 import { formatReport, runEval } from "../core/eval/runEval";
 import type { Embedder } from "../core/embed/embedder";
@@ -44,13 +45,11 @@ async function openIndex(workspace: string | undefined, values: Record<string, u
   if (!statSync(workspace, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`Workspace folder ${workspace} does not exist.`);
   const maxFileBytes = values["max-file-bytes"] ? Number(values["max-file-bytes"]) : undefined;
   if (maxFileBytes !== undefined && !(maxFileBytes > 0)) throw new UsageError("--max-file-bytes must be a positive number.");
-  return WorkspaceIndex.open({
-    root: workspace,
-    dbPath: values.db as string | undefined,
-    embedder: makeEmbedder(values.embedder as string | undefined),
-    scan: { maxFileBytes },
-    logger: stderrLogger,
-  });
+  const embedder = makeEmbedder(values.embedder as string | undefined);
+  // The bundled CLI parses, chunks and embeds in a worker (dist/worker.js), beside its own thread's writes.
+  const workerPath = path.join(__dirname, "worker.js");
+  const chunker = existsSync(workerPath) ? new WorkerChunker({ workerPath, builtinEmbedderDims: embedder.dims }) : undefined;
+  return WorkspaceIndex.open({ root: workspace, dbPath: values.db as string | undefined, embedder, chunker, scan: { maxFileBytes }, logger: stderrLogger });
 }
 
 async function ensureIndexed(index: WorkspaceIndex): Promise<void> {

@@ -27,6 +27,8 @@ export interface WorkspaceIndexOptions {
   vectorIndexMinRows?: number;
   /** See IndexerOptions.syncTextIndexMaxRows. */
   syncTextIndexMaxRows?: number;
+  /** Chunks embedded and written together (IndexerOptions.batchChunks). */
+  batchChunks?: number;
 }
 
 /** Below this, a flat vector search is fast enough and always exact. */
@@ -79,7 +81,7 @@ export class WorkspaceIndex {
     const store = await IndexStore.open(dbPath, { embedderIdentity: embedderIdentity(embedder), dims: embedder.dims, logger });
     const ownedChunker = options.chunker ? undefined : new Chunker(options.chunkerOptions);
     const chunker = options.chunker ?? ownedChunker!;
-    const indexer = new Indexer({ root, store, embedder, chunker, scan: options.scan, logger, syncTextIndexMaxRows: options.syncTextIndexMaxRows });
+    const indexer = new Indexer({ root, store, embedder, chunker, scan: options.scan, logger, syncTextIndexMaxRows: options.syncTextIndexMaxRows, batchChunks: options.batchChunks });
     const retriever = new HybridRetriever(store, embedder, { defaults: options.search });
     return new WorkspaceIndex(root, dbPath, store, embedder, indexer, retriever, ownedChunker, logger, options.vectorIndexMinRows ?? VECTOR_INDEX_MIN_ROWS);
   }

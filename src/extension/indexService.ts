@@ -6,6 +6,7 @@ import * as vscode from "vscode";
 import { errorMessage, type Logger } from "../core/host";
 import type { IndexProgress, IndexRunResult } from "../core/index/indexer";
 import { WorkerChunker } from "../core/chunk/workerChunker";
+import { BuiltinEmbedder } from "../core/embed/builtin";
 import type { SearchHit } from "../core/retrieval/retriever";
 import { type IndexStatus, WorkspaceIndex } from "../core/workspaceIndex";
 import type { GroundworkSettings } from "./settings";
@@ -36,7 +37,9 @@ export class IndexService implements vscode.Disposable {
   private currentState: IndexState = { kind: "idle" };
 
   constructor(private readonly deps: IndexServiceDeps) {
-    this.chunker = new WorkerChunker({ workerPath: deps.workerPath });
+    // Parsing, chunking and embedding (the builtin embedder) all run in the worker: the extension
+    // host's thread only reads files and writes batches.
+    this.chunker = new WorkerChunker({ workerPath: deps.workerPath, builtinEmbedderDims: new BuiltinEmbedder().dims });
   }
 
   get state(): IndexState {
@@ -175,6 +178,8 @@ export class IndexService implements vscode.Disposable {
         root: folder.uri.fsPath,
         dbPath: path.join(this.deps.storageDir, `index-${id}`),
         chunker: this.chunker,
+        // Small write batches keep each synchronous Arrow conversion short.
+        batchChunks: 500,
         scan: { maxFileBytes: settings["index.maxFileBytes"], excludes: settings["index.exclude"] },
         logger: this.deps.logger,
       });

@@ -5,6 +5,9 @@ import { after, describe, it } from "node:test";
 import { Chunker } from "../../src/core/chunk/chunker";
 import type { Chunk } from "../../src/core/chunk/types";
 import { WorkerChunker } from "../../src/core/chunk/workerChunker";
+import { BuiltinEmbedder } from "../../src/core/embed/builtin";
+import { embedderIdentity } from "../../src/core/embed/embedder";
+import { embeddingInput, fullText, nameText } from "../../src/core/index/rows";
 import { scanAll } from "../../src/core/scan/scanner";
 import { POLYGLOT, REPO_ROOT, WORKER } from "../helpers/workspace";
 
@@ -154,6 +157,26 @@ describe("chunker: large and awkward input", () => {
       }
     } finally {
       worker.dispose();
+    }
+  });
+
+  it("embeds in a pool of workers exactly as the builtin embedder does in process, and makes the same full-text fields", async () => {
+    const pool = new WorkerChunker({ workerPath: WORKER, builtinEmbedderDims: 512, poolSize: 2 });
+    const embedder = new BuiltinEmbedder();
+    try {
+      const files = ["src/shapes.ts", "lib/tokens.rs", "lib/retry.py", "src/cache.js"];
+      const results = await Promise.all(files.map((relPath) => pool.chunkFile(relPath, readFileSync(path.join(POLYGLOT, relPath), "utf8"))));
+      for (const result of results) {
+        assert.equal(result.embedderId, embedderIdentity(embedder));
+        assert.equal(result.vectors?.length, result.chunks.length);
+        result.chunks.forEach((chunk, i) => {
+          const input = embeddingInput(chunk);
+          assert.deepEqual([...result.vectors![i]], [...embedder.embedSync(input.text, input.title)]);
+          assert.deepEqual(result.texts![i], [fullText(chunk), nameText(chunk)]);
+        });
+      }
+    } finally {
+      pool.dispose();
     }
   });
 });

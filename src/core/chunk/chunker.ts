@@ -21,6 +21,12 @@ export interface ChunkResult {
   chunks: Chunk[];
   /** Set when the file was chunked by a fallback, saying why. */
   note?: string;
+  /** The chunks' vectors, when the chunk source also embeds (the worker, with the builtin embedder). */
+  vectors?: Float32Array[];
+  /** Identity of the embedder that made `vectors`; the indexer uses them only if it matches its own. */
+  embedderId?: string;
+  /** The full-text fields of each chunk (code, name), when the chunk source computed them. */
+  texts?: Array<[string, string]>;
 }
 
 export class Chunker {

@@ -3,7 +3,7 @@
 // progress, can be cancelled, and resumes after being killed without duplicate chunks.
 import { promises as fs } from "node:fs";
 import type { ChunkResult } from "../chunk/chunker";
-import type { Embedder } from "../embed/embedder";
+import { type Embedder, embedderIdentity } from "../embed/embedder";
 import { errorMessage, type Logger, silentLogger } from "../host";
 import { classifyContent } from "../scan/rules";
 import { type ScanEntry, type ScanOptions, scanPaths, scanWorkspace } from "../scan/scanner";
@@ -119,11 +119,23 @@ export class Indexer {
       changed = true;
     };
     let cancelled = false;
-    for (const entry of entries) {
+    // A few files are read and sent to the chunk source ahead of the one being written, so a
+    // worker chunker is never idle while this thread reads, hashes and writes.
+    const prepared = new Map<number, Promise<Pending | "unchanged">>();
+    const prepareAhead = (from: number): void => {
+      for (let j = from; j < Math.min(entries.length, from + LOOKAHEAD_FILES); j++) {
+        const ahead = entries[j];
+        if (ahead.kind === "file" && !prepared.has(j)) {
+          prepared.set(j, this.prepare(ahead.file.path, ahead.file.absPath, ahead.file.size, ahead.file.mtimeMs, known.get(ahead.file.path)));
+        }
+      }
+    };
+    for (const [position, entry] of entries.entries()) {
       if (runOptions.signal?.aborted) {
         cancelled = true;
         break;
       }
+      prepareAhead(position);
       if (entry.kind === "skipped") {
         counts.filesSkipped++;
         const previous = known.get(entry.skipped.path);
@@ -131,7 +143,8 @@ export class Indexer {
           pending.push({ record: skippedRecord(entry.skipped.path, entry.skipped.reason), result: emptyResult() });
         }
       } else {
-        const item = await this.prepare(entry.file.path, entry.file.absPath, entry.file.size, entry.file.mtimeMs, known.get(entry.file.path));
+        const item = await prepared.get(position)!;
+        prepared.delete(position);
         done++;
         if (item === "unchanged") counts.filesUnchanged++;
         else {
@@ -183,11 +196,15 @@ export class Indexer {
 
   private async writeBatch(batch: readonly Pending[], signal?: AbortSignal): Promise<number> {
     const chunks = batch.flatMap((item) => item.result?.chunks ?? []);
-    const vectors = await this.options.embedder.embedDocuments(chunks.map(embeddingInput), signal);
+    // Vectors the chunk source already made with this same embedder (the worker) are used as they are.
+    const identity = embedderIdentity(this.options.embedder);
+    const ready = (item: Pending): boolean => item.result?.vectors !== undefined && item.result.embedderId === identity && item.result.vectors.length === item.result.chunks.length;
+    const toEmbed = batch.filter((item) => !ready(item)).flatMap((item) => item.result?.chunks ?? []);
+    const embedded = toEmbed.length ? await this.options.embedder.embedDocuments(toEmbed.map(embeddingInput), signal) : [];
     let next = 0;
     const updates: FileUpdate[] = batch.map((item) => ({
       record: item.record,
-      chunks: item.result?.chunks.map((chunk) => toRow(chunk, vectors[next++])),
+      chunks: item.result?.chunks.map((chunk, i) => toRow(chunk, ready(item) ? item.result!.vectors![i] : embedded[next++], item.result!.texts?.[i])),
     }));
     await this.options.store.write(updates);
     return chunks.length;
@@ -204,6 +221,9 @@ export class Indexer {
     return { ...counts, totalChunks: await store.countChunks(), seconds: (Date.now() - started) / 1000, cancelled };
   }
 }
+
+/** Files prepared (read, hashed, chunked) ahead of the one being written. */
+const LOOKAHEAD_FILES = 8;
 
 /** Up to this many chunks, the full-text index is rebuilt after each change (a fraction of a second). */
 const SYNC_TEXT_INDEX_MAX_ROWS = 5_000;

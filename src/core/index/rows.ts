@@ -35,7 +35,8 @@ function signatureOf(chunk: Chunk): string {
   return chunk.kind === "statements" || chunk.kind === "lines" ? "" : chunk.header.slice(chunk.header.lastIndexOf(" > ") + 3);
 }
 
-export function toRow(chunk: Chunk, vector: Float32Array): ChunkRow {
+/** `texts`: the full-text fields when already computed (in the worker). */
+export function toRow(chunk: Chunk, vector: Float32Array, texts?: [string, string]): ChunkRow {
   return {
     id: chunkId(chunk),
     path: chunk.path,
@@ -48,8 +49,8 @@ export function toRow(chunk: Chunk, vector: Float32Array): ChunkRow {
     contentHash: chunk.contentHash,
     header: chunk.header,
     text: chunk.text,
-    ftsText: fullText(chunk),
-    ftsName: nameText(chunk),
+    ftsText: texts?.[0] ?? fullText(chunk),
+    ftsName: texts?.[1] ?? nameText(chunk),
     vector,
   };
 }
