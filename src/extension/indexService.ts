@@ -1,6 +1,7 @@
 // Owns the index of each workspace folder inside VS Code: opens them lazily, serializes index
 // runs, turns file events into incremental updates, and publishes a state for the status bar.
 import { createHash } from "node:crypto";
+import { availableParallelism } from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { errorMessage, type Logger } from "../core/host";
@@ -39,7 +40,8 @@ export class IndexService implements vscode.Disposable {
   constructor(private readonly deps: IndexServiceDeps) {
     // Parsing, chunking and embedding (the builtin embedder) all run in the worker: the extension
     // host's thread only reads files and writes batches.
-    this.chunker = new WorkerChunker({ workerPath: deps.workerPath, builtinEmbedderDims: new BuiltinEmbedder().dims });
+    // One core stays with the extension host (and the editor's own work): the pool is one smaller.
+    this.chunker = new WorkerChunker({ workerPath: deps.workerPath, builtinEmbedderDims: new BuiltinEmbedder().dims, poolSize: Math.max(1, Math.min(4, availableParallelism() - 1)) });
   }
 
   get state(): IndexState {
