@@ -138,6 +138,29 @@ it("Groundwork in VS Code, as a user sees it", { timeout: 6 * 60_000 }, async (t
     assert.match(system, /UI rule: queues never block the caller/, "and the conventions");
   });
 
+  await step("render hostile model output inert (script, event handlers, javascript:/command: links, remote images)", async () => {
+    const pixel = `${models.url.replace(/\/v1$/, "")}/pixel.png`;
+    models.enqueue({ kind: "text", text: `Careful: <script>window.__gwPwned = 1</script> <img src=x onerror="window.__gwPwned = 2"> [run](javascript:window.__gwPwned=3) [terminal](command:workbench.action.terminal.new) ![tracker](${pixel}) [docs](https://example.com/)` });
+    await askInChat(page, "show me something hostile");
+    const answer = chatFrame(page).locator(".answer").last();
+    await answer.locator(".answer-body", { hasText: "Careful:" }).waitFor({ state: "visible", timeout: 30_000 });
+    const report = await answer.locator(".answer-body").evaluate((body) => ({
+      pwned: (window as unknown as { __gwPwned?: number }).__gwPwned,
+      scripts: body.querySelectorAll("script").length,
+      images: body.querySelectorAll("img").length,
+      handlers: Array.from(body.querySelectorAll("*")).filter((el) => Array.from(el.attributes).some((a) => a.name.startsWith("on"))).length,
+      hrefs: Array.from(body.querySelectorAll("a")).map((a) => a.getAttribute("href")),
+      text: body.textContent ?? "",
+    }));
+    assert.equal(report.pwned, undefined, "no script ran");
+    assert.equal(report.scripts, 0);
+    assert.equal(report.images, 0, "no image element, so nothing is fetched");
+    assert.equal(report.handlers, 0, "no event-handler attribute");
+    assert.deepEqual(report.hrefs, ["https://example.com/"], "only the web link is a link");
+    assert.match(report.text, /<script>window\.__gwPwned = 1<\/script>/, "shown as text");
+    assert.equal(models.requests.filter((r) => r.path === "/pixel.png").length, 0, "the remote image was never requested");
+  });
+
   await step("click a citation and see the editor open at those lines", async () => {
     const citation = chatFrame(page).locator(".answer-body button.citation").first();
     const text = (await citation.textContent()) ?? "";
