@@ -5,6 +5,7 @@ import { after, describe, it } from "node:test";
 import { Chunker } from "../../src/core/chunk/chunker";
 import type { Chunk } from "../../src/core/chunk/types";
 import { WorkerChunker } from "../../src/core/chunk/workerChunker";
+import { assertNothingDropped } from "../helpers/chunks";
 import { BuiltinEmbedder } from "../../src/core/embed/builtin";
 import { embedderIdentity } from "../../src/core/embed/embedder";
 import { embeddingInput, fullText, nameText } from "../../src/core/index/rows";
@@ -26,21 +27,6 @@ function find(chunks: Chunk[], symbol: string, kind?: string): Chunk {
 }
 
 /** Every non-blank line lies in a chunk, and each chunk's text is exactly its lines. */
-function assertNothingDropped(relPath: string, text: string, chunks: readonly Chunk[]): void {
-  const lines = text.split(/\r?\n/);
-  const ranges = chunks.map((c) => `${c.startLine}-${c.endLine}`);
-  assert.equal(new Set(ranges).size, ranges.length, `${relPath}: two chunks share a range`);
-  const covered = new Uint8Array(lines.length + 1);
-  for (const chunk of chunks) {
-    assert.ok(chunk.startLine >= 1 && chunk.endLine >= chunk.startLine && chunk.endLine <= lines.length, `${relPath}: bad range ${chunk.startLine}-${chunk.endLine}`);
-    assert.equal(chunk.text, lines.slice(chunk.startLine - 1, chunk.endLine).join("\n"), `${relPath}:${chunk.startLine} text mismatch`);
-    covered.fill(1, chunk.startLine, chunk.endLine + 1);
-  }
-  lines.forEach((line, i) => {
-    if (line.trim()) assert.ok(covered[i + 1], `${relPath}:${i + 1} dropped: ${JSON.stringify(line.slice(0, 80))}`);
-  });
-}
-
 describe("chunker: symbols per language", () => {
   const cases: Array<[string, string, Array<[string, string]>]> = [
     ["src/shapes.ts", "typescript", [["Point", "interface"], ["ShapeKind", "type"], ["Color", "enum"], ["circleArea", "function"], ["parseURL", "function"], ["ShapeRegistry", "class"], ["distance", "function"], ["sealed", "function"]]],

@@ -156,6 +156,8 @@ async function statFile(root: string, relPath: string): Promise<ScannedFile | { 
     return { path: relPath, absPath, size: stat.size, mtimeMs: Math.floor(stat.mtimeMs) };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
+    // A name that is not valid UTF-8 comes back from readdir with U+FFFD and cannot be opened by it.
+    if (code === "ENOENT" && relPath.includes("\uFFFD")) return { reason: "file name is not valid UTF-8 (cannot be opened by name)" };
     return { reason: code === "ENOENT" ? "deleted during the scan" : `unreadable (${code ?? error})` };
   }
 }

@@ -1,0 +1,109 @@
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { FileRecord } from "../../src/core/store/schema";
+import { WorkspaceIndex } from "../../src/core/workspaceIndex";
+import { removeTree, tempDir } from "../helpers/workspace";
+
+/** Files that break naive indexers, generated here; each must end indexed or skipped with a reason. */
+describe("bad input: a generated corpus of hostile files", () => {
+  let root: string;
+  let records: Map<string, FileRecord>;
+  let index: WorkspaceIndex;
+  let runError: unknown;
+
+  before(async () => {
+    root = tempDir("gw-bad-");
+    const write = (relPath: string, content: string | Buffer): void => {
+      mkdirSync(path.dirname(path.join(root, relPath)), { recursive: true });
+      writeFileSync(path.join(root, relPath), content);
+    };
+    write("good.py", "def fine_function(x):\n    return x + 1\n");
+    write("binary.bin", Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)));
+    write("invalid_utf8.py", Buffer.concat([Buffer.from("def broken_text():\n    return '"), Buffer.from([0xff, 0xfe, 0xc3, 0x28]), Buffer.from("'\n")]));
+    write("huge.txt", Buffer.alloc(50 * 1024 * 1024, "a"));
+    write("many_lines.py", "x = 1\n".repeat(100_000));
+    write("deep_one_line.py", "x = " + "[".repeat(10_000) + "]".repeat(10_000) + "\n");
+    write("deep_nested.js", "const x =\n" + "[\n".repeat(10_000) + "1\n" + "]\n".repeat(10_000) + ";\n");
+    write("deep_blocks.py", Array.from({ length: 95 }, (_, i) => `${"    ".repeat(i)}if x${i}:`).join("\n") + `\n${"    ".repeat(95)}pass\n`);
+    write("bundle.min.js", "var a=1;".repeat(30_000));
+    write("minified.js", "function a(b){return b+1}".repeat(10_000));
+    write("empty.py", "");
+    write("crlf_no_newline.ts", "export function a() {\r\n  return 1;\r\n}");
+    mkdirSync(path.join(root, "loop"), { recursive: true });
+    symlinkSync(path.join(root, "loop"), path.join(root, "loop", "self"));
+    execFileSync("mkfifo", [path.join(root, "pipe.py")]);
+    writeFileSync(Buffer.from(path.join(root, "latin1_\xe9.py"), "latin1"), "def latin_name():\n    pass\n");
+    let long = "long";
+    for (let i = 0; i < 8; i++) long = path.join(long, "d".repeat(200));
+    write(path.join(long, "deep_path.py"), "def far_away():\n    return 1\n");
+    for (let i = 0; i < 40; i++) write(`pad/f${String(i).padStart(2, "0")}.py`, `def pad_${i}():\n    return ${i}\n`);
+    write("zzz_deleted.py", "def gone():\n    pass\n");
+    index = await WorkspaceIndex.open({ root, dbPath: path.join(root, ".groundwork", "index") });
+    let deleted = false;
+    try {
+      await index.run({
+        onProgress: (progress) => {
+          // Deleted after the scan listed it, before the indexer reads it.
+          if (!deleted && progress.phase === "indexing") {
+            rmSync(path.join(root, "zzz_deleted.py"));
+            deleted = true;
+          }
+        },
+      });
+    } catch (error) {
+      runError = error;
+    }
+    records = await index.store.fileRecords();
+  });
+
+  after(() => {
+    index.close();
+    removeTree(root);
+  });
+
+  const outcome = (relPath: string): FileRecord => {
+    const record = records.get(relPath);
+    assert.ok(record, `${relPath} has a record`);
+    return record;
+  };
+
+  it("finishes without throwing and still indexes the good files", async () => {
+    assert.equal(runError, undefined);
+    assert.equal(outcome("good.py").status, "indexed");
+    assert.equal(outcome("pad/f39.py").status, "indexed");
+    assert.equal((await index.search("fine function"))[0]?.path, "good.py");
+  });
+
+  it("skips what it cannot use, each with its reason", () => {
+    const expected: Record<string, RegExp> = {
+      "binary.bin": /binary/,
+      "huge.txt": /too large \(52428800 bytes/,
+      "bundle.min.js": /excludes|minified/,
+      "minified.js": /minified/,
+      "deep_one_line.py": /minified/,
+      "pipe.py": /not a regular file/,
+      "loop/self": /symbolic link/,
+      "latin1_\uFFFD.py": /not valid UTF-8/,
+    };
+    for (const [relPath, reason] of Object.entries(expected)) {
+      const record = outcome(relPath);
+      assert.equal(record.status, "skipped", relPath);
+      assert.match(record.reason, reason, relPath);
+    }
+    assert.equal(outcome("zzz_deleted.py").status, "error");
+    assert.match(outcome("zzz_deleted.py").reason, /deleted during indexing/);
+  });
+
+  it("indexes the awkward but valid files, losing no line", async () => {
+    for (const relPath of ["invalid_utf8.py", "many_lines.py", "deep_nested.js", "deep_blocks.py", "empty.py", "crlf_no_newline.ts", `long/${"d".repeat(200)}/${"d".repeat(200)}/${"d".repeat(200)}/${"d".repeat(200)}/${"d".repeat(200)}/${"d".repeat(200)}/${"d".repeat(200)}/${"d".repeat(200)}/deep_path.py`]) {
+      assert.equal(outcome(relPath).status, "indexed", relPath);
+    }
+    const lines = (await index.store.chunksOf("many_lines.py")).reduce((covered, chunk) => covered + (chunk.endLine - chunk.startLine + 1), 0);
+    assert.ok(lines >= 100_000, `many_lines.py: ${lines} of 100000 lines in chunks`);
+    const nested = await index.store.chunksOf("deep_nested.js");
+    assert.equal(Math.max(...nested.map((c) => c.endLine)), 20_003, "the deeply nested file is covered to its last line");
+  });
+});
