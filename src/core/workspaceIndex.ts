@@ -9,6 +9,7 @@ import { errorMessage, type Logger, silentLogger } from "./host";
 import { type ChunkSource, Indexer, type IndexRunResult, type RunOptions } from "./index/indexer";
 import type { ScanOptions } from "./scan/scanner";
 import type { FileRecord } from "./store/schema";
+import { IndexLock, IndexLockedError } from "./store/lock";
 import { IndexStore } from "./store/store";
 import { HybridRetriever, type SearchHit, type SearchOptions } from "./retrieval/retriever";
 
@@ -59,6 +60,8 @@ export function defaultDbPath(root: string): string {
 
 export class WorkspaceIndex {
   private conventionSet: Promise<ConventionSet> | undefined;
+  /** One writer per store, across processes: runs, updates and maintenance hold it. */
+  private readonly lock: IndexLock;
   private maintenance: Promise<void> | undefined;
 
   private constructor(
@@ -71,7 +74,9 @@ export class WorkspaceIndex {
     private readonly ownedChunker: Chunker | undefined,
     private readonly logger: Logger,
     private readonly vectorIndexMinRows: number,
-  ) {}
+  ) {
+    this.lock = new IndexLock(dbPath);
+  }
 
   static async open(options: WorkspaceIndexOptions): Promise<WorkspaceIndex> {
     const root = path.resolve(options.root);
@@ -81,13 +86,19 @@ export class WorkspaceIndex {
     const store = await IndexStore.open(dbPath, { embedderIdentity: embedderIdentity(embedder), dims: embedder.dims, logger });
     const ownedChunker = options.chunker ? undefined : new Chunker(options.chunkerOptions);
     const chunker = options.chunker ?? ownedChunker!;
-    const indexer = new Indexer({ root, store, embedder, chunker, scan: options.scan, logger, syncTextIndexMaxRows: options.syncTextIndexMaxRows, batchChunks: options.batchChunks });
+    // The index never indexes itself, wherever it lives inside the workspace.
+    const own = path.relative(root, dbPath);
+    const scan = own && !own.startsWith("..") && !path.isAbsolute(own)
+      ? { ...options.scan, excludes: [...(options.scan?.excludes ?? []), `/${own.split(path.sep).join("/")}/`] }
+      : options.scan;
+    const indexer = new Indexer({ root, store, embedder, chunker, scan, logger, syncTextIndexMaxRows: options.syncTextIndexMaxRows, batchChunks: options.batchChunks });
     const retriever = new HybridRetriever(store, embedder, { defaults: options.search });
     return new WorkspaceIndex(root, dbPath, store, embedder, indexer, retriever, ownedChunker, logger, options.vectorIndexMinRows ?? VECTOR_INDEX_MIN_ROWS);
   }
 
+  /** Indexes the workspace; throws IndexLockedError while another process writes this index. */
   async run(options?: RunOptions): Promise<IndexRunResult> {
-    const result = await this.indexer.run(options);
+    const result = await this.lock.withLock(() => this.indexer.run(options));
     if (this.conventionSet) await (await this.conventionSet).reload();
     if (!result.cancelled) this.scheduleMaintenance();
     return result;
@@ -95,7 +106,7 @@ export class WorkspaceIndex {
 
   /** Re-indexes these workspace-relative paths; a changed conventions file reloads the conventions. */
   async update(relPaths: readonly string[], options?: RunOptions): Promise<IndexRunResult> {
-    const result = await this.indexer.update(relPaths, options);
+    const result = await this.lock.withLock(() => this.indexer.update(relPaths, options));
     if (this.conventionSet && relPaths.some((relPath) => isConventionFile(relPath))) await (await this.conventionSet).reload();
     this.scheduleMaintenance();
     return result;
@@ -109,7 +120,7 @@ export class WorkspaceIndex {
    */
   private scheduleMaintenance(): void {
     if (this.maintenance) return;
-    this.maintenance = (async () => {
+    this.maintenance = this.lock.withLock(async () => {
       const rows = await this.store.countChunks();
       const coverage = rows >= this.vectorIndexMinRows ? await this.store.vectorIndexCoverage() : undefined;
       const buildIndex = rows >= this.vectorIndexMinRows && (!coverage || coverage.unindexed > coverage.indexed * VECTOR_INDEX_STALE_SHARE);
@@ -124,8 +135,11 @@ export class WorkspaceIndex {
       this.logger.info(`Building the vector index over ${rows} chunks in the background`);
       await this.store.buildVectorIndex();
       this.logger.info(`Vector index built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    })()
-      .catch((error) => this.logger.warn(`Index maintenance failed; searches still work, maybe slower: ${errorMessage(error)}`))
+    })
+      .catch((error) => {
+        if (error instanceof IndexLockedError) this.logger.debug(`Index maintenance postponed: ${error.message}`);
+        else this.logger.warn(`Index maintenance failed; searches still work, maybe slower: ${errorMessage(error)}`);
+      })
       .finally(() => {
         this.maintenance = undefined;
       });

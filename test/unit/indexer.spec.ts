@@ -188,3 +188,22 @@ describe("full-text index on a large index", () => {
     }
   });
 });
+
+describe("an index inside its workspace", () => {
+  it("never indexes its own files", async () => {
+    const root = tempDir("gw-self-");
+    copyTree(POLYGLOT, root);
+    const index = await WorkspaceIndex.open({ root, dbPath: path.join(root, "idx") });
+    try {
+      await index.run();
+      await index.run();
+      const records = await index.store.fileRecords();
+      assert.ok(records.size > 10);
+      assert.deepEqual([...records.keys()].filter((p) => p.startsWith("idx/") && p !== "idx/"), [], "nothing inside the index folder");
+      assert.equal(records.get("idx/")?.status ?? "skipped", "skipped");
+    } finally {
+      index.close();
+      removeTree(root);
+    }
+  });
+});

@@ -65,7 +65,9 @@ export class IndexStore {
     const logger = options.logger ?? silentLogger;
     const lance = await loadLanceDb();
     await fs.mkdir(dbPath, { recursive: true });
-    let db = await lance.connect(dbPath);
+    // Strong read consistency: another process (a second window, the CLI) may have written since.
+    const connection = { readConsistencyInterval: 0 };
+    let db = await lance.connect(dbPath, connection);
     let reason: string | undefined;
     try {
       const names = await db.tableNames();
@@ -90,7 +92,7 @@ export class IndexStore {
       db.close();
       await fs.rm(dbPath, { recursive: true, force: true });
       await fs.mkdir(dbPath, { recursive: true });
-      db = await lance.connect(dbPath);
+      db = await lance.connect(dbPath, connection);
     }
     if (reason !== "new index") logger.warn(`Rebuilding the index at ${dbPath}: ${reason}.`);
     const overwrite = { mode: "overwrite" as const };
