@@ -16,7 +16,7 @@ import { ProfileError } from "../core/model/profiles";
 import { formatHits, progressPrinter, summary } from "./output";
 
 const USAGE = `Usage:
-  groundwork index <dir> [--db PATH] [--embedder builtin] [--max-file-bytes N]
+  groundwork index <dir> [--db PATH] [--embedder builtin] [--max-file-bytes N] [--max-files N]
   groundwork search "<query>" --workspace <dir> [--db PATH] [-k 10] [--json] [--expand] [--mode hybrid|vector|text]
   groundwork search --batch QUERIES.jsonl --workspace <dir> [--db PATH] [-k 10]
   groundwork status --workspace <dir> [--db PATH] [--json]
@@ -45,11 +45,13 @@ async function openIndex(workspace: string | undefined, values: Record<string, u
   if (!statSync(workspace, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`Workspace folder ${workspace} does not exist.`);
   const maxFileBytes = values["max-file-bytes"] ? Number(values["max-file-bytes"]) : undefined;
   if (maxFileBytes !== undefined && !(maxFileBytes > 0)) throw new UsageError("--max-file-bytes must be a positive number.");
+  const maxFiles = values["max-files"] ? Number(values["max-files"]) : undefined;
+  if (maxFiles !== undefined && !(Number.isInteger(maxFiles) && maxFiles > 0)) throw new UsageError("--max-files must be a positive integer.");
   const embedder = makeEmbedder(values.embedder as string | undefined);
   // The bundled CLI parses, chunks and embeds in a worker (dist/worker.js), beside its own thread's writes.
   const workerPath = path.join(__dirname, "worker.js");
   const chunker = existsSync(workerPath) ? new WorkerChunker({ workerPath, builtinEmbedderDims: embedder.dims }) : undefined;
-  return WorkspaceIndex.open({ root: workspace, dbPath: values.db as string | undefined, embedder, chunker, scan: { maxFileBytes }, logger: stderrLogger });
+  return WorkspaceIndex.open({ root: workspace, dbPath: values.db as string | undefined, embedder, chunker, scan: { maxFileBytes, maxFiles }, logger: stderrLogger });
 }
 
 async function ensureIndexed(index: WorkspaceIndex): Promise<void> {
@@ -71,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
       json: { type: "boolean" },
       batch: { type: "string" },
       "max-file-bytes": { type: "string" },
+      "max-files": { type: "string" },
       expand: { type: "boolean" },
       mode: { type: "string" },
       corpus: { type: "string" },

@@ -15,6 +15,8 @@ export const COMMANDS = {
 export function registerIndexCommands(service: IndexService, statusDocument: StatusDocumentProvider): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand(COMMANDS.reindex, () => reindexWithProgress(service)),
+    vscode.commands.registerCommand("groundwork.pauseIndexing", () => service.pause()),
+    vscode.commands.registerCommand("groundwork.resumeIndexing", () => service.resume().then((results) => results.reduce((sum, r) => sum + r.totalChunks, 0))),
     vscode.commands.registerCommand(COMMANDS.showIndexStatus, async () => {
       statusDocument.refresh();
       const document = await vscode.workspace.openTextDocument(STATUS_URI);

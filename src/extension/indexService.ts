@@ -16,6 +16,7 @@ export type IndexState =
   | { kind: "idle" }
   | { kind: "indexing"; filesDone: number; filesTotal: number }
   | { kind: "ready"; files: number; chunks: number }
+  | { kind: "paused" }
   | { kind: "error"; message: string };
 
 export interface FolderHit extends SearchHit {
@@ -36,6 +37,9 @@ export class IndexService implements vscode.Disposable {
   private readonly stateEmitter = new vscode.EventEmitter<IndexState>();
   readonly onDidChangeState = this.stateEmitter.event;
   private currentState: IndexState = { kind: "idle" };
+  private paused = false;
+  /** Aborted by pause(): stops the run in progress at the next file. */
+  private pauseController = new AbortController();
 
   constructor(private readonly deps: IndexServiceDeps) {
     // Parsing, chunking and embedding (the builtin embedder) all run in the worker: the extension
@@ -50,14 +54,16 @@ export class IndexService implements vscode.Disposable {
 
   /** Indexes every workspace folder, one after another. */
   reindexAll(options: { signal?: AbortSignal; onProgress?: (progress: IndexProgress) => void } = {}): Promise<IndexRunResult[]> {
+    if (this.paused) return Promise.resolve([]);
+    const signal = options.signal ? AbortSignal.any([options.signal, this.pauseController.signal]) : this.pauseController.signal;
     return this.enqueue(async () => {
       const results: IndexRunResult[] = [];
       for (const folder of vscode.workspace.workspaceFolders ?? []) {
-        if (options.signal?.aborted) break;
+        if (signal.aborted) break;
         const index = await this.open(folder);
         this.deps.logger.info(`Indexing ${folder.uri.fsPath}`);
         const result = await index.run({
-          signal: options.signal,
+          signal,
           onProgress: (progress) => {
             if (progress.phase === "indexing") this.setState({ kind: "indexing", filesDone: progress.filesDone, filesTotal: progress.filesTotal });
             options.onProgress?.(progress);
@@ -74,8 +80,32 @@ export class IndexService implements vscode.Disposable {
     });
   }
 
-  /** Re-indexes changed paths of one folder (absolute paths). */
+  /** Stops indexing (the run in progress stops at the next file) until resume(); searches keep working. */
+  pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.pauseController.abort();
+    this.deps.logger.info("Indexing paused");
+    this.setState({ kind: "paused" });
+  }
+
+  /** Indexing again: one incremental run catches up with everything that changed meanwhile. */
+  resume(): Promise<IndexRunResult[]> {
+    this.paused = false;
+    this.pauseController = new AbortController();
+    this.deps.logger.info("Indexing resumed");
+    return this.reindexAll();
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Re-indexes changed paths of one folder (absolute paths); nothing while paused (resume catches up). */
   updateFiles(folder: vscode.WorkspaceFolder, absPaths: readonly string[]): Promise<IndexRunResult> {
+    if (this.paused) {
+      return Promise.resolve({ filesIndexed: 0, filesUnchanged: 0, filesSkipped: 0, filesRemoved: 0, filesFailed: 0, chunksWritten: 0, totalChunks: 0, seconds: 0, cancelled: true });
+    }
     return this.enqueue(async () => {
       const relPaths = absPaths
         .map((absPath) => path.relative(folder.uri.fsPath, absPath).split(path.sep).join("/"))
@@ -150,6 +180,7 @@ export class IndexService implements vscode.Disposable {
   }
 
   private async publishReady(): Promise<void> {
+    if (this.paused) return this.setState({ kind: "paused" });
     let files = 0;
     let chunks = 0;
     for (const index of this.indexes.values()) {
@@ -182,7 +213,7 @@ export class IndexService implements vscode.Disposable {
         chunker: this.chunker,
         // Small write batches keep each synchronous Arrow conversion short.
         batchChunks: 500,
-        scan: { maxFileBytes: settings["index.maxFileBytes"], excludes: settings["index.exclude"] },
+        scan: { maxFileBytes: settings["index.maxFileBytes"], excludes: settings["index.exclude"], maxFiles: settings["index.maxFiles"] },
         logger: this.deps.logger,
       });
       index.catch(() => this.indexes.delete(key));

@@ -8,6 +8,8 @@ export interface GroundworkSettings {
   "index.maxFileBytes": number;
   /** More excludes, in .gitignore syntax. */
   "index.exclude": string[];
+  /** At most this many files per folder. */
+  "index.maxFiles": number;
   /** Model profiles (raw: validated by parseProfiles). Application scope: user settings only. */
   models: unknown[];
   /** Profile id for chat and code actions; empty: the first. */
@@ -23,6 +25,7 @@ export const SETTING_DEFAULTS: GroundworkSettings = {
   "index.enabled": true,
   "index.maxFileBytes": 1024 * 1024,
   "index.exclude": [],
+  "index.maxFiles": 250_000,
   models: [],
   "chat.model": "",
   "completions.model": "",
@@ -35,4 +38,4 @@ export const SETTING_DEFAULTS: GroundworkSettings = {
 export const MACHINE_SETTINGS: ReadonlySet<keyof GroundworkSettings> = new Set(["models", "chat.model", "completions.model", "model.timeoutSeconds"]);
 
 /** Settings whose change needs a reindex to take effect. */
-export const REINDEX_SETTINGS: ReadonlySet<keyof GroundworkSettings> = new Set(["index.maxFileBytes", "index.exclude"]);
+export const REINDEX_SETTINGS: ReadonlySet<keyof GroundworkSettings> = new Set(["index.maxFileBytes", "index.exclude", "index.maxFiles"]);

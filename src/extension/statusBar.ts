@@ -21,6 +21,8 @@ export function statusText(state: IndexState): { text: string; tooltip: string }
       };
     case "error":
       return { text: "$(error) Groundwork: index error", tooltip: `Groundwork index error: ${state.message}` };
+    case "paused":
+      return { text: "$(debug-pause) Groundwork: paused", tooltip: "Groundwork indexing is paused (Resume Indexing catches up); search still works" };
   }
 }
 
@@ -93,6 +95,8 @@ export async function showStatusMenu(): Promise<void> {
     { label: "$(sparkle) Switch Completion Model", command: "groundwork.switchCompletionModel" },
     { label: "$(diff) Compare Models", command: "groundwork.compareModels" },
     { label: "$(refresh) Reindex Workspace", command: "groundwork.reindex" },
+    { label: "$(debug-pause) Pause Indexing", command: "groundwork.pauseIndexing" },
+    { label: "$(debug-start) Resume Indexing", command: "groundwork.resumeIndexing" },
     { label: "$(info) Show Index Status", command: "groundwork.showIndexStatus" },
     { label: "$(output) Show Logs", command: "groundwork.showLogs" },
   ];

@@ -72,4 +72,19 @@ describe("indexing in VS Code", () => {
       return hits.some((hit) => hit.path === "lib/renamed_module.py") ? undefined : hits;
     });
   });
+
+  it("pauses indexing (changes wait, search works) and resumes by catching up", async () => {
+    await vscode.commands.executeCommand("groundwork.pauseIndexing");
+    await waitFor("the status bar to say paused", async () => (api.statusBar.text.includes("paused") ? true : undefined), 10_000);
+    await vscode.workspace.fs.writeFile(workspaceUri("lib/paused_module.py"), Buffer.from("def obsidian_lantern_gate(key):\n    return key\n"));
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    assert.ok(!(await search("obsidian lantern gate")).some((hit) => hit.path === "lib/paused_module.py"), "not indexed while paused");
+    assert.ok((await search("bounded queue offer")).length > 0, "search works while paused");
+    await vscode.commands.executeCommand("groundwork.resumeIndexing");
+    await waitFor("the file written while paused to be searchable", async () => {
+      const hits = await search("obsidian lantern gate");
+      return hits[0]?.path === "lib/paused_module.py" ? hits : undefined;
+    });
+    assert.match(api.statusBar.text, /chunks/);
+  });
 });

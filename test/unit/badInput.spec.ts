@@ -107,3 +107,38 @@ describe("bad input: a generated corpus of hostile files", () => {
     assert.equal(Math.max(...nested.map((c) => c.endLine)), 20_003, "the deeply nested file is covered to its last line");
   });
 });
+
+describe("resource limits", () => {
+  it("indexes at most maxFiles files, listing the rest with the reason", async () => {
+    const { scanAll } = await import("../../src/core/scan/scanner");
+    const { POLYGLOT } = await import("../helpers/workspace");
+    const { files, skipped } = await scanAll(POLYGLOT, { maxFiles: 3 });
+    assert.equal(files.length, 3);
+    assert.ok(skipped.filter((s) => /over the file limit \(3 files/.test(s.reason)).length >= 10);
+  });
+
+  it("cuts off a runaway parse by its time limit and keeps every line", async () => {
+    const { Chunker } = await import("../../src/core/chunk/chunker");
+    const { assertNothingDropped } = await import("../helpers/chunks");
+    const text = Array.from({ length: 30_000 }, (_, i) => `def f${i}(x):\n    return [x, ${i}] + [y for y in range(${i})]`).join("\n");
+    const result = await new Chunker({ parseTimeoutMs: 1 }).chunkFile("runaway.py", text);
+    assert.match(result.note ?? "", /parse timed out/);
+    assertNothingDropped("runaway.py", text, result.chunks);
+  });
+
+  it("a worker that takes too long on a file is stopped with a clear error; indexing goes on", async () => {
+    const { WorkerChunker } = await import("../../src/core/chunk/workerChunker");
+    const { WORKER } = await import("../helpers/workspace");
+    const pool = new WorkerChunker({ workerPath: WORKER, timeoutMs: 5, poolSize: 1 });
+    try {
+      const big = "def f(x):\n    return x\n".repeat(40_000);
+      await assert.rejects(pool.chunkFile("big.py", big), /took longer than 5 ms/);
+      const relaxed = new WorkerChunker({ workerPath: WORKER, poolSize: 1 });
+      const after = await relaxed.chunkFile("small.py", "def ok():\n    pass\n");
+      relaxed.dispose();
+      assert.equal(after.chunks[0]?.symbol, "ok");
+    } finally {
+      pool.dispose();
+    }
+  });
+});

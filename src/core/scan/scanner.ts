@@ -13,6 +13,8 @@ export const IGNORE_FILE_NAMES = [".gitignore", ".groundworkignore"] as const;
 
 export interface ScanOptions {
   maxFileBytes?: number;
+  /** Files beyond this many (in scan order) are skipped with a reason: a limit for huge trees. */
+  maxFiles?: number;
   /** More excludes in .gitignore syntax (e.g. from settings). */
   excludes?: readonly string[];
   signal?: AbortSignal;
@@ -43,6 +45,8 @@ interface IgnoreLevel {
 
 export async function* scanWorkspace(root: string, options: ScanOptions = {}): AsyncGenerator<ScanEntry> {
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const maxFiles = options.maxFiles ?? Infinity;
+  let files = 0;
   const base = baseLevels(options);
 
   const stack: Array<{ rel: string; levels: IgnoreLevel[] }> = [{ rel: "", levels: base }];
@@ -86,7 +90,8 @@ export async function* scanWorkspace(root: string, options: ScanOptions = {}): A
       }
       const byName = fileNameVerdict(entry.name, 0, maxBytes);
       const file = byName ? { reason: byName } : await statFile(root, relPath);
-      const verdict = "reason" in file ? file.reason : fileNameVerdict(entry.name, file.size, maxBytes);
+      let verdict = "reason" in file ? file.reason : fileNameVerdict(entry.name, file.size, maxBytes);
+      if (!verdict && ++files > maxFiles) verdict = `over the file limit (${maxFiles} files; setting groundwork.index.maxFiles)`;
       yield verdict ? skipped(relPath, verdict) : { kind: "file", file: file as ScannedFile };
     }
     // Reverse so that the stack pops subdirectories in name order.

@@ -47,6 +47,8 @@ export function describeIndexState(state: IndexState): string {
       return `Index: ${state.chunks} chunks in ${state.files} files`;
     case "error":
       return `Index error: ${state.message}`;
+    case "paused":
+      return "Index: paused";
   }
 }
 
