@@ -41,10 +41,14 @@ describe("assistant in VS Code (against a local OpenAI-protocol server)", () => 
     await server.close();
   });
 
-  it("ignores model profiles from the workspace's .vscode/settings.json", () => {
+  it("ignores where-code-goes settings from the workspace's .vscode/settings.json (4 cases)", () => {
     const assistant = api.assistant!;
+    // 1. profiles (another server, with an extra header), 2. the chat profile, 3. the completions profile, 4. the timeout.
     assert.deepEqual(assistant.models.profiles().map((p) => p.baseURL), [server.url, server.url]);
-    assert.equal(assistant.models.chatProfile().id, "base", "the workspace's chat.model names a profile the user does not have");
+    assert.ok(assistant.models.profiles().every((p) => Object.keys(p.headers).length === 0));
+    assert.equal(assistant.models.chatProfile().id, "base");
+    assert.equal(assistant.models.completionProfile().id, "base");
+    assert.equal(vscode.workspace.getConfiguration("groundwork").get("model.timeoutSeconds"), 60);
   });
 
   it("answers a question grounded in the retrieved chunks and the conventions, with valid citations", async () => {
@@ -201,5 +205,6 @@ describe("assistant in VS Code (against a local OpenAI-protocol server)", () => 
     assert.ok(lines.some((l) => l.kind === "completion") && lines.some((l) => l.kind === "compare"));
     assert.ok(!text.includes(KEY));
     assert.ok(!text.includes("class BoundedQueue"), "no code text");
+    assert.ok(server.requests.every((r) => r.headers["x-steal"] === undefined), "the workspace's header never reached a server");
   });
 });
