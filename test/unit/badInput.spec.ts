@@ -40,7 +40,7 @@ describe("bad input: a generated corpus of hostile files", () => {
     for (let i = 0; i < 8; i++) long = path.join(long, "d".repeat(200));
     write(path.join(long, "deep_path.py"), "def far_away():\n    return 1\n");
     for (let i = 0; i < 40; i++) write(`pad/f${String(i).padStart(2, "0")}.py`, `def pad_${i}():\n    return ${i}\n`);
-    write("zzz_deleted.py", "def gone():\n    pass\n");
+    write("zzz/deleted.py", "def gone():\n    pass\n");
     index = await WorkspaceIndex.open({ root, dbPath: path.join(root, ".groundwork", "index") });
     let deleted = false;
     try {
@@ -48,7 +48,7 @@ describe("bad input: a generated corpus of hostile files", () => {
         onProgress: (progress) => {
           // Deleted after the scan listed it, before the indexer reads it.
           if (!deleted && progress.phase === "indexing") {
-            rmSync(path.join(root, "zzz_deleted.py"));
+            rmSync(path.join(root, "zzz", "deleted.py"));
             deleted = true;
           }
         },
@@ -93,8 +93,8 @@ describe("bad input: a generated corpus of hostile files", () => {
       assert.equal(record.status, "skipped", relPath);
       assert.match(record.reason, reason, relPath);
     }
-    assert.equal(outcome("zzz_deleted.py").status, "error");
-    assert.match(outcome("zzz_deleted.py").reason, /deleted during indexing/);
+    assert.equal(outcome("zzz/deleted.py").status, "error");
+    assert.match(outcome("zzz/deleted.py").reason, /deleted during indexing/);
   });
 
   it("indexes the awkward but valid files, losing no line", async () => {

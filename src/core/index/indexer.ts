@@ -111,12 +111,20 @@ export class Indexer {
     let done = 0;
     let pending: Pending[] = [];
     let pendingChunks = 0;
+    // Writes run one at a time and in order, but the loop goes on preparing the next files (and
+    // the chunk workers keep working) while a batch is being written.
+    let writing: Promise<void> = Promise.resolve();
     const flush = async (): Promise<void> => {
       if (pending.length === 0) return;
-      counts.chunksWritten += await this.writeBatch(pending, runOptions.signal);
+      const batch = pending;
       pending = [];
       pendingChunks = 0;
       changed = true;
+      await writing;
+      writing = this.writeBatch(batch, runOptions.signal).then((written) => {
+        counts.chunksWritten += written;
+      });
+      writing.catch(() => undefined);
     };
     let cancelled = false;
     // A few files are read and sent to the chunk source ahead of the one being written, so a
@@ -161,6 +169,7 @@ export class Indexer {
     }
     runOptions.onProgress?.({ phase: "finishing", filesDone: done, filesTotal: total, chunksWritten: counts.chunksWritten + pendingChunks });
     await flush();
+    await writing;
     const result = await this.finish(counts, started, cancelled, changed);
     runOptions.onProgress?.({ phase: "done", filesDone: done, filesTotal: total, chunksWritten: counts.chunksWritten });
     return result;
@@ -223,7 +232,7 @@ export class Indexer {
 }
 
 /** Files prepared (read, hashed, chunked) ahead of the one being written. */
-const LOOKAHEAD_FILES = 8;
+const LOOKAHEAD_FILES = 16;
 
 /** Up to this many chunks, the full-text index is rebuilt after each change (a fraction of a second). */
 const SYNC_TEXT_INDEX_MAX_ROWS = 5_000;
