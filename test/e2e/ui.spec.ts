@@ -222,7 +222,9 @@ it("Groundwork in VS Code, as a user sees it", { timeout: 6 * 60_000 }, async (t
     const frame = chatFrame(page);
     await frame.locator(".answer-meta", { hasText: "A · Test LoRA" }).last().waitFor({ state: "visible", timeout: 30_000 });
     await frame.locator(".answer-meta", { hasText: "B · Test Base" }).last().waitFor({ state: "visible", timeout: 30_000 });
-    await frame.locator(".answer-stats").last().waitFor({ state: "visible", timeout: 30_000 });
+    const turn = frame.locator(".turn.compare").last();
+    await turn.locator(".answer-stats").nth(1).waitFor({ state: "visible", timeout: 30_000 });
+    assert.equal(await turn.locator(".answer").count(), 2, "both answers in one turn");
     const requests = models.to("/v1/chat/completions").slice(-2).map((r) => r.body.model).sort();
     assert.deepEqual(requests, ["coder-base", "coder-lora"]);
   });
