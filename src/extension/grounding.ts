@@ -28,6 +28,24 @@ export class WorkspaceGrounding implements GroundingSource {
     return [...direct.slice(0, options?.limit ?? 10), ...expanded.slice(0, options?.expandLimit ?? 5)];
   }
 
+  /** The chunks an `@` mention pins: a file's (`@src/a.ts`) or a symbol's definition (`@parseURL`). */
+  async mentioned(mention: string): Promise<SearchHit[]> {
+    const multi = this.folders.length > 1;
+    const hits: SearchHit[] = [];
+    for (const folder of this.folders) {
+      const store = (await this.service.indexFor(folder)).store;
+      let chunks;
+      if (mention.includes("/") || mention.includes(".")) {
+        const relPath = multi && mention.startsWith(`${folder.name}/`) ? mention.slice(folder.name.length + 1) : mention;
+        chunks = await store.chunksOf(relPath);
+      } else {
+        chunks = await store.chunksDefining([mention], 3);
+      }
+      hits.push(...chunks.map((chunk) => ({ ...chunk, path: multi ? `${folder.name}/${chunk.path}` : chunk.path, score: 1, ranks: {} })));
+    }
+    return hits;
+  }
+
   async conventions(): Promise<ConventionSet> {
     const folder = this.activeFolder() ?? this.folders[0];
     if (!folder) throw new Error("Open a folder to use Groundwork.");

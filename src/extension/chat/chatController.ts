@@ -184,17 +184,7 @@ export class ChatController {
 
   private async pinned(question: string): Promise<SearchHit[]> {
     const mentions = [...question.matchAll(/(?:^|\s)@([\w./-]+)/g)].map((m) => m[1]);
-    const hits: SearchHit[] = [];
-    for (const mention of mentions) {
-      for (const folder of vscode.workspace.workspaceFolders ?? []) {
-        const index = await this.deps.indexService.indexFor(folder);
-        const multi = (vscode.workspace.workspaceFolders?.length ?? 0) > 1;
-        const relPath = multi && mention.startsWith(`${folder.name}/`) ? mention.slice(folder.name.length + 1) : mention;
-        const chunks = mention.includes("/") || mention.includes(".") ? await index.store.chunksOf(relPath) : await index.store.chunksDefining([mention], 3);
-        hits.push(...chunks.map((chunk) => ({ ...chunk, path: multi ? `${folder.name}/${chunk.path}` : chunk.path, score: 1, ranks: {} })));
-      }
-    }
-    return hits;
+    return (await Promise.all(mentions.map((mention) => this.deps.grounding.mentioned(mention)))).flat();
   }
 
   private async mentions(query: string, kind: "file" | "symbol"): Promise<Mention[]> {
