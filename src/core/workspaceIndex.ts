@@ -1,5 +1,6 @@
 // One workspace's index, composed: embedder, chunker, store, indexer and search. The CLI and
 // the extension both build exactly this.
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { Chunker, type ChunkerOptions } from "./chunk/chunker";
 import { ConventionSet, isConventionFile } from "./conventions/conventionSet";
@@ -10,7 +11,7 @@ import { type ChunkSource, Indexer, type IndexRunResult, type RunOptions } from 
 import type { ScanOptions } from "./scan/scanner";
 import type { FileRecord } from "./store/schema";
 import { IndexLock, IndexLockedError } from "./store/lock";
-import { IndexStore } from "./store/store";
+import { IndexStore, type SourceReader } from "./store/store";
 import { HybridRetriever, type SearchHit, type SearchOptions } from "./retrieval/retriever";
 
 export interface WorkspaceIndexOptions {
@@ -92,7 +93,7 @@ export class WorkspaceIndex {
       ? { ...options.scan, excludes: [...(options.scan?.excludes ?? []), `/${own.split(path.sep).join("/")}/`] }
       : options.scan;
     const indexer = new Indexer({ root, store, embedder, chunker, scan, logger, syncTextIndexMaxRows: options.syncTextIndexMaxRows, batchChunks: options.batchChunks });
-    const retriever = new HybridRetriever(store, embedder, { defaults: options.search });
+    const retriever = new HybridRetriever(store, embedder, { defaults: options.search, source: sourceReader(root) });
     return new WorkspaceIndex(root, dbPath, store, embedder, indexer, retriever, ownedChunker, logger, options.vectorIndexMinRows ?? VECTOR_INDEX_MIN_ROWS);
   }
 
@@ -185,4 +186,17 @@ export class WorkspaceIndex {
     this.ownedChunker?.dispose();
     this.store.close();
   }
+}
+
+/**
+ * Reads workspace files for search results; never outside the root. Synchronously: a handful of
+ * indexed (size-capped) files from the page cache take ~0.2 ms, a quarter of fs.promises' time.
+ */
+function sourceReader(root: string): SourceReader {
+  const base = path.resolve(root);
+  return async (relPath) => {
+    const file = path.resolve(base, relPath);
+    if (!file.startsWith(base + path.sep)) return undefined;
+    return readFileSync(file, "utf8");
+  };
 }

@@ -67,6 +67,33 @@ describe("index store (real LanceDB on disk)", () => {
     store.close();
   });
 
+  it("reads a hit's code from its source file while its lines hash as indexed, else from the store", async () => {
+    const store = await IndexStore.open(newDbPath(), options);
+    const alpha = "def alpha():\n    return 1";
+    await store.write([{ record: record("a.py", 1), chunks: [chunk("a.py", "alpha", 2, alpha)] }]);
+    const refs = await store.vectorSearch(embedder.embedSync("alpha"), 1);
+    assert.equal(refs[0].symbol, "alpha");
+    assert.equal(refs[0].startLine, 2);
+    const files: Record<string, string> = { "a.py": `import os\r\n${alpha.replace("\n", "\r\n")}\r\n` };
+    const reads: string[] = [];
+    const source = async (p: string): Promise<string | undefined> => {
+      reads.push(p);
+      return files[p];
+    };
+    // The store's rows are replaced: only the (unchanged) source file can still give alpha's code.
+    await store.write([{ record: record("a.py", 2), chunks: [chunk("a.py", "gamma", 1, "def gamma(): pass")] }]);
+    const fromSource = await store.chunksAt(refs, source);
+    assert.deepEqual(reads, ["a.py"]);
+    assert.equal(fromSource[0]?.text, alpha, "CRLF lines give the text the chunker cut");
+    const other = await IndexStore.open(newDbPath(), options);
+    await other.write([{ record: record("b.py", 1), chunks: [chunk("b.py", "beta", 1, "def beta():\n    return 2")] }]);
+    files["b.py"] = "def beta():\n    return 3\n";
+    const [beta] = await other.chunksAt(await other.vectorSearch(embedder.embedSync("beta"), 1), source);
+    assert.equal(beta.text, "def beta():\n    return 2", "an edited file's lines don't pass for the indexed code");
+    other.close();
+    store.close();
+  });
+
   it("replaces a file's chunks instead of duplicating them, and removes files", async () => {
     const store = await IndexStore.open(newDbPath(), options);
     await store.write([{ record: record("a.py", 1), chunks: [chunk("a.py", "one", 1, "def one(): pass")] }]);

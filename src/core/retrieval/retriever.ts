@@ -3,7 +3,7 @@
 // file keeps results diverse; an optional reranker reorders the head. Hot queries are cached
 // until the index changes.
 import type { Embedder } from "../embed/embedder";
-import type { ChunkRef, IndexStore, StoredChunk } from "../store/store";
+import type { ChunkRef, IndexStore, SourceReader, StoredChunk } from "../store/store";
 import { QueryCache } from "./cache";
 import { expansionCandidates } from "./expansion";
 import { capPerFile, type FusionMethod, reciprocalRankFusion, type RankedList, scoreFusion, type Source } from "./fusion";
@@ -48,7 +48,7 @@ export const DEFAULT_SEARCH: Required<Omit<SearchOptions, "weights">> & { weight
   expand: false,
   expandFrom: 3,
   expandLimit: 5,
-  candidates: 50,
+  candidates: 30,
   fusion: "score",
   rrfK: 60,
   maxPerFile: 3,
@@ -81,6 +81,8 @@ export interface RetrieverOptions {
   defaults?: SearchOptions;
   reranker?: Reranker;
   cacheSize?: number;
+  /** Where hits' code is read when the file is unchanged since indexing (faster than the store). */
+  source?: SourceReader;
 }
 
 export class HybridRetriever {
@@ -131,7 +133,7 @@ export class HybridRetriever {
     const reranking = settings.rerank && this.options.reranker !== undefined;
     // Only the head is read from disk: the rerank candidates, or the hits shown.
     const chosen = head.slice(0, reranking ? settings.candidates : settings.limit);
-    const chunks = await this.store.chunksAt(chosen);
+    const chunks = await this.store.chunksAt(chosen, this.options.source);
     const ranksOf = new Map(chosen.map((ref) => [ref.id, ref.ranks]));
     let hits: SearchHit[] = chunks.map((chunk) => ({ ...chunk, ranks: ranksOf.get(chunk.id) ?? {} }));
     if (reranking) hits = await this.options.reranker!.rerank(query, hits);

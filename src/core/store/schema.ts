@@ -1,7 +1,7 @@
 // Table layouts of the index. Bump SCHEMA_VERSION on any change: an older index is rebuilt.
 import { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } from "apache-arrow";
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export const CHUNKS_TABLE = "chunks";
 export const FILES_TABLE = "files";
@@ -20,6 +20,9 @@ export function chunksSchema(dims: number): Schema {
     new Field("content_hash", new Utf8(), false),
     new Field("header", new Utf8(), false),
     new Field("text", new Utf8(), false),
+    // Everything a search result needs but the code, packed in one JSON array (see store.ts:
+    // searches read this one column instead of ten).
+    new Field("ref", new Utf8(), false),
     new Field("fts_text", new Utf8(), false),
     new Field("fts_name", new Utf8(), false),
     new Field("vector", new FixedSizeList(dims, new Field("item", new Float32(), true)), false),

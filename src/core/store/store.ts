@@ -4,6 +4,7 @@
 import { promises as fs } from "node:fs";
 import type { Connection, Table } from "@lancedb/lancedb";
 import { errorMessage, type Logger, silentLogger } from "../host";
+import { sha256Hex } from "../util/hash";
 import { inList, loadLanceDb, sqlString } from "./lance";
 import {
   CHUNKS_TABLE, type ChunkRow, chunksSchema, FILES_TABLE, type FileRecord, filesSchema, META_TABLE, metaSchema,
@@ -26,14 +27,18 @@ export interface IndexCoverage {
   unindexed: number;
 }
 
-/** A search result before its row is read: enough to fuse, rank and cap per file. */
-export interface ChunkRef {
-  id: string;
-  path: string;
+/** A search result before its code is read: everything but the text. */
+export interface ChunkRef extends Omit<StoredChunk, "text"> {
   /** The row's current address; valid until the next write. */
   rowId: bigint;
-  score: number;
 }
+
+/**
+ * Reads a file of the indexed tree (workspace-relative path), or undefined when it can't.
+ * Search results take their code from the file when it still hashes as indexed: reading ten
+ * rows' text out of LanceDB costs more than both searches.
+ */
+export type SourceReader = (path: string) => Promise<string | undefined>;
 
 export interface FileUpdate {
   record: FileRecord;
@@ -45,7 +50,7 @@ const PREDICATE_BATCH = 500;
 const VECTOR_EF = 100;
 /** Chunks kept in memory after a search read them (a few MB). */
 const ROW_CACHE_SIZE = 2000;
-const REF_COLUMNS = ["id", "path"];
+const REF_COLUMNS = ["ref"];
 const CHUNK_COLUMNS = ["id", "path", "language", "symbol", "kind", "scope", "start_line", "end_line", "content_hash", "header", "text"];
 
 export class IndexStore {
@@ -208,11 +213,20 @@ export class IndexStore {
   }
 
   /**
-   * The chunks behind references, in their order, with the references' scores. A reference whose
-   * row moved is looked up by id; one whose chunk was deleted since the search is dropped.
+   * The chunks behind references, in their order, with the references' scores. The code comes
+   * from the row cache, else from the source file when its lines still hash as indexed, else from
+   * the row; a row that moved is looked up by id, and one whose chunk was deleted is dropped.
    */
-  async chunksAt(refs: readonly ChunkRef[]): Promise<StoredChunk[]> {
-    const missing = refs.filter((ref) => !this.rowCache.has(ref.id));
+  async chunksAt(refs: readonly ChunkRef[], source?: SourceReader): Promise<StoredChunk[]> {
+    let missing = refs.filter((ref) => !this.rowCache.has(ref.id));
+    if (source && missing.length > 0) {
+      const texts = await textsFromSource(missing, source);
+      missing = missing.filter((ref) => {
+        const text = texts.get(ref.id);
+        if (text !== undefined) this.remember(chunkOf(ref, text));
+        return text === undefined;
+      });
+    }
     if (missing.length > 0) {
       const rows = await this.chunks.takeRowIds(missing.map((ref) => ref.rowId)).select(CHUNK_COLUMNS).toArray().catch(() => []);
       const found = new Set<string>();
@@ -306,12 +320,60 @@ function toChunkRecord(chunk: ChunkRow): Record<string, unknown> {
   return {
     id: chunk.id, path: chunk.path, language: chunk.language, symbol: chunk.symbol, kind: chunk.kind, scope: chunk.scope,
     start_line: chunk.startLine, end_line: chunk.endLine, content_hash: chunk.contentHash, header: chunk.header,
-    text: chunk.text, fts_text: chunk.ftsText, fts_name: chunk.ftsName, vector: Array.from(chunk.vector),
+    text: chunk.text, ref: JSON.stringify(packRef(chunk)), fts_text: chunk.ftsText, fts_name: chunk.ftsName,
+    vector: Array.from(chunk.vector),
   };
 }
 
+type PackedRef = [string, string, string, string, string, string, number, number, string, string];
+
+function packRef(chunk: ChunkRow): PackedRef {
+  return [chunk.id, chunk.path, chunk.language, chunk.symbol, chunk.kind, chunk.scope, chunk.startLine, chunk.endLine, chunk.contentHash, chunk.header];
+}
+
 function toRef(row: Record<string, unknown>, score: number): ChunkRef {
-  return { id: row.id as string, path: row.path as string, rowId: BigInt(row._rowid as bigint | number), score };
+  const [id, path, language, symbol, kind, scope, startLine, endLine, contentHash, header] = JSON.parse(row.ref as string) as PackedRef;
+  return { id, path, language, symbol, kind, scope, startLine, endLine, contentHash, header, rowId: BigInt(row._rowid as bigint | number), score };
+}
+
+function chunkOf(ref: ChunkRef, text: string): StoredChunk {
+  return {
+    id: ref.id, path: ref.path, language: ref.language, symbol: ref.symbol, kind: ref.kind, scope: ref.scope, startLine: ref.startLine,
+    endLine: ref.endLine, contentHash: ref.contentHash, header: ref.header, text, score: 0,
+  };
+}
+
+/** The code of each reference whose lines in its source file still hash as indexed. */
+async function textsFromSource(refs: readonly ChunkRef[], source: SourceReader): Promise<Map<string, string>> {
+  const paths = [...new Set(refs.map((ref) => ref.path))];
+  const files = new Map(await Promise.all(paths.map(async (p) => [p, await source(p).catch(() => undefined)] as const)));
+  const texts = new Map<string, string>();
+  for (const ref of refs) {
+    const file = files.get(ref.path);
+    const text = file === undefined ? undefined : linesOf(file, ref.startLine, ref.endLine);
+    if (text !== undefined && sha256Hex(text) === ref.contentHash) texts.set(ref.id, text);
+  }
+  return texts;
+}
+
+/** Lines `start`..`end` (1-based, inclusive) joined by "\n", as the chunker cut them; undefined past the end. */
+function linesOf(file: string, start: number, end: number): string | undefined {
+  let from = 0;
+  for (let line = 1; line < start; line++) {
+    from = file.indexOf("\n", from) + 1;
+    if (from === 0) return undefined;
+  }
+  let to = from;
+  for (let line = start; line <= end; line++) {
+    const newline = file.indexOf("\n", to);
+    if (newline === -1) {
+      if (line < end) return undefined;
+      to = file.length;
+      break;
+    }
+    to = line < end ? newline + 1 : newline;
+  }
+  return file.slice(from, to).replace(/\r\n/g, "\n").replace(/\r$/, "");
 }
 
 function toStoredChunk(row: Record<string, unknown>, score: number): StoredChunk {
