@@ -23,12 +23,14 @@ const SIGN_SEED = 0x9e3779b9;
 export class BuiltinEmbedder implements Embedder {
   readonly id = "builtin-hash-v3";
   readonly dims: number;
+  private readonly features: FeatureTable;
 
   constructor(options: BuiltinEmbedderOptions = {}) {
     this.dims = options.dims ?? 512;
     if (!Number.isInteger(this.dims) || this.dims < 16) {
       throw new Error(`Builtin embedder dims must be an integer >= 16, got ${options.dims}`);
     }
+    this.features = new FeatureTable(this.dims);
   }
 
   async embedDocuments(docs: readonly EmbedInput[]): Promise<Float32Array[]> {
@@ -40,15 +42,12 @@ export class BuiltinEmbedder implements Embedder {
   }
 
   embedSync(text: string, title = ""): Float32Array {
-    const weights = new Map<string, number>();
-    addFeatures(title, TITLE_WEIGHT, weights);
-    addFeatures(text, 1, weights);
+    this.features.bound();
+    const weights = new Map<number, number>();
+    this.features.accumulate(title, TITLE_WEIGHT, weights);
+    this.features.accumulate(text, 1, weights);
     const vector = new Float32Array(this.dims);
-    for (const [feature, weight] of weights) {
-      const bucket = fnv1a(feature) % this.dims;
-      const sign = fnv1a(feature, SIGN_SEED) & 1 ? 1 : -1;
-      vector[bucket] += sign * Math.sqrt(weight);
-    }
+    for (const [feature, weight] of weights) vector[this.features.bucket(feature)] += this.features.sign(feature) * Math.sqrt(weight);
     return l2Normalize(vector);
   }
 }
@@ -56,29 +55,96 @@ export class BuiltinEmbedder implements Embedder {
 /** Exported for tests: the weighted features of a text. */
 export function featureWeights(text: string, scale = 1): Map<string, number> {
   const weights = new Map<string, number>();
-  addFeatures(text, scale, weights);
+  for (const id of identifiers(text)) {
+    for (const [feature, weight] of identifierFeatures(id)) weights.set(feature, (weights.get(feature) ?? 0) + weight * scale);
+  }
   return weights;
 }
 
-// Feature strings carry a one-character prefix naming their family, so families never collide.
-function addFeatures(text: string, scale: number, weights: Map<string, number>): void {
-  const add = (feature: string, weight: number): void => {
-    weights.set(feature, (weights.get(feature) ?? 0) + weight * scale);
-  };
-  for (const id of identifiers(text)) {
-    if (/^[0-9]/.test(id)) continue;
-    const words = splitIdentifier(id).filter((w) => w.length > 1 && !STOP_WORDS.has(w));
-    if (words.length === 0) continue;
-    if (words.length > 1) add("i" + words.join("_"), WHOLE_IDENTIFIER_WEIGHT);
-    let previous = "";
-    for (const word of words) {
-      const stemmed = stem(word);
-      add("w" + stemmed, WORD_WEIGHT);
-      if (previous) add("b" + previous + " " + stemmed, BIGRAM_WEIGHT);
-      previous = stemmed;
-      const padded = `^${word}$`;
-      for (let i = 0; i + 3 <= padded.length; i++) add("t" + padded.slice(i, i + 3), TRIGRAM_WEIGHT);
-      for (const related of relatedWords(word)) if (!STOP_WORDS.has(related)) add("w" + stem(related), RELATED_WEIGHT);
+/**
+ * Identifiers repeat across code (`self`, `name`, `value`…), so each one's features are worked out
+ * once: split, stemmed, trigrams, related words, hashed to a bucket and a sign, numbered. A chunk's
+ * features then add up by number. The cache is dropped when it grows past a bound.
+ */
+class FeatureTable {
+  private readonly numbers = new Map<string, number>();
+  private buckets = new Int32Array(1024);
+  private signs = new Int8Array(1024);
+  private readonly byIdentifier = new Map<string, { features: Int32Array; weights: Float64Array }>();
+
+  constructor(private readonly dims: number) {}
+
+  bucket(feature: number): number {
+    return this.buckets[feature];
+  }
+
+  sign(feature: number): number {
+    return this.signs[feature];
+  }
+
+  accumulate(text: string, scale: number, weights: Map<number, number>): void {
+    for (const id of identifiers(text)) {
+      const entry = this.byIdentifier.get(id) ?? this.learn(id);
+      for (let i = 0; i < entry.features.length; i++) {
+        const feature = entry.features[i];
+        weights.set(feature, (weights.get(feature) ?? 0) + entry.weights[i] * scale);
+      }
     }
   }
+
+  /** Drops the cache when it has grown too big; only between texts, where no numbers are in use. */
+  bound(): void {
+    if (this.byIdentifier.size < MAX_CACHED_IDENTIFIERS) return;
+    this.byIdentifier.clear();
+    this.numbers.clear();
+  }
+
+  private learn(id: string): { features: Int32Array; weights: Float64Array } {
+    const pairs = identifierFeatures(id);
+    const entry = { features: Int32Array.from(pairs, ([feature]) => this.number(feature)), weights: Float64Array.from(pairs, ([, weight]) => weight) };
+    this.byIdentifier.set(id, entry);
+    return entry;
+  }
+
+  private number(feature: string): number {
+    let n = this.numbers.get(feature);
+    if (n === undefined) {
+      n = this.numbers.size;
+      this.numbers.set(feature, n);
+      if (n >= this.buckets.length) {
+        const buckets = new Int32Array(this.buckets.length * 2);
+        buckets.set(this.buckets);
+        this.buckets = buckets;
+        const signs = new Int8Array(this.signs.length * 2);
+        signs.set(this.signs);
+        this.signs = signs;
+      }
+      this.buckets[n] = fnv1a(feature) % this.dims;
+      this.signs[n] = fnv1a(feature, SIGN_SEED) & 1 ? 1 : -1;
+    }
+    return n;
+  }
+}
+
+const MAX_CACHED_IDENTIFIERS = 200_000;
+
+// Feature strings carry a one-character prefix naming their family, so families never collide.
+// Every feature of an identifier comes from the identifier alone (bigrams never cross two).
+function identifierFeatures(id: string): Array<[string, number]> {
+  const out: Array<[string, number]> = [];
+  if (/^[0-9]/.test(id)) return out;
+  const words = splitIdentifier(id).filter((w) => w.length > 1 && !STOP_WORDS.has(w));
+  if (words.length === 0) return out;
+  if (words.length > 1) out.push(["i" + words.join("_"), WHOLE_IDENTIFIER_WEIGHT]);
+  let previous = "";
+  for (const word of words) {
+    const stemmed = stem(word);
+    out.push(["w" + stemmed, WORD_WEIGHT]);
+    if (previous) out.push(["b" + previous + " " + stemmed, BIGRAM_WEIGHT]);
+    previous = stemmed;
+    const padded = `^${word}$`;
+    for (let i = 0; i + 3 <= padded.length; i++) out.push(["t" + padded.slice(i, i + 3), TRIGRAM_WEIGHT]);
+    for (const related of relatedWords(word)) if (!STOP_WORDS.has(related)) out.push(["w" + stem(related), RELATED_WEIGHT]);
+  }
+  return out;
 }

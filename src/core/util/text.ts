@@ -61,10 +61,26 @@ export const STOP_WORDS: ReadonlySet<string> = new Set(
 export function splitIdentifiersText(text: string): string {
   const out: string[] = [];
   for (const id of identifiers(text)) {
-    const words = splitIdentifier(id);
-    if (words.length > 1) out.push(words.join(" "));
-    for (const word of words) out.push(...relatedWords(word));
+    let words = splitWordsCache.get(id);
+    if (words === undefined) {
+      if (splitWordsCache.size >= MAX_CACHED_IDENTIFIERS) splitWordsCache.clear();
+      words = identifierWords(id);
+      splitWordsCache.set(id, words);
+    }
+    if (words) out.push(words);
   }
+  return out.join(" ");
+}
+
+/** Identifiers repeat across code: each one's words are worked out once. */
+const splitWordsCache = new Map<string, string>();
+const MAX_CACHED_IDENTIFIERS = 200_000;
+
+function identifierWords(id: string): string {
+  const out: string[] = [];
+  const words = splitIdentifier(id);
+  if (words.length > 1) out.push(words.join(" "));
+  for (const word of words) out.push(...relatedWords(word));
   return out.join(" ");
 }
 
