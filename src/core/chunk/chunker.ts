@@ -25,7 +25,7 @@ export interface ChunkResult {
   vectors?: Float32Array[];
   /** Identity of the embedder that made `vectors`; the indexer uses them only if it matches its own. */
   embedderId?: string;
-  /** The full-text fields of each chunk (code, name), when the chunk source computed them. */
+  /** `textFields` of each chunk (the code's split words, the name field), when the chunk source computed them. */
   texts?: Array<[string, string]>;
 }
 

@@ -4,7 +4,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { BuiltinEmbedder } from "../embed/builtin";
 import { embedderIdentity } from "../embed/embedder";
 import { errorMessage } from "../host";
-import { embeddingInput, fullText, nameText } from "../index/rows";
+import { embeddingInput, textFields } from "../index/rows";
 import { Chunker, type ChunkerOptions } from "./chunker";
 
 export interface ChunkRequest {
@@ -31,7 +31,7 @@ parentPort?.on("message", (request: ChunkRequest) => {
         const input = embeddingInput(chunk);
         return embedder.embedSync(input.text, input.title);
       });
-      const texts = result.chunks.map((chunk): [string, string] => [fullText(chunk), nameText(chunk)]);
+      const texts = result.chunks.map(textFields);
       parentPort?.postMessage({ id: request.id, result: { ...result, vectors, texts, embedderId: embedderIdentity(embedder) } }, vectors.map((v) => v.buffer as ArrayBuffer));
     },
     (error: unknown) => parentPort?.postMessage({ id: request.id, error: errorMessage(error) }),

@@ -43,12 +43,9 @@ export class BuiltinEmbedder implements Embedder {
 
   embedSync(text: string, title = ""): Float32Array {
     this.features.bound();
-    const weights = new Map<number, number>();
-    this.features.accumulate(title, TITLE_WEIGHT, weights);
-    this.features.accumulate(text, 1, weights);
-    const vector = new Float32Array(this.dims);
-    for (const [feature, weight] of weights) vector[this.features.bucket(feature)] += this.features.sign(feature) * Math.sqrt(weight);
-    return l2Normalize(vector);
+    this.features.accumulate(title, TITLE_WEIGHT);
+    this.features.accumulate(text, 1);
+    return l2Normalize(this.features.drain(new Float32Array(this.dims)));
   }
 }
 
@@ -71,25 +68,31 @@ class FeatureTable {
   private buckets = new Int32Array(1024);
   private signs = new Int8Array(1024);
   private readonly byIdentifier = new Map<string, { features: Int32Array; weights: Float64Array }>();
+  /** The text's weight of each feature, by number, and the numbers that have one, in order. */
+  private sums = new Float64Array(1024);
+  private touched: number[] = [];
 
   constructor(private readonly dims: number) {}
 
-  bucket(feature: number): number {
-    return this.buckets[feature];
-  }
-
-  sign(feature: number): number {
-    return this.signs[feature];
-  }
-
-  accumulate(text: string, scale: number, weights: Map<number, number>): void {
+  accumulate(text: string, scale: number): void {
     for (const id of identifiers(text)) {
       const entry = this.byIdentifier.get(id) ?? this.learn(id);
       for (let i = 0; i < entry.features.length; i++) {
         const feature = entry.features[i];
-        weights.set(feature, (weights.get(feature) ?? 0) + entry.weights[i] * scale);
+        if (this.sums[feature] === 0) this.touched.push(feature);
+        this.sums[feature] += entry.weights[i] * scale;
       }
     }
+  }
+
+  /** Folds the accumulated features into `vector` (square-root weights, signed) and resets them. */
+  drain(vector: Float32Array): Float32Array {
+    for (const feature of this.touched) {
+      vector[this.buckets[feature]] += this.signs[feature] * Math.sqrt(this.sums[feature]);
+      this.sums[feature] = 0;
+    }
+    this.touched = [];
+    return vector;
   }
 
   /** Drops the cache when it has grown too big; only between texts, where no numbers are in use. */
@@ -112,12 +115,9 @@ class FeatureTable {
       n = this.numbers.size;
       this.numbers.set(feature, n);
       if (n >= this.buckets.length) {
-        const buckets = new Int32Array(this.buckets.length * 2);
-        buckets.set(this.buckets);
-        this.buckets = buckets;
-        const signs = new Int8Array(this.signs.length * 2);
-        signs.set(this.signs);
-        this.signs = signs;
+        this.buckets = grown(this.buckets, new Int32Array(this.buckets.length * 2));
+        this.signs = grown(this.signs, new Int8Array(this.signs.length * 2));
+        this.sums = grown(this.sums, new Float64Array(this.sums.length * 2));
       }
       this.buckets[n] = fnv1a(feature) % this.dims;
       this.signs[n] = fnv1a(feature, SIGN_SEED) & 1 ? 1 : -1;
@@ -127,6 +127,11 @@ class FeatureTable {
 }
 
 const MAX_CACHED_IDENTIFIERS = 200_000;
+
+function grown<T extends Int32Array | Int8Array | Float64Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}
 
 // Feature strings carry a one-character prefix naming their family, so families never collide.
 // Every feature of an identifier comes from the identifier alone (bigrams never cross two).

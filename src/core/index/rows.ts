@@ -16,8 +16,13 @@ export function embeddingInput(chunk: Chunk): EmbedInput {
 }
 
 /** The code field of the full-text index: the code, plus every identifier split into words. */
-export function fullText(chunk: Chunk): string {
-  return `${chunk.text}\n${splitIdentifiersText(chunk.text)}`;
+export function fullText(chunk: Chunk, splitWords = splitIdentifiersText(chunk.text)): string {
+  return `${chunk.text}\n${splitWords}`;
+}
+
+/** What the worker computes for the full-text fields: the code's split words (not the code again) and the name field. */
+export function textFields(chunk: Chunk): [string, string] {
+  return [splitIdentifiersText(chunk.text), nameText(chunk)];
 }
 
 /**
@@ -35,7 +40,7 @@ function signatureOf(chunk: Chunk): string {
   return chunk.kind === "statements" || chunk.kind === "lines" ? "" : chunk.header.slice(chunk.header.lastIndexOf(" > ") + 3);
 }
 
-/** `texts`: the full-text fields when already computed (in the worker). */
+/** `texts`: `textFields(chunk)` when already computed (in the worker). */
 export function toRow(chunk: Chunk, vector: Float32Array, texts?: [string, string]): ChunkRow {
   return {
     id: chunkId(chunk),
@@ -49,7 +54,7 @@ export function toRow(chunk: Chunk, vector: Float32Array, texts?: [string, strin
     contentHash: chunk.contentHash,
     header: chunk.header,
     text: chunk.text,
-    ftsText: texts?.[0] ?? fullText(chunk),
+    ftsText: fullText(chunk, texts?.[0]),
     ftsName: texts?.[1] ?? nameText(chunk),
     vector,
   };

@@ -5,6 +5,7 @@ import { promises as fs } from "node:fs";
 import type { Connection, Table } from "@lancedb/lancedb";
 import { errorMessage, type Logger, silentLogger } from "../host";
 import { sha256Hex } from "../util/hash";
+import { chunkTable } from "./arrowRows";
 import { inList, loadLanceDb, sqlString } from "./lance";
 import {
   CHUNKS_TABLE, type ChunkRow, chunksSchema, FILES_TABLE, type FileRecord, filesSchema, META_TABLE, metaSchema,
@@ -64,6 +65,8 @@ export class IndexStore {
     private meta: Table,
     /** Why the store was (re)built on open; undefined when an existing index was opened. */
     readonly rebuildReason: string | undefined,
+    /** Vector length of every row. */
+    private readonly dims: number,
   ) {}
 
   static async open(dbPath: string, options: StoreOptions): Promise<IndexStore> {
@@ -89,7 +92,7 @@ export class IndexStore {
         } else {
           const [chunks, files, metaTable] = await Promise.all([db.openTable(CHUNKS_TABLE), db.openTable(FILES_TABLE), db.openTable(META_TABLE)]);
           await chunks.countRows();
-          return new IndexStore(db, chunks, files, metaTable, undefined);
+          return new IndexStore(db, chunks, files, metaTable, undefined, options.dims);
         }
       }
     } catch (error) {
@@ -108,7 +111,7 @@ export class IndexStore {
       { key: "schemaVersion", value: String(SCHEMA_VERSION) },
       { key: "embedder", value: options.embedderIdentity },
     ]);
-    return new IndexStore(db, chunks, files, meta, reason);
+    return new IndexStore(db, chunks, files, meta, reason, options.dims);
   }
 
   async fileRecords(): Promise<Map<string, FileRecord>> {
@@ -124,8 +127,8 @@ export class IndexStore {
   async write(updates: readonly FileUpdate[], removals: readonly string[] = []): Promise<void> {
     const replaced = updates.filter((u) => u.chunks !== undefined).map((u) => u.record.path);
     await this.deleteWhere(this.chunks, [...replaced, ...removals]);
-    const rows = updates.flatMap((u) => u.chunks ?? []).map(toChunkRecord);
-    if (rows.length > 0) await this.chunks.add(rows);
+    const rows = updates.flatMap((u) => u.chunks ?? []);
+    if (rows.length > 0) await this.chunks.add(chunkTable(rows, this.dims, (row) => JSON.stringify(packRef(row))));
     await this.deleteWhere(this.files, [...updates.map((u) => u.record.path), ...removals]);
     if (updates.length > 0) await this.files.add(updates.map((u) => toFileRow(u.record)));
   }
@@ -136,9 +139,14 @@ export class IndexStore {
     if ((await this.chunks.countRows()) === 0) return;
     // An Index config is consumed by createIndex: one each.
     const fts = () => lance.Index.fts({ withPosition: false, lowercase: true, stem: true, removeStopWords: true, language: "English" });
-    await this.chunks.createIndex("fts_text", { config: fts(), replace: true });
-    await this.chunks.createIndex("fts_name", { config: fts(), replace: true });
-    await this.chunks.createIndex("symbol", { config: lance.Index.btree(), replace: true });
+    const builds: Array<() => Promise<void>> = [
+      () => this.chunks.createIndex("fts_text", { config: fts(), replace: true }),
+      () => this.chunks.createIndex("fts_name", { config: fts(), replace: true }),
+      () => this.chunks.createIndex("symbol", { config: lance.Index.btree(), replace: true }),
+    ];
+    // Side by side (each build is mostly one thread); one that lost a commit race runs again alone.
+    const outcomes = await Promise.allSettled(builds.map((build) => build()));
+    for (const [i, outcome] of outcomes.entries()) if (outcome.status === "rejected") await builds[i]();
   }
 
   async hasTextIndex(): Promise<boolean> {
@@ -316,14 +324,6 @@ async function readMeta(table: Table): Promise<Map<string, string>> {
   return new Map(rows.map((row) => [row.key as string, row.value as string]));
 }
 
-function toChunkRecord(chunk: ChunkRow): Record<string, unknown> {
-  return {
-    id: chunk.id, path: chunk.path, language: chunk.language, symbol: chunk.symbol, kind: chunk.kind, scope: chunk.scope,
-    start_line: chunk.startLine, end_line: chunk.endLine, content_hash: chunk.contentHash, header: chunk.header,
-    text: chunk.text, ref: JSON.stringify(packRef(chunk)), fts_text: chunk.ftsText, fts_name: chunk.ftsName,
-    vector: Array.from(chunk.vector),
-  };
-}
 
 type PackedRef = [string, string, string, string, string, string, number, number, string, string];
 
