@@ -8,7 +8,7 @@ import { WorkerChunker } from "../../src/core/chunk/workerChunker";
 import { assertNothingDropped } from "../helpers/chunks";
 import { BuiltinEmbedder } from "../../src/core/embed/builtin";
 import { embedderIdentity } from "../../src/core/embed/embedder";
-import { embeddingInput, fullText, nameText } from "../../src/core/index/rows";
+import { embeddingInput, toRow } from "../../src/core/index/rows";
 import { scanAll } from "../../src/core/scan/scanner";
 import { POLYGLOT, REPO_ROOT, WORKER } from "../helpers/workspace";
 
@@ -158,7 +158,10 @@ describe("chunker: large and awkward input", () => {
         result.chunks.forEach((chunk, i) => {
           const input = embeddingInput(chunk);
           assert.deepEqual([...result.vectors![i]], [...embedder.embedSync(input.text, input.title)]);
-          assert.deepEqual(result.texts![i], [fullText(chunk), nameText(chunk)]);
+          const fromWorker = toRow(chunk, result.vectors![i], result.texts![i]);
+          const inProcess = toRow(chunk, result.vectors![i]);
+          assert.equal(fromWorker.ftsText, inProcess.ftsText);
+          assert.equal(fromWorker.ftsName, inProcess.ftsName);
         });
       }
     } finally {

@@ -8,6 +8,7 @@ import { buildContextPack, formatContextItem, mergeHits } from "../../src/core/r
 import { capPerFile, reciprocalRankFusion, scoreFusion } from "../../src/core/retrieval/fusion";
 import { textQuery } from "../../src/core/retrieval/query";
 import { HttpReranker } from "../../src/core/retrieval/reranker";
+import { matchTerms, rescoreByTermMatch, termMatch } from "../../src/core/retrieval/termMatch";
 import { SEARCH_CODEBASE_TOOL, searchCodebase } from "../../src/core/retrieval/searchTool";
 import type { SearchHit } from "../../src/core/retrieval/retriever";
 import { cl100k } from "../../src/core/retrieval/tokens";
@@ -113,6 +114,29 @@ describe("context pack", () => {
     assert.equal(tight.items[1].truncated, true);
     assert.match(tight.items[1].citation, /^b\.py:1-\d+$/);
     assert.ok(tight.items[1].endLine < 80);
+  });
+});
+
+describe("term match (the head's second look)", () => {
+  it("measures how much of the query a chunk's code and name account for", () => {
+    const rmtree = { text: "def rmtree(path):\n    for entry in listing(path):\n        unlink(entry)", symbol: "rmtree" };
+    // Query words: remove, directory, tree. rmtree stands for "rm tree" (rm: remove); no "directory".
+    const match = termMatch(matchTerms("Remove a directory tree."), rmtree);
+    assert.equal(match.coverage, 2 / 3);
+    assert.ok(match.name > 0.4 && match.name < 1, `name ${match.name}`);
+    assert.deepEqual(termMatch(matchTerms("the a of"), rmtree), { coverage: 0, name: 0 });
+  });
+
+  it("lifts a hit that holds the query's words above better-fused ones, within its depth only", () => {
+    const vague = hit("a.py", 1, 3, 0.9);
+    const exact = hit("b.py", 1, 2, 0.5, { symbol: "parse_url", text: "def parse_url(url):\n    return urlsplit(url)" });
+    const weights = { coverage: 0.5, name: 0.3 };
+    const reranked = rescoreByTermMatch([vague, exact], "Parse a URL.", 2, weights);
+    assert.deepEqual(reranked.map((h) => h.path), ["b.py", "a.py"]);
+    assert.equal(reranked[0].match?.name, 1);
+    assert.ok(Math.abs(reranked[0].score - (0.5 + 0.5 * reranked[0].match!.coverage + 0.3)) < 1e-9);
+    assert.deepEqual(rescoreByTermMatch([vague, exact], "Parse a URL.", 1, weights).map((h) => h.path), ["a.py", "b.py"]);
+    assert.deepEqual(rescoreByTermMatch([vague, exact], "Parse a URL.", 2, { coverage: 0, name: 0 }).map((h) => h.path), ["a.py", "b.py"]);
   });
 });
 
