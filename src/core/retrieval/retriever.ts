@@ -65,10 +65,10 @@ export const DEFAULT_SEARCH: Required<Omit<SearchOptions, "weights">> & { weight
   nameBoost: 2,
   weights: { vector: 1, text: 1, expansion: 0.5 },
   rerank: false,
-  // Fitted on the stdlib eval (symbol MRR@10 0.349 -> 0.372, a plateau for coverage 0.5-0.75, name
-  // 0.3); held out: three 0.434 -> 0.428, openai 0.439 -> 0.485 (README, "Retrieval quality").
+  // Fitted on the stdlib eval (a plateau for coverage 0.5-0.75, name 0.3); the held-out figures are
+  // in README, "Retrieval quality".
   termMatchDepth: 15,
-  termMatchWeights: { coverage: 0.5, name: 0.3 },
+  termMatchWeights: { coverage: 0.75, name: 0.3 },
 };
 
 /** A hit as the CLI's --json and the extension's command API report it. */

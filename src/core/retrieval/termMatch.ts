@@ -6,7 +6,7 @@ import { identifiers, splitIdentifier, stem, STOP_WORDS } from "../util/text";
 import { relatedWords } from "../util/words";
 
 export interface TermMatch {
-  /** Share of the query's words found in the chunk's code or name. */
+  /** Share of the query's words found in the chunk's code, scope or name. */
   coverage: number;
   /** Share of the chunk name's words that the query has. */
   name: number;
@@ -19,9 +19,10 @@ export function matchTerms(text: string): Set<string> {
   return terms;
 }
 
-export function termMatch(query: ReadonlySet<string>, chunk: { text: string; symbol: string }): TermMatch {
+/** `scope` (the enclosing class or module) counts as code: a method's class names what it works on. */
+export function termMatch(query: ReadonlySet<string>, chunk: { text: string; symbol: string; scope?: string }): TermMatch {
   if (query.size === 0) return { coverage: 0, name: 0 };
-  const code = matchTerms(chunk.text);
+  const code = matchTerms(chunk.scope ? `${chunk.text}\n${chunk.scope}` : chunk.text);
   const name = matchTerms(chunk.symbol);
   let covered = 0;
   for (const term of query) if (code.has(term) || name.has(term)) covered++;
@@ -34,7 +35,7 @@ export function termMatch(query: ReadonlySet<string>, chunk: { text: string; sym
  * Re-scores the first `depth` hits: score + weights · (coverage, name). Scores must be on a [0, 1]
  * scale; the hits after `depth` keep their order after the head.
  */
-export function rescoreByTermMatch<T extends { text: string; symbol: string; score: number }>(
+export function rescoreByTermMatch<T extends { text: string; symbol: string; scope?: string; score: number }>(
   hits: readonly T[],
   query: string,
   depth: number,
