@@ -2,6 +2,11 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { BuiltinEmbedder, featureWeights } from "../../src/core/embed/builtin";
 import { embedderIdentity } from "../../src/core/embed/embedder";
+import { fnv1a } from "../../src/core/util/hash";
+import { existsSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+
+const STDLIB = ["/usr/lib/python3.11", "/usr/lib/python3.12", "/usr/lib/python3.13"].find((dir) => existsSync(dir))!;
 
 function cosine(a: Float32Array, b: Float32Array): number {
   let dot = 0;
@@ -51,6 +56,22 @@ describe("builtin embedder", () => {
   it("returns a zero vector for text with no features instead of NaN", async () => {
     const vector = await embedder.embedQuery("   ( ) ; 42 ");
     assert.ok(vector.every((x) => x === 0));
+  });
+
+  it("embeds through its per-identifier cache exactly as the feature definition says, cache full or not", () => {
+    const text = readFileSync(path.join(STDLIB, "shutil.py"), "utf8").slice(0, 20_000);
+    const title = "copy_tree shutil";
+    // The definition: each feature string's square-rooted total weight, signed, in its FNV-1a bucket.
+    const weights = featureWeights(title, 3);
+    for (const [feature, weight] of featureWeights(text)) weights.set(feature, (weights.get(feature) ?? 0) + weight);
+    const expected = new Float32Array(512);
+    for (const [feature, weight] of weights) expected[fnv1a(feature) % 512] += (fnv1a(feature, 0x9e3779b9) & 1 ? 1 : -1) * Math.sqrt(weight);
+    const norm = Math.hypot(...expected);
+    const fresh = new BuiltinEmbedder();
+    const cold = fresh.embedSync(text, title);
+    const warm = fresh.embedSync(text, title);
+    assert.deepEqual(cold, warm);
+    cold.forEach((x, i) => assert.ok(Math.abs(x - expected[i] / norm) < 1e-6, `dimension ${i}: ${x} vs ${expected[i] / norm}`));
   });
 
   it("makes its dims part of the index identity", () => {

@@ -68,6 +68,7 @@ class FeatureTable {
   private buckets = new Int32Array(1024);
   private signs = new Int8Array(1024);
   private readonly byIdentifier = new Map<string, { features: Int32Array; weights: Float64Array }>();
+  private readonly byWord = new Map<string, WordFeatures>();
   /** The text's weight of each feature, by number, and the numbers that have one, in order. */
   private sums = new Float64Array(1024);
   private touched: number[] = [];
@@ -75,12 +76,16 @@ class FeatureTable {
   constructor(private readonly dims: number) {}
 
   accumulate(text: string, scale: number): void {
-    for (const id of identifiers(text)) {
+    // Code repeats its identifiers: each distinct one adds its features once, times its count.
+    const counts = new Map<string, number>();
+    for (const id of identifiers(text)) counts.set(id, (counts.get(id) ?? 0) + 1);
+    for (const [id, count] of counts) {
       const entry = this.byIdentifier.get(id) ?? this.learn(id);
+      const times = scale * count;
       for (let i = 0; i < entry.features.length; i++) {
         const feature = entry.features[i];
         if (this.sums[feature] === 0) this.touched.push(feature);
-        this.sums[feature] += entry.weights[i] * scale;
+        this.sums[feature] += entry.weights[i] * times;
       }
     }
   }
@@ -99,13 +104,49 @@ class FeatureTable {
   bound(): void {
     if (this.byIdentifier.size < MAX_CACHED_IDENTIFIERS) return;
     this.byIdentifier.clear();
+    this.byWord.clear();
     this.numbers.clear();
   }
 
   private learn(id: string): { features: Int32Array; weights: Float64Array } {
-    const pairs = identifierFeatures(id);
-    const entry = { features: Int32Array.from(pairs, ([feature]) => this.number(feature)), weights: Float64Array.from(pairs, ([, weight]) => weight) };
+    const features: number[] = [];
+    const weights: number[] = [];
+    const add = (feature: number, weight: number): void => {
+      features.push(feature);
+      weights.push(weight);
+    };
+    const words = /^[0-9]/.test(id) ? [] : splitIdentifier(id).filter((w) => w.length > 1 && !STOP_WORDS.has(w));
+    if (words.length > 1) add(this.number("i" + words.join("_")), WHOLE_IDENTIFIER_WEIGHT);
+    let previous = "";
+    for (const word of words) {
+      const entry = this.byWord.get(word) ?? this.learnWord(word);
+      add(entry.stemFeature, WORD_WEIGHT);
+      if (previous) add(this.number("b" + previous + " " + entry.stem), BIGRAM_WEIGHT);
+      previous = entry.stem;
+      for (let i = 0; i < entry.rest.length; i++) add(entry.rest[i], entry.restWeights[i]);
+    }
+    const entry = { features: Int32Array.from(features), weights: Float64Array.from(weights) };
     this.byIdentifier.set(id, entry);
+    return entry;
+  }
+
+  /** A word's own features (see identifierFeatures), shared by every identifier that has the word. */
+  private learnWord(word: string): WordFeatures {
+    const stemmed = stem(word);
+    const rest: number[] = [];
+    const restWeights: number[] = [];
+    const padded = `^${word}$`;
+    for (let i = 0; i + 3 <= padded.length; i++) {
+      rest.push(this.number("t" + padded.slice(i, i + 3)));
+      restWeights.push(TRIGRAM_WEIGHT);
+    }
+    for (const related of relatedWords(word)) {
+      if (STOP_WORDS.has(related)) continue;
+      rest.push(this.number("w" + stem(related)));
+      restWeights.push(RELATED_WEIGHT);
+    }
+    const entry = { stem: stemmed, stemFeature: this.number("w" + stemmed), rest, restWeights };
+    this.byWord.set(word, entry);
     return entry;
   }
 
@@ -127,6 +168,14 @@ class FeatureTable {
 }
 
 const MAX_CACHED_IDENTIFIERS = 200_000;
+
+interface WordFeatures {
+  stem: string;
+  stemFeature: number;
+  /** Trigram and related-word features, in identifierFeatures' order. */
+  rest: number[];
+  restWeights: number[];
+}
 
 function grown<T extends Int32Array | Int8Array | Float64Array>(from: T, to: T): T {
   to.set(from);
