@@ -1,7 +1,7 @@
 // Keeps a store in step with a workspace: incremental by content hash (an unchanged file is
 // neither re-parsed nor re-embedded), handles deletions and renames, writes in batches, reports
 // progress, can be cancelled, and resumes after being killed without duplicate chunks.
-import { promises as fs } from "node:fs";
+import { readFileSync } from "node:fs";
 import type { ChunkResult } from "../chunk/chunker";
 import { type Embedder, embedderIdentity } from "../embed/embedder";
 import { errorMessage, type Logger, silentLogger } from "../host";
@@ -180,7 +180,7 @@ export class Indexer {
     if (previous?.status === "indexed" && previous.size === size && previous.mtimeMs === mtimeMs) return "unchanged";
     let bytes: Buffer;
     try {
-      bytes = await fs.readFile(absPath);
+      bytes = readFileSync(absPath);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       const reason = code === "ENOENT" ? "deleted during indexing" : `unreadable (${code ?? errorMessage(error)})`;
