@@ -3,7 +3,7 @@
 // excludes, a size cap, and never yields files that commonly hold secrets. Symbolic links are
 // not followed: the target is indexed at its own path when it is inside the workspace, and a
 // link can neither loop nor lead the scan out of the workspace.
-import { promises as fs } from "node:fs";
+import { promises as fs, statSync } from "node:fs";
 import * as path from "node:path";
 import ignore, { type Ignore } from "ignore";
 import { DEFAULT_EXCLUDES, hasBinaryExtension, isSecretFileName } from "./rules";
@@ -50,6 +50,7 @@ export async function* scanWorkspace(root: string, options: ScanOptions = {}): A
   const base = baseLevels(options);
 
   const stack: Array<{ rel: string; levels: IgnoreLevel[] }> = [{ rel: "", levels: base }];
+  let statsSinceYield = 0;
   while (stack.length > 0) {
     if (options.signal?.aborted) return;
     const { rel, levels: inherited } = stack.pop()!;
@@ -89,7 +90,13 @@ export async function* scanWorkspace(root: string, options: ScanOptions = {}): A
         continue;
       }
       const byName = fileNameVerdict(entry.name, 0, maxBytes);
-      const file = byName ? { reason: byName } : await statFile(root, relPath);
+      // Synchronous stats (a few µs each, against ~75 µs for a thread-pool round trip: the no-change
+      // re-index of 20k files is mostly stats), with a turn of the event loop every few hundred.
+      if (++statsSinceYield >= STATS_PER_TURN) {
+        statsSinceYield = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const file = byName ? { reason: byName } : statFile(root, relPath);
       let verdict = "reason" in file ? file.reason : fileNameVerdict(entry.name, file.size, maxBytes);
       if (!verdict && ++files > maxFiles) verdict = `over the file limit (${maxFiles} files; setting groundwork.index.maxFiles)`;
       yield verdict ? skipped(relPath, verdict) : { kind: "file", file: file as ScannedFile };
@@ -154,10 +161,12 @@ function matchIgnore(levels: readonly IgnoreLevel[], relPath: string, isDir: boo
   return ignoredBy;
 }
 
-async function statFile(root: string, relPath: string): Promise<ScannedFile | { reason: string }> {
+const STATS_PER_TURN = 256;
+
+function statFile(root: string, relPath: string): ScannedFile | { reason: string } {
   const absPath = path.join(root, relPath);
   try {
-    const stat = await fs.stat(absPath);
+    const stat = statSync(absPath);
     return { path: relPath, absPath, size: stat.size, mtimeMs: Math.floor(stat.mtimeMs) };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
