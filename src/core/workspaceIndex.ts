@@ -33,8 +33,12 @@ export interface WorkspaceIndexOptions {
   batchChunks?: number;
 }
 
-/** Below this, a flat vector search is fast enough and always exact. */
-export const VECTOR_INDEX_MIN_ROWS = 10_000;
+/**
+ * Below this, a flat vector search is fast enough and always exact. Measured here (512 dims, k=30):
+ * flat 2.5 ms at 500 rows, 3.9 ms at 1k, 5.6 ms at 2k, 13 ms at 5.4k; HNSW_SQ ~1.5 ms at any of
+ * them, built in 0.5 s at 5.4k rows.
+ */
+export const VECTOR_INDEX_MIN_ROWS = 1_000;
 /** The vector index is rebuilt when rows added since its build exceed this share of it. */
 const VECTOR_INDEX_STALE_SHARE = 0.25;
 /** Rows the full-text index may lag behind (they are searched flat) before maintenance folds them in. */
