@@ -68,6 +68,7 @@ export class WorkspaceIndex {
   /** One writer per store, across processes: runs, updates and maintenance hold it. */
   private readonly lock: IndexLock;
   private maintenance: Promise<void> | undefined;
+  private closed = false;
 
   private constructor(
     readonly root: string,
@@ -124,7 +125,7 @@ export class WorkspaceIndex {
    * added since). Never blocks: searches go on meanwhile, flat until the index lands.
    */
   private scheduleMaintenance(): void {
-    if (this.maintenance) return;
+    if (this.maintenance || this.closed) return;
     this.maintenance = this.lock.withLock(async () => {
       const rows = await this.store.countChunks();
       const coverage = rows >= this.vectorIndexMinRows ? await this.store.vectorIndexCoverage() : undefined;
@@ -186,9 +187,12 @@ export class WorkspaceIndex {
     };
   }
 
+  /** Background maintenance still running finishes first: its native work must not outlive the store. */
   close(): void {
+    this.closed = true;
     this.ownedChunker?.dispose();
-    this.store.close();
+    if (this.maintenance) void this.maintenance.finally(() => this.store.close());
+    else this.store.close();
   }
 }
 

@@ -26,5 +26,5 @@ export function copyTree(from: string, to: string): void {
 }
 
 export function removeTree(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
 }

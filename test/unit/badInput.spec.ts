@@ -59,7 +59,9 @@ describe("bad input: a generated corpus of hostile files", () => {
     records = await index.store.fileRecords();
   });
 
-  after(() => {
+  after(async () => {
+    // The corpus is big enough for a background vector-index build: let it land before removing the tree.
+    await index.maintenanceIdle();
     index.close();
     removeTree(root);
   });
