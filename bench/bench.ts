@@ -5,6 +5,7 @@
 //          memory), against raw single-thread tree-sitter parsing of the same files in the same run.
 // reindex: a no-change re-index of a ~20k-file tree.
 // update:  one file changed → searchable (p50/p95 over 50 edits) on the stdlib's index.
+// large:   a ~100k-file workspace indexed cold, cancelled halfway and resumed (progress, memory).
 // query:   hybrid search latency at ~10k, ~100k and ~1M chunks (copies of the stdlib under different
 //          prefixes) with the vector index built in the background, its two halves, and ripgrep over
 //          the same files with the same queries.
@@ -19,6 +20,7 @@ import { languageSpec } from "../src/core/chunk/languages";
 import { buildEvalCorpus, sampleTargets } from "../src/core/eval/docQueries";
 import { identifiers } from "../src/core/util/text";
 import type { SearchOptions } from "../src/core/retrieval/retriever";
+import type { IndexProgress } from "../src/core/index/indexer";
 import { WorkspaceIndex } from "../src/core/workspaceIndex";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -225,21 +227,28 @@ async function indexSection(): Promise<Record<string, unknown>> {
   return { rows };
 }
 
-async function reindexSection(): Promise<Record<string, unknown>> {
-  // ~20k files: the head (40 lines) of every stdlib module, 30 times under different prefixes.
-  const tree = path.join(WORK, "heads-x30");
+/** The head (40 lines) of every stdlib module, `copies` times under different prefixes (made once). */
+async function headsTree(copies: number): Promise<string> {
+  const tree = path.join(WORK, `heads-x${copies}`);
   if (!existsSync(path.join(tree, ".complete"))) {
     await fs.rm(tree, { recursive: true, force: true });
     const files = await filesUnder(STDLIB!, /\.py$/);
-    for (let copy = 0; copy < 30; copy++) {
-      for (const file of files) {
+    const heads = await Promise.all(files.map(async (file) => (await fs.readFile(file, "utf8")).split("\n").slice(0, 40).join("\n")));
+    for (let copy = 0; copy < copies; copy++) {
+      for (const [i, file] of files.entries()) {
         const to = path.join(tree, `copy${copy}`, path.relative(STDLIB!, file));
         await fs.mkdir(path.dirname(to), { recursive: true });
-        await fs.writeFile(to, (await fs.readFile(file, "utf8")).split("\n").slice(0, 40).join("\n"));
+        await fs.writeFile(to, heads[i]);
       }
     }
     writeFileSync(path.join(tree, ".complete"), "");
   }
+  return tree;
+}
+
+async function reindexSection(): Promise<Record<string, unknown>> {
+  // ~20k files.
+  const tree = await headsTree(30);
   const index = await WorkspaceIndex.open({ root: tree, dbPath: path.join(WORK, "heads-x30-index") });
   try {
     const cold = await index.run();
@@ -311,7 +320,52 @@ async function hostSection(): Promise<Record<string, unknown>> {
   }
 }
 
-const SECTIONS: Record<string, () => Promise<Record<string, unknown>>> = { index: indexSection, reindex: reindexSection, update: updateSection, query: querySection, host: hostSection };
+/**
+ * A ~100k-file workspace, cold: cancelled halfway, then resumed to the end. Progress must only move
+ * forward; memory is sampled throughout.
+ */
+async function largeSection(): Promise<Record<string, unknown>> {
+  const tree = await headsTree(150);
+  const dbPath = path.join(WORK, "heads-x150-index");
+  await fs.rm(dbPath, { recursive: true, force: true });
+  const index = await WorkspaceIndex.open({ root: tree, dbPath, vectorIndexMinRows: Infinity });
+  let peak = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
+  let backwards = 0;
+  let last = 0;
+  const track = (progress: IndexProgress): void => {
+    if (progress.phase !== "indexing") return;
+    if (progress.filesDone < last) backwards++;
+    last = progress.filesDone;
+  };
+  try {
+    const controller = new AbortController();
+    const first = await index.run({
+      signal: controller.signal,
+      onProgress: (progress) => {
+        track(progress);
+        if (progress.phase === "indexing" && progress.filesDone >= progress.filesTotal / 2) controller.abort();
+      },
+    });
+    last = 0;
+    const second = await index.run({ onProgress: track });
+    const status = await index.status();
+    const row = {
+      files: status.filesIndexed, chunks: second.totalChunks, cancelledAfterFiles: first.filesIndexed, cancelledSeconds: first.seconds, cancelled: first.cancelled,
+      resumedFiles: second.filesIndexed, resumedUnchanged: second.filesUnchanged, resumedSeconds: second.seconds, progressWentBackwards: backwards, peakRssMiB: peak / 2 ** 20,
+    };
+    console.log(
+      `\nlarge workspace: ${row.files} files indexed, ${row.chunks} chunks; cancelled at half (${row.cancelledAfterFiles} files, ${row.cancelledSeconds.toFixed(1)} s, cancelled: ${row.cancelled}); ` +
+        `resumed: ${row.resumedFiles} more files, ${row.resumedUnchanged} unchanged, ${row.resumedSeconds.toFixed(1)} s; progress went backwards ${backwards} times; peak RSS ${row.peakRssMiB.toFixed(0)} MiB`,
+    );
+    return row;
+  } finally {
+    clearInterval(sampler);
+    index.close();
+  }
+}
+
+const SECTIONS: Record<string, () => Promise<Record<string, unknown>>> = { index: indexSection, reindex: reindexSection, update: updateSection, query: querySection, host: hostSection, large: largeSection };
 
 async function main(): Promise<void> {
   if (!STDLIB) throw new Error("Python's standard library was not found (apt-get install libpython3.11-stdlib).");
