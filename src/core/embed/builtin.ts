@@ -115,7 +115,7 @@ class FeatureTable {
       features.push(feature);
       weights.push(weight);
     };
-    const words = /^[0-9]/.test(id) ? [] : splitIdentifier(id).filter((w) => w.length > 1 && !STOP_WORDS.has(w));
+    const words = identifierWords(id);
     if (words.length > 1) add(this.number("i" + words.join("_")), WHOLE_IDENTIFIER_WEIGHT);
     let previous = "";
     for (const word of words) {
@@ -130,22 +130,15 @@ class FeatureTable {
     return entry;
   }
 
-  /** A word's own features (see identifierFeatures), shared by every identifier that has the word. */
+  /** A word's own features, numbered: shared by every identifier that has the word. */
   private learnWord(word: string): WordFeatures {
-    const stemmed = stem(word);
-    const rest: number[] = [];
-    const restWeights: number[] = [];
-    const padded = `^${word}$`;
-    for (let i = 0; i + 3 <= padded.length; i++) {
-      rest.push(this.number("t" + padded.slice(i, i + 3)));
-      restWeights.push(TRIGRAM_WEIGHT);
-    }
-    for (const related of relatedWords(word)) {
-      if (STOP_WORDS.has(related)) continue;
-      rest.push(this.number("w" + stem(related)));
-      restWeights.push(RELATED_WEIGHT);
-    }
-    const entry = { stem: stemmed, stemFeature: this.number("w" + stemmed), rest, restWeights };
+    const own = ownFeatures(word);
+    const entry = {
+      stem: own.stem,
+      stemFeature: this.number("w" + own.stem),
+      rest: own.rest.map(([feature]) => this.number(feature)),
+      restWeights: own.rest.map(([, weight]) => weight),
+    };
     this.byWord.set(word, entry);
     return entry;
   }
@@ -172,7 +165,7 @@ const MAX_CACHED_IDENTIFIERS = 200_000;
 interface WordFeatures {
   stem: string;
   stemFeature: number;
-  /** Trigram and related-word features, in identifierFeatures' order. */
+  /** Trigram and related-word features, in ownFeatures' order. */
   rest: number[];
   restWeights: number[];
 }
@@ -183,22 +176,33 @@ function grown<T extends Int32Array | Int8Array | Float64Array>(from: T, to: T):
 }
 
 // Feature strings carry a one-character prefix naming their family, so families never collide.
-// Every feature of an identifier comes from the identifier alone (bigrams never cross two).
+// Every feature of an identifier comes from the identifier alone (bigrams never cross two); the
+// FeatureTable composes the same features from the same parts, by number.
 function identifierFeatures(id: string): Array<[string, number]> {
   const out: Array<[string, number]> = [];
-  if (/^[0-9]/.test(id)) return out;
-  const words = splitIdentifier(id).filter((w) => w.length > 1 && !STOP_WORDS.has(w));
-  if (words.length === 0) return out;
+  const words = identifierWords(id);
   if (words.length > 1) out.push(["i" + words.join("_"), WHOLE_IDENTIFIER_WEIGHT]);
   let previous = "";
   for (const word of words) {
-    const stemmed = stem(word);
-    out.push(["w" + stemmed, WORD_WEIGHT]);
-    if (previous) out.push(["b" + previous + " " + stemmed, BIGRAM_WEIGHT]);
-    previous = stemmed;
-    const padded = `^${word}$`;
-    for (let i = 0; i + 3 <= padded.length; i++) out.push(["t" + padded.slice(i, i + 3), TRIGRAM_WEIGHT]);
-    for (const related of relatedWords(word)) if (!STOP_WORDS.has(related)) out.push(["w" + stem(related), RELATED_WEIGHT]);
+    const own = ownFeatures(word);
+    out.push(["w" + own.stem, WORD_WEIGHT]);
+    if (previous) out.push(["b" + previous + " " + own.stem, BIGRAM_WEIGHT]);
+    previous = own.stem;
+    out.push(...own.rest);
   }
   return out;
+}
+
+/** The words of an identifier that carry features: split, longer than a letter, not stop words. */
+function identifierWords(id: string): string[] {
+  return /^[0-9]/.test(id) ? [] : splitIdentifier(id).filter((w) => w.length > 1 && !STOP_WORDS.has(w));
+}
+
+/** A word's stem, and its features besides the stem: its trigrams and the stems of the words it stands for. */
+function ownFeatures(word: string): { stem: string; rest: Array<[string, number]> } {
+  const rest: Array<[string, number]> = [];
+  const padded = `^${word}$`;
+  for (let i = 0; i + 3 <= padded.length; i++) rest.push(["t" + padded.slice(i, i + 3), TRIGRAM_WEIGHT]);
+  for (const related of relatedWords(word)) if (!STOP_WORDS.has(related)) rest.push(["w" + stem(related), RELATED_WEIGHT]);
+  return { stem: stem(word), rest };
 }
