@@ -5,7 +5,7 @@
 export interface SourceView {
   citation: string;
   symbols: string[];
-  /** Why it was chosen, e.g. "vector #1, text #3" or "definition used by a.ts:1-9". */
+  /** Why it was chosen, e.g. "vector #1, keyword #3, 80% of the question's words" or "definition used by a.ts:1-9". */
   why: string;
 }
 

@@ -61,6 +61,7 @@ describe("assistant in VS Code (against a local OpenAI-protocol server)", () => 
     assert.match(system, /Integration rule: prefer small functions/);
     assert.ok(view.citations.length > 0 && view.citations.every((c) => c.valid), JSON.stringify(view.citations));
     assert.ok(view.sources.some((s) => s.citation.startsWith("lib/Queue.java") && /vector|keyword/.test(s.why)));
+    assert.ok(view.sources.some((s) => /\b\d+% of the question's words/.test(s.why)), JSON.stringify(view.sources.map((s) => s.why)));
   });
 
   it("pins a file mentioned with @ into the context, first", async () => {

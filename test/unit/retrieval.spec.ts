@@ -82,14 +82,16 @@ describe("reciprocal-rank fusion", () => {
 describe("context pack", () => {
   it("merges overlapping and adjacent ranges of a file, keeping the best ranks", () => {
     const merged = mergeHits([
-      hit("a.py", 10, 20, 0.5, { ranks: { vector: 3 } }),
-      hit("a.py", 15, 30, 0.9, { ranks: { text: 1 } }),
+      hit("a.py", 10, 20, 0.5, { ranks: { vector: 3 }, match: { coverage: 0.4, name: 0 } }),
+      hit("a.py", 15, 30, 0.9, { ranks: { text: 1 }, match: { coverage: 0.75, name: 1 } }),
       hit("a.py", 31, 35, 0.2, { ranks: { vector: 1 } }),
       hit("a.py", 50, 55, 0.4),
       hit("b.py", 1, 5, 0.7),
     ]);
     assert.deepEqual(merged.map((m) => m.citation), ["a.py:10-35", "b.py:1-5", "a.py:50-55"]);
     assert.deepEqual(merged[0].ranks, { vector: 1, text: 1 });
+    assert.equal(merged[0].coverage, 0.75, "the best term match of the merged chunks");
+    assert.equal(merged[1].coverage, undefined, "no second look, no coverage");
     assert.equal(merged[0].text.split("\n").length, 26);
     assert.equal(merged[0].text.split("\n")[25], "line 35 of a.py");
   });

@@ -18,6 +18,8 @@ export interface ContextItem {
   score: number;
   /** Best rank per list among the merged chunks: why this was chosen. */
   ranks: Partial<Record<Source, number>>;
+  /** Share of the query's words the merged chunks hold (the best of them), when they had the second look. */
+  coverage?: number;
   expandedFrom?: string;
   tokens: number;
   /** Set when the item was cut to fit the budget. */
@@ -86,6 +88,7 @@ function mergeGroup(hits: SearchHit[]): Omit<ContextItem, "tokens" | "truncated"
     text,
     score: Math.max(...hits.map((h) => h.score)),
     ranks,
+    coverage: hits.some((h) => h.match) ? Math.max(...hits.map((h) => h.match?.coverage ?? 0)) : undefined,
     expandedFrom: hits.find((h) => h.expandedFrom)?.expandedFrom,
   };
 }
