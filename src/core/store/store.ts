@@ -324,7 +324,7 @@ async function readMeta(table: Table): Promise<Map<string, string>> {
   return new Map(rows.map((row) => [row.key as string, row.value as string]));
 }
 
-
+/** The `ref` column: everything a search result needs but the code, in one JSON array. */
 type PackedRef = [string, string, string, string, string, string, number, number, string, string];
 
 function packRef(chunk: ChunkRow): PackedRef {
