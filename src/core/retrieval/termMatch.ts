@@ -3,6 +3,7 @@
 // words, or whose name is made of them, is usually the one asked about. Both features are in
 // [0, 1] and cost nothing but the head's text, which is read for the answer anyway.
 import { identifiers, splitIdentifier, stem, STOP_WORDS } from "../util/text";
+import { memoizeBounded } from "../util/memo";
 import { relatedWords } from "../util/words";
 
 export interface TermMatch {
@@ -49,19 +50,11 @@ export function rescoreByTermMatch<T extends { text: string; symbol: string; sco
   return [...head.sort((a, b) => b.score - a.score), ...hits.slice(depth)];
 }
 
-const termsCache = new Map<string, readonly string[]>();
-const MAX_CACHED = 100_000;
-
-function identifierTerms(id: string): readonly string[] {
-  let terms = termsCache.get(id);
-  if (terms === undefined) {
-    const out = new Set<string>();
-    for (const word of splitIdentifier(id)) {
-      for (const w of [word, ...relatedWords(word)]) if (w.length > 1 && !STOP_WORDS.has(w)) out.add(stem(w));
-    }
-    terms = [...out];
-    if (termsCache.size >= MAX_CACHED) termsCache.clear();
-    termsCache.set(id, terms);
+/** An identifier's terms, worked out once: identifiers repeat across code. */
+const identifierTerms = memoizeBounded((id: string): readonly string[] => {
+  const out = new Set<string>();
+  for (const word of splitIdentifier(id)) {
+    for (const w of [word, ...relatedWords(word)]) if (w.length > 1 && !STOP_WORDS.has(w)) out.add(stem(w));
   }
-  return terms;
-}
+  return [...out];
+}, 100_000);

@@ -1,4 +1,5 @@
 // Identifier-aware text handling shared by the embedder and the full-text index.
+import { memoizeBounded } from "./memo";
 import { relatedWords } from "./words";
 
 const IDENTIFIER = /[A-Za-z_$][A-Za-z0-9_$]*|[0-9]+/g;
@@ -61,28 +62,20 @@ export const STOP_WORDS: ReadonlySet<string> = new Set(
 export function splitIdentifiersText(text: string): string {
   const out: string[] = [];
   for (const id of identifiers(text)) {
-    let words = splitWordsCache.get(id);
-    if (words === undefined) {
-      if (splitWordsCache.size >= MAX_CACHED_IDENTIFIERS) splitWordsCache.clear();
-      words = identifierWords(id);
-      splitWordsCache.set(id, words);
-    }
+    const words = identifierWords(id);
     if (words) out.push(words);
   }
   return out.join(" ");
 }
 
 /** Identifiers repeat across code: each one's words are worked out once. */
-const splitWordsCache = new Map<string, string>();
-const MAX_CACHED_IDENTIFIERS = 200_000;
-
-function identifierWords(id: string): string {
+const identifierWords = memoizeBounded((id: string): string => {
   const out: string[] = [];
   const words = splitIdentifier(id);
   if (words.length > 1) out.push(words.join(" "));
   for (const word of words) out.push(...relatedWords(word));
   return out.join(" ");
-}
+}, 200_000);
 
 export function splitLines(text: string): string[] {
   return text.split(/\r?\n/);

@@ -3,6 +3,7 @@
 // sources (scripts/build-vocabulary.mjs; Python and the eval's held-out packages never read), and
 // the abbreviations every codebase uses (`rm`, `cmd`, `dir`) also yield the words they stand for,
 // so "Remove this directory" meets `rmdir`. Both the index and the queries go through this.
+import { memoizeBounded } from "./memo";
 import vocabulary from "./vocabulary.json";
 
 /** Programming abbreviations and the words they stand for: general knowledge, not fitted. */
@@ -56,15 +57,14 @@ function logProbability(word: string): number | undefined {
   return Math.log(count / TOTAL);
 }
 
-const segmentCache = new Map<string, readonly string[]>();
 
 /**
  * The most probable split of an unknown lower-case word into known words (`namelist` → `name`,
  * `list`), or an empty list when the word is known or no split into known words exists.
  */
-export function segment(word: string): readonly string[] {
-  const cached = segmentCache.get(word);
-  if (cached) return cached;
+export const segment = memoizeBounded(segmentUncached, 50_000);
+
+function segmentUncached(word: string): readonly string[] {
   let parts: string[] = [];
   if (word.length >= MIN_SEGMENTED_LENGTH && !FREQUENCIES.has(word) && /^[a-z]+$/.test(word)) {
     // best[i]: the best score of a split of word[0, i), from[i]: where its last part starts.
@@ -86,8 +86,6 @@ export function segment(word: string): readonly string[] {
     }
     if (parts.length > 3) parts = [];
   }
-  if (segmentCache.size > 50_000) segmentCache.clear();
-  segmentCache.set(word, parts);
   return parts;
 }
 
