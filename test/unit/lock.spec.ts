@@ -31,7 +31,12 @@ describe("one writer per index", () => {
     const second = await WorkspaceIndex.open({ root, dbPath });
     try {
       await first.store.clear();
-      const running = first.run();
+      // The second writer starts once the first holds the lock (its first progress report comes
+      // from inside the locked run); started in the same tick, either could win the lock.
+      let locked!: () => void;
+      const holding = new Promise<void>((resolve) => (locked = resolve));
+      const running = first.run({ onProgress: () => locked() });
+      await Promise.race([holding, running]);
       await assert.rejects(second.run(), (error: unknown) => error instanceof IndexLockedError && /being updated by another Groundwork process \(pid \d+/.test(error.message) && /Searches still work/.test(error.message));
       await assert.rejects(second.update(["lib/retry.py"]), IndexLockedError);
       await second.search("bounded queue");
