@@ -8,7 +8,7 @@ import { buildContextPack, formatContextItem, mergeHits } from "../../src/core/r
 import { capPerFile, reciprocalRankFusion, scoreFusion } from "../../src/core/retrieval/fusion";
 import { textQuery } from "../../src/core/retrieval/query";
 import { HttpReranker } from "../../src/core/retrieval/reranker";
-import { matchTerms, rescoreByTermMatch, termMatch } from "../../src/core/retrieval/termMatch";
+import { isPartial, matchTerms, rescoreByTermMatch, termMatch, termWeight } from "../../src/core/retrieval/termMatch";
 import { SEARCH_CODEBASE_TOOL, searchCodebase } from "../../src/core/retrieval/searchTool";
 import type { SearchHit } from "../../src/core/retrieval/retriever";
 import { cl100k } from "../../src/core/retrieval/tokens";
@@ -123,10 +123,29 @@ describe("term match (the head's second look)", () => {
   it("measures how much of the query a chunk's code and name account for", () => {
     const rmtree = { text: "def rmtree(path):\n    for entry in listing(path):\n        unlink(entry)", symbol: "rmtree" };
     // Query words: remove, directory, tree. rmtree stands for "rm tree" (rm: remove); no "directory".
-    const match = termMatch(matchTerms("Remove a directory tree."), rmtree);
-    assert.equal(match.coverage, 2 / 3);
+    const query = matchTerms("Remove a directory tree.");
+    const match = termMatch(query, rmtree);
+    const [remove, directory, tree] = [...query].map(termWeight);
+    assert.ok(Math.abs(match.coverage - (remove + tree) / (remove + directory + tree)) < 1e-12, `coverage ${match.coverage}`);
     assert.ok(match.name > 0.4 && match.name < 1, `name ${match.name}`);
     assert.deepEqual(termMatch(matchTerms("the a of"), rmtree), { coverage: 0, name: 0 });
+  });
+
+  it("weighs a rare query word above a common one", () => {
+    assert.ok(termWeight("logarithm") > termWeight("valu") * 2, `${termWeight("logarithm")} vs ${termWeight("valu")}`);
+    const query = matchTerms("Return the logarithm of the value.");
+    const rare = termMatch(query, { text: "def logarithm(x):\n    pass", symbol: "logarithm" });
+    const common = termMatch(query, { text: "def get(value):\n    pass", symbol: "get" });
+    assert.ok(rare.coverage > 0.5 && common.coverage < 0.5, `rare ${rare.coverage}, common ${common.coverage}`);
+  });
+
+  it("counts a word that abbreviates or contains a query word half", () => {
+    assert.ok(isPartial("log", "logarithm") && isPartial("largest", "nlargest") && isPartial("logarithm", "log"));
+    assert.ok(!isPartial("log", "log") && !isPartial("re", "remove") && !isPartial("set", "offset"));
+    const log10 = termMatch(matchTerms("logarithm"), { text: "def log(x):\n    pass", symbol: "log" });
+    assert.equal(log10.coverage, 0.5);
+    assert.equal(log10.name, 0.5);
+    assert.deepEqual(termMatch(matchTerms("logarithm"), { text: "def exp(x):\n    pass", symbol: "exp" }), { coverage: 0, name: 0 });
   });
 
   it("lifts a hit that holds the query's words above better-fused ones, within its depth only", () => {

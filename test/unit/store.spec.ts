@@ -56,6 +56,19 @@ describe("index store (real LanceDB on disk)", () => {
     store.close();
   });
 
+  it("answers a vector search deeper than the ANN index's search breadth", async () => {
+    const store = await IndexStore.open(newDbPath(), options);
+    const chunks = Array.from({ length: 300 }, (_, i) => chunk("many.py", `handler_${i}`, i * 3 + 1, `def handler_${i}(event): return route_${i % 17}(event)`));
+    await store.write([{ record: record("many.py", chunks.length), chunks }]);
+    await store.buildVectorIndex();
+    assert.ok(await store.vectorIndexCoverage());
+    // The HNSW breadth (ef) is 100; a deeper search used to fail with "ef must be >= k".
+    const refs = await store.vectorSearch(embedder.embedSync("route event"), 250);
+    assert.equal(refs.length, 250);
+    assert.equal(new Set(refs.map((ref) => ref.id)).size, 250);
+    store.close();
+  });
+
   it("drops a search reference whose row changed since the search instead of misreading it", async () => {
     const store = await IndexStore.open(newDbPath(), options);
     await store.write([{ record: record("a.py", 1), chunks: [chunk("a.py", "alpha", 1, "def alpha(): pass"), chunk("a.py", "beta", 3, "def beta(): pass")] }]);

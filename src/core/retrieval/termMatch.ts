@@ -2,16 +2,27 @@
 // Vector and BM25 scores reward a few strong words; a chunk that contains most of the question's
 // words, or whose name is made of them, is usually the one asked about. Both features are in
 // [0, 1] and cost nothing but the head's text, which is read for the answer anyway.
+//
+// A query word weighs by how rare it is in code (the identifier-word counts of npm sources that
+// the segmenter uses, so "logarithm" outweighs "value"), and a word that only abbreviates or is
+// part of the other (`log` for "logarithm", `nlargest` for "largest") counts half.
 import { identifiers, splitIdentifier, stem, STOP_WORDS } from "../util/text";
 import { memoizeBounded } from "../util/memo";
-import { relatedWords } from "../util/words";
+import { relatedWords, vocabularyCounts } from "../util/words";
 
 export interface TermMatch {
-  /** Share of the query's words found in the chunk's code, scope or name. */
+  /** Share of the query's words (by rarity) found in the chunk's code, scope or name. */
   coverage: number;
   /** Share of the chunk name's words that the query has. */
   name: number;
 }
+
+/** What a word that only abbreviates or contains a query word counts for, against an exact one. */
+const PARTIAL = 0.5;
+/** Shorter words are prefixes of too much (`re`, `to`). */
+const MIN_PARTIAL_LENGTH = 3;
+/** Shorter words are found inside too much (`set` in `offset`). */
+const MIN_CONTAINED_LENGTH = 4;
 
 /** The words of a text as matching compares them: split identifiers, what they stand for, stemmed. */
 export function matchTerms(text: string): Set<string> {
@@ -26,10 +37,19 @@ export function termMatch(query: ReadonlySet<string>, chunk: { text: string; sym
   const code = matchTerms(chunk.scope ? `${chunk.text}\n${chunk.scope}` : chunk.text);
   const name = matchTerms(chunk.symbol);
   let covered = 0;
-  for (const term of query) if (code.has(term) || name.has(term)) covered++;
+  let total = 0;
+  for (const term of query) {
+    const weight = termWeight(term);
+    total += weight;
+    if (code.has(term) || name.has(term)) covered += weight;
+    else if (hasPartial(term, code)) covered += PARTIAL * weight;
+  }
   let named = 0;
-  for (const term of name) if (query.has(term)) named++;
-  return { coverage: covered / query.size, name: name.size > 0 ? named / name.size : 0 };
+  for (const term of name) {
+    if (query.has(term)) named++;
+    else if (hasPartial(term, query)) named += PARTIAL;
+  }
+  return { coverage: covered / total, name: name.size > 0 ? named / name.size : 0 };
 }
 
 /**
@@ -48,6 +68,45 @@ export function rescoreByTermMatch<T extends { text: string; symbol: string; sco
     return { ...hit, match, score: hit.score + weights.coverage * match.coverage + weights.name * match.name };
   });
   return [...head.sort((a, b) => b.score - a.score), ...hits.slice(depth)];
+}
+
+/**
+ * How much a (stemmed) query word tells: the square of its log inverse frequency among identifier
+ * words. A word the counts never saw is the rarest.
+ */
+export function termWeight(term: string): number {
+  const counts = stemCounts();
+  return Math.log(counts.total / (counts.byStem.get(term) ?? 1)) ** 2;
+}
+
+/** Whether a set holds a word that abbreviates `term` or contains it, or that `term` abbreviates. */
+function hasPartial(term: string, terms: ReadonlySet<string>): boolean {
+  if (term.length < MIN_PARTIAL_LENGTH) return false;
+  for (const other of terms) if (isPartial(term, other)) return true;
+  return false;
+}
+
+/** `log` and `logarithm`, `largest` and `nlargest`: the shorter starts, or is inside, the longer. */
+export function isPartial(a: string, b: string): boolean {
+  const [short, long] = a.length <= b.length ? [a, b] : [b, a];
+  if (short.length < MIN_PARTIAL_LENGTH || short === long) return false;
+  return long.startsWith(short) || (short.length >= MIN_CONTAINED_LENGTH && long.includes(short));
+}
+
+let counted: { byStem: Map<string, number>; total: number } | undefined;
+
+function stemCounts(): { byStem: Map<string, number>; total: number } {
+  if (!counted) {
+    const byStem = new Map<string, number>();
+    let total = 0;
+    for (const [word, count] of vocabularyCounts()) {
+      const key = stem(word);
+      byStem.set(key, (byStem.get(key) ?? 0) + count);
+      total += count;
+    }
+    counted = { byStem, total };
+  }
+  return counted;
 }
 
 /** An identifier's terms, worked out once: identifiers repeat across code. */

@@ -207,7 +207,7 @@ export class IndexStore {
   /** Nearest chunks by cosine similarity (score = 1 - distance). */
   async vectorSearch(vector: Float32Array, limit: number): Promise<ChunkRef[]> {
     // ef: the HNSW search breadth; 100 keeps recall near 0.98 of a flat search (ignored when flat).
-    const rows = await this.chunks.vectorSearch(vector).distanceType("cosine").ef(VECTOR_EF).select(REF_COLUMNS).withRowId().limit(limit).toArray();
+    const rows = await this.chunks.vectorSearch(vector).distanceType("cosine").ef(Math.max(VECTOR_EF, limit)).select(REF_COLUMNS).withRowId().limit(limit).toArray();
     return rows.map((row) => toRef(row, 1 - (row._distance as number)));
   }
 

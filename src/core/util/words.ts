@@ -50,6 +50,11 @@ const MIN_PART = 2;
 const MIN_SHORT_PART_COUNT = 20_000;
 const MIN_SEGMENTED_LENGTH = 5;
 
+/** How often each identifier word occurs in the vocabulary's sources. */
+export function vocabularyCounts(): ReadonlyMap<string, number> {
+  return FREQUENCIES;
+}
+
 function logProbability(word: string): number | undefined {
   const count = FREQUENCIES.get(word);
   if (count === undefined) return undefined;
