@@ -9,6 +9,7 @@ import { toRow } from "../../src/core/index/rows";
 import type { ChunkRow, FileRecord } from "../../src/core/store/schema";
 import { IndexStore } from "../../src/core/store/store";
 import { sha256Hex } from "../../src/core/util/hash";
+import { sourceReader } from "../../src/core/workspaceIndex";
 import { removeTree, tempDir } from "../helpers/workspace";
 
 const embedder = new BuiltinEmbedder({ dims: 64 });
@@ -181,5 +182,20 @@ describe("index store (real LanceDB on disk)", () => {
     await reopened.write([{ record: record("b.py", 1), chunks: [chunk("b.py", "two", 1, "def two(): pass")] }]);
     assert.equal(await reopened.countChunks(), 1);
     reopened.close();
+  });
+});
+
+describe("source reader (hit code from the workspace files)", () => {
+  it("keeps a file between searches but reads it again once it changes, and stays inside the root", async () => {
+    const root = tempDir("gw-source-");
+    dirs.push(root);
+    const file = path.join(root, "a.py");
+    writeFileSync(file, "def a():\n    return 1\n");
+    const read = sourceReader(root);
+    assert.equal(await read("a.py"), "def a():\n    return 1\n");
+    writeFileSync(file, "def a():\n    return 22\n");
+    assert.equal(await read("a.py"), "def a():\n    return 22\n");
+    assert.equal(await read("../outside.py"), undefined);
+    await assert.rejects(read("missing.py"));
   });
 });

@@ -34,8 +34,8 @@ export function matchTerms(text: string): Set<string> {
 /** `scope` (the enclosing class or module) counts as code: a method's class names what it works on. */
 export function termMatch(query: ReadonlySet<string>, chunk: { text: string; symbol: string; scope?: string }): TermMatch {
   if (query.size === 0) return { coverage: 0, name: 0 };
-  const code = matchTerms(chunk.scope ? `${chunk.text}\n${chunk.scope}` : chunk.text);
-  const name = matchTerms(chunk.symbol);
+  const code = chunkTerms(chunk.scope ? `${chunk.text}\n${chunk.scope}` : chunk.text);
+  const name = chunkTerms(chunk.symbol);
   let covered = 0;
   let total = 0;
   for (const term of query) {
@@ -108,6 +108,9 @@ function stemCounts(): { byStem: Map<string, number>; total: number } {
   }
   return counted;
 }
+
+/** A chunk's terms, kept for the chunks that keep coming back to the head. */
+const chunkTerms = memoizeBounded(matchTerms, 2_000);
 
 /** An identifier's terms, worked out once: identifiers repeat across code. */
 const identifierTerms = memoizeBounded((id: string): readonly string[] => {
