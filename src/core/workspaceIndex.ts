@@ -196,16 +196,14 @@ export class WorkspaceIndex {
   }
 }
 
-/**
- * Reads workspace files for search results; never outside the root. Synchronously: a handful of
- * indexed (size-capped) files from the page cache take ~0.2 ms, a quarter of fs.promises' time.
- */
 /** Characters of file text kept between searches (about 16 MB): hits keep coming from the same files. */
 const SOURCE_CACHE_CHARS = 8_000_000;
 
 /**
- * Reads workspace files for search hits. The most recently read are kept while their size and
- * modification time stay the same; the store checks each hit's lines against its indexed hash anyway.
+ * Reads workspace files for search hits; never outside the root. Synchronously: a handful of
+ * indexed (size-capped) files from the page cache take ~0.2 ms, a quarter of fs.promises' time.
+ * The most recently read are kept while their size and modification time stay the same (the store
+ * checks each hit's lines against its indexed hash anyway).
  */
 export function sourceReader(root: string): SourceReader {
   const base = path.resolve(root);
