@@ -139,6 +139,16 @@ describe("term match (the head's second look)", () => {
     assert.ok(rare.coverage > 0.5 && common.coverage < 0.5, `rare ${rare.coverage}, common ${common.coverage}`);
   });
 
+  it("gives a statement group's label (its file's name) no name match", () => {
+    const query = matchTerms("Parse the routes table.");
+    const text = "routes = load_table()\nparse(routes)";
+    const named = termMatch(query, { text, symbol: "parse_routes", kind: "function" });
+    const label = termMatch(query, { text, symbol: "parse_routes.py", kind: "statements" });
+    assert.ok(named.name > 0.5, `named ${named.name}`);
+    assert.equal(label.name, 0);
+    assert.equal(label.coverage, named.coverage);
+  });
+
   it("counts a word that abbreviates or contains a query word half", () => {
     assert.ok(isPartial("log", "logarithm") && isPartial("largest", "nlargest") && isPartial("logarithm", "log"));
     assert.ok(!isPartial("log", "log") && !isPartial("re", "remove") && !isPartial("set", "offset"));

@@ -5,6 +5,11 @@ export type ChunkKind =
   | "trait" | "impl" | "module" | "namespace" | "macro" | "variable"
   | "statements" | "section" | "lines";
 
+/** Statement groups and line windows carry a label (the file's name), not a name of their own. */
+export function hasOwnName(kind: string): boolean {
+  return kind !== "statements" && kind !== "lines";
+}
+
 export interface Chunk {
   /** Workspace-relative path, forward slashes. */
   path: string;

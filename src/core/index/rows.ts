@@ -1,6 +1,6 @@
 // Turns chunks into store rows: a deterministic id, the text the embedder sees, and the
 // identifier-split text the full-text index sees.
-import type { Chunk } from "../chunk/types";
+import { type Chunk, hasOwnName } from "../chunk/types";
 import type { EmbedInput } from "../embed/embedder";
 import type { ChunkRow } from "../store/schema";
 import { sha256Hex } from "../util/hash";
@@ -37,7 +37,7 @@ export function nameText(chunk: Chunk): string {
 
 /** The signature part of the header; statement groups and windows have none. */
 function signatureOf(chunk: Chunk): string {
-  return chunk.kind === "statements" || chunk.kind === "lines" ? "" : chunk.header.slice(chunk.header.lastIndexOf(" > ") + 3);
+  return hasOwnName(chunk.kind) ? chunk.header.slice(chunk.header.lastIndexOf(" > ") + 3) : "";
 }
 
 /** `texts`: `textFields(chunk)` when already computed (in the worker). */

@@ -6,6 +6,7 @@
 // A query word weighs by how rare it is in code (the identifier-word counts of npm sources that
 // the segmenter uses, so "logarithm" outweighs "value"), and a word that only abbreviates or is
 // part of the other (`log` for "logarithm", `nlargest` for "largest") counts half.
+import { hasOwnName } from "../chunk/types";
 import { identifiers, splitIdentifier, stem, STOP_WORDS } from "../util/text";
 import { memoizeBounded } from "../util/memo";
 import { relatedWords, vocabularyCounts } from "../util/words";
@@ -16,6 +17,16 @@ export interface TermMatch {
   /** Share of the chunk name's words that the query has. */
   name: number;
 }
+
+/** What the second look reads of a chunk. */
+export interface MatchedChunk {
+  text: string;
+  symbol: string;
+  scope?: string;
+  kind?: string;
+}
+
+const NO_TERMS: ReadonlySet<string> = new Set();
 
 /** What a word that only abbreviates or contains a query word counts for, against an exact one. */
 const PARTIAL = 0.5;
@@ -31,11 +42,14 @@ export function matchTerms(text: string): Set<string> {
   return terms;
 }
 
-/** `scope` (the enclosing class or module) counts as code: a method's class names what it works on. */
-export function termMatch(query: ReadonlySet<string>, chunk: { text: string; symbol: string; scope?: string }): TermMatch {
+/**
+ * `scope` (the enclosing class or module) counts as code: a method's class names what it works on.
+ * A statement group's or line window's label (its file's name) is not a name: it matches nothing.
+ */
+export function termMatch(query: ReadonlySet<string>, chunk: MatchedChunk): TermMatch {
   if (query.size === 0) return { coverage: 0, name: 0 };
   const code = chunkTerms(chunk.scope ? `${chunk.text}\n${chunk.scope}` : chunk.text);
-  const name = chunkTerms(chunk.symbol);
+  const name = chunk.kind === undefined || hasOwnName(chunk.kind) ? chunkTerms(chunk.symbol) : NO_TERMS;
   let covered = 0;
   let total = 0;
   for (const term of query) {
@@ -56,7 +70,7 @@ export function termMatch(query: ReadonlySet<string>, chunk: { text: string; sym
  * Re-scores the first `depth` hits: score + weights · (coverage, name). Scores must be on a [0, 1]
  * scale; the hits after `depth` keep their order after the head.
  */
-export function rescoreByTermMatch<T extends { text: string; symbol: string; scope?: string; score: number }>(
+export function rescoreByTermMatch<T extends MatchedChunk & { score: number }>(
   hits: readonly T[],
   query: string,
   depth: number,
