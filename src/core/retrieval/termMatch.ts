@@ -123,8 +123,8 @@ function stemCounts(): { byStem: Map<string, number>; total: number } {
   return counted;
 }
 
-/** A chunk's terms, kept for the chunks that keep coming back to the head. */
-const chunkTerms = memoizeBounded(matchTerms, 2_000);
+/** A chunk's terms, kept for the chunks that keep coming back to the head (texts are at most 6,000 characters). */
+const chunkTerms = memoizeBounded(matchTerms, 1_000);
 
 /** An identifier's terms, worked out once: identifiers repeat across code. */
 const identifierTerms = memoizeBounded((id: string): readonly string[] => {
