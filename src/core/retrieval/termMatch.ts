@@ -123,7 +123,7 @@ function stemCounts(): { byStem: Map<string, number>; total: number } {
   return counted;
 }
 
-/** A chunk's terms, kept for the chunks that keep coming back to the head (texts are at most 6,000 characters). */
+/** A chunk's terms, kept for the chunks that keep coming back to the head (at most 6,000 characters each by default). */
 const chunkTerms = memoizeBounded(matchTerms, 1_000);
 
 /** An identifier's terms, worked out once: identifiers repeat across code. */
