@@ -32,6 +32,8 @@ function copyWasm() {
   for (const [pkg, file] of GRAMMARS) {
     copyFileSync(path.join(path.dirname(require.resolve(`${pkg}/package.json`)), file), path.join(out, file));
   }
+  // The editorconfig library's INI parser, which its bundled code reads from next to the bundle.
+  copyFileSync(require.resolve("@one-ini/wasm/one_ini_bg.wasm"), path.resolve("dist/one_ini_bg.wasm"));
 }
 
 const node = {
@@ -50,7 +52,7 @@ const node = {
 const configs = [
   { ...node, entryPoints: { extension: "src/extension/extension.ts" }, outdir: "dist" },
   { ...node, entryPoints: { cli: "src/cli/main.ts" }, outdir: "dist", banner: { js: "#!/usr/bin/env node" } },
-  { ...node, entryPoints: { worker: "src/core/chunk/worker.ts" }, outdir: "dist" },
+  { ...node, entryPoints: { worker: "src/core/index/pipelineWorker.ts" }, outdir: "dist" },
   {
     bundle: true, platform: "browser", format: "iife", target: "es2022", sourcemap: !production, minify: production,
     entryPoints: { webview: "src/webview/main.ts" }, outdir: "dist", logLevel: "warning",

@@ -15,7 +15,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Parser } from "web-tree-sitter";
 import { loadLanguage } from "../src/core/chunk/grammars";
-import { WorkerChunker } from "../src/core/chunk/workerChunker";
+import { WorkerChunker } from "../src/core/index/workerPool";
 import { languageSpec } from "../src/core/chunk/languages";
 import { buildEvalCorpus, sampleTargets } from "../src/core/eval/docQueries";
 import { identifiers } from "../src/core/util/text";

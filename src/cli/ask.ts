@@ -8,8 +8,8 @@ import { ModelClient } from "../core/model/client";
 import { compareProfiles } from "../core/model/compare";
 import { type AskResult, GroundedChat } from "../core/model/groundedChat";
 import { DEFAULT_PROFILE, type ModelProfile, parseProfile, parseProfiles, selectProfile } from "../core/model/profiles";
-import type { Logger } from "../core/host";
-import type { WorkspaceIndex } from "../core/workspaceIndex";
+import type { Codebase } from "../core/codebase";
+import type { Logger } from "../core/util/host";
 
 export interface ModelFlags {
   models?: string;
@@ -42,19 +42,20 @@ export function loadProfiles(flags: ModelFlags): ModelProfile[] {
   return profiles.length ? profiles : [DEFAULT_PROFILE];
 }
 
-export function auditLogFor(index: WorkspaceIndex, logger: Logger): AuditLog {
-  return new AuditLog(path.join(path.dirname(index.dbPath), "audit.jsonl"), logger);
+/** The audit log lives next to the (first folder's) index. */
+export function auditLogFor(codebase: Codebase, logger: Logger): AuditLog {
+  return new AuditLog(path.join(path.dirname(codebase.folders[0].dbPath), "audit.jsonl"), logger);
 }
 
-function chatFor(index: WorkspaceIndex, profile: ModelProfile, logger: Logger, audit: AuditLog): GroundedChat {
+function chatFor(codebase: Codebase, profile: ModelProfile, logger: Logger, audit: AuditLog): GroundedChat {
   const apiKey = process.env.GROUNDWORK_API_KEY ?? process.env.OPENAI_API_KEY;
   const timeoutMs = process.env.GROUNDWORK_TIMEOUT_MS ? Number(process.env.GROUNDWORK_TIMEOUT_MS) : undefined;
   const client = new ModelClient(profile, { apiKey, logger, timeoutMs, idleTimeoutMs: timeoutMs });
-  return new GroundedChat({ source: index, client, audit, logger });
+  return new GroundedChat({ source: codebase, client, audit, logger });
 }
 
-function relativeFile(index: WorkspaceIndex, file: string | undefined): string | undefined {
-  return file ? path.relative(index.root, path.resolve(file)).split(path.sep).join("/") : undefined;
+function codebaseFile(codebase: Codebase, file: string | undefined): string | undefined {
+  return file ? codebase.pathOf(path.resolve(file)) : undefined;
 }
 
 export function formatSources(result: AskResult): string {
@@ -71,13 +72,13 @@ function stats(result: AskResult): string {
   return `${result.profile.label} [${result.profile.kind}${result.profile.kind === "lora" ? `: ${result.profile.model}` : ""}] ${Math.round(result.latencyMs)} ms, ${tokens}, ${result.rounds} round(s)`;
 }
 
-export async function ask(index: WorkspaceIndex, question: string, flags: ModelFlags, logger: Logger): Promise<number> {
+export async function ask(codebase: Codebase, question: string, flags: ModelFlags, logger: Logger): Promise<number> {
   const profile = selectProfile(loadProfiles(flags), flags.model);
-  const chat = chatFor(index, profile, logger, auditLogFor(index, logger));
+  const chat = chatFor(codebase, profile, logger, auditLogFor(codebase, logger));
   const abort = new AbortController();
   process.once("SIGINT", () => abort.abort());
   const result = await chat.ask({
-    question, activeFile: relativeFile(index, flags.file), signal: abort.signal,
+    question, activeFile: codebaseFile(codebase, flags.file), signal: abort.signal,
     onDelta: flags.json ? undefined : (text) => process.stdout.write(text),
     onEvent: (event) => {
       if (event.type === "tool-call") process.stderr.write(`[searching the codebase again: "${event.query}" → ${event.found} snippets]\n`);
@@ -98,15 +99,15 @@ export async function ask(index: WorkspaceIndex, question: string, flags: ModelF
   return 0;
 }
 
-export async function compare(index: WorkspaceIndex, question: string, flags: ModelFlags, logger: Logger): Promise<number> {
+export async function compare(codebase: Codebase, question: string, flags: ModelFlags, logger: Logger): Promise<number> {
   const profiles = loadProfiles(flags);
   const first = selectProfile(profiles, flags.model);
   const second = flags.against ? selectProfile(profiles, flags.against) : first;
   if (second === first && !flags["without-retrieval"]) throw new CliModelError("compare needs --against PROFILE, or --without-retrieval to compare one profile with and without retrieval.");
-  const audit = auditLogFor(index, logger);
+  const audit = auditLogFor(codebase, logger);
   const { grounding, results } = await compareProfiles(
-    [{ chat: chatFor(index, first, logger, audit) }, { chat: chatFor(index, second, logger, audit), retrieval: !flags["without-retrieval"] }],
-    { question, activeFile: relativeFile(index, flags.file) },
+    [{ chat: chatFor(codebase, first, logger, audit) }, { chat: chatFor(codebase, second, logger, audit), retrieval: !flags["without-retrieval"] }],
+    { question, activeFile: codebaseFile(codebase, flags.file) },
   );
   if (flags.json) {
     process.stdout.write(JSON.stringify({ context: grounding.context.map((item) => item.citation), results: results.map(({ context: _c, ...r }) => r) }, null, 2) + "\n");

@@ -4,15 +4,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as readline from "node:readline";
 import { parseArgs } from "node:util";
-import { WorkerChunker } from "../core/chunk/workerChunker";
-import { BuiltinEmbedder } from "../core/embed/builtin";
+import { Codebase, createEmbedder, type Embedder, toResultLine } from "../core/codebase";
 import { formatReport, runEval } from "../core/eval/runEval";
-import type { Embedder } from "../core/embed/embedder";
-import { errorMessage, type Logger } from "../core/host";
-import { WorkspaceIndex } from "../core/workspaceIndex";
-import { toResultLine } from "../core/retrieval/retriever";
-import { ask, CliModelError, compare, type ModelFlags } from "./ask";
 import { ProfileError } from "../core/model/profiles";
+import { errorMessage, type Logger } from "../core/util/host";
+import { ask, CliModelError, compare, type ModelFlags } from "./ask";
 import { formatHits, progressPrinter, summary } from "./output";
 
 const USAGE = `Usage:
@@ -36,29 +32,40 @@ const stderrLogger: Logger = {
 };
 
 function makeEmbedder(name: string | undefined): Embedder {
-  if (!name || name === "builtin") return new BuiltinEmbedder();
-  throw new UsageError(`Unknown embedder "${name}". Available: builtin.`);
+  try {
+    return createEmbedder(name);
+  } catch (error) {
+    throw new UsageError(errorMessage(error));
+  }
 }
 
-async function openIndex(workspace: string | undefined, values: Record<string, unknown>): Promise<WorkspaceIndex> {
+/** The bundled CLI parses, chunks and embeds in workers (dist/worker.js), beside its own thread's writes. */
+function workerPath(): string | undefined {
+  const file = path.join(__dirname, "worker.js");
+  return existsSync(file) ? file : undefined;
+}
+
+async function openCodebase(workspace: string | undefined, values: Record<string, unknown>): Promise<Codebase> {
   if (!workspace) throw new UsageError("Missing workspace folder.");
   if (!statSync(workspace, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`Workspace folder ${workspace} does not exist.`);
   const maxFileBytes = values["max-file-bytes"] ? Number(values["max-file-bytes"]) : undefined;
   if (maxFileBytes !== undefined && !(maxFileBytes > 0)) throw new UsageError("--max-file-bytes must be a positive number.");
   const maxFiles = values["max-files"] ? Number(values["max-files"]) : undefined;
   if (maxFiles !== undefined && !(Number.isInteger(maxFiles) && maxFiles > 0)) throw new UsageError("--max-files must be a positive integer.");
-  const embedder = makeEmbedder(values.embedder as string | undefined);
-  // The bundled CLI parses, chunks and embeds in a worker (dist/worker.js), beside its own thread's writes.
-  const workerPath = path.join(__dirname, "worker.js");
-  const chunker = existsSync(workerPath) ? new WorkerChunker({ workerPath, builtinEmbedderDims: embedder.dims }) : undefined;
-  return WorkspaceIndex.open({ root: workspace, dbPath: values.db as string | undefined, embedder, chunker, scan: { maxFileBytes, maxFiles }, logger: stderrLogger });
+  const root = path.resolve(workspace);
+  return Codebase.open({
+    folders: [{ name: path.basename(root), root, dbPath: values.db as string | undefined }],
+    embedder: makeEmbedder(values.embedder as string | undefined), workerPath: workerPath(), scan: { maxFileBytes, maxFiles }, logger: stderrLogger,
+  });
 }
 
-async function ensureIndexed(index: WorkspaceIndex): Promise<void> {
-  if ((await index.status()).filesIndexed > 0) return;
-  process.stderr.write(`No index yet at ${index.dbPath}: indexing ${index.root} first.\n`);
-  process.stderr.write(summary(await index.run({ onProgress: progressPrinter() })) + "\n");
-  await index.maintenanceIdle();
+async function ensureIndexed(codebase: Codebase): Promise<void> {
+  if ((await codebase.summary()).files > 0) return;
+  const [folder] = codebase.folders;
+  process.stderr.write(`No index yet at ${folder.dbPath}: indexing ${folder.root} first.\n`);
+  const printer = progressPrinter();
+  process.stderr.write(summary((await codebase.index({ onProgress: (event) => printer(event.progress) }))[0]) + "\n");
+  await codebase.maintenanceIdle();
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -101,63 +108,66 @@ async function main(argv: string[]): Promise<number> {
   process.once("SIGINT", () => abort.abort());
 
   if (command === "index") {
-    const index = await openIndex(rest[0] ?? values.workspace, values);
+    const codebase = await openCodebase(rest[0] ?? values.workspace, values);
     try {
-      const result = await index.run({ signal: abort.signal, onProgress: progressPrinter() });
-      await index.maintenanceIdle();
+      const printer = progressPrinter();
+      const [result] = await codebase.index({ signal: abort.signal, onProgress: (event) => printer(event.progress) });
+      await codebase.maintenanceIdle();
       process.stdout.write(summary(result) + "\n");
       return result.cancelled ? 130 : 0;
     } finally {
-      index.close();
+      codebase.close();
     }
   }
   if (command === "search") {
-    const index = await openIndex(values.workspace, values);
+    const codebase = await openCodebase(values.workspace, values);
     try {
-      await ensureIndexed(index);
-      if (values.batch) return await searchBatch(index, values.batch, limit);
+      await ensureIndexed(codebase);
+      if (values.batch) return await searchBatch(codebase, values.batch, limit);
       const query = rest.join(" ").trim();
       if (!query) throw new UsageError("Missing query.");
       const mode = (values.mode as string | undefined) ?? "hybrid";
       if (mode !== "hybrid" && mode !== "vector" && mode !== "text") throw new UsageError("--mode must be hybrid, vector or text.");
-      const hits = await index.search(query, { limit, mode, expand: values.expand === true });
+      const hits = await codebase.search(query, { limit, mode, expand: values.expand === true });
       process.stdout.write((values.json ? JSON.stringify(hits.map(toResultLine), null, 2) : formatHits(hits)) + "\n");
       return 0;
     } finally {
-      index.close();
+      codebase.close();
     }
   }
   if (command === "status") {
-    const index = await openIndex(values.workspace ?? rest[0], values);
+    const codebase = await openCodebase(values.workspace ?? rest[0], values);
     try {
-      const status = await index.status();
+      const [status] = await codebase.status();
       if (values.json) process.stdout.write(JSON.stringify(status, null, 2) + "\n");
       else {
         process.stdout.write(
           `workspace: ${status.root}\nindex: ${status.dbPath}\nembedder: ${status.embedder}\n` +
             `files: ${status.filesIndexed}\nchunks: ${status.chunks}\nlast updated: ${status.lastUpdated ?? "never"}\n` +
             `vector index: ${status.vectorIndex ? `${status.vectorIndex.indexed} rows (${status.vectorIndex.unindexed} searched flat beside it)` : "none (flat search)"}\n` +
+            (status.generation ? `index generation: ${status.generation.fingerprint.slice(0, 16) || "from an older version"} (searches: ${status.generation.searches})\n` : "") +
+            (status.rebuilding ? `rebuilding: ${status.rebuilding.reason}; ${status.rebuilding.filesDone} files so far\n` : "") +
             `skipped: ${status.skipped.length}\n` + status.skipped.map((r) => `  ${r.path}: ${r.reason}\n`).join("") +
             `failed: ${status.failed.length}\n` + status.failed.map((r) => `  ${r.path}: ${r.reason}\n`).join(""),
         );
       }
       return 0;
     } finally {
-      index.close();
+      codebase.close();
     }
   }
   if (command === "ask" || command === "compare") {
     const question = rest.join(" ").trim();
     if (!question) throw new UsageError("Missing question.");
-    const index = await openIndex(values.workspace, values);
+    const codebase = await openCodebase(values.workspace, values);
     try {
-      await ensureIndexed(index);
-      return await (command === "ask" ? ask : compare)(index, question, values as ModelFlags, stderrLogger);
+      await ensureIndexed(codebase);
+      return await (command === "ask" ? ask : compare)(codebase, question, values as ModelFlags, stderrLogger);
     } catch (error) {
       if (error instanceof CliModelError || error instanceof ProfileError) throw new UsageError(error.message);
       throw error;
     } finally {
-      index.close();
+      codebase.close();
     }
   }
   if (command === "eval") return evaluate(values);
@@ -174,7 +184,7 @@ async function evaluate(values: Record<string, unknown>): Promise<number> {
   const workDir = path.join(os.tmpdir(), `groundwork-eval-${process.pid}`);
   try {
     const report = await runEval({
-      corpus: path.resolve(corpus), language, workDir, sample, embedder: makeEmbedder(values.embedder as string | undefined),
+      corpus: path.resolve(corpus), language, workDir, sample, embedder: makeEmbedder(values.embedder as string | undefined), workerPath: workerPath(),
       onProgress: (message) => process.stderr.write(`${message}\n`),
     });
     process.stdout.write(formatReport(report) + "\n");
@@ -188,7 +198,7 @@ async function evaluate(values: Record<string, unknown>): Promise<number> {
   }
 }
 
-async function searchBatch(index: WorkspaceIndex, file: string, limit: number): Promise<number> {
+async function searchBatch(codebase: Codebase, file: string, limit: number): Promise<number> {
   const lines = readline.createInterface({ input: createReadStream(file), crlfDelay: Infinity });
   let lineNumber = 0;
   for await (const line of lines) {
@@ -201,7 +211,7 @@ async function searchBatch(index: WorkspaceIndex, file: string, limit: number): 
       throw new UsageError(`${file}:${lineNumber}: not valid JSON.`);
     }
     if (typeof request.query !== "string") throw new UsageError(`${file}:${lineNumber}: "query" must be a string.`);
-    const hits = await index.search(request.query, { limit });
+    const hits = await codebase.search(request.query, { limit });
     process.stdout.write(JSON.stringify({ id: request.id, results: hits.map(toResultLine) }) + "\n");
   }
   return 0;

@@ -1,6 +1,5 @@
 // Terminal output for the CLI: a progress line on stderr, results on stdout.
-import type { IndexProgress, IndexRunResult } from "../core/index/indexer";
-import type { SearchHit } from "../core/retrieval/retriever";
+import type { IndexProgress, IndexRunResult, SearchHit } from "../core/codebase";
 
 export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): (progress: IndexProgress) => void {
   let lastPrinted = 0;

@@ -1,12 +1,11 @@
 // The assistant features, composed: models and keys, the sidebar chat, code actions, inline
 // completions, proposals (diff previews), the model status bar and their commands.
 import * as vscode from "vscode";
-import type { Logger } from "../core/host";
+import type { Logger } from "../core/util/host";
 import type { CodeActionKind } from "../core/prompt/codeActions";
 import { ChatController, describeIndexState } from "./chat/chatController";
 import { CHAT_VIEW_ID, ChatViewProvider } from "./chat/chatView";
 import { CODE_ACTION_COMMANDS, GroundworkCodeActions, runCodeAction } from "./codeActions";
-import { WorkspaceGrounding } from "./grounding";
 import { GroundworkInlineCompletions } from "./inlineCompletions";
 import type { IndexService } from "./indexService";
 import { ModelService } from "./modelService";
@@ -34,13 +33,9 @@ export function registerAssistant(deps: AssistantDeps): Assistant {
   const { context, indexService, logger } = deps;
   const subscriptions = context.subscriptions;
   const models = new ModelService({ secrets: context.secrets, storageDir: deps.storageDir, logger, settings: () => readSettings() });
-  const grounding = new WorkspaceGrounding(indexService, () => {
-    const uri = vscode.window.activeTextEditor?.document.uri;
-    return uri ? vscode.workspace.getWorkspaceFolder(uri) : undefined;
-  });
   const proposals = new ProposalService(logger);
   const view = new ChatViewProvider(context.extensionUri, logger);
-  const chat = new ChatController({ post: (m) => view.post(m), indexService, models, grounding, proposals, state: context.workspaceState, logger });
+  const chat = new ChatController({ post: (m) => view.post(m), indexService, models, proposals, state: context.workspaceState, logger });
   view.setHandler(chat);
   const modelStatusBar = new ModelStatusBar();
   const refreshModels = (): void => {
@@ -50,14 +45,14 @@ export function registerAssistant(deps: AssistantDeps): Assistant {
     view.post({ type: "models", models: chat.modelViews() });
   };
   refreshModels();
-  const codeActionDeps = { models, grounding, proposals, chat, view, logger };
+  const codeActionDeps = { models, indexService, proposals, chat, view, logger };
 
   subscriptions.push(
     models, proposals, view, modelStatusBar,
     vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, view, { webviewOptions: { retainContextWhenHidden: true } }),
     vscode.workspace.registerTextDocumentContentProvider(PROPOSAL_SCHEME, proposals),
     vscode.languages.registerCodeActionsProvider({ scheme: "file" }, new GroundworkCodeActions(), { providedCodeActionKinds: GroundworkCodeActions.kinds }),
-    vscode.languages.registerInlineCompletionItemProvider({ scheme: "file" }, new GroundworkInlineCompletions(models, grounding, () => readSettings(), logger)),
+    vscode.languages.registerInlineCompletionItemProvider({ scheme: "file" }, new GroundworkInlineCompletions(models, indexService, () => readSettings(), logger)),
     models.onDidChange(refreshModels),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration("groundwork.completions")) refreshModels();

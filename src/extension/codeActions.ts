@@ -2,12 +2,12 @@
 // Documentation, Generate Tests and Fix This Problem ask the chat profile (grounded like chat)
 // for an edit and show it as a diff to accept or reject: nothing changes without Accept.
 import * as vscode from "vscode";
-import { errorMessage, type Logger } from "../core/host";
+import { errorMessage, type Logger } from "../core/util/host";
 import { GroundedChat } from "../core/model/groundedChat";
 import { codeActionQuestion, type CodeActionKind, firstCodeBlock, type SelectionInfo, selectionContext, testPathFor } from "../core/prompt/codeActions";
 import type { ChatController } from "./chat/chatController";
 import type { ChatViewProvider } from "./chat/chatView";
-import type { WorkspaceGrounding } from "./grounding";
+import type { IndexService } from "./indexService";
 import type { ModelService } from "./modelService";
 import type { ProposalService } from "./proposals";
 
@@ -48,16 +48,16 @@ export class GroundworkCodeActions implements vscode.CodeActionProvider {
 
 export interface CodeActionRunnerDeps {
   models: ModelService;
-  grounding: WorkspaceGrounding;
+  indexService: IndexService;
   proposals: ProposalService;
   chat: ChatController;
   view: ChatViewProvider;
   logger: Logger;
 }
 
-function selectionInfo(document: vscode.TextDocument, range: vscode.Range, problems?: string[]): SelectionInfo {
+function selectionInfo(document: vscode.TextDocument, codebasePath: string, range: vscode.Range, problems?: string[]): SelectionInfo {
   return {
-    path: vscode.workspace.asRelativePath(document.uri, false), language: document.languageId,
+    path: codebasePath, language: document.languageId,
     startLine: range.start.line + 1, endLine: range.end.line + 1, text: document.getText(range), problems,
   };
 }
@@ -71,7 +71,10 @@ export async function runCodeAction(deps: CodeActionRunnerDeps, kind: CodeAction
     void vscode.window.showInformationMessage("Groundwork: select some code first.");
     return false;
   }
-  const selection = selectionInfo(document, target, problems ?? (kind === "fix" ? vscode.languages.getDiagnostics(document.uri).filter((d) => d.range.intersection(target)).map((d) => d.message) : undefined));
+  const codebase = await deps.indexService.codebase();
+  const codebasePath = codebase.pathOf(document.uri.fsPath) ?? vscode.workspace.asRelativePath(document.uri, false);
+  const diagnostics = kind === "fix" ? vscode.languages.getDiagnostics(document.uri).filter((d) => d.range.intersection(target)).map((d) => d.message) : undefined;
+  const selection = selectionInfo(document, codebasePath, target, problems ?? diagnostics);
   const question = codeActionQuestion(kind, selection);
   if (kind === "explain") {
     await deps.view.reveal();
@@ -89,7 +92,7 @@ export async function runCodeAction(deps: CodeActionRunnerDeps, kind: CodeAction
       async (_progress, token) => {
         const abort = new AbortController();
         token.onCancellationRequested(() => abort.abort());
-        const chat = new GroundedChat({ source: deps.grounding, client: await deps.models.client(profile), audit: deps.models.audit, logger: deps.logger, maxToolRounds: 1 });
+        const chat = new GroundedChat({ source: codebase, client: await deps.models.client(profile), audit: deps.models.audit, logger: deps.logger, maxToolRounds: 1 });
         return chat.ask({ question, activeFile: selection.path, editorContext: selectionContext(selection), signal: abort.signal });
       },
     );
@@ -104,9 +107,9 @@ export async function runCodeAction(deps: CodeActionRunnerDeps, kind: CodeAction
       return false;
     }
     if (kind === "tests") {
-      const folder = vscode.workspace.getWorkspaceFolder(document.uri);
-      const testPath = testPathFor(vscode.workspace.asRelativePath(document.uri, false), document.languageId);
-      const testUri = folder ? vscode.Uri.joinPath(folder.uri, testPath) : vscode.Uri.file(testPath);
+      const testPath = testPathFor(codebasePath, document.languageId);
+      const testFile = codebase.resolve(testPath);
+      const testUri = testFile ? vscode.Uri.file(testFile.absPath) : vscode.Uri.joinPath(document.uri, "..", testPath.slice(testPath.lastIndexOf("/") + 1));
       return deps.proposals.propose({ target: testUri, newText: code.endsWith("\n") ? code : code + "\n", title: testPath });
     }
     return deps.proposals.propose({ target: document.uri, range: target, newText: code, title: selection.path });

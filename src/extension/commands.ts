@@ -1,9 +1,8 @@
 // The command-palette commands of the indexing feature.
 import * as vscode from "vscode";
-import { errorMessage } from "../core/host";
-import type { IndexProgress } from "../core/index/indexer";
-import { type ResultLine, toResultLine } from "../core/retrieval/retriever";
-import type { FolderHit, IndexService } from "./indexService";
+import { type ProgressEvent, type ResultLine, type SearchHit, toResultLine } from "../core/codebase";
+import { errorMessage } from "../core/util/host";
+import type { IndexService } from "./indexService";
 import { STATUS_URI, type StatusDocumentProvider } from "./statusDocument";
 
 export const COMMANDS = {
@@ -37,10 +36,10 @@ async function reindexWithProgress(service: IndexService): Promise<number> {
       const abort = new AbortController();
       token.onCancellationRequested(() => abort.abort());
       let reported = 0;
-      const onProgress = (p: IndexProgress): void => {
+      const onProgress = ({ folder, progress: p }: ProgressEvent): void => {
         if (p.phase !== "indexing" || p.filesTotal === 0) return;
         const percent = (100 * p.filesDone) / p.filesTotal;
-        progress.report({ message: `${p.filesDone}/${p.filesTotal} files`, increment: percent - reported });
+        progress.report({ message: `${folder}: ${p.filesDone}/${p.filesTotal} files`, increment: Math.max(0, percent - reported) });
         reported = percent;
       };
       try {
@@ -60,15 +59,20 @@ export interface SearchResult extends ResultLine {
 }
 
 async function searchResults(service: IndexService, query: string, limit: number): Promise<SearchResult[]> {
-  const hits = await service.search(query, limit);
-  return hits.map((hit) => ({ ...toResultLine(hit), uri: vscode.Uri.joinPath(hit.folder.uri, hit.path).toString() }));
+  const codebase = await service.codebase();
+  const hits = await codebase.search(query, { limit });
+  return hits.flatMap((hit) => {
+    const file = codebase.resolve(hit.path);
+    return file ? [{ ...toResultLine(hit), uri: vscode.Uri.file(file.absPath).toString() }] : [];
+  });
 }
 
 async function searchQuickPick(service: IndexService): Promise<void> {
   const query = await vscode.window.showInputBox({ prompt: "Search the codebase (no model needed)", placeHolder: "e.g. where are retries configured?" });
   if (!query) return;
-  const hits = await service.search(query, 20);
-  const items = hits.map((hit: FolderHit) => ({
+  const codebase = await service.codebase();
+  const hits = await codebase.search(query, { limit: 20 });
+  const items = hits.map((hit: SearchHit) => ({
     label: `$(symbol-${hit.kind === "method" ? "method" : hit.kind === "class" ? "class" : "misc"}) ${hit.symbol}`,
     description: `${hit.path}:${hit.startLine}-${hit.endLine}`,
     detail: hit.text.split("\n").find((line) => line.trim())?.trim(),
@@ -76,7 +80,9 @@ async function searchQuickPick(service: IndexService): Promise<void> {
   }));
   const picked = await vscode.window.showQuickPick(items, { placeHolder: hits.length ? `Results for "${query}"` : "No results", matchOnDescription: true });
   if (!picked) return;
-  const uri = vscode.Uri.joinPath(picked.hit.folder.uri, picked.hit.path);
+  const file = codebase.resolve(picked.hit.path);
+  if (!file) return;
+  const uri = vscode.Uri.file(file.absPath);
   const range = new vscode.Range(picked.hit.startLine - 1, 0, picked.hit.endLine - 1, 0);
   await vscode.window.showTextDocument(uri, { selection: range });
 }

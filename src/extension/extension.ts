@@ -2,7 +2,7 @@
 // background index once VS Code has finished starting. Each feature starts in its own try/catch.
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { errorMessage, type Logger } from "../core/host";
+import { errorMessage, type Logger } from "../core/util/host";
 import { type Assistant, registerAssistant } from "./assistant";
 import { registerIndexCommands } from "./commands";
 import { IndexFileWatcher } from "./fileWatcher";
@@ -53,18 +53,23 @@ export function activate(context: vscode.ExtensionContext): GroundworkApi {
   start(logger, "settings", () => {
     context.subscriptions.push(
       vscode.workspace.onDidChangeConfiguration((event) => {
-        if (affectsReindex(event)) void indexService.reopen().then(() => indexService.reindexAll()).catch(() => undefined);
+        if (!affectsReindex(event)) return;
+        // Reopened with the new settings; reindexed now only while background indexing is on.
+        void indexService.reopen().then(() => (indexService.backgroundIndexing ? indexService.reindexAll() : undefined))
+          .catch((error: unknown) => logger.warn(`Reindexing after a settings change failed: ${errorMessage(error)}`));
       }),
       vscode.workspace.onDidChangeWorkspaceFolders(() => {
-        indexService.forgetRemovedFolders();
-        void indexService.reindexAll().catch(() => undefined);
+        void indexService.foldersChanged().then(() => (indexService.backgroundIndexing ? indexService.reindexAll() : undefined))
+          .catch((error: unknown) => logger.warn(`Indexing the changed workspace folders failed: ${errorMessage(error)}`));
       }),
     );
   });
-  if (readSettings()["index.enabled"]) {
+  if (indexService.backgroundIndexing) {
     // onStartupFinished already waits for start-up; yield once more so activation returns at once.
-    const timer = setTimeout(() => void indexService.reindexAll().catch(() => undefined), 0);
+    const timer = setTimeout(() => void indexService.reindexAll().catch((error: unknown) => logger.warn(`Indexing at start-up failed: ${errorMessage(error)}`)), 0);
     context.subscriptions.push({ dispose: () => clearTimeout(timer) });
+  } else {
+    statusBar.update({ kind: "disabled" });
   }
   const activationMs = performance.now() - activationStarted;
   logger.info(`Activated in ${activationMs.toFixed(1)} ms`);

@@ -2,15 +2,15 @@
 // re-indexes the whole folder, since it can change what is indexed anywhere below it.
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { errorMessage, type Logger } from "../core/host";
-import { IGNORE_FILE_NAMES } from "../core/scan/scanner";
+import { errorMessage, type Logger } from "../core/util/host";
+import { IGNORE_FILE_NAMES } from "../core/codebase";
 import type { IndexService } from "./indexService";
 
 const DEBOUNCE_MS = 300;
 
 export class IndexFileWatcher implements vscode.Disposable {
   private readonly watcher: vscode.FileSystemWatcher;
-  private readonly pending = new Map<string, Set<string>>();
+  private readonly pending = new Set<string>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private fullReindex = false;
 
@@ -23,32 +23,24 @@ export class IndexFileWatcher implements vscode.Disposable {
   }
 
   private enqueue(uri: vscode.Uri): void {
-    if (uri.scheme !== "file") return;
-    const folder = vscode.workspace.getWorkspaceFolder(uri);
-    if (!folder) return;
+    // Background indexing off: the watcher records nothing (Reindex Workspace catches up on demand).
+    if (uri.scheme !== "file" || !this.service.backgroundIndexing) return;
+    if (!vscode.workspace.getWorkspaceFolder(uri)) return;
     if ((IGNORE_FILE_NAMES as readonly string[]).includes(path.basename(uri.fsPath))) this.fullReindex = true;
-    const key = folder.uri.toString();
-    const paths = this.pending.get(key) ?? new Set<string>();
-    paths.add(uri.fsPath);
-    this.pending.set(key, paths);
+    this.pending.add(uri.fsPath);
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.flush(), DEBOUNCE_MS);
   }
 
   private async flush(): Promise<void> {
-    const batches = [...this.pending.entries()];
+    const paths = [...this.pending];
     const full = this.fullReindex;
     this.pending.clear();
     this.fullReindex = false;
+    if (!this.service.backgroundIndexing) return;
     try {
-      if (full) {
-        await this.service.reindexAll();
-        return;
-      }
-      for (const [key, paths] of batches) {
-        const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.toString() === key);
-        if (folder) await this.service.updateFiles(folder, [...paths]);
-      }
+      if (full) await this.service.reindexAll();
+      else await this.service.updateFiles(paths);
     } catch (error) {
       this.logger.error(`Could not update the index after file changes: ${errorMessage(error)}`);
     }

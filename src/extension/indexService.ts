@@ -1,15 +1,10 @@
-// Owns the index of each workspace folder inside VS Code: opens them lazily, serializes index
-// runs, turns file events into incremental updates, and publishes a state for the status bar.
-import { createHash } from "node:crypto";
+// The extension's side of the index: one Codebase over the workspace's folders, opened lazily
+// with the current settings, kept in step with the folders; indexing that can be paused, and a
+// state for the status bar. Everything else reads the codebase through `codebase()`.
 import { availableParallelism } from "node:os";
-import * as path from "node:path";
 import * as vscode from "vscode";
-import { errorMessage, type Logger } from "../core/host";
-import type { IndexProgress, IndexRunResult } from "../core/index/indexer";
-import { WorkerChunker } from "../core/chunk/workerChunker";
-import { BuiltinEmbedder } from "../core/embed/builtin";
-import type { SearchHit } from "../core/retrieval/retriever";
-import { type IndexStatus, WorkspaceIndex } from "../core/workspaceIndex";
+import { Codebase, type FolderRunResult, type FolderStatus, type ProgressEvent, type SearchHit } from "../core/codebase";
+import { errorMessage, type Logger } from "../core/util/host";
 import type { GroundworkSettings } from "./settings";
 
 export type IndexState =
@@ -17,11 +12,8 @@ export type IndexState =
   | { kind: "indexing"; filesDone: number; filesTotal: number }
   | { kind: "ready"; files: number; chunks: number }
   | { kind: "paused" }
+  | { kind: "disabled" }
   | { kind: "error"; message: string };
-
-export interface FolderHit extends SearchHit {
-  folder: vscode.WorkspaceFolder;
-}
 
 export interface IndexServiceDeps {
   storageDir: string;
@@ -30,10 +22,13 @@ export interface IndexServiceDeps {
   settings: () => GroundworkSettings;
 }
 
+/** The workspace's folders as the codebase takes them. */
+function workspaceFolders(): Array<{ name: string; root: string }> {
+  return (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === "file").map((folder) => ({ name: folder.name, root: folder.uri.fsPath }));
+}
+
 export class IndexService implements vscode.Disposable {
-  private readonly indexes = new Map<string, Promise<WorkspaceIndex>>();
-  private readonly chunker: WorkerChunker;
-  private queue: Promise<unknown> = Promise.resolve();
+  private opened: Promise<Codebase> | undefined;
   private readonly stateEmitter = new vscode.EventEmitter<IndexState>();
   readonly onDidChangeState = this.stateEmitter.event;
   private currentState: IndexState = { kind: "idle" };
@@ -41,40 +36,56 @@ export class IndexService implements vscode.Disposable {
   /** Aborted by pause(): stops the run in progress at the next file. */
   private pauseController = new AbortController();
 
-  constructor(private readonly deps: IndexServiceDeps) {
-    // Parsing, chunking and embedding (the builtin embedder) all run in the worker: the extension
-    // host's thread only reads files and writes batches.
-    // One core stays with the extension host (and the editor's own work): the pool is one smaller.
-    this.chunker = new WorkerChunker({ workerPath: deps.workerPath, builtinEmbedderDims: new BuiltinEmbedder().dims, poolSize: Math.max(1, Math.min(4, availableParallelism() - 1)) });
-  }
+  constructor(private readonly deps: IndexServiceDeps) {}
 
   get state(): IndexState {
     return this.currentState;
   }
 
+  /** The codebase over the workspace's folders, opened on first use with the current settings. */
+  codebase(): Promise<Codebase> {
+    if (!this.opened) {
+      const settings = this.deps.settings();
+      const opening = Codebase.open({
+        folders: workspaceFolders(),
+        storageDir: this.deps.storageDir,
+        workerPath: this.deps.workerPath,
+        // Parsing, chunking and embedding run in workers; one core stays with the extension host and the editor.
+        workers: Math.max(1, Math.min(4, availableParallelism() - 1)),
+        // Small write batches keep each synchronous Arrow conversion short.
+        batchChunks: 500,
+        scan: { maxFileBytes: settings["index.maxFileBytes"], excludes: settings["index.exclude"], maxFiles: settings["index.maxFiles"] },
+        logger: this.deps.logger,
+      }).then((codebase) => {
+        codebase.onProgress((event) => this.onProgress(event));
+        return codebase;
+      });
+      opening.catch((error: unknown) => {
+        if (this.opened === opening) this.opened = undefined;
+        this.setState({ kind: "error", message: errorMessage(error) });
+      });
+      this.opened = opening;
+    }
+    return this.opened;
+  }
+
+  /** Whether indexing in the background (at start-up, on file, settings and folder changes) is on. */
+  get backgroundIndexing(): boolean {
+    return this.deps.settings()["index.enabled"];
+  }
+
   /** Indexes every workspace folder, one after another. */
-  reindexAll(options: { signal?: AbortSignal; onProgress?: (progress: IndexProgress) => void } = {}): Promise<IndexRunResult[]> {
-    if (this.paused) return Promise.resolve([]);
+  async reindexAll(options: { signal?: AbortSignal; onProgress?: (event: ProgressEvent) => void } = {}): Promise<FolderRunResult[]> {
+    if (this.paused) return [];
     const signal = options.signal ? AbortSignal.any([options.signal, this.pauseController.signal]) : this.pauseController.signal;
-    return this.enqueue(async () => {
-      const results: IndexRunResult[] = [];
-      for (const folder of vscode.workspace.workspaceFolders ?? []) {
-        if (signal.aborted) break;
-        const index = await this.open(folder);
-        this.deps.logger.info(`Indexing ${folder.uri.fsPath}`);
-        const result = await index.run({
-          signal,
-          onProgress: (progress) => {
-            if (progress.phase === "indexing") this.setState({ kind: "indexing", filesDone: progress.filesDone, filesTotal: progress.filesTotal });
-            options.onProgress?.(progress);
-          },
-        });
+    return this.track(async (codebase) => {
+      const results = await codebase.index({ signal, onProgress: options.onProgress });
+      for (const result of results) {
         this.deps.logger.info(
-          `Indexed ${folder.name}: ${result.filesIndexed} files parsed, ${result.filesUnchanged} unchanged, ` +
+          `Indexed ${result.folder}: ${result.filesIndexed} files parsed, ${result.filesUnchanged} unchanged, ` +
             `${result.filesSkipped} skipped, ${result.filesRemoved} removed, ${result.totalChunks} chunks in ${result.seconds.toFixed(1)} s` +
             (result.cancelled ? " (cancelled)" : ""),
         );
-        results.push(result);
       }
       return results;
     });
@@ -90,7 +101,7 @@ export class IndexService implements vscode.Disposable {
   }
 
   /** Indexing again: one incremental run catches up with everything that changed meanwhile. */
-  resume(): Promise<IndexRunResult[]> {
+  resume(): Promise<FolderRunResult[]> {
     this.paused = false;
     this.pauseController = new AbortController();
     this.deps.logger.info("Indexing resumed");
@@ -101,124 +112,72 @@ export class IndexService implements vscode.Disposable {
     return this.paused;
   }
 
-  /** Re-indexes changed paths of one folder (absolute paths); nothing while paused (resume catches up). */
-  updateFiles(folder: vscode.WorkspaceFolder, absPaths: readonly string[]): Promise<IndexRunResult> {
-    if (this.paused) {
-      return Promise.resolve({ filesIndexed: 0, filesUnchanged: 0, filesSkipped: 0, filesRemoved: 0, filesFailed: 0, chunksWritten: 0, totalChunks: 0, seconds: 0, cancelled: true });
-    }
-    return this.enqueue(async () => {
-      const relPaths = absPaths
-        .map((absPath) => path.relative(folder.uri.fsPath, absPath).split(path.sep).join("/"))
-        .filter((relPath) => relPath && !relPath.startsWith(".."));
-      const result = await (await this.open(folder)).update(relPaths);
-      this.deps.logger.debug(`Updated ${relPaths.length} paths in ${folder.name}: ${result.filesIndexed} re-indexed, ${result.filesRemoved} removed`);
-      return result;
+  /** Re-indexes changed files (absolute paths); nothing while paused (resume catches up). */
+  async updateFiles(absPaths: readonly string[]): Promise<FolderRunResult[]> {
+    if (this.paused) return [];
+    return this.track(async (codebase) => {
+      const results = await codebase.update(absPaths);
+      for (const result of results) this.deps.logger.debug(`Updated ${result.folder}: ${result.filesIndexed} re-indexed, ${result.filesRemoved} removed`);
+      return results;
     });
   }
 
-  async search(query: string, limit: number): Promise<FolderHit[]> {
-    const hits: FolderHit[] = [];
-    for (const folder of vscode.workspace.workspaceFolders ?? []) {
-      const results = await (await this.open(folder)).search(query, { limit });
-      hits.push(...results.map((hit) => ({ ...hit, folder })));
-    }
-    return hits.sort((a, b) => b.score - a.score).slice(0, limit);
+  async search(query: string, limit: number): Promise<SearchHit[]> {
+    return (await this.codebase()).search(query, { limit });
   }
 
-  async statuses(): Promise<IndexStatus[]> {
-    const statuses: IndexStatus[] = [];
-    for (const folder of vscode.workspace.workspaceFolders ?? []) statuses.push(await (await this.open(folder)).status());
-    return statuses;
+  async statuses(): Promise<FolderStatus[]> {
+    return (await this.codebase()).status();
   }
 
   clear(): Promise<void> {
-    return this.enqueue(async () => {
-      for (const index of this.indexes.values()) await (await index).store.clear();
-    });
+    return this.track((codebase) => codebase.clear());
   }
 
-  /** Closes every index so the next use reopens it with the current settings. */
-  reopen(): Promise<void> {
-    return this.enqueue(async () => {
-      const open = [...this.indexes.values()];
-      this.indexes.clear();
-      for (const index of open) (await index.catch(() => undefined))?.close();
-    });
+  /** Closes the codebase so the next use reopens it with the current settings. */
+  async reopen(): Promise<void> {
+    const open = this.opened;
+    this.opened = undefined;
+    (await open?.catch(() => undefined))?.close();
   }
 
-  /** Closes indexes of folders no longer in the workspace. */
-  forgetRemovedFolders(): void {
-    const current = new Set((vscode.workspace.workspaceFolders ?? []).map((folder) => folder.uri.toString()));
-    for (const [key, index] of this.indexes) {
-      if (current.has(key)) continue;
-      this.indexes.delete(key);
-      void index.then((opened) => opened.close(), () => undefined);
-    }
+  /** Follows the workspace's folders: opens added folders' indexes and closes removed ones'. */
+  async foldersChanged(): Promise<void> {
+    if (!this.opened) return;
+    await (await this.codebase()).setFolders(workspaceFolders());
   }
 
   dispose(): void {
-    this.chunker.dispose();
-    for (const index of this.indexes.values()) void index.then((opened) => opened.close(), () => undefined);
-    this.indexes.clear();
+    void this.reopen();
     this.stateEmitter.dispose();
   }
 
-  private enqueue<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(async () => {
-      try {
-        const result = await task();
-        await this.publishReady();
-        return result;
-      } catch (error) {
-        this.deps.logger.error("Indexing failed", error);
-        this.setState({ kind: "error", message: errorMessage(error) });
-        throw error;
-      }
-    });
-    this.queue = run.catch(() => undefined);
-    return run;
+  /** Runs an operation on the codebase; publishes the ready state after it, or the error. */
+  private async track<T>(task: (codebase: Codebase) => Promise<T>): Promise<T> {
+    try {
+      const codebase = await this.codebase();
+      const result = await task(codebase);
+      await this.publishReady(codebase);
+      return result;
+    } catch (error) {
+      this.deps.logger.error("Indexing failed", error);
+      this.setState({ kind: "error", message: errorMessage(error) });
+      throw error;
+    }
   }
 
-  private async publishReady(): Promise<void> {
+  private onProgress(event: ProgressEvent): void {
+    if (event.progress.phase === "indexing") this.setState({ kind: "indexing", filesDone: event.progress.filesDone, filesTotal: event.progress.filesTotal });
+  }
+
+  private async publishReady(codebase: Codebase): Promise<void> {
     if (this.paused) return this.setState({ kind: "paused" });
-    let files = 0;
-    let chunks = 0;
-    for (const index of this.indexes.values()) {
-      const summary = await (await index).summary();
-      files += summary.files;
-      chunks += summary.chunks;
-    }
+    const { files, chunks } = await codebase.summary();
     this.setState({ kind: "ready", files, chunks });
   }
 
   private setState(state: IndexState): void {
     this.currentState = state;
     this.stateEmitter.fire(state);
-  }
-
-  /** The folder's index, opened on first use. */
-  indexFor(folder: vscode.WorkspaceFolder): Promise<WorkspaceIndex> {
-    return this.open(folder);
-  }
-
-  private open(folder: vscode.WorkspaceFolder): Promise<WorkspaceIndex> {
-    const key = folder.uri.toString();
-    let index = this.indexes.get(key);
-    if (!index) {
-      const settings = this.deps.settings();
-      const id = createHash("sha256").update(key).digest("hex").slice(0, 16);
-      index = WorkspaceIndex.open({
-        root: folder.uri.fsPath,
-        dbPath: path.join(this.deps.storageDir, `index-${id}`),
-        chunker: this.chunker,
-        // Small write batches keep each synchronous Arrow conversion short.
-        batchChunks: 500,
-        scan: { maxFileBytes: settings["index.maxFileBytes"], excludes: settings["index.exclude"], maxFiles: settings["index.maxFiles"] },
-        logger: this.deps.logger,
-      });
-      index.catch(() => this.indexes.delete(key));
-      this.indexes.set(key, index);
-    }
-    return index;
   }
 }

@@ -2,10 +2,10 @@
 // and the conventions digest. Debounced, cancelled as soon as the user types on, switchable
 // from settings and the status bar; a failing server never interrupts typing (it is logged).
 import * as vscode from "vscode";
-import { errorMessage, type Logger } from "../core/host";
+import { errorMessage, type Logger } from "../core/util/host";
 import { CompletionEngine } from "../core/model/completions";
 import { ModelError } from "../core/model/errors";
-import type { WorkspaceGrounding } from "./grounding";
+import type { IndexService } from "./indexService";
 import type { ModelService } from "./modelService";
 import type { GroundworkSettings } from "./settings";
 
@@ -19,7 +19,7 @@ export class GroundworkInlineCompletions implements vscode.InlineCompletionItemP
 
   constructor(
     private readonly models: ModelService,
-    private readonly grounding: WorkspaceGrounding,
+    private readonly indexService: IndexService,
     private readonly settings: () => GroundworkSettings,
     private readonly logger: Logger,
   ) {}
@@ -39,8 +39,10 @@ export class GroundworkInlineCompletions implements vscode.InlineCompletionItemP
       const engine = await this.engineFor();
       const offset = document.offsetAt(position);
       const text = document.getText();
+      // The codebase path, as retrieval names the file: the own-file filter drops its own snippets.
+      const codebasePath = (await this.indexService.codebase()).pathOf(document.uri.fsPath) ?? vscode.workspace.asRelativePath(document.uri, false);
       const result = await engine.complete({
-        path: vscode.workspace.asRelativePath(document.uri, false), language: document.languageId,
+        path: codebasePath, language: document.languageId,
         prefix: text.slice(Math.max(0, offset - PREFIX_CHARS), offset), suffix: text.slice(offset, offset + SUFFIX_CHARS), signal: abort.signal,
       });
       if (!result || token.isCancellationRequested) return [];
@@ -61,7 +63,7 @@ export class GroundworkInlineCompletions implements vscode.InlineCompletionItemP
     const profile = this.models.completionProfile();
     const client = await this.models.client(profile);
     if (!this.engine || client !== this.engineClient) {
-      this.engine = new CompletionEngine({ client, source: this.grounding, audit: this.models.audit });
+      this.engine = new CompletionEngine({ client, source: await this.indexService.codebase(), audit: this.models.audit });
       this.engineClient = client;
     }
     return this.engine;

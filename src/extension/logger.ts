@@ -1,6 +1,6 @@
 // The extension's one log: a LogOutputChannel with levels and component tags.
 import * as vscode from "vscode";
-import { errorMessage, type Logger } from "../core/host";
+import { errorMessage, type Logger } from "../core/util/host";
 
 export function createLogger(channel: vscode.LogOutputChannel, component?: string): Logger {
   const tag = (message: string): string => (component ? `[${component}] ${message}` : message);

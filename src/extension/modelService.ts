@@ -3,7 +3,7 @@
 // and the audit log in the workspace storage.
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { errorMessage, type Logger } from "../core/host";
+import { errorMessage, type Logger } from "../core/util/host";
 import { AuditLog } from "../core/model/audit";
 import { ModelClient } from "../core/model/client";
 import { DEFAULT_PROFILE, type ModelProfile, parseProfiles } from "../core/model/profiles";

@@ -2,7 +2,7 @@
 // text against the proposal) with Accept and Reject buttons in the editor title, and only
 // Accept applies it, through a WorkspaceEdit, if the text it replaces has not changed meanwhile.
 import * as vscode from "vscode";
-import type { Logger } from "../core/host";
+import type { Logger } from "../core/util/host";
 
 export const PROPOSAL_SCHEME = "groundwork-proposal";
 

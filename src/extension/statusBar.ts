@@ -23,6 +23,8 @@ export function statusText(state: IndexState): { text: string; tooltip: string }
       return { text: "$(error) Groundwork: index error", tooltip: `Groundwork index error: ${state.message}` };
     case "paused":
       return { text: "$(debug-pause) Groundwork: paused", tooltip: "Groundwork indexing is paused (Resume Indexing catches up); search still works" };
+    case "disabled":
+      return { text: "$(circle-slash) Groundwork: indexing off", tooltip: "Background indexing is off (groundwork.index.enabled); Reindex Workspace indexes on demand" };
   }
 }
 

@@ -1,22 +1,25 @@
 // "Show Index Status": a read-only Markdown document listing each folder's index, with every
 // skipped file and its reason.
 import * as vscode from "vscode";
-import type { IndexStatus } from "../core/workspaceIndex";
+import type { FolderStatus } from "../core/codebase";
 
 export const STATUS_SCHEME = "groundwork-status";
 export const STATUS_URI = vscode.Uri.parse(`${STATUS_SCHEME}:Groundwork Index Status.md`);
 
-export function renderStatus(statuses: readonly IndexStatus[]): string {
+export function renderStatus(statuses: readonly FolderStatus[]): string {
   if (statuses.length === 0) return "# Groundwork index\n\nNo folder is open: open a folder to index it.\n";
   const parts = ["# Groundwork index", ""];
   for (const status of statuses) {
     parts.push(
-      `## ${status.root}`, "",
+      `## ${status.folder} (${status.root})`, "",
       `- Files indexed: ${status.filesIndexed}`,
       `- Chunks: ${status.chunks}`,
       `- Last update: ${status.lastUpdated ?? "never"}`,
       `- Embedder: ${status.embedder}`,
-      `- Index location: ${status.dbPath}`, "",
+      `- Index location: ${status.dbPath}`,
+      ...(status.generation?.searches === "keywords only" ? ["- Searches: keywords only until the rebuilt index is complete"] : []),
+      ...(status.rebuilding ? [`- Rebuilding: ${status.rebuilding.reason}; ${status.rebuilding.filesDone} files so far (the current index answers meanwhile)`] : []),
+      "",
       `### Skipped (${status.skipped.length})`, "",
       ...(status.skipped.length ? status.skipped.map((r) => `- \`${r.path}\`: ${r.reason}`) : ["None."]), "",
     );
@@ -29,7 +32,7 @@ export class StatusDocumentProvider implements vscode.TextDocumentContentProvide
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.changed.event;
 
-  constructor(private readonly load: () => Promise<IndexStatus[]>) {}
+  constructor(private readonly load: () => Promise<FolderStatus[]>) {}
 
   async provideTextDocumentContent(): Promise<string> {
     return renderStatus(await this.load());

@@ -1,6 +1,8 @@
 // The typed message protocol between the extension and the chat webview. The webview says
 // `ready` before the extension sends anything; every message is one of these shapes on both sides.
 
+export { type Citation, findCitations, formatCitation, parseCitation } from "./citation";
+
 /** A retrieved snippet as the sources list shows it. */
 export interface SourceView {
   citation: string;
@@ -95,12 +97,4 @@ export function isWebviewMessage(value: unknown): value is WebviewToExtension {
     default:
       return true;
   }
-}
-
-/** `path:start-end` → its parts; undefined for anything else. */
-export function parseCitation(citation: string): { path: string; startLine: number; endLine: number } | undefined {
-  const match = /^([^\s:]+):(\d+)(?:-(\d+))?$/.exec(citation);
-  if (!match) return undefined;
-  const startLine = Number(match[2]);
-  return { path: match[1], startLine, endLine: match[3] ? Number(match[3]) : startLine };
 }

@@ -21,6 +21,7 @@ import typescript from "highlight.js/lib/languages/typescript";
 import xml from "highlight.js/lib/languages/xml";
 import yaml from "highlight.js/lib/languages/yaml";
 import MarkdownIt from "markdown-it";
+import { findCitations } from "../shared/citation";
 
 for (const [name, language] of Object.entries({ bash, c, cpp, csharp, css, go, java, javascript, json, php, python, ruby, rust, sql, typescript, xml, yaml })) {
   hljs.registerLanguage(name, language);
@@ -49,7 +50,6 @@ export function escapeHtml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
 }
 
-const CITATION = /\[([^\][\s:]+:\d+(?:-\d+)?)\]/g;
 const SAFE_LINK = /^https?:\/\//i;
 
 interface RenderEnv {
@@ -98,23 +98,23 @@ function createRenderer(): MarkdownIt {
       if (block.type !== "inline" || !block.children) continue;
       const children = [];
       for (const child of block.children) {
-        if (child.type !== "text" || !CITATION.test(child.content)) {
+        const found = child.type === "text" ? findCitations(child.content) : [];
+        if (found.length === 0) {
           children.push(child);
           continue;
         }
-        CITATION.lastIndex = 0;
         let at = 0;
-        for (const match of child.content.matchAll(CITATION)) {
+        for (const match of found) {
           const before = new state.Token("text", "", 0);
           before.content = child.content.slice(at, match.index);
           children.push(before);
           const link = new state.Token("html_inline", "", 0);
-          const citation = match[1];
+          const citation = match.text;
           const unverified = env.known && !env.valid.has(citation);
           link.content = `<button type="button" class="citation${unverified ? " unverified" : ""}" data-citation="${escapeHtml(citation)}"` +
             ` title="${unverified ? "Not in the code sent to the model: unverified" : "Open " + escapeHtml(citation)}">${escapeHtml(citation)}</button>`;
           children.push(link);
-          at = match.index + match[0].length;
+          at = match.index + match.length;
         }
         const after = new state.Token("text", "", 0);
         after.content = child.content.slice(at);

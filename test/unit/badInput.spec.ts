@@ -129,7 +129,7 @@ describe("resource limits", () => {
   });
 
   it("a worker that takes too long on a file is stopped with a clear error; indexing goes on", async () => {
-    const { WorkerChunker } = await import("../../src/core/chunk/workerChunker");
+    const { WorkerChunker } = await import("../../src/core/index/workerPool");
     const { WORKER } = await import("../helpers/workspace");
     const pool = new WorkerChunker({ workerPath: WORKER, timeoutMs: 5, poolSize: 1 });
     try {

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { Chunker } from "../../src/core/chunk/chunker";
 import type { Chunk } from "../../src/core/chunk/types";
-import { WorkerChunker } from "../../src/core/chunk/workerChunker";
+import { WorkerChunker } from "../../src/core/index/workerPool";
 import { assertNothingDropped } from "../helpers/chunks";
 import { BuiltinEmbedder } from "../../src/core/embed/builtin";
 import { embedderIdentity } from "../../src/core/embed/embedder";

@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ConventionSet, isConventionFile } from "../../src/core/conventions/conventionSet";
-import { cl100k } from "../../src/core/retrieval/tokens";
+import { cl100k } from "../../src/core/util/tokens";
 import { WorkspaceIndex } from "../../src/core/workspaceIndex";
 import { removeTree, tempDir, writeTree } from "../helpers/workspace";
 

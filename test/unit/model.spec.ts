@@ -13,7 +13,7 @@ import { type ModelProfile, parseProfile, parseProfiles, ProfileError } from "..
 import { buildChatPrompt, promptBudget } from "../../src/core/prompt/chatPrompt";
 import { checkCitations } from "../../src/core/prompt/citations";
 import { buildFimPrompt, cleanCompletion } from "../../src/core/prompt/fim";
-import { cl100k } from "../../src/core/retrieval/tokens";
+import { cl100k } from "../../src/core/util/tokens";
 import { WorkspaceIndex } from "../../src/core/workspaceIndex";
 import { CLI, removeTree, tempDir, writeTree } from "../helpers/workspace";
 import { FAKE_SECRETS, PEM } from "../support/fakeSecrets";

@@ -11,7 +11,7 @@ import { HttpReranker } from "../../src/core/retrieval/reranker";
 import { isPartial, matchTerms, rescoreByTermMatch, termMatch, termWeight } from "../../src/core/retrieval/termMatch";
 import { SEARCH_CODEBASE_TOOL, searchCodebase } from "../../src/core/retrieval/searchTool";
 import type { SearchHit } from "../../src/core/retrieval/retriever";
-import { cl100k } from "../../src/core/retrieval/tokens";
+import { cl100k } from "../../src/core/util/tokens";
 import { WorkspaceIndex } from "../../src/core/workspaceIndex";
 import { removeTree, tempDir, writeTree } from "../helpers/workspace";
 

@@ -6,8 +6,8 @@ import { splitLines } from "../util/text";
 import { type GrammarLocation, loadLanguage } from "./grammars";
 import { languageForPath, languageSpec } from "./languages";
 import { lineWindows, markdownPieces } from "./textChunker";
-import { type Piece, TreeChunker } from "./treeChunker";
-import { type Chunk, type ChunkerLimits, DEFAULT_LIMITS } from "./types";
+import { TreeChunker } from "./treeChunker";
+import { type Chunk, type ChunkerLimits, DEFAULT_LIMITS, hasOwnName, type Piece } from "./types";
 
 export interface ChunkerOptions {
   limits?: Partial<ChunkerLimits>;
@@ -21,12 +21,6 @@ export interface ChunkResult {
   chunks: Chunk[];
   /** Set when the file was chunked by a fallback, saying why. */
   note?: string;
-  /** The chunks' vectors, when the chunk source also embeds (the worker, with the builtin embedder). */
-  vectors?: Float32Array[];
-  /** Identity of the embedder that made `vectors`; the indexer uses them only if it matches its own. */
-  embedderId?: string;
-  /** `textFields` of each chunk (the code's split words, the name field), when the chunk source computed them. */
-  texts?: Array<[string, string]>;
 }
 
 export class Chunker {
@@ -123,6 +117,7 @@ function toChunk(filePath: string, language: string, lines: readonly string[], p
     endLine: piece.end + 1,
     text,
     header: parts.join(" > "),
+    signature: hasOwnName(piece.kind) ? piece.signature || piece.symbol : "",
     contentHash: sha256Hex(text),
   };
 }

@@ -1,6 +1,5 @@
 // Chunkers for text without a grammar: Markdown by headings, anything else by line windows.
-import type { Piece } from "./treeChunker";
-import type { ChunkerLimits } from "./types";
+import type { ChunkerLimits, Piece } from "./types";
 
 const FENCE = /^\s{0,3}(```|~~~)/;
 const ATX = /^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$/;

@@ -4,17 +4,7 @@
 import type { Node } from "web-tree-sitter";
 import type { LanguageSpec } from "./languages";
 import { lineWindows } from "./textChunker";
-import type { ChunkerLimits, ChunkKind } from "./types";
-
-export interface Piece {
-  /** 0-based rows, inclusive. */
-  start: number;
-  end: number;
-  symbol: string;
-  kind: ChunkKind;
-  scope: string;
-  signature: string;
-}
+import type { ChunkerLimits, ChunkKind, Piece } from "./types";
 
 type Label = Omit<Piece, "start" | "end">;
 

@@ -23,10 +23,23 @@ export interface Chunk {
   startLine: number;
   endLine: number;
   text: string;
-  /** path + enclosing scope + signature; indexed with the chunk. */
+  /** path + enclosing scope + signature (or name); shown with the chunk and indexed with it. */
   header: string;
+  /** The definition's first line as written (`def parse(url):`), or its name when it has none; "" for statement groups and line windows. */
+  signature: string;
   /** sha256 of the text. */
   contentHash: string;
+}
+
+/** A piece of a file before it becomes a chunk: rows and what it is. */
+export interface Piece {
+  /** 0-based rows, inclusive. */
+  start: number;
+  end: number;
+  symbol: string;
+  kind: ChunkKind;
+  scope: string;
+  signature: string;
 }
 
 export interface ChunkerLimits {

@@ -1,11 +1,12 @@
 // Where each ecosystem keeps a team's rules, and how each file's scope is read.
 import picomatch from "picomatch";
+import { parse as parseYaml, YAMLError } from "yaml";
 
 export type ConventionScope =
   | { kind: "always" }
   /** Applies to files under a folder ("" for the whole workspace): nested AGENTS.md, CLAUDE.md. */
   | { kind: "folder"; folder: string }
-  /** Applies to files matching any of the globs (applyTo, globs front matter, .editorconfig sections). */
+  /** Applies to files matching any of the globs (applyTo, globs front matter). */
   | { kind: "globs"; globs: string[] };
 
 export interface Convention {
@@ -13,79 +14,66 @@ export interface Convention {
   source: string;
   scope: ConventionScope;
   text: string;
+  /** Something the team should fix in the file (e.g. front matter that could not be read). */
+  warning?: string;
 }
 
 export const NESTED_NAMES: ReadonlySet<string> = new Set(["AGENTS.md", "CLAUDE.md"]);
-export const ROOT_FILES: ReadonlySet<string> = new Set([".github/copilot-instructions.md", ".cursorrules", ".clinerules", "CONVENTIONS.md", "CONTRIBUTING.md", ".editorconfig"]);
+export const ROOT_FILES: ReadonlySet<string> = new Set([".github/copilot-instructions.md", ".cursorrules", ".clinerules", "CONVENTIONS.md", "CONTRIBUTING.md"]);
+export const EDITORCONFIG = ".editorconfig";
 export const RULE_FOLDERS: readonly string[] = [".github/instructions/", ".cursor/rules/", ".continue/rules/", ".roo/rules/", ".clinerules/", ".groundwork/conventions/"];
 
 /** Whether a workspace-relative path is a conventions file of any ecosystem. */
 export function isConventionFile(relPath: string): boolean {
   const name = relPath.slice(relPath.lastIndexOf("/") + 1);
-  if (NESTED_NAMES.has(name) || ROOT_FILES.has(relPath)) return true;
+  if (NESTED_NAMES.has(name) || ROOT_FILES.has(relPath) || name === EDITORCONFIG) return true;
   return RULE_FOLDERS.some((folder) => relPath.startsWith(folder) && !relPath.slice(folder.length).includes("/"));
 }
 
 interface FrontMatter {
-  fields: Record<string, string>;
+  fields: Record<string, unknown>;
   body: string;
+  /** Set when the front matter is there but is not valid YAML. */
+  error?: string;
 }
 
-/** A small front-matter reader: `key: value` lines between `---` fences (lists as `[a, b]` or `a, b`). */
+/** YAML front matter between `---` fences, read with a YAML parser. */
 export function readFrontMatter(text: string): FrontMatter {
-  const match = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?/.exec(text);
+  const match = /^---\r?\n([\s\S]*?)\r?\n?---[ \t]*(?:\r?\n|$)/.exec(text);
   if (!match) return { fields: {}, body: text };
-  const fields: Record<string, string> = {};
-  for (const line of match[1].split(/\r?\n/)) {
-    const kv = /^([A-Za-z][\w-]*)\s*:\s*(.*)$/.exec(line);
-    if (kv) fields[kv[1]] = kv[2].trim().replace(/^["']|["']$/g, "");
+  const body = text.slice(match[0].length);
+  try {
+    const parsed: unknown = parseYaml(match[1]);
+    const fields = parsed && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+    return { fields, body };
+  } catch (error) {
+    if (!(error instanceof YAMLError)) throw error;
+    return { fields: {}, body, error: error.message.split("\n")[0] };
   }
-  return { fields, body: text.slice(match[0].length) };
 }
 
-function globList(value: string | undefined): string[] {
-  if (!value) return [];
-  return value.replace(/^\[|\]$/g, "").split(",").map((glob) => glob.trim().replace(/^["']|["']$/g, "")).filter(Boolean);
+/** `applyTo` / `globs` as a string ("a, b"), a YAML list (flow or block), or anything else (no globs). */
+function globList(value: unknown): string[] {
+  const items = Array.isArray(value) ? value : typeof value === "string" ? value.split(",") : [];
+  return items.filter((item): item is string => typeof item === "string").map((glob) => glob.trim()).filter(Boolean);
 }
 
-/** Reads one conventions file into rules; an .editorconfig gives one rule per section. */
+/**
+ * Reads one conventions file into rules. An .editorconfig is not read here: its sections apply by
+ * editorconfig's own rules (ConventionSet asks the editorconfig library per file).
+ */
 export function parseConventionFile(relPath: string, text: string): Convention[] {
   const name = relPath.slice(relPath.lastIndexOf("/") + 1);
-  if (relPath === ".editorconfig") return parseEditorConfig(text);
+  if (name === ".editorconfig") return [];
   if (NESTED_NAMES.has(name)) {
     const folder = relPath.includes("/") ? relPath.slice(0, relPath.lastIndexOf("/")) : "";
     return [{ source: relPath, scope: { kind: "folder", folder }, text: text.trim() }];
   }
-  const { fields, body } = readFrontMatter(text);
+  const { fields, body, error } = readFrontMatter(text);
   const globs = globList(fields.applyTo ?? fields.globs);
-  const always = fields.alwaysApply === "true" || globs.length === 0 || globs.includes("**") || globs.includes("**/*");
-  return [{ source: relPath, scope: always ? { kind: "always" } : { kind: "globs", globs }, text: body.trim() }];
-}
-
-function parseEditorConfig(text: string): Convention[] {
-  const rules: Convention[] = [];
-  let section: string | undefined;
-  let settings: string[] = [];
-  const flush = (): void => {
-    if (section && settings.length > 0) {
-      const glob = section.includes("/") ? section.replace(/^\//, "") : `**/${section}`;
-      rules.push({ source: ".editorconfig", scope: { kind: "globs", globs: [glob] }, text: `Formatting (${section}): ${settings.join(", ")}` });
-    }
-    settings = [];
-  };
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (!line || line.startsWith("#") || line.startsWith(";")) continue;
-    const header = /^\[(.+)\]$/.exec(line);
-    if (header) {
-      flush();
-      section = header[1];
-    } else if (section && line.includes("=") && !/^root\s*=/.test(line)) {
-      settings.push(line.replace(/\s*=\s*/, " = "));
-    }
-  }
-  flush();
-  return rules;
+  const always = fields.alwaysApply === true || fields.alwaysApply === "true" || globs.length === 0 || globs.includes("**") || globs.includes("**/*");
+  const rule: Convention = { source: relPath, scope: always ? { kind: "always" } : { kind: "globs", globs }, text: body.trim() };
+  return [error ? { ...rule, warning: `its front matter is not valid YAML (${error}), so it applies to every file` } : rule];
 }
 
 export function appliesTo(convention: Convention, relPath: string): boolean {

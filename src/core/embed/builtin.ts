@@ -3,8 +3,8 @@
 // with square-root term weights, the title (symbol, scope, signature) weighted above the code,
 // L2-normalized. The weights were chosen on Python's standard library and are reported on
 // JavaScript sources it never saw (see README, "Retrieval quality").
-import { fnv1a } from "../util/hash";
-import { identifiers, splitIdentifier, stem, STOP_WORDS } from "../util/text";
+import { fnv1a, sha256Hex } from "../util/hash";
+import { featureTablesDigest, identifiers, splitIdentifier, stem, STOP_WORDS } from "../util/text";
 import { relatedWords } from "../util/words";
 import { type EmbedInput, type Embedder, l2Normalize } from "./embedder";
 
@@ -20,10 +20,23 @@ const TRIGRAM_WEIGHT = 1.0;
 const RELATED_WEIGHT = 1.0;
 const SIGN_SEED = 0x9e3779b9;
 
+/**
+ * Text the fingerprint embeds: identifiers of every shape (camel, snake, acronyms, run-together,
+ * abbreviations, numbers), prose and stems, so a change to any feature family changes the vectors.
+ */
+const FINGERPRINT_PROBE = [
+  "def parse_url(raw_url, max_retries=3): return urlsplit(raw_url).netloc",
+  "class HTTPServer2 extends BaseServer { handleRequest(req, res) { res.writeHead(404); } }",
+  "func (c *Client) rmdirAll(ctx context.Context, namelist []string) error { return os.RemoveAll(cwd) }",
+  "Returns the logarithm of the largest value; raises ValueError when the sequence is empty.",
+  "isfuture deepcopy getattr kwargs nlargest parsing parsed components retries $jq_selector __init__",
+].join("\n");
+
 export class BuiltinEmbedder implements Embedder {
-  readonly id = "builtin-hash-v3";
+  readonly id = "builtin";
   readonly dims: number;
   private readonly features: FeatureTable;
+  private fingerprintValue: string | undefined;
 
   constructor(options: BuiltinEmbedderOptions = {}) {
     this.dims = options.dims ?? 512;
@@ -31,6 +44,22 @@ export class BuiltinEmbedder implements Embedder {
       throw new Error(`Builtin embedder dims must be an integer >= 16, got ${options.dims}`);
     }
     this.features = new FeatureTable(this.dims);
+  }
+
+  /** Derived, not declared: the weights, the feature tables, and the vectors of a probe text. */
+  get fingerprint(): string {
+    if (this.fingerprintValue === undefined) {
+      const probe = [this.embedSync(FINGERPRINT_PROBE, "parseURL HTTPServer"), this.embedSync(FINGERPRINT_PROBE)];
+      this.fingerprintValue = sha256Hex(JSON.stringify({
+        scheme: this.id,
+        dims: this.dims,
+        weights: [TITLE_WEIGHT, WORD_WEIGHT, WHOLE_IDENTIFIER_WEIGHT, BIGRAM_WEIGHT, TRIGRAM_WEIGHT, RELATED_WEIGHT, SIGN_SEED],
+        tables: featureTablesDigest(),
+        // Rounded: the fingerprint must not depend on the last bits of floating-point arithmetic.
+        probe: probe.map((vector) => Array.from(vector, (x) => Math.round(x * 1e6))),
+      })).slice(0, 32);
+    }
+    return this.fingerprintValue;
   }
 
   async embedDocuments(docs: readonly EmbedInput[]): Promise<Float32Array[]> {

@@ -7,15 +7,21 @@ export interface EmbedInput {
 }
 
 export interface Embedder {
-  /** Stable id of the model and its feature scheme; part of the index identity. */
+  /** A short name of the model or scheme, for people (status, logs). */
   readonly id: string;
   readonly dims: number;
+  /**
+   * Everything that determines this embedder's vectors (model, dimensions, feature tables and
+   * weights), hashed: two embedders with the same fingerprint make the same vectors. Part of the
+   * index fingerprint, so any change rebuilds the index.
+   */
+  readonly fingerprint: string;
   embedDocuments(docs: readonly EmbedInput[], signal?: AbortSignal): Promise<Float32Array[]>;
   embedQuery(text: string, signal?: AbortSignal): Promise<Float32Array>;
 }
 
-/** What an index was built with; a store built with another identity is rebuilt. */
-export function embedderIdentity(embedder: Pick<Embedder, "id" | "dims">): string {
+/** How status and logs name an embedder: `id/dims`. */
+export function embedderLabel(embedder: Pick<Embedder, "id" | "dims">): string {
   return `${embedder.id}/${embedder.dims}`;
 }
 

@@ -4,8 +4,8 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import type { Embedder } from "../embed/embedder";
-import type { SearchHit, SearchOptions } from "../retrieval/retriever";
-import { WorkspaceIndex } from "../workspaceIndex";
+import { Codebase } from "../codebase/codebase";
+import type { SearchHit, SearchOptions } from "../retrieval/types";
 import { buildEvalCorpus, type EvalLanguage, type EvalTarget, sampleTargets } from "./docQueries";
 
 export interface EvalConfig {
@@ -53,6 +53,8 @@ export interface EvalOptions {
   sample?: number;
   configs?: readonly EvalConfig[];
   embedder?: Embedder;
+  /** The bundled worker (dist/worker.js): index in worker threads. */
+  workerPath?: string;
   onProgress?: (message: string) => void;
 }
 
@@ -78,10 +80,12 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
     await fs.mkdir(path.dirname(path.join(root, file.path)), { recursive: true });
     await fs.writeFile(path.join(root, file.path), file.text);
   }
-  const index = await WorkspaceIndex.open({ root, dbPath: path.join(options.workDir, "index"), embedder: options.embedder });
+  const index = await Codebase.open({
+    folders: [{ name: "corpus", root, dbPath: path.join(options.workDir, "index") }], embedder: options.embedder, workerPath: options.workerPath,
+  });
   try {
     progress(`indexing ${corpus.files.length} files (doc comments stripped)`);
-    const indexed = await index.run();
+    const [indexed] = await index.index();
     await index.maintenanceIdle();
     const targets: EvalTarget[] = sampleTargets(corpus.targets, options.sample ?? 2000);
     const rows: EvalRow[] = [];

@@ -1,27 +1,24 @@
-// Keeps a store in step with a workspace: incremental by content hash (an unchanged file is
-// neither re-parsed nor re-embedded), handles deletions and renames, writes in batches, reports
-// progress, can be cancelled, and resumes after being killed without duplicate chunks.
+// Keeps a store in step with a folder, through the pipeline's stages: scan → chunk → embed →
+// fields → write (stages.ts). Incremental by content hash (an unchanged file is neither re-parsed
+// nor re-embedded), handles deletions and renames, writes in batches, reports progress, can be
+// cancelled, and resumes after being killed without duplicate chunks.
 import { readFileSync } from "node:fs";
-import type { ChunkResult } from "../chunk/chunker";
-import { type Embedder, embedderIdentity } from "../embed/embedder";
-import { errorMessage, type Logger, silentLogger } from "../host";
+import type { Embedder } from "../embed/embedder";
+import { errorMessage, type Logger, silentLogger } from "../util/host";
 import { classifyContent } from "../scan/rules";
 import { type ScanEntry, type ScanOptions, scanPaths, scanWorkspace } from "../scan/scanner";
 import type { FileRecord } from "../store/schema";
 import type { FileUpdate, IndexStore } from "../store/store";
 import { sha256Hex } from "../util/hash";
 import { embeddingInput, toRow } from "./rows";
-
-/** Anything that can chunk a file: the in-process Chunker, or a worker-backed one. */
-export interface ChunkSource {
-  chunkFile(path: string, text: string): Promise<ChunkResult>;
-}
+import type { FileStages, ProcessedFile } from "./stages";
 
 export interface IndexerOptions {
   root: string;
   store: IndexStore;
   embedder: Embedder;
-  chunker: ChunkSource;
+  /** The per-file stages: chunk, and where the runner can, embed and fields. */
+  stages: FileStages;
   scan?: Omit<ScanOptions, "signal">;
   /** Chunks embedded and written together. */
   batchChunks?: number;
@@ -57,7 +54,8 @@ export interface IndexRunResult {
 
 interface Pending {
   record: FileRecord;
-  result?: ChunkResult;
+  /** The per-file stages' output; absent when only the record changes. */
+  processed?: ProcessedFile;
 }
 
 export class Indexer {
@@ -69,10 +67,11 @@ export class Indexer {
     this.batchChunks = options.batchChunks ?? 2000;
   }
 
-  /** Brings the whole workspace up to date. */
+  /** Brings the whole folder up to date. */
   async run(runOptions: RunOptions = {}): Promise<IndexRunResult> {
     const started = Date.now();
     runOptions.onProgress?.({ phase: "scanning", filesDone: 0, filesTotal: 0, chunksWritten: 0 });
+    // Stage: scan.
     const entries: ScanEntry[] = [];
     for await (const entry of scanWorkspace(this.options.root, { ...this.options.scan, signal: runOptions.signal })) entries.push(entry);
     const known = await this.options.store.fileRecords();
@@ -148,7 +147,7 @@ export class Indexer {
         counts.filesSkipped++;
         const previous = known.get(entry.skipped.path);
         if (previous?.status !== "skipped" || previous.reason !== entry.skipped.reason) {
-          pending.push({ record: skippedRecord(entry.skipped.path, entry.skipped.reason), result: emptyResult() });
+          pending.push({ record: skippedRecord(entry.skipped.path, entry.skipped.reason), processed: emptyResult() });
         }
       } else {
         const item = await prepared.get(position)!;
@@ -156,12 +155,12 @@ export class Indexer {
         done++;
         if (item === "unchanged") counts.filesUnchanged++;
         else {
-          if (item.record.status === "indexed" && item.result) counts.filesIndexed++;
+          if (item.record.status === "indexed" && item.processed) counts.filesIndexed++;
           else if (item.record.status === "indexed") counts.filesUnchanged++;
           else if (item.record.status === "skipped") counts.filesSkipped++;
           else if (item.record.status === "error") counts.filesFailed++;
           pending.push(item);
-          pendingChunks += item.result?.chunks.length ?? 0;
+          pendingChunks += item.processed?.chunked.chunks.length ?? 0;
         }
       }
       if (pendingChunks >= this.batchChunks || pending.length >= this.batchChunks) await flush();
@@ -193,10 +192,12 @@ export class Indexer {
       return { record: { ...previous, ...base } };
     }
     const verdict = classifyContent(bytes);
-    if (!verdict.ok) return { record: { ...base, status: "skipped", reason: verdict.reason, language: "", chunkCount: 0 }, result: emptyResult() };
+    if (!verdict.ok) return { record: { ...base, status: "skipped", reason: verdict.reason, language: "", chunkCount: 0 }, processed: emptyResult() };
     try {
-      const result = await this.options.chunker.chunkFile(path, bytes.toString("utf8"));
-      return { record: { ...base, status: "indexed", reason: result.note ?? "", language: result.language, chunkCount: result.chunks.length }, result };
+      // Stage: chunk (and, in a worker, embed and fields).
+      const processed = await this.options.stages.process(path, bytes.toString("utf8"));
+      const { chunked } = processed;
+      return { record: { ...base, status: "indexed", reason: chunked.note ?? "", language: chunked.language, chunkCount: chunked.chunks.length }, processed };
     } catch (error) {
       this.logger.warn(`Could not chunk ${path}: ${errorMessage(error)}`);
       return { record: { ...(previous ?? { ...base, language: "", chunkCount: 0 }), status: "error", reason: `chunking failed (${errorMessage(error)})` } };
@@ -204,19 +205,22 @@ export class Indexer {
   }
 
   private async writeBatch(batch: readonly Pending[], signal?: AbortSignal): Promise<number> {
-    const chunks = batch.flatMap((item) => item.result?.chunks ?? []);
-    // Vectors the chunk source already made with this same embedder (the worker) are used as they are.
-    const identity = embedderIdentity(this.options.embedder);
-    const ready = (item: Pending): boolean => item.result?.vectors !== undefined && item.result.embedderId === identity && item.result.vectors.length === item.result.chunks.length;
-    const toEmbed = batch.filter((item) => !ready(item)).flatMap((item) => item.result?.chunks ?? []);
+    // Stage: embed, for the files whose vectors the per-file stages did not make with this embedder.
+    const fingerprint = this.options.embedder.fingerprint;
+    const embeddedAlready = (item: Pending): boolean => {
+      const embedded = item.processed?.embedded;
+      return embedded !== undefined && embedded.embedder === fingerprint && embedded.vectors.length === item.processed!.chunked.chunks.length;
+    };
+    const toEmbed = batch.filter((item) => !embeddedAlready(item)).flatMap((item) => item.processed?.chunked.chunks ?? []);
     const embedded = toEmbed.length ? await this.options.embedder.embedDocuments(toEmbed.map(embeddingInput), signal) : [];
     let next = 0;
-    const updates: FileUpdate[] = batch.map((item) => ({
-      record: item.record,
-      chunks: item.result?.chunks.map((chunk, i) => toRow(chunk, ready(item) ? item.result!.vectors![i] : embedded[next++], item.result!.texts?.[i])),
+    // Stage: fields (toRow derives those the per-file stages did not), then write.
+    const updates: FileUpdate[] = batch.map(({ record, processed }) => ({
+      record,
+      chunks: processed?.chunked.chunks.map((chunk, i) => toRow(chunk, embeddedAlready({ record, processed }) ? processed.embedded!.vectors[i] : embedded[next++], processed.fields?.[i])),
     }));
     await this.options.store.write(updates);
-    return chunks.length;
+    return updates.reduce((sum, update) => sum + (update.chunks?.length ?? 0), 0);
   }
 
   private async finish(counts: Counts, started: number, cancelled: boolean, changed: boolean): Promise<IndexRunResult> {
@@ -243,8 +247,8 @@ function emptyCounts(): Counts {
   return { filesIndexed: 0, filesUnchanged: 0, filesSkipped: 0, filesRemoved: 0, filesFailed: 0, chunksWritten: 0 };
 }
 
-function emptyResult(): ChunkResult {
-  return { language: "", chunks: [] };
+function emptyResult(): ProcessedFile {
+  return { chunked: { language: "", chunks: [] } };
 }
 
 function skippedRecord(path: string, reason: string): FileRecord {

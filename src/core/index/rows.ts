@@ -1,6 +1,6 @@
 // Turns chunks into store rows: a deterministic id, the text the embedder sees, and the
 // identifier-split text the full-text index sees.
-import { type Chunk, hasOwnName } from "../chunk/types";
+import type { Chunk } from "../chunk/types";
 import type { EmbedInput } from "../embed/embedder";
 import type { ChunkRow } from "../store/schema";
 import { sha256Hex } from "../util/hash";
@@ -12,7 +12,7 @@ export function chunkId(chunk: Pick<Chunk, "path" | "startLine" | "endLine" | "c
 
 /** What the embedder sees: the title (symbol, scope, signature) and the code. */
 export function embeddingInput(chunk: Chunk): EmbedInput {
-  return { title: `${chunk.symbol} ${chunk.scope} ${signatureOf(chunk)}`.trim(), text: `${chunk.path}\n${chunk.text}` };
+  return { title: `${chunk.symbol} ${chunk.scope} ${chunk.signature}`.trim(), text: `${chunk.path}\n${chunk.text}` };
 }
 
 /** The code field of the full-text index: the code, plus every identifier split into words. */
@@ -31,14 +31,10 @@ export function textFields(chunk: Chunk): [string, string] {
  */
 export function nameText(chunk: Chunk): string {
   const pathWords = chunk.path.replace(/\.[^./]+$/, "").split(/[/._-]+/).filter(Boolean).join(" ");
-  const names = `${chunk.symbol} ${chunk.scope} ${signatureOf(chunk)}`;
+  const names = `${chunk.symbol} ${chunk.scope} ${chunk.signature}`;
   return `${names}\n${pathWords}\n${splitIdentifiersText(`${names} ${pathWords}`)}`;
 }
 
-/** The signature part of the header; statement groups and windows have none. */
-function signatureOf(chunk: Chunk): string {
-  return hasOwnName(chunk.kind) ? chunk.header.slice(chunk.header.lastIndexOf(" > ") + 3) : "";
-}
 
 /** `texts`: `textFields(chunk)` when already computed (in the worker). */
 export function toRow(chunk: Chunk, vector: Float32Array, texts?: [string, string]): ChunkRow {

@@ -3,7 +3,7 @@
 // the record type has no field that could hold either.
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { errorMessage, type Logger, silentLogger } from "../host";
+import { errorMessage, type Logger, silentLogger } from "../util/host";
 import { sha256Hex } from "../util/hash";
 
 export interface AuditChunk {

@@ -2,13 +2,14 @@
 // fill-in-the-middle completions, and vLLM LoRA adapter loading on first use. A stream that stops
 // mid-answer is cut off by an idle timer, so no request can hang forever.
 import OpenAI from "openai";
-import type { ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
-import { errorMessage, type Logger, silentLogger } from "../host";
+import type { ChatCompletionTool } from "openai/resources/chat/completions";
+import { errorMessage, type Logger, silentLogger } from "../util/host";
+import type { ChatMessage } from "../prompt/messages";
 import { redactSecrets } from "../security/redact";
 import { ModelError, toModelError } from "./errors";
 import type { ModelProfile } from "./profiles";
 
-export type ChatMessage = ChatCompletionMessageParam;
+export type { ChatMessage } from "../prompt/messages";
 
 export interface ToolCall {
   id: string;

@@ -2,9 +2,10 @@
 // digest and the snippets retrieved for the cursor's surroundings, all within a small token
 // budget. Cancellable (the editor cancels when the user types on) and cached, so going back to a
 // position that was already completed costs nothing.
+import { LRUCache } from "lru-cache";
 import type { ContextItem } from "../retrieval/contextPack";
 import { buildContextPack } from "../retrieval/contextPack";
-import { cl100k, type TokenCounter } from "../retrieval/tokens";
+import { cl100k, type TokenCounter } from "../util/tokens";
 import { identifiers } from "../util/text";
 import { sha256Hex } from "../util/hash";
 import { type AuditLog, auditChunk, serverOrigin } from "./audit";
@@ -74,13 +75,14 @@ function head(text: string, tokens: number, tokenizer: TokenCounter): string {
 }
 
 export class CompletionEngine {
-  private readonly cache = new Map<string, string>();
+  private readonly cache: LRUCache<string, string>;
   private readonly tokenizer: TokenCounter;
   private readonly budget: CompletionBudget;
 
   constructor(private readonly options: CompletionEngineOptions) {
     this.tokenizer = options.tokenizer ?? cl100k;
     this.budget = { ...DEFAULT_COMPLETION_BUDGET, ...options.budget };
+    this.cache = new LRUCache({ max: Math.max(1, options.cacheSize ?? 64) });
   }
 
   async complete(request: CompletionRequest): Promise<CompletionResult | undefined> {
@@ -93,7 +95,7 @@ export class CompletionEngine {
 
     const context = await this.snippets(request, prefix);
     if (request.signal?.aborted) return undefined;
-    const conventions = (await this.options.source.conventions()).digest(request.path, this.budget.conventionTokens, this.tokenizer);
+    const conventions = await this.options.source.conventionDigest(request.path, this.budget.conventionTokens);
     const fim = buildFimPrompt({
       preset: profile.fim, path: request.path, language: request.language, prefix, suffix, conventions,
       snippets: context.map((item) => ({ path: item.citation, text: item.text })),
@@ -121,7 +123,7 @@ export class CompletionEngine {
       });
     }
     const text = cleanCompletion(raw, suffix, stop);
-    this.remember(key, text);
+    this.cache.set(key, text);
     return text ? { text, cached: false, context } : undefined;
   }
 
@@ -132,11 +134,5 @@ export class CompletionEngine {
     if (words.length === 0) return [];
     const hits = (await this.options.source.search(words.join(" "), { limit: 6 })).filter((hit) => hit.path !== request.path);
     return buildContextPack(hits.slice(0, 4), { budget: this.budget.snippetTokens, tokenizer: this.tokenizer }).items;
-  }
-
-  private remember(key: string, text: string): void {
-    this.cache.delete(key);
-    this.cache.set(key, text);
-    if (this.cache.size > (this.options.cacheSize ?? 64)) this.cache.delete(this.cache.keys().next().value!);
   }
 }

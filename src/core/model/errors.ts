@@ -2,7 +2,7 @@
 // what to do. The openai package already retries connection errors, 408/409/429 and 5xx with
 // backoff (honouring Retry-After); what reaches here is final.
 import OpenAI from "openai";
-import { errorMessage } from "../host";
+import { errorMessage } from "../util/host";
 
 export type ModelErrorKind =
   | "unreachable" | "unauthorized" | "unknown-model" | "rate-limited" | "timeout" | "context-too-long"

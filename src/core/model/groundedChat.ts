@@ -3,24 +3,29 @@
 // search_codebase tool (up to 3 rounds), then check the answer's citations against what was
 // actually sent. Every model request is audited. When no model answers, the user still gets the
 // retrieved, cited code and a message on how to set a model up: never a bare error.
-import type { ConventionSet } from "../conventions/conventionSet";
+import { findMentions } from "../../shared/mention";
 import type { Convention } from "../conventions/sources";
-import { errorMessage, type Logger, silentLogger } from "../host";
+import { errorMessage, type Logger, silentLogger } from "../util/host";
 import { type CitationCheck, checkCitations } from "../prompt/citations";
 import { buildChatPrompt, type ChatTurn, promptBudget, quoteData } from "../prompt/chatPrompt";
 import { buildContextPack, type ContextItem } from "../retrieval/contextPack";
-import type { SearchHit, SearchOptions } from "../retrieval/retriever";
+import type { SearchHit, SearchOptions } from "../retrieval/types";
 import { SEARCH_CODEBASE_TOOL, searchCodebase } from "../retrieval/searchTool";
-import { cl100k, type TokenCounter } from "../retrieval/tokens";
+import { cl100k, type TokenCounter } from "../util/tokens";
 import { type AuditLog, auditChunk, serverOrigin } from "./audit";
 import type { ChatMessage, ModelClient } from "./client";
 import { ModelError } from "./errors";
 import type { ModelProfile } from "./profiles";
 
-/** What a chat turn retrieves from: a WorkspaceIndex. */
+/** What a chat turn retrieves from: the Codebase. Paths are codebase paths. */
 export interface GroundingSource {
   search(query: string, options?: SearchOptions): Promise<SearchHit[]>;
-  conventions(): Promise<ConventionSet>;
+  /** The conventions that apply to a file ("": those that apply everywhere). */
+  conventionsFor(path: string): Promise<Convention[]>;
+  /** Their short form for inline completions, within a token budget. */
+  conventionDigest(path: string, maxTokens: number): Promise<string>;
+  /** The chunks an `@` mention in a question pins (a file's, or a symbol's definitions). */
+  mention?(mention: string): Promise<SearchHit[]>;
 }
 
 export type AskEvent =
@@ -96,19 +101,33 @@ export class GroundedChat {
     return this.options.client.profile;
   }
 
-  /** The code and conventions a question is grounded in, within this profile's budget. */
+  /**
+   * The code and conventions a question is grounded in, within this profile's budget: what its `@`
+   * mentions pin comes first (pinned hits score 1), then what retrieval found, all out of one budget.
+   */
   async retrieve(question: string, activeFile?: string): Promise<Grounding> {
     const budget = promptBudget(this.profile.contextWindow, this.profile.maxOutputTokens);
-    const hits = await this.options.source.search(question, { limit: this.options.retrieveLimit ?? 12, expand: true });
-    const conventions = (await this.options.source.conventions()).forFile(activeFile ?? "");
-    return { context: buildContextPack(hits, { budget: budget.context, tokenizer: this.tokenizer }).items, conventions };
+    const [pinned, hits, conventions] = await Promise.all([
+      this.pinned(question),
+      this.options.source.search(question, { limit: this.options.retrieveLimit ?? 12, expand: true }),
+      this.options.source.conventionsFor(activeFile ?? ""),
+    ]);
+    const pinnedIds = new Set(pinned.map((hit) => hit.id));
+    const all = [...pinned, ...hits.filter((hit) => !pinnedIds.has(hit.id))];
+    return { context: buildContextPack(all, { budget: budget.context, tokenizer: this.tokenizer }).items, conventions };
+  }
+
+  private async pinned(question: string): Promise<SearchHit[]> {
+    const source = this.options.source;
+    if (!source.mention) return [];
+    return (await Promise.all(findMentions(question).map((mention) => source.mention!(mention)))).flat();
   }
 
   async ask(request: AskRequest): Promise<AskResult> {
     const started = performance.now();
     const profile = this.profile;
     const grounding = request.grounding ?? (request.retrieval === false
-      ? { context: [], conventions: (await this.options.source.conventions()).forFile(request.activeFile ?? "") }
+      ? { context: [], conventions: await this.options.source.conventionsFor(request.activeFile ?? "") }
       : await this.retrieve(request.question, request.activeFile));
     const sent: ContextItem[] = [...grounding.context];
     const budget = promptBudget(profile.contextWindow, profile.maxOutputTokens);

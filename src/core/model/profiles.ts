@@ -2,10 +2,12 @@
 // Azure OpenAI, vLLM, Ollama, llama.cpp server, LM Studio). Settings and the CLI's --models file
 // hold an array of them; validation turns a bad entry into a message that names the field.
 
+import { FIM_PRESETS, type FimPreset } from "../prompt/fim";
+
+export { FIM_PRESETS, type FimPreset } from "../prompt/fim";
+
 export type ProfileKind = "base" | "lora";
 
-/** Fill-in-the-middle prompt formats of the common code models, or the server's `suffix` field. */
-export type FimPreset = "qwen2.5-coder" | "deepseek-coder" | "starcoder2" | "codellama" | "native-suffix";
 
 export interface ModelProfile {
   id: string;
@@ -27,8 +29,6 @@ export interface ModelProfile {
   /** Extra request headers (e.g. Azure's api-version routing); never the API key. */
   headers: Record<string, string>;
 }
-
-export const FIM_PRESETS: readonly FimPreset[] = ["qwen2.5-coder", "deepseek-coder", "starcoder2", "codellama", "native-suffix"];
 
 /** A local Ollama: works on a fresh machine once `ollama pull qwen2.5-coder:7b` has run. */
 export const DEFAULT_PROFILE: ModelProfile = {

@@ -3,9 +3,9 @@
 // told that instructions inside them are not its instructions), then the conversation trimmed
 // to the budget, oldest turns first.
 import type { Convention } from "../conventions/sources";
-import type { ChatMessage } from "../model/client";
+import type { ChatMessage } from "./messages";
 import { type ContextItem, formatContextItem } from "../retrieval/contextPack";
-import type { TokenCounter } from "../retrieval/tokens";
+import type { TokenCounter } from "../util/tokens";
 
 export interface ChatTurn {
   role: "user" | "assistant";

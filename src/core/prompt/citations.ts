@@ -1,6 +1,7 @@
 // Citations in an answer, checked against the context that was actually sent: `[path:12-30]` is
 // valid when a sent item of that path covers those lines; anything else is flagged, so the UI can
-// mark it instead of linking the user to code the model never saw.
+// mark it instead of linking the user to code the model never saw. The grammar is shared/citation.
+import { findCitations } from "../../shared/citation";
 import type { ContextItem } from "../retrieval/contextPack";
 
 export interface CitationCheck {
@@ -14,22 +15,16 @@ export interface CitationCheck {
   item?: string;
 }
 
-const CITATION = /\[([^\][\s:]+):(\d+)(?:-(\d+))?\]/g;
-
+/** Each distinct citation of an answer, in order of first appearance. */
 export function parseCitations(answer: string): Array<Omit<CitationCheck, "valid" | "item">> {
   const found = new Map<string, Omit<CitationCheck, "valid" | "item">>();
-  for (const match of answer.matchAll(CITATION)) {
-    const startLine = Number(match[2]);
-    const endLine = match[3] ? Number(match[3]) : startLine;
-    const text = match[0].slice(1, -1);
-    if (!found.has(text)) found.set(text, { text, path: match[1].replace(/^\.\//, ""), startLine, endLine });
-  }
+  for (const { text, path, startLine, endLine } of findCitations(answer)) if (!found.has(text)) found.set(text, { text, path, startLine, endLine });
   return [...found.values()];
 }
 
 export function checkCitations(answer: string, sent: readonly Pick<ContextItem, "path" | "startLine" | "endLine" | "citation">[]): CitationCheck[] {
   return parseCitations(answer).map((citation) => {
-    const item = sent.find((s) => s.path === citation.path && s.startLine <= citation.startLine && citation.endLine <= s.endLine && citation.startLine <= citation.endLine);
+    const item = sent.find((s) => s.path === citation.path && s.startLine <= citation.startLine && citation.endLine <= s.endLine);
     return { ...citation, valid: item !== undefined, item: item?.citation };
   });
 }

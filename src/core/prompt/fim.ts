@@ -1,7 +1,11 @@
 // Fill-in-the-middle prompts for the common code models. Retrieved snippets and the conventions
 // digest go in front of the file: as repository files where the model was trained on that
 // format (Qwen2.5-Coder, StarCoder2), as comments otherwise.
-import type { FimPreset } from "../model/profiles";
+
+/** Fill-in-the-middle prompt formats of the common code models, or the server's `suffix` field. */
+export type FimPreset = "qwen2.5-coder" | "deepseek-coder" | "starcoder2" | "codellama" | "native-suffix";
+
+export const FIM_PRESETS: readonly FimPreset[] = ["qwen2.5-coder", "deepseek-coder", "starcoder2", "codellama", "native-suffix"];
 
 export interface FimSnippet {
   path: string;

@@ -2,8 +2,9 @@
 // ranges of a file are merged, items keep relevance order, and each carries its citation
 // (`path:start-end`) and why it was chosen (its rank in each list, or the hit it expands).
 import type { Source } from "./fusion";
-import { citation, type SearchHit } from "./retriever";
-import { cl100k, type TokenCounter } from "./tokens";
+import { citation } from "./retriever";
+import type { SearchHit } from "./types";
+import { cl100k, type TokenCounter } from "../util/tokens";
 
 export interface ContextItem {
   /** `path:start-end`, the form answers cite. */
@@ -88,7 +89,7 @@ function mergeGroup(hits: SearchHit[]): Omit<ContextItem, "tokens" | "truncated"
     text,
     score: Math.max(...hits.map((h) => h.score)),
     ranks,
-    coverage: hits.some((h) => h.match) ? Math.max(...hits.map((h) => h.match?.coverage ?? 0)) : undefined,
+    coverage: hits.some((h) => h.scores.coverage !== undefined) ? Math.max(...hits.map((h) => h.scores.coverage ?? 0)) : undefined,
     expandedFrom: hits.find((h) => h.expandedFrom)?.expandedFrom,
   };
 }

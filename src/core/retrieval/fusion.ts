@@ -23,6 +23,8 @@ export interface Fused<T> {
   score: number;
   /** 1-based rank of the item in each list that had it. */
   ranks: Partial<Record<Source, number>>;
+  /** The item's own score in each list that had it and gave scores. */
+  scores: Partial<Record<Source, number>>;
 }
 
 export function reciprocalRankFusion<T>(lists: ReadonlyArray<RankedList<T>>, key: (item: T) => string, k = 60): Fused<T>[] {
@@ -31,10 +33,11 @@ export function reciprocalRankFusion<T>(lists: ReadonlyArray<RankedList<T>>, key
     const weight = list.weight ?? 1;
     list.items.forEach((item, index) => {
       const id = key(item);
-      const entry = fused.get(id) ?? { item, score: 0, ranks: {} };
+      const entry = fused.get(id) ?? { item, score: 0, ranks: {}, scores: {} };
       if (entry.ranks[list.source] !== undefined) return;
       entry.score += weight / (k + index + 1);
       entry.ranks[list.source] = index + 1;
+      if (list.score) entry.scores[list.source] = list.score(item);
       fused.set(id, entry);
     });
   }
@@ -52,10 +55,11 @@ export function scoreFusion<T>(lists: ReadonlyArray<RankedList<T>>, key: (item: 
     const min = Math.min(...raw);
     list.items.forEach((item, index) => {
       const id = key(item);
-      const entry = fused.get(id) ?? { item, score: 0, ranks: {} };
+      const entry = fused.get(id) ?? { item, score: 0, ranks: {}, scores: {} };
       if (entry.ranks[list.source] !== undefined) return;
       entry.score += weight * (max > min ? (raw[index] - min) / (max - min) : 1);
       entry.ranks[list.source] = index + 1;
+      if (list.score) entry.scores[list.source] = raw[index];
       fused.set(id, entry);
     });
   }

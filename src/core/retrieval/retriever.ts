@@ -1,56 +1,23 @@
-// Hybrid retrieval: vector search and BM25 (code field + boosted name field) run together and
-// are fused (normalized scores by default, reciprocal rank as an option); graph expansion adds the definitions the top hits use; a cap per
-// file keeps results diverse; an optional reranker reorders the head. Hot queries are cached
-// until the index changes.
+// Hybrid retrieval over one or more index segments (the folders of a multi-root workspace, or a
+// shared index and its local overlay): each segment's vector search and BM25 (code field + boosted
+// name field) run side by side, their lists are merged across segments, then fused once (normalized
+// scores by default, reciprocal rank as an option), so one ranking covers every folder. A cap per
+// file keeps results diverse; the head gets a second look by term match; an optional reranker
+// reorders it; graph expansion adds the definitions the top hits use. Hot queries are cached until
+// any segment changes.
+import { LRUCache } from "lru-cache";
+import { formatCitation } from "../../shared/citation";
 import type { Embedder } from "../embed/embedder";
 import type { ChunkRef, IndexStore, SourceReader, StoredChunk } from "../store/store";
-import { QueryCache } from "./cache";
 import { expansionCandidates } from "./expansion";
-import { capPerFile, type FusionMethod, reciprocalRankFusion, type RankedList, scoreFusion, type Source } from "./fusion";
+import { capPerFile, type Fused, type RankedList, reciprocalRankFusion, scoreFusion, type Source } from "./fusion";
 import { textQuery } from "./query";
 import type { Reranker } from "./reranker";
-import { rescoreByTermMatch, type TermMatch } from "./termMatch";
+import { matchTerms, termMatch } from "./termMatch";
+import type { ScoreParts, SearchHit, SearchOptions } from "./types";
 
-export type SearchMode = "hybrid" | "vector" | "text";
-
-export interface SearchOptions {
-  limit?: number;
-  mode?: SearchMode;
-  /** Add the definitions that the top hits reference (graph expansion). */
-  expand?: boolean;
-  /** How many top hits seed the expansion. */
-  expandFrom?: number;
-  /** How many definitions expansion adds after the hits. */
-  expandLimit?: number;
-  /** Candidates fetched from each list before fusion. */
-  candidates?: number;
-  /** How the vector and text lists are fused. */
-  fusion?: FusionMethod;
-  /** Reciprocal-rank-fusion constant. */
-  rrfK?: number;
-  maxPerFile?: number;
-  /** Weight of the name field against the code field in BM25. */
-  nameBoost?: number;
-  weights?: Partial<Record<Source, number>>;
-  /** Rerank the fused head with the configured reranker, if any. */
-  rerank?: boolean;
-  /**
-   * How many fused hits get a second look by term match (query coverage and name match, see
-   * termMatch.ts) and the weights of those two features against the fused score (scaled to [0, 1]).
-   * 0 turns it off.
-   */
-  termMatchDepth?: number;
-  termMatchWeights?: { coverage: number; name: number };
-}
-
-export interface SearchHit extends StoredChunk {
-  /** 1-based rank in each list that found the chunk: why it was chosen. */
-  ranks: Partial<Record<Source, number>>;
-  /** How well the chunk matches the query's words, for hits that had the second look. */
-  match?: TermMatch;
-  /** For expansion hits: the citation of the hit that referenced this definition. */
-  expandedFrom?: string;
-}
+export type { ResultLine, ScoreParts, SearchHit, SearchMode, SearchOptions } from "./types";
+export { toResultLine } from "./types";
 
 export const DEFAULT_SEARCH: Required<Omit<SearchOptions, "weights">> & { weights: Record<Source, number> } = {
   limit: 10,
@@ -69,111 +36,177 @@ export const DEFAULT_SEARCH: Required<Omit<SearchOptions, "weights">> & { weight
   // are in README, "Retrieval quality".
   termMatchDepth: 25,
   termMatchWeights: { coverage: 1.5, name: 0.4 },
+  rerankWeight: 3,
 };
 
-/** A hit as the CLI's --json and the extension's command API report it. */
-export interface ResultLine {
-  /** Workspace-relative, forward slashes. */
-  path: string;
-  /** 1-based, inclusive. */
-  startLine: number;
-  endLine: number;
-  symbol: string;
-  kind: string;
-  score: number;
-}
+type Settings = typeof DEFAULT_SEARCH;
 
-export function toResultLine(hit: SearchHit): ResultLine {
-  return { path: hit.path, startLine: hit.startLine, endLine: hit.endLine, symbol: hit.symbol, kind: hit.kind, score: Number(hit.score.toFixed(6)) };
-}
-
+/** `path:start-end` of a hit or chunk. */
 export function citation(hit: Pick<StoredChunk, "path" | "startLine" | "endLine">): string {
-  return `${hit.path}:${hit.startLine}-${hit.endLine}`;
+  return formatCitation(hit);
+}
+
+/** One index that a search reads: a folder's, or a shared index's or its overlay's. */
+export interface SearchSegment {
+  /** What the segment's paths get in front of them in the codebase's namespace ("" or "folder name/"). */
+  readonly prefix: string;
+  readonly store: IndexStore;
+  /** Reads the segment's files, so hits' code comes from them while they hash as indexed. */
+  readonly source?: SourceReader;
+  /** Embeds queries for the segment's vectors; undefined when they can't answer (keyword search only). */
+  readonly embedder?: Embedder;
+  /** Folder-relative paths this segment must not answer for (a local overlay holds newer versions). */
+  readonly hides?: (path: string) => boolean;
 }
 
 export interface RetrieverOptions {
   defaults?: SearchOptions;
   reranker?: Reranker;
   cacheSize?: number;
-  /** Where hits' code is read when the file is unchanged since indexing (faster than the store). */
-  source?: SourceReader;
+}
+
+/** A candidate from one segment's list. */
+interface Candidate {
+  ref: ChunkRef;
+  segment: number;
+  /** Unique across segments. */
+  key: string;
+  /** In the codebase's namespace. */
+  path: string;
 }
 
 export class HybridRetriever {
-  private readonly cache: QueryCache<SearchHit[]>;
+  private readonly cache: LRUCache<string, { version: string; hits: SearchHit[] }>;
 
   constructor(
-    private readonly store: IndexStore,
-    private readonly embedder: Embedder,
+    private readonly segments: () => readonly SearchSegment[],
     private readonly options: RetrieverOptions = {},
   ) {
-    this.cache = new QueryCache(options.cacheSize ?? 256);
+    this.cache = new LRUCache({ max: Math.max(1, options.cacheSize ?? 256) });
   }
 
   async search(query: string, options: SearchOptions = {}): Promise<SearchHit[]> {
-    const settings: typeof DEFAULT_SEARCH = {
+    const settings: Settings = {
       ...DEFAULT_SEARCH,
       ...this.options.defaults,
       ...options,
       weights: { ...DEFAULT_SEARCH.weights, ...this.options.defaults?.weights, ...options.weights },
     };
-    const version = await this.store.dataVersion();
+    const segments = this.segments();
+    if (segments.length === 0) return [];
+    const version = (await Promise.all(segments.map(async (s) => `${s.prefix}\u0000${s.store.dir}\u0000${await s.store.dataVersion()}\u0000${s.embedder ? 1 : 0}`))).join("\u0001");
     const key = JSON.stringify([query, settings]);
-    const cached = this.cache.get(key, version);
-    if (cached) return cached;
-    const hits = await this.searchUncached(query, settings);
-    this.cache.set(key, version, hits);
+    const cached = this.cache.get(key);
+    if (cached?.version === version) {
+      this.stats.hits++;
+      return cached.hits;
+    }
+    this.stats.misses++;
+    const hits = await this.searchUncached(query, settings, segments);
+    if (this.options.cacheSize !== 0) this.cache.set(key, { version, hits });
     return hits;
   }
 
   /** Cache statistics, for status and tests. */
-  get cacheStats(): { hits: number; misses: number } {
-    return this.cache.stats;
-  }
+  readonly stats = { hits: 0, misses: 0 };
 
-  private async searchUncached(query: string, settings: typeof DEFAULT_SEARCH): Promise<SearchHit[]> {
+  private async searchUncached(query: string, settings: Settings, segments: readonly SearchSegment[]): Promise<SearchHit[]> {
     const words = textQuery(query);
-    const [byVector, byText] = await Promise.all([
-      settings.mode === "text" ? [] : this.embedder.embedQuery(query).then((vector) => this.store.vectorSearch(vector, settings.candidates)),
-      settings.mode === "vector" || !words ? [] : this.store.textSearch(words, settings.candidates, settings.nameBoost),
-    ]);
-    const lists: RankedList<ChunkRef>[] = [
-      { source: "vector", items: byVector, weight: settings.weights.vector, score: (ref) => ref.score },
-      { source: "text", items: byText, weight: settings.weights.text, score: (ref) => ref.score },
+    const queryVectors = new Map<Embedder, Promise<Float32Array>>();
+    const embed = (embedder: Embedder): Promise<Float32Array> => {
+      if (!queryVectors.has(embedder)) queryVectors.set(embedder, embedder.embedQuery(query));
+      return queryVectors.get(embedder)!;
+    };
+    const found = await Promise.all(segments.map(async (segment, i) => {
+      const [byVector, byText] = await Promise.all([
+        settings.mode === "text" || !segment.embedder ? [] : embed(segment.embedder).then((vector) => segment.store.vectorSearch(vector, settings.candidates)),
+        settings.mode === "vector" || !words ? [] : segment.store.textSearch(words, settings.candidates, settings.nameBoost),
+      ]);
+      const tag = (refs: readonly ChunkRef[]): Candidate[] => refs
+        .filter((ref) => !segment.hides?.(ref.path))
+        .map((ref) => ({ ref, segment: i, key: `${i}:${ref.id}`, path: segment.prefix + ref.path }));
+      return { byVector: tag(byVector), byText: tag(byText) };
+    }));
+    const merge = (lists: Candidate[][]): Candidate[] => (lists.length === 1 ? lists[0] : lists.flat().sort((a, b) => b.ref.score - a.ref.score).slice(0, settings.candidates));
+    const lists: RankedList<Candidate>[] = [
+      { source: "vector", items: merge(found.map((f) => f.byVector)), weight: settings.weights.vector, score: (c) => c.ref.score },
+      { source: "text", items: merge(found.map((f) => f.byText)), weight: settings.weights.text, score: (c) => c.ref.score },
     ];
-    const key = (ref: ChunkRef): string => ref.id;
-    const fused = settings.fusion === "rrf" ? reciprocalRankFusion(lists, key, settings.rrfK) : scoreFusion(lists, key);
-    // The best fused score possible, so that the term-match features weigh the same for either fusion.
+    const fused = settings.fusion === "rrf" ? reciprocalRankFusion(lists, (c) => c.key, settings.rrfK) : scoreFusion(lists, (c) => c.key);
+    // The best fused score possible, so that fusion is in [0, 1] and the term-match features weigh the same for either fusion.
     const weightSum = lists.reduce((sum, list) => sum + (list.items.length > 0 ? (list.weight ?? 1) : 0), 0) || 1;
     const best = settings.fusion === "rrf" ? weightSum / (settings.rrfK + 1) : weightSum;
-    const head = capPerFile(fused.map(({ item, score, ranks }) => ({ ...item, score: score / best, ranks })), settings.maxPerFile);
+    const head = capPerFile(fused.map((f) => ({ ...f, path: f.item.path, fusion: f.score / best })), settings.maxPerFile);
     const reranking = settings.rerank && this.options.reranker !== undefined;
     // Only the head is read from disk: the rerank candidates, or the hits shown.
     const chosen = head.slice(0, reranking ? settings.candidates : Math.max(settings.limit, settings.termMatchDepth));
-    const chunks = await this.store.chunksAt(chosen, this.options.source);
-    const ranksOf = new Map(chosen.map((ref) => [ref.id, ref.ranks]));
-    let hits: SearchHit[] = chunks.map((chunk) => ({ ...chunk, ranks: ranksOf.get(chunk.id) ?? {} }));
+    let hits = await this.read(chosen, segments);
     if (settings.termMatchDepth > 0 && (settings.termMatchWeights.coverage > 0 || settings.termMatchWeights.name > 0)) {
-      hits = rescoreByTermMatch(hits, query, settings.termMatchDepth, settings.termMatchWeights);
+      const terms = matchTerms(query);
+      for (const hit of hits.slice(0, settings.termMatchDepth)) Object.assign(hit.scores, termMatch(terms, hit));
     }
-    if (reranking) hits = await this.options.reranker!.rerank(query, hits);
-    hits = hits.slice(0, settings.limit);
-    if (settings.expand && hits.length > 0) hits.push(...(await this.expansion(hits, settings)));
+    if (reranking) {
+      const relevance = await this.options.reranker!.relevance(query, hits.map((hit) => `${hit.header}\n${hit.text}`));
+      hits.forEach((hit, i) => {
+        if (relevance[i] !== undefined) hit.scores.rerank = relevance[i];
+      });
+    }
+    for (const hit of hits) hit.score = finalScore(hit.scores, settings, reranking);
+    // The second look (and a reranker) reorder what they saw; the rest keep their fused order after it.
+    const depth = reranking ? hits.length : settings.termMatchDepth;
+    hits = [...hits.slice(0, depth).sort((a, b) => b.score - a.score), ...hits.slice(depth)].slice(0, settings.limit);
+    if (settings.expand && hits.length > 0) hits.push(...(await this.expansion(hits, settings, segments)));
     return hits;
+  }
+
+  /** The chosen candidates' chunks, in order, as hits in the codebase's namespace. */
+  private async read(chosen: ReadonlyArray<Fused<Candidate> & { fusion: number }>, segments: readonly SearchSegment[]): Promise<SearchHit[]> {
+    const bySegment = segments.map((segment, i) => chosen.filter((c) => c.item.segment === i));
+    const chunks = new Map<string, StoredChunk>();
+    await Promise.all(bySegment.map(async (picked, i) => {
+      if (picked.length === 0) return;
+      const read = await segments[i].store.chunksAt(picked.map((c) => c.item.ref), segments[i].source);
+      for (const chunk of read) chunks.set(`${i}:${chunk.id}`, chunk);
+    }));
+    return chosen.flatMap((c) => {
+      const chunk = chunks.get(c.item.key);
+      if (!chunk) return [];
+      const prefix = segments[c.item.segment].prefix;
+      const scores: ScoreParts = { fusion: c.fusion, vector: c.scores.vector, text: c.scores.text };
+      return [{ ...chunk, id: prefix + chunk.id, path: prefix + chunk.path, score: 0, scores, ranks: c.ranks }];
+    });
   }
 
   /**
    * The definitions the top hits reference, as lower-ranked context after the hits themselves:
    * they answer "what does this code call?", not the query, so they never push a hit out.
    */
-  private async expansion(hits: readonly SearchHit[], settings: typeof DEFAULT_SEARCH): Promise<SearchHit[]> {
+  private async expansion(hits: readonly SearchHit[], settings: Settings, segments: readonly SearchSegment[]): Promise<SearchHit[]> {
     const shown = new Set(hits.map((hit) => hit.id));
-    const candidates = await expansionCandidates(this.store, hits.slice(0, settings.expandFrom), settings.expandLimit + shown.size);
+    const lookup = async (names: readonly string[], limit: number): Promise<StoredChunk[]> => {
+      const found = await Promise.all(segments.map(async (segment) => {
+        const chunks = await segment.store.chunksDefining(names, limit);
+        return chunks.filter((chunk) => !segment.hides?.(chunk.path)).map((chunk) => ({ ...chunk, id: segment.prefix + chunk.id, path: segment.prefix + chunk.path }));
+      }));
+      return found.flat();
+    };
+    const candidates = await expansionCandidates(lookup, hits.slice(0, settings.expandFrom), settings.expandLimit + shown.size);
     const last = hits[hits.length - 1].score;
     return candidates
       .filter(({ chunk }) => !shown.has(chunk.id))
       .slice(0, settings.expandLimit)
-      .map(({ chunk, from }, i) => ({ ...chunk, score: (last * settings.weights.expansion) / (i + 1), ranks: { expansion: i + 1 }, expandedFrom: citation(from) }));
+      .map(({ chunk, from }, i) => {
+        const share = settings.weights.expansion / (i + 1);
+        return { ...chunk, score: last * share, scores: { fusion: 0, expansion: share }, ranks: { expansion: i + 1 }, expandedFrom: citation(from) };
+      });
   }
 }
 
+/** SearchHit.score: the weighted mean of the hit's evidence (see its documentation). */
+export function finalScore(parts: ScoreParts, settings: Pick<Settings, "termMatchDepth" | "termMatchWeights" | "rerankWeight">, reranked: boolean): number {
+  const secondLook = settings.termMatchDepth > 0;
+  const wc = secondLook ? settings.termMatchWeights.coverage : 0;
+  const wn = secondLook ? settings.termMatchWeights.name : 0;
+  const wr = reranked ? settings.rerankWeight : 0;
+  return (parts.fusion + wc * (parts.coverage ?? 0) + wn * (parts.name ?? 0) + wr * (parts.rerank ?? 0)) / (1 + wc + wn + wr);
+}

@@ -67,24 +67,6 @@ export function termMatch(query: ReadonlySet<string>, chunk: MatchedChunk): Term
 }
 
 /**
- * Re-scores the first `depth` hits: score + weights · (coverage, name). Scores must be on a [0, 1]
- * scale; the hits after `depth` keep their order after the head.
- */
-export function rescoreByTermMatch<T extends MatchedChunk & { score: number }>(
-  hits: readonly T[],
-  query: string,
-  depth: number,
-  weights: { coverage: number; name: number },
-): Array<T & { match?: TermMatch }> {
-  const terms = matchTerms(query);
-  const head = hits.slice(0, depth).map((hit) => {
-    const match = termMatch(terms, hit);
-    return { ...hit, match, score: hit.score + weights.coverage * match.coverage + weights.name * match.name };
-  });
-  return [...head.sort((a, b) => b.score - a.score), ...hits.slice(depth)];
-}
-
-/**
  * How much a (stemmed) query word tells: the square of its log inverse frequency among identifier
  * words. A word the counts never saw is the rarest.
  */

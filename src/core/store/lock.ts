@@ -1,6 +1,13 @@
 // One writer per index: indexing runs and maintenance hold a lock file in the index folder, so two
 // windows, or the CLI and the extension, never write the same store at once. Searches take no
-// lock and keep working. A lock left by a process that died is taken over.
+// lock and keep working.
+//
+// The scheme is atomic without a lock server: the lock file is created with O_EXCL (`wx`), so of
+// several creators exactly one succeeds. A lock whose holder died (same host, pid gone) is taken
+// over in two exclusive steps: first a takeover marker named after the dead holder's token, also
+// created with `wx`, so exactly one process may remove that stale lock; then the usual exclusive
+// create, which any racer may win. No process ever removes a lock it did not see stale and win
+// the marker for, so two processes never both hold it.
 import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as os from "node:os";
@@ -32,6 +39,15 @@ function alive(pid: number): boolean {
   }
 }
 
+function isErrno(error: unknown, code: string): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === code;
+}
+
+/** A lock file still unreadable after this long was left by a process that died while writing it. */
+const UNREADABLE_LOCK_MS = 5_000;
+/** Takeover markers older than this are left over from a crash mid-takeover and are removed. */
+const STALE_MARKER_MS = 60_000;
+
 export class IndexLock {
   private readonly file: string;
   private readonly token = randomBytes(8).toString("hex");
@@ -53,28 +69,66 @@ export class IndexLock {
     }
   }
 
+  /** Whether this instance holds the lock now. */
+  get isHeld(): boolean {
+    return this.held > 0;
+  }
+
   private async acquire(): Promise<void> {
-    const info: LockInfo = { pid: process.pid, host: os.hostname(), since: new Date().toISOString(), token: this.token };
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        await fs.mkdir(this.dbPath, { recursive: true });
-        await fs.writeFile(this.file, JSON.stringify(info), { flag: "wx" });
-        return;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      }
-      const holder = await this.read();
-      // Our own lock, still being released: take it back.
-      if (holder?.token === this.token) {
-        await fs.writeFile(this.file, JSON.stringify(info));
-        return;
+    await fs.mkdir(this.dbPath, { recursive: true });
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (await this.tryCreate()) return;
+      const { holder, unreadableSince } = await this.inspect();
+      if (!holder) {
+        // Released since our create, or being written this instant; a lock that stays unreadable
+        // was left by a process that died while writing it, and is taken over like a dead one.
+        if (unreadableSince !== undefined && Date.now() - unreadableSince > UNREADABLE_LOCK_MS) await this.takeOver(`unreadable-${Math.round(unreadableSince)}`);
+        continue;
       }
       // Held by a live process (on this host we can tell; elsewhere we must believe it).
-      if (holder && (holder.host !== os.hostname() || alive(holder.pid))) throw new IndexLockedError(holder, this.dbPath);
-      await fs.rm(this.file, { force: true });
+      if (holder.token === this.token || holder.host !== os.hostname() || alive(holder.pid)) throw new IndexLockedError(holder, this.dbPath);
+      await this.takeOver(holder.token);
     }
-    const holder = await this.read();
-    throw new IndexLockedError(holder ?? { pid: 0, host: "?", since: "?", token: "" }, this.dbPath);
+    throw new IndexLockedError((await this.read()) ?? { pid: 0, host: "?", since: "?", token: "" }, this.dbPath);
+  }
+
+  /** The exclusive create: true when this process now holds the lock. */
+  private async tryCreate(): Promise<boolean> {
+    const info: LockInfo = { pid: process.pid, host: os.hostname(), since: new Date().toISOString(), token: this.token };
+    try {
+      await fs.writeFile(this.file, JSON.stringify(info), { flag: "wx" });
+      return true;
+    } catch (error) {
+      if (isErrno(error, "EEXIST")) return false;
+      throw error;
+    }
+  }
+
+  /** Removes a dead holder's lock (named by its token), if this process wins the right to: see the scheme above. */
+  private async takeOver(deadToken: string): Promise<void> {
+    const marker = `${this.file}.takeover-${deadToken.replace(/[^\w-]/g, "")}`;
+    await this.removeOldMarkers();
+    try {
+      await fs.writeFile(marker, this.token, { flag: "wx" });
+    } catch (error) {
+      if (isErrno(error, "EEXIST")) return; // another process is taking this one over
+      throw error;
+    }
+    // Only the marker's winner removes a lock with the dead token, and no live process writes that token.
+    const now = await this.inspect();
+    const same = now.holder ? now.holder.token === deadToken : now.unreadableSince !== undefined && `unreadable-${Math.round(now.unreadableSince)}` === deadToken;
+    if (same) await fs.rm(this.file, { force: true });
+    await fs.rm(marker, { force: true });
+  }
+
+  private async removeOldMarkers(): Promise<void> {
+    const prefix = `${path.basename(this.file)}.takeover-`;
+    for (const name of await fs.readdir(this.dbPath).catch(() => [] as string[])) {
+      if (!name.startsWith(prefix)) continue;
+      const file = path.join(this.dbPath, name);
+      const stat = await fs.stat(file).catch(() => undefined);
+      if (stat && Date.now() - stat.mtimeMs > STALE_MARKER_MS) await fs.rm(file, { force: true });
+    }
   }
 
   /** Removes the lock file if it is still ours. */
@@ -83,10 +137,25 @@ export class IndexLock {
   }
 
   private async read(): Promise<LockInfo | undefined> {
+    return (await this.inspect()).holder;
+  }
+
+  /** The lock's holder; or, for a lock file that exists but can't be parsed, its modification time. */
+  private async inspect(): Promise<{ holder?: LockInfo; unreadableSince?: number }> {
+    let text: string;
     try {
-      return JSON.parse(await fs.readFile(this.file, "utf8")) as LockInfo;
-    } catch {
-      return undefined;
+      text = await fs.readFile(this.file, "utf8");
+    } catch (error) {
+      if (isErrno(error, "ENOENT")) return {};
+      throw error;
     }
+    try {
+      const info = JSON.parse(text) as LockInfo;
+      if (typeof info.token === "string" && typeof info.pid === "number") return { holder: info };
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
+    }
+    const stat = await fs.stat(this.file).catch(() => undefined);
+    return stat ? { unreadableSince: stat.mtimeMs } : {};
   }
 }

@@ -1,7 +1,6 @@
-// Table layouts of the index. Bump SCHEMA_VERSION on any change: an older index is rebuilt.
+// Table layouts of the index. They are part of the index fingerprint (schemaDescriptor), so a
+// change to any of them rebuilds older indexes by itself.
 import { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } from "apache-arrow";
-
-export const SCHEMA_VERSION = 3;
 
 export const CHUNKS_TABLE = "chunks";
 export const FILES_TABLE = "files";
@@ -45,6 +44,12 @@ export const metaSchema = new Schema([
   new Field("key", new Utf8(), false),
   new Field("value", new Utf8(), false),
 ]);
+
+/** The layouts as text (names, types, nullability), for the fingerprint. */
+export function schemaDescriptor(): string {
+  const describe = (schema: Schema): string => schema.fields.map((field) => `${field.name}:${field.type}:${field.nullable}`).join(",");
+  return [chunksSchema(1), filesSchema, metaSchema].map(describe).join(";");
+}
 
 export type FileStatus = "indexed" | "skipped" | "error";
 

@@ -1,41 +1,47 @@
-// The index on disk: LanceDB tables for chunks (vector + full-text index), files and meta.
-// The schema version and the embedder identity are checked on open; a mismatch, or a store
-// that can't be read, is rebuilt from scratch with a logged reason instead of crashing.
+// One generation of the index on disk: LanceDB tables for chunks (vector + full-text index), files
+// and meta, in one folder. The meta table records the fingerprint of what derived the rows (see
+// index/fingerprint.ts); opening never deletes or rewrites anything, and creating one is the
+// caller's job under the writer lock (see codebase/folderIndex.ts).
 import { promises as fs } from "node:fs";
 import type { Connection, Table } from "@lancedb/lancedb";
-import { errorMessage, type Logger, silentLogger } from "../host";
+import { LRUCache } from "lru-cache";
+import { errorMessage } from "../util/host";
 import { sha256Hex } from "../util/hash";
 import { chunkTable } from "./arrowRows";
 import { inList, loadLanceDb, sqlString } from "./lance";
-import {
-  CHUNKS_TABLE, type ChunkRow, chunksSchema, FILES_TABLE, type FileRecord, filesSchema, META_TABLE, metaSchema,
-  SCHEMA_VERSION,
-} from "./schema";
+import { CHUNKS_TABLE, type ChunkRow, chunksSchema, FILES_TABLE, type FileRecord, filesSchema, META_TABLE, metaSchema } from "./schema";
 
-export interface StoreOptions {
-  /** Embedder identity (id/dims); part of the index identity. */
-  embedderIdentity: string;
+/** What a generation records about itself in its meta table. */
+export interface StoreIdentity {
+  /** The index fingerprint: everything that determines the stored rows ("" for an index older than fingerprints). */
+  fingerprint: string;
+  /** Its query part: whether the vectors and fields answer queries made now (index/fingerprint.ts). */
+  query: string;
+  /** The embedder's own fingerprint. */
+  embedder: string;
+  /** Vector length of every row. */
   dims: number;
-  logger?: Logger;
+  /** When the generation was created (ms since the epoch); 0 when unknown. */
+  createdAt: number;
 }
 
-export interface StoredChunk extends Omit<ChunkRow, "vector" | "ftsText" | "ftsName"> {
-  score: number;
-}
+export type StoredChunk = Omit<ChunkRow, "vector" | "ftsText" | "ftsName">;
 
 export interface IndexCoverage {
   indexed: number;
   unindexed: number;
 }
 
-/** A search result before its code is read: everything but the text. */
+/** A search result before its code is read: everything but the text, and the list's own score. */
 export interface ChunkRef extends Omit<StoredChunk, "text"> {
   /** The row's current address; valid until the next write. */
   rowId: bigint;
+  /** The list's score: cosine similarity for a vector search, BM25 for a full-text search. */
+  score: number;
 }
 
 /**
- * Reads a file of the indexed tree (workspace-relative path), or undefined when it can't.
+ * Reads a file of the indexed tree (folder-relative path), or undefined when it can't.
  * Search results take their code from the file when it still hashes as indexed: reading ten
  * rows' text out of LanceDB costs more than both searches.
  */
@@ -47,6 +53,24 @@ export interface FileUpdate {
   chunks?: ChunkRow[];
 }
 
+/** An index folder that exists but cannot be read as one; `corrupt` when the damage is recognised (not a transient error). */
+export class StoreUnreadableError extends Error {
+  constructor(readonly dir: string, override readonly cause: unknown, readonly corrupt: boolean) {
+    super(`The index at ${dir} could not be read (${errorMessage(cause)}).`);
+    this.name = "StoreUnreadableError";
+  }
+}
+
+/** LanceDB's words for files that are missing, truncated or not what they claim: damage that reading again won't mend. */
+const CORRUPTION = /does not have sufficient data|not found: No such file|corrupt|invalid (?:manifest|file|data)|unexpected eof|failed to fill whole buffer|decode.*protobuf/i;
+
+export function isCorruption(error: unknown): boolean {
+  return CORRUPTION.test(errorMessage(error));
+}
+
+/** How the full-text indexes tokenize (part of the index fingerprint). */
+export const FULL_TEXT_CONFIG = { withPosition: false, lowercase: true, stem: true, removeStopWords: true, language: "English" } as const;
+
 const PREDICATE_BATCH = 500;
 const VECTOR_EF = 100;
 /** Chunks kept in memory after a search read them (a few MB). */
@@ -56,62 +80,100 @@ const CHUNK_COLUMNS = ["id", "path", "language", "symbol", "kind", "scope", "sta
 
 export class IndexStore {
   private textIndexKnown: true | undefined;
-  private readonly rowCache = new Map<string, StoredChunk>();
+  private readonly rowCache = new LRUCache<string, StoredChunk>({ max: ROW_CACHE_SIZE });
 
   private constructor(
+    readonly dir: string,
     private readonly db: Connection,
     private chunks: Table,
     private files: Table,
     private meta: Table,
-    /** Why the store was (re)built on open; undefined when an existing index was opened. */
-    readonly rebuildReason: string | undefined,
-    /** Vector length of every row. */
-    private readonly dims: number,
+    readonly identity: StoreIdentity,
+    private completeValue: boolean,
   ) {}
 
-  static async open(dbPath: string, options: StoreOptions): Promise<IndexStore> {
-    const logger = options.logger ?? silentLogger;
+  /** Whether a full run has once finished into this generation (it then holds the whole folder). */
+  get complete(): boolean {
+    return this.completeValue;
+  }
+
+  async markComplete(): Promise<void> {
+    await this.setMeta("complete", "true");
+    this.completeValue = true;
+  }
+
+  /** Called with the paths of every batch written or removed (the file records that changed). */
+  onWrite: ((paths: readonly string[]) => void) | undefined;
+
+  /**
+   * Opens an existing generation: undefined when the folder holds none, StoreUnreadableError when
+   * it holds one that can't be read. Reads only.
+   */
+  static async open(dir: string): Promise<IndexStore | undefined> {
     const lance = await loadLanceDb();
-    await fs.mkdir(dbPath, { recursive: true });
+    if (!(await fs.stat(dir).catch(() => undefined))?.isDirectory()) return undefined;
     // Strong read consistency: another process (a second window, the CLI) may have written since.
-    const connection = { readConsistencyInterval: 0 };
-    let db = await lance.connect(dbPath, connection);
-    let reason: string | undefined;
+    const db = await lance.connect(dir, { readConsistencyInterval: 0 });
     try {
       const names = await db.tableNames();
-      if (names.length === 0) reason = "new index";
-      else if (!names.includes(META_TABLE)) reason = "index has no meta table";
-      else {
-        const meta = await readMeta(await db.openTable(META_TABLE));
-        if (meta.get("schemaVersion") !== String(SCHEMA_VERSION)) {
-          reason = `schema version ${meta.get("schemaVersion") ?? "unknown"} differs from ${SCHEMA_VERSION}`;
-        } else if (meta.get("embedder") !== options.embedderIdentity) {
-          reason = `embedder changed from ${meta.get("embedder")} to ${options.embedderIdentity}`;
-        } else if (!names.includes(CHUNKS_TABLE) || !names.includes(FILES_TABLE)) {
-          reason = "index is incomplete";
-        } else {
-          const [chunks, files, metaTable] = await Promise.all([db.openTable(CHUNKS_TABLE), db.openTable(FILES_TABLE), db.openTable(META_TABLE)]);
-          await chunks.countRows();
-          return new IndexStore(db, chunks, files, metaTable, undefined, options.dims);
-        }
+      if (names.length === 0) {
+        db.close();
+        return undefined;
       }
+      if (![CHUNKS_TABLE, FILES_TABLE, META_TABLE].every((name) => names.includes(name))) {
+        throw new Error(`tables missing: it has ${names.join(", ")}`);
+      }
+      const [chunks, files, meta] = await Promise.all([db.openTable(CHUNKS_TABLE), db.openTable(FILES_TABLE), db.openTable(META_TABLE)]);
+      const values = await readMeta(meta);
+      await chunks.countRows();
+      const identity: StoreIdentity = {
+        fingerprint: values.get("fingerprint") ?? "", query: values.get("query") ?? "", embedder: values.get("embedder") ?? "",
+        dims: Number(values.get("dims") ?? 0), createdAt: Number(values.get("createdAt") ?? 0),
+      };
+      // An index older than fingerprints counts as complete once it was ever written.
+      const complete = values.get("complete") === "true" || (identity.fingerprint === "" && values.has("lastUpdated"));
+      return new IndexStore(dir, db, chunks, files, meta, identity, complete);
     } catch (error) {
-      reason = `index could not be read (${errorMessage(error)})`;
       db.close();
-      await fs.rm(dbPath, { recursive: true, force: true });
-      await fs.mkdir(dbPath, { recursive: true });
-      db = await lance.connect(dbPath, connection);
+      throw new StoreUnreadableError(dir, error, isCorruption(error) || /tables missing/.test(errorMessage(error)));
     }
-    if (reason !== "new index") logger.warn(`Rebuilding the index at ${dbPath}: ${reason}.`);
+  }
+
+  /** Creates an empty generation in `dir`, replacing whatever tables are there: the caller holds the writer lock. */
+  static async create(dir: string, identity: StoreIdentity): Promise<IndexStore> {
+    const lance = await loadLanceDb();
+    await fs.mkdir(dir, { recursive: true });
+    const db = await lance.connect(dir, { readConsistencyInterval: 0 });
     const overwrite = { mode: "overwrite" as const };
-    const chunks = await db.createEmptyTable(CHUNKS_TABLE, chunksSchema(options.dims), overwrite);
+    // Meta last: a generation without its meta rows is one a crash interrupted, and is replaced.
+    const chunks = await db.createEmptyTable(CHUNKS_TABLE, chunksSchema(identity.dims), overwrite);
     const files = await db.createEmptyTable(FILES_TABLE, filesSchema, overwrite);
     const meta = await db.createEmptyTable(META_TABLE, metaSchema, overwrite);
     await meta.add([
-      { key: "schemaVersion", value: String(SCHEMA_VERSION) },
-      { key: "embedder", value: options.embedderIdentity },
+      { key: "fingerprint", value: identity.fingerprint },
+      { key: "query", value: identity.query },
+      { key: "embedder", value: identity.embedder },
+      { key: "dims", value: String(identity.dims) },
+      { key: "createdAt", value: String(identity.createdAt) },
     ]);
-    return new IndexStore(db, chunks, files, meta, reason, options.dims);
+    return new IndexStore(dir, db, chunks, files, meta, identity, false);
+  }
+
+  /** One file's record, if the index has one. */
+  async fileRecord(path: string): Promise<FileRecord | undefined> {
+    const rows = await this.files.query().where(inList("path", [path])).limit(1).toArray();
+    return rows.length > 0 ? toFileRecord(rows[0]) : undefined;
+  }
+
+  /** The paths of the files indexed now (status "indexed"), sorted. */
+  async indexedPaths(): Promise<string[]> {
+    const rows = await this.files.query().where(`status = ${sqlString("indexed")}`).select(["path"]).toArray();
+    return rows.map((row) => row.path as string).sort();
+  }
+
+  /** Changes whenever the file records change. */
+  async filesVersion(): Promise<number> {
+    return this.files.version();
   }
 
   async fileRecords(): Promise<Map<string, FileRecord>> {
@@ -128,9 +190,10 @@ export class IndexStore {
     const replaced = updates.filter((u) => u.chunks !== undefined).map((u) => u.record.path);
     await this.deleteWhere(this.chunks, [...replaced, ...removals]);
     const rows = updates.flatMap((u) => u.chunks ?? []);
-    if (rows.length > 0) await this.chunks.add(chunkTable(rows, this.dims, (row) => JSON.stringify(packRef(row))));
+    if (rows.length > 0) await this.chunks.add(chunkTable(rows, this.identity.dims, (row) => JSON.stringify(packRef(row))));
     await this.deleteWhere(this.files, [...updates.map((u) => u.record.path), ...removals]);
     if (updates.length > 0) await this.files.add(updates.map((u) => toFileRow(u.record)));
+    this.onWrite?.([...updates.map((u) => u.record.path), ...removals]);
   }
 
   /** (Re)builds the full-text indexes (code and name fields) and the symbol lookup index. */
@@ -138,7 +201,7 @@ export class IndexStore {
     const lance = await loadLanceDb();
     if ((await this.chunks.countRows()) === 0) return;
     // An Index config is consumed by createIndex: one each.
-    const fts = () => lance.Index.fts({ withPosition: false, lowercase: true, stem: true, removeStopWords: true, language: "English" });
+    const fts = () => lance.Index.fts({ ...FULL_TEXT_CONFIG });
     const builds: Array<() => Promise<void>> = [
       () => this.chunks.createIndex("fts_text", { config: fts(), replace: true }),
       () => this.chunks.createIndex("fts_name", { config: fts(), replace: true }),
@@ -221,7 +284,7 @@ export class IndexStore {
   }
 
   /**
-   * The chunks behind references, in their order, with the references' scores. The code comes
+   * The chunks behind references, in their order. The code comes
    * from the row cache, else from the source file when its lines still hash as indexed, else from
    * the row; a row that moved is looked up by id, and one whose chunk was deleted is dropped.
    */
@@ -240,7 +303,7 @@ export class IndexStore {
       const found = new Set<string>();
       const keep = (row: Record<string, unknown>): void => {
         found.add(row.id as string);
-        this.remember(toStoredChunk(row, 0));
+        this.remember(toStoredChunk(row));
       };
       rows.forEach(keep);
       const moved = missing.filter((ref) => !found.has(ref.id)).map((ref) => ref.id);
@@ -249,15 +312,13 @@ export class IndexStore {
     }
     return refs.flatMap((ref) => {
       const chunk = this.rowCache.get(ref.id);
-      return chunk ? [{ ...chunk, score: ref.score }] : [];
+      return chunk ? [chunk] : [];
     });
   }
 
   /** Chunk ids name their content (path, range, hash), so a cached row never goes stale. */
   private remember(chunk: StoredChunk): void {
-    this.rowCache.delete(chunk.id);
     this.rowCache.set(chunk.id, chunk);
-    if (this.rowCache.size > ROW_CACHE_SIZE) this.rowCache.delete(this.rowCache.keys().next().value!);
   }
 
   /** Chunks defining any of these symbols (the symbol table of graph expansion). */
@@ -265,7 +326,7 @@ export class IndexStore {
     if (symbols.length === 0) return [];
     const rows = await this.chunks.query().where(`${inList("symbol", symbols)} AND kind NOT IN ('statements', 'lines', 'section')`)
       .select(CHUNK_COLUMNS).limit(limit).toArray();
-    return rows.map((row) => toStoredChunk(row, 0));
+    return rows.map(toStoredChunk);
   }
 
   /** Changes whenever the chunks change: the key that invalidates query caches. */
@@ -275,7 +336,7 @@ export class IndexStore {
 
   async chunksOf(path: string): Promise<StoredChunk[]> {
     const rows = await this.chunks.query().where(inList("path", [path])).select(CHUNK_COLUMNS).toArray();
-    return rows.map((row) => toStoredChunk(row, 0)).sort((a, b) => a.startLine - b.startLine);
+    return rows.map(toStoredChunk).sort((a, b) => a.startLine - b.startLine);
   }
 
   /** Every chunk id, sorted: two indexes of the same tree have the same ids. */
@@ -301,12 +362,6 @@ export class IndexStore {
     await this.meta.add([{ key, value }]);
   }
 
-  /** Drops every chunk and file record, keeping the store's identity. */
-  async clear(): Promise<void> {
-    await this.chunks.delete("true");
-    await this.files.delete("true");
-  }
-
   close(): void {
     for (const table of [this.chunks, this.files, this.meta]) table.close();
     this.db.close();
@@ -324,7 +379,8 @@ async function readMeta(table: Table): Promise<Map<string, string>> {
   return new Map(rows.map((row) => [row.key as string, row.value as string]));
 }
 
-/** The `ref` column: everything a search result needs but the code, in one JSON array. */
+/** The `ref` column: everything a search result needs but the code, in one JSON array (its layout is part of the fingerprint). */
+export const REF_LAYOUT = "id,path,language,symbol,kind,scope,startLine,endLine,contentHash,header";
 type PackedRef = [string, string, string, string, string, string, number, number, string, string];
 
 function packRef(chunk: ChunkRow): PackedRef {
@@ -339,7 +395,7 @@ function toRef(row: Record<string, unknown>, score: number): ChunkRef {
 function chunkOf(ref: ChunkRef, text: string): StoredChunk {
   return {
     id: ref.id, path: ref.path, language: ref.language, symbol: ref.symbol, kind: ref.kind, scope: ref.scope, startLine: ref.startLine,
-    endLine: ref.endLine, contentHash: ref.contentHash, header: ref.header, text, score: 0,
+    endLine: ref.endLine, contentHash: ref.contentHash, header: ref.header, text,
   };
 }
 
@@ -376,11 +432,11 @@ function linesOf(file: string, start: number, end: number): string | undefined {
   return file.slice(from, to).replace(/\r\n/g, "\n").replace(/\r$/, "");
 }
 
-function toStoredChunk(row: Record<string, unknown>, score: number): StoredChunk {
+function toStoredChunk(row: Record<string, unknown>): StoredChunk {
   return {
     id: row.id as string, path: row.path as string, language: row.language as string, symbol: row.symbol as string,
     kind: row.kind as string, scope: row.scope as string, startLine: row.start_line as number, endLine: row.end_line as number,
-    contentHash: row.content_hash as string, header: row.header as string, text: row.text as string, score,
+    contentHash: row.content_hash as string, header: row.header as string, text: row.text as string,
   };
 }
 

@@ -1,6 +1,7 @@
 // Identifier-aware text handling shared by the embedder and the full-text index.
+import { sha256Hex } from "./hash";
 import { memoizeBounded } from "./memo";
-import { relatedWords } from "./words";
+import { relatedWords, wordTables } from "./words";
 
 const IDENTIFIER = /[A-Za-z_$][A-Za-z0-9_$]*|[0-9]+/g;
 
@@ -79,4 +80,12 @@ const identifierWords = memoizeBounded((id: string): string => {
 
 export function splitLines(text: string): string[] {
   return text.split(/\r?\n/);
+}
+
+let tablesDigest: string | undefined;
+
+/** A hash of the tables that shape the embedder's features and the full-text fields: vocabulary, abbreviations, stop words. */
+export function featureTablesDigest(): string {
+  tablesDigest ??= sha256Hex(JSON.stringify({ ...wordTables(), stopWords: [...STOP_WORDS] }));
+  return tablesDigest;
 }

@@ -50,6 +50,11 @@ const MIN_PART = 2;
 const MIN_SHORT_PART_COUNT = 20_000;
 const MIN_SEGMENTED_LENGTH = 5;
 
+/** The tables behind these words (for the index fingerprint). */
+export function wordTables(): { vocabulary: ReadonlyArray<[string, number]>; abbreviations: ReadonlyArray<[string, string]>; segmenter: number[] } {
+  return { vocabulary: [...FREQUENCIES], abbreviations: [...ABBREVIATIONS], segmenter: [MIN_PART, MIN_SHORT_PART_COUNT, MIN_SEGMENTED_LENGTH] };
+}
+
 /** How often each identifier word occurs in the vocabulary's sources. */
 export function vocabularyCounts(): ReadonlyMap<string, number> {
   return FREQUENCIES;

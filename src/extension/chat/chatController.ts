@@ -4,15 +4,14 @@
 // switching and Compare. In an untrusted workspace nothing goes to a model without consent
 // (ModelService.mayUseModel).
 import * as vscode from "vscode";
-import { errorMessage, type Logger } from "../../core/host";
+import { errorMessage, type Logger } from "../../core/util/host";
 import { compareProfiles } from "../../core/model/compare";
-import { type AskResult, GroundedChat, type Grounding, retrievalOnlyResult } from "../../core/model/groundedChat";
+import type { ContextItem } from "../../core/codebase";
+import { type AskResult, GroundedChat, retrievalOnlyResult } from "../../core/model/groundedChat";
 import type { ModelProfile } from "../../core/model/profiles";
 import type { ChatTurn } from "../../core/prompt/chatPrompt";
-import { buildContextPack, type ContextItem } from "../../core/retrieval/contextPack";
-import type { SearchHit } from "../../core/retrieval/retriever";
+import { formatMention } from "../../shared/mention";
 import { type AnswerView, type ExtensionToWebview, type Mention, parseCitation, type WebviewToExtension } from "../../shared/protocol";
-import type { WorkspaceGrounding } from "../grounding";
 import type { IndexService, IndexState } from "../indexService";
 import type { ModelService } from "../modelService";
 import type { ProposalService } from "../proposals";
@@ -24,7 +23,6 @@ export interface ChatControllerDeps {
   post: (message: ExtensionToWebview) => void;
   indexService: IndexService;
   models: ModelService;
-  grounding: WorkspaceGrounding;
   proposals: ProposalService;
   state: vscode.Memento;
   logger: Logger;
@@ -33,7 +31,7 @@ export interface ChatControllerDeps {
 export interface AskOptions {
   /** Quoted editor state (e.g. the selection) sent with the question. */
   editorContext?: string;
-  /** Workspace-relative path of the file the question is about. */
+  /** Codebase path of the file the question is about. */
   activeFile?: string;
 }
 
@@ -49,6 +47,8 @@ export function describeIndexState(state: IndexState): string {
       return `Index error: ${state.message}`;
     case "paused":
       return "Index: paused";
+    case "disabled":
+      return "Index: background indexing off";
   }
 }
 
@@ -137,7 +137,8 @@ export class ChatController {
   }
 
   private async chatFor(profile: ModelProfile): Promise<GroundedChat> {
-    return new GroundedChat({ source: this.deps.grounding, client: await this.deps.models.client(profile), audit: this.deps.models.audit, logger: this.deps.logger });
+    const source = await this.deps.indexService.codebase();
+    return new GroundedChat({ source, client: await this.deps.models.client(profile), audit: this.deps.models.audit, logger: this.deps.logger });
   }
 
   /** Asks the chat profile; streams into the view; resolves to what the view shows. */
@@ -146,13 +147,13 @@ export class ChatController {
     const abort = new AbortController();
     this.running = abort;
     const profile = this.deps.models.chatProfile();
-    const activeFile = options.activeFile ?? this.activeFile();
+    const activeFile = options.activeFile ?? (await this.activeFile());
     const label = profile.label + (profile.kind === "lora" ? " (LoRA)" : "");
     this.deps.post({ type: "answerStart", id, question, profileLabel: label });
     let view: AnswerView;
     try {
       const chat = await this.chatFor(profile);
-      const grounding = await this.groundingFor(chat, question, activeFile);
+      const grounding = await chat.retrieve(question, activeFile);
       const result = (await this.deps.models.mayUseModel(profile))
         ? await chat.ask({
           question, history: this.turns(), activeFile, editorContext: options.editorContext, signal: abort.signal, grounding,
@@ -174,40 +175,9 @@ export class ChatController {
     return view;
   }
 
-  /** Retrieval plus what the question pins with @path or @symbol. */
-  private async groundingFor(chat: GroundedChat, question: string, activeFile: string | undefined): Promise<Grounding> {
-    const grounding = await chat.retrieve(question, activeFile);
-    const pinned = await this.pinned(question);
-    if (pinned.length === 0) return grounding;
-    const items = buildContextPack(pinned, { budget: 4000 }).items;
-    return { ...grounding, context: [...items, ...grounding.context.filter((c) => !items.some((p) => p.citation === c.citation))] };
-  }
-
-  private async pinned(question: string): Promise<SearchHit[]> {
-    const mentions = [...question.matchAll(/(?:^|\s)@([\w./-]+)/g)].map((m) => m[1]);
-    return (await Promise.all(mentions.map((mention) => this.deps.grounding.mentioned(mention)))).flat();
-  }
-
   private async mentions(query: string, kind: "file" | "symbol"): Promise<Mention[]> {
-    const items: Mention[] = [];
-    const lower = query.toLowerCase();
-    for (const folder of vscode.workspace.workspaceFolders ?? []) {
-      const index = await this.deps.indexService.indexFor(folder);
-      if (kind === "file") {
-        for (const record of (await index.store.fileRecords()).values()) {
-          if (record.status === "indexed" && record.path.toLowerCase().includes(lower)) items.push({ kind: "file", label: `@${record.path}`, detail: folder.name });
-          if (items.length >= 12) break;
-        }
-      } else if (query.length >= 1) {
-        const hits = await index.search(query, { limit: 12, mode: "text" });
-        for (const hit of hits) {
-          if (hit.symbol && hit.symbol.toLowerCase().includes(lower) && !items.some((i) => i.label === `@${hit.symbol}`)) {
-            items.push({ kind: "symbol", label: `@${hit.symbol}`, detail: `${hit.kind} in ${hit.path}` });
-          }
-        }
-      }
-    }
-    return items.slice(0, 12);
+    const codebase = await this.deps.indexService.codebase();
+    return (await codebase.suggestMentions(query, kind)).map((item) => ({ kind: item.kind, label: formatMention(item.value), detail: item.detail }));
   }
 
   /** Compare: the same question and retrieved context to two profiles (or one, with and without retrieval). */
@@ -223,7 +193,7 @@ export class ChatController {
     sides.forEach((side, i) => this.deps.post({ type: "answerStart", id: side, question, profileLabel: labels[i], compareSide: i === 0 ? "A" : "B" }));
     const { results } = await compareProfiles(
       [{ chat: await this.chatFor(first) }, { chat: await this.chatFor(second), retrieval: other !== "without-retrieval" }],
-      { question, activeFile: this.activeFile(), onDelta: (side, text) => this.deps.post({ type: "delta", id: sides[side], text }) },
+      { question, activeFile: await this.activeFile(), onDelta: (side, text) => this.deps.post({ type: "delta", id: sides[side], text }) },
     );
     const views = results.map((result, i) => toAnswerView(sides[i], question, result, labels[i])) as [AnswerView, AnswerView];
     for (const view of views) {
@@ -238,15 +208,17 @@ export class ChatController {
     void this.deps.state.update(HISTORY_KEY, this.history);
   }
 
-  private activeFile(): string | undefined {
+  /** The active editor's file as a codebase path. */
+  private async activeFile(): Promise<string | undefined> {
     const uri = vscode.window.activeTextEditor?.document.uri;
-    return uri && uri.scheme === "file" ? vscode.workspace.asRelativePath(uri, false) : undefined;
+    return uri && uri.scheme === "file" ? (await this.deps.indexService.codebase()).pathOf(uri.fsPath) : undefined;
   }
 
   /** Opens the cited file with the cited lines selected. */
   async openCitation(citation: string): Promise<vscode.TextEditor | undefined> {
     const parsed = parseCitation(citation);
-    const uri = parsed ? this.deps.grounding.resolve(parsed.path) : undefined;
+    const file = parsed ? (await this.deps.indexService.codebase()).resolve(parsed.path) : undefined;
+    const uri = file ? vscode.Uri.file(file.absPath) : undefined;
     if (!parsed || !uri) {
       void vscode.window.showWarningMessage(`Groundwork: cannot open ${citation}.`);
       return undefined;

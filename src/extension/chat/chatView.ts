@@ -2,7 +2,7 @@
 // dist/, and messages checked against the shared protocol before anything acts on them.
 import { randomBytes } from "node:crypto";
 import * as vscode from "vscode";
-import type { Logger } from "../../core/host";
+import type { Logger } from "../../core/util/host";
 import { type ExtensionToWebview, isWebviewMessage, type WebviewToExtension } from "../../shared/protocol";
 
 export const CHAT_VIEW_ID = "groundwork.chatView";

@@ -1,16 +1,18 @@
-// A ChunkSource that chunks (and, with the builtin embedder, embeds) in a small pool of worker
-// threads sized to the cores, each one file at a time with a time limit per file. Workers are
-// recycled after a number of files, since the wasm heap only ever grows.
+// FileStages in a small pool of worker threads sized to the cores: each worker runs the chunk
+// stage (and, with the builtin embedder, the embed and fields stages) one file at a time with a
+// time limit per file. Workers are recycled after a number of files, since the wasm heap only
+// ever grows.
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import type { ChunkerOptions, ChunkResult } from "./chunker";
-import type { WorkerSetup } from "./worker";
+import type { ChunkerOptions } from "../chunk/chunker";
+import type { StageRequest, WorkerSetup } from "./pipelineWorker";
+import type { FileStages, ProcessedFile } from "./stages";
 
-export interface WorkerChunkerOptions {
+export interface WorkerStagesOptions {
   /** The bundled worker script (dist/worker.js). */
   workerPath: string;
   chunker?: ChunkerOptions;
-  /** Also embed in the worker with the builtin embedder of these dims. */
+  /** Also run the embed and fields stages in the workers, with the builtin embedder of these dims. */
   builtinEmbedderDims?: number;
   timeoutMs?: number;
   recycleAfterFiles?: number;
@@ -18,20 +20,29 @@ export interface WorkerChunkerOptions {
   poolSize?: number;
 }
 
-type Reply = { id: number; result: ChunkResult } | { id: number; error: string };
+type Reply = { id: number; result: unknown } | { id: number; error: string };
 
-export class WorkerChunker {
-  private readonly pool: ChunkWorker[];
+export class WorkerStages implements FileStages {
+  private readonly pool: StageWorker[];
+  private fingerprint: Promise<string> | undefined;
 
-  constructor(options: WorkerChunkerOptions) {
+  constructor(options: WorkerStagesOptions) {
     const size = Math.max(1, options.poolSize ?? Math.min(4, availableParallelism()));
-    this.pool = Array.from({ length: size }, () => new ChunkWorker(options));
+    this.pool = Array.from({ length: size }, () => new StageWorker(options));
   }
 
   /** Goes to the worker with the fewest files waiting. */
-  chunkFile(path: string, text: string): Promise<ChunkResult> {
+  process(path: string, text: string): Promise<ProcessedFile> {
     const worker = this.pool.reduce((best, candidate) => (candidate.waiting < best.waiting ? candidate : best));
-    return worker.chunkFile(path, text);
+    return worker.run({ path, text }, path) as Promise<ProcessedFile>;
+  }
+
+  chunkerFingerprint(): Promise<string> {
+    this.fingerprint ??= (this.pool[0].run({ fingerprint: true }, "the chunker's fingerprint") as Promise<string>).catch((error: unknown) => {
+      this.fingerprint = undefined;
+      throw error;
+    });
+    return this.fingerprint;
   }
 
   dispose(): void {
@@ -40,18 +51,18 @@ export class WorkerChunker {
 }
 
 /** One worker thread and its queue. */
-class ChunkWorker {
+class StageWorker {
   private worker: Worker | undefined;
   private filesOnWorker = 0;
   private nextId = 1;
   private queue: Promise<unknown> = Promise.resolve();
   waiting = 0;
 
-  constructor(private readonly options: WorkerChunkerOptions) {}
+  constructor(private readonly options: WorkerStagesOptions) {}
 
-  chunkFile(path: string, text: string): Promise<ChunkResult> {
+  run(request: { path: string; text: string } | { fingerprint: true }, what: string): Promise<unknown> {
     this.waiting++;
-    const run = this.queue.then(() => this.chunkNow(path, text)).finally(() => this.waiting--);
+    const run = this.queue.then(() => this.runNow(request, what)).finally(() => this.waiting--);
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -61,7 +72,7 @@ class ChunkWorker {
     this.worker = undefined;
   }
 
-  private chunkNow(path: string, text: string): Promise<ChunkResult> {
+  private runNow(body: { path: string; text: string } | { fingerprint: true }, what: string): Promise<unknown> {
     if (this.worker && this.filesOnWorker >= (this.options.recycleAfterFiles ?? 2000)) this.dispose();
     if (!this.worker) {
       const setup: WorkerSetup = { chunker: this.options.chunker, builtinEmbedderDims: this.options.builtinEmbedderDims };
@@ -73,7 +84,7 @@ class ChunkWorker {
     this.filesOnWorker++;
     const id = this.nextId++;
     const timeoutMs = this.options.timeoutMs ?? 30_000;
-    return new Promise<ChunkResult>((resolve, reject) => {
+    return new Promise<unknown>((resolve, reject) => {
       const cleanup = (): void => {
         clearTimeout(timer);
         worker.off("message", onMessage);
@@ -91,13 +102,13 @@ class ChunkWorker {
         if ("error" in reply) reject(new Error(reply.error));
         else resolve(reply.result);
       };
-      const onError = (error: Error): void => fail(`chunking worker failed: ${error.message}`);
-      const onExit = (code: number): void => fail(`chunking worker exited (code ${code})`);
-      const timer = setTimeout(() => fail(`chunking ${path} took longer than ${timeoutMs} ms`), timeoutMs);
+      const onError = (error: Error): void => fail(`indexing worker failed: ${error.message}`);
+      const onExit = (code: number): void => fail(`indexing worker exited (code ${code})`);
+      const timer = setTimeout(() => fail(`${what} took longer than ${timeoutMs} ms`), timeoutMs);
       worker.on("message", onMessage);
       worker.on("error", onError);
       worker.on("exit", onExit);
-      worker.postMessage({ id, path, text });
+      worker.postMessage({ id, ...body } satisfies StageRequest);
     });
   }
 }

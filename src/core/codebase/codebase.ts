@@ -1,0 +1,426 @@
+// The one door into the core. Every host (the CLI, the extension's chat, code actions, completions
+// and commands, the MCP server, the language-model tools) talks to the core through a Codebase:
+// the indexes of all folders of a workspace, searched as one. It owns the path namespace (folder
+// prefixes) and the citation format, fans out over folders concurrently and merges by one rule (one
+// fusion over every folder's candidates), serializes writes, and offers what hosts need: search,
+// `@` mentions, definitions, reading cited code, conventions for a file, status, updates from file
+// events and progress events. Stores, indexers, retrievers and LanceDB rows stay behind it.
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import { LRUCache } from "lru-cache";
+import { type Citation, formatCitation, parseCitation } from "../../shared/citation";
+import { Chunker, type ChunkerOptions } from "../chunk/chunker";
+import type { Convention } from "../conventions/sources";
+import { BuiltinEmbedder } from "../embed/builtin";
+import type { Embedder } from "../embed/embedder";
+import type { IndexProgress, IndexRunResult } from "../index/indexer";
+import { type FileStages, InProcessStages } from "../index/stages";
+import { WorkerStages } from "../index/workerPool";
+import { HttpReranker, type HttpRerankerOptions } from "../retrieval/reranker";
+import { HybridRetriever, type SearchSegment } from "../retrieval/retriever";
+import type { SearchHit, SearchOptions } from "../retrieval/types";
+import type { ScanOptions } from "../scan/scanner";
+import { StoreUnreadableError, type StoredChunk } from "../store/store";
+import { sha256Hex } from "../util/hash";
+import { errorMessage, type Logger, silentLogger } from "../util/host";
+import { cl100k } from "../util/tokens";
+import { FolderIndex, type IndexStatus } from "./folderIndex";
+import { type FolderSpec, type NamedFolder, namedFolders, PathSpace } from "./paths";
+
+export interface CodebaseOptions {
+  folders: readonly FolderSpec[];
+  /** Where a folder's index lives when its spec names none: `<storageDir>/index-<hash of its path>`; without it, `<folder>/.groundwork/index`. */
+  storageDir?: string;
+  /** Default: the builtin embedder. */
+  embedder?: Embedder;
+  /** The bundled worker script (dist/worker.js): parse, chunk and embed in worker threads. Without it, in this thread. */
+  workerPath?: string;
+  /** Worker threads (default: one per core, at most 4). */
+  workers?: number;
+  chunker?: ChunkerOptions;
+  scan?: Omit<ScanOptions, "signal">;
+  /** Defaults for every search. */
+  search?: SearchOptions;
+  /** A /v1/rerank server; searches with `rerank: true` use it. */
+  reranker?: HttpRerankerOptions;
+  logger?: Logger;
+  /** Tuning, for tests and benchmarks: see FolderIndexOptions. */
+  vectorIndexMinRows?: number;
+  syncTextIndexMaxRows?: number;
+  batchChunks?: number;
+}
+
+/** A folder of the codebase. */
+export interface CodebaseFolder extends NamedFolder {
+  dbPath: string;
+}
+
+export interface FolderRunResult extends IndexRunResult {
+  folder: string;
+}
+
+export interface FolderStatus extends IndexStatus {
+  /** The folder's name, and the prefix of its paths ("" in a single-folder codebase). */
+  folder: string;
+  prefix: string;
+}
+
+export interface ProgressEvent {
+  folder: string;
+  progress: IndexProgress;
+}
+
+export interface MentionSuggestion {
+  kind: "file" | "symbol";
+  /** What an `@` mention inserts: a codebase path or a symbol name. */
+  value: string;
+  detail: string;
+}
+
+/** Code read for a citation. */
+export interface CitedCode extends Citation {
+  /** `path:start-end` of the lines actually read (the end is clamped to the file). */
+  citation: string;
+  text: string;
+  language: string;
+  /** Absolute path of the file. */
+  absPath: string;
+}
+
+/** A request the codebase cannot serve, with what to do about it. */
+export class CodebaseError extends Error {
+  override readonly name = "CodebaseError";
+}
+
+export function defaultDbPath(root: string): string {
+  return path.join(root, ".groundwork", "index");
+}
+
+export class Codebase {
+  private space: PathSpace<CodebaseFolder>;
+  private readonly indexes = new Map<string, FolderIndex>();
+  private readonly retriever: HybridRetriever;
+  private readonly listeners = new Set<(event: ProgressEvent) => void>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly pathLists = new LRUCache<string, string[]>({ max: 64 });
+  readonly logger: Logger;
+
+  private constructor(
+    private readonly options: CodebaseOptions,
+    readonly embedder: Embedder,
+    private readonly stages: FileStages,
+    private readonly ownedStages: WorkerStages | Chunker | undefined,
+  ) {
+    this.logger = options.logger ?? silentLogger;
+    this.space = new PathSpace([]);
+    const reranker = options.reranker ? new HttpReranker(options.reranker) : undefined;
+    this.retriever = new HybridRetriever(() => this.segments(), { defaults: options.search, reranker });
+  }
+
+  static async open(options: CodebaseOptions): Promise<Codebase> {
+    const embedder = options.embedder ?? new BuiltinEmbedder();
+    let stages: FileStages;
+    let owned: WorkerStages | Chunker;
+    if (options.workerPath) {
+      // With the builtin embedder, the workers embed and derive the fields too: this thread only reads and writes.
+      owned = new WorkerStages({
+        workerPath: options.workerPath, poolSize: options.workers, chunker: options.chunker,
+        builtinEmbedderDims: embedder instanceof BuiltinEmbedder ? embedder.dims : undefined,
+      });
+      stages = owned;
+    } else {
+      owned = new Chunker(options.chunker);
+      stages = new InProcessStages(owned);
+    }
+    const codebase = new Codebase(options, embedder, stages, owned);
+    try {
+      await codebase.setFolders(options.folders);
+    } catch (error) {
+      codebase.close();
+      throw error;
+    }
+    return codebase;
+  }
+
+  get folders(): readonly CodebaseFolder[] {
+    return this.space.folders;
+  }
+
+  /** Opens the indexes of folders added to the workspace and closes those of folders removed. */
+  async setFolders(specs: readonly FolderSpec[]): Promise<void> {
+    const named = namedFolders(specs).map((folder) => ({ ...folder, dbPath: path.resolve(folder.dbPath ?? this.dbPathFor(folder.root)) }));
+    const wanted = new Set(named.map((folder) => folder.root));
+    for (const [root, index] of this.indexes) {
+      if (wanted.has(root)) continue;
+      this.indexes.delete(root);
+      index.close();
+    }
+    const opened = await Promise.all(named.filter((folder) => !this.indexes.has(folder.root)).map(async (folder) => [folder.root, await this.openFolder(folder)] as const));
+    for (const [root, index] of opened) this.indexes.set(root, index);
+    this.space = new PathSpace(named);
+  }
+
+  private dbPathFor(root: string): string {
+    if (!this.options.storageDir) return defaultDbPath(root);
+    return path.join(this.options.storageDir, `index-${sha256Hex(path.resolve(root)).slice(0, 16)}`);
+  }
+
+  private openFolder(folder: CodebaseFolder): Promise<FolderIndex> {
+    const { scan, vectorIndexMinRows, syncTextIndexMaxRows, batchChunks } = this.options;
+    return FolderIndex.open({
+      root: folder.root, dbPath: folder.dbPath, embedder: this.embedder, stages: this.stages, scan, logger: this.logger,
+      vectorIndexMinRows, syncTextIndexMaxRows, batchChunks,
+    });
+  }
+
+  private folderIndex(folder: CodebaseFolder): FolderIndex {
+    const index = this.indexes.get(folder.root);
+    if (!index) throw new CodebaseError(`The folder ${folder.root} is not part of this codebase.`);
+    return index;
+  }
+
+  private segments(): SearchSegment[] {
+    return this.folders.flatMap((folder) => this.indexes.get(folder.root)?.segments(folder.prefix) ?? []);
+  }
+
+  // ---- paths and citations
+
+  /** The codebase path of an absolute file path; undefined outside every folder. */
+  pathOf(absPath: string): string | undefined {
+    return this.space.fromAbsolute(absPath)?.path;
+  }
+
+  /** The folder and absolute path a codebase path names; undefined when it names none. */
+  resolve(codebasePath: string): { folder: CodebaseFolder; relPath: string; absPath: string } | undefined {
+    return this.space.resolve(codebasePath);
+  }
+
+  /** `path:start-end`. */
+  formatCitation(citation: Citation): string {
+    return formatCitation(citation);
+  }
+
+  parseCitation(text: string): Citation | undefined {
+    return parseCitation(text);
+  }
+
+  // ---- indexing (one write at a time)
+
+  /** Subscribes to indexing progress; returns the unsubscribe function. */
+  onProgress(listener: (event: ProgressEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(folder: string, progress: IndexProgress): void {
+    for (const listener of this.listeners) listener({ folder, progress });
+  }
+
+  private enqueue<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Brings every folder's index up to date, one folder after another. */
+  index(options: { signal?: AbortSignal; onProgress?: (event: ProgressEvent) => void } = {}): Promise<FolderRunResult[]> {
+    return this.enqueue(async () => {
+      const results: FolderRunResult[] = [];
+      for (const folder of this.folders) {
+        if (options.signal?.aborted) break;
+        const result = await this.folderIndex(folder).run({
+          signal: options.signal,
+          onProgress: (progress) => {
+            this.emit(folder.name, progress);
+            options.onProgress?.({ folder: folder.name, progress });
+          },
+        });
+        results.push({ ...result, folder: folder.name });
+      }
+      return results;
+    });
+  }
+
+  /** Brings these files (absolute paths from file events: created, changed, deleted, renamed) up to date. */
+  update(absPaths: readonly string[], options: { signal?: AbortSignal } = {}): Promise<FolderRunResult[]> {
+    return this.enqueue(async () => {
+      const byFolder = new Map<CodebaseFolder, string[]>();
+      for (const absPath of absPaths) {
+        const found = this.space.fromAbsolute(absPath);
+        if (found) byFolder.set(found.folder, [...(byFolder.get(found.folder) ?? []), found.relPath]);
+      }
+      const results: FolderRunResult[] = [];
+      for (const [folder, relPaths] of byFolder) {
+        const result = await this.folderIndex(folder).update(relPaths, { signal: options.signal, onProgress: (progress) => this.emit(folder.name, progress) });
+        results.push({ ...result, folder: folder.name });
+      }
+      return results;
+    });
+  }
+
+  /** Deletes every folder's index; the next `index()` builds them again. */
+  clear(): Promise<void> {
+    return this.enqueue(async () => {
+      for (const index of this.indexes.values()) await index.clear();
+    });
+  }
+
+  /** Resolves when no background maintenance runs (the CLI and benchmarks wait for it). */
+  async maintenanceIdle(): Promise<void> {
+    await Promise.all([...this.indexes.values()].map((index) => index.maintenanceIdle()));
+  }
+
+  // ---- reading
+
+  /** Hybrid search over every folder; hits carry codebase paths. */
+  async search(query: string, options?: SearchOptions): Promise<SearchHit[]> {
+    try {
+      return await this.retriever.search(query, options);
+    } catch (error) {
+      if (!isGoneIndex(error)) throw error;
+      // Another process replaced a generation under us: look again, once.
+      this.logger.info(`Re-reading the index after a failed search (${errorMessage(error)})`);
+      await Promise.all([...this.indexes.values()].map((index) => index.refresh()));
+      return this.retriever.search(query, options);
+    }
+  }
+
+  /** The chunks an `@` mention pins: a file's (`@src/a.ts`) or a symbol's definitions (`@parseURL`). */
+  async mention(mention: string): Promise<SearchHit[]> {
+    const text = mention.replace(/^@/, "");
+    if (!text.includes("/") && !text.includes(".")) return this.definitions(text, 3);
+    const target = this.resolve(text);
+    if (!target) return [];
+    const chunks = await this.fromFolder(target.folder, (store) => store.chunksOf(target.relPath));
+    return chunks.map((chunk) => pinned(chunk, target.folder.prefix));
+  }
+
+  /** Where a symbol is defined, from the symbol table (best first: as the index lists them). */
+  async definitions(symbol: string, limit = 5): Promise<SearchHit[]> {
+    const found = await Promise.all(this.folders.map(async (folder) => {
+      const chunks = await this.fromFolder(folder, (store) => store.chunksDefining([symbol], limit));
+      return chunks.map((chunk) => pinned(chunk, folder.prefix));
+    }));
+    return found.flat().slice(0, limit);
+  }
+
+  /** Reads from the first of a folder's segments that answers for the result's paths (the newest generation first). */
+  private async fromFolder(folder: CodebaseFolder, read: (store: SearchSegment["store"]) => Promise<StoredChunk[]>): Promise<StoredChunk[]> {
+    const out: StoredChunk[] = [];
+    for (const segment of this.folderIndex(folder).segments(folder.prefix)) {
+      out.push(...(await read(segment.store)).filter((chunk) => !segment.hides?.(chunk.path) && !out.some((o) => o.id === chunk.id)));
+    }
+    return out;
+  }
+
+  /** What `@` completes to: indexed files whose path contains the query, or symbols that match it. */
+  async suggestMentions(query: string, kind: "file" | "symbol", limit = 12): Promise<MentionSuggestion[]> {
+    const lower = query.toLowerCase();
+    if (kind === "file") {
+      const items: MentionSuggestion[] = [];
+      for (const folder of this.folders) {
+        for (const relPath of await this.indexedPaths(folder)) {
+          if (!(folder.prefix + relPath).toLowerCase().includes(lower)) continue;
+          items.push({ kind: "file", value: folder.prefix + relPath, detail: folder.name });
+          if (items.length >= limit) return items;
+        }
+      }
+      return items;
+    }
+    if (!query) return [];
+    const items: MentionSuggestion[] = [];
+    for (const hit of await this.search(query, { limit: limit * 2, mode: "text" })) {
+      if (hit.symbol.toLowerCase().includes(lower) && !items.some((i) => i.value === hit.symbol)) items.push({ kind: "symbol", value: hit.symbol, detail: `${hit.kind} in ${hit.path}` });
+    }
+    return items.slice(0, limit);
+  }
+
+  /** A folder's indexed paths, kept until its file records change. */
+  private async indexedPaths(folder: CodebaseFolder): Promise<string[]> {
+    const paths = new Set<string>();
+    for (const segment of this.folderIndex(folder).segments(folder.prefix)) {
+      const key = `${segment.store.dir}\u0000${await segment.store.filesVersion()}`;
+      let list = this.pathLists.get(key);
+      if (!list) {
+        list = await segment.store.indexedPaths();
+        this.pathLists.set(key, list);
+      }
+      for (const relPath of list) if (!segment.hides?.(relPath)) paths.add(relPath);
+    }
+    return [...paths].sort();
+  }
+
+  /**
+   * The lines a citation names (or a path and a line range), read from the workspace file now.
+   * Only files the index holds are read: nothing outside the workspace, and no ignored, secret
+   * or binary file.
+   */
+  async readCode(codebasePath: string, startLine = 1, endLine = Number.MAX_SAFE_INTEGER): Promise<CitedCode> {
+    const target = this.resolve(codebasePath);
+    if (!target) throw new CodebaseError(`${codebasePath} is not inside ${this.folders.length > 1 ? "any folder of the workspace" : "the workspace"}.`);
+    const indexed = await Promise.all(this.folderIndex(target.folder).segments(target.folder.prefix).map((segment) => segment.store.fileRecord(target.relPath)));
+    if (!indexed.some((record) => record?.status === "indexed")) {
+      throw new CodebaseError(`${codebasePath} is not an indexed file of the workspace (it is missing, ignored, binary or may hold secrets).`);
+    }
+    const lines = (await fs.readFile(target.absPath, "utf8")).split(/\r?\n/);
+    const start = Math.max(1, Math.floor(startLine));
+    const end = Math.min(lines.length, Math.floor(endLine));
+    if (end < start) throw new CodebaseError(`${codebasePath} has ${lines.length} lines; lines ${startLine}-${endLine} are not in it.`);
+    const citation = { path: target.folder.prefix + target.relPath, startLine: start, endLine: end };
+    const language = indexed.find((record) => record?.status === "indexed")?.language ?? "";
+    return { ...citation, citation: formatCitation(citation), text: lines.slice(start - 1, end).join("\n"), language, absPath: target.absPath };
+  }
+
+  /** The code a citation (`path:start-end`) names. */
+  readCitation(citation: string): Promise<CitedCode> {
+    const parsed = parseCitation(citation);
+    if (!parsed) return Promise.reject(new CodebaseError(`"${citation}" is not a citation: expected path:start-end.`));
+    return this.readCode(parsed.path, parsed.startLine, parsed.endLine);
+  }
+
+  /** The team's rules that apply to a file (a codebase path; "" for those of the first folder that apply everywhere). */
+  async conventionsFor(codebasePath: string): Promise<Convention[]> {
+    const target = codebasePath ? this.resolve(codebasePath) : undefined;
+    const folder = target?.folder ?? this.folders[0];
+    if (!folder) return [];
+    const rules = await (await this.folderIndex(folder).conventions()).forFile(target?.relPath ?? "");
+    return rules.map((rule) => ({ ...rule, source: folder.prefix + rule.source }));
+  }
+
+  /** The short form of a file's conventions, for inline completions. */
+  async conventionDigest(codebasePath: string, maxTokens: number): Promise<string> {
+    const target = this.resolve(codebasePath);
+    if (!target) return "";
+    return (await this.folderIndex(target.folder).conventions()).digest(target.relPath, maxTokens, cl100k);
+  }
+
+  // ---- state
+
+  /** Every folder's index, with every skipped file and its reason. */
+  async status(): Promise<FolderStatus[]> {
+    return Promise.all(this.folders.map(async (folder) => ({ ...(await this.folderIndex(folder).status()), folder: folder.name, prefix: folder.prefix })));
+  }
+
+  /** Counts over all folders: cheap enough for a status bar after every update. */
+  async summary(): Promise<{ files: number; chunks: number }> {
+    const counts = await Promise.all([...this.indexes.values()].map((index) => index.summary()));
+    return counts.reduce((sum, c) => ({ files: sum.files + c.files, chunks: sum.chunks + c.chunks }), { files: 0, chunks: 0 });
+  }
+
+  /** Closes every index; background maintenance finishes first. */
+  close(): void {
+    for (const index of this.indexes.values()) index.close();
+    this.indexes.clear();
+    if (this.ownedStages instanceof WorkerStages) this.ownedStages.dispose();
+    else this.ownedStages?.dispose();
+  }
+}
+
+function pinned(chunk: StoredChunk, prefix: string): SearchHit {
+  return { ...chunk, id: prefix + chunk.id, path: prefix + chunk.path, score: 1, scores: { fusion: 1 }, ranks: {} };
+}
+
+/** A search that failed because its generation's files are gone or damaged: worth one look again. */
+function isGoneIndex(error: unknown): boolean {
+  return error instanceof StoreUnreadableError || /LanceError\(IO\)|not found|No such file/i.test(errorMessage(error));
+}

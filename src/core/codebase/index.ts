@@ -1,0 +1,14 @@
+// The core's public face for hosts (the CLI, the extension, the MCP server): the Codebase and the
+// pure types and values its callers need. Hosts import the core through here (and the model,
+// prompt and eval layers above it); lint keeps them out of the layers below.
+export { type CitedCode, Codebase, type CodebaseFolder, CodebaseError, type CodebaseOptions, defaultDbPath, type FolderRunResult, type FolderStatus, type MentionSuggestion, type ProgressEvent } from "./codebase";
+export { createEmbedder, EMBEDDER_NAMES } from "./embedders";
+export type { IndexStatus } from "./folderIndex";
+export type { FolderSpec } from "./paths";
+export type { Convention } from "../conventions/sources";
+export type { IndexProgress, IndexRunResult } from "../index/indexer";
+export type { ContextItem } from "../retrieval/contextPack";
+export { type ResultLine, type ScoreParts, type SearchHit, type SearchMode, type SearchOptions, toResultLine } from "../retrieval/types";
+export { IGNORE_FILE_NAMES } from "../scan/scanner";
+export { IndexLockedError } from "../store/lock";
+export type { Embedder } from "../embed/embedder";

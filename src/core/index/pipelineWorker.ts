@@ -1,0 +1,43 @@
+// Worker-thread entry of the indexing pipeline: runs the per-file stages off the caller's thread
+// (the extension host's, in VS Code): chunk, then, when set up with the builtin embedder, embed
+// and fields. It also answers the chunker's fingerprint, which needs a parse.
+import { parentPort, workerData } from "node:worker_threads";
+import { Chunker, type ChunkerOptions } from "../chunk/chunker";
+import { BuiltinEmbedder } from "../embed/builtin";
+import { errorMessage } from "../util/host";
+import { chunkerFingerprint } from "./fingerprint";
+import { embeddingInput, textFields } from "./rows";
+import type { ProcessedFile } from "./stages";
+
+export type StageRequest = { id: number; path: string; text: string } | { id: number; fingerprint: true };
+
+export interface WorkerSetup {
+  chunker?: ChunkerOptions;
+  /** Run the embed and fields stages too, with the builtin embedder of these dims. */
+  builtinEmbedderDims?: number;
+}
+
+const setup = (workerData as WorkerSetup | undefined) ?? {};
+const chunker = new Chunker(setup.chunker ?? {});
+const embedder = setup.builtinEmbedderDims ? new BuiltinEmbedder({ dims: setup.builtinEmbedderDims }) : undefined;
+
+async function process(path: string, text: string): Promise<{ result: ProcessedFile; transfer: ArrayBuffer[] }> {
+  const chunked = await chunker.chunkFile(path, text); // stage: chunk
+  if (!embedder) return { result: { chunked }, transfer: [] };
+  const vectors = chunked.chunks.map((chunk) => { // stage: embed
+    const input = embeddingInput(chunk);
+    return embedder.embedSync(input.text, input.title);
+  });
+  const fields = chunked.chunks.map(textFields); // stage: fields
+  return { result: { chunked, embedded: { embedder: embedder.fingerprint, vectors }, fields }, transfer: vectors.map((v) => v.buffer as ArrayBuffer) };
+}
+
+parentPort?.on("message", (request: StageRequest) => {
+  const work = "fingerprint" in request
+    ? chunkerFingerprint(chunker).then((fingerprint) => ({ result: fingerprint, transfer: [] as ArrayBuffer[] }))
+    : process(request.path, request.text);
+  work.then(
+    ({ result, transfer }) => parentPort?.postMessage({ id: request.id, result }, transfer),
+    (error: unknown) => parentPort?.postMessage({ id: request.id, error: errorMessage(error) }),
+  );
+});

@@ -1,0 +1,89 @@
+// What a search takes and gives. A hit's `score` has one meaning everywhere (see SearchHit.score);
+// the evidence behind it is kept apart, by name, in `scores`.
+import type { StoredChunk } from "../store/store";
+import type { FusionMethod, Source } from "./fusion";
+
+export type SearchMode = "hybrid" | "vector" | "text";
+
+export interface SearchOptions {
+  limit?: number;
+  mode?: SearchMode;
+  /** Add the definitions that the top hits reference (graph expansion). */
+  expand?: boolean;
+  /** How many top hits seed the expansion. */
+  expandFrom?: number;
+  /** How many definitions expansion adds after the hits. */
+  expandLimit?: number;
+  /** Candidates fetched from each list before fusion. */
+  candidates?: number;
+  /** How the vector and text lists are fused. */
+  fusion?: FusionMethod;
+  /** Reciprocal-rank-fusion constant. */
+  rrfK?: number;
+  maxPerFile?: number;
+  /** Weight of the name field against the code field in BM25. */
+  nameBoost?: number;
+  weights?: Partial<Record<Source, number>>;
+  /** Rerank the fused head with the configured reranker, if any. */
+  rerank?: boolean;
+  /**
+   * How many fused hits get a second look by term match (query coverage and name match, see
+   * termMatch.ts) and the weights of those two features against the fused score (which is in
+   * [0, 1]). 0 turns it off.
+   */
+  termMatchDepth?: number;
+  termMatchWeights?: { coverage: number; name: number };
+  /** Weight of a reranker's relevance in the final score, when reranking. */
+  rerankWeight?: number;
+}
+
+/** The evidence behind a hit, each part under its own name and with one meaning. */
+export interface ScoreParts {
+  /** The fused score of the vector and keyword lists, scaled to [0, 1] (1: the best possible fusion). */
+  fusion: number;
+  /** Cosine similarity of the query's and the chunk's vectors, when the vector list found the chunk. */
+  vector?: number;
+  /** BM25 score in the keyword list (unbounded; comparable only within one query), when it found the chunk. */
+  text?: number;
+  /** Second look: the share of the query's words (weighted by rarity) that the chunk holds, in [0, 1]. */
+  coverage?: number;
+  /** Second look: the share of the chunk name's words that the query has, in [0, 1]. */
+  name?: number;
+  /** A reranker's relevance, in [0, 1]. */
+  rerank?: number;
+  /** For expansion hits: the share of the last direct hit's score this definition gets (weight / rank). */
+  expansion?: number;
+}
+
+export interface SearchHit extends StoredChunk {
+  /**
+   * The hit's relevance in [0, 1]: the weighted mean of its evidence — fusion (weight 1), the
+   * second look's coverage and name match (termMatchWeights; 0 for hits past the second look's
+   * depth) and a reranker's relevance (rerankWeight) when one ran. One search ranks every folder's
+   * candidates in one fusion, so scores compare across folders. Expansion hits come after the
+   * direct hits and score the last direct hit's score times `scores.expansion`.
+   */
+  score: number;
+  scores: ScoreParts;
+  /** 1-based rank in each list that found the chunk: why it was chosen. */
+  ranks: Partial<Record<Source, number>>;
+  /** For expansion hits: the citation of the hit that referenced this definition. */
+  expandedFrom?: string;
+}
+
+/** A hit as the CLI's --json and the extension's command API report it. */
+export interface ResultLine {
+  /** Codebase path: workspace-relative, forward slashes (folder-prefixed in a multi-root workspace). */
+  path: string;
+  /** 1-based, inclusive. */
+  startLine: number;
+  endLine: number;
+  symbol: string;
+  kind: string;
+  /** SearchHit.score. */
+  score: number;
+}
+
+export function toResultLine(hit: SearchHit): ResultLine {
+  return { path: hit.path, startLine: hit.startLine, endLine: hit.endLine, symbol: hit.symbol, kind: hit.kind, score: Number(hit.score.toFixed(6)) };
+}
