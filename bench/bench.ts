@@ -15,13 +15,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Parser } from "web-tree-sitter";
 import { loadLanguage } from "../src/core/chunk/grammars";
-import { WorkerChunker } from "../src/core/index/workerPool";
 import { languageSpec } from "../src/core/chunk/languages";
 import { buildEvalCorpus, sampleTargets } from "../src/core/eval/docQueries";
 import { identifiers } from "../src/core/util/text";
-import type { SearchOptions } from "../src/core/retrieval/retriever";
+import type { SearchOptions } from "../src/core/retrieval/types";
 import type { IndexProgress } from "../src/core/index/indexer";
-import { WorkspaceIndex } from "../src/core/workspaceIndex";
+import { TestIndex as WorkspaceIndex } from "../test/helpers/index";
 
 const ROOT = path.resolve(__dirname, "..");
 const RESULTS = path.join(ROOT, "bench", "results");
@@ -72,7 +71,7 @@ async function timeQueries(index: WorkspaceIndex, queries: readonly string[], op
   const samples: number[] = [];
   for (const query of queries) {
     const started = performance.now();
-    await index.retriever.search(query, { ...options, limit: 10 });
+    await index.search(query, { ...options, limit: 10 });
     samples.push(performance.now() - started);
   }
   return percentiles(samples);
@@ -202,14 +201,13 @@ async function indexSection(): Promise<Record<string, unknown>> {
     const dbPath = path.join(WORK, `cold-${corpus.name}`);
     await fs.rm(dbPath, { recursive: true, force: true });
     // The pipeline the CLI and the extension run: parse, chunk and embed in a worker pool; write here.
-    const chunker = new WorkerChunker({ workerPath: path.join(ROOT, "dist", "worker.js"), builtinEmbedderDims: 512 });
-    const index = await WorkspaceIndex.open({ root: corpus.root, dbPath, vectorIndexMinRows: Infinity, chunker });
+    const index = await WorkspaceIndex.open({ root: corpus.root, dbPath, vectorIndexMinRows: Infinity, workerPath: path.join(ROOT, "dist", "worker.js") });
     let peak = process.memoryUsage().rss;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
     try {
       const result = await index.run();
       clearInterval(sampler);
-      const records = [...(await index.store.fileRecords()).values()].filter((r) => r.status === "indexed");
+      const records = [...(await (await index.store()).fileRecords()).values()].filter((r) => r.status === "indexed");
       const bytes = records.reduce((sum, r) => sum + r.size, 0);
       const mbps = bytes / 2 ** 20 / result.seconds;
       const rawMbps = parsed.bytes / 2 ** 20 / parsed.seconds;
@@ -221,7 +219,6 @@ async function indexSection(): Promise<Record<string, unknown>> {
     } finally {
       clearInterval(sampler);
       index.close();
-      chunker.dispose();
     }
   }
   return { rows };

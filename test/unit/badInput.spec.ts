@@ -4,14 +4,14 @@ import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { FileRecord } from "../../src/core/store/schema";
-import { WorkspaceIndex } from "../../src/core/workspaceIndex";
+import { TestIndex } from "../helpers/index";
 import { removeTree, tempDir } from "../helpers/workspace";
 
 /** Files that break naive indexers, generated here; each must end indexed or skipped with a reason. */
 describe("bad input: a generated corpus of hostile files", () => {
   let root: string;
   let records: Map<string, FileRecord>;
-  let index: WorkspaceIndex;
+  let index: TestIndex;
   let runError: unknown;
 
   before(async () => {
@@ -41,7 +41,7 @@ describe("bad input: a generated corpus of hostile files", () => {
     write(path.join(long, "deep_path.py"), "def far_away():\n    return 1\n");
     for (let i = 0; i < 40; i++) write(`pad/f${String(i).padStart(2, "0")}.py`, `def pad_${i}():\n    return ${i}\n`);
     write("zzz/deleted.py", "def gone():\n    pass\n");
-    index = await WorkspaceIndex.open({ root, dbPath: path.join(root, ".groundwork", "index") });
+    index = await TestIndex.open({ root, dbPath: path.join(root, ".groundwork", "index") });
     let deleted = false;
     try {
       await index.run({
@@ -56,7 +56,7 @@ describe("bad input: a generated corpus of hostile files", () => {
     } catch (error) {
       runError = error;
     }
-    records = await index.store.fileRecords();
+    records = await (await index.store()).fileRecords();
   });
 
   after(async () => {
@@ -103,9 +103,9 @@ describe("bad input: a generated corpus of hostile files", () => {
     for (const relPath of ["invalid_utf8.py", "many_lines.py", "deep_nested.js", "deep_blocks.py", "empty.py", "crlf_no_newline.ts", `long/${"d".repeat(200)}/${"d".repeat(200)}/${"d".repeat(200)}/${"d".repeat(200)}/${"d".repeat(200)}/${"d".repeat(200)}/${"d".repeat(200)}/${"d".repeat(200)}/deep_path.py`]) {
       assert.equal(outcome(relPath).status, "indexed", relPath);
     }
-    const lines = (await index.store.chunksOf("many_lines.py")).reduce((covered, chunk) => covered + (chunk.endLine - chunk.startLine + 1), 0);
+    const lines = (await (await index.store()).chunksOf("many_lines.py")).reduce((covered, chunk) => covered + (chunk.endLine - chunk.startLine + 1), 0);
     assert.ok(lines >= 100_000, `many_lines.py: ${lines} of 100000 lines in chunks`);
-    const nested = await index.store.chunksOf("deep_nested.js");
+    const nested = await (await index.store()).chunksOf("deep_nested.js");
     assert.equal(Math.max(...nested.map((c) => c.endLine)), 20_003, "the deeply nested file is covered to its last line");
   });
 });
@@ -129,16 +129,16 @@ describe("resource limits", () => {
   });
 
   it("a worker that takes too long on a file is stopped with a clear error; indexing goes on", async () => {
-    const { WorkerChunker } = await import("../../src/core/index/workerPool");
+    const { WorkerStages } = await import("../../src/core/index/workerPool");
     const { WORKER } = await import("../helpers/workspace");
-    const pool = new WorkerChunker({ workerPath: WORKER, timeoutMs: 5, poolSize: 1 });
+    const pool = new WorkerStages({ workerPath: WORKER, timeoutMs: 5, poolSize: 1 });
     try {
       const big = "def f(x):\n    return x\n".repeat(40_000);
-      await assert.rejects(pool.chunkFile("big.py", big), /took longer than 5 ms/);
-      const relaxed = new WorkerChunker({ workerPath: WORKER, poolSize: 1 });
-      const after = await relaxed.chunkFile("small.py", "def ok():\n    pass\n");
+      await assert.rejects(pool.process("big.py", big), /took longer than 5 ms/);
+      const relaxed = new WorkerStages({ workerPath: WORKER, poolSize: 1 });
+      const after = await relaxed.process("small.py", "def ok():\n    pass\n");
       relaxed.dispose();
-      assert.equal(after.chunks[0]?.symbol, "ok");
+      assert.equal(after.chunked.chunks[0]?.symbol, "ok");
     } finally {
       pool.dispose();
     }

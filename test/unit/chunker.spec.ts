@@ -4,10 +4,10 @@ import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { Chunker } from "../../src/core/chunk/chunker";
 import type { Chunk } from "../../src/core/chunk/types";
-import { WorkerChunker } from "../../src/core/index/workerPool";
+import { chunkerFingerprint } from "../../src/core/index/fingerprint";
+import { WorkerStages } from "../../src/core/index/workerPool";
 import { assertNothingDropped } from "../helpers/chunks";
 import { BuiltinEmbedder } from "../../src/core/embed/builtin";
-import { embedderIdentity } from "../../src/core/embed/embedder";
 import { embeddingInput, toRow } from "../../src/core/index/rows";
 import { scanAll } from "../../src/core/scan/scanner";
 import { POLYGLOT, REPO_ROOT, WORKER } from "../helpers/workspace";
@@ -135,31 +135,32 @@ describe("chunker: large and awkward input", () => {
 
   it("gives the same chunks in a worker thread as in process", async () => {
     assert.ok(existsSync(WORKER), "dist/worker.js is built by the test runner");
-    const worker = new WorkerChunker({ workerPath: WORKER });
+    const worker = new WorkerStages({ workerPath: WORKER });
     try {
       for (const relPath of ["src/shapes.ts", "lib/tokens.rs", "docs/guide.md"]) {
         const text = readFileSync(path.join(POLYGLOT, relPath), "utf8");
-        assert.deepEqual(await worker.chunkFile(relPath, text), await chunker.chunkFile(relPath, text));
+        assert.deepEqual((await worker.process(relPath, text)).chunked, await chunker.chunkFile(relPath, text));
       }
+      assert.equal(await worker.chunkerFingerprint(), await chunkerFingerprint(chunker), "the worker's chunker is the in-process one");
     } finally {
       worker.dispose();
     }
   });
 
-  it("embeds in a pool of workers exactly as the builtin embedder does in process, and makes the same full-text fields", async () => {
-    const pool = new WorkerChunker({ workerPath: WORKER, builtinEmbedderDims: 512, poolSize: 2 });
+  it("runs the embed and fields stages in a pool of workers exactly as in process", async () => {
+    const pool = new WorkerStages({ workerPath: WORKER, builtinEmbedderDims: 512, poolSize: 2 });
     const embedder = new BuiltinEmbedder();
     try {
       const files = ["src/shapes.ts", "lib/tokens.rs", "lib/retry.py", "src/cache.js"];
-      const results = await Promise.all(files.map((relPath) => pool.chunkFile(relPath, readFileSync(path.join(POLYGLOT, relPath), "utf8"))));
-      for (const result of results) {
-        assert.equal(result.embedderId, embedderIdentity(embedder));
-        assert.equal(result.vectors?.length, result.chunks.length);
-        result.chunks.forEach((chunk, i) => {
+      const results = await Promise.all(files.map((relPath) => pool.process(relPath, readFileSync(path.join(POLYGLOT, relPath), "utf8"))));
+      for (const { chunked, embedded, fields } of results) {
+        assert.equal(embedded?.embedder, embedder.fingerprint);
+        assert.equal(embedded?.vectors.length, chunked.chunks.length);
+        chunked.chunks.forEach((chunk, i) => {
           const input = embeddingInput(chunk);
-          assert.deepEqual([...result.vectors![i]], [...embedder.embedSync(input.text, input.title)]);
-          const fromWorker = toRow(chunk, result.vectors![i], result.texts![i]);
-          const inProcess = toRow(chunk, result.vectors![i]);
+          assert.deepEqual([...embedded!.vectors[i]], [...embedder.embedSync(input.text, input.title)]);
+          const fromWorker = toRow(chunk, embedded!.vectors[i], fields![i]);
+          const inProcess = toRow(chunk, embedded!.vectors[i]);
           assert.equal(fromWorker.ftsText, inProcess.ftsText);
           assert.equal(fromWorker.ftsName, inProcess.ftsName);
         });

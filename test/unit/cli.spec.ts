@@ -4,7 +4,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
-import { WorkspaceIndex } from "../../src/core/workspaceIndex";
+import { TestIndex } from "../helpers/index";
 import { CLI, POLYGLOT, removeTree, tempDir } from "../helpers/workspace";
 
 const run = promisify(execFile);
@@ -69,7 +69,7 @@ describe("groundwork CLI (the built bundle)", () => {
     const result = await groundwork("status", "--workspace", POLYGLOT, "--db", db);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /files: 14\nchunks: \d+\n/);
-    assert.match(result.stdout, /embedder: builtin-hash-v\d+\/512/);
+    assert.match(result.stdout, /embedder: builtin\/512/);
   });
 
   it("fails with a clear message and usage on bad input", async () => {
@@ -110,12 +110,12 @@ describe("groundwork CLI (the built bundle)", () => {
       const resumed = await groundwork("index", STDLIB, "--db", killedDb);
       assert.equal(resumed.code, 0, resumed.stderr);
       const [killed, clean] = await Promise.all([
-        WorkspaceIndex.open({ root: STDLIB, dbPath: killedDb }),
-        WorkspaceIndex.open({ root: STDLIB, dbPath: cleanDb }),
+        TestIndex.open({ root: STDLIB, dbPath: killedDb }),
+        TestIndex.open({ root: STDLIB, dbPath: cleanDb }),
       ]);
-      const killedIds = await killed.store.chunkIds();
+      const killedIds = await (await killed.store()).chunkIds();
       assert.equal(new Set(killedIds).size, killedIds.length, "no duplicate chunks");
-      assert.deepEqual(killedIds, await clean.store.chunkIds());
+      assert.deepEqual(killedIds, await (await clean.store()).chunkIds());
       killed.close();
       clean.close();
     });

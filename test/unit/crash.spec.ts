@@ -4,7 +4,7 @@ import { cpSync, existsSync, readdirSync, utimesSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
-import { WorkspaceIndex } from "../../src/core/workspaceIndex";
+import { TestIndex } from "../helpers/index";
 import { CLI, removeTree, tempDir } from "../helpers/workspace";
 
 const run = promisify(execFile);
@@ -27,8 +27,8 @@ describe(`crash safety: kill -9 the CLI indexer at random moments, ${KILLS} time
     dbs = tempDir("gw-crash-db-");
     for (const part of ["email", "json", "http", "asyncio", "urllib", "logging"]) cpSync(path.join(STDLIB, part), path.join(root, part), { recursive: true });
     await run(process.execPath, [CLI, "index", root, "--db", path.join(dbs, "clean")]);
-    const clean = await WorkspaceIndex.open({ root, dbPath: path.join(dbs, "clean") });
-    cleanIds = await clean.store.chunkIds();
+    const clean = await TestIndex.open({ root, dbPath: path.join(dbs, "clean") });
+    cleanIds = await (await clean.store()).chunkIds();
     clean.close();
   });
 
@@ -55,8 +55,8 @@ describe(`crash safety: kill -9 the CLI indexer at random moments, ${KILLS} time
       if (!exited) interrupted++;
       const resumed = await run(process.execPath, [CLI, "index", root, "--db", db]).then(() => 0, (error: { code: number; stderr: string }) => assert.fail(`kill ${kill}: the next run failed: ${error.stderr}`));
       assert.equal(resumed, 0);
-      const index = await WorkspaceIndex.open({ root, dbPath: db });
-      const ids = await index.store.chunkIds();
+      const index = await TestIndex.open({ root, dbPath: db });
+      const ids = await (await index.store()).chunkIds();
       index.close();
       assert.equal(new Set(ids).size, ids.length, `kill ${kill}: duplicate chunks`);
       assert.deepEqual(ids, cleanIds, `kill ${kill}: differs from a clean build`);

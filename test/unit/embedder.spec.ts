@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { BuiltinEmbedder, featureWeights } from "../../src/core/embed/builtin";
-import { embedderIdentity } from "../../src/core/embed/embedder";
 import { fnv1a } from "../../src/core/util/hash";
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
@@ -74,8 +73,9 @@ describe("builtin embedder", () => {
     cold.forEach((x, i) => assert.ok(Math.abs(x - expected[i] / norm) < 1e-6, `dimension ${i}: ${x} vs ${expected[i] / norm}`));
   });
 
-  it("makes its dims part of the index identity", () => {
-    assert.notEqual(embedderIdentity(new BuiltinEmbedder({ dims: 256 })), embedderIdentity(embedder));
+  it("derives its fingerprint from what makes its vectors: the same for the same settings, another for other dims", () => {
+    assert.equal(new BuiltinEmbedder().fingerprint, embedder.fingerprint);
+    assert.notEqual(new BuiltinEmbedder({ dims: 256 }).fingerprint, embedder.fingerprint);
     assert.throws(() => new BuiltinEmbedder({ dims: 3 }), /dims/);
   });
 });

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { BuiltinEmbedder } from "../../src/core/embed/builtin";
 import type { EmbedInput, Embedder } from "../../src/core/embed/embedder";
-import { WorkspaceIndex } from "../../src/core/workspaceIndex";
+import { TestIndex } from "../helpers/index";
 import { copyTree, POLYGLOT, removeTree, tempDir, writeTree } from "../helpers/workspace";
 
 /** The builtin embedder, counting the texts it is asked to embed. */
@@ -12,6 +12,7 @@ class CountingEmbedder implements Embedder {
   readonly inner = new BuiltinEmbedder();
   readonly id = this.inner.id;
   readonly dims = this.inner.dims;
+  readonly fingerprint = this.inner.fingerprint;
   embedded: string[] = [];
   async embedDocuments(docs: readonly EmbedInput[]): Promise<Float32Array[]> {
     this.embedded.push(...docs.map((doc) => doc.text));
@@ -22,15 +23,15 @@ class CountingEmbedder implements Embedder {
   }
 }
 
-function snapshot(index: WorkspaceIndex): Promise<string[]> {
-  return index.store.chunkIds();
+async function snapshot(index: TestIndex): Promise<string[]> {
+  return (await index.store()).chunkIds();
 }
 
 describe("indexer (real files, grammars and LanceDB)", () => {
   let root: string;
   let dbDir: string;
   let embedder: CountingEmbedder;
-  let index: WorkspaceIndex;
+  let index: TestIndex;
 
   before(async () => {
     root = tempDir("gw-ws-");
@@ -38,7 +39,7 @@ describe("indexer (real files, grammars and LanceDB)", () => {
     copyTree(POLYGLOT, root);
     writeTree(root, { ".env": "TOKEN=secret\n", "node_modules/x/index.js": "module.exports = 1;\n", "blob.dat": "\0\0\0" });
     embedder = new CountingEmbedder();
-    index = await WorkspaceIndex.open({ root, dbPath: path.join(dbDir, "index"), embedder });
+    index = await TestIndex.open({ root, dbPath: path.join(dbDir, "index"), embedder });
   });
 
   after(() => {
@@ -82,21 +83,21 @@ describe("indexer (real files, grammars and LanceDB)", () => {
     assert.equal(result.filesIndexed, 1);
     assert.equal(embedder.embedded.length, 1);
     assert.match(embedder.embedded[0], /def jitter/);
-    const chunks = await index.store.chunksOf("lib/retry.py");
+    const chunks = await (await index.store()).chunksOf("lib/retry.py");
     assert.deepEqual(chunks.map((c) => c.symbol), ["jitter"]);
   });
 
   it("removes deleted files and follows renames", async () => {
-    const before = await index.store.chunksOf("lib/server.go");
+    const before = await (await index.store()).chunksOf("lib/server.go");
     renameSync(path.join(root, "lib/server.go"), path.join(root, "lib/http_server.go"));
     rmSync(path.join(root, "docs/notes.txt"));
     const result = await index.run();
     assert.equal(result.filesRemoved, 2);
-    assert.equal((await index.store.chunksOf("lib/server.go")).length, 0);
-    assert.equal((await index.store.chunksOf("docs/notes.txt")).length, 0);
-    const after = await index.store.chunksOf("lib/http_server.go");
+    assert.equal((await (await index.store()).chunksOf("lib/server.go")).length, 0);
+    assert.equal((await (await index.store()).chunksOf("docs/notes.txt")).length, 0);
+    const after = await (await index.store()).chunksOf("lib/http_server.go");
     assert.deepEqual(after.map((c) => c.text), before.map((c) => c.text));
-    assert.ok(!(await index.store.fileRecords()).has("lib/server.go"));
+    assert.ok(!(await (await index.store()).fileRecords()).has("lib/server.go"));
   });
 
   it("updates single paths from a file watcher: created, changed, deleted, newly ignored", async () => {
@@ -108,8 +109,8 @@ describe("indexer (real files, grammars and LanceDB)", () => {
     assert.equal(result.filesIndexed, 3);
     assert.equal(result.filesRemoved, 1);
     assert.equal((await index.search("brand new helper", { limit: 1 }))[0].path, "lib/fresh.py");
-    assert.deepEqual((await index.store.chunksOf("src/cache.js")).map((c) => c.symbol), ["replaced"]);
-    assert.match((await index.store.fileRecords()).get("debug.log")?.reason ?? "", /\.groundworkignore/);
+    assert.deepEqual((await (await index.store()).chunksOf("src/cache.js")).map((c) => c.symbol), ["replaced"]);
+    assert.match((await (await index.store()).fileRecords()).get("debug.log")?.reason ?? "", /\.groundworkignore/);
   });
 
   it("handles whole folders from a file watcher: deleted, created, and files inside ignored folders", async () => {
@@ -120,16 +121,16 @@ describe("indexer (real files, grammars and LanceDB)", () => {
     rmSync(path.join(root, "pkg"), { recursive: true });
     const deleted = await index.update(["pkg"]);
     assert.equal(deleted.filesRemoved, 2);
-    assert.ok(![...(await index.store.fileRecords()).keys()].some((p) => p.startsWith("pkg/")));
+    assert.ok(![...(await (await index.store()).fileRecords()).keys()].some((p) => p.startsWith("pkg/")));
     writeTree(root, { "node_modules/x/more.js": "module.exports = 2;\n" });
     await index.update(["node_modules/x/more.js"]);
-    const records = [...(await index.store.fileRecords()).keys()];
+    const records = [...(await (await index.store()).fileRecords()).keys()];
     assert.ok(records.includes("node_modules/") && !records.some((p) => p.startsWith("node_modules/x")));
   });
 
   it("matches a clean build of the same tree after all those changes", async () => {
     const cleanDb = tempDir("gw-clean-");
-    const clean = await WorkspaceIndex.open({ root, dbPath: path.join(cleanDb, "index") });
+    const clean = await TestIndex.open({ root, dbPath: path.join(cleanDb, "index") });
     await clean.run();
     assert.deepEqual(await snapshot(index), await snapshot(clean));
     clean.close();
@@ -138,7 +139,7 @@ describe("indexer (real files, grammars and LanceDB)", () => {
 
   it("stops when cancelled, keeps what it wrote, and finishes on the next run", async () => {
     const dbPath = path.join(tempDir("gw-cancel-"), "index");
-    const partial = await WorkspaceIndex.open({ root, dbPath, embedder: new BuiltinEmbedder() });
+    const partial = await TestIndex.open({ root, dbPath, embedder: new BuiltinEmbedder() });
     const abort = new AbortController();
     const result = await partial.run({ signal: abort.signal, onProgress: (p) => p.filesDone >= 3 && abort.abort() });
     assert.equal(result.cancelled, true);
@@ -153,8 +154,7 @@ describe("indexer (real files, grammars and LanceDB)", () => {
 
   it("writes in small batches with the same result", async () => {
     const dbPath = path.join(tempDir("gw-batch-"), "index");
-    const batched = await WorkspaceIndex.open({ root, dbPath });
-    (batched.indexer as unknown as { batchChunks: number }).batchChunks = 2;
+    const batched = await TestIndex.open({ root, dbPath, batchChunks: 2 });
     await batched.run();
     assert.deepEqual(await snapshot(batched), await snapshot(index));
     batched.close();
@@ -167,20 +167,20 @@ describe("full-text index on a large index", () => {
     const root = tempDir("gw-fts-");
     copyTree(POLYGLOT, root);
     // A threshold of 0 makes this small index behave like one above the synchronous-rebuild size.
-    const index = await WorkspaceIndex.open({ root, dbPath: path.join(root, ".gw"), syncTextIndexMaxRows: 0, vectorIndexMinRows: Infinity });
+    const index = await TestIndex.open({ root, dbPath: path.join(root, ".gw"), syncTextIndexMaxRows: 0, vectorIndexMinRows: Infinity });
     try {
       await index.run();
-      const before = (await index.store.textIndexCoverage())!;
+      const before = (await (await index.store()).textIndexCoverage())!;
       assert.equal(before.unindexed, 0, "the first run builds the index");
       writeFileSync(path.join(root, "lib", "nebula.py"), "def nebula_quasar_drift(speed):\n    return speed * 2\n");
       await index.update(["lib/nebula.py"]);
-      const after = (await index.store.textIndexCoverage())!;
+      const after = (await (await index.store()).textIndexCoverage())!;
       assert.ok(after.unindexed > 0, "not rebuilt after a small update");
       assert.equal(after.indexed, before.indexed);
       const hits = await index.search("nebula quasar drift", { mode: "text" });
       assert.equal(hits[0]?.path, "lib/nebula.py");
-      await index.store.compact();
-      assert.equal((await index.store.textIndexCoverage())!.unindexed, 0);
+      await (await index.store()).compact();
+      assert.equal((await (await index.store()).textIndexCoverage())!.unindexed, 0);
       assert.equal((await index.search("nebula quasar drift", { mode: "text" }))[0]?.path, "lib/nebula.py");
     } finally {
       index.close();
@@ -193,11 +193,11 @@ describe("an index inside its workspace", () => {
   it("never indexes its own files", async () => {
     const root = tempDir("gw-self-");
     copyTree(POLYGLOT, root);
-    const index = await WorkspaceIndex.open({ root, dbPath: path.join(root, "idx") });
+    const index = await TestIndex.open({ root, dbPath: path.join(root, "idx") });
     try {
       await index.run();
       await index.run();
-      const records = await index.store.fileRecords();
+      const records = await (await index.store()).fileRecords();
       assert.ok(records.size > 10);
       assert.deepEqual([...records.keys()].filter((p) => p.startsWith("idx/") && p !== "idx/"), [], "nothing inside the index folder");
       assert.equal(records.get("idx/")?.status ?? "skipped", "skipped");

@@ -14,7 +14,7 @@ import { buildChatPrompt, promptBudget } from "../../src/core/prompt/chatPrompt"
 import { checkCitations } from "../../src/core/prompt/citations";
 import { buildFimPrompt, cleanCompletion } from "../../src/core/prompt/fim";
 import { cl100k } from "../../src/core/util/tokens";
-import { WorkspaceIndex } from "../../src/core/workspaceIndex";
+import { TestIndex } from "../helpers/index";
 import { CLI, removeTree, tempDir, writeTree } from "../helpers/workspace";
 import { FAKE_SECRETS, PEM } from "../support/fakeSecrets";
 import { TestModelServer } from "../support/modelServer";
@@ -38,7 +38,7 @@ function profile(server: TestModelServer, overrides: Partial<ModelProfile> = {})
 
 describe("models: grounded chat, completions, compare, audit (against a real HTTP test server)", () => {
   let root: string;
-  let index: WorkspaceIndex;
+  let index: TestIndex;
   let server: TestModelServer;
   let audit: AuditLog;
 
@@ -48,7 +48,7 @@ describe("models: grounded chat, completions, compare, audit (against a real HTT
   before(async () => {
     root = tempDir("gw-model-");
     writeTree(root, FILES);
-    index = await WorkspaceIndex.open({ root, dbPath: path.join(root, ".groundwork", "index") });
+    index = await TestIndex.open({ root, dbPath: path.join(root, ".groundwork", "index") });
     await index.run();
     server = await TestModelServer.start({ models: ["coder-7b", "coder-7b-base"], apiKey: API_KEY });
     audit = new AuditLog(path.join(root, ".groundwork", "audit.jsonl"));

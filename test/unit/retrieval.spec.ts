@@ -8,18 +8,19 @@ import { buildContextPack, formatContextItem, mergeHits } from "../../src/core/r
 import { capPerFile, reciprocalRankFusion, scoreFusion } from "../../src/core/retrieval/fusion";
 import { textQuery } from "../../src/core/retrieval/query";
 import { HttpReranker } from "../../src/core/retrieval/reranker";
-import { isPartial, matchTerms, rescoreByTermMatch, termMatch, termWeight } from "../../src/core/retrieval/termMatch";
+import { isPartial, matchTerms, termMatch, termWeight } from "../../src/core/retrieval/termMatch";
 import { SEARCH_CODEBASE_TOOL, searchCodebase } from "../../src/core/retrieval/searchTool";
-import type { SearchHit } from "../../src/core/retrieval/retriever";
+import { DEFAULT_SEARCH, finalScore } from "../../src/core/retrieval/retriever";
+import type { ScoreParts, SearchHit } from "../../src/core/retrieval/types";
 import { cl100k } from "../../src/core/util/tokens";
-import { WorkspaceIndex } from "../../src/core/workspaceIndex";
+import { TestIndex } from "../helpers/index";
 import { removeTree, tempDir, writeTree } from "../helpers/workspace";
 
 function hit(path: string, startLine: number, endLine: number, score: number, extra: Partial<SearchHit> = {}): SearchHit {
   const text = Array.from({ length: endLine - startLine + 1 }, (_, i) => `line ${startLine + i} of ${path}`).join("\n");
   return {
     id: `${path}:${startLine}-${endLine}`, path, language: "python", symbol: `f${startLine}`, kind: "function", scope: "",
-    startLine, endLine, contentHash: "", header: path, text, score, ranks: { vector: 1 }, ...extra,
+    startLine, endLine, contentHash: "", header: path, text, score, scores: { fusion: score }, ranks: { vector: 1 }, ...extra,
   };
 }
 
@@ -82,8 +83,8 @@ describe("reciprocal-rank fusion", () => {
 describe("context pack", () => {
   it("merges overlapping and adjacent ranges of a file, keeping the best ranks", () => {
     const merged = mergeHits([
-      hit("a.py", 10, 20, 0.5, { ranks: { vector: 3 }, match: { coverage: 0.4, name: 0 } }),
-      hit("a.py", 15, 30, 0.9, { ranks: { text: 1 }, match: { coverage: 0.75, name: 1 } }),
+      hit("a.py", 10, 20, 0.5, { ranks: { vector: 3 }, scores: { fusion: 0.5, coverage: 0.4, name: 0 } }),
+      hit("a.py", 15, 30, 0.9, { ranks: { text: 1 }, scores: { fusion: 0.9, coverage: 0.75, name: 1 } }),
       hit("a.py", 31, 35, 0.2, { ranks: { vector: 1 } }),
       hit("a.py", 50, 55, 0.4),
       hit("b.py", 1, 5, 0.7),
@@ -158,23 +159,25 @@ describe("term match (the head's second look)", () => {
     assert.deepEqual(termMatch(matchTerms("logarithm"), { text: "def exp(x):\n    pass", symbol: "exp" }), { coverage: 0, name: 0 });
   });
 
-  it("lifts a hit that holds the query's words above better-fused ones, within its depth only", () => {
-    const vague = hit("a.py", 1, 3, 0.9);
-    const exact = hit("b.py", 1, 2, 0.5, { symbol: "parse_url", text: "def parse_url(url):\n    return urlsplit(url)" });
-    const weights = { coverage: 0.5, name: 0.3 };
-    const reranked = rescoreByTermMatch([vague, exact], "Parse a URL.", 2, weights);
-    assert.deepEqual(reranked.map((h) => h.path), ["b.py", "a.py"]);
-    assert.equal(reranked[0].match?.name, 1);
-    assert.ok(Math.abs(reranked[0].score - (0.5 + 0.5 * reranked[0].match!.coverage + 0.3)) < 1e-9);
-    assert.deepEqual(rescoreByTermMatch([vague, exact], "Parse a URL.", 1, weights).map((h) => h.path), ["a.py", "b.py"]);
-    assert.deepEqual(rescoreByTermMatch([vague, exact], "Parse a URL.", 2, { coverage: 0, name: 0 }).map((h) => h.path), ["a.py", "b.py"]);
+  it("scores a hit by one rule: the weighted mean of its evidence, in [0, 1]", () => {
+    const settings = DEFAULT_SEARCH;
+    const { coverage: wc, name: wn } = settings.termMatchWeights;
+    const parts: ScoreParts = { fusion: 0.5, coverage: 0.8, name: 1 };
+    assert.ok(Math.abs(finalScore(parts, settings, false) - (0.5 + wc * 0.8 + wn) / (1 + wc + wn)) < 1e-12);
+    assert.equal(finalScore({ fusion: 1, coverage: 1, name: 1 }, settings, false), 1);
+    assert.equal(finalScore({ fusion: 0 }, settings, false), 0);
+    // Past the second look's depth a hit has no coverage: its fused score alone, on the same scale.
+    assert.ok(finalScore({ fusion: 0.9 }, settings, false) < finalScore({ fusion: 0.5, coverage: 0.5, name: 0 }, settings, false));
+    assert.equal(finalScore({ fusion: 0.7 }, { ...settings, termMatchDepth: 0 }, false), 0.7, "no second look: the fusion alone");
+    const reranked = finalScore({ fusion: 0.2, coverage: 0, name: 0, rerank: 1 }, settings, true);
+    assert.ok(Math.abs(reranked - (0.2 + settings.rerankWeight) / (1 + wc + wn + settings.rerankWeight)) < 1e-12);
   });
 });
 
 describe("retriever on a small repository", () => {
   let root: string;
   let db: string;
-  let index: WorkspaceIndex;
+  let index: TestIndex;
 
   before(async () => {
     root = tempDir("gw-retr-");
@@ -185,7 +188,7 @@ describe("retriever on a small repository", () => {
       "app/checks.py": "import hashlib\n\n\ndef compute_checksum(archive):\n    return hashlib.sha256(archive.read()).hexdigest()\n",
       "app/unrelated.py": "def render_banner(title):\n    return '*' * len(title)\n",
     });
-    index = await WorkspaceIndex.open({ root, dbPath: path.join(db, "index") });
+    index = await TestIndex.open({ root, dbPath: path.join(db, "index") });
     await index.run();
   });
 
@@ -193,6 +196,17 @@ describe("retriever on a small repository", () => {
     index.close();
     removeTree(root);
     removeTree(db);
+  });
+
+  it("ranks by the final score, which each hit's parts give, and lifts the chunk that holds the query's words", async () => {
+    const hits = await index.search("compute the checksum of an archive", { limit: 4 });
+    assert.equal(hits[0].symbol, "compute_checksum");
+    for (const h of hits) {
+      assert.ok(h.score >= 0 && h.score <= 1, `score ${h.score}`);
+      assert.ok(Math.abs(h.score - finalScore(h.scores, DEFAULT_SEARCH, false)) < 1e-12, "the score is the documented function of its parts");
+      assert.ok(h.scores.coverage !== undefined && h.scores.fusion >= 0 && h.scores.fusion <= 1);
+    }
+    assert.deepEqual(hits.map((h) => h.score), [...hits.map((h) => h.score)].sort((a, b) => b - a));
   });
 
   it("expands the top hits with the definitions they reference", async () => {
@@ -215,14 +229,14 @@ describe("retriever on a small repository", () => {
   });
 
   it("serves hot queries from the cache and invalidates it when the index changes", async () => {
-    const before = index.retriever.cacheStats.hits;
+    const before = index.codebase.searchCacheStats.hits;
     await index.search("render a banner");
     await index.search("render a banner");
-    assert.equal(index.retriever.cacheStats.hits, before + 1);
+    assert.equal(index.codebase.searchCacheStats.hits, before + 1);
     writeFileSync(path.join(root, "app/unrelated.py"), "def render_banner(title):\n    return title.center(40, '=')\n");
     await index.run();
     const after = await index.search("render a banner");
-    assert.equal(index.retriever.cacheStats.hits, before + 1, "the reindex made the cached entry stale");
+    assert.equal(index.codebase.searchCacheStats.hits, before + 1, "the reindex made the cached entry stale");
     assert.match(after[0].text, /center\(40/);
   });
 
@@ -235,22 +249,34 @@ describe("retriever on a small repository", () => {
         const parsed = JSON.parse(body);
         requests.push(parsed);
         if (req.url !== "/v1/rerank") return void res.writeHead(404).end();
-        // Prefers documents that mention "banner", reversing the input order otherwise.
-        const results = parsed.documents.map((doc: string, index: number) => ({ index, relevance_score: doc.includes("banner") ? 10 : index }));
+        // Prefers documents that mention "banner": as logits (model "logits"), or as probabilities.
+        const logits = parsed.model === "logits";
+        const results = parsed.documents.map((doc: string, index: number) => ({ index, relevance_score: doc.includes("banner") ? (logits ? 10 : 0.99) : logits ? index : 0.01 }));
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ results }));
       });
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     try {
-      const reranker = new HttpReranker({ baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, model: "test-reranker" });
-      const hits = await index.search("open the archive file", { limit: 10 });
-      const reranked = await reranker.rerank("open the archive file", hits);
+      const baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+      const reranker = new HttpReranker({ baseURL, model: "logits" });
+      // Scores outside [0, 1] are logits: mapped into it, order kept.
+      const relevance = await reranker.relevance("open the archive file", ["a banner", "zip", "hash"]);
       assert.equal(requests[0].query, "open the archive file");
-      assert.equal(requests[0].documents.length, hits.length);
-      assert.equal(reranked[0].symbol, "render_banner");
-      assert.deepEqual(new Set(reranked.map((h) => h.id)), new Set(hits.map((h) => h.id)));
-      const broken = new HttpReranker({ baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/nope`, model: "x" });
-      await assert.rejects(broken.rerank("q", hits), /answered 404/);
+      assert.ok(relevance.every((r) => r !== undefined && r > 0 && r < 1));
+      assert.ok(relevance[0]! > relevance[2]! && relevance[2]! > relevance[1]!);
+      const reranking = await TestIndex.open({ root, dbPath: path.join(db, "index"), reranker: { baseURL, model: "test-reranker" } });
+      try {
+        const plain = await reranking.search("open the archive file", { limit: 10 });
+        const reranked = await reranking.search("open the archive file", { limit: 10, rerank: true });
+        assert.equal(requests.at(-1)!.documents.length, plain.length);
+        assert.equal(reranked[0].symbol, "render_banner");
+        assert.ok(reranked[0].scores.rerank !== undefined && reranked[0].score === finalScore(reranked[0].scores, DEFAULT_SEARCH, true));
+        assert.deepEqual(new Set(reranked.map((h) => h.id)), new Set(plain.map((h) => h.id)));
+      } finally {
+        reranking.close();
+      }
+      const broken = new HttpReranker({ baseURL: baseURL.replace("/v1", "/nope"), model: "x" });
+      await assert.rejects(broken.relevance("q", ["doc"]), /answered 404/);
     } finally {
       server.close();
     }

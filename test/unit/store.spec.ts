@@ -3,17 +3,16 @@ import { readdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
 import { BuiltinEmbedder } from "../../src/core/embed/builtin";
-import { embedderIdentity } from "../../src/core/embed/embedder";
 import type { Chunk } from "../../src/core/chunk/types";
 import { toRow } from "../../src/core/index/rows";
 import type { ChunkRow, FileRecord } from "../../src/core/store/schema";
-import { IndexStore } from "../../src/core/store/store";
+import { IndexStore, StoreUnreadableError } from "../../src/core/store/store";
 import { sha256Hex } from "../../src/core/util/hash";
-import { sourceReader } from "../../src/core/workspaceIndex";
+import { sourceReader } from "../../src/core/codebase/sourceReader";
 import { removeTree, tempDir } from "../helpers/workspace";
 
 const embedder = new BuiltinEmbedder({ dims: 64 });
-const options = { embedderIdentity: embedderIdentity(embedder), dims: embedder.dims };
+const identity = { fingerprint: "test", query: "test", embedder: embedder.fingerprint, dims: embedder.dims, createdAt: 1 };
 const dirs: string[] = [];
 after(() => dirs.forEach(removeTree));
 
@@ -26,7 +25,7 @@ function newDbPath(): string {
 function chunk(filePath: string, symbol: string, startLine: number, text: string): ChunkRow {
   const c: Chunk = {
     path: filePath, language: "python", symbol, kind: "function", scope: "", startLine, endLine: startLine + 1,
-    text, header: `${filePath} > def ${symbol}()`, contentHash: sha256Hex(text),
+    text, header: `${filePath} > def ${symbol}()`, signature: `def ${symbol}()`, contentHash: sha256Hex(text),
   };
   return toRow(c, embedder.embedSync(text, symbol));
 }
@@ -38,8 +37,8 @@ function record(filePath: string, chunkCount: number): FileRecord {
 describe("index store (real LanceDB on disk)", () => {
   it("creates a new index, stores chunks and finds them by vector and by text", async () => {
     const dbPath = newDbPath();
-    const store = await IndexStore.open(dbPath, options);
-    assert.equal(store.rebuildReason, "new index");
+    assert.equal(await IndexStore.open(dbPath), undefined, "no index there yet");
+    const store = await IndexStore.create(dbPath, identity);
     await store.write([
       { record: record("a.py", 2), chunks: [chunk("a.py", "parse_url", 1, "def parse_url(u): return urlsplit(u)"), chunk("a.py", "render", 4, "def render(page): return html(page)")] },
       { record: record("b.py", 1), chunks: [chunk("b.py", "connect_database", 1, "def connect_database(dsn): return pool(dsn)")] },
@@ -48,9 +47,10 @@ describe("index store (real LanceDB on disk)", () => {
     assert.equal(await store.countChunks(), 3);
     assert.equal(await store.countFiles("indexed"), 2);
     assert.equal(await store.countFiles("skipped"), 0);
-    const byVector = await store.chunksAt(await store.vectorSearch(embedder.embedSync("parse url"), 2));
+    const refs = await store.vectorSearch(embedder.embedSync("parse url"), 2);
+    assert.ok(refs[0].score > refs[1].score, "cosine similarity, best first");
+    const byVector = await store.chunksAt(refs);
     assert.equal(byVector[0].symbol, "parse_url");
-    assert.ok(byVector[0].score > byVector[1].score);
     const byText = await store.chunksAt(await store.textSearch("database", 5));
     assert.deepEqual(byText.map((hit) => hit.symbol), ["connect_database"]);
     assert.match(byText[0].text, /def connect_database/);
@@ -58,7 +58,7 @@ describe("index store (real LanceDB on disk)", () => {
   });
 
   it("answers a vector search deeper than the ANN index's search breadth", async () => {
-    const store = await IndexStore.open(newDbPath(), options);
+    const store = await IndexStore.create(newDbPath(), identity);
     const chunks = Array.from({ length: 300 }, (_, i) => chunk("many.py", `handler_${i}`, i * 3 + 1, `def handler_${i}(event): return route_${i % 17}(event)`));
     await store.write([{ record: record("many.py", chunks.length), chunks }]);
     await store.buildVectorIndex();
@@ -71,7 +71,7 @@ describe("index store (real LanceDB on disk)", () => {
   });
 
   it("drops a search reference whose row changed since the search instead of misreading it", async () => {
-    const store = await IndexStore.open(newDbPath(), options);
+    const store = await IndexStore.create(newDbPath(), identity);
     await store.write([{ record: record("a.py", 1), chunks: [chunk("a.py", "alpha", 1, "def alpha(): pass"), chunk("a.py", "beta", 3, "def beta(): pass")] }]);
     const refs = await store.vectorSearch(embedder.embedSync("alpha"), 2);
     assert.equal(refs.length, 2);
@@ -82,7 +82,7 @@ describe("index store (real LanceDB on disk)", () => {
   });
 
   it("reads a hit's code from its source file while its lines hash as indexed, else from the store", async () => {
-    const store = await IndexStore.open(newDbPath(), options);
+    const store = await IndexStore.create(newDbPath(), identity);
     const alpha = "def alpha():\n    return 1";
     await store.write([{ record: record("a.py", 1), chunks: [chunk("a.py", "alpha", 2, alpha)] }]);
     const refs = await store.vectorSearch(embedder.embedSync("alpha"), 1);
@@ -99,7 +99,7 @@ describe("index store (real LanceDB on disk)", () => {
     const fromSource = await store.chunksAt(refs, source);
     assert.deepEqual(reads, ["a.py"]);
     assert.equal(fromSource[0]?.text, alpha, "CRLF lines give the text the chunker cut");
-    const other = await IndexStore.open(newDbPath(), options);
+    const other = await IndexStore.create(newDbPath(), identity);
     await other.write([{ record: record("b.py", 1), chunks: [chunk("b.py", "beta", 1, "def beta():\n    return 2")] }]);
     files["b.py"] = "def beta():\n    return 3\n";
     const [beta] = await other.chunksAt(await other.vectorSearch(embedder.embedSync("beta"), 1), source);
@@ -109,7 +109,7 @@ describe("index store (real LanceDB on disk)", () => {
   });
 
   it("replaces a file's chunks instead of duplicating them, and removes files", async () => {
-    const store = await IndexStore.open(newDbPath(), options);
+    const store = await IndexStore.create(newDbPath(), identity);
     await store.write([{ record: record("a.py", 1), chunks: [chunk("a.py", "one", 1, "def one(): pass")] }]);
     await store.write([{ record: record("a.py", 2), chunks: [chunk("a.py", "two", 1, "def two(): pass"), chunk("a.py", "three", 3, "def three(): pass")] }]);
     assert.deepEqual((await store.chunksOf("a.py")).map((c) => c.symbol), ["two", "three"]);
@@ -121,7 +121,7 @@ describe("index store (real LanceDB on disk)", () => {
   });
 
   it("keeps chunks when only a file's record is updated", async () => {
-    const store = await IndexStore.open(newDbPath(), options);
+    const store = await IndexStore.create(newDbPath(), identity);
     await store.write([{ record: record("a.py", 1), chunks: [chunk("a.py", "one", 1, "def one(): pass")] }]);
     await store.write([{ record: { ...record("a.py", 1), mtimeMs: 99 } }]);
     assert.equal(await store.countChunks(), 1);
@@ -129,59 +129,32 @@ describe("index store (real LanceDB on disk)", () => {
     store.close();
   });
 
-  it("reopens an existing index as it was", async () => {
+  it("reopens an existing index as it was, with its identity; complete only once marked", async () => {
     const dbPath = newDbPath();
-    const first = await IndexStore.open(dbPath, options);
+    const first = await IndexStore.create(dbPath, identity);
     await first.write([{ record: record("a.py", 1), chunks: [chunk("a.py", "one", 1, "def one(): pass")] }]);
     first.close();
-    const second = await IndexStore.open(dbPath, options);
-    assert.equal(second.rebuildReason, undefined);
+    const second = (await IndexStore.open(dbPath))!;
+    assert.deepEqual(second.identity, identity);
+    assert.equal(second.complete, false);
     assert.equal(await second.countChunks(), 1);
+    await second.markComplete();
     second.close();
+    const third = (await IndexStore.open(dbPath))!;
+    assert.equal(third.complete, true);
+    third.close();
   });
 
-  it("rebuilds by itself when the schema version differs", async () => {
+  it("reports a damaged index as unreadable and corrupt, and leaves it as it is", async () => {
     const dbPath = newDbPath();
-    const old = await IndexStore.open(dbPath, options);
-    await old.write([{ record: record("a.py", 1), chunks: [chunk("a.py", "one", 1, "def one(): pass")] }]);
-    await old.setMeta("schemaVersion", "0");
-    old.close();
-    const reopened = await IndexStore.open(dbPath, options);
-    assert.match(reopened.rebuildReason ?? "", /schema version 0/);
-    assert.equal(await reopened.countChunks(), 0);
-    assert.equal((await reopened.fileRecords()).size, 0);
-    reopened.close();
-    const again = await IndexStore.open(dbPath, options);
-    assert.equal(again.rebuildReason, undefined, "the rebuilt index is current");
-    again.close();
-  });
-
-  it("rebuilds when the embedder identity changes", async () => {
-    const dbPath = newDbPath();
-    (await IndexStore.open(dbPath, options)).close();
-    const other = new BuiltinEmbedder({ dims: 32 });
-    const reopened = await IndexStore.open(dbPath, { embedderIdentity: embedderIdentity(other), dims: 32 });
-    assert.match(reopened.rebuildReason ?? "", /embedder changed/);
-    reopened.close();
-  });
-
-  it("rebuilds a corrupt index with a reason instead of crashing", async () => {
-    const dbPath = newDbPath();
-    const store = await IndexStore.open(dbPath, options);
+    const store = await IndexStore.create(dbPath, identity);
     await store.write([{ record: record("a.py", 1), chunks: [chunk("a.py", "one", 1, "def one(): pass")] }]);
     store.close();
-    const metaDir = path.join(dbPath, "meta.lance");
-    for (const entry of readdirSync(metaDir, { recursive: true, withFileTypes: true })) {
-      if (entry.isFile()) writeFileSync(path.join(entry.parentPath, entry.name), "garbage");
-    }
-    const warnings: string[] = [];
-    const logger = { trace() {}, debug() {}, info() {}, error() {}, warn: (m: string) => warnings.push(m) };
-    const reopened = await IndexStore.open(dbPath, { ...options, logger });
-    assert.match(reopened.rebuildReason ?? "", /could not be read/);
-    assert.match(warnings.join("\n"), /Rebuilding the index/);
-    await reopened.write([{ record: record("b.py", 1), chunks: [chunk("b.py", "two", 1, "def two(): pass")] }]);
-    assert.equal(await reopened.countChunks(), 1);
-    reopened.close();
+    const versions = path.join(dbPath, "chunks.lance", "_versions");
+    for (const name of readdirSync(versions)) writeFileSync(path.join(versions, name), "garbage");
+    const before = readdirSync(dbPath).sort();
+    await assert.rejects(IndexStore.open(dbPath), (error: unknown) => error instanceof StoreUnreadableError && error.corrupt && /could not be read/.test(error.message));
+    assert.deepEqual(readdirSync(dbPath).sort(), before, "opening deletes nothing");
   });
 });
 

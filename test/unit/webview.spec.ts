@@ -57,7 +57,8 @@ describe("webview protocol", () => {
     assert.deepEqual(parseCitation("src/a.ts:3-9"), { path: "src/a.ts", startLine: 3, endLine: 9 });
     assert.deepEqual(parseCitation("a.py:7"), { path: "a.py", startLine: 7, endLine: 7 });
     assert.equal(parseCitation("javascript:alert(1)"), undefined);
-    assert.equal(parseCitation("a b.py:1-2"), undefined);
+    assert.deepEqual(parseCitation("My App/a b.py:1-2"), { path: "My App/a b.py", startLine: 1, endLine: 2 }, "paths may hold spaces");
+    assert.equal(parseCitation("a.py:9-3"), undefined, "an inverted range is no citation");
   });
 });
 

@@ -396,6 +396,11 @@ export class Codebase {
 
   // ---- state
 
+  /** How often searches were answered from the query cache. */
+  get searchCacheStats(): { hits: number; misses: number } {
+    return this.retriever.stats;
+  }
+
   /** Every folder's index, with every skipped file and its reason. */
   async status(): Promise<FolderStatus[]> {
     return Promise.all(this.folders.map(async (folder) => ({ ...(await this.folderIndex(folder).status()), folder: folder.name, prefix: folder.prefix })));

@@ -110,18 +110,35 @@ export class FolderIndex {
   /**
    * Reads which generations exist and picks the one that answers: the newest complete one whose
    * vectors answer queries made now, else the newest complete one, else the newest. Called on
-   * open, and again when a search finds its generation gone (another process replaced it).
+   * open, again when a search finds its generation gone (another process replaced it), and by
+   * every write under the lock, since another process may have changed them meanwhile.
    */
   async refresh(): Promise<void> {
     if (this.lock.isHeld) return; // this process is writing: its view is current
-    const stores = await this.readGenerations();
-    for (const store of [this.answering, this.building]) store?.close();
+    await this.reread();
+  }
+
+  private async reread(): Promise<void> {
+    const found = await this.readGenerations();
+    // A generation still there (same folder, same creation) keeps its open store: searches in flight go on.
+    const mine = [this.answering, this.building].filter((s): s is IndexStore => s !== undefined);
+    const stores = found.map((store) => {
+      const same = mine.find((m) => m.dir === store.dir && m.identity.createdAt === store.identity.createdAt);
+      if (!same) return store;
+      store.close();
+      return same;
+    });
     const newest = (list: IndexStore[]): IndexStore | undefined => [...list].sort((a, b) => b.identity.createdAt - a.identity.createdAt)[0];
     const complete = stores.filter((s) => s.complete);
-    this.answering = newest(complete.filter((s) => s.identity.query === this.queryPart)) ?? newest(complete) ?? newest(stores);
-    this.building = undefined;
-    this.decided.clear();
-    for (const store of stores) if (store !== this.answering) store.close();
+    const answering = newest(complete.filter((s) => s.identity.query === this.queryPart)) ?? newest(complete) ?? newest(stores);
+    const building = this.building && stores.includes(this.building) && this.building !== answering && !this.building.complete ? this.building : undefined;
+    for (const store of new Set([...mine, ...stores])) if (store !== answering && store !== building) store.close();
+    if (!building) {
+      this.decided.clear();
+      if (this.building) this.building.onWrite = undefined;
+    }
+    this.answering = answering;
+    this.building = building;
   }
 
   /** Every readable generation in the index folder (and an index older than generations, at its root). */
@@ -175,6 +192,7 @@ export class FolderIndex {
       // Only recognised damage is replaced; a transient error must not cost an index.
       if (!(error instanceof StoreUnreadableError && error.corrupt)) throw error;
       this.options.logger.warn(`Rebuilding the index generation at ${dir}: ${errorMessage(error.cause)}.`);
+      await fs.rm(dir, { recursive: true, force: true });
     }
     if (store?.identity.fingerprint !== fingerprint) {
       store?.close();
@@ -184,6 +202,10 @@ export class FolderIndex {
         fingerprint, query: this.queryPart, embedder: this.options.embedder.fingerprint, dims: this.options.embedder.dims, createdAt: Date.now(),
       });
     }
+    // A handle on the folder just replaced (a damaged or half-created generation) goes.
+    for (const handle of [this.answering, this.building]) if (handle && handle !== store && handle.dir === dir) handle.close();
+    if (this.answering?.dir === dir) this.answering = undefined;
+    if (this.building?.dir === dir) this.building = undefined;
     if (!this.answering) this.answering = store;
     else {
       this.building = store;
@@ -204,6 +226,7 @@ export class FolderIndex {
   /** Indexes the folder; throws IndexLockedError while another process writes this index. */
   async run(options?: RunOptions): Promise<IndexRunResult> {
     const result = await this.lock.withLock(async () => {
+      await this.reread();
       const store = await this.writeTarget();
       const outcome = await this.indexer(store).run(options);
       if (!outcome.cancelled && !store.complete) {
@@ -219,7 +242,10 @@ export class FolderIndex {
 
   /** Re-indexes these folder-relative paths; a changed conventions file reloads the conventions. */
   async update(relPaths: readonly string[], options?: RunOptions): Promise<IndexRunResult> {
-    const result = await this.lock.withLock(async () => this.indexer(await this.writeTarget()).update(relPaths, options));
+    const result = await this.lock.withLock(async () => {
+      await this.reread();
+      return this.indexer(await this.writeTarget()).update(relPaths, options);
+    });
     if (this.conventionSet && relPaths.some((relPath) => isConventionFile(relPath))) await (await this.conventionSet).reload();
     this.scheduleMaintenance();
     return result;
@@ -335,8 +361,8 @@ export class FolderIndex {
 
   /** Deletes every generation (under the lock): the next run builds the index from scratch. */
   async clear(): Promise<void> {
+    await this.maintenance;
     await this.lock.withLock(async () => {
-      await this.maintenance;
       for (const store of [this.answering, this.building, ...this.retired.splice(0)]) store?.close();
       this.answering = undefined;
       this.building = undefined;

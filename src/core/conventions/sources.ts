@@ -37,7 +37,11 @@ interface FrontMatter {
   error?: string;
 }
 
-/** YAML front matter between `---` fences, read with a YAML parser. */
+/**
+ * Front matter between `---` fences, read with a YAML parser. Cursor's rule files often hold
+ * unquoted globs that are not valid YAML (`globs: *.tsx`, an alias to YAML): those are read as
+ * plain `key: value` lines, which is what their authors meant.
+ */
 export function readFrontMatter(text: string): FrontMatter {
   const match = /^---\r?\n([\s\S]*?)\r?\n?---[ \t]*(?:\r?\n|$)/.exec(text);
   if (!match) return { fields: {}, body: text };
@@ -47,9 +51,24 @@ export function readFrontMatter(text: string): FrontMatter {
     const fields = parsed && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
     return { fields, body };
   } catch (error) {
-    if (!(error instanceof YAMLError)) throw error;
+    // The yaml package reports syntax as YAMLError and an unresolved alias as ReferenceError.
+    if (!(error instanceof YAMLError || error instanceof ReferenceError)) throw error;
+    const fields = plainFields(match[1]);
+    if (Object.keys(fields).length > 0) return { fields, body };
     return { fields: {}, body, error: error.message.split("\n")[0] };
   }
+}
+
+/** `key: value` lines, quotes dropped: front matter that is not YAML. */
+function plainFields(block: string): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const line of block.split(/\r?\n/)) {
+    const kv = /^([A-Za-z][\w-]*)\s*:\s*(.*)$/.exec(line);
+    if (!kv) continue;
+    const value = kv[2].trim().replace(/^\[|\]$/g, "");
+    fields[kv[1]] = value === "true" ? true : value === "false" ? false : value.split(",").map((v) => v.trim().replace(/^["']|["']$/g, "")).join(",");
+  }
+  return fields;
 }
 
 /** `applyTo` / `globs` as a string ("a, b"), a YAML list (flow or block), or anything else (no globs). */

@@ -48,30 +48,47 @@ const UNREADABLE_LOCK_MS = 5_000;
 /** Takeover markers older than this are left over from a crash mid-takeover and are removed. */
 const STALE_MARKER_MS = 60_000;
 
+/** This process's writers per lock file, in order: writers of one process queue; other processes are refused. */
+const queues = new Map<string, Promise<void>>();
+
 export class IndexLock {
   private readonly file: string;
   private readonly token = randomBytes(8).toString("hex");
-  private held = 0;
+  private held = false;
 
   constructor(private readonly dbPath: string) {
     this.file = path.join(dbPath, "write.lock");
   }
 
-  /** Runs `task` holding the lock (re-entrant within this instance); throws IndexLockedError if another writer holds it. */
+  /**
+   * Runs `task` holding the lock. Writers of this process (any IndexLock on the same folder) take
+   * turns; while another process holds it, throws IndexLockedError. Not re-entrant: a task must not
+   * wait for another task of the same lock.
+   */
   async withLock<T>(task: () => Promise<T>): Promise<T> {
-    if (this.held === 0) await this.acquire();
-    this.held++;
+    const previous = queues.get(this.file) ?? Promise.resolve();
+    let done!: () => void;
+    const tail = previous.then(() => new Promise<void>((resolve) => (done = resolve)));
+    queues.set(this.file, tail);
+    await previous;
     try {
-      return await task();
+      await this.acquire();
+      this.held = true;
+      try {
+        return await task();
+      } finally {
+        this.held = false;
+        await this.release();
+      }
     } finally {
-      this.held--;
-      if (this.held === 0) await this.release();
+      done();
+      if (queues.get(this.file) === tail) queues.delete(this.file);
     }
   }
 
   /** Whether this instance holds the lock now. */
   get isHeld(): boolean {
-    return this.held > 0;
+    return this.held;
   }
 
   private async acquire(): Promise<void> {
@@ -133,7 +150,7 @@ export class IndexLock {
 
   /** Removes the lock file if it is still ours. */
   private async release(): Promise<void> {
-    if ((await this.read())?.token === this.token && this.held === 0) await fs.rm(this.file, { force: true });
+    if ((await this.read())?.token === this.token) await fs.rm(this.file, { force: true });
   }
 
   private async read(): Promise<LockInfo | undefined> {

@@ -362,10 +362,15 @@ export class IndexStore {
     await this.meta.add([{ key, value }]);
   }
 
+  /** Closes the tables (once: later calls do nothing). */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     for (const table of [this.chunks, this.files, this.meta]) table.close();
     this.db.close();
   }
+
+  private closed = false;
 
   private async deleteWhere(table: Table, paths: readonly string[]): Promise<void> {
     for (let i = 0; i < paths.length; i += PREDICATE_BATCH) {

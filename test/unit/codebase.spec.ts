@@ -1,0 +1,166 @@
+// The Codebase: one door over every folder of a workspace. Real files, grammars and LanceDB.
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { Codebase, CodebaseError } from "../../src/core/codebase/codebase";
+import { BuiltinEmbedder } from "../../src/core/embed/builtin";
+import { removeTree, tempDir, writeTree } from "../helpers/workspace";
+
+const APP = {
+  "src/a b.py": "def settle_invoice(invoice):\n    \"\"\"Settle an invoice.\"\"\"\n    return ledger_post(invoice.total)\n",
+  "src/util.py": "def clamp_value(value, low, high):\n    return max(low, min(value, high))\n",
+  "src/ledger.py": "def ledger_post(amount):\n    return {'posted': amount}\n",
+  "AGENTS.md": "App rule: money is in cents.\n",
+  ".env": "SECRET_TOKEN=abc\n",
+  "node_modules/dep/index.js": "module.exports = function hidden_dependency() {};\n",
+};
+const LIB = {
+  "src/util.py": "def clamp_value(value, low, high):\n    return max(low, min(value, high))\n",
+  "src/geometry.py": "def polygon_area(points):\n    return abs(sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(points, points[1:] + points[:1]))) / 2\n",
+  "AGENTS.md": "Lib rule: pure functions only.\n",
+};
+
+describe("codebase over a multi-root workspace", () => {
+  let parent: string;
+  let storage: string;
+  let codebase: Codebase;
+  const folders = (): Array<{ name: string; root: string }> => [
+    { name: "My App", root: path.join(parent, "My App") },
+    { name: "lib", root: path.join(parent, "lib") },
+  ];
+
+  before(async () => {
+    parent = tempDir("gw-multi-");
+    storage = tempDir("gw-multi-storage-");
+    writeTree(path.join(parent, "My App"), APP);
+    writeTree(path.join(parent, "lib"), LIB);
+    codebase = await Codebase.open({ folders: folders(), storageDir: storage, embedder: new BuiltinEmbedder({ dims: 128 }) });
+    const results = await codebase.index();
+    assert.deepEqual(results.map((r) => r.folder), ["My App", "lib"]);
+  });
+
+  after(() => {
+    codebase.close();
+    removeTree(parent);
+    removeTree(storage);
+  });
+
+  it("names every path by its folder, and resolves those names back, spaces included", () => {
+    assert.deepEqual(codebase.folders.map((f) => f.prefix), ["My App/", "lib/"]);
+    const file = path.join(parent, "My App", "src", "a b.py");
+    assert.equal(codebase.pathOf(file), "My App/src/a b.py");
+    assert.equal(codebase.resolve("My App/src/a b.py")?.absPath, file);
+    assert.equal(codebase.resolve("lib/src/util.py")?.folder.name, "lib");
+    assert.equal(codebase.resolve("Other/x.py"), undefined);
+    assert.equal(codebase.resolve("My App/../lib/x.py"), undefined, "no escaping a folder");
+    assert.equal(codebase.pathOf(path.join(parent, "elsewhere.py")), undefined);
+  });
+
+  it("searches every folder in one ranking, with folder-prefixed paths", async () => {
+    const hits = await codebase.search("settle an invoice", { limit: 5 });
+    assert.equal(hits[0].path, "My App/src/a b.py");
+    assert.equal(hits[0].symbol, "settle_invoice");
+    const area = await codebase.search("area of a polygon", { limit: 5 });
+    assert.equal(area[0].path, "lib/src/geometry.py");
+    // The same file in two folders: two hits, one per folder; by their vectors (absolute scores) they tie.
+    const clamp = (await codebase.search("clamp a value between low and high", { limit: 5, mode: "vector" })).filter((h) => h.symbol === "clamp_value");
+    assert.deepEqual(clamp.map((h) => h.path).sort(), ["My App/src/util.py", "lib/src/util.py"]);
+    assert.equal(new Set(clamp.map((h) => h.id)).size, 2, "ids stay unique across folders");
+    assert.ok(Math.abs(clamp[0].score - clamp[1].score) < 1e-9, `${clamp[0].score} vs ${clamp[1].score}`);
+  });
+
+  it("merges by one rule: every folder's candidates in one fusion, so scores compare across folders", async () => {
+    // Fused per folder, lib's best (weak) match would score as high as My App's best; fused once, it can't.
+    const hits = await codebase.search("settle an invoice", { limit: 10 });
+    const app = hits.filter((h) => h.path.startsWith("My App/"));
+    const lib = hits.filter((h) => h.path.startsWith("lib/"));
+    assert.equal(app[0].scores.fusion, 1);
+    assert.ok(lib.length > 0 && lib[0].scores.fusion < 0.6, `lib's best fused at ${lib[0]?.scores.fusion}`);
+    assert.ok(app[0].score > lib[0].score + 0.3);
+    // The folders' order changes nothing.
+    const swapped = await Codebase.open({ folders: [...folders()].reverse(), storageDir: storage, embedder: new BuiltinEmbedder({ dims: 128 }) });
+    try {
+      for (const query of ["settle an invoice", "area of a polygon", "post an amount to the ledger"]) {
+        // Equal scores (the same file in both folders) may come in either order.
+        const ranking = (hits: Awaited<ReturnType<Codebase["search"]>>): string[] => hits.map((h) => `${h.score.toFixed(9)} ${h.path}:${h.startLine}`).sort().reverse();
+        assert.deepEqual(ranking(await swapped.search(query, { limit: 8 })), ranking(await codebase.search(query, { limit: 8 })), query);
+      }
+    } finally {
+      swapped.close();
+    }
+  });
+
+  it("pins @ mentions: a file (quoted, with spaces) or a symbol's definitions in every folder", async () => {
+    const file = await codebase.mention("My App/src/a b.py");
+    assert.deepEqual(file.map((h) => h.path), ["My App/src/a b.py"]);
+    assert.equal(file[0].score, 1);
+    const symbol = await codebase.mention("clamp_value");
+    assert.deepEqual(symbol.map((h) => h.path).sort(), ["My App/src/util.py", "lib/src/util.py"]);
+    assert.deepEqual(await codebase.mention("Nowhere/x.py"), []);
+    const suggestions = await codebase.suggestMentions("a b", "file");
+    assert.deepEqual(suggestions.map((s) => s.value), ["My App/src/a b.py"]);
+    assert.equal(suggestions[0].detail, "My App");
+    const symbols = await codebase.suggestMentions("polygon", "symbol");
+    assert.deepEqual(symbols.map((s) => s.value), ["polygon_area"]);
+  });
+
+  it("reads the code a citation names, and nothing outside the indexed files", async () => {
+    const code = await codebase.readCitation("My App/src/a b.py:1-2");
+    assert.equal(code.text, "def settle_invoice(invoice):\n    \"\"\"Settle an invoice.\"\"\"");
+    assert.equal(code.citation, "My App/src/a b.py:1-2");
+    assert.equal(code.language, "python");
+    const clamped = await codebase.readCode("lib/src/util.py", 2, 99);
+    assert.equal(clamped.citation, "lib/src/util.py:2-3", "the end is clamped to the file");
+    await assert.rejects(codebase.readCitation("My App/.env:1-1"), (e: unknown) => e instanceof CodebaseError && /not an indexed file.*secrets/.test(e.message));
+    await assert.rejects(codebase.readCitation("My App/node_modules/dep/index.js:1-1"), CodebaseError);
+    await assert.rejects(codebase.readCitation("My App/../../etc/passwd:1-1"), /not inside any folder/);
+    await assert.rejects(codebase.readCitation("not a citation"), /not a citation/);
+  });
+
+  it("gives each file its own folder's conventions, named by their codebase path", async () => {
+    const app = await codebase.conventionsFor("My App/src/a b.py");
+    assert.deepEqual(app.map((c) => c.source), ["My App/AGENTS.md"]);
+    const lib = await codebase.conventionsFor("lib/src/geometry.py");
+    assert.deepEqual(lib.map((c) => c.text), ["Lib rule: pure functions only."]);
+    assert.match(await codebase.conventionDigest("lib/src/util.py", 50), /pure functions/);
+  });
+
+  it("routes file events to their folder, and reports each folder's status", async () => {
+    writeFileSync(path.join(parent, "lib", "src", "vectors.py"), "def dot_product(a, b):\n    return sum(x * y for x, y in zip(a, b))\n");
+    const results = await codebase.update([path.join(parent, "lib", "src", "vectors.py"), path.join(parent, "elsewhere.py")]);
+    assert.deepEqual(results.map((r) => [r.folder, r.filesIndexed]), [["lib", 1]]);
+    assert.equal((await codebase.search("dot product of two vectors", { limit: 1 }))[0].path, "lib/src/vectors.py");
+    const status = await codebase.status();
+    assert.deepEqual(status.map((s) => [s.folder, s.prefix]), [["My App", "My App/"], ["lib", "lib/"]]);
+    assert.ok(status[0].skipped.some((r) => r.path === ".env"));
+    assert.equal((await codebase.summary()).files, status[0].filesIndexed + status[1].filesIndexed);
+  });
+
+  it("follows the workspace's folders: a removed folder's code leaves the results, a single folder has no prefix", async () => {
+    await codebase.setFolders([folders()[1]]);
+    try {
+      assert.deepEqual(codebase.folders.map((f) => f.prefix), [""]);
+      const hits = await codebase.search("settle an invoice", { limit: 5 });
+      assert.ok(hits.every((h) => !h.path.startsWith("My App/") && !h.path.includes("a b.py")));
+      assert.equal((await codebase.search("area of a polygon", { limit: 1 }))[0].path, "src/geometry.py");
+    } finally {
+      await codebase.setFolders(folders());
+    }
+    assert.equal((await codebase.search("settle an invoice", { limit: 1 }))[0].path, "My App/src/a b.py");
+  });
+
+  it("makes duplicate folder names unique", async () => {
+    const twin = await Codebase.open({
+      folders: [{ name: "lib", root: path.join(parent, "lib") }, { name: "lib", root: path.join(parent, "My App") }],
+      storageDir: storage,
+      embedder: new BuiltinEmbedder({ dims: 128 }),
+    });
+    try {
+      assert.deepEqual(twin.folders.map((f) => f.prefix), ["lib/", "lib (2)/"]);
+      assert.equal((await twin.search("settle an invoice", { limit: 1 }))[0].path, "lib (2)/src/a b.py");
+    } finally {
+      twin.close();
+    }
+  });
+});
