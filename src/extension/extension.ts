@@ -69,7 +69,7 @@ export function activate(context: vscode.ExtensionContext): GroundworkApi {
     const timer = setTimeout(() => void indexService.reindexAll().catch((error: unknown) => logger.warn(`Indexing at start-up failed: ${errorMessage(error)}`)), 0);
     context.subscriptions.push({ dispose: () => clearTimeout(timer) });
   } else {
-    statusBar.update({ kind: "disabled" });
+    statusBar.update(indexService.state);
   }
   const activationMs = performance.now() - activationStarted;
   logger.info(`Activated in ${activationMs.toFixed(1)} ms`);

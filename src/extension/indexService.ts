@@ -36,7 +36,9 @@ export class IndexService implements vscode.Disposable {
   /** Aborted by pause(): stops the run in progress at the next file. */
   private pauseController = new AbortController();
 
-  constructor(private readonly deps: IndexServiceDeps) {}
+  constructor(private readonly deps: IndexServiceDeps) {
+    if (!this.backgroundIndexing) this.currentState = { kind: "disabled" };
+  }
 
   get state(): IndexState {
     return this.currentState;

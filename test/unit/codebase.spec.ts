@@ -5,6 +5,10 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Codebase, CodebaseError } from "../../src/core/codebase/codebase";
 import { BuiltinEmbedder } from "../../src/core/embed/builtin";
+import { ModelClient } from "../../src/core/model/client";
+import { CompletionEngine } from "../../src/core/model/completions";
+import { parseProfile } from "../../src/core/model/profiles";
+import { TestModelServer } from "../support/modelServer";
 import { removeTree, tempDir, writeTree } from "../helpers/workspace";
 
 const APP = {
@@ -148,6 +152,26 @@ describe("codebase over a multi-root workspace", () => {
       await codebase.setFolders(folders());
     }
     assert.equal((await codebase.search("settle an invoice", { limit: 1 }))[0].path, "My App/src/a b.py");
+  });
+
+  it("grounds completions by codebase paths: the file being edited is never its own snippet, its folder's rules apply", async () => {
+    const server = await TestModelServer.start({ models: ["coder"] });
+    try {
+      const client = new ModelClient(parseProfile({ id: "c", baseURL: server.url, model: "coder", fim: "qwen2.5-coder" }), { maxRetries: 0 });
+      const engine = new CompletionEngine({ client, source: codebase });
+      server.enqueue({ kind: "text", text: "ledger_post(invoice.total)\n" });
+      const result = await engine.complete({ path: "My App/src/ledger.py", language: "python", prefix: "def refund_invoice(invoice):\n    ledger_post(-invoice.total)\n    return settle_invoice(", suffix: "\n" });
+      assert.ok(result);
+      const snippets = result.context.map((item) => item.path);
+      assert.ok(snippets.length > 0, "other files' snippets are sent");
+      assert.ok(!snippets.includes("My App/src/ledger.py"), `the edited file came back as a snippet: ${snippets.join(", ")}`);
+      const prompt = server.to("/v1/completions").at(-1)!.body.prompt as string;
+      const rules = /# Team conventions:\n((?:# .*\n)*)/.exec(prompt)?.[1] ?? "";
+      assert.match(rules, /money is in cents/);
+      assert.doesNotMatch(rules, /pure functions only/, "the other folder's rules stay out");
+    } finally {
+      await server.close();
+    }
   });
 
   it("makes duplicate folder names unique", async () => {
