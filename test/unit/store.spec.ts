@@ -108,6 +108,38 @@ describe("index store (real LanceDB on disk)", () => {
     store.close();
   });
 
+  it("returns every chunk asked for, even when reading them evicts others from its cache", async () => {
+    const store = await IndexStore.create(newDbPath(), identity);
+    // More chunks than the row cache holds (2,000): reading the new ones pushes the cached ones out mid-call.
+    const chunks = Array.from({ length: 2300 }, (_, i) => chunk(`m${i % 23}.py`, `handler_${i}`, i * 3 + 1, `def handler_${i}(event): return ${i}`));
+    const byFile = new Map<string, ChunkRow[]>();
+    for (const c of chunks) byFile.set(c.path, [...(byFile.get(c.path) ?? []), c]);
+    await store.write([...byFile].map(([file, rows]) => ({ record: record(file, rows.length), chunks: rows })));
+    await store.buildTextIndex();
+    const refs = await store.vectorSearch(embedder.embedSync("handler event"), 2300);
+    assert.equal(refs.length, 2300);
+    const first = refs.slice(0, 50);
+    assert.equal((await store.chunksAt(first)).length, 50, "now cached");
+    const all = await store.chunksAt([...first, ...refs.slice(50)]);
+    assert.equal(all.length, 2300, "no chunk dropped");
+    assert.deepEqual(all.map((c) => c.id), refs.map((r) => r.id));
+    store.close();
+  });
+
+  it("lists equal scores in one order, by path and line, however often asked", async () => {
+    const store = await IndexStore.create(newDbPath(), identity);
+    const same = "def flush(self):\n    self.stream.flush()";
+    const files = ["src/k3.py", "lib/k1.py", "src/k2.py", "lib/k4.py"];
+    await store.write(files.map((file) => ({ record: record(file, 1), chunks: [chunk(file, "flush", 1, same)] })));
+    await store.buildTextIndex();
+    for (let i = 0; i < 5; i++) {
+      const refs = await store.textSearch("flush stream", 10);
+      assert.deepEqual(refs.map((r) => r.path), ["lib/k1.py", "lib/k4.py", "src/k2.py", "src/k3.py"]);
+      assert.equal(new Set(refs.map((r) => r.score)).size, 1, "a real tie");
+    }
+    store.close();
+  });
+
   it("replaces a file's chunks instead of duplicating them, and removes files", async () => {
     const store = await IndexStore.create(newDbPath(), identity);
     await store.write([{ record: record("a.py", 1), chunks: [chunk("a.py", "one", 1, "def one(): pass")] }]);

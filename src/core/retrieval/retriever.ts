@@ -151,10 +151,13 @@ export class HybridRetriever {
         if (relevance[i] !== undefined) hit.scores.rerank = relevance[i];
       });
     }
-    for (const hit of hits) hit.score = finalScore(hit.scores, settings, reranking);
+    // Ordered by the weighted sum of the evidence, which the score is a fixed fraction of: sorting
+    // the sum itself keeps near-ties exactly as they were before it was scaled to [0, 1].
+    const sums = new Map(hits.map((hit) => [hit, evidenceSum(hit.scores, settings, reranking)]));
+    for (const hit of hits) hit.score = sums.get(hit)! / evidenceWeight(settings, reranking);
     // The second look (and a reranker) reorder what they saw; the rest keep their fused order after it.
     const depth = reranking ? hits.length : settings.termMatchDepth;
-    hits = [...hits.slice(0, depth).sort((a, b) => b.score - a.score), ...hits.slice(depth)].slice(0, settings.limit);
+    hits = [...hits.slice(0, depth).sort((a, b) => sums.get(b)! - sums.get(a)!), ...hits.slice(depth)].slice(0, settings.limit);
     if (settings.expand && hits.length > 0) hits.push(...(await this.expansion(hits, settings, segments)));
     return hits;
   }
@@ -202,11 +205,29 @@ export class HybridRetriever {
   }
 }
 
-/** SearchHit.score: the weighted mean of the hit's evidence (see its documentation). */
-export function finalScore(parts: ScoreParts, settings: Pick<Settings, "termMatchDepth" | "termMatchWeights" | "rerankWeight">, reranked: boolean): number {
+type ScoreSettings = Pick<Settings, "termMatchDepth" | "termMatchWeights" | "rerankWeight">;
+
+/** The weights of the evidence: fusion 1, the second look's two features, a reranker's relevance. */
+function evidenceWeights(settings: ScoreSettings, reranked: boolean): { coverage: number; name: number; rerank: number } {
   const secondLook = settings.termMatchDepth > 0;
-  const wc = secondLook ? settings.termMatchWeights.coverage : 0;
-  const wn = secondLook ? settings.termMatchWeights.name : 0;
-  const wr = reranked ? settings.rerankWeight : 0;
-  return (parts.fusion + wc * (parts.coverage ?? 0) + wn * (parts.name ?? 0) + wr * (parts.rerank ?? 0)) / (1 + wc + wn + wr);
+  return {
+    coverage: secondLook ? settings.termMatchWeights.coverage : 0,
+    name: secondLook ? settings.termMatchWeights.name : 0,
+    rerank: reranked ? settings.rerankWeight : 0,
+  };
+}
+
+function evidenceSum(parts: ScoreParts, settings: ScoreSettings, reranked: boolean): number {
+  const w = evidenceWeights(settings, reranked);
+  return parts.fusion + w.coverage * (parts.coverage ?? 0) + w.name * (parts.name ?? 0) + w.rerank * (parts.rerank ?? 0);
+}
+
+function evidenceWeight(settings: ScoreSettings, reranked: boolean): number {
+  const w = evidenceWeights(settings, reranked);
+  return 1 + w.coverage + w.name + w.rerank;
+}
+
+/** SearchHit.score: the weighted mean of the hit's evidence (see its documentation). */
+export function finalScore(parts: ScoreParts, settings: ScoreSettings, reranked: boolean): number {
+  return evidenceSum(parts, settings, reranked) / evidenceWeight(settings, reranked);
 }

@@ -271,7 +271,7 @@ export class IndexStore {
   async vectorSearch(vector: Float32Array, limit: number): Promise<ChunkRef[]> {
     // ef: the HNSW search breadth; 100 keeps recall near 0.98 of a flat search (ignored when flat).
     const rows = await this.chunks.vectorSearch(vector).distanceType("cosine").ef(Math.max(VECTOR_EF, limit)).select(REF_COLUMNS).withRowId().limit(limit).toArray();
-    return rows.map((row) => toRef(row, 1 - (row._distance as number)));
+    return inStableOrder(rows.map((row) => toRef(row, 1 - (row._distance as number))));
   }
 
   /** BM25 over the code field and the (boosted) name field. `query` must be plain words. */
@@ -280,7 +280,7 @@ export class IndexStore {
     const lance = await loadLanceDb();
     const match = new lance.MultiMatchQuery(query, ["fts_text", "fts_name"], { boosts: [1, nameBoost] });
     const rows = await this.chunks.query().fullTextSearch(match).select(REF_COLUMNS).withRowId().limit(limit).toArray();
-    return rows.map((row) => toRef(row, row._score as number));
+    return inStableOrder(rows.map((row) => toRef(row, row._score as number)));
   }
 
   /**
@@ -289,29 +289,34 @@ export class IndexStore {
    * the row; a row that moved is looked up by id, and one whose chunk was deleted is dropped.
    */
   async chunksAt(refs: readonly ChunkRef[], source?: SourceReader): Promise<StoredChunk[]> {
-    let missing = refs.filter((ref) => !this.rowCache.has(ref.id));
+    // Collected here, not read back from the cache at the end: filling the cache may evict what it held.
+    const found = new Map<string, StoredChunk>();
+    const keep = (chunk: StoredChunk): void => {
+      found.set(chunk.id, chunk);
+      this.remember(chunk);
+    };
+    let missing = refs.filter((ref) => {
+      const cached = this.rowCache.get(ref.id);
+      if (cached) found.set(ref.id, cached);
+      return !cached;
+    });
     if (source && missing.length > 0) {
       const texts = await textsFromSource(missing, source);
       missing = missing.filter((ref) => {
         const text = texts.get(ref.id);
-        if (text !== undefined) this.remember(chunkOf(ref, text));
+        if (text !== undefined) keep(chunkOf(ref, text));
         return text === undefined;
       });
     }
     if (missing.length > 0) {
       const rows = await this.chunks.takeRowIds(missing.map((ref) => ref.rowId)).select(CHUNK_COLUMNS).toArray().catch(() => []);
-      const found = new Set<string>();
-      const keep = (row: Record<string, unknown>): void => {
-        found.add(row.id as string);
-        this.remember(toStoredChunk(row));
-      };
-      rows.forEach(keep);
+      rows.forEach((row) => keep(toStoredChunk(row)));
       const moved = missing.filter((ref) => !found.has(ref.id)).map((ref) => ref.id);
       // Rows that moved (a compaction since the search) are found again by id: rare, and slower.
-      if (moved.length > 0) (await this.chunks.query().where(inList("id", moved)).select(CHUNK_COLUMNS).toArray()).forEach(keep);
+      if (moved.length > 0) (await this.chunks.query().where(inList("id", moved)).select(CHUNK_COLUMNS).toArray()).forEach((row) => keep(toStoredChunk(row)));
     }
     return refs.flatMap((ref) => {
-      const chunk = this.rowCache.get(ref.id);
+      const chunk = found.get(ref.id);
       return chunk ? [chunk] : [];
     });
   }
@@ -395,6 +400,15 @@ function packRef(chunk: ChunkRow): PackedRef {
 function toRef(row: Record<string, unknown>, score: number): ChunkRef {
   const [id, path, language, symbol, kind, scope, startLine, endLine, contentHash, header] = JSON.parse(row.ref as string) as PackedRef;
   return { id, path, language, symbol, kind, scope, startLine, endLine, contentHash, header, rowId: BigInt(row._rowid as bigint | number), score };
+}
+
+/**
+ * Best score first, and equal scores by path and line: LanceDB returns equal full-text scores in
+ * an order that changes from one call to the next (125 of 300 eval queries, asked twice), and the
+ * same question must get the same answer.
+ */
+function inStableOrder(refs: ChunkRef[]): ChunkRef[] {
+  return refs.sort((a, b) => b.score - a.score || (a.path < b.path ? -1 : a.path > b.path ? 1 : a.startLine - b.startLine));
 }
 
 function chunkOf(ref: ChunkRef, text: string): StoredChunk {
