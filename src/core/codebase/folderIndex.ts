@@ -82,6 +82,8 @@ export class FolderIndex {
   /** Generations no longer used, deleted by maintenance. */
   private readonly retired: IndexStore[] = [];
   private target: Promise<string> | undefined;
+  /** The generation folders when they were last read (see generationsView). */
+  private view: string | undefined;
   private conventionSet: Promise<ConventionSet> | undefined;
   private maintenance: Promise<void> | undefined;
   private closed = false;
@@ -119,6 +121,10 @@ export class FolderIndex {
   }
 
   private async reread(): Promise<void> {
+    // Unchanged folders (the same generation folders, not deleted and made again) need no reading.
+    const view = await this.generationsView();
+    if (view === this.view) return;
+    this.view = view;
     const found = await this.readGenerations();
     // A generation still there (same folder, same creation) keeps its open store: searches in flight go on.
     const mine = [this.answering, this.building].filter((s): s is IndexStore => s !== undefined);
@@ -139,6 +145,16 @@ export class FolderIndex {
     }
     this.answering = answering;
     this.building = building;
+  }
+
+  /** The generation folders as they are now: names, inodes and birth times (a folder deleted and made again differs). */
+  private async generationsView(): Promise<string> {
+    const names = (await fs.readdir(this.options.dbPath).catch(() => [] as string[])).filter((name) => GENERATION.test(name) || name.endsWith(".lance")).sort();
+    const ids = await Promise.all(names.map(async (name) => {
+      const stat = await fs.stat(path.join(this.options.dbPath, name)).catch(() => undefined);
+      return stat ? `${stat.ino}:${stat.birthtimeMs}` : "";
+    }));
+    return JSON.stringify(names.map((name, i) => [name, ids[i]]));
   }
 
   /** Every readable generation in the index folder (and an index older than generations, at its root). */
