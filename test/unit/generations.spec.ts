@@ -1,7 +1,7 @@
 // The index lives in generations named by its fingerprint: a change builds a new one beside the
 // old, which answers until the new one is complete; opening never deletes anything.
 import assert from "node:assert/strict";
-import { readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { BuiltinEmbedder } from "../../src/core/embed/builtin";
@@ -83,6 +83,20 @@ describe("index generations", () => {
       assert.equal((await second.store()).identity.dims, 96);
     } finally {
       second.close();
+    }
+  });
+
+  it("opening writes nothing: no folder, no tables, no lock for an index that is not there yet", async () => {
+    const dbPath = path.join(dbs, "fresh", "index");
+    const index = await TestIndex.open({ root, dbPath });
+    try {
+      assert.deepEqual(await index.search("bounded queue"), []);
+      assert.equal((await index.status()).chunks, 0);
+      assert.ok(!existsSync(dbPath), "nothing created by opening and searching");
+      await index.run();
+      assert.equal(generations(dbPath).length, 1, "the first run creates it (under the lock)");
+    } finally {
+      index.close();
     }
   });
 

@@ -71,8 +71,10 @@ describe("one writer per index", () => {
     const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
     writeFileSync(path.join(dbPath, "write.lock"), JSON.stringify({ pid: Number(dead.stdout), host: os.hostname(), since: "2026-01-01T00:00:00Z", token: "dead-holder" }));
     const holder = path.join(REPO_ROOT, "test", "support", "lockHolder.ts");
+    // All start their attempt at one instant, well after the slowest has loaded.
+    const startAt = String(Date.now() + 4000);
     const racers = await Promise.all(Array.from({ length: 6 }, () =>
-      promisify(execFile)(process.execPath, ["--import", "tsx", holder, dbPath, "3000"], { cwd: REPO_ROOT }).then((r) => r.stdout.trim())));
+      promisify(execFile)(process.execPath, ["--import", "tsx", holder, dbPath, "2000", startAt], { cwd: REPO_ROOT }).then((r) => r.stdout.trim())));
     assert.deepEqual(racers.filter((r) => r === "won").length, 1, racers.join(", "));
     assert.deepEqual(racers.filter((r) => r === "locked").length, 5, racers.join(", "));
   });
