@@ -70,6 +70,19 @@ describe("chunker: symbols per language", () => {
     assert.match(invoice.contentHash, /^[0-9a-f]{64}$/);
   });
 
+  it("keeps each definition's signature as a field, whatever it holds (`a > b` is not a header separator)", async () => {
+    const text = "export const gt = (a: number, b: number) => a > b;\n\nexport function main(): void {\n  console.log(gt(1, 2));\n}\n";
+    const chunks = (await chunker.chunkFile("src/cmp.ts", text)).chunks;
+    const gt = find(chunks, "gt");
+    assert.equal(gt.signature, "export const gt = (a: number, b: number) => a > b;");
+    // What the embedder and the name field see is the whole signature, not its tail after " > ".
+    assert.match(embeddingInput(gt).title, /export const gt = \(a: number, b: number\) => a > b;$/);
+    assert.match(toRow(gt, new Float32Array(0)).ftsName, /export const gt = \(a: number, b: number\) => a > b;/);
+    assert.equal(find(chunks, "main").signature, "export function main(): void");
+    const statements = (await chunker.chunkFile("a.py", "import os\nX = 1\n")).chunks;
+    assert.deepEqual(statements.map((c) => [c.kind, c.signature]), [["statements", ""]], "statement groups have no signature");
+  });
+
   it("splits Markdown at headings, ignoring '#' lines inside code fences", async () => {
     const chunks = await chunksOf("docs/guide.md");
     assert.deepEqual(chunks.map((c) => c.symbol), ["Guide", "Installing", "Configuring", "Retry settings"]);

@@ -89,6 +89,20 @@ describe("models: grounded chat, completions, compare, audit (against a real HTT
     assert.deepEqual(checkCitations("no citations here", grounding.context), []);
   });
 
+  it("takes @-pinned code out of the same context budget as retrieved code, pinned first", async () => {
+    const big = Array.from({ length: 120 }, (_, i) => `def ledger_entry_${i}(account, amount):\n    return post_to_ledger(account, amount * ${i}, memo="entry ${i}")\n`).join("\n");
+    writeFileSync(path.join(root, "src", "ledger_big.py"), big);
+    await index.update(["src/ledger_big.py"]);
+    const small = profile(server, { contextWindow: 4096, maxOutputTokens: 512 });
+    const budget = promptBudget(small.contextWindow, small.maxOutputTokens).context;
+    const grounding = await chatWith(small).retrieve("how are sessions verified? see @src/ledger_big.py and @hash_token");
+    const used = grounding.context.reduce((sum, item) => sum + item.tokens, 0);
+    assert.ok(used <= budget, `${used} tokens of context for a budget of ${budget}`);
+    assert.equal(grounding.context[0].path, "src/ledger_big.py", "the pinned file comes first");
+    assert.ok(grounding.context.some((item) => item.symbols.includes("hash_token")), "a pinned symbol too");
+    assert.ok(grounding.context.some((item) => item.path === "src/auth.py"), "retrieval still has room");
+  });
+
   it("runs the retriever again for each search_codebase tool call, at most 3 rounds", async () => {
     const before = server.to("/v1/chat/completions").length;
     server.enqueue({ kind: "tool", calls: [{ name: "search_codebase", arguments: JSON.stringify({ query: "connect database pool" }) }] });

@@ -219,6 +219,29 @@ describe("retriever on a small repository", () => {
     for (const h of byExpansion) assert.equal(h.expandedFrom, "app/main.py:5-8");
   });
 
+  it("limits definitions per name after ordering them by how much the hits use them", async () => {
+    const dir = tempDir("gw-expand-");
+    const files: Record<string, string> = {
+      "main.py": "def orchestrate_quarterly_report(rows):\n    a = compute_total(rows)\n    b = compute_total(a)\n    c = compute_total(b)\n    d = compute_total(c)\n    return helper(d)\n",
+      "zz_math.py": "def compute_total(rows):\n    return sum(rows)\n",
+    };
+    // A name used once but defined many times, in files the index holds before the one that matters.
+    for (let i = 0; i < 30; i++) files[`aa_helpers_${String(i).padStart(2, "0")}.py`] = `def helper(x):\n    return x + ${i}\n`;
+    writeTree(dir, files);
+    const expanding = await TestIndex.open({ root: dir, dbPath: path.join(dir, ".gw") });
+    try {
+      await expanding.run();
+      const hits = await expanding.search("orchestrate quarterly report", { limit: 1, expand: true, expandFrom: 1, expandLimit: 5 });
+      assert.equal(hits[0].symbol, "orchestrate_quarterly_report");
+      const expanded = hits.filter((h) => h.ranks.expansion !== undefined).map((h) => h.symbol);
+      assert.equal(expanded[0], "compute_total", `the most used name first: ${expanded.join(", ")}`);
+      assert.equal(expanded.filter((s) => s === "helper").length, 2, "at most two definitions of one name");
+    } finally {
+      expanding.close();
+      removeTree(dir);
+    }
+  });
+
   it("answers the search_codebase tool with a cited context pack under the budget", async () => {
     const { pack, text } = await searchCodebase(index, JSON.stringify({ query: "publish a release", limit: 3 }), 400);
     assert.ok(pack.tokens <= 400);

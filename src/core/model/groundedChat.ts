@@ -84,6 +84,14 @@ export interface GroundedChatOptions {
   retrieveLimit?: number;
 }
 
+/** The most of the context budget that `@` mentions may take; retrieval keeps the rest. */
+const PINNED_SHARE = 0.75;
+
+/** Whether context already holds all of a hit's lines. */
+function covers(context: readonly ContextItem[], hit: SearchHit): boolean {
+  return context.some((item) => item.path === hit.path && item.startLine <= hit.startLine && hit.endLine <= item.endLine);
+}
+
 const HOW_TO_CONFIGURE =
   "To get answers, point Groundwork at a model: start a local server (e.g. `ollama pull qwen2.5-coder:7b` and `ollama serve`), " +
   "or add a profile to `groundwork.models` (CLI: `--models FILE`) and set its key with \"Groundwork: Set API Key\" (CLI: GROUNDWORK_API_KEY).";
@@ -102,25 +110,36 @@ export class GroundedChat {
   }
 
   /**
-   * The code and conventions a question is grounded in, within this profile's budget: what its `@`
-   * mentions pin comes first (pinned hits score 1), then what retrieval found, all out of one budget.
+   * The code and conventions a question is grounded in, all within this profile's one context
+   * budget: what the question's `@` mentions pin comes first (each mention an equal share of at
+   * most PINNED_SHARE of the budget, a share one leaves unused going to the next), then what
+   * retrieval found, in the rest.
    */
   async retrieve(question: string, activeFile?: string): Promise<Grounding> {
-    const budget = promptBudget(this.profile.contextWindow, this.profile.maxOutputTokens);
+    const budget = promptBudget(this.profile.contextWindow, this.profile.maxOutputTokens).context;
     const [pinned, hits, conventions] = await Promise.all([
       this.pinned(question),
       this.options.source.search(question, { limit: this.options.retrieveLimit ?? 12, expand: true }),
       this.options.source.conventionsFor(activeFile ?? ""),
     ]);
-    const pinnedIds = new Set(pinned.map((hit) => hit.id));
-    const all = [...pinned, ...hits.filter((hit) => !pinnedIds.has(hit.id))];
-    return { context: buildContextPack(all, { budget: budget.context, tokenizer: this.tokenizer }).items, conventions };
+    const context: ContextItem[] = [];
+    let used = 0;
+    const pinnedBudget = Math.floor(budget * PINNED_SHARE);
+    pinned.forEach((mentionHits, i) => {
+      const share = Math.floor((pinnedBudget - used) / (pinned.length - i));
+      const pack = buildContextPack(mentionHits.filter((hit) => !covers(context, hit)), { budget: share, tokenizer: this.tokenizer });
+      context.push(...pack.items);
+      used += pack.tokens;
+    });
+    const rest = buildContextPack(hits.filter((hit) => !covers(context, hit)), { budget: budget - used, tokenizer: this.tokenizer });
+    return { context: [...context, ...rest.items], conventions };
   }
 
-  private async pinned(question: string): Promise<SearchHit[]> {
+  /** The hits each `@` mention of the question pins, one list per mention. */
+  private async pinned(question: string): Promise<SearchHit[][]> {
     const source = this.options.source;
     if (!source.mention) return [];
-    return (await Promise.all(findMentions(question).map((mention) => source.mention!(mention)))).flat();
+    return (await Promise.all(findMentions(question).map((mention) => source.mention!(mention)))).filter((hits) => hits.length > 0);
   }
 
   async ask(request: AskRequest): Promise<AskResult> {
