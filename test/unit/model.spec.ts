@@ -103,6 +103,26 @@ describe("models: grounded chat, completions, compare, audit (against a real HTT
     assert.ok(grounding.context.some((item) => item.path === "src/auth.py"), "retrieval still has room");
   });
 
+  it("reports a fault in its own code as its own, logged, keeping the answer so far (not as a model error)", async () => {
+    const logged: string[] = [];
+    const logger = { trace() {}, debug() {}, info() {}, warn: (m: string) => logged.push(`warn ${m}`), error: (m: string, e?: unknown) => logged.push(`error ${m}: ${e}`) };
+    const chat = new GroundedChat({ source: index, client: new ModelClient(profile(server), { apiKey: API_KEY, maxRetries: 0 }), audit, logger });
+    server.enqueue({ kind: "text", text: "The token is checked by verify_session_token, which compares digests.", chunkSize: 12 });
+    let deltas = 0;
+    const result = await chat.ask({
+      question: "how is a session token verified?",
+      onDelta: () => {
+        if (++deltas === 3) throw new TypeError("cannot read properties of undefined (reading 'post')");
+      },
+    });
+    assert.equal(result.mode, "model");
+    assert.equal(result.error?.kind, "internal");
+    assert.equal(result.answer, "The token is checked by verify_session_token, which compares digests.".slice(0, 36), "what streamed up to the fault is kept");
+    assert.match(result.notice ?? "", /fault in Groundwork, not in the model/);
+    assert.ok(logged.some((line) => /^error Groundwork failed while answering.*TypeError/.test(line)), logged.join("\n"));
+    assert.ok(!logged.some((line) => line.startsWith("warn")), "not reported as a model failure");
+  });
+
   it("runs the retriever again for each search_codebase tool call, at most 3 rounds", async () => {
     const before = server.to("/v1/chat/completions").length;
     server.enqueue({ kind: "tool", calls: [{ name: "search_codebase", arguments: JSON.stringify({ query: "connect database pool" }) }] });

@@ -6,7 +6,7 @@ import type { ChatCompletionTool } from "openai/resources/chat/completions";
 import { errorMessage, type Logger, silentLogger } from "../util/host";
 import type { ChatMessage } from "../prompt/messages";
 import { redactSecrets } from "../security/redact";
-import { ModelError, toModelError } from "./errors";
+import { CallbackError, ModelError, toModelError } from "./errors";
 import type { ModelProfile } from "./profiles";
 
 export type { ChatMessage } from "../prompt/messages";
@@ -97,11 +97,13 @@ export class ModelClient {
     try {
       return await this.streamChat(request, tools);
     } catch (error) {
+      // The caller's own error passes through as it is: it is not the model's to report.
+      if (error instanceof CallbackError) throw error.cause;
       const modelError = toModelError(error, this.errorContext());
       if (tools?.length && (modelError.kind === "bad-request" || modelError.kind === "server") && /tool|function/i.test(modelError.message)) {
         this.logger.info(`${this.profile.id}: the server rejected tool calls (${modelError.message}); answering in one shot`);
         this.toolsUnsupported = true;
-        return { ...(await this.streamChat(request, undefined).catch((e) => Promise.reject(toModelError(e, this.errorContext())))), toolsDropped: true };
+        return { ...(await this.streamChat(request, undefined).catch((e) => Promise.reject(e instanceof CallbackError ? e.cause : toModelError(e, this.errorContext())))), toolsDropped: true };
       }
       throw modelError;
     }
@@ -147,7 +149,11 @@ export class ModelClient {
         const text = choice.delta?.content;
         if (text) {
           result.text += text;
-          request.onDelta?.(text);
+          try {
+            request.onDelta?.(text);
+          } catch (error) {
+            throw new CallbackError(error);
+          }
         }
         for (const call of choice.delta?.tool_calls ?? []) {
           const entry = calls.get(call.index) ?? { id: "", name: "", arguments: "" };

@@ -15,6 +15,17 @@ export class ModelError extends Error {
   }
 }
 
+/**
+ * An error thrown by a caller's callback (e.g. `onDelta`) while a request streamed: the caller's
+ * fault, never the model's. The client passes its cause through instead of making it a ModelError.
+ */
+export class CallbackError extends Error {
+  constructor(override readonly cause: unknown) {
+    super(errorMessage(cause));
+    this.name = "CallbackError";
+  }
+}
+
 export interface ErrorContext {
   baseURL: string;
   model: string;

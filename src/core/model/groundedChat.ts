@@ -159,9 +159,12 @@ export class GroundedChat {
     const usage = { promptTokens: 0, completionTokens: 0, estimated: false };
     const toolMessages: ChatMessage[] = [];
     let answer = "";
+    /** What the round in progress has streamed so far: the partial answer if it breaks off. */
+    let streamed = "";
     let round = 0;
     try {
       for (; ; round++) {
+        streamed = "";
         const offerTools = request.retrieval !== false && round < maxRounds;
         const prompt = buildChatPrompt({
           question: request.question, history: request.history ?? [], conventions: grounding.conventions, context: grounding.context,
@@ -174,7 +177,10 @@ export class GroundedChat {
             messages: [...prompt.messages, ...toolMessages],
             tools: offerTools ? [SEARCH_CODEBASE_TOOL] : undefined,
             signal: request.signal,
-            onDelta: request.onDelta,
+            onDelta: (text) => {
+              streamed += text;
+              request.onDelta?.(text);
+            },
           });
         } catch (error) {
           await this.auditRequest(request, sent, base.conventions, prompt.tokens, 0, true, performance.now() - requestStarted, error instanceof ModelError ? error.kind : "error", round);
@@ -196,16 +202,26 @@ export class GroundedChat {
         for (const call of result.toolCalls) toolMessages.push({ role: "tool", tool_call_id: call.id, content: await this.runTool(call, sent, budget.context, round + 1, request) });
       }
     } catch (error) {
-      if (error instanceof ModelError && error.kind === "cancelled") {
-        return { ...base, mode: "model", answer, citations: checkCitations(answer, sent), context: sent, rounds: round + 1, usage, latencyMs: performance.now() - started, notice: "Stopped." };
+      const partial = streamed || answer;
+      if (!(error instanceof ModelError)) {
+        // Our own fault, not the model's: said as such, logged with its stack, and what arrived is kept.
+        this.logger.error(`Groundwork failed while answering with ${profile.id}`, error);
+        return {
+          ...base, mode: "model", answer: partial, citations: checkCitations(partial, sent), context: sent, rounds: round + 1, usage,
+          latencyMs: performance.now() - started,
+          notice: `Groundwork failed while answering (${errorMessage(error)}). This is a fault in Groundwork, not in the model: the answer so far is kept, and the details are in the log.`,
+          error: { kind: "internal", message: errorMessage(error) },
+        };
       }
-      const modelError = error instanceof ModelError ? error : new ModelError("server", errorMessage(error));
-      this.logger.warn(`${profile.id}: ${modelError.message}`);
-      request.onEvent?.({ type: "retrieval-only", reason: modelError.message });
+      if (error.kind === "cancelled") {
+        return { ...base, mode: "model", answer: partial, citations: checkCitations(partial, sent), context: sent, rounds: round + 1, usage, latencyMs: performance.now() - started, notice: "Stopped." };
+      }
+      this.logger.warn(`${profile.id}: ${error.message}`);
+      request.onEvent?.({ type: "retrieval-only", reason: error.message });
       return {
-        ...base, mode: "retrieval-only", answer: retrievalOnlyAnswer(sent, modelError.kind), citations: [], context: sent, rounds: round,
-        usage, latencyMs: performance.now() - started, notice: `${modelError.message} ${modelError.kind === "unreachable" || modelError.kind === "unknown-model" || modelError.kind === "unauthorized" ? HOW_TO_CONFIGURE : ""}`.trim(),
-        error: { kind: modelError.kind, message: modelError.message },
+        ...base, mode: "retrieval-only", answer: retrievalOnlyAnswer(sent, error.kind), citations: [], context: sent, rounds: round,
+        usage, latencyMs: performance.now() - started, notice: `${error.message} ${error.kind === "unreachable" || error.kind === "unknown-model" || error.kind === "unauthorized" ? HOW_TO_CONFIGURE : ""}`.trim(),
+        error: { kind: error.kind, message: error.message },
       };
     }
     return { ...base, mode: "model", answer, citations: checkCitations(answer, sent), context: sent, rounds: round + 1, usage, latencyMs: performance.now() - started };
