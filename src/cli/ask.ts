@@ -58,28 +58,35 @@ function codebaseFile(codebase: Codebase, file: string | undefined): string | un
   return file ? codebase.pathOf(path.resolve(file)) : undefined;
 }
 
-export function formatSources(result: AskResult): string {
-  if (result.citations.length === 0 && result.context.length === 0) return "";
-  const lines = ["", "Sources:"];
-  for (const citation of result.citations) lines.push(`  ${citation.valid ? "✓" : "✗"} ${citation.text}${citation.valid ? "" : "  (not in the retrieved context: unverified)"}`);
-  if (result.citations.length === 0) lines.push("  (the answer cites nothing)");
-  lines.push(`Context sent: ${result.context.length} snippets; conventions: ${result.conventions.join(", ") || "none"}`);
+/** What follows an answer, one fact per line: its citations (checked), the context and conventions sent, the model's figures. */
+export function formatSummary(result: AskResult): string {
+  const lines: string[] = [];
+  if (result.mode === "model") {
+    lines.push("Sources:");
+    for (const citation of result.citations) lines.push(`  ${citation.valid ? "✓" : "✗"} ${citation.text}${citation.valid ? "" : "  (not in the retrieved context: unverified)"}`);
+    if (result.citations.length === 0) lines.push("  (the answer cites nothing)");
+  }
+  lines.push(`Context sent: ${result.context.length} snippet${result.context.length === 1 ? "" : "s"}`);
+  lines.push(`Conventions: ${result.conventions.join(", ") || "none"}`);
+  lines.push(`Model: ${stats(result)}`);
   return lines.join("\n");
 }
 
 function stats(result: AskResult): string {
   const tokens = `${result.usage.promptTokens} prompt + ${result.usage.completionTokens} completion tokens${result.usage.estimated ? " (estimated)" : ""}`;
-  return `${result.profile.label} [${result.profile.kind}${result.profile.kind === "lora" ? `: ${result.profile.model}` : ""}] ${Math.round(result.latencyMs)} ms, ${tokens}, ${result.rounds} round(s)`;
+  return `${result.profile.label} [${result.profile.kind}${result.profile.kind === "lora" ? `: ${result.profile.model}` : ""}] ${Math.round(result.latencyMs)} ms, ${tokens}, ${result.rounds} round${result.rounds === 1 ? "" : "s"}`;
 }
 
-export async function ask(codebase: Codebase, question: string, flags: ModelFlags, logger: Logger): Promise<number> {
+export async function ask(codebase: Codebase, question: string, flags: ModelFlags, logger: Logger, signal?: AbortSignal): Promise<number> {
   const profile = selectProfile(loadProfiles(flags), flags.model);
   const chat = chatFor(codebase, profile, logger, auditLogFor(codebase, logger));
-  const abort = new AbortController();
-  process.once("SIGINT", () => abort.abort());
+  let streamed = "";
   const result = await chat.ask({
-    question, activeFile: codebaseFile(codebase, flags.file), signal: abort.signal,
-    onDelta: flags.json ? undefined : (text) => process.stdout.write(text),
+    question, activeFile: codebaseFile(codebase, flags.file), signal,
+    onDelta: flags.json ? undefined : (text) => {
+      streamed += text;
+      process.stdout.write(text);
+    },
     onEvent: (event) => {
       if (event.type === "tool-call") process.stderr.write(`[searching the codebase again: "${event.query}" → ${event.found} snippets]\n`);
     },
@@ -88,18 +95,14 @@ export async function ask(codebase: Codebase, question: string, flags: ModelFlag
     process.stdout.write(JSON.stringify({ ...result, context: result.context.map(({ text: _text, ...item }) => item) }, null, 2) + "\n");
     return 0;
   }
-  if (result.mode === "retrieval-only") {
-    process.stderr.write(`${result.notice}\n`);
-    process.stdout.write(result.answer + "\n");
-  } else {
-    process.stdout.write("\n" + formatSources(result) + "\n");
-    if (result.notice) process.stderr.write(result.notice + "\n");
-  }
-  process.stderr.write(stats(result) + "\n");
+  if (result.notice) process.stderr.write(`${result.notice}\n`);
+  // The streamed answer ends on a line of its own, then a blank line, then the summary.
+  const answer = result.mode === "retrieval-only" ? `${result.answer}\n` : streamed.endsWith("\n") || !streamed ? "" : "\n";
+  process.stdout.write(`${answer}\n${formatSummary(result)}\n`);
   return 0;
 }
 
-export async function compare(codebase: Codebase, question: string, flags: ModelFlags, logger: Logger): Promise<number> {
+export async function compare(codebase: Codebase, question: string, flags: ModelFlags, logger: Logger, signal?: AbortSignal): Promise<number> {
   const profiles = loadProfiles(flags);
   const first = selectProfile(profiles, flags.model);
   const second = flags.against ? selectProfile(profiles, flags.against) : first;
@@ -107,15 +110,16 @@ export async function compare(codebase: Codebase, question: string, flags: Model
   const audit = auditLogFor(codebase, logger);
   const { grounding, results } = await compareProfiles(
     [{ chat: chatFor(codebase, first, logger, audit) }, { chat: chatFor(codebase, second, logger, audit), retrieval: !flags["without-retrieval"] }],
-    { question, activeFile: codebaseFile(codebase, flags.file) },
+    { question, activeFile: codebaseFile(codebase, flags.file), signal },
   );
   if (flags.json) {
     process.stdout.write(JSON.stringify({ context: grounding.context.map((item) => item.citation), results: results.map(({ context: _c, ...r }) => r) }, null, 2) + "\n");
     return 0;
   }
   results.forEach((result, i) => {
-    const title = `=== ${i === 0 ? "A" : "B"}: ${stats(result)}${i === 1 && flags["without-retrieval"] ? " — without retrieval" : ""}`;
-    process.stdout.write(`${title}\n${result.mode === "retrieval-only" ? `(no answer: ${result.notice})` : result.answer}\n${formatSources(result)}\n\n`);
+    const title = `=== ${i === 0 ? "A" : "B"}: ${result.profile.label}${i === 1 && flags["without-retrieval"] ? " — without retrieval" : ""}`;
+    const answer = result.mode === "retrieval-only" ? `(no answer: ${result.notice})` : result.answer.replace(/\n*$/, "");
+    process.stdout.write(`${title}\n${answer}\n\n${formatSummary(result)}\n\n`);
   });
   return 0;
 }

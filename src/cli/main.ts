@@ -3,25 +3,25 @@ import { createReadStream, existsSync, mkdirSync, rmSync, statSync, writeFileSyn
 import * as os from "node:os";
 import * as path from "node:path";
 import * as readline from "node:readline";
-import { parseArgs } from "node:util";
-import { Codebase, createEmbedder, type Embedder, toResultLine } from "../core/codebase";
+import { Codebase, type CodebaseOptions, createEmbedder, type Embedder, type SearchMode, toResultLine } from "../core/codebase";
 import { formatReport, runEval } from "../core/eval/runEval";
 import { ProfileError } from "../core/model/profiles";
 import { errorMessage, type Logger } from "../core/util/host";
 import { ask, CliModelError, compare, type ModelFlags } from "./ask";
+import { parseCommand, UsageError } from "./options";
 import { formatHits, progressPrinter, summary } from "./output";
 
 const USAGE = `Usage:
   groundwork index <dir> [--db PATH] [--embedder builtin] [--max-file-bytes N] [--max-files N]
   groundwork search "<query>" --workspace <dir> [--db PATH] [-k 10] [--json] [--expand] [--mode hybrid|vector|text]
-  groundwork search --batch QUERIES.jsonl --workspace <dir> [--db PATH] [-k 10]
+  groundwork search --batch QUERIES.jsonl --workspace <dir> [--db PATH] [-k 10] [--expand] [--mode hybrid|vector|text]
+    (search, ask and compare: --rerank-url URL --rerank-model NAME rerank through a /v1/rerank server;
+     its key from GROUNDWORK_RERANK_API_KEY)
   groundwork status --workspace <dir> [--db PATH] [--json]
   groundwork ask "<question>" --workspace <dir> [--models FILE] [--model ID] [--base-url URL --model-name NAME] [--file PATH] [--json]
   groundwork compare "<question>" --workspace <dir> --models FILE --model ID (--against ID | --without-retrieval) [--json]
     (API key: GROUNDWORK_API_KEY or OPENAI_API_KEY; the audit log is written next to the index)
   groundwork eval --corpus <dir> --lang <python|javascript|typescript> [--sample N] [--out FILE.json]`;
-
-class UsageError extends Error {}
 
 const stderrLogger: Logger = {
   trace: () => undefined,
@@ -56,7 +56,18 @@ async function openCodebase(workspace: string | undefined, values: Record<string
   return Codebase.open({
     folders: [{ name: path.basename(root), root, dbPath: values.db as string | undefined }],
     embedder: makeEmbedder(values.embedder as string | undefined), workerPath: workerPath(), scan: { maxFileBytes, maxFiles }, logger: stderrLogger,
+    ...rerankerOptions(values),
   });
+}
+
+/** `--rerank-url` and `--rerank-model`: every search of the command is reranked through that server. */
+function rerankerOptions(values: Record<string, unknown>): Pick<CodebaseOptions, "reranker" | "search"> {
+  const url = values["rerank-url"] as string | undefined;
+  const model = values["rerank-model"] as string | undefined;
+  if (!url && !model) return {};
+  if (!url || !model) throw new UsageError("--rerank-url and --rerank-model go together: the server's /v1 URL and the reranking model's name.");
+  if (!/^https?:\/\//.test(url)) throw new UsageError(`--rerank-url must be an http(s) URL up to /v1, not "${url}".`);
+  return { reranker: { baseURL: url, model, apiKey: process.env.GROUNDWORK_RERANK_API_KEY }, search: { rerank: true } };
 }
 
 async function ensureIndexed(codebase: Codebase): Promise<void> {
@@ -68,39 +79,22 @@ async function ensureIndexed(codebase: Codebase): Promise<void> {
   await codebase.maintenanceIdle();
 }
 
+function searchMode(value: unknown): SearchMode {
+  const mode = (value as string | undefined) ?? "hybrid";
+  if (mode !== "hybrid" && mode !== "vector" && mode !== "text") throw new UsageError("--mode must be hybrid, vector or text.");
+  return mode;
+}
+
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      db: { type: "string" },
-      embedder: { type: "string" },
-      workspace: { type: "string", short: "w" },
-      k: { type: "string", short: "k" },
-      json: { type: "boolean" },
-      batch: { type: "string" },
-      "max-file-bytes": { type: "string" },
-      "max-files": { type: "string" },
-      expand: { type: "boolean" },
-      mode: { type: "string" },
-      corpus: { type: "string" },
-      lang: { type: "string" },
-      sample: { type: "string" },
-      out: { type: "string" },
-      models: { type: "string" },
-      model: { type: "string" },
-      against: { type: "string" },
-      "base-url": { type: "string" },
-      "model-name": { type: "string" },
-      file: { type: "string" },
-      "without-retrieval": { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  const [command, ...rest] = positionals;
-  if (values.help || !command) {
+  const parsed = parseCommand(argv);
+  if (parsed.command === undefined) {
     process.stdout.write(USAGE + "\n");
-    return command || values.help ? 0 : 2;
+    return parsed.help ? 0 : 2;
+  }
+  const { command, values, positionals: rest } = parsed;
+  if (values.help) {
+    process.stdout.write(USAGE + "\n");
+    return 0;
   }
   const limit = values.k ? Number(values.k) : 10;
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError("-k must be a positive integer.");
@@ -108,7 +102,7 @@ async function main(argv: string[]): Promise<number> {
   process.once("SIGINT", () => abort.abort());
 
   if (command === "index") {
-    const codebase = await openCodebase(rest[0] ?? values.workspace, values);
+    const codebase = await openCodebase(rest[0] ?? (values.workspace as string | undefined), values);
     try {
       const printer = progressPrinter();
       const [result] = await codebase.index({ signal: abort.signal, onProgress: (event) => printer(event.progress) });
@@ -120,15 +114,14 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   if (command === "search") {
-    const codebase = await openCodebase(values.workspace, values);
+    const codebase = await openCodebase(values.workspace as string | undefined, values);
     try {
       await ensureIndexed(codebase);
-      if (values.batch) return await searchBatch(codebase, values.batch, limit);
+      const options = { limit, mode: searchMode(values.mode), expand: values.expand === true };
+      if (typeof values.batch === "string") return await searchBatch(codebase, values.batch, options);
       const query = rest.join(" ").trim();
       if (!query) throw new UsageError("Missing query.");
-      const mode = (values.mode as string | undefined) ?? "hybrid";
-      if (mode !== "hybrid" && mode !== "vector" && mode !== "text") throw new UsageError("--mode must be hybrid, vector or text.");
-      const hits = await codebase.search(query, { limit, mode, expand: values.expand === true });
+      const hits = await codebase.search(query, options);
       process.stdout.write((values.json ? JSON.stringify(hits.map(toResultLine), null, 2) : formatHits(hits)) + "\n");
       return 0;
     } finally {
@@ -136,7 +129,7 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   if (command === "status") {
-    const codebase = await openCodebase(values.workspace ?? rest[0], values);
+    const codebase = await openCodebase((values.workspace as string | undefined) ?? rest[0], values);
     try {
       const [status] = await codebase.status();
       if (values.json) process.stdout.write(JSON.stringify(status, null, 2) + "\n");
@@ -159,10 +152,10 @@ async function main(argv: string[]): Promise<number> {
   if (command === "ask" || command === "compare") {
     const question = rest.join(" ").trim();
     if (!question) throw new UsageError("Missing question.");
-    const codebase = await openCodebase(values.workspace, values);
+    const codebase = await openCodebase(values.workspace as string | undefined, values);
     try {
       await ensureIndexed(codebase);
-      return await (command === "ask" ? ask : compare)(codebase, question, values as ModelFlags, stderrLogger);
+      return await (command === "ask" ? ask : compare)(codebase, question, values as ModelFlags, stderrLogger, abort.signal);
     } catch (error) {
       if (error instanceof CliModelError || error instanceof ProfileError) throw new UsageError(error.message);
       throw error;
@@ -170,8 +163,7 @@ async function main(argv: string[]): Promise<number> {
       codebase.close();
     }
   }
-  if (command === "eval") return evaluate(values);
-  throw new UsageError(`Unknown command "${command}".`);
+  return evaluate(values);
 }
 
 async function evaluate(values: Record<string, unknown>): Promise<number> {
@@ -198,7 +190,7 @@ async function evaluate(values: Record<string, unknown>): Promise<number> {
   }
 }
 
-async function searchBatch(codebase: Codebase, file: string, limit: number): Promise<number> {
+async function searchBatch(codebase: Codebase, file: string, options: { limit: number; mode: SearchMode; expand: boolean }): Promise<number> {
   const lines = readline.createInterface({ input: createReadStream(file), crlfDelay: Infinity });
   let lineNumber = 0;
   for await (const line of lines) {
@@ -211,7 +203,7 @@ async function searchBatch(codebase: Codebase, file: string, limit: number): Pro
       throw new UsageError(`${file}:${lineNumber}: not valid JSON.`);
     }
     if (typeof request.query !== "string") throw new UsageError(`${file}:${lineNumber}: "query" must be a string.`);
-    const hits = await codebase.search(request.query, { limit });
+    const hits = await codebase.search(request.query, options);
     process.stdout.write(JSON.stringify({ id: request.id, results: hits.map(toResultLine) }) + "\n");
   }
   return 0;

@@ -7,6 +7,8 @@ import { GroundedChat } from "../core/model/groundedChat";
 import { codeActionQuestion, type CodeActionKind, firstCodeBlock, type SelectionInfo, selectionContext, testPathFor } from "../core/prompt/codeActions";
 import type { ChatController } from "./chat/chatController";
 import type { ChatViewProvider } from "./chat/chatView";
+import type { Codebase } from "../core/codebase";
+import { formatMention } from "../shared/mention";
 import type { IndexService } from "./indexService";
 import type { ModelService } from "./modelService";
 import type { ProposalService } from "./proposals";
@@ -62,6 +64,22 @@ function selectionInfo(document: vscode.TextDocument, codebasePath: string, rang
   };
 }
 
+/** The test file's URI: in its codebase folder, or beside the source when the path names none. */
+function testFileUri(codebase: Codebase, source: vscode.Uri, testPath: string): vscode.Uri {
+  const file = codebase.resolve(testPath);
+  return file ? vscode.Uri.file(file.absPath) : vscode.Uri.joinPath(source, "..", testPath.slice(testPath.lastIndexOf("/") + 1));
+}
+
+async function exists(uri: vscode.Uri): Promise<boolean> {
+  try {
+    await vscode.workspace.fs.stat(uri);
+    return true;
+  } catch (error) {
+    if (error instanceof vscode.FileSystemError) return false;
+    throw error;
+  }
+}
+
 /** Runs a code action; resolves to whether an edit was applied (Explain: whether it answered). */
 export async function runCodeAction(deps: CodeActionRunnerDeps, kind: CodeActionKind, uri?: vscode.Uri, range?: vscode.Range, problems?: string[]): Promise<boolean> {
   const editor = vscode.window.activeTextEditor;
@@ -75,7 +93,11 @@ export async function runCodeAction(deps: CodeActionRunnerDeps, kind: CodeAction
   const codebasePath = codebase.pathOf(document.uri.fsPath) ?? vscode.workspace.asRelativePath(document.uri, false);
   const diagnostics = kind === "fix" ? vscode.languages.getDiagnostics(document.uri).filter((d) => d.range.intersection(target)).map((d) => d.message) : undefined;
   const selection = selectionInfo(document, codebasePath, target, problems ?? diagnostics);
-  const question = codeActionQuestion(kind, selection);
+  // Generate Tests adds to the test file when it exists (its code goes into the prompt through an @ mention).
+  const testPath = kind === "tests" ? testPathFor(codebasePath, document.languageId) : undefined;
+  const testUri = testPath ? testFileUri(codebase, document.uri, testPath) : undefined;
+  const existingTests = testUri && (await exists(testUri)) ? testPath : undefined;
+  const question = codeActionQuestion(kind, selection, existingTests) + (existingTests ? ` ${formatMention(existingTests)}` : "");
   if (kind === "explain") {
     await deps.view.reveal();
     const view = await deps.chat.ask(`x${Date.now().toString(36)}`, question, { editorContext: selectionContext(selection), activeFile: selection.path });
@@ -106,11 +128,14 @@ export async function runCodeAction(deps: CodeActionRunnerDeps, kind: CodeAction
       deps.logger.warn(`No code block in the answer to "${question}": ${result.answer.slice(0, 500)}`);
       return false;
     }
-    if (kind === "tests") {
-      const testPath = testPathFor(codebasePath, document.languageId);
-      const testFile = codebase.resolve(testPath);
-      const testUri = testFile ? vscode.Uri.file(testFile.absPath) : vscode.Uri.joinPath(document.uri, "..", testPath.slice(testPath.lastIndexOf("/") + 1));
-      return deps.proposals.propose({ target: testUri, newText: code.endsWith("\n") ? code : code + "\n", title: testPath });
+    if (kind === "tests" && testUri && testPath) {
+      const tests = code.endsWith("\n") ? code : code + "\n";
+      if (!existingTests) return deps.proposals.propose({ target: testUri, newText: tests, title: testPath });
+      // Appended to the real file: the diff shows it, with the new tests at its end.
+      const current = await vscode.workspace.openTextDocument(testUri);
+      const end = current.lineAt(current.lineCount - 1).range.end;
+      const separator = current.getText().length === 0 ? "" : current.getText().endsWith("\n") ? "\n" : "\n\n";
+      return deps.proposals.propose({ target: testUri, range: new vscode.Range(end, end), newText: separator + tests, title: testPath });
     }
     return deps.proposals.propose({ target: document.uri, range: target, newText: code, title: selection.path });
   } catch (error) {

@@ -6,9 +6,9 @@ import { errorMessage, type Logger } from "../core/util/host";
 import { type Assistant, registerAssistant } from "./assistant";
 import { registerIndexCommands } from "./commands";
 import { IndexFileWatcher } from "./fileWatcher";
-import { IndexService } from "./indexService";
+import { IndexService, RERANKER_SECRET } from "./indexService";
 import { createLogger } from "./logger";
-import { affectsReindex, readSettings } from "./settings";
+import { affectsReindex, affectsReopen, readSettings } from "./settings";
 import { IndexStatusBar, STATUS_MENU_COMMAND, showStatusMenu } from "./statusBar";
 import { STATUS_SCHEME, StatusDocumentProvider } from "./statusDocument";
 
@@ -32,6 +32,7 @@ export function activate(context: vscode.ExtensionContext): GroundworkApi {
     workerPath: path.join(context.extensionPath, "dist", "worker.js"),
     logger: createLogger(channel, "index"),
     settings: () => readSettings(),
+    secret: (name) => context.secrets.get(name),
   });
   const statusBar = new IndexStatusBar();
   context.subscriptions.push(indexService, statusBar, indexService.onDidChangeState((state) => statusBar.update(state)));
@@ -53,10 +54,15 @@ export function activate(context: vscode.ExtensionContext): GroundworkApi {
   start(logger, "settings", () => {
     context.subscriptions.push(
       vscode.workspace.onDidChangeConfiguration((event) => {
+        if (event.affectsConfiguration("groundwork.index.enabled")) indexService.backgroundIndexingChanged();
+        if (affectsReopen(event) && !affectsReindex(event)) void indexService.reopen();
         if (!affectsReindex(event)) return;
         // Reopened with the new settings; reindexed now only while background indexing is on.
         void indexService.reopen().then(() => (indexService.backgroundIndexing ? indexService.reindexAll() : undefined))
           .catch((error: unknown) => logger.warn(`Reindexing after a settings change failed: ${errorMessage(error)}`));
+      }),
+      context.secrets.onDidChange((event) => {
+        if (event.key === RERANKER_SECRET) void indexService.reopen();
       }),
       vscode.workspace.onDidChangeWorkspaceFolders(() => {
         void indexService.foldersChanged().then(() => (indexService.backgroundIndexing ? indexService.reindexAll() : undefined))

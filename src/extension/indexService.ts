@@ -3,7 +3,7 @@
 // state for the status bar. Everything else reads the codebase through `codebase()`.
 import { availableParallelism } from "node:os";
 import * as vscode from "vscode";
-import { Codebase, type FolderRunResult, type FolderStatus, type ProgressEvent, type SearchHit } from "../core/codebase";
+import { Codebase, type CodebaseOptions, type FolderRunResult, type FolderStatus, type ProgressEvent, type SearchHit } from "../core/codebase";
 import { errorMessage, type Logger } from "../core/util/host";
 import type { GroundworkSettings } from "./settings";
 
@@ -20,7 +20,12 @@ export interface IndexServiceDeps {
   workerPath: string;
   logger: Logger;
   settings: () => GroundworkSettings;
+  /** A key from SecretStorage (the reranker's). */
+  secret: (name: string) => Thenable<string | undefined>;
 }
+
+/** The SecretStorage name of the reranker's key (Set API Key › Reranker). */
+export const RERANKER_SECRET = "groundwork.apiKey.reranker";
 
 /** The workspace's folders as the codebase takes them. */
 function workspaceFolders(): Array<{ name: string; root: string }> {
@@ -48,7 +53,7 @@ export class IndexService implements vscode.Disposable {
   codebase(): Promise<Codebase> {
     if (!this.opened) {
       const settings = this.deps.settings();
-      const opening = Codebase.open({
+      const opening = this.rerankerOptions(settings).then((rerank) => Codebase.open({
         folders: workspaceFolders(),
         storageDir: this.deps.storageDir,
         workerPath: this.deps.workerPath,
@@ -58,7 +63,8 @@ export class IndexService implements vscode.Disposable {
         batchChunks: 500,
         scan: { maxFileBytes: settings["index.maxFileBytes"], excludes: settings["index.exclude"], maxFiles: settings["index.maxFiles"] },
         logger: this.deps.logger,
-      }).then((codebase) => {
+        ...rerank,
+      })).then((codebase) => {
         codebase.onProgress((event) => this.onProgress(event));
         return codebase;
       });
@@ -71,9 +77,27 @@ export class IndexService implements vscode.Disposable {
     return this.opened;
   }
 
+  /** The reranker of `groundwork.search.reranker`, with its key from SecretStorage; nothing when unset. */
+  private async rerankerOptions(settings: GroundworkSettings): Promise<Pick<CodebaseOptions, "reranker" | "search">> {
+    const { baseURL, model } = settings["search.reranker"] ?? {};
+    if (!baseURL || !model) return {};
+    return { reranker: { baseURL, model, apiKey: await this.deps.secret(RERANKER_SECRET) }, search: { rerank: true } };
+  }
+
   /** Whether indexing in the background (at start-up, on file, settings and folder changes) is on. */
   get backgroundIndexing(): boolean {
     return this.deps.settings()["index.enabled"];
+  }
+
+  /** Background indexing turned on (catch up now) or off (say so; a run in progress finishes). */
+  backgroundIndexingChanged(): void {
+    if (!this.backgroundIndexing) {
+      this.deps.logger.info("Background indexing is off (groundwork.index.enabled)");
+      if (this.currentState.kind !== "indexing") this.setState({ kind: "disabled" });
+      return;
+    }
+    this.deps.logger.info("Background indexing is on: catching up");
+    void this.reindexAll().catch((error: unknown) => this.deps.logger.warn(`Indexing after background indexing was turned on failed: ${errorMessage(error)}`));
   }
 
   /** Indexes every workspace folder, one after another. */
@@ -174,6 +198,7 @@ export class IndexService implements vscode.Disposable {
 
   private async publishReady(codebase: Codebase): Promise<void> {
     if (this.paused) return this.setState({ kind: "paused" });
+    if (!this.backgroundIndexing && (await codebase.summary()).chunks === 0) return this.setState({ kind: "disabled" });
     const { files, chunks } = await codebase.summary();
     this.setState({ kind: "ready", files, chunks });
   }

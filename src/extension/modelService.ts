@@ -107,9 +107,9 @@ export class ModelService implements vscode.Disposable {
     return this.untrustedConsent;
   }
 
-  /** Stores a profile's key in SecretStorage (never in settings or logs); asks for what is not given. */
+  /** Stores a profile's (or the reranker's: id "reranker") key in SecretStorage, never in settings or logs; asks for what is not given. */
   async setApiKey(profileId?: string, apiKey?: string): Promise<boolean> {
-    const id = profileId ?? (await this.pickProfile("Set the API key of which model profile?"))?.id;
+    const id = profileId ?? (await this.pickProfile("Set the API key of which model profile?", true))?.id;
     if (!id) return false;
     const key = apiKey ?? (await vscode.window.showInputBox({ prompt: `API key for "${id}" (kept in VS Code's secret storage; empty to remove)`, password: true, ignoreFocusOut: true }));
     if (key === undefined) return false;
@@ -128,16 +128,20 @@ export class ModelService implements vscode.Disposable {
     return id;
   }
 
-  private async pickProfile(title: string): Promise<ModelProfile | undefined> {
+  private async pickProfile(title: string, withReranker = false): Promise<{ id: string } | undefined> {
     const active = this.chatProfile().id;
+    const reranker = this.deps.settings()["search.reranker"] ?? {};
     const picked = await vscode.window.showQuickPick(
-      this.profiles().map((profile) => ({
-        label: profile.label,
-        description: `${profile.kind === "lora" ? `LoRA on ${profile.baseModel ?? "?"}` : "base"} · ${profile.model}`,
-        detail: profile.baseURL,
-        picked: profile.id === active,
-        profile,
-      })),
+      [
+        ...this.profiles().map((profile) => ({
+          label: profile.label,
+          description: `${profile.kind === "lora" ? `LoRA on ${profile.baseModel ?? "?"}` : "base"} · ${profile.model}`,
+          detail: profile.baseURL,
+          picked: profile.id === active,
+          profile: { id: profile.id },
+        })),
+        ...(withReranker && reranker.baseURL ? [{ label: "Reranker", description: reranker.model ?? "", detail: reranker.baseURL, picked: false, profile: { id: "reranker" } }] : []),
+      ],
       { title, matchOnDescription: true },
     );
     return picked?.profile;

@@ -30,7 +30,23 @@ export class ProposalService implements vscode.TextDocumentContentProvider, vsco
   private readonly changeEmitter = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.changeEmitter.event;
 
-  constructor(private readonly logger: Logger) {}
+  private readonly tabListener: vscode.Disposable;
+
+  constructor(private readonly logger: Logger) {
+    // A diff closed without Accept or Reject settles as rejected: nothing waits for it forever.
+    this.tabListener = vscode.window.tabGroups.onDidChangeTabs((event) => {
+      for (const tab of event.closed) {
+        const input = tab.input;
+        if (!(input instanceof vscode.TabInputTextDiff)) continue;
+        const key = input.modified.toString();
+        const proposal = this.proposals.get(key);
+        if (!proposal) continue;
+        this.proposals.delete(key);
+        this.logger.info(`Proposal for ${vscode.workspace.asRelativePath(proposal.target)} closed without Accept: rejected`);
+        proposal.settle(false);
+      }
+    });
+  }
 
   provideTextDocumentContent(uri: vscode.Uri): string {
     return this.proposals.get(uri.toString())?.proposedContent ?? "";
@@ -88,7 +104,14 @@ export class ProposalService implements vscode.TextDocumentContentProvider, vsco
       }
       edit.replace(proposal.target, proposal.range, proposal.newText);
     } else {
-      edit.createFile(proposal.target, { ignoreIfExists: true });
+      // A new file: never written into one that has appeared since the proposal was made.
+      if (await vscode.workspace.fs.stat(proposal.target).then(() => true, () => false)) {
+        void vscode.window.showWarningMessage(`Groundwork: ${vscode.workspace.asRelativePath(proposal.target)} exists now; nothing was applied. Ask again.`);
+        await this.closeDiff(key);
+        proposal.settle(false);
+        return false;
+      }
+      edit.createFile(proposal.target, { ignoreIfExists: false });
       edit.insert(proposal.target, new vscode.Position(0, 0), proposal.newText);
     }
     const applied = await vscode.workspace.applyEdit(edit);
@@ -117,6 +140,7 @@ export class ProposalService implements vscode.TextDocumentContentProvider, vsco
   }
 
   dispose(): void {
+    this.tabListener.dispose();
     for (const proposal of this.proposals.values()) proposal.settle(false);
     this.proposals.clear();
     this.changeEmitter.dispose();

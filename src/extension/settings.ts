@@ -1,6 +1,6 @@
 // One typed accessor for Groundwork's settings (see settingsSchema.ts for the keys and defaults).
 import * as vscode from "vscode";
-import { type GroundworkSettings, REINDEX_SETTINGS, SETTING_DEFAULTS } from "./settingsSchema";
+import { type GroundworkSettings, REINDEX_SETTINGS, REOPEN_SETTINGS, SETTING_DEFAULTS } from "./settingsSchema";
 
 export type { GroundworkSettings } from "./settingsSchema";
 
@@ -15,4 +15,9 @@ export function readSettings(scope?: vscode.ConfigurationScope): GroundworkSetti
 
 export function affectsReindex(event: vscode.ConfigurationChangeEvent): boolean {
   return [...REINDEX_SETTINGS].some((key) => event.affectsConfiguration(`groundwork.${key}`));
+}
+
+/** Settings that reopen the index with new options, without reindexing. */
+export function affectsReopen(event: vscode.ConfigurationChangeEvent): boolean {
+  return [...REOPEN_SETTINGS].some((key) => event.affectsConfiguration(`groundwork.${key}`));
 }

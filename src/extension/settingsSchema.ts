@@ -19,6 +19,8 @@ export interface GroundworkSettings {
   "completions.enabled": boolean;
   "completions.debounceMs": number;
   "model.timeoutSeconds": number;
+  /** A /v1/rerank server that reorders the head of every search; empty: no reranking. Application scope. */
+  "search.reranker": { baseURL?: string; model?: string };
 }
 
 export const SETTING_DEFAULTS: GroundworkSettings = {
@@ -32,10 +34,14 @@ export const SETTING_DEFAULTS: GroundworkSettings = {
   "completions.enabled": true,
   "completions.debounceMs": 300,
   "model.timeoutSeconds": 60,
+  "search.reranker": {},
 };
 
 /** Settings that decide where code is sent: only the user's own settings may set them. */
-export const MACHINE_SETTINGS: ReadonlySet<keyof GroundworkSettings> = new Set(["models", "chat.model", "completions.model", "model.timeoutSeconds"]);
+export const MACHINE_SETTINGS: ReadonlySet<keyof GroundworkSettings> = new Set(["models", "chat.model", "completions.model", "model.timeoutSeconds", "search.reranker"]);
+
+/** Settings whose change reopens the index (no reindex needed). */
+export const REOPEN_SETTINGS: ReadonlySet<keyof GroundworkSettings> = new Set(["search.reranker"]);
 
 /** Settings whose change needs a reindex to take effect. */
 export const REINDEX_SETTINGS: ReadonlySet<keyof GroundworkSettings> = new Set(["index.maxFileBytes", "index.exclude", "index.maxFiles"]);

@@ -56,7 +56,8 @@ export type WebviewToExtension =
   | { type: "insert"; code: string }
   | { type: "apply"; code: string; language: string }
   | { type: "switchModel"; profileId: string }
-  | { type: "mentions"; query: string; kind: "file" | "symbol" }
+  /** `id` increases with every request; the reply carries it back. */
+  | { type: "mentions"; id: number; query: string; kind: "file" | "symbol" }
   | { type: "configureModel" };
 
 export type ExtensionToWebview =
@@ -67,7 +68,7 @@ export type ExtensionToWebview =
   | { type: "delta"; id: string; text: string }
   | { type: "status"; id: string; text: string }
   | { type: "answerEnd"; answer: AnswerView }
-  | { type: "mentions"; items: Mention[] }
+  | { type: "mentions"; id: number; items: Mention[] }
   | { type: "cleared" }
   /** Put text into the input and send it (commands such as Ask About Selection). */
   | { type: "askFromCommand"; question: string };
@@ -93,7 +94,7 @@ export function isWebviewMessage(value: unknown): value is WebviewToExtension {
     case "switchModel":
       return strings("profileId");
     case "mentions":
-      return strings("query") && (message.kind === "file" || message.kind === "symbol");
+      return strings("query") && Number.isSafeInteger(message.id) && (message.kind === "file" || message.kind === "symbol");
     default:
       return true;
   }

@@ -4,6 +4,7 @@
 // through the typed protocol in src/shared, after saying `ready`.
 import type { AnswerView, ExtensionToWebview, Mention, ModelView, WebviewToExtension } from "../shared/protocol";
 import { type CodeBlock, renderAnswer } from "./render";
+import { LatestReply } from "./replies";
 import "./style.css";
 
 declare function acquireVsCodeApi(): { postMessage(message: WebviewToExtension): void; getState(): unknown; setState(state: unknown): void };
@@ -57,6 +58,7 @@ const codeBlocks = new Map<string, CodeBlock[]>();
 const streaming = new Map<string, { text: string; body: HTMLElement; scheduled: boolean }>();
 let busy = false;
 let mentionItems: Mention[] = [];
+const mentionReplies = new LatestReply();
 let mentionIndex = 0;
 
 const saved = vscode.getState() as { draft?: string } | undefined;
@@ -215,8 +217,11 @@ input.addEventListener("keydown", (event) => {
 input.addEventListener("input", () => {
   vscode.setState({ draft: input.value });
   const mention = currentMention();
-  if (mention) post({ type: "mentions", query: mention.query, kind: /[./]/.test(mention.query) ? "file" : "symbol" });
-  else showMentions([]);
+  if (mention) post({ type: "mentions", id: mentionReplies.next(), query: mention.query, kind: /[./]/.test(mention.query) ? "file" : "symbol" });
+  else {
+    mentionReplies.forget();
+    showMentions([]);
+  }
 });
 suggestions.addEventListener("mousedown", (event) => {
   const li = (event.target as HTMLElement).closest("li");
@@ -281,7 +286,8 @@ window.addEventListener("message", (event: MessageEvent<ExtensionToWebview>) => 
       if (streaming.size === 0) setBusy(false);
       break;
     case "mentions":
-      showMentions(message.items);
+      // Only the reply to the latest request, while a mention is still being typed.
+      if (mentionReplies.isLatest(message.id) && currentMention()) showMentions(message.items);
       break;
     case "cleared":
       conversation.replaceChildren(empty);

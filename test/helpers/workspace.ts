@@ -1,5 +1,5 @@
 // Builders for test workspaces in temporary folders.
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
@@ -7,6 +7,26 @@ export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const POLYGLOT = path.join(REPO_ROOT, "test", "fixtures", "polyglot");
 export const CLI = path.join(REPO_ROOT, "dist", "cli.js");
 export const WORKER = path.join(REPO_ROOT, "dist", "worker.js");
+
+/** Python's standard library (Debian's libpython3.x-stdlib), the real corpus some tests index. */
+export const STDLIB: string | undefined = ["/usr/lib/python3.11", "/usr/lib/python3.12", "/usr/lib/python3.13"].find((dir) => existsSync(path.join(dir, "urllib")));
+
+/** For `{ skip }`: why a test that needs the stdlib cannot run here, or false when it can. */
+export const NO_STDLIB: string | false = STDLIB ? false : "Python's standard library is not installed (apt-get install libpython3.11-stdlib)";
+
+/**
+ * Resolves once a writer has put chunk rows on disk under an index path (a data file in a
+ * generation's chunks table): a moment when an index run is surely under way.
+ */
+export async function firstChunksWritten(dbPath: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const generations = existsSync(dbPath) ? readdirSync(dbPath).filter((name) => name.startsWith("g-")) : [];
+    if (generations.some((name) => { const data = path.join(dbPath, name, "chunks.lance", "data"); return existsSync(data) && readdirSync(data).length > 0; })) return;
+    if (Date.now() > deadline) throw new Error(`no chunks written under ${dbPath} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
 
 export function tempDir(prefix = "gw-test-"): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix));

@@ -5,7 +5,7 @@ import * as vscode from "vscode";
 import type { GroundworkApi } from "../../src/extension/extension";
 import type { AnswerView } from "../../src/shared/protocol";
 import { TestModelServer } from "../support/modelServer";
-import { groundwork, waitFor, workspaceUri } from "./helpers";
+import { groundwork, search, waitFor, workspaceUri } from "./helpers";
 
 const KEY = "sk-integration-5b1e";
 const PAYMENTS = '"""Payments."""\n\n\ndef total_with_tax(amount, rate):\n    subtotal = amount\n    return subtotal * (1 + rate)\n\n\ndef refund(amount):\n    return -amount\n';
@@ -112,6 +112,21 @@ describe("assistant in VS Code (against a local OpenAI-protocol server)", () => 
     assert.ok(!proposalDiffOpen(), "the diff closes");
   });
 
+  it("settles a proposal whose diff is closed without Accept or Reject as rejected", async () => {
+    const uri = workspaceUri("src/cache.js");
+    const editor = await vscode.window.showTextDocument(uri);
+    editor.selection = new vscode.Selection(0, 0, 0, editor.document.lineAt(0).text.length);
+    const original = editor.document.getText();
+    const pending = api.assistant!.chat.apply("// closed without a decision");
+    await waitFor("the proposal diff", async () => (proposalDiffOpen() ? true : undefined));
+    const tab = vscode.window.tabGroups.all.flatMap((group) => group.tabs).find((t) => t.input instanceof vscode.TabInputTextDiff && t.input.modified.scheme === "groundwork-proposal")!;
+    await vscode.window.tabGroups.close(tab);
+    const outcome = await Promise.race([pending, new Promise((resolve) => setTimeout(() => resolve("still waiting"), 5000))]);
+    assert.equal(outcome, false, "closing the diff rejects the proposal");
+    assert.equal(api.assistant!.proposals.pending, 0);
+    assert.equal((await vscode.workspace.openTextDocument(uri)).getText(), original);
+  });
+
   it("offers the code actions on a selection and Fix This Problem on a diagnostic", async () => {
     const uri = workspaceUri("lib/payments.py");
     const document = await vscode.workspace.openTextDocument(uri);
@@ -156,6 +171,22 @@ describe("assistant in VS Code (against a local OpenAI-protocol server)", () => 
     const created = await vscode.workspace.openTextDocument(workspaceUri("lib/test_payments.py"));
     assert.match(created.getText(), /def test_refund_is_negative/);
 
+    // Again, now that the test file exists: the diff is of the real file, and the new tests go at its end.
+    const before = created.getText();
+    server.enqueue({ kind: "text", text: "More tests:\n```python\ndef test_refund_of_zero():\n    assert refund(0) == 0\n```\n" });
+    const more = vscode.commands.executeCommand<boolean>("groundwork.generateTests", uri, new vscode.Range(7, 0, 9, 0));
+    await waitFor("the added tests' diff", async () => (proposalDiffOpen() ? true : undefined));
+    const diff = vscode.window.tabGroups.activeTabGroup.activeTab?.input as vscode.TabInputTextDiff;
+    assert.equal(diff.original.toString(), workspaceUri("lib/test_payments.py").toString(), "the diff's left side is the existing test file");
+    const asked = server.to("/v1/chat/completions").at(-1)!.body;
+    assert.match(asked.messages.at(-1).content as string, /to add to the existing test file lib\/test_payments\.py/);
+    assert.match(asked.messages[0].content as string, /\[lib\/test_payments\.py:1-\d+\][\s\S]*test_refund_is_negative/, "the existing tests are in the prompt");
+    await vscode.commands.executeCommand("groundwork.acceptProposal");
+    assert.equal(await more, true);
+    const grown = (await vscode.workspace.openTextDocument(workspaceUri("lib/test_payments.py"))).getText();
+    assert.ok(grown.startsWith(before), "the existing tests stay first, untouched");
+    assert.match(grown.slice(before.length), /^\n?def test_refund_of_zero\(\):\n {4}assert refund\(0\) == 0\n$/);
+
     const explained = await vscode.commands.executeCommand<boolean>("groundwork.explain", uri, new vscode.Range(0, 0, 2, 0));
     assert.equal(explained, true);
     assert.match(server.to("/v1/chat/completions").at(-1)!.body.messages[0].content, /Selected code, lib\/payments\.py:1-3/);
@@ -194,6 +225,31 @@ describe("assistant in VS Code (against a local OpenAI-protocol server)", () => 
     assert.equal(requests[0].body.messages[0].content, requests[1].body.messages[0].content);
     assert.deepEqual(views.map((v) => v.compareSide), ["A · Test Base", "B · Test LoRA"]);
     assert.ok(views.every((v) => v.mode === "model" && v.answer.length > 0 && v.latencyMs !== undefined));
+  });
+
+  it("reranks searches through groundwork.search.reranker, with its key from SecretStorage", async () => {
+    const before = server.to("/v1/rerank").length;
+    await config().update("search.reranker", { baseURL: server.url, model: "rerank-test" }, vscode.ConfigurationTarget.Global);
+    await vscode.commands.executeCommand("groundwork.setApiKey", "reranker", KEY);
+    try {
+      const hits = await waitFor("a reranked search", async () => {
+        const found = await search("bounded queue offer item", 5);
+        return server.to("/v1/rerank").length > before ? found : undefined;
+      }, 20_000);
+      const request = server.to("/v1/rerank").at(-1)!;
+      assert.equal(request.headers.authorization, `Bearer ${KEY}`, "the key from SecretStorage");
+      assert.equal(request.body.model, "rerank-test");
+      assert.equal(request.body.query, "bounded queue offer item");
+      assert.equal(hits[0]?.path, "lib/Queue.java");
+    } finally {
+      await config().update("search.reranker", undefined, vscode.ConfigurationTarget.Global);
+    }
+    let n = 0;
+    await waitFor("searches without the reranker once the setting is cleared", async () => {
+      const count = server.to("/v1/rerank").length;
+      await search(`expiring cache entries ${n++}`, 3);
+      return server.to("/v1/rerank").length === count ? true : undefined;
+    });
   });
 
   it("keeps an audit line per request, without the key or the code", async () => {

@@ -73,6 +73,27 @@ describe("indexing in VS Code", () => {
     });
   });
 
+  it("indexes nothing in the background while groundwork.index.enabled is false, and catches up when it is turned on", async () => {
+    const config = vscode.workspace.getConfiguration("groundwork");
+    await config.update("index.enabled", false, vscode.ConfigurationTarget.Global);
+    try {
+      await waitFor("the status bar to say indexing is off", async () => (api.statusBar.text.includes("indexing off") ? true : undefined), 10_000);
+      await vscode.workspace.fs.writeFile(workspaceUri("lib/offline_module.py"), Buffer.from("def basalt_meridian_spool(x):\n    return x\n"));
+      // A settings change that would reindex, and a file change: neither indexes now.
+      await config.update("index.exclude", ["*.never"], vscode.ConfigurationTarget.Global);
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      assert.ok(!(await search("basalt meridian spool")).some((hit) => hit.path === "lib/offline_module.py"), "not indexed while background indexing is off");
+      assert.ok((await search("bounded queue offer")).length > 0, "search works");
+    } finally {
+      await config.update("index.exclude", undefined, vscode.ConfigurationTarget.Global);
+      await config.update("index.enabled", undefined, vscode.ConfigurationTarget.Global);
+    }
+    await waitFor("the file written while indexing was off to be searchable", async () => {
+      const hits = await search("basalt meridian spool");
+      return hits[0]?.path === "lib/offline_module.py" ? hits : undefined;
+    });
+  });
+
   it("pauses indexing (changes wait, search works) and resumes by catching up", async () => {
     await vscode.commands.executeCommand("groundwork.pauseIndexing");
     await waitFor("the status bar to say paused", async () => (api.statusBar.text.includes("paused") ? true : undefined), 10_000);

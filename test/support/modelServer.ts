@@ -37,6 +37,14 @@ export interface ModelServerOptions {
   apiKey?: string;
   /** Answers chat requests when the queue is empty. */
   respond?: (request: RecordedRequest) => Reply;
+  /** A document's relevance to a query at /v1/rerank; default: the share of the query's words (3+ letters) it holds. */
+  relevance?: (query: string, document: string) => number;
+}
+
+function wordShare(query: string, document: string): number {
+  const words = [...new Set(query.toLowerCase().match(/[a-z]{3,}/g) ?? [])];
+  const text = document.toLowerCase();
+  return words.length ? words.filter((word) => text.includes(word)).length / words.length : 0;
 }
 
 /** The default answer: cites the first context item of the system prompt, as a good model would. */
@@ -109,6 +117,13 @@ export class TestModelServer {
         return this.loadAdapter(request, res);
       case "/v1/embeddings":
         return this.embeddings(request, res);
+      case "/v1/rerank": {
+        const { query, documents } = (request.body ?? {}) as { query?: string; documents?: string[] };
+        if (typeof query !== "string" || !Array.isArray(documents)) return this.json(res, 400, { error: { message: "query and documents are required" } });
+        const relevance = this.options.relevance ?? wordShare;
+        const results = documents.map((document, index) => ({ index, relevance_score: relevance(query, document) })).sort((a, b) => b.relevance_score - a.relevance_score);
+        return this.json(res, 200, { results });
+      }
       case "/v1/chat/completions":
       case "/v1/completions": {
         const model = request.body?.model;

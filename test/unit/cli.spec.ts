@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import * as path from "node:path";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { TestIndex } from "../helpers/index";
-import { CLI, POLYGLOT, removeTree, tempDir } from "../helpers/workspace";
+import { CLI, firstChunksWritten, NO_STDLIB, POLYGLOT, removeTree, STDLIB, tempDir } from "../helpers/workspace";
 
 const run = promisify(execFile);
 
@@ -25,7 +27,6 @@ async function groundwork(...args: string[]): Promise<CliResult> {
   }
 }
 
-const STDLIB = ["/usr/lib/python3.11", "/usr/lib/python3.12", "/usr/lib/python3.13"].find((dir) => existsSync(dir))!;
 
 describe("groundwork CLI (the built bundle)", () => {
   let dir: string;
@@ -86,32 +87,91 @@ describe("groundwork CLI (the built bundle)", () => {
     assert.equal((await groundwork("frobnicate")).code, 2);
   });
 
-  describe("on Python's standard library", () => {
+  it("takes only each subcommand's own options", async () => {
+    const wrong = await groundwork("index", POLYGLOT, "--db", db, "--mode", "text");
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /Unknown option '--mode'.*`groundwork index` takes --workspace, --db, --embedder, --max-file-bytes, --max-files/);
+    const statusK = await groundwork("status", "--workspace", POLYGLOT, "--db", db, "-k", "3");
+    assert.equal(statusK.code, 2);
+    assert.match(statusK.stderr, /Unknown option '-k'/);
+    const typo = await groundwork("search", "cache", "--workspace", POLYGLOT, "--db", db, "--exapnd");
+    assert.equal(typo.code, 2, "a misspelt option is not silently ignored");
+    assert.match((await groundwork("search", "--help")).stdout, /^Usage:/);
+  });
+
+  it("reranks through a /v1/rerank server named by --rerank-url and --rerank-model", async () => {
+    const requests: Array<{ model: string; query: string; documents: string[]; authorization?: string }> = [];
+    const server = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk) => (body += chunk));
+      req.on("end", () => {
+        const parsed = JSON.parse(body);
+        requests.push({ ...parsed, authorization: req.headers.authorization });
+        // Prefers the inventory code, whatever the query.
+        const results = parsed.documents.map((doc: string, index: number) => ({ index, relevance_score: /Inventory/.test(doc) ? 0.99 : 0.01 }));
+        res.writeHead(req.url === "/v1/rerank" ? 200 : 404, { "content-type": "application/json" }).end(JSON.stringify({ results }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+    try {
+      const plain = JSON.parse((await groundwork("search", "bounded queue offer item", "--workspace", POLYGLOT, "--db", db, "-k", "3", "--json")).stdout);
+      assert.notEqual(plain[0].path, "lib/inventory.rb");
+      const env = { ...process.env, GROUNDWORK_RERANK_API_KEY: "rk-test-1" };
+      const reranked = await run(process.execPath, [CLI, "search", "bounded queue offer item", "--workspace", POLYGLOT, "--db", db, "-k", "3", "--json", "--rerank-url", url, "--rerank-model", "rr-1"], { env });
+      assert.equal(JSON.parse(reranked.stdout)[0].path, "lib/inventory.rb");
+      assert.equal(requests.length, 1);
+      assert.deepEqual([requests[0].model, requests[0].query, requests[0].authorization], ["rr-1", "bounded queue offer item", "Bearer rk-test-1"]);
+      assert.ok(requests[0].documents.length >= 3);
+      const half = await groundwork("search", "x", "--workspace", POLYGLOT, "--db", db, "--rerank-url", url);
+      assert.equal(half.code, 2);
+      assert.match(half.stderr, /--rerank-url and --rerank-model go together/);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("honours --mode and --expand in a batch as in a single search", async () => {
+    const queries = path.join(dir, "modes.jsonl");
+    writeFileSync(queries, '{"id": "a", "query": "distance between two points"}\n');
+    const single = async (...flags: string[]) => JSON.parse((await groundwork("search", "distance between two points", "--workspace", POLYGLOT, "--db", db, "-k", "3", "--json", ...flags)).stdout);
+    const batch = async (...flags: string[]) => JSON.parse((await groundwork("search", "--batch", queries, "--workspace", POLYGLOT, "--db", db, "-k", "3", ...flags)).stdout).results;
+    const textOnly = await batch("--mode", "text");
+    assert.deepEqual(textOnly, await single("--mode", "text"));
+    assert.notDeepEqual(textOnly, await batch("--mode", "vector"), "the mode changes what a batch finds");
+    const expanded = await batch("--expand");
+    assert.deepEqual(expanded, await single("--expand"));
+    assert.ok(expanded.length > 3, "expansion adds definitions after the hits");
+  });
+
+  describe("on Python's standard library", { skip: NO_STDLIB }, () => {
     let cleanDb: string;
 
     it("indexes it and finds urllib.parse's functions for 'split a URL into its components'", async () => {
       cleanDb = path.join(dir, "stdlib-clean");
-      const indexed = await groundwork("index", STDLIB, "--db", cleanDb);
+      const indexed = await groundwork("index", STDLIB!, "--db", cleanDb);
       assert.equal(indexed.code, 0, indexed.stderr);
-      const result = await groundwork("search", "split a URL into its components", "--workspace", STDLIB, "--db", cleanDb, "-k", "5", "--json");
+      const result = await groundwork("search", "split a URL into its components", "--workspace", STDLIB!, "--db", cleanDb, "-k", "5", "--json");
       const top5 = JSON.parse(result.stdout) as Array<{ path: string }>;
       assert.ok(top5.some((hit) => hit.path === "urllib/parse.py"), JSON.stringify(top5));
     });
 
     it("resumes after being killed mid-run and ends equal to a clean build, without duplicates", async () => {
       const killedDb = path.join(dir, "stdlib-killed");
-      const child: ChildProcess = spawn(process.execPath, [CLI, "index", STDLIB, "--db", killedDb], { stdio: ["ignore", "pipe", "pipe"] });
+      const child: ChildProcess = spawn(process.execPath, [CLI, "index", STDLIB!, "--db", killedDb], { stdio: ["ignore", "pipe", "pipe"] });
       let stdout = "";
       child.stdout!.on("data", (data) => (stdout += data));
-      await new Promise((resolve) => setTimeout(resolve, 3000));
+      const exit = new Promise((resolve) => child.once("exit", resolve));
+      // Killed once its first chunk rows are on disk: mid-run, whatever the machine's speed.
+      await Promise.race([firstChunksWritten(killedDb), exit]);
       child.kill("SIGKILL");
-      await new Promise((resolve) => child.once("exit", resolve));
+      await exit;
       assert.equal(stdout, "", "the run was killed before it finished");
-      const resumed = await groundwork("index", STDLIB, "--db", killedDb);
+      const resumed = await groundwork("index", STDLIB!, "--db", killedDb);
       assert.equal(resumed.code, 0, resumed.stderr);
       const [killed, clean] = await Promise.all([
-        TestIndex.open({ root: STDLIB, dbPath: killedDb }),
-        TestIndex.open({ root: STDLIB, dbPath: cleanDb }),
+        TestIndex.open({ root: STDLIB!, dbPath: killedDb }),
+        TestIndex.open({ root: STDLIB!, dbPath: cleanDb }),
       ]);
       const killedIds = await (await killed.store()).chunkIds();
       assert.equal(new Set(killedIds).size, killedIds.length, "no duplicate chunks");

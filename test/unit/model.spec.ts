@@ -305,9 +305,11 @@ describe("models: grounded chat, completions, compare, audit (against a real HTT
     const db = path.join(root, ".groundwork", "index");
     const { stdout } = await promisify(execFile)(process.execPath, [CLI, "ask", "how is a session token verified?", "--workspace", root, "--db", db, "--models", modelsFile, "--model", "base"], { env });
     assert.match(stdout, /The code you are asking about is in \[src\/auth\.py:\d+-\d+\]/);
-    assert.match(stdout, /Sources:\n {2}✓ src\/auth\.py:\d+-\d+/);
+    assert.match(stdout, /\]\.? ?[^\n]*\n\nSources:\n {2}✓ src\/auth\.py:\d+-\d+/, "the answer, a blank line, then the summary");
+    // One fact per line: nothing runs into the next line (not "conventions: AGENTS.mdbase [base]").
+    assert.match(stdout, /\nContext sent: \d+ snippets?\nConventions: AGENTS\.md\nModel: base \[base\] \d+ ms, \d+ prompt \+ \d+ completion tokens, 1 round\n$/);
     const compared = await promisify(execFile)(process.execPath, [CLI, "compare", "session token", "--workspace", root, "--db", db, "--models", modelsFile, "--model", "base", "--against", "lora"], { env });
-    assert.match(compared.stdout, /=== A: base \[base\][\s\S]*=== B: lora \[lora: coder-7b\]/);
+    assert.match(compared.stdout, /=== A: base\n[\s\S]*\nModel: base \[base\] \d+ ms[^\n]*\n\n=== B: lora\n[\s\S]*\nModel: lora \[lora: coder-7b\] \d+ ms/);
   });
 });
 

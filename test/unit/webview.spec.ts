@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { LatestReply } from "../../src/webview/replies";
 import { describe, it } from "node:test";
 import { codeActionQuestion, firstCodeBlock, selectionContext, testPathFor } from "../../src/core/prompt/codeActions";
 import { isWebviewMessage, parseCitation } from "../../src/shared/protocol";
@@ -48,9 +49,21 @@ describe("webview protocol", () => {
     assert.ok(!isWebviewMessage({ type: "ask", id: "q1" }));
     assert.ok(!isWebviewMessage({ type: "apply", code: "x" }));
     assert.ok(!isWebviewMessage({ type: "runShell", command: "rm -rf /" }));
-    assert.ok(!isWebviewMessage({ type: "mentions", query: "x", kind: "everything" }));
+    assert.ok(!isWebviewMessage({ type: "mentions", id: 1, query: "x", kind: "everything" }));
+    assert.ok(isWebviewMessage({ type: "mentions", id: 3, query: "x", kind: "file" }));
+    assert.ok(!isWebviewMessage({ type: "mentions", query: "x", kind: "file" }), "a request that expects a reply carries an id");
     assert.ok(!isWebviewMessage("ready"));
     assert.ok(!isWebviewMessage(null));
+  });
+
+  it("shows only the reply to the latest mention request, however late an older one arrives", () => {
+    const replies = new LatestReply();
+    const first = replies.next();
+    const second = replies.next();
+    assert.equal(replies.isLatest(first), false, "a late reply to the older query is dropped");
+    assert.equal(replies.isLatest(second), true);
+    replies.forget();
+    assert.equal(replies.isLatest(second), false, "no reply once the mention is gone");
   });
 
   it("parses citations", () => {

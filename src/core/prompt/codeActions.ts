@@ -16,7 +16,7 @@ export interface SelectionInfo {
 
 const ONE_BLOCK = "Reply with a one-sentence summary, then only the complete replacement for the selected code in one fenced code block; keep its indentation.";
 
-export function codeActionQuestion(kind: CodeActionKind, selection: SelectionInfo): string {
+export function codeActionQuestion(kind: CodeActionKind, selection: SelectionInfo, existingTestFile?: string): string {
   const where = `${selection.path}:${selection.startLine}-${selection.endLine}`;
   switch (kind) {
     case "explain":
@@ -26,7 +26,9 @@ export function codeActionQuestion(kind: CodeActionKind, selection: SelectionInf
     case "document":
       return `Add documentation comments to the selected code in ${where}, in this language's usual style and the team's conventions; change no code. ${ONE_BLOCK}`;
     case "tests":
-      return `Write unit tests for the selected code in ${where}, with the test framework and style this codebase already uses (see the retrieved code). Reply with a one-sentence summary, then only the complete new test file in one fenced code block.`;
+      return existingTestFile
+        ? `Write unit tests for the selected code in ${where}, to add to the existing test file ${existingTestFile}, in its framework and style (it is in the retrieved code). Reply with a one-sentence summary, then only the new tests in one fenced code block: they are appended to the end of that file, so repeat no import or helper it already has.`
+        : `Write unit tests for the selected code in ${where}, with the test framework and style this codebase already uses (see the retrieved code). Reply with a one-sentence summary, then only the complete new test file in one fenced code block.`;
     case "fix":
       return `Fix ${selection.problems?.length === 1 ? "this problem" : "these problems"} in the selected code in ${where}: ${(selection.problems ?? []).join("; ")}. ${ONE_BLOCK}`;
   }

@@ -109,7 +109,7 @@ export class ChatController {
         await this.deps.models.switchModel("chat", message.profileId);
         return;
       case "mentions":
-        return this.deps.post({ type: "mentions", items: await this.mentions(message.query, message.kind) });
+        return this.deps.post({ type: "mentions", id: message.id, items: await this.mentions(message.query, message.kind) });
       case "configureModel":
         await vscode.commands.executeCommand("workbench.action.openSettings", "groundwork.models");
         return;
@@ -187,14 +187,22 @@ export class ChatController {
     if (!(await this.deps.models.mayUseModel(first)) || !(await this.deps.models.mayUseModel(second))) {
       throw new Error("Nothing was sent: this workspace is not trusted.");
     }
+    this.running?.abort();
+    const abort = new AbortController();
+    this.running = abort;
     const id = `c${Date.now().toString(36)}`;
     const sides = [`${id}:a`, `${id}:b`] as const;
     const labels = [`A · ${first.label}`, `B · ${second.label}${other === "without-retrieval" ? " without retrieval" : ""}`];
     sides.forEach((side, i) => this.deps.post({ type: "answerStart", id: side, question, profileLabel: labels[i], compareSide: i === 0 ? "A" : "B" }));
-    const { results } = await compareProfiles(
-      [{ chat: await this.chatFor(first) }, { chat: await this.chatFor(second), retrieval: other !== "without-retrieval" }],
-      { question, activeFile: await this.activeFile(), onDelta: (side, text) => this.deps.post({ type: "delta", id: sides[side], text }) },
-    );
+    let results;
+    try {
+      ({ results } = await compareProfiles(
+        [{ chat: await this.chatFor(first) }, { chat: await this.chatFor(second), retrieval: other !== "without-retrieval" }],
+        { question, activeFile: await this.activeFile(), signal: abort.signal, onDelta: (side, text) => this.deps.post({ type: "delta", id: sides[side], text }) },
+      ));
+    } finally {
+      if (this.running === abort) this.running = undefined;
+    }
     const views = results.map((result, i) => toAnswerView(sides[i], question, result, labels[i])) as [AnswerView, AnswerView];
     for (const view of views) {
       this.remember(view);
