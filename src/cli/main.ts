@@ -70,7 +70,16 @@ function rerankerOptions(values: Record<string, unknown>): Pick<CodebaseOptions,
   return { reranker: { baseURL: url, model, apiKey: process.env.GROUNDWORK_RERANK_API_KEY }, search: { rerank: true } };
 }
 
-async function ensureIndexed(codebase: Codebase): Promise<void> {
+/**
+ * Indexes first when there is no index yet. Where the index can't work on this machine, a command
+ * that needs it fails with the reason; one that can go on without it (ask, compare) says so once.
+ */
+async function ensureIndexed(codebase: Codebase, needsIndex: boolean): Promise<void> {
+  if (codebase.unavailable) {
+    if (needsIndex) throw new Error(codebase.unavailable);
+    process.stderr.write(`warning: ${codebase.unavailable}\n`);
+    return;
+  }
   if ((await codebase.summary()).files > 0) return;
   const [folder] = codebase.folders;
   process.stderr.write(`No index yet at ${folder.dbPath}: indexing ${folder.root} first.\n`);
@@ -116,7 +125,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === "search") {
     const codebase = await openCodebase(values.workspace as string | undefined, values);
     try {
-      await ensureIndexed(codebase);
+      await ensureIndexed(codebase, true);
       const options = { limit, mode: searchMode(values.mode), expand: values.expand === true };
       if (typeof values.batch === "string") return await searchBatch(codebase, values.batch, options);
       const query = rest.join(" ").trim();
@@ -154,7 +163,7 @@ async function main(argv: string[]): Promise<number> {
     if (!question) throw new UsageError("Missing question.");
     const codebase = await openCodebase(values.workspace as string | undefined, values);
     try {
-      await ensureIndexed(codebase);
+      await ensureIndexed(codebase, false);
       return await (command === "ask" ? ask : compare)(codebase, question, values as ModelFlags, stderrLogger, abort.signal);
     } catch (error) {
       if (error instanceof CliModelError || error instanceof ProfileError) throw new UsageError(error.message);

@@ -13,6 +13,8 @@ export type IndexState =
   | { kind: "ready"; files: number; chunks: number }
   | { kind: "paused" }
   | { kind: "disabled" }
+  /** The index can't work on this machine; everything else does. */
+  | { kind: "unavailable"; message: string }
   | { kind: "error"; message: string };
 
 export interface IndexServiceDeps {
@@ -66,6 +68,7 @@ export class IndexService implements vscode.Disposable {
         ...rerank,
       })).then((codebase) => {
         codebase.onProgress((event) => this.onProgress(event));
+        if (codebase.unavailable) this.reportUnavailable(codebase.unavailable);
         return codebase;
       });
       opening.catch((error: unknown) => {
@@ -76,6 +79,17 @@ export class IndexService implements vscode.Disposable {
     }
     return this.opened;
   }
+
+  /** Said once per session; the state keeps saying it. */
+  private reportUnavailable(message: string): void {
+    this.setState({ kind: "unavailable", message });
+    if (this.unavailableReported) return;
+    this.unavailableReported = true;
+    this.deps.logger.warn(message);
+    void vscode.window.showWarningMessage(`Groundwork: ${message}`);
+  }
+
+  private unavailableReported = false;
 
   /** The reranker of `groundwork.search.reranker`, with its key from SecretStorage; nothing when unset. */
   private async rerankerOptions(settings: GroundworkSettings): Promise<Pick<CodebaseOptions, "reranker" | "search">> {
@@ -114,7 +128,7 @@ export class IndexService implements vscode.Disposable {
         );
       }
       return results;
-    });
+    }, []);
   }
 
   /** Stops indexing (the run in progress stops at the next file) until resume(); searches keep working. */
@@ -145,7 +159,7 @@ export class IndexService implements vscode.Disposable {
       const results = await codebase.update(absPaths);
       for (const result of results) this.deps.logger.debug(`Updated ${result.folder}: ${result.filesIndexed} re-indexed, ${result.filesRemoved} removed`);
       return results;
-    });
+    }, []);
   }
 
   async search(query: string, limit: number): Promise<SearchHit[]> {
@@ -179,9 +193,10 @@ export class IndexService implements vscode.Disposable {
   }
 
   /** Runs an operation on the codebase; publishes the ready state after it, or the error. */
-  private async track<T>(task: (codebase: Codebase) => Promise<T>): Promise<T> {
+  private async track<T>(task: (codebase: Codebase) => Promise<T>, whenUnavailable?: T): Promise<T> {
     try {
       const codebase = await this.codebase();
+      if (codebase.unavailable && whenUnavailable !== undefined) return whenUnavailable;
       const result = await task(codebase);
       await this.publishReady(codebase);
       return result;

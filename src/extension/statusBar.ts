@@ -25,6 +25,8 @@ export function statusText(state: IndexState): { text: string; tooltip: string }
       return { text: "$(debug-pause) Groundwork: paused", tooltip: "Groundwork indexing is paused (Resume Indexing catches up); search still works" };
     case "disabled":
       return { text: "$(circle-slash) Groundwork: indexing off", tooltip: "Background indexing is off (groundwork.index.enabled); Reindex Workspace indexes on demand" };
+    case "unavailable":
+      return { text: "$(warning) Groundwork: no index", tooltip: state.message };
   }
 }
 

@@ -227,6 +227,20 @@ describe("assistant in VS Code (against a local OpenAI-protocol server)", () => 
     assert.ok(views.every((v) => v.mode === "model" && v.answer.length > 0 && v.latencyMs !== undefined));
   });
 
+  it("Stop stops a Compare in progress, keeping what each side had streamed", async () => {
+    const slow = { kind: "text" as const, text: "Invoices are totalled line by line, then tax is added, then rounding applies.", chunkSize: 4, delayMs: 150 };
+    server.enqueue(slow, slow);
+    const start = server.to("/v1/chat/completions").length;
+    const comparing = api.assistant!.chat.compare("how are invoices totalled?", "without-retrieval");
+    await waitFor("both sides to be streaming", async () => (server.to("/v1/chat/completions").length >= start + 2 ? true : undefined), 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await api.assistant!.chat.handle({ type: "stop" });
+    const views = await Promise.race([comparing, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 10_000))]);
+    assert.ok(views, "Compare ended once stopped");
+    assert.deepEqual(views.map((v) => v.notice), ["Stopped.", "Stopped."]);
+    assert.ok(views.every((v) => v.answer.length < slow.text.length), "neither side streamed to the end");
+  });
+
   it("reranks searches through groundwork.search.reranker, with its key from SecretStorage", async () => {
     const before = server.to("/v1/rerank").length;
     await config().update("search.reranker", { baseURL: server.url, model: "rerank-test" }, vscode.ConfigurationTarget.Global);

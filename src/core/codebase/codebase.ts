@@ -396,6 +396,11 @@ export class Codebase {
 
   // ---- state
 
+  /** Why the index can't work on this machine (LanceDB can't load here), or undefined when it can. */
+  get unavailable(): string | undefined {
+    return [...this.indexes.values()].find((index) => index.unavailable)?.unavailable;
+  }
+
   /** How often searches were answered from the query cache. */
   get searchCacheStats(): { hits: number; misses: number } {
     return this.retriever.stats;

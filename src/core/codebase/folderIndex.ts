@@ -17,6 +17,8 @@ import type { SearchSegment } from "../retrieval/retriever";
 import type { ScanOptions } from "../scan/scanner";
 import { IndexLock, IndexLockedError } from "../store/lock";
 import type { FileRecord } from "../store/schema";
+import { lanceUnsupportedReason } from "../store/cpu";
+import { IndexUnavailableError } from "../store/lance";
 import { IndexStore, StoreUnreadableError } from "../store/store";
 import { errorMessage, type Logger } from "../util/host";
 import { sourceReader } from "./sourceReader";
@@ -66,6 +68,8 @@ export interface IndexStatus {
   generation?: { fingerprint: string; searches: "hybrid" | "keywords only" };
   /** Set while a new generation is built beside the answering one: why, and how many files it holds. */
   rebuilding?: { reason: string; filesDone: number };
+  /** Set when the index can't work on this machine, saying why. */
+  unavailable?: string;
 }
 
 export class FolderIndex {
@@ -102,11 +106,21 @@ export class FolderIndex {
     return this.options.dbPath;
   }
 
+  /** Set when the index can't work on this machine (see IndexUnavailableError): searches find nothing, writes refuse. */
+  private unavailableError: IndexUnavailableError | undefined;
+
   /** Opens the folder's index for reading: nothing is written, created or deleted. */
   static async open(options: FolderIndexOptions): Promise<FolderIndex> {
     const index = new FolderIndex(options);
-    await index.refresh();
+    const unsupported = lanceUnsupportedReason();
+    if (unsupported) index.unavailableError = new IndexUnavailableError(unsupported);
+    else await index.refresh();
     return index;
+  }
+
+  /** Why the index can't work here, when it can't. */
+  get unavailable(): string | undefined {
+    return this.unavailableError?.message;
   }
 
   /**
@@ -116,8 +130,13 @@ export class FolderIndex {
    * every write under the lock, since another process may have changed them meanwhile.
    */
   async refresh(): Promise<void> {
-    if (this.lock.isHeld) return; // this process is writing: its view is current
-    await this.reread();
+    if (this.lock.isHeld || this.unavailableError) return; // this process is writing: its view is current
+    try {
+      await this.reread();
+    } catch (error) {
+      if (!(error instanceof IndexUnavailableError)) throw error;
+      this.unavailableError = error;
+    }
   }
 
   private async reread(): Promise<void> {
@@ -178,6 +197,7 @@ export class FolderIndex {
   /** What searches read: the answering generation, and the one being built, which wins for its files. */
   segments(prefix: string): SearchSegment[] {
     const segments: SearchSegment[] = [];
+    if (this.unavailableError) return segments;
     const vectorsFor = (store: IndexStore): Embedder | undefined => (store.identity.query === this.queryPart ? this.options.embedder : undefined);
     if (this.building) segments.push({ prefix, store: this.building, source: this.source, embedder: vectorsFor(this.building) });
     if (this.answering) {
@@ -241,6 +261,7 @@ export class FolderIndex {
 
   /** Indexes the folder; throws IndexLockedError while another process writes this index. */
   async run(options?: RunOptions): Promise<IndexRunResult> {
+    if (this.unavailableError) throw this.unavailableError;
     const result = await this.lock.withLock(async () => {
       await this.reread();
       const store = await this.writeTarget();
@@ -258,6 +279,7 @@ export class FolderIndex {
 
   /** Re-indexes these folder-relative paths; a changed conventions file reloads the conventions. */
   async update(relPaths: readonly string[], options?: RunOptions): Promise<IndexRunResult> {
+    if (this.unavailableError) throw this.unavailableError;
     const result = await this.lock.withLock(async () => {
       await this.reread();
       return this.indexer(await this.writeTarget()).update(relPaths, options);
@@ -372,6 +394,7 @@ export class FolderIndex {
       vectorIndex: await store?.vectorIndexCoverage(),
       generation: store && { fingerprint: store.identity.fingerprint, searches: store.identity.query === this.queryPart ? "hybrid" : "keywords only" },
       rebuilding: this.building && store ? { reason: this.rebuildReason(store), filesDone: this.decided.size } : undefined,
+      unavailable: this.unavailable,
     };
   }
 

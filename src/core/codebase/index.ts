@@ -10,5 +10,6 @@ export type { IndexProgress, IndexRunResult } from "../index/indexer";
 export type { ContextItem } from "../retrieval/contextPack";
 export { type ResultLine, type ScoreParts, type SearchHit, type SearchMode, type SearchOptions, toResultLine } from "../retrieval/types";
 export { IGNORE_FILE_NAMES } from "../scan/scanner";
+export { IndexUnavailableError } from "../store/lance";
 export { IndexLockedError } from "../store/lock";
 export type { Embedder } from "../embed/embedder";

@@ -49,6 +49,8 @@ export function describeIndexState(state: IndexState): string {
       return "Index: paused";
     case "disabled":
       return "Index: background indexing off";
+    case "unavailable":
+      return "No index on this machine: answers come without retrieved code";
   }
 }
 
