@@ -45,7 +45,7 @@ describe("webview protocol", () => {
   it("accepts well-formed messages and rejects the rest", () => {
     assert.ok(isWebviewMessage({ type: "ready" }));
     assert.ok(isWebviewMessage({ type: "ask", id: "q1", question: "why?" }));
-    assert.ok(isWebviewMessage({ type: "mentions", query: "src/", kind: "file" }));
+    assert.ok(isWebviewMessage({ type: "mentions", id: 1, query: "src/", kind: "file" }));
     assert.ok(!isWebviewMessage({ type: "ask", id: "q1" }));
     assert.ok(!isWebviewMessage({ type: "apply", code: "x" }));
     assert.ok(!isWebviewMessage({ type: "runShell", command: "rm -rf /" }));
