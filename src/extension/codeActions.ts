@@ -8,7 +8,6 @@ import { codeActionQuestion, type CodeActionKind, firstCodeBlock, type Selection
 import type { ChatController } from "./chat/chatController";
 import type { ChatViewProvider } from "./chat/chatView";
 import type { Codebase } from "../core/codebase";
-import { formatMention } from "../shared/mention";
 import type { IndexService } from "./indexService";
 import type { ModelService } from "./modelService";
 import type { ProposalService } from "./proposals";
@@ -70,6 +69,14 @@ function testFileUri(codebase: Codebase, source: vscode.Uri, testPath: string): 
   return file ? vscode.Uri.file(file.absPath) : vscode.Uri.joinPath(source, "..", testPath.slice(testPath.lastIndexOf("/") + 1));
 }
 
+/** Most of an existing file to show the model (the new code is appended to it). */
+const EXISTING_FILE_CHARS = 12_000;
+
+function existingFileContext(codebasePath: string, text: string, language: string): string {
+  const shown = text.length > EXISTING_FILE_CHARS ? `${text.slice(0, EXISTING_FILE_CHARS)}\n… (cut)` : text;
+  return `The existing test file, ${codebasePath} (new tests are appended to its end):\n\`\`\`${language}\n${shown}\n\`\`\``;
+}
+
 async function exists(uri: vscode.Uri): Promise<boolean> {
   try {
     await vscode.workspace.fs.stat(uri);
@@ -93,14 +100,16 @@ export async function runCodeAction(deps: CodeActionRunnerDeps, kind: CodeAction
   const codebasePath = codebase.pathOf(document.uri.fsPath) ?? vscode.workspace.asRelativePath(document.uri, false);
   const diagnostics = kind === "fix" ? vscode.languages.getDiagnostics(document.uri).filter((d) => d.range.intersection(target)).map((d) => d.message) : undefined;
   const selection = selectionInfo(document, codebasePath, target, problems ?? diagnostics);
-  // Generate Tests adds to the test file when it exists (its code goes into the prompt through an @ mention).
+  // Generate Tests adds to the test file when it exists; its text goes into the prompt with the selection.
   const testPath = kind === "tests" ? testPathFor(codebasePath, document.languageId) : undefined;
   const testUri = testPath ? testFileUri(codebase, document.uri, testPath) : undefined;
   const existingTests = testUri && (await exists(testUri)) ? testPath : undefined;
-  const question = codeActionQuestion(kind, selection, existingTests) + (existingTests ? ` ${formatMention(existingTests)}` : "");
+  const question = codeActionQuestion(kind, selection, existingTests);
+  let editorContext = selectionContext(selection);
+  if (existingTests && testUri) editorContext += `\n\n${existingFileContext(existingTests, (await vscode.workspace.openTextDocument(testUri)).getText(), document.languageId)}`;
   if (kind === "explain") {
     await deps.view.reveal();
-    const view = await deps.chat.ask(`x${Date.now().toString(36)}`, question, { editorContext: selectionContext(selection), activeFile: selection.path });
+    const view = await deps.chat.ask(`x${Date.now().toString(36)}`, question, { editorContext, activeFile: selection.path });
     return view.mode === "model";
   }
   const profile = deps.models.chatProfile();
@@ -115,7 +124,7 @@ export async function runCodeAction(deps: CodeActionRunnerDeps, kind: CodeAction
         const abort = new AbortController();
         token.onCancellationRequested(() => abort.abort());
         const chat = new GroundedChat({ source: codebase, client: await deps.models.client(profile), audit: deps.models.audit, logger: deps.logger, maxToolRounds: 1 });
-        return chat.ask({ question, activeFile: selection.path, editorContext: selectionContext(selection), signal: abort.signal });
+        return chat.ask({ question, activeFile: selection.path, editorContext, signal: abort.signal });
       },
     );
     if (result.mode === "retrieval-only") {

@@ -27,7 +27,7 @@ export function codeActionQuestion(kind: CodeActionKind, selection: SelectionInf
       return `Add documentation comments to the selected code in ${where}, in this language's usual style and the team's conventions; change no code. ${ONE_BLOCK}`;
     case "tests":
       return existingTestFile
-        ? `Write unit tests for the selected code in ${where}, to add to the existing test file ${existingTestFile}, in its framework and style (it is in the retrieved code). Reply with a one-sentence summary, then only the new tests in one fenced code block: they are appended to the end of that file, so repeat no import or helper it already has.`
+        ? `Write unit tests for the selected code in ${where}, to add to the existing test file ${existingTestFile}, in its framework and style (its text is quoted below). Reply with a one-sentence summary, then only the new tests in one fenced code block: they are appended to the end of that file, so repeat no import or helper it already has.`
         : `Write unit tests for the selected code in ${where}, with the test framework and style this codebase already uses (see the retrieved code). Reply with a one-sentence summary, then only the complete new test file in one fenced code block.`;
     case "fix":
       return `Fix ${selection.problems?.length === 1 ? "this problem" : "these problems"} in the selected code in ${where}: ${(selection.problems ?? []).join("; ")}. ${ONE_BLOCK}`;
