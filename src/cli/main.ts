@@ -7,7 +7,8 @@ import { Codebase, type CodebaseOptions, createEmbedder, type Embedder, type Sea
 import { formatReport, runEval } from "../core/eval/runEval";
 import { ProfileError } from "../core/model/profiles";
 import { errorMessage, type Logger } from "../core/util/host";
-import { ask, CliModelError, compare, type ModelFlags } from "./ask";
+import { ask, auditLogFor, CliModelError, compare, type ModelFlags } from "./ask";
+import { serveMcp } from "./mcp";
 import { parseCommand, UsageError } from "./options";
 import { formatHits, progressPrinter, summary } from "./output";
 
@@ -21,7 +22,9 @@ const USAGE = `Usage:
   groundwork ask "<question>" --workspace <dir> [--models FILE] [--model ID] [--base-url URL --model-name NAME] [--file PATH] [--json]
   groundwork compare "<question>" --workspace <dir> --models FILE --model ID (--against ID | --without-retrieval) [--json]
     (API key: GROUNDWORK_API_KEY or OPENAI_API_KEY; the audit log is written next to the index)
-  groundwork eval --corpus <dir> --lang <python|javascript|typescript> [--sample N] [--out FILE.json]`;
+  groundwork eval --corpus <dir> --lang <python|javascript|typescript> [--sample N] [--out FILE.json]
+  groundwork mcp --workspace <dir> [--workspace <dir> ... --storage DIR] [--db PATH] [--http PORT] [--no-watch]
+    (a Model Context Protocol server over stdio, or streamable HTTP on 127.0.0.1 with a bearer token)`;
 
 const stderrLogger: Logger = {
   trace: () => undefined,
@@ -45,16 +48,18 @@ function workerPath(): string | undefined {
   return existsSync(file) ? file : undefined;
 }
 
-async function openCodebase(workspace: string | undefined, values: Record<string, unknown>): Promise<Codebase> {
-  if (!workspace) throw new UsageError("Missing workspace folder.");
-  if (!statSync(workspace, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`Workspace folder ${workspace} does not exist.`);
+async function openCodebase(workspace: string | string[] | undefined, values: Record<string, unknown>): Promise<Codebase> {
+  const workspaces = (Array.isArray(workspace) ? workspace : workspace ? [workspace] : []).map((dir) => path.resolve(dir));
+  if (workspaces.length === 0) throw new UsageError("Missing workspace folder.");
+  for (const dir of workspaces) if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`Workspace folder ${dir} does not exist.`);
+  if (workspaces.length > 1 && values.db) throw new UsageError("--db names one folder's index; with several --workspace folders, use --storage DIR.");
   const maxFileBytes = values["max-file-bytes"] ? Number(values["max-file-bytes"]) : undefined;
   if (maxFileBytes !== undefined && !(maxFileBytes > 0)) throw new UsageError("--max-file-bytes must be a positive number.");
   const maxFiles = values["max-files"] ? Number(values["max-files"]) : undefined;
   if (maxFiles !== undefined && !(Number.isInteger(maxFiles) && maxFiles > 0)) throw new UsageError("--max-files must be a positive integer.");
-  const root = path.resolve(workspace);
   return Codebase.open({
-    folders: [{ name: path.basename(root), root, dbPath: values.db as string | undefined }],
+    folders: workspaces.map((root) => ({ name: path.basename(root), root, dbPath: values.db as string | undefined })),
+    storageDir: values.storage as string | undefined,
     embedder: makeEmbedder(values.embedder as string | undefined), workerPath: workerPath(), scan: { maxFileBytes, maxFiles }, logger: stderrLogger,
     ...rerankerOptions(values),
   });
@@ -168,6 +173,17 @@ async function main(argv: string[]): Promise<number> {
     } catch (error) {
       if (error instanceof CliModelError || error instanceof ProfileError) throw new UsageError(error.message);
       throw error;
+    } finally {
+      codebase.close();
+    }
+  }
+  if (command === "mcp") {
+    const port = values.http === undefined ? undefined : Number(values.http);
+    if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) throw new UsageError("--http takes a port number (0: any free port).");
+    const codebase = await openCodebase(values.workspace as string[] | undefined, values);
+    try {
+      await serveMcp({ codebase, audit: auditLogFor(codebase, stderrLogger), logger: stderrLogger, httpPort: port, watch: values["no-watch"] !== true });
+      return 0;
     } finally {
       codebase.close();
     }

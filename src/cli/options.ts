@@ -29,11 +29,19 @@ export const COMMAND_OPTIONS: Record<string, Options> = {
   ask: { ...WORKSPACE, ...INDEXING, ...RERANK, ...MODELS },
   compare: { ...WORKSPACE, ...INDEXING, ...RERANK, ...MODELS, against: { type: "string" }, "without-retrieval": { type: "boolean" } },
   eval: { corpus: { type: "string" }, lang: { type: "string" }, sample: { type: "string" }, out: { type: "string" }, embedder: { type: "string" } },
+  mcp: {
+    ...WORKSPACE, ...INDEXING, ...RERANK,
+    // Several folders (a multi-root workspace): --workspace once each, their indexes under --storage.
+    workspace: { type: "string", short: "w", multiple: true },
+    storage: { type: "string" },
+    http: { type: "string" },
+    "no-watch": { type: "boolean" },
+  },
 };
 
 export interface ParsedCommand {
   command: string;
-  values: Record<string, string | boolean | undefined>;
+  values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
 }
 

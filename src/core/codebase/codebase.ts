@@ -304,6 +304,20 @@ export class Codebase {
     return found.flat().slice(0, limit);
   }
 
+  /**
+   * The chunks that use a symbol: found through the full-text index (which holds every identifier
+   * of the code, also split into words), then kept only where the name itself occurs as a whole
+   * identifier, definitions of the name left out.
+   */
+  async references(symbol: string, limit = 20): Promise<SearchHit[]> {
+    const name = symbol.trim();
+    if (!/^[A-Za-z_$][\w$]*$/.test(name)) throw new CodebaseError(`"${symbol}" is not an identifier.`);
+    const uses = new RegExp(`(^|[^\\w$])${name.replace(/\$/g, "\\$")}(?![\\w$])`);
+    const depth = Math.max(limit * 4, 40);
+    const hits = await this.search(name, { mode: "text", limit: depth, candidates: depth, termMatchDepth: 0, maxPerFile: depth, expand: false });
+    return hits.filter((hit) => hit.symbol !== name && uses.test(hit.text)).slice(0, limit);
+  }
+
   /** Reads from the first of a folder's segments that answers for the result's paths (the newest generation first). */
   private async fromFolder(folder: CodebaseFolder, read: (store: SearchSegment["store"]) => Promise<StoredChunk[]>): Promise<StoredChunk[]> {
     const out: StoredChunk[] = [];

@@ -1,6 +1,7 @@
 // The audit log: one JSON line per model request (time, profile, model, the chunks sent as
-// path/range/content hash, token counts, latency, outcome). Never the API key, never code text:
-// the record type has no field that could hold either.
+// path/range/content hash, token counts, latency, outcome) and per agent tool call (the tool, who
+// called it, the ranges it returned as path/range/content hash). Never the API key, never code
+// text: the record types have no field that could hold either.
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { errorMessage, type Logger, silentLogger } from "../util/host";
@@ -36,6 +37,23 @@ export interface AuditRecord {
   toolRound?: number;
 }
 
+/** One call of an agent tool (MCP, VS Code language-model tools, the chat participant). */
+export interface ToolAuditRecord {
+  time: string;
+  requestId: string;
+  kind: "tool";
+  /** Who called: "mcp", "vscode-tool", "participant". */
+  caller: string;
+  tool: string;
+  /** The code ranges the answer held. */
+  chunks: AuditChunk[];
+  latencyMs: number;
+  outcome: "ok" | string;
+  redactions?: number;
+}
+
+export type AuditEntry = AuditRecord | ToolAuditRecord;
+
 export function auditChunk(item: { path: string; startLine: number; endLine: number; text: string }): AuditChunk {
   return { path: item.path, startLine: item.startLine, endLine: item.endLine, contentHash: sha256Hex(item.text).slice(0, 16) };
 }
@@ -54,7 +72,7 @@ export class AuditLog {
   constructor(readonly file: string, private readonly logger: Logger = silentLogger) {}
 
   /** Appends one line; writes are serialized so lines never interleave. A failed write is logged, not thrown. */
-  append(record: AuditRecord): Promise<void> {
+  append(record: AuditEntry): Promise<void> {
     const line = JSON.stringify(record) + "\n";
     this.writing = this.writing.then(async () => {
       try {
@@ -67,9 +85,19 @@ export class AuditLog {
     return this.writing;
   }
 
+  /** The model requests recorded. */
   async read(): Promise<AuditRecord[]> {
+    return (await this.entries()).filter((entry): entry is AuditRecord => entry.kind !== "tool");
+  }
+
+  /** The tool calls recorded. */
+  async readToolCalls(): Promise<ToolAuditRecord[]> {
+    return (await this.entries()).filter((entry): entry is ToolAuditRecord => entry.kind === "tool");
+  }
+
+  private async entries(): Promise<AuditEntry[]> {
     await this.writing;
     const text = await fs.readFile(this.file, "utf8").catch(() => "");
-    return text.split("\n").filter(Boolean).map((line) => JSON.parse(line) as AuditRecord);
+    return text.split("\n").filter(Boolean).map((line) => JSON.parse(line) as AuditEntry);
   }
 }

@@ -86,11 +86,12 @@ export class HybridRetriever {
   }
 
   async search(query: string, options: SearchOptions = {}): Promise<SearchHit[]> {
+    // An option given as undefined means the default, as if it were left out.
     const settings: Settings = {
       ...DEFAULT_SEARCH,
-      ...this.options.defaults,
-      ...options,
-      weights: { ...DEFAULT_SEARCH.weights, ...this.options.defaults?.weights, ...options.weights },
+      ...defined(this.options.defaults ?? {}),
+      ...defined(options),
+      weights: { ...DEFAULT_SEARCH.weights, ...defined(this.options.defaults?.weights ?? {}), ...defined(options.weights ?? {}) },
     };
     const segments = this.segments();
     if (segments.length === 0) return [];
@@ -203,6 +204,10 @@ export class HybridRetriever {
         return { ...chunk, score: last * share, scores: { fusion: 0, expansion: share }, ranks: { expansion: i + 1 }, expandedFrom: citation(from) };
       });
   }
+}
+
+function defined<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
 type ScoreSettings = Pick<Settings, "termMatchDepth" | "termMatchWeights" | "rerankWeight">;

@@ -1,0 +1,198 @@
+// `groundwork mcp`: Groundwork's tools (core/tools) as a Model Context Protocol server, over stdio
+// (newline-delimited JSON-RPC; for Claude Code, Codex, Gemini CLI, Cursor, VS Code) or over
+// streamable HTTP on 127.0.0.1 with a bearer token. The index stays fresh while the server runs: it
+// is brought up to date at start, then the workspace is watched and changed files are re-indexed
+// after a short pause (another process writing the same index, the VS Code extension say, is left
+// to do it).
+import { randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { type FSWatcher, watch } from "node:fs";
+import * as http from "node:http";
+import * as path from "node:path";
+import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { CallToolRequestSchema, ErrorCode, isInitializeRequest, ListToolsRequestSchema, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { type Codebase, IndexLockedError } from "../core/codebase";
+import type { AuditLog } from "../core/model/audit";
+import { AGENT_TOOLS, AgentTools, ToolInputError } from "../core/tools/agentTools";
+import { errorMessage, type Logger } from "../core/util/host";
+
+const VERSION = "0.1.0";
+/** File events are gathered this long after the last one before an update runs… */
+const UPDATE_DEBOUNCE_MS = 300;
+/** …but never longer than this after the first, so a steady stream of events can't starve it. */
+const UPDATE_MAX_WAIT_MS = 1000;
+
+/** One MCP server (a session) over Groundwork's tools. */
+export function mcpServer(tools: AgentTools, logger: Logger): Server {
+  const server = new Server(
+    { name: "groundwork", title: "Groundwork", version: VERSION },
+    {
+      capabilities: { tools: {} },
+      instructions: "Groundwork searches this workspace's code. Start with search_code; cite results by their `path:start-end` ids; read_code reads more lines; conventions_for gives the team's rules for a file.",
+    },
+  );
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({
+    tools: AGENT_TOOLS.map((tool) => ({ name: tool.name, title: tool.title, description: tool.description, inputSchema: tool.inputSchema, annotations: { readOnlyHint: true } })),
+  }));
+  server.setRequestHandler(CallToolRequestSchema, async (request) => {
+    const { name, arguments: args } = request.params;
+    if (!AGENT_TOOLS.some((tool) => tool.name === name)) {
+      throw new McpError(ErrorCode.MethodNotFound, `Unknown tool "${name}". The tools are ${AGENT_TOOLS.map((t) => t.name).join(", ")}.`);
+    }
+    try {
+      const answer = await tools.call(name, args ?? {});
+      return { content: [{ type: "text", text: answer.text }], structuredContent: answer.data };
+    } catch (error) {
+      if (error instanceof ToolInputError) throw new McpError(ErrorCode.InvalidParams, error.message);
+      // Our own failure: the model sees what happened, the log has the details.
+      logger.error(`${name} failed`, error);
+      return { content: [{ type: "text", text: `Groundwork failed to answer ${name}: ${errorMessage(error)}` }], isError: true };
+    }
+  });
+  return server;
+}
+
+export interface McpOptions {
+  codebase: Codebase;
+  audit?: AuditLog;
+  logger: Logger;
+  /** Listen for streamable HTTP on 127.0.0.1:port (0: any free port) instead of stdio. */
+  httpPort?: number;
+  /** Watch the workspace and re-index changed files (default true). */
+  watch?: boolean;
+}
+
+/** Serves until the client goes away (stdio) or the process is stopped (HTTP). */
+export async function serveMcp(options: McpOptions): Promise<void> {
+  const { codebase, logger } = options;
+  const tools = new AgentTools(codebase, { audit: options.audit, caller: "mcp" });
+  const freshness = new IndexFreshness(codebase, logger);
+  await freshness.start(options.watch !== false);
+  try {
+    if (options.httpPort === undefined) {
+      const transport = new StdioServerTransport();
+      const closed = new Promise<void>((resolve) => (transport.onclose = resolve));
+      await mcpServer(tools, logger).connect(transport);
+      process.stdin.once("end", () => void transport.close());
+      await closed;
+      return;
+    }
+    await serveHttp(tools, logger, options.httpPort);
+  } finally {
+    freshness.stop();
+  }
+}
+
+async function serveHttp(tools: AgentTools, logger: Logger, port: number): Promise<void> {
+  const token = randomBytes(24).toString("base64url");
+  const expected = Buffer.from(`Bearer ${token}`);
+  const sessions = new Map<string, StreamableHTTPServerTransport>();
+  const server = http.createServer((req, res) => {
+    const given = Buffer.from(req.headers.authorization ?? "");
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      res.writeHead(401, { "content-type": "application/json", "www-authenticate": "Bearer" }).end(JSON.stringify({ error: "A bearer token is required: the one `groundwork mcp --http` printed." }));
+      return;
+    }
+    void handle(req, res).catch((error: unknown) => {
+      logger.error("MCP HTTP request failed", error);
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const sessionId = req.headers["mcp-session-id"];
+    const existing = typeof sessionId === "string" ? sessions.get(sessionId) : undefined;
+    if (existing) return existing.handleRequest(req, res);
+    const body = req.method === "POST" ? await readJson(req) : undefined;
+    if (req.method !== "POST" || !isInitializeRequest(body)) {
+      res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32000, message: "No session: start with an initialize request." }, id: null }));
+      return;
+    }
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => void sessions.set(id, transport),
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) sessions.delete(transport.sessionId);
+    };
+    await mcpServer(tools, logger).connect(transport);
+    await transport.handleRequest(req, res, body);
+  }
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  const address = server.address() as import("node:net").AddressInfo;
+  // Printed once; never logged elsewhere.
+  process.stderr.write(`Groundwork MCP server: http://127.0.0.1:${address.port}/mcp\nAuthorization: Bearer ${token}\n`);
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+async function readJson(req: http.IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch (error) {
+    if (error instanceof SyntaxError) return undefined;
+    throw error;
+  }
+}
+
+/** Keeps the index in step with the workspace while the server runs. */
+class IndexFreshness {
+  private watchers: FSWatcher[] = [];
+  private pending = new Set<string>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private firstPendingAt = 0;
+
+  constructor(private readonly codebase: Codebase, private readonly logger: Logger) {}
+
+  async start(watching: boolean): Promise<void> {
+    await this.write(() => this.codebase.index());
+    if (!watching) return;
+    for (const folder of this.codebase.folders) {
+      try {
+        const watcher = watch(folder.root, { recursive: true }, (_event, name) => {
+          if (!name) return;
+          const absPath = path.join(folder.root, name.toString());
+          // The index's own folder (and the audit log beside it) and version control's never need indexing.
+          const own = path.dirname(folder.dbPath);
+          if (absPath.startsWith(own + path.sep) || /(^|[\\/])\.git([\\/]|$)/.test(name.toString())) return;
+          if (this.pending.size === 0) this.firstPendingAt = Date.now();
+          this.pending.add(absPath);
+          clearTimeout(this.timer);
+          const wait = Math.max(0, Math.min(UPDATE_DEBOUNCE_MS, this.firstPendingAt + UPDATE_MAX_WAIT_MS - Date.now()));
+          this.timer = setTimeout(() => void this.flush(), wait);
+        });
+        watcher.on("error", (error) => this.logger.warn(`Stopped watching ${folder.root}: ${errorMessage(error)}`));
+        this.watchers.push(watcher);
+      } catch (error) {
+        this.logger.warn(`Cannot watch ${folder.root} (${errorMessage(error)}); the index is brought up to date only at start.`);
+      }
+    }
+  }
+
+  private async flush(): Promise<void> {
+    const paths = [...this.pending];
+    this.pending.clear();
+    await this.write(() => this.codebase.update(paths));
+  }
+
+  /** A write that another process may be doing already (it holds the lock): then nothing to do. */
+  private async write(task: () => Promise<unknown>): Promise<void> {
+    if (this.codebase.unavailable) return;
+    try {
+      await task();
+    } catch (error) {
+      if (error instanceof IndexLockedError) this.logger.debug(`Another process is updating the index: ${error.message}`);
+      else this.logger.warn(`Could not update the index: ${errorMessage(error)}`);
+    }
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    for (const watcher of this.watchers) watcher.close();
+  }
+}
