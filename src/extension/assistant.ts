@@ -3,6 +3,7 @@
 import * as vscode from "vscode";
 import type { Logger } from "../core/util/host";
 import type { CodeActionKind } from "../core/prompt/codeActions";
+import { type AgentSurfaces, registerAgentSurfaces } from "./agents";
 import { ChatController, describeIndexState } from "./chat/chatController";
 import { CHAT_VIEW_ID, ChatViewProvider } from "./chat/chatView";
 import { CODE_ACTION_COMMANDS, GroundworkCodeActions, runCodeAction } from "./codeActions";
@@ -23,6 +24,7 @@ export interface AssistantDeps {
 
 export interface Assistant {
   models: ModelService;
+  agents: AgentSurfaces;
   chat: ChatController;
   view: ChatViewProvider;
   proposals: ProposalService;
@@ -115,5 +117,6 @@ export function registerAssistant(deps: AssistantDeps): Assistant {
       vscode.commands.registerCommand(command, (uri?: vscode.Uri, range?: vscode.Range, problems?: string[]) => runCodeAction(codeActionDeps, kind, uri, range, problems)),
     ),
   );
-  return { models, chat, view, proposals, modelStatusBar };
+  const agents = registerAgentSurfaces({ context, indexService, models, storageDir: deps.storageDir, logger: deps.logger });
+  return { models, agents, chat, view, proposals, modelStatusBar };
 }

@@ -96,10 +96,15 @@ export class ModelService implements vscode.Disposable {
   }
 
   /** In an untrusted workspace, asks once per session before any code goes to a model. */
-  async mayUseModel(profile: ModelProfile): Promise<boolean> {
+  mayUseModel(profile: ModelProfile): Promise<boolean> {
+    return this.mayUseModelNamed(profile.label, profile.baseURL);
+  }
+
+  /** The same, for any model: by its name and where it runs. */
+  async mayUseModelNamed(label: string, where: string): Promise<boolean> {
     if (this.mayUseModelSilently) return true;
     const choice = await vscode.window.showWarningMessage(
-      `This workspace is not trusted. Send code from it to the model "${profile.label}" at ${profile.baseURL}?`,
+      `This workspace is not trusted. Send code from it to the model "${label}" at ${where}?`,
       { modal: true, detail: "Groundwork will otherwise answer with the retrieved code only." },
       "Send for this session",
     );

@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "mocha";
 import * as vscode from "vscode";
@@ -264,6 +265,90 @@ describe("assistant in VS Code (against a local OpenAI-protocol server)", () => 
       await search(`expiring cache entries ${n++}`, 3);
       return server.to("/v1/rerank").length === count ? true : undefined;
     });
+  });
+
+  it("offers Groundwork's tools to agents: vscode.lm.tools lists them and invokeTool answers with citations", async () => {
+    const names = vscode.lm.tools.map((tool) => tool.name);
+    for (const name of ["groundwork_search_code", "groundwork_get_definition", "groundwork_find_references", "groundwork_conventions_for"]) assert.ok(names.includes(name), `${name} in ${names.join(", ")}`);
+    const search = await vscode.lm.invokeTool("groundwork_search_code", { input: { query: "bounded queue offer item", k: 2 }, toolInvocationToken: undefined });
+    const text = search.content.map((part) => (part instanceof vscode.LanguageModelTextPart ? part.value : "")).join("");
+    assert.match(text, /^\[lib\/Queue\.java:\d+-\d+\] BoundedQueue/);
+    const definition = await vscode.lm.invokeTool("groundwork_get_definition", { input: { symbol: "BoundedQueue" }, toolInvocationToken: undefined });
+    assert.match((definition.content[0] as vscode.LanguageModelTextPart).value, /lib\/Queue\.java:5-27/);
+    const bad = await vscode.lm.invokeTool("groundwork_search_code", { input: { query: "" }, toolInvocationToken: undefined });
+    assert.match((bad.content[0] as vscode.LanguageModelTextPart).value, /`query` must be a non-empty string/, "bad input is told to the model");
+  });
+
+  it("puts Groundwork's profiles in VS Code's model picker and streams from their servers", async () => {
+    const models = await vscode.lm.selectChatModels({ vendor: "groundwork" });
+    assert.deepEqual(models.map((m) => m.id).sort(), ["base", "lora"]);
+    const lora = models.find((m) => m.id === "lora")!;
+    assert.equal(lora.family, "lora:coder-base");
+    server.enqueue({ kind: "text", text: "Streamed from the LoRA profile.", chunkSize: 6 });
+    const start = server.to("/v1/chat/completions").length;
+    const response = await lora.sendRequest([vscode.LanguageModelChatMessage.User("Say something.")], {}, new vscode.CancellationTokenSource().token);
+    const fragments: string[] = [];
+    for await (const fragment of response.text) fragments.push(fragment);
+    assert.equal(fragments.join(""), "Streamed from the LoRA profile.");
+    assert.ok(fragments.length > 1, "streamed in pieces");
+    const request = server.to("/v1/chat/completions")[start];
+    assert.equal(request.body.model, "coder-lora");
+    assert.equal(request.headers.authorization, `Bearer ${KEY}`);
+    assert.ok(await lora.countTokens("a few words here") > 0);
+  });
+
+  it("starts its MCP server from the definition VS Code gets, and it answers tools/list", async () => {
+    const [definition] = (await api.assistant!.agents.mcpProvider!.provideMcpServerDefinitions()) as vscode.McpStdioServerDefinition[];
+    assert.equal(definition.label, "Groundwork");
+    const child = spawn(definition.command, definition.args, { env: { ...process.env, ...(definition.env as Record<string, string>) }, stdio: ["pipe", "pipe", "ignore"] });
+    try {
+      const lines: Array<{ id?: number; result?: { tools?: Array<{ name: string }> } }> = [];
+      let buffer = "";
+      child.stdout!.on("data", (data) => {
+        buffer += data;
+        for (let newline = buffer.indexOf("\n"); newline >= 0; newline = buffer.indexOf("\n")) {
+          lines.push(JSON.parse(buffer.slice(0, newline)));
+          buffer = buffer.slice(newline + 1);
+        }
+      });
+      const send = (message: unknown): boolean => child.stdin!.write(JSON.stringify(message) + "\n");
+      send({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "test", version: "1" } } });
+      await waitFor("the MCP server to initialize", async () => (lines.some((l) => l.id === 1) ? true : undefined), 30_000);
+      send({ jsonrpc: "2.0", method: "notifications/initialized" });
+      send({ jsonrpc: "2.0", id: 2, method: "tools/list" });
+      const list = await waitFor("tools/list", async () => lines.find((l) => l.id === 2), 10_000);
+      assert.deepEqual(list.result!.tools!.map((t) => t.name), ["search_code", "get_definition", "find_references", "read_code", "conventions_for", "index_status"]);
+    } finally {
+      child.kill();
+    }
+  });
+
+  it("@groundwork answers with the picked model, grounded in the codebase, citations as anchors", async () => {
+    const [lora] = await vscode.lm.selectChatModels({ vendor: "groundwork", id: "lora" });
+    server.enqueue({ kind: "text", text: "The queue refuses an item when full: see [lib/Queue.java:5-27] and [lib/nowhere.py:1-2]." });
+    const parts: Array<{ kind: string; value: unknown }> = [];
+    const stream = {
+      markdown: (value: string | vscode.MarkdownString) => parts.push({ kind: "markdown", value: typeof value === "string" ? value : value.value }),
+      anchor: (value: vscode.Uri | vscode.Location, title?: string) => parts.push({ kind: "anchor", value: { value, title } }),
+      reference: (value: vscode.Uri | vscode.Location) => parts.push({ kind: "reference", value }),
+      progress: (value: string) => parts.push({ kind: "progress", value }),
+      button: () => undefined, filetree: () => undefined, push: () => undefined,
+    } as unknown as vscode.ChatResponseStream;
+    const request = { prompt: "how does the bounded queue offer an item?", command: undefined, references: [], toolReferences: [], toolInvocationToken: undefined, model: lora } as unknown as vscode.ChatRequest;
+    const result = await api.assistant!.agents.participant!(request, { history: [] }, stream, new vscode.CancellationTokenSource().token) as vscode.ChatResult;
+    const sentPrompt = JSON.stringify(server.to("/v1/chat/completions").at(-1)!.body.messages);
+    assert.match(sentPrompt, /\[lib\/Queue\.java:\d+-\d+\]/, "the retrieved code went to the model");
+    assert.match(sentPrompt, /Integration rule: prefer small functions/, "and the conventions");
+    const anchors = parts.filter((p) => p.kind === "anchor").map((p) => p.value as { value: vscode.Location; title: string });
+    assert.deepEqual(anchors.map((a) => a.title), ["lib/Queue.java:5-27"]);
+    assert.equal(anchors[0].value.uri.toString(), workspaceUri("lib/Queue.java").toString());
+    assert.equal(anchors[0].value.range.start.line, 4);
+    assert.ok(parts.some((p) => p.kind === "markdown" && /~~lib\/nowhere\.py:1-2~~ \(not in the code sent: unverified\)/.test(String(p.value))));
+    assert.ok(parts.some((p) => p.kind === "reference"), "the sent code as references");
+    assert.deepEqual((result.metadata as { citations: Array<{ valid: boolean }> }).citations.map((c) => c.valid), [true, false]);
+    const searched = [] as string[];
+    await api.assistant!.agents.participant!({ ...request, command: "search", prompt: "expiring cache entries" } as vscode.ChatRequest, { history: [] }, { ...stream, markdown: (v: string) => searched.push(v), anchor: (_v: unknown, title?: string) => searched.push(`<${title}>`) } as unknown as vscode.ChatResponseStream, new vscode.CancellationTokenSource().token);
+    assert.match(searched.join(""), /<src\/cache\.js:\d+-\d+>/, "/search answers without a model");
   });
 
   it("keeps an audit line per request, without the key or the code", async () => {

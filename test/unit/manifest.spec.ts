@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
+import { AGENT_TOOLS } from "../../src/core/tools/agentTools";
 import { MACHINE_SETTINGS, SETTING_DEFAULTS } from "../../src/extension/settingsSchema";
 import { REPO_ROOT } from "../helpers/workspace";
 
@@ -35,9 +36,32 @@ describe("extension manifest", () => {
       // Setting sections (groundwork.index.*, groundwork.completions.*) and status bar item ids share the prefix.
       .filter((id) => !Object.keys(SETTING_DEFAULTS).some((key) => `groundwork.${key}` === id || `groundwork.${key}`.startsWith(`${id}.`))));
     for (const view of Object.values(manifest.contributes.views as Record<string, Array<{ id: string }>>).flat()) registered.delete(view.id);
+    registered.delete("groundwork.svg"); // the icon's file name, not an id
+    // Ids of the chat participant and the MCP provider share the prefix too.
+    for (const other of [...manifest.contributes.chatParticipants, ...manifest.contributes.mcpServerDefinitionProviders] as Array<{ id: string }>) registered.delete(other.id);
     const contributed = new Set((manifest.contributes.commands as Array<{ command: string; category: string }>).map((c) => c.command));
     for (const command of registered) assert.ok(contributed.has(command), `${command} is not in contributes.commands`);
     for (const command of manifest.contributes.commands) assert.equal(command.category, "Groundwork");
+  });
+
+  it("contributes the agent tools exactly as the MCP server defines them, and the participant, MCP provider and model vendor the code registers", () => {
+    const tools = manifest.contributes.languageModelTools as Array<{ name: string; toolReferenceName: string; modelDescription: string; inputSchema: unknown; canBeReferencedInPrompt: boolean }>;
+    assert.ok(tools.some((tool) => tool.toolReferenceName === "groundwork"), "#groundwork in a prompt");
+    for (const tool of tools) {
+      const definition = AGENT_TOOLS.find((t) => `groundwork_${t.name}` === tool.name);
+      assert.ok(definition, `${tool.name} is no agent tool`);
+      assert.deepEqual(tool.inputSchema, definition.inputSchema, tool.name);
+      assert.equal(tool.modelDescription, definition.description, tool.name);
+      assert.equal(tool.canBeReferencedInPrompt, true);
+    }
+    const source = (file: string): string => readFileSync(path.join(REPO_ROOT, "src", "extension", "agents", file), "utf8");
+    for (const tool of tools) assert.match(source("lmTools.ts"), new RegExp(`${tool.name}: "`), `${tool.name} is registered`);
+    assert.match(source("participant.ts"), new RegExp(`PARTICIPANT_ID = "${manifest.contributes.chatParticipants[0].id}"`));
+    assert.deepEqual(manifest.contributes.chatParticipants[0].commands.map((c: { name: string }) => c.name), ["search", "explain", "conventions"]);
+    assert.match(source("mcpProvider.ts"), new RegExp(`MCP_PROVIDER_ID = "${manifest.contributes.mcpServerDefinitionProviders[0].id}"`));
+    assert.match(source("modelProvider.ts"), new RegExp(`MODEL_VENDOR = "${manifest.contributes.languageModelChatProviders[0].vendor}"`));
+    assert.equal(manifest.engines.vscode, "^1.104.0", "the version these APIs are stable in");
+    assert.equal(manifest.devDependencies["@types/vscode"], "1.104.0");
   });
 
   it("activates after start-up, not on every event", () => {

@@ -18,7 +18,8 @@ export interface AuditChunk {
 export interface AuditRecord {
   time: string;
   requestId: string;
-  kind: "chat" | "completion" | "compare";
+  /** What made the request: Groundwork's chat, completions or compare, or VS Code's chat through Groundwork's model provider. */
+  kind: "chat" | "completion" | "compare" | "vscode-chat";
   profile: string;
   model: string;
   profileKind: "base" | "lora";

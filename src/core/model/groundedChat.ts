@@ -109,37 +109,11 @@ export class GroundedChat {
     return this.options.client.profile;
   }
 
-  /**
-   * The code and conventions a question is grounded in, all within this profile's one context
-   * budget: what the question's `@` mentions pin comes first (each mention an equal share of at
-   * most PINNED_SHARE of the budget, a share one leaves unused going to the next), then what
-   * retrieval found, in the rest.
-   */
-  async retrieve(question: string, activeFile?: string): Promise<Grounding> {
-    const budget = promptBudget(this.profile.contextWindow, this.profile.maxOutputTokens).context;
-    const [pinned, hits, conventions] = await Promise.all([
-      this.pinned(question),
-      this.options.source.search(question, { limit: this.options.retrieveLimit ?? 12, expand: true }),
-      this.options.source.conventionsFor(activeFile ?? ""),
-    ]);
-    const context: ContextItem[] = [];
-    let used = 0;
-    const pinnedBudget = Math.floor(budget * PINNED_SHARE);
-    pinned.forEach((mentionHits, i) => {
-      const share = Math.floor((pinnedBudget - used) / (pinned.length - i));
-      const pack = buildContextPack(mentionHits.filter((hit) => !covers(context, hit)), { budget: share, tokenizer: this.tokenizer });
-      context.push(...pack.items);
-      used += pack.tokens;
+  /** The code and conventions a question is grounded in, within this profile's budget (see groundQuestion). */
+  retrieve(question: string, activeFile?: string): Promise<Grounding> {
+    return groundQuestion(this.options.source, question, activeFile, {
+      contextWindow: this.profile.contextWindow, maxOutputTokens: this.profile.maxOutputTokens, retrieveLimit: this.options.retrieveLimit, tokenizer: this.tokenizer,
     });
-    const rest = buildContextPack(hits.filter((hit) => !covers(context, hit)), { budget: budget - used, tokenizer: this.tokenizer });
-    return { context: [...context, ...rest.items], conventions };
-  }
-
-  /** The hits each `@` mention of the question pins, one list per mention. */
-  private async pinned(question: string): Promise<SearchHit[][]> {
-    const source = this.options.source;
-    if (!source.mention) return [];
-    return (await Promise.all(findMentions(question).map((mention) => source.mention!(mention)))).filter((hits) => hits.length > 0);
   }
 
   async ask(request: AskRequest): Promise<AskResult> {
@@ -264,6 +238,41 @@ function safeQuery(argumentsJson: string): string {
 let auditCounter = 0;
 function auditId(): string {
   return `${Date.now().toString(36)}-${(auditCounter++).toString(36)}`;
+}
+
+export interface GroundingBudget {
+  contextWindow: number;
+  maxOutputTokens: number;
+  retrieveLimit?: number;
+  tokenizer?: TokenCounter;
+}
+
+/**
+ * The code and conventions a question is grounded in, all within one context budget (for a model
+ * of this context window): what the question's `@` mentions pin comes first (each mention an equal
+ * share of at most PINNED_SHARE of the budget, a share one leaves unused going to the next), then
+ * what retrieval found, in the rest.
+ */
+export async function groundQuestion(source: GroundingSource, question: string, activeFile: string | undefined, limits: GroundingBudget): Promise<Grounding> {
+  const tokenizer = limits.tokenizer ?? cl100k;
+  const budget = promptBudget(limits.contextWindow, limits.maxOutputTokens).context;
+  const mentions = source.mention ? findMentions(question) : [];
+  const [pinned, hits, conventions] = await Promise.all([
+    Promise.all(mentions.map((mention) => source.mention!(mention))).then((lists) => lists.filter((list) => list.length > 0)),
+    source.search(question, { limit: limits.retrieveLimit ?? 12, expand: true }),
+    source.conventionsFor(activeFile ?? ""),
+  ]);
+  const context: ContextItem[] = [];
+  let used = 0;
+  const pinnedBudget = Math.floor(budget * PINNED_SHARE);
+  pinned.forEach((mentionHits, i) => {
+    const share = Math.floor((pinnedBudget - used) / (pinned.length - i));
+    const pack = buildContextPack(mentionHits.filter((hit) => !covers(context, hit)), { budget: share, tokenizer });
+    context.push(...pack.items);
+    used += pack.tokens;
+  });
+  const rest = buildContextPack(hits.filter((hit) => !covers(context, hit)), { budget: budget - used, tokenizer });
+  return { context: [...context, ...rest.items], conventions };
 }
 
 /** A result without a model: the retrieved code, cited, and the reason (e.g. no consent to send). */

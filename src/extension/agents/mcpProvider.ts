@@ -1,0 +1,30 @@
+// Groundwork's MCP server for VS Code's agent mode, with no setup: the bundled CLI's `mcp` over
+// stdio, on the workspace's folders and the same indexes the extension keeps (their writer lock
+// keeps the two from writing at once).
+import * as path from "node:path";
+import * as vscode from "vscode";
+
+export const MCP_PROVIDER_ID = "groundwork.mcp";
+
+export class GroundworkMcpProvider implements vscode.McpServerDefinitionProvider<vscode.McpStdioServerDefinition>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeMcpServerDefinitions = this.changed.event;
+  private readonly folderListener: vscode.Disposable;
+
+  constructor(private readonly extensionPath: string, private readonly storageDir: string, private readonly version: string) {
+    this.folderListener = vscode.workspace.onDidChangeWorkspaceFolders(() => this.changed.fire());
+  }
+
+  provideMcpServerDefinitions(): vscode.McpStdioServerDefinition[] {
+    const folders = (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === "file");
+    if (folders.length === 0) return [];
+    const args = [path.join(this.extensionPath, "dist", "cli.js"), "mcp", ...folders.flatMap((folder) => ["--workspace", folder.uri.fsPath]), "--storage", this.storageDir];
+    // The editor's own Node.js runs the bundled CLI (as Node, where the editor is Electron).
+    return [new vscode.McpStdioServerDefinition("Groundwork", process.execPath, args, { ELECTRON_RUN_AS_NODE: "1" }, `${this.version}+${folders.length}`)];
+  }
+
+  dispose(): void {
+    this.folderListener.dispose();
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,164 @@
+// `@groundwork` in VS Code's chat: a question answered from the codebase by the model the user
+// picked in the chat (request.model, which may be one of Groundwork's own profiles), grounded the
+// way the sidebar grounds it: retrieval and `@` mentions through the Codebase under one budget,
+// the conventions of the active file, citations checked against what was sent and shown as
+// anchors, the sent code as references. `/search` lists the codebase's answer without a model;
+// `/conventions` shows the rules for the active file.
+import * as vscode from "vscode";
+import type { Codebase, ContextItem } from "../../core/codebase";
+import { auditChunk, serverOrigin } from "../../core/model/audit";
+import { groundQuestion } from "../../core/model/groundedChat";
+import { tokenCounter } from "../../core/model/tokens";
+import { buildChatPrompt, type ChatTurn, promptBudget } from "../../core/prompt/chatPrompt";
+import { checkCitations } from "../../core/prompt/citations";
+import { errorMessage, type Logger } from "../../core/util/host";
+import type { IndexService } from "../indexService";
+import type { ModelService } from "../modelService";
+
+export const PARTICIPANT_ID = "groundwork.chat";
+
+export interface ParticipantDeps {
+  indexService: IndexService;
+  models: ModelService;
+  logger: Logger;
+  extensionUri: vscode.Uri;
+}
+
+export function registerParticipant(deps: ParticipantDeps): vscode.ChatParticipant {
+  const participant = vscode.chat.createChatParticipant(PARTICIPANT_ID, participantHandler(deps));
+  participant.iconPath = vscode.Uri.joinPath(deps.extensionUri, "media", "groundwork.svg");
+  return participant;
+}
+
+/** The participant's handler (exported so tests can drive it with a real model and a recording stream). */
+export function participantHandler(deps: ParticipantDeps): vscode.ChatRequestHandler {
+  return async (request, context, stream, token) => {
+    const codebase = await deps.indexService.codebase();
+    try {
+      if (request.command === "search") return await searchOnly(codebase, request.prompt, stream);
+      if (request.command === "conventions") return await conventions(codebase, request.prompt, stream);
+      return await answer(deps, codebase, request, context, stream, token);
+    } catch (error) {
+      deps.logger.error("@groundwork failed", error);
+      stream.markdown(`\n\nGroundwork could not answer: ${errorMessage(error)}`);
+      return { errorDetails: { message: errorMessage(error) } };
+    }
+  };
+}
+
+function activeCodebasePath(codebase: Codebase): string | undefined {
+  const uri = vscode.window.activeTextEditor?.document.uri;
+  return uri?.scheme === "file" ? codebase.pathOf(uri.fsPath) : undefined;
+}
+
+function location(codebase: Codebase, item: Pick<ContextItem, "path" | "startLine" | "endLine">): vscode.Location | undefined {
+  const file = codebase.resolve(item.path);
+  return file ? new vscode.Location(vscode.Uri.file(file.absPath), new vscode.Range(item.startLine - 1, 0, Math.max(item.startLine, item.endLine) - 1, 0)) : undefined;
+}
+
+async function searchOnly(codebase: Codebase, query: string, stream: vscode.ChatResponseStream): Promise<vscode.ChatResult> {
+  if (!query.trim()) {
+    stream.markdown("Say what to look for, e.g. `/search where are retries configured`.");
+    return {};
+  }
+  const hits = await codebase.search(query, { limit: 10 });
+  if (hits.length === 0) {
+    stream.markdown(`No code found for "${query}".`);
+    return {};
+  }
+  stream.markdown(`Groundwork found ${hits.length} places for "${query}":\n\n`);
+  hits.forEach((hit, i) => {
+    const where = location(codebase, hit);
+    stream.markdown(`${i + 1}. `);
+    if (where) {
+      stream.anchor(where, `${hit.path}:${hit.startLine}-${hit.endLine}`);
+      stream.reference(where);
+    }
+    stream.markdown(` ${hit.kind} \`${hit.symbol}\`\n`);
+  });
+  return { metadata: { command: "search", results: hits.length } };
+}
+
+async function conventions(codebase: Codebase, prompt: string, stream: vscode.ChatResponseStream): Promise<vscode.ChatResult> {
+  const target = prompt.trim() || activeCodebasePath(codebase) || "";
+  const rules = await codebase.conventionsFor(target);
+  if (rules.length === 0) {
+    stream.markdown(`No team conventions apply${target ? ` to \`${target}\`` : ""}.`);
+    return {};
+  }
+  stream.markdown(`The team's rules${target ? ` for \`${target}\`` : ""}, most general first:\n\n`);
+  for (const rule of rules) stream.markdown(`**${rule.source}**\n\n${rule.text}\n\n`);
+  return { metadata: { command: "conventions", rules: rules.length } };
+}
+
+async function answer(
+  deps: ParticipantDeps, codebase: Codebase, request: vscode.ChatRequest, context: vscode.ChatContext, stream: vscode.ChatResponseStream, token: vscode.CancellationToken,
+): Promise<vscode.ChatResult> {
+  const model = request.model;
+  if (!(await deps.models.mayUseModelNamed(model.name, model.vendor))) {
+    stream.markdown("Nothing was sent: this workspace is not trusted. `/search` works without a model.");
+    return {};
+  }
+  stream.progress("Searching the codebase…");
+  const limits = { contextWindow: model.maxInputTokens, maxOutputTokens: Math.min(4096, Math.floor(model.maxInputTokens / 4)) };
+  const activeFile = activeCodebasePath(codebase);
+  const question = request.command === "explain" ? `Explain: ${request.prompt}` : request.prompt;
+  const grounding = await groundQuestion(codebase, question, activeFile, limits);
+  const prompt = buildChatPrompt({
+    question, history: history(context), conventions: grounding.conventions, context: grounding.context,
+    budget: promptBudget(limits.contextWindow, limits.maxOutputTokens), tokenizer: tokenCounter, toolsOffered: false,
+  });
+  // The language-model API has no system role: the instructions and the quoted context lead the first user message.
+  const messages = prompt.messages.map((message) => message.role === "assistant"
+    ? vscode.LanguageModelChatMessage.Assistant(String(message.content))
+    : vscode.LanguageModelChatMessage.User(String(message.content)));
+  const started = performance.now();
+  let text = "";
+  let outcome = "ok";
+  try {
+    const response = await model.sendRequest(messages, { justification: "Groundwork answers from your codebase's retrieved code." }, token);
+    for await (const fragment of response.text) {
+      text += fragment;
+      stream.markdown(fragment);
+    }
+  } catch (error) {
+    outcome = error instanceof vscode.LanguageModelError ? error.code || "model-error" : "error";
+    throw error;
+  } finally {
+    await deps.models.audit.append({
+      time: new Date().toISOString(), requestId: `${Date.now().toString(36)}-p`, kind: "vscode-chat", profile: `@groundwork:${model.vendor}`, model: model.id,
+      profileKind: "base", server: serverOrigin(`vscode://${model.vendor}`), chunks: grounding.context.map(auditChunk),
+      conventions: grounding.conventions.map((c) => c.source), promptTokens: prompt.tokens, completionTokens: 0, tokensEstimated: true,
+      latencyMs: Math.round(performance.now() - started), outcome,
+    });
+  }
+  // The citations, checked against what was sent, as anchors; what was sent, as references.
+  const citations = checkCitations(text, grounding.context);
+  if (citations.length > 0) {
+    stream.markdown("\n\n**Sources:** ");
+    for (const citation of citations) {
+      const where = citation.valid ? location(codebase, citation) : undefined;
+      if (where) stream.anchor(where, citation.text);
+      else stream.markdown(`~~${citation.text}~~ (not in the code sent: unverified)`);
+      stream.markdown(" ");
+    }
+  }
+  for (const item of grounding.context) {
+    const where = location(codebase, item);
+    if (where) stream.reference(where);
+  }
+  return { metadata: { command: request.command ?? "ask", citations: citations.map((c) => ({ text: c.text, valid: c.valid })), sent: grounding.context.map((item) => item.citation) } };
+}
+
+/** Earlier turns with @groundwork, as chat history. */
+function history(context: vscode.ChatContext): ChatTurn[] {
+  const turns: ChatTurn[] = [];
+  for (const turn of context.history) {
+    if (turn instanceof vscode.ChatRequestTurn) turns.push({ role: "user", content: turn.prompt });
+    else if (turn instanceof vscode.ChatResponseTurn) {
+      const text = turn.response.map((part) => (part instanceof vscode.ChatResponseMarkdownPart ? part.value.value : "")).join("");
+      if (text) turns.push({ role: "assistant", content: text });
+    }
+  }
+  return turns;
+}
