@@ -272,7 +272,7 @@ describe("assistant in VS Code (against a local OpenAI-protocol server)", () => 
     for (const name of ["groundwork_search_code", "groundwork_get_definition", "groundwork_find_references", "groundwork_conventions_for"]) assert.ok(names.includes(name), `${name} in ${names.join(", ")}`);
     const search = await vscode.lm.invokeTool("groundwork_search_code", { input: { query: "bounded queue offer item", k: 2 }, toolInvocationToken: undefined });
     const text = search.content.map((part) => (part instanceof vscode.LanguageModelTextPart ? part.value : "")).join("");
-    assert.match(text, /^\[lib\/Queue\.java:\d+-\d+\] BoundedQueue/);
+    assert.match(text, /^\[lib\/Queue\.java:\d+-\d+\] class BoundedQueue/);
     const definition = await vscode.lm.invokeTool("groundwork_get_definition", { input: { symbol: "BoundedQueue" }, toolInvocationToken: undefined });
     assert.match((definition.content[0] as vscode.LanguageModelTextPart).value, /lib\/Queue\.java:5-27/);
     const bad = await vscode.lm.invokeTool("groundwork_search_code", { input: { query: "" }, toolInvocationToken: undefined });
@@ -324,6 +324,8 @@ describe("assistant in VS Code (against a local OpenAI-protocol server)", () => 
   });
 
   it("@groundwork answers with the picked model, grounded in the codebase, citations as anchors", async () => {
+    assert.equal(api.assistant!.agents.participantId, "groundwork.chat", "the participant is registered");
+    assert.deepEqual(api.assistant!.agents.missing, [], "this VS Code takes every agent surface");
     const [lora] = await vscode.lm.selectChatModels({ vendor: "groundwork", id: "lora" });
     server.enqueue({ kind: "text", text: "The queue refuses an item when full: see [lib/Queue.java:5-27] and [lib/nowhere.py:1-2]." });
     const parts: Array<{ kind: string; value: unknown }> = [];

@@ -46,9 +46,10 @@ describe("groundwork mcp over stdio (the SDK's client)", () => {
 
   it("search_code: ranked code with citation ids, symbols, why, within a token budget, filtered by a path glob", async () => {
     const result = await client.callTool({ name: "search_code", arguments: { query: "bounded queue offer item", k: 3 } }) as ToolResult;
-    assert.match(text(result), /^\[lib\/Queue\.java:5-27\] BoundedQueue \(vector #1, keyword #1/);
-    const results = result.structuredContent!.results as Array<{ citation: string; code: string; why: string }>;
+    assert.match(text(result), /^\[lib\/Queue\.java:5-27\] class BoundedQueue \(vector #1, keyword #1/);
+    const results = result.structuredContent!.results as Array<{ citation: string; code: string; why: string; kinds: string[]; symbols: string[] }>;
     assert.equal(results[0].citation, "lib/Queue.java:5-27");
+    assert.deepEqual([results[0].kinds, results[0].symbols], [["class"], ["BoundedQueue"]]);
     assert.match(results[0].code, /public boolean offer\(T item\)/);
     const small = await client.callTool({ name: "search_code", arguments: { query: "bounded queue offer item", k: 5, max_tokens: 200 } });
     assert.ok(text(small).length < 1200, "the budget holds");
@@ -58,7 +59,7 @@ describe("groundwork mcp over stdio (the SDK's client)", () => {
   });
 
   it("get_definition and find_references answer from the index", async () => {
-    assert.match(text(await client.callTool({ name: "get_definition", arguments: { symbol: "BoundedQueue" } })), /^\[lib\/Queue\.java:5-27\] BoundedQueue \(definition\)/);
+    assert.match(text(await client.callTool({ name: "get_definition", arguments: { symbol: "BoundedQueue" } })), /^\[lib\/Queue\.java:5-27\] class BoundedQueue \(definition\)/);
     const references = await client.callTool({ name: "find_references", arguments: { symbol: "Point" } }) as ToolResult;
     const places = (references.structuredContent!.references as Array<{ citation: string; symbols: string[] }>);
     assert.ok(places.some((p) => p.symbols.includes("distance")), JSON.stringify(places.map((p) => p.citation)));
@@ -199,7 +200,7 @@ describe("groundwork mcp, spoken to as plain newline-delimited JSON-RPC", () => 
       assert.equal(((await reply(2)).result as { tools: unknown[] }).tools.length, 6);
       send({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "search_code", arguments: { query: "expiring cache entries", k: 1 } } });
       const result = (await reply(3)).result as ToolResult;
-      assert.match(result.content[0].text ?? "", /^\[src\/cache\.js:4-17\] ExpiringCache/);
+      assert.match(result.content[0].text ?? "", /^\[src\/cache\.js:4-17\] class ExpiringCache/);
     } finally {
       child.kill();
       removeTree(ws);

@@ -126,6 +126,8 @@ interface Snippet {
   startLine: number;
   endLine: number;
   symbols: string[];
+  /** The kind of each symbol's chunk: function, method, class, … */
+  kinds: string[];
   why: string;
   code: string;
   truncated: boolean;
@@ -254,10 +256,13 @@ export class AgentTools {
 
   /** Hits as snippets under a token budget, ranges of one file merged, each saying why it was chosen. */
   private pack(hits: readonly SearchHit[], budget: number, reason?: string): Snippet[] {
-    return buildContextPack(hits, { budget, tokenizer: cl100k }).items.map((item) => ({
-      citation: item.citation, path: item.path, startLine: item.startLine, endLine: item.endLine, symbols: item.symbols,
-      why: reason ?? why(item), code: item.text, truncated: item.truncated,
-    }));
+    return buildContextPack(hits, { budget, tokenizer: cl100k }).items.map((item) => {
+      const inside = hits.filter((hit) => hit.path === item.path && hit.startLine >= item.startLine && hit.startLine <= item.endLine);
+      return {
+        citation: item.citation, path: item.path, startLine: item.startLine, endLine: item.endLine, symbols: item.symbols,
+        kinds: [...new Set(inside.map((hit) => hit.kind))], why: reason ?? why(item), code: item.text, truncated: item.truncated,
+      };
+    });
   }
 }
 
@@ -273,7 +278,8 @@ function why(item: ContextItem): string {
 }
 
 function formatSnippet(snippet: Snippet): string {
-  return `[${snippet.citation}] ${snippet.symbols.join(", ")} (${snippet.why})${snippet.truncated ? " (cut to fit)" : ""}\n\`\`\`\n${snippet.code}\n\`\`\`\n`;
+  const what = snippet.kinds.length === 1 ? `${snippet.kinds[0]} ` : "";
+  return `[${snippet.citation}] ${what}${snippet.symbols.join(", ")} (${snippet.why})${snippet.truncated ? " (cut to fit)" : ""}\n\`\`\`\n${snippet.code}\n\`\`\`\n`;
 }
 
 function redactData(data: Record<string, unknown>): Record<string, unknown> {

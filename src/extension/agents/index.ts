@@ -12,8 +12,9 @@ import { participantHandler, registerParticipant } from "./participant";
 
 export interface AgentSurfaces {
   mcpProvider?: GroundworkMcpProvider;
-  /** The `@groundwork` handler, for tests. */
+  /** The `@groundwork` handler, for tests, and the id the participant was registered under. */
   participant?: vscode.ChatRequestHandler;
+  participantId?: string;
   toolNames: readonly string[];
   /** Which surfaces this VS Code could not take, and why. */
   missing: string[];
@@ -54,8 +55,10 @@ export function registerAgentSurfaces(deps: AgentDeps): AgentSurfaces {
   });
   attempt("the @groundwork chat participant", typeof vscode.chat?.createChatParticipant === "function", () => {
     const participantDeps = { indexService: deps.indexService, models: deps.models, logger, extensionUri: context.extensionUri };
-    context.subscriptions.push(registerParticipant(participantDeps));
+    const participant = registerParticipant(participantDeps);
+    context.subscriptions.push(participant);
     surfaces.participant = participantHandler(participantDeps);
+    surfaces.participantId = participant.id;
   });
   attempt("Groundwork's models in the model picker", typeof vscode.lm?.registerLanguageModelChatProvider === "function", () => {
     context.subscriptions.push(vscode.lm.registerLanguageModelChatProvider(MODEL_VENDOR, new GroundworkModelProvider(deps.models, logger)));
