@@ -3,6 +3,7 @@
 // (`path:start-end`) and why it was chosen (its rank in each list, or the hit it expands).
 import type { Source } from "./fusion";
 import { citation } from "./retriever";
+import { fileRole, type FileRole } from "./roles";
 import type { SearchHit } from "./types";
 import { cl100k, type TokenCounter } from "../util/tokens";
 
@@ -21,6 +22,8 @@ export interface ContextItem {
   ranks: Partial<Record<Source, number>>;
   /** Share of the query's words the merged chunks hold (the best of them), when they had the second look. */
   coverage?: number;
+  /** The file's role when the role prior ranked it below code (a test, docs, a changelog…). */
+  loweredAs?: FileRole;
   expandedFrom?: string;
   tokens: number;
   /** Set when the item was cut to fit the budget. */
@@ -90,6 +93,7 @@ function mergeGroup(hits: SearchHit[]): Omit<ContextItem, "tokens" | "truncated"
     score: Math.max(...hits.map((h) => h.score)),
     ranks,
     coverage: hits.some((h) => h.scores.coverage !== undefined) ? Math.max(...hits.map((h) => h.scores.coverage ?? 0)) : undefined,
+    loweredAs: hits[0].scores.prior !== undefined ? fileRole(hits[0].path) : undefined,
     expandedFrom: hits.find((h) => h.expandedFrom)?.expandedFrom,
   };
 }

@@ -35,6 +35,11 @@ export interface SearchOptions {
   termMatchWeights?: { coverage: number; name: number };
   /** Weight of a reranker's relevance in the final score, when reranking. */
   rerankWeight?: number;
+  /**
+   * Rank code above tests, examples, docs, generated files and changelogs (roles.ts), unless the
+   * query asks for those.
+   */
+  rolePrior?: boolean;
 }
 
 /** The evidence behind a hit, each part under its own name and with one meaning. */
@@ -51,6 +56,8 @@ export interface ScoreParts {
   name?: number;
   /** A reranker's relevance, in [0, 1]. */
   rerank?: number;
+  /** The share of its evidence the hit keeps for its file's role (roles.ts), when below 1. */
+  prior?: number;
   /** For expansion hits: the share of the last direct hit's score this definition gets (weight / rank). */
   expansion?: number;
 }
@@ -59,7 +66,8 @@ export interface SearchHit extends StoredChunk {
   /**
    * The hit's relevance in [0, 1]: the weighted mean of its evidence — fusion (weight 1), the
    * second look's coverage and name match (termMatchWeights; 0 for hits past the second look's
-   * depth) and a reranker's relevance (rerankWeight) when one ran. One search ranks every folder's
+   * depth) and a reranker's relevance (rerankWeight) when one ran, times the file role's prior
+   * (`scores.prior`). One search ranks every folder's
    * candidates in one fusion, so scores compare across folders. Expansion hits come after the
    * direct hits and score the last direct hit's score times `scores.expansion`.
    */

@@ -273,6 +273,7 @@ function cited(snippets: readonly Snippet[]): ToolAnswer["citations"] {
 function why(item: ContextItem): string {
   const parts = Object.entries(item.ranks).map(([list, rank]) => `${list === "text" ? "keyword" : list} #${rank}`);
   if (item.coverage !== undefined) parts.push(`${Math.round(item.coverage * 100)}% of the query's words`);
+  if (item.loweredAs) parts.push(`${item.loweredAs} file, ranked below code`);
   if (item.expandedFrom) parts.push(`used by ${item.expandedFrom}`);
   return parts.join(", ") || "pinned";
 }

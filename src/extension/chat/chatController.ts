@@ -57,6 +57,7 @@ export function describeIndexState(state: IndexState): string {
 function why(item: ContextItem): string {
   const ranks = Object.entries(item.ranks).filter(([source]) => source !== "expansion").map(([source, rank]) => `${source === "text" ? "keyword" : source} #${rank}`);
   if (item.coverage !== undefined && ranks.length > 0) ranks.push(`${Math.round(item.coverage * 100)}% of the question's words`);
+  if (item.loweredAs && ranks.length > 0) ranks.push(`${item.loweredAs} file, ranked below code`);
   if (item.expandedFrom) ranks.push(`definition used by ${item.expandedFrom}`);
   return ranks.join(", ") || "pinned with @";
 }

@@ -1,0 +1,67 @@
+// What part a file plays in a repository (its code, its tests, its docs, its changelog, examples,
+// generated output), told from its path alone, for any language; and the prior a search gives each
+// role: a question about behaviour wants the code that has it, not the test that exercises it or the
+// changelog line that mentions it. A question that asks for tests, docs, changelogs or examples
+// lifts the prior off those.
+
+export type FileRole = "code" | "test" | "docs" | "changelog" | "example" | "generated";
+
+// Folder names, matched as whole path segments.
+const TEST_DIRS = new Set(["test", "tests", "__tests__", "spec", "specs", "testdata", "test_data", "fixtures", "__fixtures__", "__mocks__", "e2e", "it", "integration-tests"]);
+const DOC_DIRS = new Set(["doc", "docs", "documentation", "man", "site", "website", "wiki"]);
+const EXAMPLE_DIRS = new Set(["example", "examples", "sample", "samples", "demo", "demos", "_examples", "cookbook", "tutorial", "tutorials"]);
+// Not "build", "out" or "gen": those are packages of their own in some languages (Go's go/build).
+const GENERATED_DIRS = new Set(["dist", "vendor", "third_party", "node_modules", "generated", "__generated__"]);
+
+// File names (without folders).
+const TEST_FILE = [
+  /(^|[._-])(test|tests|spec|specs)\.[^.]+$/i, // foo.test.ts, foo_spec.rb, foo-test.js, foo.spec.ts
+  /_test\.(go|py|rs|exs?|dart|c|cc|cpp)$/i, // foo_test.go
+  /^test_.+\.py$/i, // test_foo.py
+  /(Test|Tests|Spec|IT)\.(java|kt|scala|cs|swift|groovy|php|m)$/, // FooTest.java, FooSpec.scala
+  /^conftest\.py$/i,
+];
+const CHANGELOG_FILE = /^(change[-_]?log|changes|history|news|releases?([-_]notes)?|release[-_]notes|upgrading|migration)(\.[a-z]+)?$/i;
+const DOC_FILE = /\.(md|mdx|markdown|rst|adoc|asciidoc|txt|org|textile)$/i;
+const GENERATED_FILE = [/\.min\.(js|css)$/i, /\.(pb|pb2|gen|generated|g)\.[a-z]+$/i, /_pb2(_grpc)?\.py$/i, /\.d\.ts$/i, /(^|[./-])lock(file)?(\.[a-z]+)?$/i, /-lock\.(json|yaml)$/i];
+
+/** The role of a file, from its workspace-relative path (forward slashes). */
+export function fileRole(path: string): FileRole {
+  const segments = path.toLowerCase().split("/");
+  const name = path.split("/").pop() ?? path;
+  const folders = segments.slice(0, -1);
+  if (CHANGELOG_FILE.test(name)) return "changelog";
+  if (GENERATED_FILE.some((pattern) => pattern.test(name)) || folders.some((folder) => GENERATED_DIRS.has(folder))) return "generated";
+  if (TEST_FILE.some((pattern) => pattern.test(name)) || folders.some((folder) => TEST_DIRS.has(folder))) return "test";
+  if (folders.some((folder) => EXAMPLE_DIRS.has(folder))) return "example";
+  if (DOC_FILE.test(name) || folders.some((folder) => DOC_DIRS.has(folder))) return "docs";
+  return "code";
+}
+
+/** The share of its evidence a hit of each role keeps when the query does not ask for that role. */
+export const ROLE_PRIOR: Record<FileRole, number> = {
+  code: 1,
+  test: 0.8,
+  example: 0.8,
+  docs: 0.75,
+  generated: 0.6,
+  changelog: 0.5,
+};
+
+// Words by which a query asks for a role.
+const ASKS: Array<[FileRole, RegExp]> = [
+  ["test", /\b(tests?|testing|tested|specs?|unit ?tests?|test ?cases?|fixtures?|mocks?|assert(s|ions?)?)\b/i],
+  ["docs", /\b(docs?|documentation|documented|readme|guide|tutorial|manual)\b/i],
+  ["changelog", /\b(change ?logs?|changes in|release notes?|releases?|what changed|breaking changes?|deprecat\w*|migrat\w*|upgrad\w*)\b/i],
+  ["example", /\b(examples?|samples?|demos?|usage|how (do|to) (i )?use)\b/i],
+];
+
+/** The roles a query asks for by name ("the test for…", "docs on…", "changelog"). */
+export function rolesAskedFor(query: string): Set<FileRole> {
+  return new Set(ASKS.filter(([, words]) => words.test(query)).map(([role]) => role));
+}
+
+/** The prior for a file of this role under a query that asks for `asked`: 1 for code and for what is asked. */
+export function rolePrior(role: FileRole, asked: ReadonlySet<FileRole>): number {
+  return asked.has(role) ? 1 : ROLE_PRIOR[role];
+}

@@ -1,0 +1,115 @@
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { buildContextPack } from "../../src/core/retrieval/contextPack";
+import { fileRole, ROLE_PRIOR, rolesAskedFor } from "../../src/core/retrieval/roles";
+import { TestIndex } from "../helpers/index";
+import { removeTree, tempDir, writeTree } from "../helpers/workspace";
+
+describe("file roles", () => {
+  it("tells code from tests, docs, changelogs, examples and generated files in many languages", () => {
+    const expected: Record<string, string> = {
+      "src/net/http/request.go": "code",
+      "src/net/http/request_test.go": "test",
+      "src/go/build/build.go": "code",
+      "src/testing/testing.go": "code",
+      "lib/axios.js": "code",
+      "test/unit/core/Axios.js": "test",
+      "lib/helpers/buildURL.spec.ts": "test",
+      "src/main/java/com/acme/Queue.java": "code",
+      "src/test/java/com/acme/QueueTest.java": "test",
+      "app/models/user.rb": "code",
+      "spec/models/user_spec.rb": "test",
+      "src/parser.rs": "code",
+      "tests/parser.rs": "test",
+      "flask/app.py": "code",
+      "tests/test_basic.py": "test",
+      "test_helpers.py": "test",
+      "CHANGELOG.md": "changelog",
+      "CHANGES.rst": "changelog",
+      "History.md": "changelog",
+      "docs/api.rst": "docs",
+      "README.md": "docs",
+      "examples/tutorial/app.py": "example",
+      "dist/axios.min.js": "generated",
+      "index.d.ts": "generated",
+      "proto/user.pb.go": "generated",
+    };
+    for (const [file, role] of Object.entries(expected)) assert.equal(fileRole(file), role, file);
+  });
+
+  it("hears a query ask for tests, docs, changelogs or examples", () => {
+    assert.deepEqual([...rolesAskedFor("where is the request body size limited")], []);
+    assert.deepEqual([...rolesAskedFor("the test for the body size limit")], ["test"]);
+    assert.deepEqual([...rolesAskedFor("changelog entry for the body limit")], ["changelog"]);
+    assert.deepEqual([...rolesAskedFor("docs on limits")], ["docs"]);
+    assert.deepEqual([...rolesAskedFor("an example of reading a limited body")], ["example"]);
+  });
+});
+
+describe("code first", () => {
+  let root: string;
+  let index: TestIndex;
+
+  before(async () => {
+    root = tempDir("gw-roles-");
+    // A test and a changelog that say the query's words more often than the code that does it.
+    writeTree(path.join(root, "ws"), {
+      "body/limit.go": [
+        "package body",
+        "",
+        "// MaxBytesReader limits the size of a request body: reads past n bytes fail.",
+        "func MaxBytesReader(r Reader, n int64) Reader {",
+        "\treturn &maxBytesReader{r: r, n: n}",
+        "}",
+        "",
+      ].join("\n"),
+      "body/limit_test.go": [
+        "package body",
+        "",
+        "// A request body over the size limit is refused.",
+        "func TestMaxBytesReader(t *T) {",
+        "\tbody := MaxBytesReader(newBody(\"a request body\"), 4)",
+        "\tif size(body) > 4 { t.Fatal(\"request body over the limit\") }",
+        "}",
+        "",
+      ].join("\n"),
+      "CHANGELOG.md": "# Changes\n\n## 1.2.0\n\n- MaxBytesReader: the request body size limit now holds for chunked bodies too.\n",
+      "docs/limits.md": "# Limits\n\nServers limit the request body size with MaxBytesReader, to protect themselves.\n",
+    });
+    index = await TestIndex.open({ root: path.join(root, "ws"), dbPath: path.join(root, "db") });
+    await index.run();
+  });
+
+  after(async () => {
+    await index.codebase.close();
+    removeTree(root);
+  });
+
+  it("keeps each non-code hit's role share of its evidence, leaves code as it was, and says why", async () => {
+    const query = "where is the request body size limited";
+    const flat = await index.search(query, { rolePrior: false, limit: 8 });
+    const hits = await index.search(query, { rolePrior: true, limit: 8 });
+    assert.ok(flat.some((hit) => fileRole(hit.path) !== "code") && flat.some((hit) => fileRole(hit.path) === "code"));
+    const before = new Map(flat.map((hit) => [hit.id, hit.score]));
+    for (const hit of hits) {
+      const role = fileRole(hit.path);
+      assert.equal(hit.scores.prior, role === "code" ? undefined : ROLE_PRIOR[role], hit.path);
+      assert.ok(Math.abs(hit.score - before.get(hit.id)! * ROLE_PRIOR[role]) < 1e-9, hit.path);
+    }
+    for (let i = 1; i < hits.length; i++) assert.ok(hits[i - 1].score >= hits[i].score, "ordered by the score with the prior");
+    const code = (list: typeof hits): number => list.findIndex((hit) => hit.path === "body/limit.go");
+    assert.ok(code(hits) < code(flat), "the code moves up");
+    const pack = buildContextPack(hits, { budget: 4000 });
+    for (const item of pack.items) assert.equal(item.loweredAs, fileRole(item.path) === "code" ? undefined : fileRole(item.path), item.citation);
+  });
+
+  it("lifts the prior when the question asks for tests or the changelog", async () => {
+    const tests = await index.search("the test for the request body size limit", { rolePrior: true, limit: 8 });
+    const test = tests.find((hit) => hit.path === "body/limit_test.go");
+    assert.ok(test && test.scores.prior === undefined, "a test is not lowered when tests are asked for");
+    assert.ok(tests.filter((hit) => hit.path.endsWith(".md")).every((hit) => hit.scores.prior !== undefined));
+    const changes = await index.search("changelog: when was the request body size limited", { rolePrior: true, limit: 8 });
+    assert.equal(changes.find((hit) => hit.path === "CHANGELOG.md")?.scores.prior, undefined);
+  });
+});
