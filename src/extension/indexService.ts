@@ -213,8 +213,8 @@ export class IndexService implements vscode.Disposable {
 
   private async publishReady(codebase: Codebase): Promise<void> {
     if (this.paused) return this.setState({ kind: "paused" });
-    if (!this.backgroundIndexing && (await codebase.summary()).chunks === 0) return this.setState({ kind: "disabled" });
     const { files, chunks } = await codebase.summary();
+    if (!this.backgroundIndexing && chunks === 0) return this.setState({ kind: "disabled" });
     this.setState({ kind: "ready", files, chunks });
   }
 

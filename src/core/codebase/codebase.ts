@@ -8,89 +8,27 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { LRUCache } from "lru-cache";
-import { type Citation, formatCitation, parseCitation } from "../../shared/citation";
-import { Chunker, type ChunkerOptions } from "../chunk/chunker";
+import { formatCitation, parseCitation } from "../../shared/citation";
+import { Chunker } from "../chunk/chunker";
 import type { Convention } from "../conventions/sources";
 import { BuiltinEmbedder } from "../embed/builtin";
 import type { Embedder } from "../embed/embedder";
-import type { IndexProgress, IndexRunResult } from "../index/indexer";
+import type { IndexProgress } from "../index/indexer";
 import { type FileStages, InProcessStages } from "../index/stages";
 import { WorkerStages } from "../index/workerPool";
-import { HttpReranker, type HttpRerankerOptions } from "../retrieval/reranker";
+import { HttpReranker } from "../retrieval/reranker";
 import { HybridRetriever, type SearchSegment } from "../retrieval/retriever";
 import type { SearchHit, SearchOptions } from "../retrieval/types";
-import type { ScanOptions } from "../scan/scanner";
 import { StoreUnreadableError, type StoredChunk } from "../store/store";
 import { sha256Hex } from "../util/hash";
 import { errorMessage, type Logger, silentLogger } from "../util/host";
 import { cl100k } from "../util/tokens";
-import { FolderIndex, type IndexStatus } from "./folderIndex";
-import { type FolderSpec, type NamedFolder, namedFolders, PathSpace } from "./paths";
+import { FolderIndex } from "./folderIndex";
+import { type FolderSpec, namedFolders, PathSpace } from "./paths";
+import { type CitedCode, type CodebaseFolder, CodebaseError, type CodebaseOptions, type FolderRunResult, type FolderStatus, type MentionSuggestion, type ProgressEvent } from "./types";
 
-export interface CodebaseOptions {
-  folders: readonly FolderSpec[];
-  /** Where a folder's index lives when its spec names none: `<storageDir>/index-<hash of its path>`; without it, `<folder>/.groundwork/index`. */
-  storageDir?: string;
-  /** Default: the builtin embedder. */
-  embedder?: Embedder;
-  /** The bundled worker script (dist/worker.js): parse, chunk and embed in worker threads. Without it, in this thread. */
-  workerPath?: string;
-  /** Worker threads (default: one per core, at most 4). */
-  workers?: number;
-  chunker?: ChunkerOptions;
-  scan?: Omit<ScanOptions, "signal">;
-  /** Defaults for every search. */
-  search?: SearchOptions;
-  /** A /v1/rerank server; searches with `rerank: true` use it. */
-  reranker?: HttpRerankerOptions;
-  logger?: Logger;
-  /** Tuning, for tests and benchmarks: see FolderIndexOptions. */
-  vectorIndexMinRows?: number;
-  syncTextIndexMaxRows?: number;
-  batchChunks?: number;
-}
-
-/** A folder of the codebase. */
-export interface CodebaseFolder extends NamedFolder {
-  dbPath: string;
-}
-
-export interface FolderRunResult extends IndexRunResult {
-  folder: string;
-}
-
-export interface FolderStatus extends IndexStatus {
-  /** The folder's name, and the prefix of its paths ("" in a single-folder codebase). */
-  folder: string;
-  prefix: string;
-}
-
-export interface ProgressEvent {
-  folder: string;
-  progress: IndexProgress;
-}
-
-export interface MentionSuggestion {
-  kind: "file" | "symbol";
-  /** What an `@` mention inserts: a codebase path or a symbol name. */
-  value: string;
-  detail: string;
-}
-
-/** Code read for a citation. */
-export interface CitedCode extends Citation {
-  /** `path:start-end` of the lines actually read (the end is clamped to the file). */
-  citation: string;
-  text: string;
-  language: string;
-  /** Absolute path of the file. */
-  absPath: string;
-}
-
-/** A request the codebase cannot serve, with what to do about it. */
-export class CodebaseError extends Error {
-  override readonly name = "CodebaseError";
-}
+export type { CodebaseOptions, CodebaseFolder, FolderRunResult, FolderStatus, ProgressEvent, MentionSuggestion, CitedCode } from "./types";
+export { CodebaseError } from "./types";
 
 export function defaultDbPath(root: string): string {
   return path.join(root, ".groundwork", "index");
@@ -193,15 +131,6 @@ export class Codebase {
   /** The folder and absolute path a codebase path names; undefined when it names none. */
   resolve(codebasePath: string): { folder: CodebaseFolder; relPath: string; absPath: string } | undefined {
     return this.space.resolve(codebasePath);
-  }
-
-  /** `path:start-end`. */
-  formatCitation(citation: Citation): string {
-    return formatCitation(citation);
-  }
-
-  parseCitation(text: string): Citation | undefined {
-    return parseCitation(text);
   }
 
   // ---- indexing (one write at a time)
@@ -435,8 +364,7 @@ export class Codebase {
   close(): void {
     for (const index of this.indexes.values()) index.close();
     this.indexes.clear();
-    if (this.ownedStages instanceof WorkerStages) this.ownedStages.dispose();
-    else this.ownedStages?.dispose();
+    this.ownedStages?.dispose();
   }
 }
 

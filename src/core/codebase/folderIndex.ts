@@ -21,6 +21,7 @@ import { lanceUnsupportedReason } from "../store/cpu";
 import { IndexUnavailableError } from "../store/lance";
 import { IndexStore, StoreUnreadableError } from "../store/store";
 import { errorMessage, type Logger } from "../util/host";
+import { relativeInside } from "./paths";
 import { sourceReader } from "./sourceReader";
 
 /**
@@ -85,7 +86,6 @@ export class FolderIndex {
   private readonly decided = new Set<string>();
   /** Generations no longer used, deleted by maintenance. */
   private readonly retired: IndexStore[] = [];
-  private target: Promise<string> | undefined;
   /** The generation folders when they were last read (see generationsView). */
   private view: string | undefined;
   private conventionSet: Promise<ConventionSet> | undefined;
@@ -207,13 +207,9 @@ export class FolderIndex {
     return segments;
   }
 
-  /** The full fingerprint a writer needs (the chunker's part parses a probe: once). */
-  private fingerprint(): Promise<string> {
-    this.target ??= this.options.stages.chunkerFingerprint().then((chunker) => indexFingerprint(this.queryPart, chunker)).catch((error: unknown) => {
-      this.target = undefined;
-      throw error;
-    });
-    return this.target;
+  /** The full fingerprint a writer needs (the stages compute the chunker's part once). */
+  private async fingerprint(): Promise<string> {
+    return indexFingerprint(this.queryPart, await this.options.stages.chunkerFingerprint());
   }
 
   /** The generation writes go to, created (under the lock the caller holds) when none has the fingerprint. */
@@ -292,10 +288,8 @@ export class FolderIndex {
   private indexer(store: IndexStore): Indexer {
     const { root, dbPath, embedder, stages, logger, syncTextIndexMaxRows, batchChunks } = this.options;
     // The index never indexes itself, wherever it lives inside the folder.
-    const own = path.relative(root, dbPath);
-    const scan = own && !own.startsWith("..") && !path.isAbsolute(own)
-      ? { ...this.options.scan, excludes: [...(this.options.scan?.excludes ?? []), `/${own.split(path.sep).join("/")}/`] }
-      : this.options.scan;
+    const own = relativeInside(root, dbPath);
+    const scan = own ? { ...this.options.scan, excludes: [...(this.options.scan?.excludes ?? []), `/${own}/`] } : this.options.scan;
     return new Indexer({ root, store, embedder, stages, scan, logger, syncTextIndexMaxRows, batchChunks });
   }
 

@@ -55,6 +55,13 @@ export interface ToolAuditRecord {
 
 export type AuditEntry = AuditRecord | ToolAuditRecord;
 
+let auditCounter = 0;
+
+/** A request id for the audit log, unique within the process: the time, a tag for the kind of caller, a counter. */
+export function auditId(tag = ""): string {
+  return `${Date.now().toString(36)}-${tag}${(auditCounter++).toString(36)}`;
+}
+
 export function auditChunk(item: { path: string; startLine: number; endLine: number; text: string }): AuditChunk {
   return { path: item.path, startLine: item.startLine, endLine: item.endLine, contentHash: sha256Hex(item.text).slice(0, 16) };
 }

@@ -12,7 +12,7 @@ import { buildContextPack, type ContextItem } from "../retrieval/contextPack";
 import type { SearchHit, SearchOptions } from "../retrieval/types";
 import { SEARCH_CODEBASE_TOOL, searchCodebase } from "../retrieval/searchTool";
 import { cl100k, type TokenCounter } from "../util/tokens";
-import { type AuditLog, auditChunk, serverOrigin } from "./audit";
+import { type AuditLog, auditChunk, auditId, serverOrigin } from "./audit";
 import type { ChatMessage, ModelClient } from "./client";
 import { ModelError } from "./errors";
 import type { ModelProfile } from "./profiles";
@@ -233,11 +233,6 @@ function safeQuery(argumentsJson: string): string {
   } catch {
     return "";
   }
-}
-
-let auditCounter = 0;
-function auditId(): string {
-  return `${Date.now().toString(36)}-${(auditCounter++).toString(36)}`;
 }
 
 export interface GroundingBudget {

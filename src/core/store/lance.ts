@@ -1,6 +1,7 @@
 // Loads LanceDB lazily: the native module is heavy, and LANCE_CPU_THREADS must be set before it
 // loads (on 2 cores its full-text index build otherwise hangs).
 import * as os from "node:os";
+import { errorMessage } from "../util/host";
 import { lanceUnsupportedReason } from "./cpu";
 
 export type LanceDb = typeof import("@lancedb/lancedb");
@@ -16,6 +17,8 @@ export class IndexUnavailableError extends Error {
 let loading: Promise<LanceDb> | undefined;
 
 export function loadLanceDb(): Promise<LanceDb> {
+  // Every store operation asks for the module: once it is loaded (or loading), that's all.
+  if (loading) return loading;
   // Checked before the native module loads: on a CPU without AVX2 and FMA it would crash the process.
   const unsupported = lanceUnsupportedReason();
   if (unsupported) return Promise.reject(new IndexUnavailableError(unsupported));
@@ -25,7 +28,7 @@ export function loadLanceDb(): Promise<LanceDb> {
   process.env.LANCEDB_LOG ??= "error";
   loading ??= import("@lancedb/lancedb").catch((error: unknown) => {
     loading = undefined;
-    throw new IndexUnavailableError(`LanceDB could not be loaded (${error instanceof Error ? error.message : error}); it needs the native @lancedb/lancedb package for this platform`);
+    throw new IndexUnavailableError(`LanceDB could not be loaded (${errorMessage(error)}); it needs the native @lancedb/lancedb package for this platform`);
   });
   return loading;
 }

@@ -83,3 +83,14 @@ export interface ChunkRow {
   ftsName: string;
   vector: Float32Array;
 }
+
+/** A chunk as searches return it: its row without the vector and the full-text fields. */
+export type StoredChunk = Omit<ChunkRow, "vector" | "ftsText" | "ftsName">;
+
+/** A search result before its code is read: everything but the text, and the list's own score. */
+export interface ChunkRef extends Omit<StoredChunk, "text"> {
+  /** The row's current address; valid until the next write. */
+  rowId: bigint;
+  /** The list's score: cosine similarity for a vector search, BM25 for a full-text search. */
+  score: number;
+}

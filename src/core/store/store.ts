@@ -6,10 +6,15 @@ import { promises as fs } from "node:fs";
 import type { Connection, Table } from "@lancedb/lancedb";
 import { LRUCache } from "lru-cache";
 import { errorMessage } from "../util/host";
-import { sha256Hex } from "../util/hash";
 import { chunkTable } from "./arrowRows";
 import { inList, loadLanceDb, sqlString } from "./lance";
-import { CHUNKS_TABLE, type ChunkRow, chunksSchema, FILES_TABLE, type FileRecord, filesSchema, META_TABLE, metaSchema } from "./schema";
+import { chunkOf, packRef, toFileRecord, toFileRow, toRef, toStoredChunk } from "./records";
+import { type ChunkRef, CHUNKS_TABLE, type ChunkRow, chunksSchema, FILES_TABLE, type FileRecord, filesSchema, META_TABLE, metaSchema, type StoredChunk } from "./schema";
+import { type SourceReader, textsFromSource } from "./sourceText";
+
+export type { ChunkRef, StoredChunk } from "./schema";
+export type { SourceReader } from "./sourceText";
+export { REF_LAYOUT } from "./records";
 
 /** What a generation records about itself in its meta table. */
 export interface StoreIdentity {
@@ -25,27 +30,10 @@ export interface StoreIdentity {
   createdAt: number;
 }
 
-export type StoredChunk = Omit<ChunkRow, "vector" | "ftsText" | "ftsName">;
-
 export interface IndexCoverage {
   indexed: number;
   unindexed: number;
 }
-
-/** A search result before its code is read: everything but the text, and the list's own score. */
-export interface ChunkRef extends Omit<StoredChunk, "text"> {
-  /** The row's current address; valid until the next write. */
-  rowId: bigint;
-  /** The list's score: cosine similarity for a vector search, BM25 for a full-text search. */
-  score: number;
-}
-
-/**
- * Reads a file of the indexed tree (folder-relative path), or undefined when it can't.
- * Search results take their code from the file when it still hashes as indexed: reading ten
- * rows' text out of LanceDB costs more than both searches.
- */
-export type SourceReader = (path: string) => Promise<string | undefined>;
 
 export interface FileUpdate {
   record: FileRecord;
@@ -389,19 +377,6 @@ async function readMeta(table: Table): Promise<Map<string, string>> {
   return new Map(rows.map((row) => [row.key as string, row.value as string]));
 }
 
-/** The `ref` column: everything a search result needs but the code, in one JSON array (its layout is part of the fingerprint). */
-export const REF_LAYOUT = "id,path,language,symbol,kind,scope,startLine,endLine,contentHash,header";
-type PackedRef = [string, string, string, string, string, string, number, number, string, string];
-
-function packRef(chunk: ChunkRow): PackedRef {
-  return [chunk.id, chunk.path, chunk.language, chunk.symbol, chunk.kind, chunk.scope, chunk.startLine, chunk.endLine, chunk.contentHash, chunk.header];
-}
-
-function toRef(row: Record<string, unknown>, score: number): ChunkRef {
-  const [id, path, language, symbol, kind, scope, startLine, endLine, contentHash, header] = JSON.parse(row.ref as string) as PackedRef;
-  return { id, path, language, symbol, kind, scope, startLine, endLine, contentHash, header, rowId: BigInt(row._rowid as bigint | number), score };
-}
-
 /**
  * Best score first, and equal scores by path and line: LanceDB returns equal full-text scores in
  * an order that changes from one call to the next (125 of 300 eval queries, asked twice), and the
@@ -409,67 +384,4 @@ function toRef(row: Record<string, unknown>, score: number): ChunkRef {
  */
 function inStableOrder(refs: ChunkRef[]): ChunkRef[] {
   return refs.sort((a, b) => b.score - a.score || (a.path < b.path ? -1 : a.path > b.path ? 1 : a.startLine - b.startLine));
-}
-
-function chunkOf(ref: ChunkRef, text: string): StoredChunk {
-  return {
-    id: ref.id, path: ref.path, language: ref.language, symbol: ref.symbol, kind: ref.kind, scope: ref.scope, startLine: ref.startLine,
-    endLine: ref.endLine, contentHash: ref.contentHash, header: ref.header, text,
-  };
-}
-
-/** The code of each reference whose lines in its source file still hash as indexed. */
-async function textsFromSource(refs: readonly ChunkRef[], source: SourceReader): Promise<Map<string, string>> {
-  const paths = [...new Set(refs.map((ref) => ref.path))];
-  const files = new Map(await Promise.all(paths.map(async (p) => [p, await source(p).catch(() => undefined)] as const)));
-  const texts = new Map<string, string>();
-  for (const ref of refs) {
-    const file = files.get(ref.path);
-    const text = file === undefined ? undefined : linesOf(file, ref.startLine, ref.endLine);
-    if (text !== undefined && sha256Hex(text) === ref.contentHash) texts.set(ref.id, text);
-  }
-  return texts;
-}
-
-/** Lines `start`..`end` (1-based, inclusive) joined by "\n", as the chunker cut them; undefined past the end. */
-function linesOf(file: string, start: number, end: number): string | undefined {
-  let from = 0;
-  for (let line = 1; line < start; line++) {
-    from = file.indexOf("\n", from) + 1;
-    if (from === 0) return undefined;
-  }
-  let to = from;
-  for (let line = start; line <= end; line++) {
-    const newline = file.indexOf("\n", to);
-    if (newline === -1) {
-      if (line < end) return undefined;
-      to = file.length;
-      break;
-    }
-    to = line < end ? newline + 1 : newline;
-  }
-  return file.slice(from, to).replace(/\r\n/g, "\n").replace(/\r$/, "");
-}
-
-function toStoredChunk(row: Record<string, unknown>): StoredChunk {
-  return {
-    id: row.id as string, path: row.path as string, language: row.language as string, symbol: row.symbol as string,
-    kind: row.kind as string, scope: row.scope as string, startLine: row.start_line as number, endLine: row.end_line as number,
-    contentHash: row.content_hash as string, header: row.header as string, text: row.text as string,
-  };
-}
-
-function toFileRow(record: FileRecord): Record<string, unknown> {
-  return {
-    path: record.path, size: record.size, mtime_ms: record.mtimeMs, hash: record.hash, status: record.status,
-    reason: record.reason, language: record.language, chunk_count: record.chunkCount, indexed_at: record.indexedAt,
-  };
-}
-
-function toFileRecord(row: Record<string, unknown>): FileRecord {
-  return {
-    path: row.path as string, size: row.size as number, mtimeMs: row.mtime_ms as number, hash: row.hash as string,
-    status: row.status as FileRecord["status"], reason: row.reason as string, language: row.language as string,
-    chunkCount: row.chunk_count as number, indexedAt: row.indexed_at as number,
-  };
 }

@@ -6,7 +6,7 @@
 import picomatch from "picomatch";
 import type { CitedCode, Codebase, FolderStatus } from "../codebase/codebase";
 import { CodebaseError } from "../codebase/codebase";
-import { type AuditLog, auditChunk } from "../model/audit";
+import { type AuditLog, auditChunk, auditId } from "../model/audit";
 import { buildContextPack, type ContextItem } from "../retrieval/contextPack";
 import type { SearchHit, SearchMode } from "../retrieval/types";
 import { redactSecrets } from "../security/redact";
@@ -134,7 +134,6 @@ interface Snippet {
 }
 
 const DEFAULT_TOKENS = 6000;
-let counter = 0;
 
 export class AgentTools {
   constructor(private readonly codebase: Codebase, private readonly options: AgentToolsOptions) {}
@@ -158,7 +157,7 @@ export class AgentTools {
       throw error;
     } finally {
       await this.options.audit?.append({
-        time: new Date().toISOString(), requestId: `${Date.now().toString(36)}-t${(counter++).toString(36)}`, kind: "tool", caller: this.options.caller,
+        time: new Date().toISOString(), requestId: auditId("t"), kind: "tool", caller: this.options.caller,
         tool: name, chunks: (answer?.citations ?? []).map(auditChunk), latencyMs: Math.round(performance.now() - started),
         outcome, redactions: redactions || undefined,
       });

@@ -2,7 +2,7 @@
 // (`#groundwork`), the `@groundwork` chat participant, and Groundwork's profiles in the model picker.
 // Each is registered on its own, so a VS Code without one of these APIs loses only that one.
 import * as vscode from "vscode";
-import type { Logger } from "../../core/util/host";
+import { errorMessage, type Logger } from "../../core/util/host";
 import type { IndexService } from "../indexService";
 import type { ModelService } from "../modelService";
 import { LM_TOOL_NAMES, registerLanguageModelTools } from "./lmTools";
@@ -40,7 +40,7 @@ export function registerAgentSurfaces(deps: AgentDeps): AgentSurfaces {
     try {
       body();
     } catch (error) {
-      surfaces.missing.push(`${what}: ${error instanceof Error ? error.message : error}`);
+      surfaces.missing.push(`${what}: ${errorMessage(error)}`);
       logger.error(`Could not offer ${what}`, error);
     }
   };

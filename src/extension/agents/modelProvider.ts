@@ -7,8 +7,8 @@ import type { ChatMessage } from "../../core/model/client";
 import { ModelError } from "../../core/model/errors";
 import type { ModelProfile } from "../../core/model/profiles";
 import { tokenCounter } from "../../core/model/tokens";
-import { serverOrigin } from "../../core/model/audit";
-import type { Logger } from "../../core/util/host";
+import { auditId, serverOrigin } from "../../core/model/audit";
+import { errorMessage, type Logger } from "../../core/util/host";
 import type { ModelService } from "../modelService";
 
 export const MODEL_VENDOR = "groundwork";
@@ -67,12 +67,12 @@ export class GroundworkModelProvider implements vscode.LanguageModelChatProvider
     } catch (error) {
       outcome = error instanceof ModelError ? error.kind : "error";
       if (error instanceof ModelError && error.kind === "cancelled") return;
-      this.logger.warn(`${profile.id} (VS Code chat): ${error instanceof Error ? error.message : error}`);
+      this.logger.warn(`${profile.id} (VS Code chat): ${errorMessage(error)}`);
       throw error;
     } finally {
       cancel.dispose();
       await this.models.audit.append({
-        time: new Date().toISOString(), requestId: `${Date.now().toString(36)}-v`, kind: "vscode-chat", profile: profile.id, model: profile.model, profileKind: profile.kind,
+        time: new Date().toISOString(), requestId: auditId("v"), kind: "vscode-chat", profile: profile.id, model: profile.model, profileKind: profile.kind,
         server: serverOrigin(profile.baseURL), chunks: [], conventions: [], promptTokens: usage?.promptTokens ?? tokenCounter.count(JSON.stringify(openAiMessages)),
         completionTokens: usage?.completionTokens ?? 0, tokensEstimated: usage === undefined, latencyMs: Math.round(performance.now() - started), outcome, redactions,
       });

@@ -6,11 +6,13 @@
 // `/conventions` shows the rules for the active file.
 import * as vscode from "vscode";
 import type { Codebase, ContextItem } from "../../core/codebase";
-import { auditChunk, serverOrigin } from "../../core/model/audit";
+import { auditChunk, auditId, serverOrigin } from "../../core/model/audit";
 import { groundQuestion } from "../../core/model/groundedChat";
 import { tokenCounter } from "../../core/model/tokens";
 import { buildChatPrompt, type ChatTurn, promptBudget } from "../../core/prompt/chatPrompt";
 import { checkCitations } from "../../core/prompt/citations";
+import { formatCitation } from "../../shared/citation";
+import { activeCodebasePath } from "../editorPaths";
 import { errorMessage, type Logger } from "../../core/util/host";
 import type { IndexService } from "../indexService";
 import type { ModelService } from "../modelService";
@@ -46,11 +48,6 @@ export function participantHandler(deps: ParticipantDeps): vscode.ChatRequestHan
   };
 }
 
-function activeCodebasePath(codebase: Codebase): string | undefined {
-  const uri = vscode.window.activeTextEditor?.document.uri;
-  return uri?.scheme === "file" ? codebase.pathOf(uri.fsPath) : undefined;
-}
-
 function location(codebase: Codebase, item: Pick<ContextItem, "path" | "startLine" | "endLine">): vscode.Location | undefined {
   const file = codebase.resolve(item.path);
   return file ? new vscode.Location(vscode.Uri.file(file.absPath), new vscode.Range(item.startLine - 1, 0, Math.max(item.startLine, item.endLine) - 1, 0)) : undefined;
@@ -71,7 +68,7 @@ async function searchOnly(codebase: Codebase, query: string, stream: vscode.Chat
     const where = location(codebase, hit);
     stream.markdown(`${i + 1}. `);
     if (where) {
-      stream.anchor(where, `${hit.path}:${hit.startLine}-${hit.endLine}`);
+      stream.anchor(where, formatCitation(hit));
       stream.reference(where);
     }
     stream.markdown(` ${hit.kind} \`${hit.symbol}\`\n`);
@@ -126,7 +123,7 @@ async function answer(
     throw error;
   } finally {
     await deps.models.audit.append({
-      time: new Date().toISOString(), requestId: `${Date.now().toString(36)}-p`, kind: "vscode-chat", profile: `@groundwork:${model.vendor}`, model: model.id,
+      time: new Date().toISOString(), requestId: auditId("p"), kind: "vscode-chat", profile: `@groundwork:${model.vendor}`, model: model.id,
       profileKind: "base", server: serverOrigin(`vscode://${model.vendor}`), chunks: grounding.context.map(auditChunk),
       conventions: grounding.conventions.map((c) => c.source), promptTokens: prompt.tokens, completionTokens: 0, tokensEstimated: true,
       latencyMs: Math.round(performance.now() - started), outcome,

@@ -7,6 +7,7 @@ import * as vscode from "vscode";
 import { errorMessage, type Logger } from "../../core/util/host";
 import { compareProfiles } from "../../core/model/compare";
 import type { ContextItem } from "../../core/codebase";
+import { activeCodebasePath } from "../editorPaths";
 import { type AskResult, GroundedChat, retrievalOnlyResult } from "../../core/model/groundedChat";
 import type { ModelProfile } from "../../core/model/profiles";
 import type { ChatTurn } from "../../core/prompt/chatPrompt";
@@ -221,8 +222,7 @@ export class ChatController {
 
   /** The active editor's file as a codebase path. */
   private async activeFile(): Promise<string | undefined> {
-    const uri = vscode.window.activeTextEditor?.document.uri;
-    return uri && uri.scheme === "file" ? (await this.deps.indexService.codebase()).pathOf(uri.fsPath) : undefined;
+    return activeCodebasePath(await this.deps.indexService.codebase());
   }
 
   /** Opens the cited file with the cited lines selected. */

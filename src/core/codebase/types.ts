@@ -1,0 +1,76 @@
+// What the Codebase takes and gives: its options, folders, progress, status and errors.
+import type { Citation } from "../../shared/citation";
+import type { ChunkerOptions } from "../chunk/chunker";
+import type { Embedder } from "../embed/embedder";
+import type { IndexProgress, IndexRunResult } from "../index/indexer";
+import type { HttpRerankerOptions } from "../retrieval/reranker";
+import type { SearchOptions } from "../retrieval/types";
+import type { ScanOptions } from "../scan/scanner";
+import type { Logger } from "../util/host";
+import type { IndexStatus } from "./folderIndex";
+import type { FolderSpec, NamedFolder } from "./paths";
+
+export interface CodebaseOptions {
+  folders: readonly FolderSpec[];
+  /** Where a folder's index lives when its spec names none: `<storageDir>/index-<hash of its path>`; without it, `<folder>/.groundwork/index`. */
+  storageDir?: string;
+  /** Default: the builtin embedder. */
+  embedder?: Embedder;
+  /** The bundled worker script (dist/worker.js): parse, chunk and embed in worker threads. Without it, in this thread. */
+  workerPath?: string;
+  /** Worker threads (default: one per core, at most 4). */
+  workers?: number;
+  chunker?: ChunkerOptions;
+  scan?: Omit<ScanOptions, "signal">;
+  /** Defaults for every search. */
+  search?: SearchOptions;
+  /** A /v1/rerank server; searches with `rerank: true` use it. */
+  reranker?: HttpRerankerOptions;
+  logger?: Logger;
+  /** Tuning, for tests and benchmarks: see FolderIndexOptions. */
+  vectorIndexMinRows?: number;
+  syncTextIndexMaxRows?: number;
+  batchChunks?: number;
+}
+
+/** A folder of the codebase. */
+export interface CodebaseFolder extends NamedFolder {
+  dbPath: string;
+}
+
+export interface FolderRunResult extends IndexRunResult {
+  folder: string;
+}
+
+export interface FolderStatus extends IndexStatus {
+  /** The folder's name, and the prefix of its paths ("" in a single-folder codebase). */
+  folder: string;
+  prefix: string;
+}
+
+export interface ProgressEvent {
+  folder: string;
+  progress: IndexProgress;
+}
+
+export interface MentionSuggestion {
+  kind: "file" | "symbol";
+  /** What an `@` mention inserts: a codebase path or a symbol name. */
+  value: string;
+  detail: string;
+}
+
+/** Code read for a citation. */
+export interface CitedCode extends Citation {
+  /** `path:start-end` of the lines actually read (the end is clamped to the file). */
+  citation: string;
+  text: string;
+  language: string;
+  /** Absolute path of the file. */
+  absPath: string;
+}
+
+/** A request the codebase cannot serve, with what to do about it. */
+export class CodebaseError extends Error {
+  override readonly name = "CodebaseError";
+}

@@ -1,0 +1,46 @@
+// How the index's rows map to objects: the packed `ref` column that searches read, chunks and file
+// records.
+import type { ChunkRef, ChunkRow, FileRecord, StoredChunk } from "./schema";
+
+/** The `ref` column: everything a search result needs but the code, in one JSON array (its layout is part of the fingerprint). */
+export const REF_LAYOUT = "id,path,language,symbol,kind,scope,startLine,endLine,contentHash,header";
+export type PackedRef = [string, string, string, string, string, string, number, number, string, string];
+
+export function packRef(chunk: ChunkRow): PackedRef {
+  return [chunk.id, chunk.path, chunk.language, chunk.symbol, chunk.kind, chunk.scope, chunk.startLine, chunk.endLine, chunk.contentHash, chunk.header];
+}
+
+export function toRef(row: Record<string, unknown>, score: number): ChunkRef {
+  const [id, path, language, symbol, kind, scope, startLine, endLine, contentHash, header] = JSON.parse(row.ref as string) as PackedRef;
+  return { id, path, language, symbol, kind, scope, startLine, endLine, contentHash, header, rowId: BigInt(row._rowid as bigint | number), score };
+}
+
+export function chunkOf(ref: ChunkRef, text: string): StoredChunk {
+  return {
+    id: ref.id, path: ref.path, language: ref.language, symbol: ref.symbol, kind: ref.kind, scope: ref.scope, startLine: ref.startLine,
+    endLine: ref.endLine, contentHash: ref.contentHash, header: ref.header, text,
+  };
+}
+
+export function toStoredChunk(row: Record<string, unknown>): StoredChunk {
+  return {
+    id: row.id as string, path: row.path as string, language: row.language as string, symbol: row.symbol as string,
+    kind: row.kind as string, scope: row.scope as string, startLine: row.start_line as number, endLine: row.end_line as number,
+    contentHash: row.content_hash as string, header: row.header as string, text: row.text as string,
+  };
+}
+
+export function toFileRow(record: FileRecord): Record<string, unknown> {
+  return {
+    path: record.path, size: record.size, mtime_ms: record.mtimeMs, hash: record.hash, status: record.status,
+    reason: record.reason, language: record.language, chunk_count: record.chunkCount, indexed_at: record.indexedAt,
+  };
+}
+
+export function toFileRecord(row: Record<string, unknown>): FileRecord {
+  return {
+    path: row.path as string, size: row.size as number, mtimeMs: row.mtime_ms as number, hash: row.hash as string,
+    status: row.status as FileRecord["status"], reason: row.reason as string, language: row.language as string,
+    chunkCount: row.chunk_count as number, indexedAt: row.indexed_at as number,
+  };
+}
