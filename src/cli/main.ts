@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as readline from "node:readline";
 import { Codebase, type CodebaseOptions, createEmbedder, type Embedder, type SearchMode, toResultLine } from "../core/codebase";
+import { formatHistoryReport, runHistoryEval } from "../core/eval/historyEval";
 import { formatReport, runEval } from "../core/eval/runEval";
 import { ProfileError } from "../core/model/profiles";
 import { errorMessage, type Logger } from "../core/util/host";
@@ -23,6 +24,8 @@ const USAGE = `Usage:
   groundwork compare "<question>" --workspace <dir> --models FILE --model ID (--against ID | --without-retrieval) [--json]
     (API key: GROUNDWORK_API_KEY or OPENAI_API_KEY; the audit log is written next to the index)
   groundwork eval --corpus <dir> --lang <python|javascript|typescript> [--sample N] [--out FILE.json]
+  groundwork eval --history <git repo> [--max-queries 150] [--no-grep] [--out FILE.json]
+    (queries: commit messages; answers: the 1-3 source files each commit changed; index: HEAD)
   groundwork mcp --workspace <dir> [--workspace <dir> ... --storage DIR] [--db PATH] [--http PORT] [--no-watch]
     (a Model Context Protocol server over stdio, or streamable HTTP on 127.0.0.1 with a bearer token)`;
 
@@ -191,7 +194,14 @@ async function main(argv: string[]): Promise<number> {
   return evaluate(values);
 }
 
+function writeReport(file: unknown, report: object): void {
+  if (typeof file !== "string") return;
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  writeFileSync(file, JSON.stringify({ ...report, date: new Date().toISOString() }, null, 2) + "\n");
+}
+
 async function evaluate(values: Record<string, unknown>): Promise<number> {
+  if (values.history !== undefined) return evaluateHistory(values);
   const corpus = values.corpus as string | undefined;
   const language = values.lang as string | undefined;
   if (!corpus || !statSync(corpus, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError("--corpus must be an existing folder.");
@@ -205,10 +215,26 @@ async function evaluate(values: Record<string, unknown>): Promise<number> {
       onProgress: (message) => process.stderr.write(`${message}\n`),
     });
     process.stdout.write(formatReport(report) + "\n");
-    if (values.out) {
-      mkdirSync(path.dirname(path.resolve(values.out as string)), { recursive: true });
-      writeFileSync(values.out as string, JSON.stringify({ ...report, date: new Date().toISOString() }, null, 2) + "\n");
-    }
+    writeReport(values.out, report);
+    return 0;
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+async function evaluateHistory(values: Record<string, unknown>): Promise<number> {
+  const repo = values.history as string;
+  if (!statSync(path.join(repo, ".git"), { throwIfNoEntry: false })) throw new UsageError(`--history must be a git repository's folder; ${repo} has no .git.`);
+  const maxQueries = values["max-queries"] ? Number(values["max-queries"]) : undefined;
+  if (maxQueries !== undefined && !(Number.isInteger(maxQueries) && maxQueries > 0)) throw new UsageError("--max-queries must be a positive integer.");
+  const workDir = path.join(os.tmpdir(), `groundwork-eval-${process.pid}`);
+  try {
+    const report = await runHistoryEval({
+      repo, workDir, maxQueries, embedder: makeEmbedder(values.embedder as string | undefined), workerPath: workerPath(), noGrep: values["no-grep"] === true,
+      onProgress: (message) => process.stderr.write(`${message}\n`),
+    });
+    process.stdout.write(formatHistoryReport(report) + "\n");
+    writeReport(values.out, report);
     return 0;
   } finally {
     rmSync(workDir, { recursive: true, force: true });

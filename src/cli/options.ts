@@ -28,7 +28,10 @@ export const COMMAND_OPTIONS: Record<string, Options> = {
   status: { ...WORKSPACE, json: { type: "boolean" } },
   ask: { ...WORKSPACE, ...INDEXING, ...RERANK, ...MODELS },
   compare: { ...WORKSPACE, ...INDEXING, ...RERANK, ...MODELS, against: { type: "string" }, "without-retrieval": { type: "boolean" } },
-  eval: { corpus: { type: "string" }, lang: { type: "string" }, sample: { type: "string" }, out: { type: "string" }, embedder: { type: "string" } },
+  eval: {
+    corpus: { type: "string" }, lang: { type: "string" }, sample: { type: "string" }, out: { type: "string" }, embedder: { type: "string" },
+    history: { type: "string" }, "max-queries": { type: "string" }, "no-grep": { type: "boolean" },
+  },
   mcp: {
     ...WORKSPACE, ...INDEXING, ...RERANK,
     // Several folders (a multi-root workspace): --workspace once each, their indexes under --storage.

@@ -34,13 +34,29 @@ describe("file roles", () => {
       "dist/axios.min.js": "generated",
       "index.d.ts": "generated",
       "proto/user.pb.go": "generated",
+      "index.d.cts": "generated",
+      "Lib/test/support/os_helper.py": "test-helper",
+      "test/helpers/server.js": "test-helper",
+      "test/unit/adapters/http.js": "test",
+      "test/support/test_os_helper.py": "test",
+      ".github/workflows/ci.yml": "config",
+      "karma.conf.cjs": "config",
+      "vite.config.ts": "config",
+      "gulpfile.js": "config",
+      "package.json": "config",
+      "go.mod": "config",
+      "Makefile": "config",
+      "sandbox/client.js": "example",
+      "lib/core/config.js": "code",
+      "cmd/build/main.go": "code",
     };
     for (const [file, role] of Object.entries(expected)) assert.equal(fileRole(file), role, file);
   });
 
   it("hears a query ask for tests, docs, changelogs or examples", () => {
     assert.deepEqual([...rolesAskedFor("where is the request body size limited")], []);
-    assert.deepEqual([...rolesAskedFor("the test for the body size limit")], ["test"]);
+    assert.deepEqual([...rolesAskedFor("the test for the body size limit")], ["test", "test-helper"]);
+    assert.deepEqual([...rolesAskedFor("the CI workflow that runs the linter")], ["config"]);
     assert.deepEqual([...rolesAskedFor("changelog entry for the body limit")], ["changelog"]);
     assert.deepEqual([...rolesAskedFor("docs on limits")], ["docs"]);
     assert.deepEqual([...rolesAskedFor("an example of reading a limited body")], ["example"]);

@@ -38,9 +38,9 @@ export const DEFAULT_SEARCH: Required<Omit<SearchOptions, "weights">> & { weight
   termMatchDepth: 25,
   termMatchWeights: { coverage: 1.5, name: 0.4 },
   rerankWeight: 3,
-  // Off until its strengths are fitted on repositories' histories: with the first guesses (roles.ts)
-  // the doc->function evals moved by -0.001 to -0.002.
-  rolePrior: false,
+  // Code above tests, docs and changelogs (roles.ts): on three repositories' histories, file MRR@10
+  // rose from 0.35-0.54 to 0.54-0.72, the doc->function evals unchanged.
+  rolePrior: true,
 };
 
 type Settings = typeof DEFAULT_SEARCH;
@@ -141,7 +141,11 @@ export class HybridRetriever {
     // The best fused score possible, so that fusion is in [0, 1] and the term-match features weigh the same for either fusion.
     const weightSum = lists.reduce((sum, list) => sum + (list.items.length > 0 ? (list.weight ?? 1) : 0), 0) || 1;
     const best = settings.fusion === "rrf" ? weightSum / (settings.rrfK + 1) : weightSum;
-    const head = capPerFile(fused.map((f) => ({ ...f, path: f.item.path, fusion: f.score / best })), settings.maxPerFile);
+    // The role prior picks the head too, so that code the prose outranked in fusion gets its second look.
+    const asked = settings.rolePrior ? rolesAskedFor(query) : undefined;
+    const priorOf = (file: string): number => (asked ? rolePrior(fileRole(file), asked) : 1);
+    const ordered = asked ? fused.map((f) => ({ f, key: f.score * priorOf(f.item.path) })).sort((a, b) => b.key - a.key).map(({ f }) => f) : fused;
+    const head = capPerFile(ordered.map((f) => ({ ...f, path: f.item.path, fusion: f.score / best })), settings.maxPerFile);
     const reranking = settings.rerank && this.options.reranker !== undefined;
     // Only the head is read from disk: the rerank candidates, or the hits shown.
     const chosen = head.slice(0, reranking ? settings.candidates : Math.max(settings.limit, settings.termMatchDepth));
@@ -158,10 +162,9 @@ export class HybridRetriever {
     }
     // Ordered by the weighted sum of the evidence, which the score is a fixed fraction of: sorting
     // the sum itself keeps near-ties exactly as they were before it was scaled to [0, 1].
-    if (settings.rolePrior) {
-      const asked = rolesAskedFor(query);
+    if (asked) {
       for (const hit of hits) {
-        const prior = rolePrior(fileRole(hit.path), asked);
+        const prior = priorOf(hit.path);
         if (prior < 1) hit.scores.prior = prior;
       }
     }
