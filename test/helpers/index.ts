@@ -12,7 +12,7 @@ export interface TestIndexOptions extends Omit<CodebaseOptions, "folders"> {
   dbPath: string;
 }
 
-const NOTHING: IndexRunResult = { filesIndexed: 0, filesUnchanged: 0, filesSkipped: 0, filesRemoved: 0, filesFailed: 0, chunksWritten: 0, totalChunks: 0, seconds: 0, cancelled: false };
+const NOTHING: IndexRunResult = { filesIndexed: 0, filesUnchanged: 0, filesSkipped: 0, filesRemoved: 0, filesFailed: 0, chunksWritten: 0, chunksEmbedded: 0, vectorsReused: 0, totalChunks: 0, seconds: 0, cancelled: false };
 
 export class TestIndex {
   private stores: IndexStore[] = [];

@@ -39,6 +39,27 @@ export interface ModelServerOptions {
   respond?: (request: RecordedRequest) => Reply;
   /** A document's relevance to a query at /v1/rerank; default: the share of the query's words (3+ letters) it holds. */
   relevance?: (query: string, document: string) => number;
+  /** /v1/embeddings: the vector length when the request names none (default 32); changeable while running. */
+  embeddingDims?: number;
+  /** /v1/embeddings: more inputs in one request get a 400, as real servers' limits do. */
+  maxEmbeddingInputs?: number;
+  /** /v1/embeddings: an input longer than this (characters) gets a 400 ("maximum context length"). */
+  maxEmbeddingChars?: number;
+}
+
+/**
+ * A test embedding: the input's words hashed into `dims` buckets, normalized. Texts that share
+ * words are near, as with a real model, so searches by these vectors find what they should.
+ */
+export function bagOfWordsVector(text: string, dims: number): number[] {
+  const vector = new Array<number>(dims).fill(0);
+  for (const word of text.toLowerCase().match(/[a-z]{3,}/g) ?? []) {
+    let hash = 2166136261;
+    for (let i = 0; i < word.length; i++) hash = Math.imul(hash ^ word.charCodeAt(i), 16777619);
+    vector[(hash >>> 0) % dims] += 1;
+  }
+  const norm = Math.hypot(...vector) || 1;
+  return vector.map((x) => x / norm);
 }
 
 function wordShare(query: string, document: string): number {
@@ -58,6 +79,7 @@ export class TestModelServer {
   readonly requests: RecordedRequest[] = [];
   readonly adapters = new Map<string, string>();
   private readonly queue: Reply[] = [];
+  private readonly embeddingQueue: Reply[] = [];
   private readonly sockets = new Set<import("node:net").Socket>();
 
   private constructor(private readonly server: http.Server, private readonly options: ModelServerOptions) {
@@ -83,6 +105,16 @@ export class TestModelServer {
   /** Replies for the next chat or completion requests, in order. */
   enqueue(...replies: Reply[]): void {
     this.queue.push(...replies);
+  }
+
+  /** Replies for the next embedding requests, in order (failures: error, hang-before-headers, drop). */
+  enqueueEmbeddings(...replies: Reply[]): void {
+    this.embeddingQueue.push(...replies);
+  }
+
+  /** The server's options, changeable while it runs (e.g. the embedding length). */
+  get settings(): ModelServerOptions {
+    return this.options;
   }
 
   /** Recorded requests to one endpoint, e.g. "/v1/chat/completions". */
@@ -232,12 +264,20 @@ export class TestModelServer {
   }
 
   private embeddings(request: RecordedRequest, res: http.ServerResponse): void {
+    const reply = this.embeddingQueue.shift();
+    if (reply && this.failure(res, reply)) return;
     const inputs: string[] = Array.isArray(request.body?.input) ? request.body.input : [String(request.body?.input ?? "")];
-    const vector = (text: string): number[] => Array.from({ length: 8 }, (_, i) => Math.sin(text.length * (i + 1) + (text.charCodeAt(i % Math.max(1, text.length)) || 0)));
+    if (this.options.maxEmbeddingInputs && inputs.length > this.options.maxEmbeddingInputs) {
+      return this.json(res, 400, { error: { message: `At most ${this.options.maxEmbeddingInputs} inputs per request, got ${inputs.length}.`, type: "invalid_request_error" } });
+    }
+    const long = this.options.maxEmbeddingChars && inputs.find((input) => input.length > this.options.maxEmbeddingChars!);
+    if (long) return this.json(res, 400, { error: { message: "This model's maximum context length was exceeded.", type: "invalid_request_error" } });
+    const dims = Number(request.body?.dimensions) || this.options.embeddingDims || 32;
+    const encode = (vector: number[]): number[] | string => (request.body?.encoding_format === "base64" ? Buffer.from(Float32Array.from(vector).buffer).toString("base64") : vector);
     this.json(res, 200, {
       object: "list", model: request.body?.model,
-      data: inputs.map((input, index) => ({ object: "embedding", index, embedding: vector(input) })),
-      usage: { prompt_tokens: inputs.join(" ").length, total_tokens: inputs.join(" ").length },
+      data: inputs.map((input, index) => ({ object: "embedding", index, embedding: encode(bagOfWordsVector(input, dims)) })),
+      usage: { prompt_tokens: Math.ceil(inputs.join(" ").length / 4), total_tokens: Math.ceil(inputs.join(" ").length / 4) },
     });
   }
 

@@ -104,9 +104,9 @@ export class Codebase {
   }
 
   private openFolder(folder: CodebaseFolder): Promise<FolderIndex> {
-    const { scan, vectorIndexMinRows, syncTextIndexMaxRows, batchChunks } = this.options;
+    const { scan, vectorIndexMinRows, syncTextIndexMaxRows, batchChunks, neural, embedderFor, keepGenerations } = this.options;
     return FolderIndex.open({
-      root: folder.root, dbPath: folder.dbPath, embedder: this.embedder, stages: this.stages, scan, logger: this.logger,
+      root: folder.root, dbPath: folder.dbPath, embedder: this.embedder, neural, embedderFor, keepGenerations, stages: this.stages, scan, logger: this.logger,
       vectorIndexMinRows, syncTextIndexMaxRows, batchChunks,
     });
   }

@@ -1,11 +1,40 @@
-// Embedders by name, for hosts that choose one from a flag or a setting.
+// Embedders by name, for hosts that choose one from a flag or a setting: the builtin one (always
+// there; its vectors are in every index), and a neural one behind an OpenAI-compatible
+// /v1/embeddings endpoint, whose vectors go beside the builtin ones.
 import { BuiltinEmbedder } from "../embed/builtin";
 import type { Embedder } from "../embed/embedder";
+import { OpenAIEmbedder, type OpenAIEmbedderOptions } from "../embed/openai";
+import type { EmbedderFactory } from "./generationEmbedders";
 
-export const EMBEDDER_NAMES = ["builtin"] as const;
+export const EMBEDDER_NAMES = ["builtin", "openai"] as const;
 
-/** The embedder a name stands for; throws with the names on offer for any other. */
+/** The builtin embedder (every index has its vectors); throws with the names on offer for any other name. */
 export function createEmbedder(name: string | undefined): Embedder {
   if (!name || name === "builtin") return new BuiltinEmbedder();
+  if (name === "openai") throw new Error("The openai embedder needs an endpoint and a model (connectEmbedder).");
   throw new Error(`Unknown embedder "${name}". Available: ${EMBEDDER_NAMES.join(", ")}.`);
+}
+
+/** What a host knows of an embedding profile: the endpoint and model; the key from where the host keeps keys. */
+export type EmbeddingProfile = Omit<OpenAIEmbedderOptions, "onProgress" | "onRequest">;
+
+/**
+ * The neural embedder of a profile, its vector length asked of the server when the profile does
+ * not say it. Throws the server's error (unreachable, wrong key, unknown model) when it can't.
+ */
+export function connectEmbedder(profile: EmbeddingProfile, hooks: Pick<OpenAIEmbedderOptions, "onProgress" | "onRequest"> = {}, signal?: AbortSignal): Promise<Embedder> {
+  if (!/^https?:\/\//.test(profile.baseURL)) throw new Error(`The embedding base URL must be http(s), up to /v1: "${profile.baseURL}".`);
+  if (!profile.model) throw new Error("The embedding model's name is missing.");
+  return OpenAIEmbedder.connect({ ...profile, ...hooks }, signal);
+}
+
+/**
+ * Makes the embedder an index recorded (its spec: kind, base URL, model, dims) again, with the
+ * key the host gives for it; the profile's limits apply.
+ */
+export function embedderFactory(keyFor: (baseURL: string) => string | undefined, limits: Partial<EmbeddingProfile> = {}, hooks: Pick<OpenAIEmbedderOptions, "onProgress" | "onRequest"> = {}): EmbedderFactory {
+  return (spec) => {
+    if (spec.kind !== "openai" || typeof spec.baseURL !== "string" || typeof spec.model !== "string" || typeof spec.dims !== "number") return undefined;
+    return new OpenAIEmbedder({ ...limits, ...hooks, baseURL: spec.baseURL, model: spec.model, dims: spec.dims, sendDimensions: spec.sendDimensions === true, apiKey: keyFor(spec.baseURL) });
+  };
 }

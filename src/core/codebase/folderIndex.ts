@@ -9,8 +9,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { ConventionSet, isConventionFile } from "../conventions/conventionSet";
 import type { Embedder } from "../embed/embedder";
-import { embedderLabel } from "../embed/embedder";
-import { indexFingerprint, queryFingerprint } from "../index/fingerprint";
+import { indexFingerprint } from "../index/fingerprint";
 import { Indexer, type IndexRunResult, type RunOptions } from "../index/indexer";
 import type { FileStages } from "../index/stages";
 import type { SearchSegment } from "../retrieval/retriever";
@@ -20,7 +19,9 @@ import type { FileRecord } from "../store/schema";
 import { lanceUnsupportedReason } from "../store/cpu";
 import { IndexUnavailableError } from "../store/lance";
 import { IndexStore, StoreUnreadableError } from "../store/store";
+import { VectorCache } from "../store/vectorCache";
 import { errorMessage, type Logger } from "../util/host";
+import { type EmbedderFactory, embeddersLabel, GenerationEmbedders, neuralIdentity } from "./generationEmbedders";
 import { relativeInside } from "./paths";
 import { sourceReader } from "./sourceReader";
 
@@ -43,6 +44,12 @@ export interface FolderIndexOptions {
   /** The folder holding the generations and the writer lock. */
   dbPath: string;
   embedder: Embedder;
+  /** A neural embedder whose vectors go beside the builtin ones; "from-index": the one the answering generation was built with. */
+  neural?: Embedder | "from-index";
+  /** Makes a neural embedder from a generation's recorded spec (the host supplies keys). */
+  embedderFor?: EmbedderFactory;
+  /** Complete generations built with other embedders kept after a switch, so a switch back answers at once (default 1). */
+  keepGenerations?: number;
   stages: FileStages;
   scan?: Omit<ScanOptions, "signal">;
   logger: Logger;
@@ -76,7 +83,9 @@ export interface IndexStatus {
 export class FolderIndex {
   /** One writer per index, across processes: runs, updates and maintenance hold it. */
   private readonly lock: IndexLock;
-  private readonly queryPart: string;
+  private embedders: GenerationEmbedders;
+  private neural: Embedder | undefined;
+  private vectorCache: VectorCache | undefined;
   private readonly source;
   /** The complete generation that answers (or, before any is complete, the newest). */
   private answering: IndexStore | undefined;
@@ -94,8 +103,24 @@ export class FolderIndex {
 
   private constructor(private readonly options: FolderIndexOptions) {
     this.lock = new IndexLock(options.dbPath);
-    this.queryPart = queryFingerprint(options.embedder);
+    this.neural = options.neural === "from-index" ? undefined : options.neural;
+    this.embedders = this.embeddersFor(this.neural);
     this.source = sourceReader(options.root);
+  }
+
+  private embeddersFor(neural: Embedder | undefined): GenerationEmbedders {
+    const cacheable = neural && (neural as { cacheable?: boolean }).cacheable;
+    this.vectorCache = cacheable ? new VectorCache({ dir: path.join(this.options.dbPath, "vectors"), embedder: neural.fingerprint, dims: neural.dims }) : undefined;
+    return new GenerationEmbedders(this.options.embedder, neural, this.options.embedderFor);
+  }
+
+  private get queryPart(): string {
+    return this.embedders.queryPart;
+  }
+
+  /** The neural embedder writes use (none: builtin vectors only). */
+  get neuralEmbedder(): Embedder | undefined {
+    return this.neural;
   }
 
   get root(): string {
@@ -115,6 +140,14 @@ export class FolderIndex {
     const unsupported = lanceUnsupportedReason();
     if (unsupported) index.unavailableError = new IndexUnavailableError(unsupported);
     else await index.refresh();
+    // "from-index": the neural embedder the answering generation was built with, made again from its spec.
+    if (options.neural === "from-index" && index.answering?.identity.neural) {
+      const neural = index.embedders.for(index.answering).neural;
+      if (neural) {
+        index.neural = neural;
+        index.embedders = index.embeddersFor(neural);
+      }
+    }
     return index;
   }
 
@@ -198,11 +231,10 @@ export class FolderIndex {
   segments(prefix: string): SearchSegment[] {
     const segments: SearchSegment[] = [];
     if (this.unavailableError) return segments;
-    const vectorsFor = (store: IndexStore): Embedder | undefined => (store.identity.query === this.queryPart ? this.options.embedder : undefined);
-    if (this.building) segments.push({ prefix, store: this.building, source: this.source, embedder: vectorsFor(this.building) });
+    if (this.building) segments.push({ prefix, store: this.building, source: this.source, ...this.embedders.for(this.building) });
     if (this.answering) {
       const decided = this.building ? this.decided : undefined;
-      segments.push({ prefix, store: this.answering, source: this.source, embedder: vectorsFor(this.answering), hides: decided && ((p) => decided.has(p)) });
+      segments.push({ prefix, store: this.answering, source: this.source, ...this.embedders.for(this.answering), hides: decided && ((p) => decided.has(p)) });
     }
     return segments;
   }
@@ -232,6 +264,7 @@ export class FolderIndex {
       if (this.answering) this.options.logger.warn(`Rebuilding the index of ${this.options.root} (${reason}); the current index answers until the new one is complete.`);
       store = await IndexStore.create(dir, {
         fingerprint, query: this.queryPart, embedder: this.options.embedder.fingerprint, dims: this.options.embedder.dims, createdAt: Date.now(),
+        neural: neuralIdentity(this.neural),
       });
     }
     // A handle on the folder just replaced (a damaged or half-created generation) goes.
@@ -250,7 +283,7 @@ export class FolderIndex {
 
   private rebuildReason(old: IndexStore): string {
     if (old.identity.fingerprint === "") return "it was built by an older version of Groundwork";
-    if (old.identity.embedder !== this.options.embedder.fingerprint) return "the embedder changed";
+    if (old.identity.embedder !== this.options.embedder.fingerprint || old.identity.neural?.fingerprint !== this.neural?.fingerprint) return "the embedder changed";
     if (old.identity.query !== this.queryPart) return "the full-text fields or the table layout changed";
     return "the chunker changed";
   }
@@ -290,7 +323,7 @@ export class FolderIndex {
     // The index never indexes itself, wherever it lives inside the folder.
     const own = relativeInside(root, dbPath);
     const scan = own ? { ...this.options.scan, excludes: [...(this.options.scan?.excludes ?? []), `/${own}/`] } : this.options.scan;
-    return new Indexer({ root, store, embedder, stages, scan, logger, syncTextIndexMaxRows, batchChunks });
+    return new Indexer({ root, store, embedder, neural: this.neural, vectorCache: this.vectorCache, stages, scan, logger, syncTextIndexMaxRows, batchChunks });
   }
 
   /** A generation just completed answers alone; the others are retired. */
@@ -340,18 +373,47 @@ export class FolderIndex {
       });
   }
 
-  /** Deletes the retired generations, and any other left over from an earlier process, once one complete generation answers. */
+  /**
+   * Deletes the retired generations, and any other left over from an earlier process, once one
+   * complete generation answers; keeps the newest complete ones built with other embedders
+   * (keepGenerations), so that switching back answers at once.
+   */
   private async deleteRetired(): Promise<void> {
     const answering = this.answering;
     if (!answering?.complete || this.building) return;
     for (const store of this.retired.splice(0)) store.close();
     const names = await fs.readdir(this.options.dbPath).catch(() => [] as string[]);
+    const others = names.filter((name) => GENERATION.test(name)).map((name) => path.join(this.options.dbPath, name)).filter((dir) => dir !== answering.dir);
+    const kept = await this.generationsToKeep(others, answering);
+    for (const dir of others) if (!kept.has(dir)) await fs.rm(dir, { recursive: true, force: true });
+    // An index older than generations keeps its tables at the root of the index folder.
     for (const name of names) {
-      const dir = path.join(this.options.dbPath, name);
-      if (GENERATION.test(name) && dir !== answering.dir) await fs.rm(dir, { recursive: true, force: true });
-      // An index older than generations keeps its tables at the root of the index folder.
-      if (name.endsWith(".lance") && answering.dir !== this.options.dbPath) await fs.rm(dir, { recursive: true, force: true });
+      if (name.endsWith(".lance") && answering.dir !== this.options.dbPath) await fs.rm(path.join(this.options.dbPath, name), { recursive: true, force: true });
     }
+  }
+
+  /**
+   * The newest complete generation of each other neural embedder (none included) with the same
+   * builtin vectors and fields, up to keepGenerations of them: what a user may switch back to.
+   * Generations an update of Groundwork superseded are never chosen again, so they go.
+   */
+  private async generationsToKeep(dirs: readonly string[], answering: IndexStore): Promise<Set<string>> {
+    const limit = this.options.keepGenerations ?? 1;
+    if (limit <= 0) return new Set();
+    const neuralOf = (store: IndexStore): string => store.identity.neural?.fingerprint ?? "";
+    const found: IndexStore[] = [];
+    for (const dir of dirs) {
+      const store = await IndexStore.open(dir).catch(() => undefined);
+      if (!store) continue;
+      store.close();
+      const switchable = store.complete && store.identity.embedder === answering.identity.embedder && neuralOf(store) !== neuralOf(answering);
+      if (switchable && this.embedders.for(store).embedder) found.push(store);
+    }
+    const kept = new Map<string, string>();
+    for (const store of found.sort((a, b) => b.identity.createdAt - a.identity.createdAt)) {
+      if (!kept.has(neuralOf(store)) && kept.size < limit) kept.set(neuralOf(store), store.dir);
+    }
+    return new Set(kept.values());
   }
 
   /** Resolves when no background maintenance is running (the CLI and the benchmarks wait for it). */
@@ -379,7 +441,7 @@ export class FolderIndex {
     return {
       root: this.options.root,
       dbPath: this.options.dbPath,
-      embedder: embedderLabel(this.options.embedder),
+      embedder: embeddersLabel(this.options.embedder, store?.identity.neural ?? neuralIdentity(this.neural)),
       filesIndexed: records.filter((r) => r.status === "indexed").length,
       chunks: store ? await store.countChunks() : 0,
       skipped: records.filter((r) => r.status === "skipped"),

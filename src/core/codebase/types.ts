@@ -8,6 +8,7 @@ import type { SearchOptions } from "../retrieval/types";
 import type { ScanOptions } from "../scan/scanner";
 import type { Logger } from "../util/host";
 import type { IndexStatus } from "./folderIndex";
+import type { EmbedderFactory } from "./generationEmbedders";
 import type { FolderSpec, NamedFolder } from "./paths";
 
 export interface CodebaseOptions {
@@ -16,6 +17,16 @@ export interface CodebaseOptions {
   storageDir?: string;
   /** Default: the builtin embedder. */
   embedder?: Embedder;
+  /**
+   * A neural embedder (the OpenAI-compatible one) whose vectors are searched beside the builtin
+   * ones and full text; "from-index": the one each folder's index was built with (CLI commands
+   * other than a switch). Without it: builtin vectors only.
+   */
+  neural?: Embedder | "from-index";
+  /** Makes an embedder again from the spec an index recorded (base URL, model, dims; the host adds the key). */
+  embedderFor?: EmbedderFactory;
+  /** Complete indexes built with other embedders kept after a switch, so switching back answers at once (default 1). */
+  keepGenerations?: number;
   /** The bundled worker script (dist/worker.js): parse, chunk and embed in worker threads. Without it, in this thread. */
   workerPath?: string;
   /** Worker threads (default: one per core, at most 4). */

@@ -47,10 +47,13 @@ export function fieldsFingerprint(): string {
 
 let fieldsPart: string | undefined;
 
-/** What a reader compares: whether an index's vectors and fields answer the queries made now. */
-export function queryFingerprint(embedder: Pick<Embedder, "fingerprint">): string {
+/**
+ * What a reader compares: whether an index's vectors and fields answer the queries made now. A
+ * neural embedder's vectors (a second column) are part of it when there is one.
+ */
+export function queryFingerprint(embedder: Pick<Embedder, "fingerprint">, neural?: Pick<Embedder, "fingerprint">): string {
   fieldsPart ??= fieldsFingerprint();
-  return sha256Hex(`${embedder.fingerprint}\n${fieldsPart}`).slice(0, 32);
+  return sha256Hex(`${embedder.fingerprint}\n${fieldsPart}${neural ? `\nneural:${neural.fingerprint}` : ""}`).slice(0, 32);
 }
 
 /** The chunker part: the chunks of CHUNKER_PROBE. */

@@ -3,20 +3,26 @@
 // nor re-embedded), handles deletions and renames, writes in batches, reports progress, can be
 // cancelled, and resumes after being killed without duplicate chunks.
 import { readFileSync } from "node:fs";
+import type { Chunk } from "../chunk/types";
 import type { Embedder } from "../embed/embedder";
 import { errorMessage, type Logger, silentLogger } from "../util/host";
 import { classifyContent } from "../scan/rules";
 import { type ScanEntry, type ScanOptions, scanPaths, scanWorkspace } from "../scan/scanner";
 import type { FileRecord } from "../store/schema";
 import type { FileUpdate, IndexStore } from "../store/store";
+import { contentKey, type VectorCache } from "../store/vectorCache";
 import { sha256Hex } from "../util/hash";
-import { embeddingInput, toRow } from "./rows";
+import { embeddingInput, neuralContent, toRow } from "./rows";
 import type { FileStages, ProcessedFile } from "./stages";
 
 export interface IndexerOptions {
   root: string;
   store: IndexStore;
   embedder: Embedder;
+  /** A neural embedder whose vectors go in the second column (`nvector`) of a store made for it. */
+  neural?: Embedder;
+  /** Its vectors by content, so that content embedded once is never sent again. */
+  vectorCache?: VectorCache;
   /** The per-file stages: chunk, and where the runner can, embed and fields. */
   stages: FileStages;
   scan?: Omit<ScanOptions, "signal">;
@@ -32,6 +38,8 @@ export interface IndexProgress {
   filesDone: number;
   filesTotal: number;
   chunksWritten: number;
+  /** With a neural embedder: chunks it embedded in this run, chunks whose vectors came from the cache, and chunks still to embed of those met so far. */
+  embedding?: { embedded: number; cached: number; queued: number };
 }
 
 export interface RunOptions {
@@ -47,6 +55,9 @@ export interface IndexRunResult {
   filesRemoved: number;
   filesFailed: number;
   chunksWritten: number;
+  /** Chunks the neural embedder embedded (requests paid for), and chunks whose neural vectors the cache had. */
+  chunksEmbedded: number;
+  vectorsReused: number;
   totalChunks: number;
   seconds: number;
   cancelled: boolean;
@@ -113,6 +124,9 @@ export class Indexer {
     // Writes run one at a time and in order, but the loop goes on preparing the next files (and
     // the chunk workers keep working) while a batch is being written.
     let writing: Promise<void> = Promise.resolve();
+    const embedding = (): IndexProgress["embedding"] =>
+      this.options.neural ? { embedded: counts.chunksEmbedded, cached: counts.vectorsReused, queued: Math.max(0, counts.chunksWritten + pendingChunks + writingChunks - counts.chunksEmbedded - counts.vectorsReused) } : undefined;
+    let writingChunks = 0;
     const flush = async (): Promise<void> => {
       if (pending.length === 0) return;
       const batch = pending;
@@ -120,8 +134,11 @@ export class Indexer {
       pendingChunks = 0;
       changed = true;
       await writing;
-      writing = this.writeBatch(batch, runOptions.signal).then((written) => {
+      writingChunks = batch.reduce((sum, item) => sum + (item.processed?.chunked.chunks.length ?? 0), 0);
+      const report = (): void => runOptions.onProgress?.({ phase: "indexing", filesDone: done, filesTotal: total, chunksWritten: counts.chunksWritten, embedding: embedding() });
+      writing = this.writeBatch(batch, counts, runOptions.signal, report).then((written) => {
         counts.chunksWritten += written;
+        writingChunks = 0;
       });
       writing.catch(() => undefined);
     };
@@ -164,13 +181,13 @@ export class Indexer {
         }
       }
       if (pendingChunks >= this.batchChunks || pending.length >= this.batchChunks) await flush();
-      runOptions.onProgress?.({ phase: "indexing", filesDone: done, filesTotal: total, chunksWritten: counts.chunksWritten + pendingChunks });
+      runOptions.onProgress?.({ phase: "indexing", filesDone: done, filesTotal: total, chunksWritten: counts.chunksWritten + pendingChunks, embedding: embedding() });
     }
-    runOptions.onProgress?.({ phase: "finishing", filesDone: done, filesTotal: total, chunksWritten: counts.chunksWritten + pendingChunks });
+    runOptions.onProgress?.({ phase: "finishing", filesDone: done, filesTotal: total, chunksWritten: counts.chunksWritten + pendingChunks, embedding: embedding() });
     await flush();
     await writing;
     const result = await this.finish(counts, started, cancelled, changed);
-    runOptions.onProgress?.({ phase: "done", filesDone: done, filesTotal: total, chunksWritten: counts.chunksWritten });
+    runOptions.onProgress?.({ phase: "done", filesDone: done, filesTotal: total, chunksWritten: counts.chunksWritten, embedding: embedding() });
     return result;
   }
 
@@ -204,7 +221,7 @@ export class Indexer {
     }
   }
 
-  private async writeBatch(batch: readonly Pending[], signal?: AbortSignal): Promise<number> {
+  private async writeBatch(batch: readonly Pending[], counts: Counts, signal?: AbortSignal, report?: () => void): Promise<number> {
     // Stage: embed, for the files whose vectors the per-file stages did not make with this embedder.
     const fingerprint = this.options.embedder.fingerprint;
     const embeddedAlready = (item: Pending): boolean => {
@@ -213,14 +230,46 @@ export class Indexer {
     };
     const toEmbed = batch.filter((item) => !embeddedAlready(item)).flatMap((item) => item.processed?.chunked.chunks ?? []);
     const embedded = toEmbed.length ? await this.options.embedder.embedDocuments(toEmbed.map(embeddingInput), signal) : [];
+    // The neural embedder's vectors for every chunk of the batch, from the cache where it has them.
+    const neural = this.options.neural ? await this.neuralVectors(batch.flatMap((item) => item.processed?.chunked.chunks ?? []), counts, signal, report) : undefined;
     let next = 0;
+    let nextNeural = 0;
     // Stage: fields (toRow derives those the per-file stages did not), then write.
     const updates: FileUpdate[] = batch.map(({ record, processed }) => ({
       record,
-      chunks: processed?.chunked.chunks.map((chunk, i) => toRow(chunk, embeddedAlready({ record, processed }) ? processed.embedded!.vectors[i] : embedded[next++], processed.fields?.[i])),
+      chunks: processed?.chunked.chunks.map((chunk, i) => {
+        const row = toRow(chunk, embeddedAlready({ record, processed }) ? processed.embedded!.vectors[i] : embedded[next++], processed.fields?.[i]);
+        if (neural) row.nvector = neural[nextNeural++];
+        return row;
+      }),
     }));
     await this.options.store.write(updates);
     return updates.reduce((sum, update) => sum + (update.chunks?.length ?? 0), 0);
+  }
+
+  private async neuralVectors(chunks: readonly Chunk[], counts: Counts, signal?: AbortSignal, report?: () => void): Promise<Float32Array[]> {
+    const neural = this.options.neural!;
+    const cache = this.options.vectorCache;
+    const keys = chunks.map((chunk) => contentKey(neuralContent(chunk)));
+    const found = cache ? await cache.get(keys) : new Array<Float32Array | undefined>(chunks.length);
+    // Equal content in a batch (copied files, generated twins) is sent once.
+    const missing = new Map<string, number[]>();
+    found.forEach((vector, i) => {
+      if (vector) return;
+      missing.set(keys[i], [...(missing.get(keys[i]) ?? []), i]);
+    });
+    counts.vectorsReused += chunks.length - [...missing.values()].reduce((sum, list) => sum + list.length, 0);
+    const firsts = [...missing.values()].map((list) => list[0]);
+    if (firsts.length > 0) {
+      const vectors = await neural.embedDocuments(firsts.map((i) => embeddingInput(chunks[i])), signal);
+      const entries = firsts.map((i, j) => ({ key: keys[i], vector: vectors[j] }));
+      for (const { key, vector } of entries) for (const i of missing.get(key)!) found[i] = vector;
+      counts.chunksEmbedded += firsts.length;
+      counts.vectorsReused += [...missing.values()].reduce((sum, list) => sum + list.length - 1, 0);
+      await cache?.put(entries);
+    }
+    report?.();
+    return found as Float32Array[];
   }
 
   private async finish(counts: Counts, started: number, cancelled: boolean, changed: boolean): Promise<IndexRunResult> {
@@ -244,7 +293,7 @@ const SYNC_TEXT_INDEX_MAX_ROWS = 5_000;
 type Counts = Omit<IndexRunResult, "totalChunks" | "seconds" | "cancelled">;
 
 function emptyCounts(): Counts {
-  return { filesIndexed: 0, filesUnchanged: 0, filesSkipped: 0, filesRemoved: 0, filesFailed: 0, chunksWritten: 0 };
+  return { filesIndexed: 0, filesUnchanged: 0, filesSkipped: 0, filesRemoved: 0, filesFailed: 0, chunksWritten: 0, chunksEmbedded: 0, vectorsReused: 0 };
 }
 
 function emptyResult(): ProcessedFile {

@@ -15,6 +15,14 @@ export function embeddingInput(chunk: Chunk): EmbedInput {
   return { title: `${chunk.symbol} ${chunk.scope} ${chunk.signature}`.trim(), text: `${chunk.path}\n${chunk.text}` };
 }
 
+/**
+ * What a neural vector is kept by (VectorCache): the chunk's title and code, without its path, so
+ * a renamed or copied file finds the vectors of its content.
+ */
+export function neuralContent(chunk: Chunk): string {
+  return `${chunk.symbol} ${chunk.scope} ${chunk.signature}\n${chunk.text}`;
+}
+
 /** The code field of the full-text index: the code, plus every identifier split into words. */
 export function fullText(chunk: Chunk, splitWords = splitIdentifiersText(chunk.text)): string {
   return `${chunk.text}\n${splitWords}`;

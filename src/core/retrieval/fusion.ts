@@ -5,7 +5,7 @@
 // held-out three (0.440 / 0.408) and openai (0.435 / 0.428) sources. Either way the fused order
 // keeps, for every item, its rank in each list so the UI can say why it was chosen.
 
-export type Source = "vector" | "text" | "expansion";
+export type Source = "vector" | "neural" | "text" | "expansion";
 
 export type FusionMethod = "score" | "rrf";
 

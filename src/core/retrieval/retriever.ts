@@ -8,6 +8,7 @@
 import { LRUCache } from "lru-cache";
 import { formatCitation } from "../../shared/citation";
 import type { Embedder } from "../embed/embedder";
+import { errorMessage } from "../util/host";
 import type { ChunkRef, IndexStore, SourceReader, StoredChunk } from "../store/store";
 import { expansionCandidates } from "./expansion";
 import { capPerFile, type Fused, type RankedList, reciprocalRankFusion, scoreFusion, type Source } from "./fusion";
@@ -31,7 +32,9 @@ export const DEFAULT_SEARCH: Required<Omit<SearchOptions, "weights">> & { weight
   rrfK: 60,
   maxPerFile: 5,
   nameBoost: 2,
-  weights: { vector: 1, text: 1, expansion: 0.5 },
+  // The neural list's weight is a first guess, not fitted: no neural model could be run where
+  // Groundwork is developed (see docs/retrieval-tuning.md); `eval --history` measures it on yours.
+  weights: { vector: 1, neural: 1, text: 1, expansion: 0.5 },
   rerank: false,
   // Fitted on the stdlib eval (a plateau for coverage 1.5-1.75, name 0.4-0.5); the held-out figures
   // are in README, "Retrieval quality".
@@ -41,6 +44,9 @@ export const DEFAULT_SEARCH: Required<Omit<SearchOptions, "weights">> & { weight
   // Code above tests, docs and changelogs (roles.ts): on three repositories' histories, file MRR@10
   // rose from 0.35-0.54 to 0.54-0.72, the doc->function evals unchanged.
   rolePrior: true,
+  neural: true,
+  builtinVectors: true,
+  neuralTimeoutMs: 2500,
 };
 
 type Settings = typeof DEFAULT_SEARCH;
@@ -59,6 +65,10 @@ export interface SearchSegment {
   readonly source?: SourceReader;
   /** Embeds queries for the segment's vectors; undefined when they can't answer (keyword search only). */
   readonly embedder?: Embedder;
+  /** Embeds queries for the segment's neural vectors (`nvector`), when it has them. */
+  readonly neural?: Embedder;
+  /** Why the segment has neural vectors that nothing here can query. */
+  readonly neuralMissing?: string;
   /** Folder-relative paths this segment must not answer for (a local overlay holds newer versions). */
   readonly hides?: (path: string) => boolean;
 }
@@ -99,7 +109,7 @@ export class HybridRetriever {
     };
     const segments = this.segments();
     if (segments.length === 0) return [];
-    const version = (await Promise.all(segments.map(async (s) => `${s.prefix}\u0000${s.store.dir}\u0000${await s.store.dataVersion()}\u0000${s.embedder ? 1 : 0}`))).join("\u0001");
+    const version = (await Promise.all(segments.map(async (s) => `${s.prefix}\u0000${s.store.dir}\u0000${await s.store.dataVersion()}\u0000${s.embedder ? 1 : 0}${s.neural ? 1 : 0}`))).join("\u0001");
     const key = JSON.stringify([query, settings]);
     const cached = this.cache.get(key);
     if (cached?.version === version) {
@@ -108,7 +118,8 @@ export class HybridRetriever {
     }
     this.stats.misses++;
     const hits = await this.searchUncached(query, settings, segments);
-    if (this.options.cacheSize !== 0) this.cache.set(key, { version, hits });
+    // A search that had to do without the neural embedder is not kept: the next one tries it again.
+    if (this.options.cacheSize !== 0 && !hits[0]?.fallback) this.cache.set(key, { version, hits });
     return hits;
   }
 
@@ -122,19 +133,38 @@ export class HybridRetriever {
       if (!queryVectors.has(embedder)) queryVectors.set(embedder, embedder.embedQuery(query));
       return queryVectors.get(embedder)!;
     };
+    const fallbacks = new Set<string>();
+    const neuralVectors = new Map<Embedder, Promise<Float32Array>>();
+    const neuralQuery = async (segment: SearchSegment): Promise<ChunkRef[]> => {
+      if (!segment.neural) {
+        if (segment.neuralMissing) fallbacks.add(segment.neuralMissing);
+        return [];
+      }
+      try {
+        const neural = segment.neural;
+        if (!neuralVectors.has(neural)) neuralVectors.set(neural, withTimeout((signal) => neural.embedQuery(query, signal), settings.neuralTimeoutMs));
+        return await segment.store.vectorSearch(await neuralVectors.get(neural)!, settings.candidates, "nvector");
+      } catch (error) {
+        fallbacks.add(`${segment.neural.id}: ${errorMessage(error)}`);
+        return [];
+      }
+    };
+    const vectors = settings.mode !== "text";
     const found = await Promise.all(segments.map(async (segment, i) => {
-      const [byVector, byText] = await Promise.all([
-        settings.mode === "text" || !segment.embedder ? [] : embed(segment.embedder).then((vector) => segment.store.vectorSearch(vector, settings.candidates)),
+      const [byVector, byNeural, byText] = await Promise.all([
+        !vectors || !settings.builtinVectors || !segment.embedder ? [] : embed(segment.embedder).then((vector) => segment.store.vectorSearch(vector, settings.candidates)),
+        !vectors || !settings.neural || !segment.embedder ? [] : neuralQuery(segment),
         settings.mode === "vector" || !words ? [] : segment.store.textSearch(words, settings.candidates, settings.nameBoost),
       ]);
       const tag = (refs: readonly ChunkRef[]): Candidate[] => refs
         .filter((ref) => !segment.hides?.(ref.path))
         .map((ref) => ({ ref, segment: i, key: `${i}:${ref.id}`, path: segment.prefix + ref.path }));
-      return { byVector: tag(byVector), byText: tag(byText) };
+      return { byVector: tag(byVector), byNeural: tag(byNeural), byText: tag(byText) };
     }));
     const merge = (lists: Candidate[][]): Candidate[] => (lists.length === 1 ? lists[0] : lists.flat().sort((a, b) => b.ref.score - a.ref.score).slice(0, settings.candidates));
     const lists: RankedList<Candidate>[] = [
       { source: "vector", items: merge(found.map((f) => f.byVector)), weight: settings.weights.vector, score: (c) => c.ref.score },
+      { source: "neural", items: merge(found.map((f) => f.byNeural)), weight: settings.weights.neural, score: (c) => c.ref.score },
       { source: "text", items: merge(found.map((f) => f.byText)), weight: settings.weights.text, score: (c) => c.ref.score },
     ];
     const fused = settings.fusion === "rrf" ? reciprocalRankFusion(lists, (c) => c.key, settings.rrfK) : scoreFusion(lists, (c) => c.key);
@@ -174,6 +204,10 @@ export class HybridRetriever {
     const depth = reranking ? hits.length : settings.termMatchDepth;
     hits = [...hits.slice(0, depth).sort((a, b) => sums.get(b)! - sums.get(a)!), ...hits.slice(depth)].slice(0, settings.limit);
     if (settings.expand && hits.length > 0) hits.push(...(await this.expansion(hits, settings, segments)));
+    if (fallbacks.size > 0) {
+      const fallback = `searched without the embedding model (${[...fallbacks].join("; ")}): builtin vectors and full text only`;
+      for (const hit of hits) hit.fallback = fallback;
+    }
     return hits;
   }
 
@@ -190,7 +224,7 @@ export class HybridRetriever {
       const chunk = chunks.get(c.item.key);
       if (!chunk) return [];
       const prefix = segments[c.item.segment].prefix;
-      const scores: ScoreParts = { fusion: c.fusion, vector: c.scores.vector, text: c.scores.text };
+      const scores: ScoreParts = { fusion: c.fusion, vector: c.scores.vector, neural: c.scores.neural, text: c.scores.text };
       return [{ ...chunk, id: prefix + chunk.id, path: prefix + chunk.path, score: 0, scores, ranks: c.ranks }];
     });
   }
@@ -224,6 +258,21 @@ export class HybridRetriever {
 }
 
 const PROSE_ROLES = new Set(["docs", "changelog"]);
+
+/** The work's value, or (its request cancelled) an error saying it took longer than `ms`. */
+function withTimeout<T>(work: (signal: AbortSignal) => Promise<T>, ms: number): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new Error(`no answer within ${ms} ms`));
+      controller.abort();
+    }, ms);
+  });
+  const running = work(controller.signal);
+  running.catch(() => undefined);
+  return Promise.race([running, timeout]).finally(() => clearTimeout(timer));
+}
 
 function defined<T extends object>(options: T): Partial<T> {
   return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;

@@ -40,6 +40,12 @@ export interface SearchOptions {
    * query asks for those.
    */
   rolePrior?: boolean;
+  /** Search the neural embedder's vectors where a generation has them (default true). */
+  neural?: boolean;
+  /** Search the builtin vectors (default true); off with `neural` on: the neural vectors alone. */
+  builtinVectors?: boolean;
+  /** How long a query may wait for the neural embedder before searching without it (default 2500 ms). */
+  neuralTimeoutMs?: number;
 }
 
 /** The evidence behind a hit, each part under its own name and with one meaning. */
@@ -48,6 +54,8 @@ export interface ScoreParts {
   fusion: number;
   /** Cosine similarity of the query's and the chunk's vectors, when the vector list found the chunk. */
   vector?: number;
+  /** The same by the neural embedder's vectors, when its list found the chunk. */
+  neural?: number;
   /** BM25 score in the keyword list (unbounded; comparable only within one query), when it found the chunk. */
   text?: number;
   /** Second look: the share of the query's words (weighted by rarity) that the chunk holds, in [0, 1]. */
@@ -77,6 +85,8 @@ export interface SearchHit extends StoredChunk {
   ranks: Partial<Record<Source, number>>;
   /** For expansion hits: the citation of the hit that referenced this definition. */
   expandedFrom?: string;
+  /** Set when the search could not use the neural embedder (down, slow, no key): what it answered with instead. */
+  fallback?: string;
 }
 
 /** A hit as the CLI's --json and the extension's command API report it. */

@@ -4,8 +4,8 @@
 import { Data, type DataType, FixedSizeList, Float32, Int32, makeData, RecordBatch, Struct, Table, Utf8 } from "apache-arrow";
 import { type ChunkRow, chunksSchema } from "./schema";
 
-export function chunkTable(rows: readonly ChunkRow[], dims: number, ref: (row: ChunkRow) => string): Table {
-  const schema = chunksSchema(dims);
+export function chunkTable(rows: readonly ChunkRow[], dims: number, ref: (row: ChunkRow) => string, neuralDims?: number): Table {
+  const schema = chunksSchema(dims, neuralDims);
   const columns: Record<string, Data> = {
     id: utf8(rows.map((r) => r.id)),
     path: utf8(rows.map((r) => r.path)),
@@ -21,8 +21,9 @@ export function chunkTable(rows: readonly ChunkRow[], dims: number, ref: (row: C
     ref: utf8(rows.map(ref)),
     fts_text: utf8(rows.map((r) => r.ftsText)),
     fts_name: utf8(rows.map((r) => r.ftsName)),
-    vector: vectors(rows, schema.fields.find((f) => f.name === "vector")!.type as FixedSizeList),
+    vector: vectors(rows, (row) => row.vector, schema.fields.find((f) => f.name === "vector")!.type as FixedSizeList),
   };
+  if (neuralDims) columns.nvector = vectors(rows, (row) => row.nvector, schema.fields.find((f) => f.name === "nvector")!.type as FixedSizeList);
   const children = schema.fields.map((field) => columns[field.name]);
   const data = makeData({ type: new Struct(schema.fields), length: rows.length, nullCount: 0, children });
   return new Table(schema, [new RecordBatch(schema, data)]);
@@ -46,12 +47,13 @@ function int32(values: readonly number[]): Data<Int32> {
   return makeData({ type: new Int32(), length: values.length, nullCount: 0, data: Int32Array.from(values) });
 }
 
-function vectors(rows: readonly ChunkRow[], type: FixedSizeList): Data<FixedSizeList> {
+function vectors(rows: readonly ChunkRow[], of: (row: ChunkRow) => Float32Array | undefined, type: FixedSizeList): Data<FixedSizeList> {
   const dims = type.listSize;
   const values = new Float32Array(rows.length * dims);
   rows.forEach((row, i) => {
-    if (row.vector.length !== dims) throw new Error(`Chunk ${row.path}:${row.startLine} has a ${row.vector.length}-dimensional vector; the index holds ${dims}`);
-    values.set(row.vector, i * dims);
+    const vector = of(row);
+    if (vector?.length !== dims) throw new Error(`Chunk ${row.path}:${row.startLine} has ${vector ? `a ${vector.length}-dimensional vector` : "no vector"}; the index holds ${dims}`);
+    values.set(vector, i * dims);
   });
   const child = makeData({ type: type.children[0].type as DataType as Float32, length: values.length, nullCount: 0, data: values });
   return makeData({ type, length: rows.length, nullCount: 0, child });

@@ -6,7 +6,8 @@ export const CHUNKS_TABLE = "chunks";
 export const FILES_TABLE = "files";
 export const META_TABLE = "meta";
 
-export function chunksSchema(dims: number): Schema {
+/** `neuralDims`: a second vector column, `nvector`, for a neural embedder's vectors beside the builtin ones. */
+export function chunksSchema(dims: number, neuralDims?: number): Schema {
   return new Schema([
     new Field("id", new Utf8(), false),
     new Field("path", new Utf8(), false),
@@ -25,6 +26,7 @@ export function chunksSchema(dims: number): Schema {
     new Field("fts_text", new Utf8(), false),
     new Field("fts_name", new Utf8(), false),
     new Field("vector", new FixedSizeList(dims, new Field("item", new Float32(), true)), false),
+    ...(neuralDims ? [new Field("nvector", new FixedSizeList(neuralDims, new Field("item", new Float32(), true)), false)] : []),
   ]);
 }
 
@@ -82,10 +84,12 @@ export interface ChunkRow {
   ftsText: string;
   ftsName: string;
   vector: Float32Array;
+  /** The neural embedder's vector, in a generation that has one. */
+  nvector?: Float32Array;
 }
 
-/** A chunk as searches return it: its row without the vector and the full-text fields. */
-export type StoredChunk = Omit<ChunkRow, "vector" | "ftsText" | "ftsName">;
+/** A chunk as searches return it: its row without the vectors and the full-text fields. */
+export type StoredChunk = Omit<ChunkRow, "vector" | "nvector" | "ftsText" | "ftsName">;
 
 /** A search result before its code is read: everything but the text, and the list's own score. */
 export interface ChunkRef extends Omit<StoredChunk, "text"> {

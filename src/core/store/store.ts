@@ -28,6 +28,15 @@ export interface StoreIdentity {
   dims: number;
   /** When the generation was created (ms since the epoch); 0 when unknown. */
   createdAt: number;
+  /** A neural embedder's vectors beside the builtin ones (the `nvector` column): its fingerprint, vector length and spec (no key). */
+  neural?: NeuralIdentity;
+}
+
+export interface NeuralIdentity {
+  fingerprint: string;
+  dims: number;
+  /** What it takes to make the embedder again (embed/spec.ts); never a key. */
+  spec: Record<string, unknown>;
 }
 
 export interface IndexCoverage {
@@ -117,6 +126,7 @@ export class IndexStore {
       const identity: StoreIdentity = {
         fingerprint: values.get("fingerprint") ?? "", query: values.get("query") ?? "", embedder: values.get("embedder") ?? "",
         dims: Number(values.get("dims") ?? 0), createdAt: Number(values.get("createdAt") ?? 0),
+        ...(values.has("neural") ? { neural: JSON.parse(values.get("neural")!) as NeuralIdentity } : {}),
       };
       // An index older than fingerprints counts as complete once it was ever written.
       const complete = values.get("complete") === "true" || (identity.fingerprint === "" && values.has("lastUpdated"));
@@ -134,7 +144,7 @@ export class IndexStore {
     const db = await lance.connect(dir, { readConsistencyInterval: 0 });
     const overwrite = { mode: "overwrite" as const };
     // Meta last: a generation without its meta rows is one a crash interrupted, and is replaced.
-    const chunks = await db.createEmptyTable(CHUNKS_TABLE, chunksSchema(identity.dims), overwrite);
+    const chunks = await db.createEmptyTable(CHUNKS_TABLE, chunksSchema(identity.dims, identity.neural?.dims), overwrite);
     const files = await db.createEmptyTable(FILES_TABLE, filesSchema, overwrite);
     const meta = await db.createEmptyTable(META_TABLE, metaSchema, overwrite);
     await meta.add([
@@ -143,6 +153,7 @@ export class IndexStore {
       { key: "embedder", value: identity.embedder },
       { key: "dims", value: String(identity.dims) },
       { key: "createdAt", value: String(identity.createdAt) },
+      ...(identity.neural ? [{ key: "neural", value: JSON.stringify(identity.neural) }] : []),
     ]);
     return new IndexStore(dir, db, chunks, files, meta, identity, false);
   }
@@ -178,7 +189,7 @@ export class IndexStore {
     const replaced = updates.filter((u) => u.chunks !== undefined).map((u) => u.record.path);
     await this.deleteWhere(this.chunks, [...replaced, ...removals]);
     const rows = updates.flatMap((u) => u.chunks ?? []);
-    if (rows.length > 0) await this.chunks.add(chunkTable(rows, this.identity.dims, (row) => JSON.stringify(packRef(row))));
+    if (rows.length > 0) await this.chunks.add(chunkTable(rows, this.identity.dims, (row) => JSON.stringify(packRef(row)), this.identity.neural?.dims));
     await this.deleteWhere(this.files, [...updates.map((u) => u.record.path), ...removals]);
     if (updates.length > 0) await this.files.add(updates.map((u) => toFileRow(u.record)));
     this.onWrite?.([...updates.map((u) => u.record.path), ...removals]);
@@ -216,6 +227,7 @@ export class IndexStore {
   async buildVectorIndex(): Promise<void> {
     const lance = await loadLanceDb();
     await this.chunks.createIndex("vector", { config: lance.Index.hnswSq({ distanceType: "cosine" }), replace: true });
+    if (this.identity.neural) await this.chunks.createIndex("nvector", { config: lance.Index.hnswSq({ distanceType: "cosine" }), replace: true });
   }
 
   /** Fragments of the chunks table: many small ones (one per write batch) slow every search. */
@@ -255,10 +267,10 @@ export class IndexStore {
   // candidates per list costs more than the search itself, and only the fused head is read, by
   // `chunksAt`.
 
-  /** Nearest chunks by cosine similarity (score = 1 - distance). */
-  async vectorSearch(vector: Float32Array, limit: number): Promise<ChunkRef[]> {
+  /** Nearest chunks by cosine similarity (score = 1 - distance), by the builtin vectors or (`nvector`) the neural ones. */
+  async vectorSearch(vector: Float32Array, limit: number, column: "vector" | "nvector" = "vector"): Promise<ChunkRef[]> {
     // ef: the HNSW search breadth; 100 keeps recall near 0.98 of a flat search (ignored when flat).
-    const rows = await this.chunks.vectorSearch(vector).distanceType("cosine").ef(Math.max(VECTOR_EF, limit)).select(REF_COLUMNS).withRowId().limit(limit).toArray();
+    const rows = await this.chunks.vectorSearch(vector).column(column).distanceType("cosine").ef(Math.max(VECTOR_EF, limit)).select(REF_COLUMNS).withRowId().limit(limit).toArray();
     return inStableOrder(rows.map((row) => toRef(row, 1 - (row._distance as number))));
   }
 

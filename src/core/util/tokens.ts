@@ -14,3 +14,10 @@ export const cl100k: TokenCounter = {
     return encoding.encode(text).length;
   },
 };
+
+/** The text cut to at most `max` cl100k tokens (unchanged when it has no more). */
+export function truncateTokens(text: string, max: number): string {
+  encoding ??= getEncoding("cl100k_base");
+  const tokens = encoding.encode(text);
+  return tokens.length <= max ? text : encoding.decode(tokens.slice(0, max));
+}

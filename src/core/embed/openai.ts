@@ -1,0 +1,171 @@
+// An embedder behind any OpenAI-compatible /v1/embeddings endpoint (OpenAI, Azure OpenAI, Ollama,
+// LM Studio, vLLM, llama.cpp's server, TEI, Voyage, Jina, Mistral). Inputs are cut to the model's
+// token limit (counted with cl100k, with a margin for other tokenizers), batched by count and by
+// tokens, sent a few at a time; the client retries 429 and 5xx answers after their Retry-After,
+// and every request has a timeout and can be cancelled. Query vectors are cached.
+import { LRUCache } from "lru-cache";
+import OpenAI from "openai";
+import { sha256Hex } from "../util/hash";
+import { cl100k, truncateTokens } from "../util/tokens";
+import { type EmbedInput, type Embedder, l2Normalize } from "./embedder";
+
+/** What identifies an OpenAI-compatible embedding model: stored in the index (never the key). */
+export interface OpenAIEmbeddingSpec {
+  kind: "openai";
+  /** Up to and including /v1. */
+  baseURL: string;
+  model: string;
+  dims: number;
+  /** Whether `dims` is sent as the `dimensions` parameter (models that can shorten their vectors). */
+  sendDimensions?: boolean;
+}
+
+export interface OpenAIEmbedderOptions {
+  baseURL: string;
+  model: string;
+  apiKey?: string;
+  /** The vector length; asked of the server with one probe request when left out. */
+  dims?: number;
+  /** Send `dims` as the API's `dimensions` parameter (OpenAI's text-embedding-3 models take it). */
+  sendDimensions?: boolean;
+  /** Inputs per request (default 64). */
+  maxBatchItems?: number;
+  /** Tokens per request, all inputs together (default 60,000). */
+  maxBatchTokens?: number;
+  /** Tokens per input: longer inputs are cut (default 8,000; Ollama's nomic-embed-text takes 2,048). */
+  maxInputTokens?: number;
+  /** Requests in flight at once (default 4). */
+  concurrency?: number;
+  /** Per request, before it is retried (default 60 s). */
+  timeoutMs?: number;
+  /** Retries of a failed request: timeouts, connection errors, 429 and 5xx (default 6). */
+  maxRetries?: number;
+  /** Called after each request with the inputs embedded so far in this call and the call's total. */
+  onProgress?: (done: number, total: number) => void;
+  /** Called before each request is sent (tests and the bench count them). */
+  onRequest?: (inputs: number) => void;
+}
+
+/** The server answered vectors of another length than the index holds. */
+export class EmbeddingDimensionError extends Error {
+  override readonly name = "EmbeddingDimensionError";
+}
+
+/** Inputs are cut below the limit by this share: other tokenizers than cl100k count more tokens for the same text. */
+const TOKEN_MARGIN = 0.85;
+
+export class OpenAIEmbedder implements Embedder {
+  readonly id: string;
+  readonly dims: number;
+  readonly fingerprint: string;
+  /** Remote and paid: vectors are worth keeping by content (VectorCache). */
+  readonly cacheable = true;
+  readonly spec: OpenAIEmbeddingSpec;
+  private readonly client: OpenAI;
+  private readonly queries = new LRUCache<string, Float32Array>({ max: 500 });
+
+  constructor(private readonly options: OpenAIEmbedderOptions & { dims: number }) {
+    this.dims = options.dims;
+    this.id = options.model;
+    this.spec = { kind: "openai", baseURL: options.baseURL.replace(/\/+$/, ""), model: options.model, dims: options.dims, sendDimensions: options.sendDimensions || undefined };
+    // The base URL is part of it: two servers may serve different models under one name.
+    this.fingerprint = sha256Hex(JSON.stringify({ ...this.spec, input: INPUT_FORMAT })).slice(0, 32);
+    this.client = new OpenAI({
+      apiKey: options.apiKey || "no-key", // local servers need none; the package insists on one
+      baseURL: this.spec.baseURL,
+      timeout: options.timeoutMs ?? 60_000,
+      maxRetries: options.maxRetries ?? 6,
+    });
+  }
+
+  /** An embedder whose vector length is known: given, or asked of the server with one short input. */
+  static async connect(options: OpenAIEmbedderOptions, signal?: AbortSignal): Promise<OpenAIEmbedder> {
+    if (options.dims) return new OpenAIEmbedder({ ...options, dims: options.dims });
+    const probe = new OpenAIEmbedder({ ...options, dims: 0 });
+    const [vector] = await probe.request(["dimension probe"], signal);
+    return new OpenAIEmbedder({ ...options, dims: vector.length });
+  }
+
+  async embedDocuments(docs: readonly EmbedInput[], signal?: AbortSignal): Promise<Float32Array[]> {
+    const texts = docs.map((doc) => this.fit(documentText(doc)));
+    const batches = this.batches(texts);
+    const out: Float32Array[] = new Array(texts.length);
+    let done = 0;
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < batches.length) {
+        signal?.throwIfAborted();
+        const batch = batches[next++];
+        const vectors = await this.request(batch.texts, signal);
+        vectors.forEach((vector, i) => (out[batch.start + i] = vector));
+        done += batch.texts.length;
+        this.options.onProgress?.(done, texts.length);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.options.concurrency ?? 4, batches.length) }, worker));
+    return out;
+  }
+
+  async embedQuery(text: string, signal?: AbortSignal): Promise<Float32Array> {
+    const cached = this.queries.get(text);
+    if (cached) return cached;
+    const [vector] = await this.request([this.fit(text)], signal);
+    this.queries.set(text, vector);
+    return vector;
+  }
+
+  /** Cuts a text to the model's input limit, in tokens. */
+  private fit(text: string): string {
+    const limit = Math.floor((this.options.maxInputTokens ?? 8000) * TOKEN_MARGIN);
+    // Fewer characters than the limit are fewer tokens: no need to count.
+    return text.length <= limit ? text : truncateTokens(text, limit);
+  }
+
+  private batches(texts: readonly string[]): Array<{ start: number; texts: string[] }> {
+    const maxItems = this.options.maxBatchItems ?? 64;
+    const maxTokens = this.options.maxBatchTokens ?? 60_000;
+    const batches: Array<{ start: number; texts: string[] }> = [];
+    let current: { start: number; texts: string[] } = { start: 0, texts: [] };
+    let tokens = 0;
+    texts.forEach((text, i) => {
+      const count = text.length < 2000 ? Math.ceil(text.length / 3) : cl100k.count(text);
+      if (current.texts.length > 0 && (current.texts.length >= maxItems || tokens + count > maxTokens)) {
+        batches.push(current);
+        current = { start: i, texts: [] };
+        tokens = 0;
+      }
+      current.texts.push(text);
+      tokens += count;
+    });
+    if (current.texts.length > 0) batches.push(current);
+    return batches;
+  }
+
+  private async request(texts: string[], signal?: AbortSignal): Promise<Float32Array[]> {
+    this.options.onRequest?.(texts.length);
+    const response = await this.client.embeddings.create(
+      { model: this.spec.model, input: texts, encoding_format: "float", ...(this.spec.sendDimensions ? { dimensions: this.dims } : {}) },
+      { signal },
+    );
+    const data = [...response.data].sort((a, b) => a.index - b.index);
+    if (data.length !== texts.length) throw new Error(`The embedding server answered ${data.length} vectors for ${texts.length} inputs.`);
+    return data.map((item) => {
+      const vector = Float32Array.from(item.embedding);
+      if (this.dims && vector.length !== this.dims) {
+        throw new EmbeddingDimensionError(
+          `${this.spec.model} at ${this.spec.baseURL} returned ${vector.length}-dimensional vectors; this index holds ${this.dims}. ` +
+            "Set the embedding dimensions to match the model (or leave them empty to ask the server), and re-index.",
+        );
+      }
+      return l2Normalize(vector);
+    });
+  }
+}
+
+/** Part of the fingerprint: how a chunk becomes the text sent (documentText). */
+const INPUT_FORMAT = "title\\ntext:v1";
+
+/** What is sent for a chunk: its title (symbol, scope, signature), then its path and code. */
+export function documentText(doc: EmbedInput): string {
+  return doc.title ? `${doc.title}\n${doc.text}` : doc.text;
+}

@@ -1,0 +1,124 @@
+// Vectors kept by content, for one embedder: re-indexing, renames, branch switches and reverts find
+// the vector of content embedded before instead of paying for it again. Two append-only files per
+// embedder fingerprint: `<fp>.keys` (16 bytes of each content key's hash) and `<fp>.vec` (the
+// float32 vectors, in the same order). A torn append (a crash mid-write) leaves the shorter of the
+// two as the truth; the writer trims the rest before appending. Writes happen under the index's
+// writer lock; readers only read. Past `maxBytes` the older half is dropped.
+import { createHash } from "node:crypto";
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+
+const KEY_BYTES = 16;
+
+export interface VectorCacheOptions {
+  /** The folder holding the cache files (shared by the index's generations). */
+  dir: string;
+  /** The embedder's fingerprint: each embedder has its own files. */
+  embedder: string;
+  dims: number;
+  /** Vector bytes kept at most (default 512 MiB); past it the older half goes. */
+  maxBytes?: number;
+}
+
+/** The cache key of a piece of content (a chunk's title and code, without its path). */
+export function contentKey(content: string): string {
+  return createHash("sha256").update(content).digest("hex").slice(0, KEY_BYTES * 2);
+}
+
+export class VectorCache {
+  private readonly keysFile: string;
+  private readonly vecFile: string;
+  private readonly recordBytes: number;
+  private positions: Map<string, number> | undefined;
+  private count = 0;
+  private trimmed = false;
+
+  constructor(private readonly options: VectorCacheOptions) {
+    const name = options.embedder.slice(0, 16);
+    this.keysFile = path.join(options.dir, `${name}.keys`);
+    this.vecFile = path.join(options.dir, `${name}.vec`);
+    this.recordBytes = options.dims * 4;
+  }
+
+  /** Vectors kept. */
+  async size(): Promise<number> {
+    await this.load();
+    return this.count;
+  }
+
+  /** The cached vector of each key, or undefined where there is none. */
+  async get(keys: readonly string[]): Promise<Array<Float32Array | undefined>> {
+    const positions = await this.load();
+    const out: Array<Float32Array | undefined> = new Array(keys.length);
+    const wanted = keys.map((key, i) => ({ i, at: positions.get(key) })).filter((w): w is { i: number; at: number } => w.at !== undefined);
+    if (wanted.length === 0) return out;
+    const handle = await fs.open(this.vecFile, "r");
+    try {
+      for (const { i, at } of wanted.sort((a, b) => a.at - b.at)) {
+        const buffer = Buffer.alloc(this.recordBytes);
+        const { bytesRead } = await handle.read(buffer, 0, this.recordBytes, at * this.recordBytes);
+        if (bytesRead === this.recordBytes) out[i] = new Float32Array(buffer.buffer, buffer.byteOffset, this.options.dims).slice();
+      }
+    } finally {
+      await handle.close();
+    }
+    return out;
+  }
+
+  /** Keeps these vectors (keys already kept are left as they are). The caller holds the writer lock. */
+  async put(entries: ReadonlyArray<{ key: string; vector: Float32Array }>): Promise<void> {
+    const positions = await this.load();
+    const fresh = entries.filter((entry, i) => !positions.has(entry.key) && entries.findIndex((e) => e.key === entry.key) === i);
+    if (fresh.length === 0) return;
+    await this.trimTorn();
+    const keys = Buffer.alloc(fresh.length * KEY_BYTES);
+    const vectors = Buffer.alloc(fresh.length * this.recordBytes);
+    fresh.forEach((entry, i) => {
+      if (entry.vector.length !== this.options.dims) throw new Error(`A ${entry.vector.length}-dimensional vector for a cache of ${this.options.dims}`);
+      keys.write(entry.key, i * KEY_BYTES, KEY_BYTES, "hex");
+      Buffer.from(entry.vector.buffer, entry.vector.byteOffset, this.recordBytes).copy(vectors, i * this.recordBytes);
+    });
+    // Vectors first: a key is only ever written after its vector.
+    await fs.appendFile(this.vecFile, vectors);
+    await fs.appendFile(this.keysFile, keys);
+    fresh.forEach((entry, i) => positions.set(entry.key, this.count + i));
+    this.count += fresh.length;
+    if (this.count * this.recordBytes > (this.options.maxBytes ?? 512 * 1024 * 1024)) await this.dropOlderHalf();
+  }
+
+  private async load(): Promise<Map<string, number>> {
+    if (this.positions) return this.positions;
+    await fs.mkdir(this.options.dir, { recursive: true });
+    const [keys, vecStat] = await Promise.all([fs.readFile(this.keysFile).catch(() => Buffer.alloc(0)), fs.stat(this.vecFile).catch(() => undefined)]);
+    this.count = Math.min(Math.floor(keys.length / KEY_BYTES), Math.floor((vecStat?.size ?? 0) / this.recordBytes));
+    const positions = new Map<string, number>();
+    for (let i = 0; i < this.count; i++) positions.set(keys.toString("hex", i * KEY_BYTES, (i + 1) * KEY_BYTES), i);
+    this.positions = positions;
+    return positions;
+  }
+
+  /** Cuts both files to the records they share (after a torn append). */
+  private async trimTorn(): Promise<void> {
+    if (this.trimmed) return;
+    this.trimmed = true;
+    for (const [file, size] of [[this.keysFile, this.count * KEY_BYTES], [this.vecFile, this.count * this.recordBytes]] as const) {
+      const stat = await fs.stat(file).catch(() => undefined);
+      if (stat && stat.size !== size) await fs.truncate(file, size);
+    }
+  }
+
+  private async dropOlderHalf(): Promise<void> {
+    const keep = Math.floor(this.count / 2);
+    const from = this.count - keep;
+    const [keys, vectors] = await Promise.all([fs.readFile(this.keysFile), fs.readFile(this.vecFile)]);
+    await fs.writeFile(`${this.keysFile}.tmp`, keys.subarray(from * KEY_BYTES, this.count * KEY_BYTES));
+    await fs.writeFile(`${this.vecFile}.tmp`, vectors.subarray(from * this.recordBytes, this.count * this.recordBytes));
+    // Keys go first: a moment with new keys and old vectors reads as fewer records, never wrong ones.
+    await fs.rm(this.keysFile, { force: true });
+    await fs.rename(`${this.vecFile}.tmp`, this.vecFile);
+    await fs.rename(`${this.keysFile}.tmp`, this.keysFile);
+    this.positions = undefined;
+    this.trimmed = false;
+    await this.load();
+  }
+}

@@ -1,0 +1,98 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { EmbeddingDimensionError, OpenAIEmbedder } from "../../src/core/embed/openai";
+import { TestModelServer } from "../support/modelServer";
+
+const docs = (n: number, text = "parse the request body"): Array<{ title: string; text: string }> =>
+  Array.from({ length: n }, (_, i) => ({ title: `fn${i}`, text: `${text} ${i}` }));
+
+describe("the OpenAI-compatible embedder, over real HTTP", () => {
+  let server: TestModelServer;
+
+  before(async () => {
+    server = await TestModelServer.start({ apiKey: "sk-test", maxEmbeddingInputs: 8, maxEmbeddingChars: 4000 });
+  });
+  after(() => server.close());
+
+  const embedder = (options: Partial<ConstructorParameters<typeof OpenAIEmbedder>[0]> = {}): OpenAIEmbedder =>
+    new OpenAIEmbedder({ baseURL: server.url, model: "test-embed", apiKey: "sk-test", dims: 32, maxRetries: 3, ...options });
+
+  it("asks the server for the vector length when none is given, and sends the key", async () => {
+    const before = server.to("/v1/embeddings").length;
+    const connected = await OpenAIEmbedder.connect({ baseURL: server.url, model: "test-embed", apiKey: "sk-test" });
+    assert.equal(connected.dims, 32);
+    const probe = server.to("/v1/embeddings").slice(before);
+    assert.equal(probe.length, 1);
+    assert.equal(probe[0].headers.authorization, "Bearer sk-test");
+    assert.equal(probe[0].body.encoding_format, "float");
+  });
+
+  it("batches by count and by tokens, keeps the order, and reports progress", async () => {
+    const progress: number[] = [];
+    const requests: number[] = [];
+    const input = docs(20);
+    const vectors = await embedder({ maxBatchItems: 8, onProgress: (done) => progress.push(done), onRequest: (n) => requests.push(n) }).embedDocuments(input);
+    assert.deepEqual(requests, [8, 8, 4]);
+    assert.equal(progress.at(-1), 20);
+    const single = await embedder().embedDocuments([input[13]]);
+    assert.deepEqual(Array.from(vectors[13]), Array.from(single[0]), "each vector belongs to its input");
+    const byTokens: number[] = [];
+    await embedder({ maxBatchItems: 8, maxBatchTokens: 1000, onRequest: (n) => byTokens.push(n) }).embedDocuments(docs(6, "word ".repeat(300)));
+    assert.ok(byTokens.length >= 3 && byTokens.every((n) => n <= 2), `token budget splits the batch: ${byTokens}`);
+  });
+
+  it("cuts an input to the model's token limit instead of failing on it", async () => {
+    const long = [{ title: "big", text: "token ".repeat(3000) }];
+    await assert.rejects(embedder({ maxInputTokens: 100_000 }).embedDocuments(long), /maximum context length/);
+    const [vector] = await embedder({ maxInputTokens: 500 }).embedDocuments(long);
+    assert.equal(vector.length, 32);
+    const sent = server.to("/v1/embeddings").at(-1)!.body.input[0] as string;
+    assert.ok(sent.length < 4000, `sent ${sent.length} characters`);
+  });
+
+  it("waits out a 429's Retry-After, retries a 500, and gives up after its retries", async () => {
+    server.enqueueEmbeddings({ kind: "error", status: 429, retryAfter: 1 }, { kind: "error", status: 500 });
+    const before = server.to("/v1/embeddings").length;
+    const started = Date.now();
+    const [vector] = await embedder().embedDocuments(docs(1));
+    const sent = server.to("/v1/embeddings").slice(before);
+    assert.equal(vector.length, 32);
+    assert.equal(sent.length, 3, "two failures, then the answer");
+    assert.ok(sent[1].time - sent[0].time >= 900, `retried ${sent[1].time - sent[0].time} ms after the 429 that asked for 1 s`);
+    assert.ok(Date.now() - started < 10_000);
+    server.enqueueEmbeddings({ kind: "error", status: 503 }, { kind: "error", status: 503 });
+    await assert.rejects(embedder({ maxRetries: 1 }).embedDocuments(docs(1)), /503/);
+  });
+
+  it("times out a request that gets no answer, and cancels on abort", async () => {
+    server.enqueueEmbeddings({ kind: "hang-before-headers" });
+    await assert.rejects(embedder({ timeoutMs: 300, maxRetries: 0 }).embedDocuments(docs(1)), /timed out|timeout/i);
+    server.enqueueEmbeddings({ kind: "hang-before-headers" });
+    const controller = new AbortController();
+    const pending = embedder({ maxRetries: 0 }).embedDocuments(docs(1), controller.signal);
+    setTimeout(() => controller.abort(), 100);
+    await assert.rejects(pending, /abort/i);
+  });
+
+  it("refuses vectors of another length than the index holds, with a clear error", async () => {
+    server.settings.embeddingDims = 16;
+    try {
+      await assert.rejects(embedder().embedDocuments(docs(2)), (error: Error) => {
+        assert.ok(error instanceof EmbeddingDimensionError);
+        assert.match(error.message, /returned 16-dimensional vectors; this index holds 32/);
+        return true;
+      });
+    } finally {
+      server.settings.embeddingDims = 32;
+    }
+  });
+
+  it("caches query vectors", async () => {
+    const e = embedder();
+    const before = server.to("/v1/embeddings").length;
+    const a = await e.embedQuery("where is the body parsed");
+    const b = await e.embedQuery("where is the body parsed");
+    assert.equal(a, b);
+    assert.equal(server.to("/v1/embeddings").length - before, 1);
+  });
+});
