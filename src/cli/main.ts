@@ -3,7 +3,7 @@ import { createReadStream, existsSync, mkdirSync, rmSync, statSync, writeFileSyn
 import * as os from "node:os";
 import * as path from "node:path";
 import * as readline from "node:readline";
-import { Codebase, type CodebaseOptions, createEmbedder, type Embedder, type SearchMode, toResultLine } from "../core/codebase";
+import { Codebase, type CodebaseOptions, connectEmbedder, createEmbedder, type Embedder, embedderFactory, type SearchMode, toResultLine } from "../core/codebase";
 import { formatHistoryReport, runHistoryEval } from "../core/eval/historyEval";
 import { formatReport, runEval } from "../core/eval/runEval";
 import { ProfileError } from "../core/model/profiles";
@@ -14,7 +14,10 @@ import { parseCommand, UsageError } from "./options";
 import { formatHits, progressPrinter, summary } from "./output";
 
 const USAGE = `Usage:
-  groundwork index <dir> [--db PATH] [--embedder builtin] [--max-file-bytes N] [--max-files N]
+  groundwork index <dir> [--db PATH] [--max-file-bytes N] [--max-files N]
+    [--embedder openai --embedding-base-url URL --embedding-model NAME [--embedding-dims N] | --embedder builtin]
+    (an OpenAI-compatible embedding model's vectors go beside the builtin ones; key from
+     GROUNDWORK_EMBEDDING_API_KEY or OPENAI_API_KEY; other commands use the index's own embedder)
   groundwork search "<query>" --workspace <dir> [--db PATH] [-k 10] [--json] [--expand] [--mode hybrid|vector|text]
   groundwork search --batch QUERIES.jsonl --workspace <dir> [--db PATH] [-k 10] [--expand] [--mode hybrid|vector|text]
     (search, ask and compare: --rerank-url URL --rerank-model NAME rerank through a /v1/rerank server;
@@ -25,6 +28,7 @@ const USAGE = `Usage:
     (API key: GROUNDWORK_API_KEY or OPENAI_API_KEY; the audit log is written next to the index)
   groundwork eval --corpus <dir> --lang <python|javascript|typescript> [--sample N] [--out FILE.json]
   groundwork eval --history <git repo> [--max-queries 150] [--no-grep] [--out FILE.json]
+    [--embedder openai --embedding-base-url URL --embedding-model NAME [--embedding-dims N]]
     (queries: commit messages; answers: the 1-3 source files each commit changed; index: HEAD)
   groundwork mcp --workspace <dir> [--workspace <dir> ... --storage DIR] [--db PATH] [--http PORT] [--no-watch]
     (a Model Context Protocol server over stdio, or streamable HTTP on 127.0.0.1 with a bearer token)`;
@@ -37,11 +41,42 @@ const stderrLogger: Logger = {
   error: (message, error) => process.stderr.write(`error: ${message}${error ? `: ${errorMessage(error)}` : ""}\n`),
 };
 
+/** The builtin embedder, whose vectors every index has (a neural one goes beside it: neuralOptions). */
 function makeEmbedder(name: string | undefined): Embedder {
   try {
-    return createEmbedder(name);
+    return createEmbedder(name === "openai" ? undefined : name);
   } catch (error) {
     throw new UsageError(errorMessage(error));
+  }
+}
+
+/** The embedding API's key, for the CLI: from the environment only, never stored. */
+function embeddingKey(): string | undefined {
+  return process.env.GROUNDWORK_EMBEDDING_API_KEY || process.env.OPENAI_API_KEY || undefined;
+}
+
+/**
+ * The neural embedder: `--embedder openai` with its endpoint and model; `--embedder builtin`:
+ * none (an index built with one switches back); neither: the one the index was built with.
+ */
+async function neuralOptions(values: Record<string, unknown>): Promise<Pick<CodebaseOptions, "neural" | "embedderFor">> {
+  const embedderFor = embedderFactory(embeddingKey);
+  const name = values.embedder as string | undefined;
+  const baseURL = values["embedding-base-url"] as string | undefined;
+  const model = values["embedding-model"] as string | undefined;
+  const dimsFlag = values["embedding-dims"] as string | undefined;
+  if (name !== "openai") {
+    if (baseURL || model || dimsFlag) throw new UsageError("--embedding-base-url, --embedding-model and --embedding-dims go with --embedder openai.");
+    return { neural: name === "builtin" ? undefined : "from-index", embedderFor };
+  }
+  if (!baseURL || !model) throw new UsageError("--embedder openai needs --embedding-base-url (the server's URL up to /v1) and --embedding-model.");
+  if (!/^https?:\/\//.test(baseURL)) throw new UsageError(`--embedding-base-url must be an http(s) URL up to /v1, not "${baseURL}".`);
+  const dims = dimsFlag === undefined ? undefined : Number(dimsFlag);
+  if (dims !== undefined && !(Number.isInteger(dims) && dims > 0)) throw new UsageError("--embedding-dims must be a positive integer.");
+  try {
+    return { neural: await connectEmbedder({ baseURL, model, dims, apiKey: embeddingKey(), maxRetries: 4 }), embedderFor };
+  } catch (error) {
+    throw new Error(`Could not use the embedding model ${model} at ${baseURL}: ${errorMessage(error)}`);
   }
 }
 
@@ -64,7 +99,7 @@ async function openCodebase(workspace: string | string[] | undefined, values: Re
     folders: workspaces.map((root) => ({ name: path.basename(root), root, dbPath: values.db as string | undefined })),
     storageDir: values.storage as string | undefined,
     embedder: makeEmbedder(values.embedder as string | undefined), workerPath: workerPath(), scan: { maxFileBytes, maxFiles }, logger: stderrLogger,
-    ...rerankerOptions(values),
+    ...rerankerOptions(values), ...(await neuralOptions(values)),
   });
 }
 
@@ -229,8 +264,10 @@ async function evaluateHistory(values: Record<string, unknown>): Promise<number>
   if (maxQueries !== undefined && !(Number.isInteger(maxQueries) && maxQueries > 0)) throw new UsageError("--max-queries must be a positive integer.");
   const workDir = path.join(os.tmpdir(), `groundwork-eval-${process.pid}`);
   try {
+    const { neural } = await neuralOptions(values);
     const report = await runHistoryEval({
       repo, workDir, maxQueries, embedder: makeEmbedder(values.embedder as string | undefined), workerPath: workerPath(), noGrep: values["no-grep"] === true,
+      neural: neural === "from-index" ? undefined : neural,
       onProgress: (message) => process.stderr.write(`${message}\n`),
     });
     process.stdout.write(formatHistoryReport(report) + "\n");

@@ -12,6 +12,8 @@ const WORKSPACE: Options = {
   embedder: { type: "string" },
 };
 const INDEXING: Options = { "max-file-bytes": { type: "string" }, "max-files": { type: "string" } };
+// With --embedder openai: the endpoint, the model and (optionally) the vector length. Other commands read them from the index.
+const EMBEDDING: Options = { "embedding-base-url": { type: "string" }, "embedding-model": { type: "string" }, "embedding-dims": { type: "string" } };
 const RERANK: Options = { "rerank-url": { type: "string" }, "rerank-model": { type: "string" } };
 const MODELS: Options = {
   models: { type: "string" },
@@ -23,14 +25,14 @@ const MODELS: Options = {
 };
 
 export const COMMAND_OPTIONS: Record<string, Options> = {
-  index: { ...WORKSPACE, ...INDEXING },
+  index: { ...WORKSPACE, ...INDEXING, ...EMBEDDING },
   search: { ...WORKSPACE, ...INDEXING, ...RERANK, k: { type: "string", short: "k" }, json: { type: "boolean" }, batch: { type: "string" }, expand: { type: "boolean" }, mode: { type: "string" } },
   status: { ...WORKSPACE, json: { type: "boolean" } },
   ask: { ...WORKSPACE, ...INDEXING, ...RERANK, ...MODELS },
   compare: { ...WORKSPACE, ...INDEXING, ...RERANK, ...MODELS, against: { type: "string" }, "without-retrieval": { type: "boolean" } },
   eval: {
     corpus: { type: "string" }, lang: { type: "string" }, sample: { type: "string" }, out: { type: "string" }, embedder: { type: "string" },
-    history: { type: "string" }, "max-queries": { type: "string" }, "no-grep": { type: "boolean" },
+    history: { type: "string" }, "max-queries": { type: "string" }, "no-grep": { type: "boolean" }, ...EMBEDDING,
   },
   mcp: {
     ...WORKSPACE, ...INDEXING, ...RERANK,

@@ -10,7 +10,8 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): (p
     lastPrinted = now;
     const line = progress.phase === "scanning"
       ? "scanning..."
-      : `${progress.phase} ${progress.filesDone}/${progress.filesTotal} files, ${progress.chunksWritten} chunks`;
+      : `${progress.phase} ${progress.filesDone}/${progress.filesTotal} files, ${progress.chunksWritten} chunks` +
+        (progress.embedding ? `; embedded ${progress.embedding.embedded} (${progress.embedding.cached} from the cache, ${progress.embedding.queued} to go)` : "");
     if (stream.isTTY) stream.write(`\r\x1b[K${line}${progress.phase === "done" ? "\n" : ""}`);
     else stream.write(line + "\n");
   };
@@ -20,7 +21,8 @@ export function summary(result: IndexRunResult): string {
   return [
     `indexed ${result.filesIndexed} files (${result.filesUnchanged} unchanged, ${result.filesSkipped} skipped, ` +
       `${result.filesRemoved} removed, ${result.filesFailed} failed)`,
-    `${result.chunksWritten} chunks written, ${result.totalChunks} chunks in the index`,
+    `${result.chunksWritten} chunks written, ${result.totalChunks} chunks in the index` +
+      (result.chunksEmbedded || result.vectorsReused ? ` (${result.chunksEmbedded} embedded by the embedding model, ${result.vectorsReused} from its cache)` : ""),
     `${result.seconds.toFixed(1)} s${result.cancelled ? " (cancelled)" : ""}`,
   ].join("; ");
 }
@@ -32,5 +34,5 @@ export function formatHits(hits: readonly SearchHit[]): string {
       const why = Object.entries(hit.ranks).map(([source, rank]) => `${source} #${rank}`).join(", ");
       return `${String(i + 1).padStart(2)}. ${hit.path}:${hit.startLine}-${hit.endLine}  ${hit.kind} ${hit.symbol}  (${hit.score.toFixed(4)}; ${why})`;
     })
-    .join("\n");
+    .join("\n") + (hits[0].fallback ? `\nnote: ${hits[0].fallback}` : "");
 }

@@ -21,6 +21,15 @@ export const HISTORY_CONFIGS: readonly EvalConfig[] = [
   { name: "hybrid", options: { mode: "hybrid" } },
 ];
 
+/** With a neural embedder: its vectors alone, and hybrid with and without them. */
+export const NEURAL_HISTORY_CONFIGS: readonly EvalConfig[] = [
+  { name: "vector (builtin)", options: { mode: "vector", neural: false } },
+  { name: "vector (neural)", options: { mode: "vector", builtinVectors: false } },
+  { name: "text", options: { mode: "text" } },
+  { name: "hybrid (builtin)", options: { mode: "hybrid", neural: false } },
+  { name: "hybrid + neural", options: { mode: "hybrid" } },
+];
+
 export const RIPGREP_ROW = "ripgrep keywords";
 
 export interface HistoryRow {
@@ -39,6 +48,8 @@ export interface HistoryReport {
   queries: HistoryQuery[];
   files: number;
   chunks: number;
+  /** As status names them (`builtin/512 + model/1024`). */
+  embedders: string;
   indexSeconds: number;
   rows: HistoryRow[];
   /** Why a row is missing (ripgrep not installed). */
@@ -52,6 +63,8 @@ export interface HistoryEvalOptions {
   maxQueries?: number;
   configs?: readonly EvalConfig[];
   embedder?: Embedder;
+  /** A neural embedder: its vectors go beside the builtin ones, and the rows compare with and without them. */
+  neural?: Embedder;
   workerPath?: string;
   /** Leave the ripgrep row out. */
   noGrep?: boolean;
@@ -90,6 +103,7 @@ export async function runHistoryEval(options: HistoryEvalOptions): Promise<Histo
   await run("git", ["-C", checkout, "checkout", "--quiet", "--detach", head]);
   const codebase = await Codebase.open({
     folders: [{ name: path.basename(repo), root: checkout, dbPath: path.join(options.workDir, "index") }], embedder: options.embedder, workerPath: options.workerPath,
+    neural: options.neural,
   });
   try {
     progress(`indexing HEAD (${head.slice(0, 12)})`);
@@ -97,7 +111,7 @@ export async function runHistoryEval(options: HistoryEvalOptions): Promise<Histo
     await codebase.maintenanceIdle();
     const [status] = await codebase.status();
     const rows: HistoryRow[] = [];
-    for (const config of options.configs ?? HISTORY_CONFIGS) {
+    for (const config of options.configs ?? (options.neural ? NEURAL_HISTORY_CONFIGS : HISTORY_CONFIGS)) {
       progress(`${config.name}: ${queries.length} queries`);
       rows.push(await measure(config.name, queries, async (query) => rankedFiles(await codebase.search(query, { limit: 40, ...config.options } satisfies SearchOptions))));
     }
@@ -109,7 +123,7 @@ export async function runHistoryEval(options: HistoryEvalOptions): Promise<Histo
       const indexed = new Set((await codebase.suggestMentions("", "file", Number.MAX_SAFE_INTEGER)).map((item) => item.value));
       rows.push(await measure(RIPGREP_ROW, queries, (query) => grepRank(checkout, query, 10, indexed)));
     }
-    return { repo, head, selection, queries, files: status.filesIndexed, chunks: status.chunks, indexSeconds: indexed.seconds, rows, notes };
+    return { repo, head, selection, queries, files: status.filesIndexed, chunks: status.chunks, embedders: status.embedder, indexSeconds: indexed.seconds, rows, notes };
   } finally {
     codebase.close();
   }
@@ -129,6 +143,7 @@ export function formatHistoryReport(report: HistoryReport): string {
     `${report.repo} at ${report.head.slice(0, 12)}: ${report.queries.length} queries from the newest ${report.selection.commits} commits` +
       (skipped ? ` (left out: ${skipped})` : ""),
     `index of HEAD: ${report.files} files, ${report.chunks} chunks, built in ${report.indexSeconds.toFixed(1)} s`,
+    `embedders: ${report.embedders}`,
     "config            | file MRR@10  R@1    R@5    R@10  | ms/query",
     "------------------|----------------------------------|---------",
   ];

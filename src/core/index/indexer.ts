@@ -251,7 +251,7 @@ export class Indexer {
     const neural = this.options.neural!;
     const cache = this.options.vectorCache;
     const keys = chunks.map((chunk) => contentKey(neuralContent(chunk)));
-    const found = cache ? await cache.get(keys) : new Array<Float32Array | undefined>(chunks.length);
+    const found = cache ? await cache.get(keys) : new Array<Float32Array | undefined>(chunks.length).fill(undefined);
     // Equal content in a batch (copied files, generated twins) is sent once.
     const missing = new Map<string, number[]>();
     found.forEach((vector, i) => {

@@ -49,7 +49,7 @@ export class VectorCache {
   /** The cached vector of each key, or undefined where there is none. */
   async get(keys: readonly string[]): Promise<Array<Float32Array | undefined>> {
     const positions = await this.load();
-    const out: Array<Float32Array | undefined> = new Array(keys.length);
+    const out = new Array<Float32Array | undefined>(keys.length).fill(undefined);
     const wanted = keys.map((key, i) => ({ i, at: positions.get(key) })).filter((w): w is { i: number; at: number } => w.at !== undefined);
     if (wanted.length === 0) return out;
     const handle = await fs.open(this.vecFile, "r");
@@ -68,7 +68,8 @@ export class VectorCache {
   /** Keeps these vectors (keys already kept are left as they are). The caller holds the writer lock. */
   async put(entries: ReadonlyArray<{ key: string; vector: Float32Array }>): Promise<void> {
     const positions = await this.load();
-    const fresh = entries.filter((entry, i) => !positions.has(entry.key) && entries.findIndex((e) => e.key === entry.key) === i);
+    const seen = new Set<string>();
+    const fresh = entries.filter((entry) => !positions.has(entry.key) && !seen.has(entry.key) && seen.add(entry.key));
     if (fresh.length === 0) return;
     await this.trimTorn();
     const keys = Buffer.alloc(fresh.length * KEY_BYTES);

@@ -1,0 +1,184 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { promisify } from "node:util";
+import { embedderFactory } from "../../src/core/codebase/embedders";
+import { EmbeddingDimensionError, OpenAIEmbedder } from "../../src/core/embed/openai";
+import { TestIndex } from "../helpers/index";
+import { CLI, removeTree, tempDir, writeTree } from "../helpers/workspace";
+import { TestModelServer } from "../support/modelServer";
+
+const run = promisify(execFile);
+
+const QUEUE = "export class BoundedQueue {\n  offer(item: string): boolean {\n    return this.items.length < this.capacity && this.items.push(item) > 0;\n  }\n}\n";
+const RETRY = "export function retryWithBackoff(attempt: number): number {\n  return Math.min(30_000, 2 ** attempt * 100);\n}\n";
+const PARSER = "export function parseHeaderLine(line: string): [string, string] {\n  const colon = line.indexOf(':');\n  return [line.slice(0, colon), line.slice(colon + 1).trim()];\n}\n";
+
+function allFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: "utf8" }).map((name) => path.join(dir, name)).filter((file) => statSync(file).isFile());
+}
+
+describe("a neural embedder's vectors beside the builtin ones", () => {
+  let dir: string;
+  let server: TestModelServer;
+  const requests = (): number => server.to("/v1/embeddings").length;
+  const neural = (): OpenAIEmbedder => new OpenAIEmbedder({ baseURL: server.url, model: "test-embed", dims: 32, apiKey: "sk-embed-secret", maxRetries: 1, timeoutMs: 5000 });
+  const factory = embedderFactory(() => "sk-embed-secret", { maxRetries: 1, timeoutMs: 5000 });
+
+  before(async () => {
+    dir = tempDir("gw-neural-");
+    server = await TestModelServer.start({ apiKey: "sk-embed-secret" });
+  });
+  after(async () => {
+    await server.close();
+    removeTree(dir);
+  });
+
+  it("embeds each content once: zero requests on an unchanged re-index, a branch switch back or a rename", async () => {
+    const root = path.join(dir, "cache");
+    writeTree(root, { "src/queue.ts": QUEUE, "src/retry.ts": RETRY, "src/parser.ts": PARSER });
+    const index = await TestIndex.open({ root, dbPath: path.join(dir, "cache-db"), neural: neural(), embedderFor: factory });
+    try {
+      const first = await index.run();
+      assert.ok(first.chunksEmbedded >= 3 && first.chunksEmbedded === first.totalChunks, JSON.stringify(first));
+      let before = requests();
+      const again = await index.run();
+      assert.equal(requests() - before, 0, "unchanged re-index");
+      assert.equal(again.chunksEmbedded, 0);
+
+      // Another branch: retry.ts changes; only its new content is embedded.
+      writeFileSync(path.join(root, "src/retry.ts"), RETRY.replace("retryWithBackoff", "retryWithJitter").replace("100", "250"));
+      before = requests();
+      const other = await index.run();
+      assert.ok(requests() - before >= 1);
+      assert.equal(other.filesIndexed, 1);
+      assert.equal(other.vectorsReused, 0);
+
+      // Back to the first branch: its content was embedded before.
+      writeFileSync(path.join(root, "src/retry.ts"), RETRY);
+      before = requests();
+      const back = await index.run();
+      assert.equal(back.filesIndexed, 1);
+      assert.equal(requests() - before, 0, "switching back to a branch sends nothing");
+      assert.ok(back.vectorsReused >= 1);
+
+      renameSync(path.join(root, "src/parser.ts"), path.join(root, "src/headers.ts"));
+      before = requests();
+      const renamed = await index.run();
+      assert.equal(renamed.filesIndexed, 1);
+      assert.equal(requests() - before, 0, "a rename sends nothing");
+
+      const hits = await index.search("parse a header line at its colon", { limit: 3 });
+      assert.equal(hits[0].path, "src/headers.ts");
+      assert.ok(hits.some((hit) => hit.ranks.neural !== undefined), "the neural list took part");
+      assert.match((await index.status()).embedder, /^builtin\/\d+ \+ test-embed\/32$/);
+      for (const file of allFiles(path.join(dir, "cache-db"))) assert.ok(!readFileSync(file).includes("sk-embed-secret"), `${file} holds the key`);
+    } finally {
+      index.close();
+    }
+  });
+
+  it("answers with builtin vectors and full text when the embedding server is slow, and says so", async () => {
+    const root = path.join(dir, "slow");
+    writeTree(root, { "src/queue.ts": QUEUE, "src/retry.ts": RETRY });
+    const index = await TestIndex.open({ root, dbPath: path.join(dir, "slow-db"), neural: neural(), embedderFor: factory });
+    try {
+      await index.run();
+      server.enqueueEmbeddings({ kind: "hang-before-headers" });
+      const hits = await index.search("retry with backoff attempt", { limit: 3, neuralTimeoutMs: 300 });
+      assert.equal(hits[0]?.path, "src/retry.ts");
+      assert.match(hits[0].fallback ?? "", /searched without the embedding model \(test-embed: no answer within 300 ms\): builtin vectors and full text only/);
+      const later = await index.search("retry with backoff attempt", { limit: 3, neuralTimeoutMs: 300 });
+      assert.equal(later[0].fallback, undefined, "the next search uses the model again");
+    } finally {
+      index.close();
+    }
+  });
+
+  it("refuses vectors of the wrong length with a clear error and keeps what is indexed", async () => {
+    const root = path.join(dir, "dims");
+    writeTree(root, { "src/queue.ts": QUEUE, "src/retry.ts": RETRY });
+    const index = await TestIndex.open({ root, dbPath: path.join(dir, "dims-db"), neural: neural(), embedderFor: factory });
+    try {
+      await index.run();
+      const chunks = (await index.status()).chunks;
+      writeTree(root, { "src/parser.ts": PARSER });
+      server.settings.embeddingDims = 16;
+      await assert.rejects(index.run(), (error: Error) => error instanceof EmbeddingDimensionError && /returned 16-dimensional vectors; this index holds 32/.test(error.message));
+      server.settings.embeddingDims = 32;
+      assert.equal((await index.status()).chunks, chunks, "nothing lost");
+      assert.equal((await index.search("bounded queue offer", { limit: 1 }))[0]?.path, "src/queue.ts");
+      const resumed = await index.run();
+      assert.equal(resumed.filesIndexed, 1);
+    } finally {
+      server.settings.embeddingDims = 32;
+      index.close();
+    }
+  });
+
+  it("keeps answering while a switch to the neural embedder builds, and switches back at once", async () => {
+    const root = path.join(dir, "switch");
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 12; i++) files[`src/mod${i}.ts`] = `export function helper${i}(value: number): number {\n  return value * ${i};\n}\n`;
+    writeTree(root, { ...files, "src/queue.ts": QUEUE, "src/retry.ts": RETRY });
+    const dbPath = path.join(dir, "switch-db");
+    const builtin = await TestIndex.open({ root, dbPath });
+    await builtin.run();
+    await builtin.maintenanceIdle();
+    builtin.close();
+
+    const withNeural = await TestIndex.open({ root, dbPath, neural: neural(), embedderFor: factory, batchChunks: 2 });
+    try {
+      const during: string[] = [];
+      await withNeural.run({
+        onProgress: (progress) => {
+          if (progress.filesDone === 6) {
+            void withNeural.search("bounded queue offer item", { limit: 1 }).then((hits) => during.push(hits[0]?.path ?? "none"), (error) => during.push(`error: ${error}`));
+          }
+        },
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.deepEqual(during.slice(0, 1), ["src/queue.ts"], "the search during the switch answered from what was there");
+      await withNeural.maintenanceIdle();
+      assert.match((await withNeural.status()).embedder, /test-embed/);
+      assert.equal((await withNeural.status()).generation?.searches, "hybrid");
+    } finally {
+      withNeural.close();
+    }
+
+    // Back to builtin vectors only: the kept generation answers at once, and nothing is re-embedded.
+    const back = await TestIndex.open({ root, dbPath });
+    try {
+      const status = await back.status();
+      assert.equal(status.generation?.searches, "hybrid", "answers at once, without a run");
+      assert.doesNotMatch(status.embedder, /test-embed/);
+      const before = requests();
+      const result = await back.run();
+      assert.equal(result.filesIndexed, 0, "the kept generation is current");
+      assert.equal(requests() - before, 0);
+      assert.equal((await back.search("retry with backoff", { limit: 1 }))[0]?.path, "src/retry.ts");
+    } finally {
+      back.close();
+    }
+  });
+
+  it("the CLI indexes with --embedder openai; search and status use the index's embedder; the key is never stored", async () => {
+    const root = path.join(dir, "cli");
+    writeTree(root, { "src/queue.ts": QUEUE, "src/retry.ts": RETRY, "src/parser.ts": PARSER });
+    const db = path.join(dir, "cli-db");
+    const env = { ...process.env, GROUNDWORK_EMBEDDING_API_KEY: "sk-embed-secret" };
+    const indexed = await run(process.execPath, [CLI, "index", root, "--db", db, "--embedder", "openai", "--embedding-base-url", server.url, "--embedding-model", "test-embed"], { env });
+    assert.match(indexed.stdout, /embedded by the embedding model/);
+    const before = requests();
+    const search = await run(process.execPath, [CLI, "search", "split a header line", "--workspace", root, "--db", db], { env });
+    assert.match(search.stdout, /src\/parser\.ts/);
+    assert.match(search.stdout, /neural #\d/);
+    assert.ok(requests() > before, "the query was embedded by the index's model");
+    const status = await run(process.execPath, [CLI, "status", "--workspace", root, "--db", db], { env });
+    assert.match(status.stdout, /embedder: builtin\/\d+ \+ test-embed\/32/);
+    for (const file of allFiles(db)) assert.ok(!readFileSync(file).includes("sk-embed-secret"), `${file} holds the key`);
+    await assert.rejects(run(process.execPath, [CLI, "index", root, "--db", db, "--embedder", "openai", "--embedding-model", "m"]), /needs --embedding-base-url/);
+  });
+});

@@ -1,0 +1,51 @@
+import assert from "node:assert/strict";
+import { appendFileSync, readdirSync } from "node:fs";
+import * as path from "node:path";
+import { after, describe, it } from "node:test";
+import { contentKey, VectorCache } from "../../src/core/store/vectorCache";
+import { removeTree, tempDir } from "../helpers/workspace";
+
+const vector = (seed: number): Float32Array => Float32Array.from({ length: 4 }, (_, i) => seed + i / 10);
+
+describe("vectors kept by content", () => {
+  const dir = tempDir("gw-vcache-");
+  after(() => removeTree(dir));
+
+  it("finds what was put, across instances, and misses what was not", async () => {
+    const cache = new VectorCache({ dir, embedder: "a".repeat(32), dims: 4 });
+    await cache.put([{ key: contentKey("one"), vector: vector(1) }, { key: contentKey("two"), vector: vector(2) }, { key: contentKey("one"), vector: vector(9) }]);
+    const again = new VectorCache({ dir, embedder: "a".repeat(32), dims: 4 });
+    const [one, three, two] = await again.get([contentKey("one"), contentKey("three"), contentKey("two")]);
+    assert.deepEqual(Array.from(one!), Array.from(vector(1)), "the first vector of a key stays");
+    assert.equal(three, undefined);
+    assert.deepEqual(Array.from(two!), Array.from(vector(2)));
+    assert.equal(await again.size(), 2);
+    const other = new VectorCache({ dir, embedder: "b".repeat(32), dims: 4 });
+    assert.deepEqual(await other.get([contentKey("one")]), [undefined], "each embedder has its own");
+  });
+
+  it("reads a torn append as the records both files hold, and appends after them", async () => {
+    const torn = path.join(dir, "torn");
+    const cache = new VectorCache({ dir: torn, embedder: "c".repeat(32), dims: 4 });
+    await cache.put([{ key: contentKey("kept"), vector: vector(3) }]);
+    appendFileSync(path.join(torn, `${"c".repeat(16)}.vec`), Buffer.alloc(7)); // a crash mid-append
+    const reopened = new VectorCache({ dir: torn, embedder: "c".repeat(32), dims: 4 });
+    assert.equal(await reopened.size(), 1);
+    await reopened.put([{ key: contentKey("next"), vector: vector(4) }]);
+    const [kept, next] = await new VectorCache({ dir: torn, embedder: "c".repeat(32), dims: 4 }).get([contentKey("kept"), contentKey("next")]);
+    assert.deepEqual(Array.from(kept!), Array.from(vector(3)));
+    assert.deepEqual(Array.from(next!), Array.from(vector(4)));
+  });
+
+  it("drops the older half past its size bound", async () => {
+    const bounded = path.join(dir, "bounded");
+    const cache = new VectorCache({ dir: bounded, embedder: "d".repeat(32), dims: 4, maxBytes: 16 * 10 });
+    for (let i = 0; i < 12; i++) await cache.put([{ key: contentKey(`k${i}`), vector: vector(i) }]);
+    const size = await cache.size();
+    assert.ok(size > 0 && size <= 10, `kept ${size}`);
+    const [oldest, newest] = await cache.get([contentKey("k0"), contentKey("k11")]);
+    assert.equal(oldest, undefined);
+    assert.deepEqual(Array.from(newest!), Array.from(vector(11)));
+    assert.deepEqual(readdirSync(bounded).sort(), [`${"d".repeat(16)}.keys`, `${"d".repeat(16)}.vec`]);
+  });
+});
