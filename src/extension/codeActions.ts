@@ -123,7 +123,7 @@ export async function runCodeAction(deps: CodeActionRunnerDeps, kind: CodeAction
       async (_progress, token) => {
         const abort = new AbortController();
         token.onCancellationRequested(() => abort.abort());
-        const chat = new GroundedChat({ source: codebase, client: await deps.models.client(profile), audit: deps.models.audit, logger: deps.logger, maxToolRounds: 1 });
+        const chat = new GroundedChat({ source: codebase, client: await deps.models.client(profile), audit: deps.models.audit, logger: deps.logger, maxToolRounds: 1, minRelevance: deps.indexService.minRelevance });
         return chat.ask({ question, activeFile: selection.path, editorContext, signal: abort.signal });
       },
     );

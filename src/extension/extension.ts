@@ -6,7 +6,7 @@ import { errorMessage, type Logger } from "../core/util/host";
 import { type Assistant, registerAssistant } from "./assistant";
 import { registerIndexCommands } from "./commands";
 import { IndexFileWatcher } from "./fileWatcher";
-import { IndexService, RERANKER_SECRET } from "./indexService";
+import { EMBEDDINGS_SECRET, IndexService, RERANKER_SECRET } from "./indexService";
 import { createLogger } from "./logger";
 import { affectsReindex, affectsReopen, readSettings } from "./settings";
 import { IndexStatusBar, STATUS_MENU_COMMAND, showStatusMenu } from "./statusBar";
@@ -33,6 +33,15 @@ export function activate(context: vscode.ExtensionContext): GroundworkApi {
     logger: createLogger(channel, "index"),
     settings: () => readSettings(),
     secret: (name) => context.secrets.get(name),
+    confirmEmbedding: async ({ model, baseURL, chunks, tokens }) => {
+      const embed = "Embed";
+      const answer = await vscode.window.showWarningMessage(
+        `Groundwork: send ${chunks.toLocaleString("en-US")} chunks (about ${tokens.toLocaleString("en-US")} tokens) of this workspace to ${model} at ${baseURL} to embed them?`,
+        { modal: true, detail: "Each chunk's vector is kept by its content: re-indexing, branch switches and renames do not send it again. Not now: this session searches with builtin vectors and full text only." },
+        embed,
+      );
+      return answer === embed;
+    },
   });
   const statusBar = new IndexStatusBar();
   context.subscriptions.push(indexService, statusBar, indexService.onDidChangeState((state) => statusBar.update(state)));
@@ -62,7 +71,7 @@ export function activate(context: vscode.ExtensionContext): GroundworkApi {
           .catch((error: unknown) => logger.warn(`Reindexing after a settings change failed: ${errorMessage(error)}`));
       }),
       context.secrets.onDidChange((event) => {
-        if (event.key === RERANKER_SECRET) void indexService.reopen();
+        if (event.key === RERANKER_SECRET || event.key === EMBEDDINGS_SECRET) void indexService.reopen();
       }),
       vscode.workspace.onDidChangeWorkspaceFolders(() => {
         void indexService.foldersChanged().then(() => (indexService.backgroundIndexing ? indexService.reindexAll() : undefined))

@@ -3,13 +3,13 @@
 // state for the status bar. Everything else reads the codebase through `codebase()`.
 import { availableParallelism } from "node:os";
 import * as vscode from "vscode";
-import { Codebase, type CodebaseOptions, type FolderRunResult, type FolderStatus, type ProgressEvent, type SearchHit } from "../core/codebase";
+import { Codebase, type CodebaseOptions, connectEmbedder, embedderFactory, type FolderRunResult, type FolderStatus, type ProgressEvent, type SearchHit } from "../core/codebase";
 import { errorMessage, type Logger } from "../core/util/host";
 import type { GroundworkSettings } from "./settings";
 
 export type IndexState =
   | { kind: "idle" }
-  | { kind: "indexing"; filesDone: number; filesTotal: number }
+  | { kind: "indexing"; filesDone: number; filesTotal: number; embedding?: { done: number; total: number } }
   | { kind: "ready"; files: number; chunks: number }
   | { kind: "paused" }
   | { kind: "disabled" }
@@ -22,9 +22,24 @@ export interface IndexServiceDeps {
   workerPath: string;
   logger: Logger;
   settings: () => GroundworkSettings;
-  /** A key from SecretStorage (the reranker's). */
+  /** A key from SecretStorage (the reranker's, the embedding model's). */
   secret: (name: string) => Thenable<string | undefined>;
+  /** Asks before a first embedding sends this much code to the embedding model; true: go ahead. */
+  confirmEmbedding?: (question: EmbeddingQuestion) => Thenable<boolean>;
 }
+
+export interface EmbeddingQuestion {
+  model: string;
+  baseURL: string;
+  chunks: number;
+  tokens: number;
+}
+
+/** The SecretStorage name of the embedding model's key (Set API Key › Embeddings). */
+export const EMBEDDINGS_SECRET = "groundwork.apiKey.embeddings";
+
+/** A first embedding of at least this many chunks is asked about first. */
+export const CONFIRM_EMBEDDING_CHUNKS = 1000;
 
 /** The SecretStorage name of the reranker's key (Set API Key › Reranker). */
 export const RERANKER_SECRET = "groundwork.apiKey.reranker";
@@ -42,6 +57,10 @@ export class IndexService implements vscode.Disposable {
   private paused = false;
   /** Aborted by pause(): stops the run in progress at the next file. */
   private pauseController = new AbortController();
+  /** Embedding models the user agreed to send this workspace to (by spec), or declined this session. */
+  private readonly embeddingAnswers = new Map<string, boolean>();
+  /** The embedding total of the run in progress, when it was estimated. */
+  private embeddingTotal: number | undefined;
 
   constructor(private readonly deps: IndexServiceDeps) {
     if (!this.backgroundIndexing) this.currentState = { kind: "disabled" };
@@ -55,7 +74,7 @@ export class IndexService implements vscode.Disposable {
   codebase(): Promise<Codebase> {
     if (!this.opened) {
       const settings = this.deps.settings();
-      const opening = this.rerankerOptions(settings).then((rerank) => Codebase.open({
+      const opening = Promise.all([this.rerankerOptions(settings), this.embeddingOptions(settings)]).then(([rerank, embedding]) => Codebase.open({
         folders: workspaceFolders(),
         storageDir: this.deps.storageDir,
         workerPath: this.deps.workerPath,
@@ -65,7 +84,9 @@ export class IndexService implements vscode.Disposable {
         batchChunks: 500,
         scan: { maxFileBytes: settings["index.maxFileBytes"], excludes: settings["index.exclude"], maxFiles: settings["index.maxFiles"] },
         logger: this.deps.logger,
+        keepGenerations: settings["index.keepGenerations"],
         ...rerank,
+        ...embedding,
       })).then((codebase) => {
         codebase.onProgress((event) => this.onProgress(event));
         if (codebase.unavailable) this.reportUnavailable(codebase.unavailable);
@@ -98,6 +119,60 @@ export class IndexService implements vscode.Disposable {
     return { reranker: { baseURL, model, apiKey: await this.deps.secret(RERANKER_SECRET) }, search: { rerank: true } };
   }
 
+  /**
+   * The embedding model of `groundwork.index.embeddings`, with its key from SecretStorage. Its
+   * vector length is asked of the server when the setting leaves it out; when the server can't
+   * be reached then, the index goes on with the model it was built with (if any), and says why.
+   */
+  private async embeddingOptions(settings: GroundworkSettings): Promise<Pick<CodebaseOptions, "neural" | "embedderFor">> {
+    const setting = settings["index.embeddings"] ?? {};
+    const apiKey = await this.deps.secret(EMBEDDINGS_SECRET);
+    const limits = { maxInputTokens: setting.maxInputTokens, maxBatchItems: setting.maxBatchItems, concurrency: setting.concurrency };
+    const embedderFor = embedderFactory(() => apiKey, limits);
+    if (!setting.baseURL || !setting.model) return { embedderFor };
+    if (this.embeddingAnswers.get(JSON.stringify([setting.baseURL.replace(/\/+$/, ""), setting.model])) === false) return { embedderFor };
+    try {
+      const neural = await connectEmbedder({ baseURL: setting.baseURL, model: setting.model, dims: setting.dims, apiKey, ...limits }, {
+        onProgress: (done, total) => this.embeddingProgress(done, total),
+      });
+      return { neural, embedderFor };
+    } catch (error) {
+      const message = `The embedding model ${setting.model} at ${setting.baseURL} can't be used (${errorMessage(error)}); searching with the index as it is.`;
+      this.deps.logger.warn(message);
+      void vscode.window.showWarningMessage(`Groundwork: ${message}`);
+      return { neural: "from-index", embedderFor };
+    }
+  }
+
+  private embeddingProgress(done: number, total: number): void {
+    if (this.currentState.kind !== "indexing") return;
+    this.setState({ ...this.currentState, embedding: { done, total: this.embeddingTotal ?? total } });
+  }
+
+  /**
+   * Before a first embedding of a large workspace: how much would be sent, and where, and whether
+   * to. Declined: this session indexes with builtin vectors only.
+   */
+  private async embeddingAllowed(codebase: Codebase, signal: AbortSignal): Promise<boolean> {
+    const neural = codebase.neuralEmbedder;
+    const spec = neural?.spec as { baseURL?: string; model?: string } | undefined;
+    if (!neural || !spec?.baseURL) return true;
+    const key = JSON.stringify([spec.baseURL, spec.model]);
+    if (this.embeddingAnswers.get(key) === true) return true;
+    const estimate = await codebase.embeddingEstimate(signal);
+    this.embeddingTotal = estimate?.toEmbed;
+    if (!estimate || estimate.toEmbed < CONFIRM_EMBEDDING_CHUNKS || !this.deps.confirmEmbedding) return true;
+    const allowed = await this.deps.confirmEmbedding({ model: spec.model ?? neural.id, baseURL: spec.baseURL, chunks: estimate.toEmbed, tokens: estimate.tokens });
+    this.embeddingAnswers.set(key, allowed);
+    if (!allowed) this.deps.logger.info(`Embedding with ${spec.model} declined: indexing with builtin vectors only this session`);
+    return allowed;
+  }
+
+  /** groundwork.search.minRelevance: retrieved hits below it stay out of prompts and Sources. */
+  get minRelevance(): number {
+    return this.deps.settings()["search.minRelevance"];
+  }
+
   /** Whether indexing in the background (at start-up, on file, settings and folder changes) is on. */
   get backgroundIndexing(): boolean {
     return this.deps.settings()["index.enabled"];
@@ -119,7 +194,12 @@ export class IndexService implements vscode.Disposable {
     if (this.paused) return [];
     const signal = options.signal ? AbortSignal.any([options.signal, this.pauseController.signal]) : this.pauseController.signal;
     return this.track(async (codebase) => {
+      if (!(await this.embeddingAllowed(codebase, signal))) {
+        await this.reopen();
+        codebase = await this.codebase();
+      }
       const results = await codebase.index({ signal, onProgress: options.onProgress });
+      this.embeddingTotal = undefined;
       for (const result of results) {
         this.deps.logger.info(
           `Indexed ${result.folder}: ${result.filesIndexed} files parsed, ${result.filesUnchanged} unchanged, ` +
@@ -208,7 +288,10 @@ export class IndexService implements vscode.Disposable {
   }
 
   private onProgress(event: ProgressEvent): void {
-    if (event.progress.phase === "indexing") this.setState({ kind: "indexing", filesDone: event.progress.filesDone, filesTotal: event.progress.filesTotal });
+    const { phase, filesDone, filesTotal, embedding } = event.progress;
+    if (phase !== "indexing") return;
+    const embedded = embedding && { done: embedding.embedded + embedding.cached, total: this.embeddingTotal ?? embedding.embedded + embedding.cached + embedding.queued };
+    this.setState({ kind: "indexing", filesDone, filesTotal, embedding: embedded });
   }
 
   private async publishReady(codebase: Codebase): Promise<void> {

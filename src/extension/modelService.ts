@@ -136,6 +136,7 @@ export class ModelService implements vscode.Disposable {
   private async pickProfile(title: string, withReranker = false): Promise<{ id: string } | undefined> {
     const active = this.chatProfile().id;
     const reranker = this.deps.settings()["search.reranker"] ?? {};
+    const embeddings = this.deps.settings()["index.embeddings"] ?? {};
     const picked = await vscode.window.showQuickPick(
       [
         ...this.profiles().map((profile) => ({
@@ -146,6 +147,7 @@ export class ModelService implements vscode.Disposable {
           profile: { id: profile.id },
         })),
         ...(withReranker && reranker.baseURL ? [{ label: "Reranker", description: reranker.model ?? "", detail: reranker.baseURL, picked: false, profile: { id: "reranker" } }] : []),
+        ...(withReranker && embeddings.baseURL ? [{ label: "Embeddings", description: embeddings.model ?? "", detail: embeddings.baseURL, picked: false, profile: { id: "embeddings" } }] : []),
       ],
       { title, matchOnDescription: true },
     );

@@ -1,5 +1,6 @@
 // Groundwork's settings: their types, defaults, and which need a reindex. No vscode import, so
 // a unit test checks these defaults against package.json's contributes.configuration.
+import { MIN_RELEVANCE } from "../core/codebase";
 
 export interface GroundworkSettings {
   /** Index the workspace in the background after start-up. */
@@ -21,6 +22,21 @@ export interface GroundworkSettings {
   "model.timeoutSeconds": number;
   /** A /v1/rerank server that reorders the head of every search; empty: no reranking. Application scope. */
   "search.reranker": { baseURL?: string; model?: string };
+  /** An OpenAI-compatible embedding model whose vectors go beside the builtin ones; empty: builtin only. Application scope. */
+  "index.embeddings": EmbeddingSetting;
+  /** Indexes built with other embedding models kept after a switch, so switching back is immediate. */
+  "index.keepGenerations": number;
+  /** Retrieved hits below this relevance (0-1) stay out of prompts and the Sources list. */
+  "search.minRelevance": number;
+}
+
+export interface EmbeddingSetting {
+  baseURL?: string;
+  model?: string;
+  dims?: number;
+  maxInputTokens?: number;
+  maxBatchItems?: number;
+  concurrency?: number;
 }
 
 export const SETTING_DEFAULTS: GroundworkSettings = {
@@ -35,13 +51,16 @@ export const SETTING_DEFAULTS: GroundworkSettings = {
   "completions.debounceMs": 300,
   "model.timeoutSeconds": 60,
   "search.reranker": {},
+  "index.embeddings": {},
+  "index.keepGenerations": 1,
+  "search.minRelevance": MIN_RELEVANCE,
 };
 
 /** Settings that decide where code is sent: only the user's own settings may set them. */
-export const MACHINE_SETTINGS: ReadonlySet<keyof GroundworkSettings> = new Set(["models", "chat.model", "completions.model", "model.timeoutSeconds", "search.reranker"]);
+export const MACHINE_SETTINGS: ReadonlySet<keyof GroundworkSettings> = new Set(["models", "chat.model", "completions.model", "model.timeoutSeconds", "search.reranker", "index.embeddings"]);
 
 /** Settings whose change reopens the index (no reindex needed). */
-export const REOPEN_SETTINGS: ReadonlySet<keyof GroundworkSettings> = new Set(["search.reranker"]);
+export const REOPEN_SETTINGS: ReadonlySet<keyof GroundworkSettings> = new Set(["search.reranker", "index.keepGenerations"]);
 
 /** Settings whose change needs a reindex to take effect. */
-export const REINDEX_SETTINGS: ReadonlySet<keyof GroundworkSettings> = new Set(["index.maxFileBytes", "index.exclude", "index.maxFiles"]);
+export const REINDEX_SETTINGS: ReadonlySet<keyof GroundworkSettings> = new Set(["index.maxFileBytes", "index.exclude", "index.maxFiles", "index.embeddings"]);

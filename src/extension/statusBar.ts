@@ -10,6 +10,13 @@ export function statusText(state: IndexState): { text: string; tooltip: string }
     case "idle":
       return { text: "$(database) Groundwork", tooltip: "Groundwork: index not built yet" };
     case "indexing":
+      if (state.embedding && state.embedding.done < state.embedding.total) {
+        const { done, total } = state.embedding;
+        return {
+          text: `$(sync~spin) Groundwork: embedding ${done.toLocaleString("en-US")} of ${total.toLocaleString("en-US")} chunks`,
+          tooltip: `Groundwork is embedding the workspace with its embedding model (${done} of ${total} chunks; ${state.filesDone} of ${state.filesTotal} files read)`,
+        };
+      }
       return {
         text: `$(sync~spin) Groundwork: indexing ${state.filesDone}/${state.filesTotal}`,
         tooltip: `Groundwork is indexing the workspace (${state.filesDone} of ${state.filesTotal} files)`,

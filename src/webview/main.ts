@@ -93,6 +93,7 @@ function whySummary(answer: AnswerView): HTMLElement {
     list.append(item);
   }
   details.append(list);
+  if (answer.sources.length === 0) details.append(element("p", "nothing-close", "The index has nothing close to this question."));
   return details;
 }
 

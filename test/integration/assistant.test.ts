@@ -267,6 +267,26 @@ describe("assistant in VS Code (against a local OpenAI-protocol server)", () => 
     });
   });
 
+  it("embeds with groundwork.index.embeddings beside the builtin vectors, its key from SecretStorage, and switches back at once", async () => {
+    const status = (): Thenable<string> => vscode.commands.executeCommand<string>("groundwork.showIndexStatus");
+    const before = server.to("/v1/embeddings").length;
+    await vscode.commands.executeCommand("groundwork.setApiKey", "embeddings", KEY);
+    await config().update("index.embeddings", { baseURL: server.url, model: "embed-test" }, vscode.ConfigurationTarget.Global);
+    try {
+      await waitFor("an index with the embedding model's vectors", async () => (/builtin\/\d+ \+ embed-test\/32/.test(await status()) ? true : undefined), 60_000);
+      const sent = server.to("/v1/embeddings").slice(before);
+      assert.ok(sent.length >= 2, "the probe and the chunks");
+      assert.ok(sent.every((request) => request.headers.authorization === `Bearer ${KEY}`), "the key from SecretStorage");
+      assert.equal((await search("bounded queue offer item", 3))[0]?.path, "lib/Queue.java");
+    } finally {
+      await config().update("index.embeddings", undefined, vscode.ConfigurationTarget.Global);
+    }
+    const count = server.to("/v1/embeddings").length;
+    await waitFor("builtin vectors only again", async () => (/embed-test/.test(await status()) ? undefined : true), 30_000);
+    assert.equal(server.to("/v1/embeddings").length, count, "switching back sends nothing");
+    assert.equal((await search("bounded queue offer item", 3))[0]?.path, "lib/Queue.java");
+  });
+
   it("offers Groundwork's tools to agents: vscode.lm.tools lists them and invokeTool answers with citations", async () => {
     const names = vscode.lm.tools.map((tool) => tool.name);
     for (const name of ["groundwork_search_code", "groundwork_get_definition", "groundwork_find_references", "groundwork_conventions_for"]) assert.ok(names.includes(name), `${name} in ${names.join(", ")}`);

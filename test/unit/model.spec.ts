@@ -42,8 +42,8 @@ describe("models: grounded chat, completions, compare, audit (against a real HTT
   let server: TestModelServer;
   let audit: AuditLog;
 
-  const chatWith = (p: ModelProfile, options: ModelClientOptions = {}, maxToolRounds?: number): GroundedChat =>
-    new GroundedChat({ source: index, client: new ModelClient(p, { apiKey: API_KEY, maxRetries: 0, ...options }), audit, maxToolRounds });
+  const chatWith = (p: ModelProfile, options: ModelClientOptions = {}, maxToolRounds?: number, minRelevance?: number): GroundedChat =>
+    new GroundedChat({ source: index, client: new ModelClient(p, { apiKey: API_KEY, maxRetries: 0, ...options }), audit, maxToolRounds, minRelevance });
 
   before(async () => {
     root = tempDir("gw-model-");
@@ -274,7 +274,8 @@ describe("models: grounded chat, completions, compare, audit (against a real HTT
 
   it("redacts every fake secret from what reaches the model and the audit log", async () => {
     const start = server.requests.length;
-    const chat = chatWith(profile(server));
+    // Every retrieved hit goes in (no relevance threshold): what matters here is that none of them leaks a secret.
+    const chat = chatWith(profile(server), {}, undefined, 0);
     const question = "which deployment credentials does the billing service use?";
     const grounding = await chat.retrieve(question);
     assert.ok(grounding.context.some((item) => item.path === "deploy/notes.txt"), "the secrets file is retrieved");

@@ -80,6 +80,35 @@ describe("a neural embedder's vectors beside the builtin ones", () => {
     }
   });
 
+  it("estimates what a first embedding sends, leaving out what the cache holds, before anything is sent", async () => {
+    const root = path.join(dir, "estimate");
+    writeTree(root, { "src/queue.ts": QUEUE, "src/retry.ts": RETRY });
+    const dbPath = path.join(dir, "estimate-db");
+    const index = await TestIndex.open({ root, dbPath, neural: neural(), embedderFor: factory });
+    try {
+      const before = requests();
+      const estimate = await index.codebase.embeddingEstimate();
+      assert.equal(requests() - before, 0, "estimating sends nothing");
+      assert.deepEqual({ ...estimate, tokens: undefined }, { files: 2, chunks: 2, toEmbed: 2, tokens: undefined });
+      assert.ok(estimate!.tokens > 20 && estimate!.tokens < 200, `${estimate!.tokens} tokens`);
+      await index.run();
+      assert.equal(await index.codebase.embeddingEstimate(), undefined, "embedded: nothing to ask about");
+    } finally {
+      index.close();
+    }
+    // Another index of the same content: the cache holds its vectors.
+    writeTree(root, { "src/parser.ts": PARSER });
+    const fresh = await TestIndex.open({ root, dbPath: path.join(dir, "estimate-db"), neural: new OpenAIEmbedder({ baseURL: server.url, model: "test-embed", dims: 32, apiKey: "sk-embed-secret" }), embedderFor: factory });
+    try {
+      await fresh.codebase.clear();
+      const estimate = await fresh.codebase.embeddingEstimate();
+      assert.equal(estimate?.chunks, 3);
+      assert.equal(estimate?.toEmbed, 1, "two of three are in the cache");
+    } finally {
+      fresh.close();
+    }
+  });
+
   it("answers with builtin vectors and full text when the embedding server is slow, and says so", async () => {
     const root = path.join(dir, "slow");
     writeTree(root, { "src/queue.ts": QUEUE, "src/retry.ts": RETRY });

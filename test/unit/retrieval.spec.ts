@@ -20,7 +20,7 @@ function hit(path: string, startLine: number, endLine: number, score: number, ex
   const text = Array.from({ length: endLine - startLine + 1 }, (_, i) => `line ${startLine + i} of ${path}`).join("\n");
   return {
     id: `${path}:${startLine}-${endLine}`, path, language: "python", symbol: `f${startLine}`, kind: "function", scope: "",
-    startLine, endLine, contentHash: "", header: path, text, score, scores: { fusion: score }, ranks: { vector: 1 }, ...extra,
+    startLine, endLine, contentHash: "", header: path, text, score, scores: { fusion: score }, ranks: { vector: 1 }, ...extra, relevance: extra.relevance ?? score,
   };
 }
 

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { groundQuestion } from "../../src/core/model/groundedChat";
+import { contextBlock } from "../../src/core/prompt/chatPrompt";
+import { MIN_RELEVANCE } from "../../src/core/retrieval/confidence";
 import { buildContextPack } from "../../src/core/retrieval/contextPack";
 import { fileRole, ROLE_PRIOR, rolesAskedFor } from "../../src/core/retrieval/roles";
 import { TestIndex } from "../helpers/index";
@@ -127,5 +130,26 @@ describe("code first", () => {
     assert.ok(tests.filter((hit) => hit.path.endsWith(".md")).every((hit) => hit.scores.prior !== undefined));
     const changes = await index.search("changelog: when was the request body size limited", { rolePrior: true, limit: 8 });
     assert.equal(changes.find((hit) => hit.path === "CHANGELOG.md")?.scores.prior, undefined);
+  });
+
+  it("sends what the question matches, not the tail, and nothing when the index has nothing close", async () => {
+    const query = "where is the request body size limited";
+    const hits = await index.search(query, { limit: 12, expand: true });
+    assert.ok(hits.length >= 4, "the search itself lists more");
+    for (let i = 1; i < hits.length; i++) assert.ok(hits[i].relevance <= hits[i - 1].relevance + 1e-9 || hits[i].expandedFrom, "relevance follows the order");
+    const pack = buildContextPack(hits, { budget: 4000, minRelevance: MIN_RELEVANCE });
+    assert.deepEqual([...new Set(pack.items.map((item) => item.path))], ["body/limit.go"]);
+    assert.ok(pack.belowThreshold >= 3);
+    assert.equal(buildContextPack(hits, { budget: 4000 }).items.length > pack.items.length, true, "without a threshold the tail goes in");
+
+    const none = await index.search("kubernetes pod autoscaling policy for gpu nodes", { limit: 12 });
+    assert.ok(none.length > 0, "the search still lists its nearest chunks");
+    const empty = buildContextPack(none, { budget: 4000, minRelevance: MIN_RELEVANCE });
+    assert.equal(empty.items.length, 0);
+    assert.ok(empty.bestRelevance < MIN_RELEVANCE);
+    const source = { search: index.search.bind(index), conventionsFor: async () => [], conventionDigest: async () => "" };
+    const grounding = await groundQuestion(source, "kubernetes pod autoscaling policy for gpu nodes", undefined, { contextWindow: 8000, maxOutputTokens: 1000 });
+    assert.equal(grounding.context.length, 0);
+    assert.match(contextBlock(grounding.context), /the index has nothing close to this question/);
   });
 });

@@ -13,6 +13,7 @@ import { Chunker } from "../chunk/chunker";
 import type { Convention } from "../conventions/sources";
 import { BuiltinEmbedder } from "../embed/builtin";
 import type { Embedder } from "../embed/embedder";
+import type { EmbeddingEstimate } from "../index/estimate";
 import type { IndexProgress } from "../index/indexer";
 import { type FileStages, InProcessStages } from "../index/stages";
 import { WorkerStages } from "../index/workerPool";
@@ -194,6 +195,29 @@ export class Codebase {
     });
   }
 
+  /**
+   * What indexing would send to the neural embedder, for folders whose index lacks its vectors
+   * (a first embedding): files, chunks, chunks not in the vector cache and their tokens, summed.
+   * Undefined when there is nothing to embed.
+   */
+  async embeddingEstimate(signal?: AbortSignal): Promise<EmbeddingEstimate | undefined> {
+    let total: EmbeddingEstimate | undefined;
+    for (const folder of this.folders) {
+      const estimate = await this.folderIndex(folder).embeddingEstimate(signal);
+      if (!estimate) continue;
+      total ??= { files: 0, chunks: 0, toEmbed: 0, tokens: 0 };
+      for (const key of ["files", "chunks", "toEmbed", "tokens"] as const) total[key] += estimate[key];
+    }
+    return total;
+  }
+
+  /** The neural embedder's name and where it runs, when there is one (the first folder's). */
+  get neuralEmbedder(): { id: string; spec?: object } | undefined {
+    const [folder] = this.folders;
+    const neural = folder && this.indexes.get(folder.root)?.neuralEmbedder;
+    return neural && { id: neural.id, spec: (neural as { spec?: object }).spec };
+  }
+
   /** Resolves when no background maintenance runs (the CLI and benchmarks wait for it). */
   async maintenanceIdle(): Promise<void> {
     await Promise.all([...this.indexes.values()].map((index) => index.maintenanceIdle()));
@@ -369,7 +393,7 @@ export class Codebase {
 }
 
 function pinned(chunk: StoredChunk, prefix: string): SearchHit {
-  return { ...chunk, id: prefix + chunk.id, path: prefix + chunk.path, score: 1, scores: { fusion: 1 }, ranks: {} };
+  return { ...chunk, id: prefix + chunk.id, path: prefix + chunk.path, score: 1, relevance: 1, scores: { fusion: 1 }, ranks: {} };
 }
 
 /** A search that failed because its generation's files are gone or damaged: worth one look again. */

@@ -21,7 +21,8 @@ import { IndexUnavailableError } from "../store/lance";
 import { IndexStore, StoreUnreadableError } from "../store/store";
 import { VectorCache } from "../store/vectorCache";
 import { errorMessage, type Logger } from "../util/host";
-import { type EmbedderFactory, embeddersLabel, GenerationEmbedders, neuralIdentity } from "./generationEmbedders";
+import { type EmbedderFactory, embeddersLabel, GenerationEmbedders, generationsToKeep, neuralIdentity } from "./generationEmbedders";
+import { estimateEmbedding, type EmbeddingEstimate } from "../index/estimate";
 import { relativeInside } from "./paths";
 import { sourceReader } from "./sourceReader";
 
@@ -318,12 +319,26 @@ export class FolderIndex {
     return result;
   }
 
+  /** What is scanned: the settings' scan, and never the index itself, wherever it lives inside the folder. */
+  private scanOptions(): FolderIndexOptions["scan"] {
+    const own = relativeInside(this.options.root, this.options.dbPath);
+    return own ? { ...this.options.scan, excludes: [...(this.options.scan?.excludes ?? []), `/${own}/`] } : this.options.scan;
+  }
+
   private indexer(store: IndexStore): Indexer {
-    const { root, dbPath, embedder, stages, logger, syncTextIndexMaxRows, batchChunks } = this.options;
-    // The index never indexes itself, wherever it lives inside the folder.
-    const own = relativeInside(root, dbPath);
-    const scan = own ? { ...this.options.scan, excludes: [...(this.options.scan?.excludes ?? []), `/${own}/`] } : this.options.scan;
-    return new Indexer({ root, store, embedder, neural: this.neural, vectorCache: this.vectorCache, stages, scan, logger, syncTextIndexMaxRows, batchChunks });
+    const { root, embedder, stages, logger, syncTextIndexMaxRows, batchChunks } = this.options;
+    return new Indexer({ root, store, embedder, neural: this.neural, vectorCache: this.vectorCache, stages, scan: this.scanOptions(), logger, syncTextIndexMaxRows, batchChunks });
+  }
+
+  /**
+   * What the next run would send to the neural embedder when it has to embed the folder (the
+   * answering index lacks its vectors); undefined when there is no neural embedder or it has.
+   */
+  async embeddingEstimate(signal?: AbortSignal): Promise<EmbeddingEstimate | undefined> {
+    if (!this.neural || this.unavailableError) return undefined;
+    const answering = this.answering;
+    if (answering?.complete && answering.identity.neural?.fingerprint === this.neural.fingerprint) return undefined;
+    return estimateEmbedding({ root: this.options.root, stages: this.options.stages, scan: this.scanOptions(), cache: this.vectorCache, signal });
   }
 
   /** A generation just completed answers alone; the others are retired. */
@@ -384,36 +399,12 @@ export class FolderIndex {
     for (const store of this.retired.splice(0)) store.close();
     const names = await fs.readdir(this.options.dbPath).catch(() => [] as string[]);
     const others = names.filter((name) => GENERATION.test(name)).map((name) => path.join(this.options.dbPath, name)).filter((dir) => dir !== answering.dir);
-    const kept = await this.generationsToKeep(others, answering);
+    const kept = await generationsToKeep(others, answering, this.options.keepGenerations ?? 1, (store) => this.embedders.for(store).embedder !== undefined);
     for (const dir of others) if (!kept.has(dir)) await fs.rm(dir, { recursive: true, force: true });
     // An index older than generations keeps its tables at the root of the index folder.
     for (const name of names) {
       if (name.endsWith(".lance") && answering.dir !== this.options.dbPath) await fs.rm(path.join(this.options.dbPath, name), { recursive: true, force: true });
     }
-  }
-
-  /**
-   * The newest complete generation of each other neural embedder (none included) with the same
-   * builtin vectors and fields, up to keepGenerations of them: what a user may switch back to.
-   * Generations an update of Groundwork superseded are never chosen again, so they go.
-   */
-  private async generationsToKeep(dirs: readonly string[], answering: IndexStore): Promise<Set<string>> {
-    const limit = this.options.keepGenerations ?? 1;
-    if (limit <= 0) return new Set();
-    const neuralOf = (store: IndexStore): string => store.identity.neural?.fingerprint ?? "";
-    const found: IndexStore[] = [];
-    for (const dir of dirs) {
-      const store = await IndexStore.open(dir).catch(() => undefined);
-      if (!store) continue;
-      store.close();
-      const switchable = store.complete && store.identity.embedder === answering.identity.embedder && neuralOf(store) !== neuralOf(answering);
-      if (switchable && this.embedders.for(store).embedder) found.push(store);
-    }
-    const kept = new Map<string, string>();
-    for (const store of found.sort((a, b) => b.identity.createdAt - a.identity.createdAt)) {
-      if (!kept.has(neuralOf(store)) && kept.size < limit) kept.set(neuralOf(store), store.dir);
-    }
-    return new Set(kept.values());
   }
 
   /** Resolves when no background maintenance is running (the CLI and the benchmarks wait for it). */
@@ -441,7 +432,8 @@ export class FolderIndex {
     return {
       root: this.options.root,
       dbPath: this.options.dbPath,
-      embedder: embeddersLabel(this.options.embedder, store?.identity.neural ?? neuralIdentity(this.neural)),
+      // The answering generation's embedders (a switch shows under `rebuilding` until it is complete).
+      embedder: embeddersLabel(this.options.embedder, store ? store.identity.neural : neuralIdentity(this.neural)),
       filesIndexed: records.filter((r) => r.status === "indexed").length,
       chunks: store ? await store.countChunks() : 0,
       skipped: records.filter((r) => r.status === "skipped"),

@@ -5,7 +5,7 @@
 // back.
 import type { Embedder } from "../embed/embedder";
 import { queryFingerprint } from "../index/fingerprint";
-import type { IndexStore, NeuralIdentity } from "../store/store";
+import { IndexStore, type NeuralIdentity } from "../store/store";
 
 /** Makes an embedder again from a generation's recorded spec (the host supplies keys); undefined when it can't. */
 export type EmbedderFactory = (spec: Record<string, unknown>) => Embedder | undefined;
@@ -69,4 +69,27 @@ export class GenerationEmbedders {
 export function embeddersLabel(builtin: Pick<Embedder, "id" | "dims">, neural: NeuralIdentity | undefined): string {
   const base = `${builtin.id}/${builtin.dims}`;
   return neural ? `${base} + ${String(neural.spec.model ?? neural.spec.kind ?? "neural")}/${neural.dims}` : base;
+}
+
+/**
+ * Of the generations in `dirs`, the newest complete one of each other neural embedder (none
+ * included) with the answering one's builtin vectors and fields (`answers`), up to `limit`: what a
+ * user may switch back to. Generations an update of Groundwork superseded are never chosen
+ * again, so they are not kept.
+ */
+export async function generationsToKeep(dirs: readonly string[], answering: IndexStore, limit: number, answers: (store: IndexStore) => boolean): Promise<Set<string>> {
+  if (limit <= 0) return new Set();
+  const neuralOf = (store: IndexStore): string => store.identity.neural?.fingerprint ?? "";
+  const found: IndexStore[] = [];
+  for (const dir of dirs) {
+    const store = await IndexStore.open(dir).catch(() => undefined);
+    if (!store) continue;
+    store.close();
+    if (store.complete && store.identity.embedder === answering.identity.embedder && neuralOf(store) !== neuralOf(answering) && answers(store)) found.push(store);
+  }
+  const kept = new Map<string, string>();
+  for (const store of found.sort((a, b) => b.identity.createdAt - a.identity.createdAt)) {
+    if (!kept.has(neuralOf(store)) && kept.size < limit) kept.set(neuralOf(store), store.dir);
+  }
+  return new Set(kept.values());
 }

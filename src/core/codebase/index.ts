@@ -15,3 +15,4 @@ export { IGNORE_FILE_NAMES } from "../scan/scanner";
 export { IndexUnavailableError } from "../store/lance";
 export { IndexLockedError } from "../store/lock";
 export type { Embedder } from "../embed/embedder";
+export { MIN_RELEVANCE } from "../retrieval/confidence";

@@ -7,7 +7,8 @@ import { findMentions } from "../../shared/mention";
 import type { Convention } from "../conventions/sources";
 import { errorMessage, type Logger, silentLogger } from "../util/host";
 import { type CitationCheck, checkCitations } from "../prompt/citations";
-import { buildChatPrompt, type ChatTurn, promptBudget, quoteData } from "../prompt/chatPrompt";
+import { buildChatPrompt, type ChatTurn, NOTHING_CLOSE, promptBudget, quoteData } from "../prompt/chatPrompt";
+import { MIN_RELEVANCE } from "../retrieval/confidence";
 import { buildContextPack, type ContextItem } from "../retrieval/contextPack";
 import type { SearchHit, SearchOptions } from "../retrieval/types";
 import { SEARCH_CODEBASE_TOOL, searchCodebase } from "../retrieval/searchTool";
@@ -82,6 +83,8 @@ export interface GroundedChatOptions {
   maxToolRounds?: number;
   /** Hits retrieved for the first round. */
   retrieveLimit?: number;
+  /** Retrieved hits below this relevance stay out of the prompt and the Sources (default MIN_RELEVANCE). */
+  minRelevance?: number;
 }
 
 /** The most of the context budget that `@` mentions may take; retrieval keeps the rest. */
@@ -113,6 +116,7 @@ export class GroundedChat {
   retrieve(question: string, activeFile?: string): Promise<Grounding> {
     return groundQuestion(this.options.source, question, activeFile, {
       contextWindow: this.profile.contextWindow, maxOutputTokens: this.profile.maxOutputTokens, retrieveLimit: this.options.retrieveLimit, tokenizer: this.tokenizer,
+      minRelevance: this.options.minRelevance,
     });
   }
 
@@ -240,6 +244,8 @@ export interface GroundingBudget {
   maxOutputTokens: number;
   retrieveLimit?: number;
   tokenizer?: TokenCounter;
+  /** Retrieved hits below this relevance stay out (mentions' pins are always in); default MIN_RELEVANCE. */
+  minRelevance?: number;
 }
 
 /**
@@ -266,7 +272,7 @@ export async function groundQuestion(source: GroundingSource, question: string, 
     context.push(...pack.items);
     used += pack.tokens;
   });
-  const rest = buildContextPack(hits.filter((hit) => !covers(context, hit)), { budget: budget - used, tokenizer });
+  const rest = buildContextPack(hits.filter((hit) => !covers(context, hit)), { budget: budget - used, tokenizer, minRelevance: limits.minRelevance ?? MIN_RELEVANCE });
   return { context: [...context, ...rest.items], conventions };
 }
 
@@ -282,7 +288,7 @@ export function retrievalOnlyResult(profile: ModelProfile, grounding: Grounding,
 /** What the user gets when no model answers: the retrieved code, cited, and why. */
 export function retrievalOnlyAnswer(context: readonly ContextItem[], reason: string): string {
   const lines = [`No model answered (${reason}). Here is the code Groundwork retrieved for your question:`, ""];
-  if (context.length === 0) lines.push("(nothing relevant was found in the index)");
+  if (context.length === 0) lines.push(`(${NOTHING_CLOSE})`);
   context.forEach((item, i) => {
     const why = Object.entries(item.ranks).map(([source, rank]) => `${source} #${rank}`).join(", ");
     lines.push(`${i + 1}. [${item.citation}] ${item.symbols.join(", ")}${why ? ` (${why})` : ""}`);

@@ -54,8 +54,11 @@ export function conventionsBlock(conventions: readonly Convention[], budget: num
   return { text: used.length ? `<conventions>\n${text}</conventions>` : "", used };
 }
 
+/** What the prompt and the answer without a model say when no hit is relevant enough to send. */
+export const NOTHING_CLOSE = "the index has nothing close to this question";
+
 export function contextBlock(items: readonly ContextItem[]): string {
-  if (items.length === 0) return "<retrieved_code>\n(nothing relevant was found in the index)\n</retrieved_code>";
+  if (items.length === 0) return `<retrieved_code>\n(${NOTHING_CLOSE}: say so rather than guess)\n</retrieved_code>`;
   return `<retrieved_code>\n${items.map((item) => quoteData(formatContextItem(item))).join("\n")}</retrieved_code>`;
 }
 

@@ -18,6 +18,8 @@ export interface ContextItem {
   symbols: string[];
   text: string;
   score: number;
+  /** The best relevance among the merged chunks (SearchHit.relevance). */
+  relevance: number;
   /** Best rank per list among the merged chunks: why this was chosen. */
   ranks: Partial<Record<Source, number>>;
   /** Share of the query's words the merged chunks hold (the best of them), when they had the second look. */
@@ -36,6 +38,10 @@ export interface ContextPack {
   budget: number;
   /** Hits left out because the budget ran out. */
   omitted: number;
+  /** Hits left out because their relevance is below the threshold. */
+  belowThreshold: number;
+  /** The best relevance among the hits (0 without hits): what "the index has nothing close" is judged by. */
+  bestRelevance: number;
 }
 
 export interface PackOptions {
@@ -43,6 +49,11 @@ export interface PackOptions {
   tokenizer?: TokenCounter;
   /** The smallest useful piece of a truncated item. */
   minItemTokens?: number;
+  /**
+   * Keep only hits at least this relevant (SearchHit.relevance), and the definitions expansion
+   * added for them; none when the best is below it: the index has nothing close.
+   */
+  minRelevance?: number;
 }
 
 /** How an item is written into a prompt; the budget counts exactly this. */
@@ -91,6 +102,7 @@ function mergeGroup(hits: SearchHit[]): Omit<ContextItem, "tokens" | "truncated"
     symbols: [...new Set(hits.map((h) => h.symbol))],
     text,
     score: Math.max(...hits.map((h) => h.score)),
+    relevance: Math.max(...hits.map((h) => h.relevance)),
     ranks,
     coverage: hits.some((h) => h.scores.coverage !== undefined) ? Math.max(...hits.map((h) => h.scores.coverage ?? 0)) : undefined,
     loweredAs: hits[0].scores.prior !== undefined ? fileRole(hits[0].path) : undefined,
@@ -98,11 +110,23 @@ function mergeGroup(hits: SearchHit[]): Omit<ContextItem, "tokens" | "truncated"
   };
 }
 
+/** The hits at or above the threshold, and the expansion hits of those. */
+export function relevantHits(hits: readonly SearchHit[], minRelevance: number | undefined): SearchHit[] {
+  if (minRelevance === undefined) return [...hits];
+  const direct = hits.filter((hit) => !hit.expandedFrom && hit.relevance >= minRelevance);
+  const seeds = new Set(direct.map((hit) => citation(hit)));
+  return hits.filter((hit) => (hit.expandedFrom ? seeds.has(hit.expandedFrom) : direct.includes(hit)));
+}
+
 export function buildContextPack(hits: readonly SearchHit[], options: PackOptions): ContextPack {
   const tokenizer = options.tokenizer ?? cl100k;
   const minItem = options.minItemTokens ?? 48;
-  const pack: ContextPack = { items: [], tokens: 0, budget: options.budget, omitted: 0 };
-  for (const candidate of mergeHits(hits)) {
+  const kept = relevantHits(hits, options.minRelevance);
+  const pack: ContextPack = {
+    items: [], tokens: 0, budget: options.budget, omitted: 0, belowThreshold: hits.length - kept.length,
+    bestRelevance: Math.max(0, ...hits.filter((hit) => !hit.expandedFrom).map((hit) => hit.relevance)),
+  };
+  for (const candidate of mergeHits(kept)) {
     const left = options.budget - pack.tokens;
     const whole = tokenizer.count(formatContextItem(candidate));
     if (whole <= left) {

@@ -14,6 +14,7 @@ import { expansionCandidates } from "./expansion";
 import { capPerFile, type Fused, type RankedList, reciprocalRankFusion, scoreFusion, type Source } from "./fusion";
 import { textQuery } from "./query";
 import type { Reranker } from "./reranker";
+import { relevance } from "./confidence";
 import { fileRole, rolePrior, rolesAskedFor } from "./roles";
 import { matchTerms, termMatch } from "./termMatch";
 import type { ScoreParts, SearchHit, SearchOptions } from "./types";
@@ -204,6 +205,8 @@ export class HybridRetriever {
     const depth = reranking ? hits.length : settings.termMatchDepth;
     hits = [...hits.slice(0, depth).sort((a, b) => sums.get(b)! - sums.get(a)!), ...hits.slice(depth)].slice(0, settings.limit);
     if (settings.expand && hits.length > 0) hits.push(...(await this.expansion(hits, settings, segments)));
+    const top = hits[0]?.score ?? 0;
+    for (const hit of hits) hit.relevance = relevance({ score: hit.score, ratio: top > 0 ? hit.score / top : 0, coverage: hit.scores.coverage ?? 0 });
     if (fallbacks.size > 0) {
       const fallback = `searched without the embedding model (${[...fallbacks].join("; ")}): builtin vectors and full text only`;
       for (const hit of hits) hit.fallback = fallback;
@@ -225,7 +228,7 @@ export class HybridRetriever {
       if (!chunk) return [];
       const prefix = segments[c.item.segment].prefix;
       const scores: ScoreParts = { fusion: c.fusion, vector: c.scores.vector, neural: c.scores.neural, text: c.scores.text };
-      return [{ ...chunk, id: prefix + chunk.id, path: prefix + chunk.path, score: 0, scores, ranks: c.ranks }];
+      return [{ ...chunk, id: prefix + chunk.id, path: prefix + chunk.path, score: 0, relevance: 0, scores, ranks: c.ranks }];
     });
   }
 
@@ -252,7 +255,7 @@ export class HybridRetriever {
       .slice(0, settings.expandLimit)
       .map(({ chunk, from }, i) => {
         const share = settings.weights.expansion / (i + 1);
-        return { ...chunk, score: last * share, scores: { fusion: 0, expansion: share }, ranks: { expansion: i + 1 }, expandedFrom: citation(from) };
+        return { ...chunk, score: last * share, relevance: 0, scores: { fusion: 0, expansion: share }, ranks: { expansion: i + 1 }, expandedFrom: citation(from) };
       });
   }
 }

@@ -80,6 +80,12 @@ export interface SearchHit extends StoredChunk {
    * direct hits and score the last direct hit's score times `scores.expansion`.
    */
   score: number;
+  /**
+   * The chance, in [0, 1], that the hit is what the question asked for: from its score and its
+   * score over the best hit's, calibrated on the evals (confidence.ts). The context pack keeps
+   * the hits above a threshold.
+   */
+  relevance: number;
   scores: ScoreParts;
   /** 1-based rank in each list that found the chunk: why it was chosen. */
   ranks: Partial<Record<Source, number>>;

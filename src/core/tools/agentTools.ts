@@ -7,6 +7,7 @@ import picomatch from "picomatch";
 import type { CitedCode, Codebase, FolderStatus } from "../codebase/codebase";
 import { CodebaseError } from "../codebase/codebase";
 import { type AuditLog, auditChunk, auditId } from "../model/audit";
+import { MIN_RELEVANCE } from "../retrieval/confidence";
 import { buildContextPack, type ContextItem } from "../retrieval/contextPack";
 import type { SearchHit, SearchMode } from "../retrieval/types";
 import { redactSecrets } from "../security/redact";
@@ -195,10 +196,13 @@ export class AgentTools {
       .filter((hit) => !matches || matches(hit.path))
       .slice(0, k);
     const snippets = this.pack(hits, budget);
+    // An agent asked for k: it gets them, told when even the best is not close (it may search again).
+    const weak = hits.length > 0 && hits[0].relevance < MIN_RELEVANCE ? `Note: nothing in the index is close to "${query}"; these are the nearest.\n` : "";
+    const fallback = hits[0]?.fallback ? `Note: ${hits[0].fallback}.\n` : "";
     const text = snippets.length === 0
       ? `No code found for "${query}"${glob ? ` in files matching ${glob}` : ""}.`
-      : snippets.map(formatSnippet).join("\n");
-    return { text, data: { query, results: snippets }, citations: cited(snippets) };
+      : weak + fallback + snippets.map(formatSnippet).join("\n");
+    return { text, data: { query, results: snippets, ...(weak ? { nothingClose: true } : {}), ...(fallback ? { fallback: hits[0].fallback } : {}) }, citations: cited(snippets) };
   }
 
   private async definitions(args: Record<string, unknown>): Promise<ToolAnswer> {

@@ -97,7 +97,7 @@ async function answer(
     return {};
   }
   stream.progress("Searching the codebase…");
-  const limits = { contextWindow: model.maxInputTokens, maxOutputTokens: Math.min(4096, Math.floor(model.maxInputTokens / 4)) };
+  const limits = { contextWindow: model.maxInputTokens, maxOutputTokens: Math.min(4096, Math.floor(model.maxInputTokens / 4)), minRelevance: deps.indexService.minRelevance };
   const activeFile = activeCodebasePath(codebase);
   const question = request.command === "explain" ? `Explain: ${request.prompt}` : request.prompt;
   const grounding = await groundQuestion(codebase, question, activeFile, limits);

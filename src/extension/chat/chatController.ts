@@ -57,6 +57,7 @@ export function describeIndexState(state: IndexState): string {
 
 function why(item: ContextItem): string {
   const ranks = Object.entries(item.ranks).filter(([source]) => source !== "expansion").map(([source, rank]) => `${source === "text" ? "keyword" : source} #${rank}`);
+  if (ranks.length > 0) ranks.unshift(`relevance ${Math.round(item.relevance * 100)}%`);
   if (item.coverage !== undefined && ranks.length > 0) ranks.push(`${Math.round(item.coverage * 100)}% of the question's words`);
   if (item.loweredAs && ranks.length > 0) ranks.push(`${item.loweredAs} file, ranked below code`);
   if (item.expandedFrom) ranks.push(`definition used by ${item.expandedFrom}`);
@@ -142,7 +143,7 @@ export class ChatController {
 
   private async chatFor(profile: ModelProfile): Promise<GroundedChat> {
     const source = await this.deps.indexService.codebase();
-    return new GroundedChat({ source, client: await this.deps.models.client(profile), audit: this.deps.models.audit, logger: this.deps.logger });
+    return new GroundedChat({ source, client: await this.deps.models.client(profile), audit: this.deps.models.audit, logger: this.deps.logger, minRelevance: this.deps.indexService.minRelevance });
   }
 
   /** Asks the chat profile; streams into the view; resolves to what the view shows. */
