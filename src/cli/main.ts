@@ -3,7 +3,7 @@ import { createReadStream, existsSync, mkdirSync, rmSync, statSync, writeFileSyn
 import * as os from "node:os";
 import * as path from "node:path";
 import * as readline from "node:readline";
-import { Codebase, type CodebaseOptions, connectEmbedder, createEmbedder, type Embedder, embedderFactory, type SearchMode, toResultLine } from "../core/codebase";
+import { Codebase, type CodebaseOptions, connectEmbedder, createEmbedder, type Embedder, embedderFactory, localEmbedder, type SearchMode, toResultLine } from "../core/codebase";
 import { formatHistoryReport, runHistoryEval } from "../core/eval/historyEval";
 import { formatReport, runEval } from "../core/eval/runEval";
 import { ProfileError } from "../core/model/profiles";
@@ -15,7 +15,8 @@ import { formatHits, progressPrinter, summary } from "./output";
 
 const USAGE = `Usage:
   groundwork index <dir> [--db PATH] [--max-file-bytes N] [--max-files N]
-    [--embedder openai --embedding-base-url URL --embedding-model NAME [--embedding-dims N] | --embedder builtin]
+    [--embedder openai --embedding-base-url URL --embedding-model NAME [--embedding-dims N]
+     | --embedder transformers --embedding-model-dir DIR | --embedder builtin]
     (an OpenAI-compatible embedding model's vectors go beside the builtin ones; key from
      GROUNDWORK_EMBEDDING_API_KEY or OPENAI_API_KEY; other commands use the index's own embedder)
   groundwork search "<query>" --workspace <dir> [--db PATH] [-k 10] [--json] [--expand] [--mode hybrid|vector|text]
@@ -44,7 +45,7 @@ const stderrLogger: Logger = {
 /** The builtin embedder, whose vectors every index has (a neural one goes beside it: neuralOptions). */
 function makeEmbedder(name: string | undefined): Embedder {
   try {
-    return createEmbedder(name === "openai" ? undefined : name);
+    return createEmbedder(name === "openai" || name === "transformers" ? undefined : name);
   } catch (error) {
     throw new UsageError(errorMessage(error));
   }
@@ -65,6 +66,16 @@ async function neuralOptions(values: Record<string, unknown>): Promise<Pick<Code
   const baseURL = values["embedding-base-url"] as string | undefined;
   const model = values["embedding-model"] as string | undefined;
   const dimsFlag = values["embedding-dims"] as string | undefined;
+  const modelDir = values["embedding-model-dir"] as string | undefined;
+  if (name === "transformers") {
+    if (!modelDir) throw new UsageError("--embedder transformers needs --embedding-model-dir (a model folder with config.json, its tokenizer and onnx/model.onnx).");
+    try {
+      return { neural: localEmbedder({ modelDir }), embedderFor };
+    } catch (error) {
+      throw new UsageError(errorMessage(error));
+    }
+  }
+  if (modelDir) throw new UsageError("--embedding-model-dir goes with --embedder transformers.");
   if (name !== "openai") {
     if (baseURL || model || dimsFlag) throw new UsageError("--embedding-base-url, --embedding-model and --embedding-dims go with --embedder openai.");
     return { neural: name === "builtin" ? undefined : "from-index", embedderFor };

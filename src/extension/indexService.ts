@@ -3,7 +3,7 @@
 // state for the status bar. Everything else reads the codebase through `codebase()`.
 import { availableParallelism } from "node:os";
 import * as vscode from "vscode";
-import { Codebase, type CodebaseOptions, connectEmbedder, embedderFactory, type FolderRunResult, type FolderStatus, type ProgressEvent, type SearchHit } from "../core/codebase";
+import { Codebase, type CodebaseOptions, connectEmbedder, embedderFactory, type FolderRunResult, localEmbedder, type FolderStatus, type ProgressEvent, type SearchHit } from "../core/codebase";
 import { errorMessage, type Logger } from "../core/util/host";
 import type { GroundworkSettings } from "./settings";
 
@@ -129,6 +129,16 @@ export class IndexService implements vscode.Disposable {
     const apiKey = await this.deps.secret(EMBEDDINGS_SECRET);
     const limits = { maxInputTokens: setting.maxInputTokens, maxBatchItems: setting.maxBatchItems, concurrency: setting.concurrency };
     const embedderFor = embedderFactory(() => apiKey, limits);
+    if (setting.modelDir) {
+      // A model run on this machine: nothing leaves it, so there is nothing to ask first.
+      try {
+        return { neural: localEmbedder({ modelDir: setting.modelDir }), embedderFor };
+      } catch (error) {
+        this.deps.logger.warn(`The embedding model folder ${setting.modelDir} can't be used: ${errorMessage(error)}`);
+        void vscode.window.showWarningMessage(`Groundwork: ${errorMessage(error)}`);
+        return { neural: "from-index", embedderFor };
+      }
+    }
     if (!setting.baseURL || !setting.model) return { embedderFor };
     if (this.embeddingAnswers.get(JSON.stringify([setting.baseURL.replace(/\/+$/, ""), setting.model])) === false) return { embedderFor };
     try {

@@ -31,6 +31,8 @@ export interface GroundworkSettings {
 }
 
 export interface EmbeddingSetting {
+  /** A local model folder run with transformers.js (instead of a server). */
+  modelDir?: string;
   baseURL?: string;
   model?: string;
   dims?: number;

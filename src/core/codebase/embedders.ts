@@ -4,14 +4,16 @@
 import { BuiltinEmbedder } from "../embed/builtin";
 import type { Embedder } from "../embed/embedder";
 import { OpenAIEmbedder, type OpenAIEmbedderOptions } from "../embed/openai";
+import { TransformersEmbedder, type TransformersEmbedderOptions } from "../embed/transformers";
 import type { EmbedderFactory } from "./generationEmbedders";
 
-export const EMBEDDER_NAMES = ["builtin", "openai"] as const;
+export const EMBEDDER_NAMES = ["builtin", "openai", "transformers"] as const;
 
 /** The builtin embedder (every index has its vectors); throws with the names on offer for any other name. */
 export function createEmbedder(name: string | undefined): Embedder {
   if (!name || name === "builtin") return new BuiltinEmbedder();
   if (name === "openai") throw new Error("The openai embedder needs an endpoint and a model (connectEmbedder).");
+  if (name === "transformers") throw new Error("The transformers embedder needs a model folder (localEmbedder).");
   throw new Error(`Unknown embedder "${name}". Available: ${EMBEDDER_NAMES.join(", ")}.`);
 }
 
@@ -29,11 +31,21 @@ export function connectEmbedder(profile: EmbeddingProfile, hooks: Pick<OpenAIEmb
 }
 
 /**
+ * A sentence-embedding model run here by transformers.js from a model folder (optional package,
+ * loaded on first use). Throws when the folder is not a model folder; a missing package is said
+ * on first use.
+ */
+export function localEmbedder(options: TransformersEmbedderOptions): Embedder {
+  return new TransformersEmbedder(options);
+}
+
+/**
  * Makes the embedder an index recorded (its spec: kind, base URL, model, dims) again, with the
  * key the host gives for it; the profile's limits apply.
  */
 export function embedderFactory(keyFor: (baseURL: string) => string | undefined, limits: Partial<EmbeddingProfile> = {}, hooks: Pick<OpenAIEmbedderOptions, "onProgress" | "onRequest"> = {}): EmbedderFactory {
   return (spec) => {
+    if (spec.kind === "transformers" && typeof spec.modelDir === "string") return new TransformersEmbedder({ modelDir: spec.modelDir });
     if (spec.kind !== "openai" || typeof spec.baseURL !== "string" || typeof spec.model !== "string" || typeof spec.dims !== "number") return undefined;
     return new OpenAIEmbedder({ ...limits, ...hooks, baseURL: spec.baseURL, model: spec.model, dims: spec.dims, sendDimensions: spec.sendDimensions === true, apiKey: keyFor(spec.baseURL) });
   };
