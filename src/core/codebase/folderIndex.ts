@@ -21,8 +21,9 @@ import { IndexUnavailableError } from "../store/lance";
 import { IndexStore, StoreUnreadableError } from "../store/store";
 import { VectorCache } from "../store/vectorCache";
 import { errorMessage, type Logger } from "../util/host";
-import { type EmbedderFactory, embeddersLabel, GenerationEmbedders, generationsToKeep, neuralIdentity } from "./generationEmbedders";
+import { type EmbedderFactory, embeddersLabel, GenerationEmbedders, generationsToKeep, neuralIdentity, rebuildReason } from "./generationEmbedders";
 import { estimateEmbedding, type EmbeddingEstimate } from "../index/estimate";
+import { deleteGenerations, GENERATION, generationsView, maintainStore, readGenerations } from "./generations";
 import { relativeInside } from "./paths";
 import { sourceReader } from "./sourceReader";
 
@@ -32,13 +33,6 @@ import { sourceReader } from "./sourceReader";
  * them, built in 0.5 s at 5.4k rows.
  */
 export const VECTOR_INDEX_MIN_ROWS = 1_000;
-/** The vector index is rebuilt when rows added since its build exceed this share of it. */
-const VECTOR_INDEX_STALE_SHARE = 0.25;
-/** Rows the full-text index may lag behind (they are searched flat) before maintenance folds them in. */
-const TEXT_INDEX_SLACK_ROWS = 2_000;
-/** Compact when writes have left more fragments than this (each search visits every one). */
-const MAX_FRAGMENTS = 32;
-const GENERATION = /^g-[0-9a-f]{16}$/;
 
 export interface FolderIndexOptions {
   root: string;
@@ -175,10 +169,10 @@ export class FolderIndex {
 
   private async reread(): Promise<void> {
     // Unchanged folders (the same generation folders, not deleted and made again) need no reading.
-    const view = await this.generationsView();
+    const view = await generationsView(this.options.dbPath);
     if (view === this.view) return;
     this.view = view;
-    const found = await this.readGenerations();
+    const found = await readGenerations(this.options.dbPath, this.options.logger);
     // A generation still there (same folder, same creation) keeps its open store: searches in flight go on.
     const mine = [this.answering, this.building].filter((s): s is IndexStore => s !== undefined);
     const stores = found.map((store) => {
@@ -198,34 +192,6 @@ export class FolderIndex {
     }
     this.answering = answering;
     this.building = building;
-  }
-
-  /** The generation folders as they are now: names, inodes and birth times (a folder deleted and made again differs). */
-  private async generationsView(): Promise<string> {
-    const names = (await fs.readdir(this.options.dbPath).catch(() => [] as string[])).filter((name) => GENERATION.test(name) || name.endsWith(".lance")).sort();
-    const ids = await Promise.all(names.map(async (name) => {
-      const stat = await fs.stat(path.join(this.options.dbPath, name)).catch(() => undefined);
-      return stat ? `${stat.ino}:${stat.birthtimeMs}` : "";
-    }));
-    return JSON.stringify(names.map((name, i) => [name, ids[i]]));
-  }
-
-  /** Every readable generation in the index folder (and an index older than generations, at its root). */
-  private async readGenerations(): Promise<IndexStore[]> {
-    const names = await fs.readdir(this.options.dbPath).catch(() => [] as string[]);
-    const dirs = names.filter((name) => GENERATION.test(name)).map((name) => path.join(this.options.dbPath, name));
-    if (names.some((name) => name.endsWith(".lance"))) dirs.push(this.options.dbPath);
-    const stores: IndexStore[] = [];
-    for (const dir of dirs) {
-      try {
-        const store = await IndexStore.open(dir);
-        if (store) stores.push(store);
-      } catch (error) {
-        if (!(error instanceof StoreUnreadableError)) throw error;
-        this.options.logger.warn(`${error.message} It is left as it is${error.corrupt ? " and will be rebuilt by the next index run" : ""}.`);
-      }
-    }
-    return stores;
   }
 
   /** What searches read: the answering generation, and the one being built, which wins for its files. */
@@ -261,7 +227,7 @@ export class FolderIndex {
     }
     if (store?.identity.fingerprint !== fingerprint) {
       store?.close();
-      const reason = this.answering ? this.rebuildReason(this.answering) : "new index";
+      const reason = this.answering ? rebuildReason(this.answering.identity, this.options.embedder, this.neural, this.queryPart) : "new index";
       if (this.answering) this.options.logger.warn(`Rebuilding the index of ${this.options.root} (${reason}); the current index answers until the new one is complete.`);
       store = await IndexStore.create(dir, {
         fingerprint, query: this.queryPart, embedder: this.options.embedder.fingerprint, dims: this.options.embedder.dims, createdAt: Date.now(),
@@ -282,12 +248,6 @@ export class FolderIndex {
     return store;
   }
 
-  private rebuildReason(old: IndexStore): string {
-    if (old.identity.fingerprint === "") return "it was built by an older version of Groundwork";
-    if (old.identity.embedder !== this.options.embedder.fingerprint || old.identity.neural?.fingerprint !== this.neural?.fingerprint) return "the embedder changed";
-    if (old.identity.query !== this.queryPart) return "the full-text fields or the table layout changed";
-    return "the chunker changed";
-  }
 
   /** Indexes the folder; throws IndexLockedError while another process writes this index. */
   async run(options?: RunOptions): Promise<IndexRunResult> {
@@ -351,33 +311,13 @@ export class FolderIndex {
     this.decided.clear();
   }
 
-  /**
-   * Background maintenance after a write: deletes retired generations, compacts the store (which
-   * also folds new rows into the full-text and vector indexes) when writes have fragmented it or
-   * the full-text index lags, and builds the vector index once the store is big enough (or
-   * rebuilds it when many rows were added since). Never blocks: searches go on meanwhile.
-   */
+  /** Background maintenance after a write: retired generations go, then maintainStore. Searches go on meanwhile. */
   private scheduleMaintenance(): void {
     if (this.maintenance || this.closed) return;
     this.maintenance = this.lock.withLock(async () => {
       await this.deleteRetired();
       const store = this.building ?? this.answering;
-      if (!store) return;
-      const minRows = this.options.vectorIndexMinRows ?? VECTOR_INDEX_MIN_ROWS;
-      const rows = await store.countChunks();
-      const coverage = rows >= minRows ? await store.vectorIndexCoverage() : undefined;
-      const buildIndex = !this.building && rows >= minRows && (!coverage || coverage.unindexed > coverage.indexed * VECTOR_INDEX_STALE_SHARE);
-      const text = await store.textIndexCoverage();
-      const textBehind = text !== undefined && text.unindexed > Math.max(TEXT_INDEX_SLACK_ROWS, text.indexed * 0.05);
-      const started = Date.now();
-      if (buildIndex || textBehind || (await store.fragmentCount()) > MAX_FRAGMENTS) {
-        await store.compact();
-        this.options.logger.info(`Compacted the index (${rows} chunks) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      }
-      if (!buildIndex) return;
-      this.options.logger.info(`Building the vector index over ${rows} chunks in the background`);
-      await store.buildVectorIndex();
-      this.options.logger.info(`Vector index built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      if (store) await maintainStore(store, { vectorIndex: !this.building, vectorIndexMinRows: this.options.vectorIndexMinRows ?? VECTOR_INDEX_MIN_ROWS, logger: this.options.logger });
     })
       .catch((error) => {
         if (error instanceof IndexLockedError) this.options.logger.debug(`Index maintenance postponed: ${error.message}`);
@@ -397,14 +337,7 @@ export class FolderIndex {
     const answering = this.answering;
     if (!answering?.complete || this.building) return;
     for (const store of this.retired.splice(0)) store.close();
-    const names = await fs.readdir(this.options.dbPath).catch(() => [] as string[]);
-    const others = names.filter((name) => GENERATION.test(name)).map((name) => path.join(this.options.dbPath, name)).filter((dir) => dir !== answering.dir);
-    const kept = await generationsToKeep(others, answering, this.options.keepGenerations ?? 1, (store) => this.embedders.for(store).embedder !== undefined);
-    for (const dir of others) if (!kept.has(dir)) await fs.rm(dir, { recursive: true, force: true });
-    // An index older than generations keeps its tables at the root of the index folder.
-    for (const name of names) {
-      if (name.endsWith(".lance") && answering.dir !== this.options.dbPath) await fs.rm(path.join(this.options.dbPath, name), { recursive: true, force: true });
-    }
+    await deleteGenerations(this.options.dbPath, answering, (others) => generationsToKeep(others, answering, this.options.keepGenerations ?? 1, (store) => this.embedders.for(store).embedder !== undefined));
   }
 
   /** Resolves when no background maintenance is running (the CLI and the benchmarks wait for it). */
@@ -441,7 +374,7 @@ export class FolderIndex {
       lastUpdated: await store?.getMeta("lastUpdated"),
       vectorIndex: await store?.vectorIndexCoverage(),
       generation: store && { fingerprint: store.identity.fingerprint, searches: store.identity.query === this.queryPart ? "hybrid" : "keywords only" },
-      rebuilding: this.building && store ? { reason: this.rebuildReason(store), filesDone: this.decided.size } : undefined,
+      rebuilding: this.building && store ? { reason: rebuildReason(store.identity, this.options.embedder, this.neural, this.queryPart), filesDone: this.decided.size } : undefined,
       unavailable: this.unavailable,
     };
   }

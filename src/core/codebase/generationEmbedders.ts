@@ -5,7 +5,7 @@
 // back.
 import type { Embedder } from "../embed/embedder";
 import { queryFingerprint } from "../index/fingerprint";
-import { IndexStore, type NeuralIdentity } from "../store/store";
+import { IndexStore, type NeuralIdentity, type StoreIdentity } from "../store/store";
 
 /** Makes an embedder again from a generation's recorded spec (the host supplies keys); undefined when it can't. */
 export type EmbedderFactory = (spec: Record<string, unknown>) => Embedder | undefined;
@@ -92,4 +92,12 @@ export async function generationsToKeep(dirs: readonly string[], answering: Inde
     if (!kept.has(neuralOf(store)) && kept.size < limit) kept.set(neuralOf(store), store.dir);
   }
   return new Set(kept.values());
+}
+
+/** Why a generation is being rebuilt, for the log and status: what differs between it and what writes now. */
+export function rebuildReason(old: StoreIdentity, builtin: Embedder, neural: Embedder | undefined, queryPart: string): string {
+  if (old.fingerprint === "") return "it was built by an older version of Groundwork";
+  if (old.embedder !== builtin.fingerprint || old.neural?.fingerprint !== neural?.fingerprint) return "the embedder changed";
+  if (old.query !== queryPart) return "the full-text fields or the table layout changed";
+  return "the chunker changed";
 }

@@ -1,0 +1,80 @@
+// A folder's index generations on disk (`g-<fingerprint>` folders under the index path): what is
+// there, reading them, deleting the ones no longer needed, and one store's background upkeep.
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import { IndexStore, StoreUnreadableError } from "../store/store";
+import type { Logger } from "../util/host";
+
+export const GENERATION = /^g-[0-9a-f]{16}$/;
+
+/** The vector index is rebuilt when rows added since its build exceed this share of it. */
+const VECTOR_INDEX_STALE_SHARE = 0.25;
+/** Rows the full-text index may lag behind (they are searched flat) before maintenance folds them in. */
+const TEXT_INDEX_SLACK_ROWS = 2_000;
+/** Compact when writes have left more fragments than this (each search visits every one). */
+const MAX_FRAGMENTS = 32;
+
+/** The generation folders as they are now: names, inodes and birth times (a folder deleted and made again differs). */
+export async function generationsView(dbPath: string): Promise<string> {
+  const names = (await fs.readdir(dbPath).catch(() => [] as string[])).filter((name) => GENERATION.test(name) || name.endsWith(".lance")).sort();
+  const ids = await Promise.all(names.map(async (name) => {
+    const stat = await fs.stat(path.join(dbPath, name)).catch(() => undefined);
+    return stat ? `${stat.ino}:${stat.birthtimeMs}` : "";
+  }));
+  return JSON.stringify(names.map((name, i) => [name, ids[i]]));
+}
+
+/** Every readable generation in the index folder (and an index older than generations, at its root). */
+export async function readGenerations(dbPath: string, logger: Logger): Promise<IndexStore[]> {
+  const names = await fs.readdir(dbPath).catch(() => [] as string[]);
+  const dirs = names.filter((name) => GENERATION.test(name)).map((name) => path.join(dbPath, name));
+  if (names.some((name) => name.endsWith(".lance"))) dirs.push(dbPath);
+  const stores: IndexStore[] = [];
+  for (const dir of dirs) {
+    try {
+      const store = await IndexStore.open(dir);
+      if (store) stores.push(store);
+    } catch (error) {
+      if (!(error instanceof StoreUnreadableError)) throw error;
+      logger.warn(`${error.message} It is left as it is${error.corrupt ? " and will be rebuilt by the next index run" : ""}.`);
+    }
+  }
+  return stores;
+}
+
+/**
+ * Deletes every generation but the answering one and those `keep` picks of the others (the caller
+ * holds the writer lock), and an index older than generations at the folder's root.
+ */
+export async function deleteGenerations(dbPath: string, answering: IndexStore, keep: (others: string[]) => Promise<Set<string>>): Promise<void> {
+  const names = await fs.readdir(dbPath).catch(() => [] as string[]);
+  const others = names.filter((name) => GENERATION.test(name)).map((name) => path.join(dbPath, name)).filter((dir) => dir !== answering.dir);
+  const kept = await keep(others);
+  for (const dir of others) if (!kept.has(dir)) await fs.rm(dir, { recursive: true, force: true });
+  for (const name of names) {
+    if (name.endsWith(".lance") && answering.dir !== dbPath) await fs.rm(path.join(dbPath, name), { recursive: true, force: true });
+  }
+}
+
+/**
+ * One store's upkeep (the caller holds the writer lock): compacts it (which also folds new rows
+ * into the full-text and vector indexes) when writes have fragmented it or the full-text index
+ * lags, and builds the vector index once it is big enough, or rebuilds it when many rows were
+ * added since. `vectorIndex: false` while a generation is being built.
+ */
+export async function maintainStore(store: IndexStore, options: { vectorIndex: boolean; vectorIndexMinRows: number; logger: Logger }): Promise<void> {
+  const rows = await store.countChunks();
+  const coverage = rows >= options.vectorIndexMinRows ? await store.vectorIndexCoverage() : undefined;
+  const buildIndex = options.vectorIndex && rows >= options.vectorIndexMinRows && (!coverage || coverage.unindexed > coverage.indexed * VECTOR_INDEX_STALE_SHARE);
+  const text = await store.textIndexCoverage();
+  const textBehind = text !== undefined && text.unindexed > Math.max(TEXT_INDEX_SLACK_ROWS, text.indexed * 0.05);
+  const started = Date.now();
+  if (buildIndex || textBehind || (await store.fragmentCount()) > MAX_FRAGMENTS) {
+    await store.compact();
+    options.logger.info(`Compacted the index (${rows} chunks) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+  if (!buildIndex) return;
+  options.logger.info(`Building the vector index over ${rows} chunks in the background`);
+  await store.buildVectorIndex();
+  options.logger.info(`Vector index built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
