@@ -1,16 +1,16 @@
 // Lint, and the layers of shared/DESIGN.md, as import rules:
 //   - inside src/core, one order, lowest first; a folder imports only folders before it:
 //     util → security → scan → chunk → embed → store → index → retrieval → conventions → prompt →
-//     model → codebase → tools → eval
+//     model → codebase → tools → eval → tune
 //   - src/core never imports vscode, the extension, the webview or the CLI; src/cli never imports
 //     vscode or the extension;
 //   - the CLI and the extension reach the core through the Codebase (core/codebase), the layers
-//     beside it (model, prompt) and above it (tools, eval), never through the layers below;
+//     beside it (model, prompt) and above it (tools, eval, tune), never through the layers below;
 //   - the webview imports only src/shared, and src/shared imports nothing.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
-const CORE_LAYERS = ["util", "security", "scan", "chunk", "embed", "store", "index", "retrieval", "conventions", "prompt", "model", "codebase", "tools", "eval"];
+const CORE_LAYERS = ["util", "security", "scan", "chunk", "embed", "store", "index", "retrieval", "conventions", "prompt", "model", "codebase", "tools", "eval", "tune"];
 
 const noVscode = { name: "vscode", message: "src/core and src/cli must run in plain Node: go through a host interface." };
 const noHostCode = { group: ["**/extension/**", "**/webview/**", "**/cli/**"], message: "The core may not import the extension, the webview or the CLI." };

@@ -34,6 +34,10 @@ export const COMMAND_OPTIONS: Record<string, Options> = {
     corpus: { type: "string" }, lang: { type: "string" }, sample: { type: "string" }, out: { type: "string" }, embedder: { type: "string" },
     history: { type: "string" }, "max-queries": { type: "string" }, "no-grep": { type: "boolean" }, ...EMBEDDING,
   },
+  dataset: {
+    ...WORKSPACE, ...INDEXING, out: { type: "string" }, format: { type: "string" }, "fim-preset": { type: "string" }, "test-share": { type: "string" },
+    split: { type: "string" }, "with-retrieval": { type: "boolean" }, "max-examples": { type: "string" }, seed: { type: "string" }, "max-tokens": { type: "string" },
+  },
   mcp: {
     ...WORKSPACE, ...INDEXING, ...RERANK,
     // Several folders (a multi-root workspace): --workspace once each, their indexes under --storage.

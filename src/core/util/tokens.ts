@@ -11,13 +11,15 @@ let encoding: Tiktoken | undefined;
 export const cl100k: TokenCounter = {
   count(text: string): number {
     encoding ??= getEncoding("cl100k_base");
-    return encoding.encode(text).length;
+    // Text that holds a model's special tokens (`<|endoftext|>` in a tokenizer's own code, a FIM
+    // training example) is counted as the text it is, never refused.
+    return encoding.encode(text, [], []).length;
   },
 };
 
 /** The text cut to at most `max` cl100k tokens (unchanged when it has no more). */
 export function truncateTokens(text: string, max: number): string {
   encoding ??= getEncoding("cl100k_base");
-  const tokens = encoding.encode(text);
+  const tokens = encoding.encode(text, [], []);
   return tokens.length <= max ? text : encoding.decode(tokens.slice(0, max));
 }

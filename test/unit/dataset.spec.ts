@@ -1,0 +1,144 @@
+import assert from "node:assert/strict";
+import { execFile, execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { promisify } from "node:util";
+import { buildDataset } from "../../src/core/tune/dataset";
+import { fimTasks, sourceFiles } from "../../src/core/tune/tasks";
+import { FAKE_SECRETS } from "../support/fakeSecrets";
+import { TestIndex } from "../helpers/index";
+import { CLI, removeTree, tempDir, writeTree } from "../helpers/workspace";
+
+const run = promisify(execFile);
+
+function pyModule(name: string, n: number): string {
+  return Array.from({ length: n }, (_, i) => [
+    `def ${name}_step_${i}(values, limit=${i + 2}):`,
+    `    """Keep the first ${i + 2} ${name} values that pass the ${name} check, in order."""`,
+    `    kept = []`,
+    `    for value in values:`,
+    `        if check_${name}(value) and len(kept) < limit:`,
+    `            kept.append(value * ${i + 1})`,
+    `    return kept`,
+    "",
+  ].join("\n")).join("\n");
+}
+
+const TS = [
+  "// Parses one header line into its name and value, trimming the value.",
+  "export function parseHeaderLine(line: string): [string, string] {",
+  "  const colon = line.indexOf(':');",
+  "  const name = line.slice(0, colon).toLowerCase();",
+  "  return [name, line.slice(colon + 1).trim()];",
+  "}",
+  "",
+  "export class Client {",
+  "  send(body: string): Promise<Response> {",
+  `    ${FAKE_SECRETS[2].line}`,
+  "    return fetch(this.url, { method: 'POST', body, headers: { authorization: gh } });",
+  "  }",
+  "}",
+  "",
+].join("\n");
+
+describe("fine-tuning data from the workspace's code (groundwork dataset)", () => {
+  let dir: string;
+  let root: string;
+  let index: TestIndex;
+
+  before(async () => {
+    dir = tempDir("gw-dataset-");
+    root = path.join(dir, "repo");
+    const files: Record<string, string> = { "src/http/headers.ts": TS, ".github/copilot-instructions.md": "Prefer early returns. Name booleans is*/has*.\n" };
+    for (const name of ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa"]) files[`pkg/${name}.py`] = pyModule(name, 3);
+    files["pkg/copy_of_alpha.py"] = pyModule("alpha", 3); // the same functions again: near-duplicates
+    files["tests/test_alpha.py"] = "def test_alpha():\n    assert alpha_step_0([1]) == [1]\n    assert True\n";
+    files[".env"] = FAKE_SECRETS[0].line + "\n";
+    writeTree(root, files);
+    execFileSync("git", ["init", "-q", "-b", "main", root]);
+    const commit = (message: string, paths: string[]): void => {
+      execFileSync("git", ["-C", root, "add", ...paths]);
+      execFileSync("git", ["-C", root, "-c", "user.name=Dev", "-c", "user.email=dev@example.com", "commit", "-q", "-m", message]);
+    };
+    commit("first", ["."]);
+    writeTree(root, { "pkg/kappa.py": pyModule("kappa", 3) + "\n# touched\n", "pkg/iota.py": pyModule("iota", 3) + "\n# touched\n" });
+    commit("the newest change", ["pkg/kappa.py", "pkg/iota.py"]);
+    index = await TestIndex.open({ root, dbPath: path.join(dir, "db") });
+    await index.run();
+  });
+  after(() => {
+    index.close();
+    removeTree(dir);
+  });
+
+  const read = (out: string, name: string): Array<Record<string, unknown>> =>
+    readFileSync(path.join(out, name), "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line));
+
+  it("makes body-in-the-middle tasks from a file's functions and methods", async () => {
+    const files = await sourceFiles(root);
+    assert.ok(!files.some((file) => file.path.startsWith("tests/")), "tests are not source");
+    const headers = files.find((file) => file.path === "src/http/headers.ts")!;
+    const tasks = fimTasks(headers);
+    const parse = tasks.find((task) => task.symbol === "parseHeaderLine")!;
+    assert.equal(parse.middle, "  const colon = line.indexOf(':');\n  const name = line.slice(0, colon).toLowerCase();\n  return [name, line.slice(colon + 1).trim()];\n");
+    assert.ok(parse.prefix.endsWith("export function parseHeaderLine(line: string): [string, string] {\n"));
+    assert.ok(parse.suffix.startsWith("}"));
+    assert.equal(parse.prefix + parse.middle + parse.suffix, headers.text);
+  });
+
+  it("keeps each file in one split, redacts secrets, drops near-duplicates, validates each format, and repeats with the seed", async () => {
+    const out = path.join(dir, "chat");
+    const report = await buildDataset({ codebase: index.codebase, root, out, seed: "7", testShare: 0.25 });
+    const train = read(out, "train.jsonl");
+    const test = read(out, "test.jsonl");
+    assert.ok(train.length > 10 && test.length > 0);
+    const pathsOf = (examples: Array<Record<string, unknown>>): Set<string> =>
+      new Set(examples.map((e) => /(?:in |Write )((?:pkg|src)\/[\w/.]+\.(?:py|ts))/i.exec(JSON.stringify(e))![1]));
+    const trainFiles = pathsOf(train);
+    for (const file of pathsOf(test)) assert.ok(!trainFiles.has(file), `${file} is in both splits`);
+    for (const example of [...train, ...test]) {
+      const messages = example.messages as Array<{ role: string; content: string }>;
+      assert.deepEqual(messages.map((m) => m.role), ["system", "user", "assistant"]);
+      assert.ok(messages.every((m) => typeof m.content === "string" && m.content.length > 0));
+    }
+    const all = readdirSync(out).map((name) => readFileSync(path.join(out, name), "utf8")).join("\n");
+    for (const secret of FAKE_SECRETS) assert.ok(!all.includes(secret.secret), `${secret.shape} survived`);
+    assert.ok(report.redactions >= 1);
+    assert.ok(report.dropped.duplicates >= 3, `the copied module's functions are near-duplicates (${report.dropped.duplicates})`);
+    assert.ok(Object.keys(report.byKind).includes("doc") && Object.keys(report.byKind).includes("fim") && Object.keys(report.byKind).includes("convention"));
+    const card = readFileSync(path.join(out, "README.md"), "utf8");
+    assert.match(card, /seed `7`/);
+    assert.match(card, /\| fim \| \d+ \| \d+ \|/);
+    assert.ok(!readdirSync(out).some((name) => name.includes(".tmp")), "no temporary file left");
+
+    const again = path.join(dir, "chat-again");
+    await buildDataset({ codebase: index.codebase, root, out: again, seed: "7", testShare: 0.25 });
+    for (const name of ["train.jsonl", "test.jsonl"]) assert.equal(readFileSync(path.join(again, name), "utf8"), readFileSync(path.join(out, name), "utf8"), `${name}: same seed, same file`);
+
+    const pc = path.join(dir, "pc");
+    await buildDataset({ codebase: index.codebase, root, out: pc, format: "prompt-completion", withRetrieval: true });
+    for (const example of read(pc, "train.jsonl")) assert.deepEqual(Object.keys(example), ["prompt", "completion"]);
+    assert.ok(read(pc, "train.jsonl").some((e) => String(e.prompt).includes("Code from other files of the repository")), "retrieved context in some prompts");
+
+    const fim = path.join(dir, "fim");
+    await buildDataset({ codebase: index.codebase, root, out: fim, format: "fim", fimPreset: "starcoder2" });
+    for (const example of read(fim, "train.jsonl")) {
+      assert.deepEqual(Object.keys(example), ["text"]);
+      assert.match(String(example.text), /<fim_prefix>[\s\S]*<fim_suffix>[\s\S]*<fim_middle>[\s\S]+<\|endoftext\|>$/);
+    }
+  });
+
+  it("--split recent puts the newest commits' files in test; the CLI writes the dataset and refuses bad options", async () => {
+    const out = path.join(dir, "recent");
+    const { stdout } = await run(process.execPath, [CLI, "dataset", "--workspace", root, "--db", path.join(dir, "db"), "--out", out, "--split", "recent", "--test-share", "0.15"]);
+    assert.match(stdout, /wrote \d+ train and \d+ test examples/);
+    const test = readFileSync(path.join(out, "test.jsonl"), "utf8");
+    assert.match(test, /pkg\/(kappa|iota)\.py/);
+    assert.doesNotMatch(test, /pkg\/alpha\.py/);
+    assert.match(readFileSync(path.join(out, "README.md"), "utf8"), /Command: `groundwork dataset --workspace/);
+    await assert.rejects(run(process.execPath, [CLI, "dataset", "--workspace", root, "--out", out, "--format", "xml"]), /--format must be/);
+    await assert.rejects(run(process.execPath, [CLI, "dataset", "--workspace", root, "--out", path.join(dir, "bad"), "--format", "fim", "--fim-preset", "native-suffix"]), /needs a model family's FIM tokens/);
+    assert.ok(!existsSync(path.join(dir, "bad", "train.jsonl")));
+  });
+});
