@@ -5,13 +5,12 @@ import * as path from "node:path";
 import * as readline from "node:readline";
 import { Codebase, type CodebaseOptions, connectEmbedder, createEmbedder, type Embedder, embedderFactory, localEmbedder, type SearchMode, toResultLine } from "../core/codebase";
 import { formatHistoryReport, runHistoryEval } from "../core/eval/historyEval";
-import { FIM_PRESETS, type FimPreset } from "../core/prompt/fim";
-import { buildDataset, type DatasetFormat } from "../core/tune/dataset";
 import { formatReport, runEval } from "../core/eval/runEval";
 import { ProfileError } from "../core/model/profiles";
 import { errorMessage, type Logger } from "../core/util/host";
 import { ask, auditLogFor, CliModelError, compare, type ModelFlags } from "./ask";
 import { serveMcp } from "./mcp";
+import { dataset, modelEval } from "./tune";
 import { parseCommand, UsageError } from "./options";
 import { formatHits, progressPrinter, summary } from "./output";
 
@@ -36,6 +35,9 @@ const USAGE = `Usage:
   groundwork dataset --workspace <dir> --out <dir> [--format openai-chat|prompt-completion|fim] [--fim-preset NAME]
     [--test-share 0.1] [--split file|recent] [--with-retrieval] [--max-examples N] [--seed S] [--max-tokens 4096]
     (fine-tuning data from the workspace's code: train.jsonl, test.jsonl and a dataset card, README.md)
+  groundwork model-eval --workspace <dir> --models FILE --model A [--against B] [--tasks 40] [--retrieval both|on|off]
+    [--concurrency 2] [--out DIR] [--seed S] [--test-share 0.1] [--split file|recent]
+    (each model fills held-out function bodies with and without retrieved context; resumable; report.md in --out)
   groundwork mcp --workspace <dir> [--workspace <dir> ... --storage DIR] [--db PATH] [--http PORT] [--no-watch]
     (a Model Context Protocol server over stdio, or streamable HTTP on 127.0.0.1 with a bearer token)`;
 
@@ -231,7 +233,15 @@ async function main(argv: string[]): Promise<number> {
       codebase.close();
     }
   }
-  if (command === "dataset") return dataset(values, abort.signal, argv);
+  if (command === "dataset" || command === "model-eval") {
+    const codebase = await openCodebase(values.workspace as string | undefined, values);
+    try {
+      const run = command === "dataset" ? dataset : modelEval;
+      return await run(codebase, values, abort.signal, { argv, ensureIndexed: (needed) => ensureIndexed(codebase, needed), logger: stderrLogger });
+    } finally {
+      codebase.close();
+    }
+  }
   if (command === "mcp") {
     const port = values.http === undefined ? undefined : Number(values.http);
     if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) throw new UsageError("--http takes a port number (0: any free port).");
@@ -292,48 +302,6 @@ async function evaluateHistory(values: Record<string, unknown>): Promise<number>
     return 0;
   } finally {
     rmSync(workDir, { recursive: true, force: true });
-  }
-}
-
-async function dataset(values: Record<string, unknown>, signal: AbortSignal, argv: readonly string[]): Promise<number> {
-  const out = values.out as string | undefined;
-  if (!out) throw new UsageError("Missing --out: the folder the dataset is written to.");
-  const format = (values.format as string | undefined) ?? "openai-chat";
-  if (!["openai-chat", "prompt-completion", "fim"].includes(format)) throw new UsageError("--format must be openai-chat, prompt-completion or fim.");
-  const preset = values["fim-preset"] as string | undefined;
-  if (preset !== undefined && !FIM_PRESETS.includes(preset as FimPreset)) throw new UsageError(`--fim-preset must be one of ${FIM_PRESETS.join(", ")}.`);
-  const split = (values.split as string | undefined) ?? "file";
-  if (split !== "file" && split !== "recent") throw new UsageError("--split must be file or recent.");
-  const number = (name: string, check: (n: number) => boolean, what: string): number | undefined => {
-    if (values[name] === undefined) return undefined;
-    const n = Number(values[name]);
-    if (!check(n)) throw new UsageError(`--${name} must be ${what}.`);
-    return n;
-  };
-  const testShare = number("test-share", (n) => n > 0 && n < 1, "between 0 and 1");
-  const maxExamples = number("max-examples", (n) => Number.isInteger(n) && n > 0, "a positive integer");
-  const maxTokens = number("max-tokens", (n) => Number.isInteger(n) && n >= 256, "an integer of at least 256");
-  const codebase = await openCodebase(values.workspace as string | undefined, values);
-  try {
-    if (values["with-retrieval"]) await ensureIndexed(codebase, true);
-    const report = await buildDataset({
-      codebase, root: codebase.folders[0].root, out: path.resolve(out), format: format as DatasetFormat, fimPreset: preset as FimPreset | undefined, testShare,
-      split, withRetrieval: values["with-retrieval"] === true, maxExamples, seed: values.seed as string | undefined, maxTokens, signal,
-      command: ["groundwork", ...argv].join(" "), onProgress: (message) => process.stderr.write(`${message}\n`),
-    });
-    process.stdout.write(
-      `wrote ${report.examples.train} train and ${report.examples.test} test examples (${report.files.train} and ${report.files.test} files) to ${report.out}; ` +
-        `left out ${report.dropped.duplicates} near-duplicates, ${report.dropped.overTokenLimit} over the token limit; ${report.redactions} secrets redacted\n`,
-    );
-    return 0;
-  } catch (error) {
-    if (signal.aborted) {
-      process.stderr.write("cancelled: nothing was written\n");
-      return 130;
-    }
-    throw error;
-  } finally {
-    codebase.close();
   }
 }
 

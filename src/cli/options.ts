@@ -38,6 +38,10 @@ export const COMMAND_OPTIONS: Record<string, Options> = {
     ...WORKSPACE, ...INDEXING, out: { type: "string" }, format: { type: "string" }, "fim-preset": { type: "string" }, "test-share": { type: "string" },
     split: { type: "string" }, "with-retrieval": { type: "boolean" }, "max-examples": { type: "string" }, seed: { type: "string" }, "max-tokens": { type: "string" },
   },
+  "model-eval": {
+    ...WORKSPACE, ...INDEXING, models: { type: "string" }, model: { type: "string" }, against: { type: "string" }, tasks: { type: "string" },
+    retrieval: { type: "string" }, concurrency: { type: "string" }, out: { type: "string" }, seed: { type: "string" }, "test-share": { type: "string" }, split: { type: "string" },
+  },
   mcp: {
     ...WORKSPACE, ...INDEXING, ...RERANK,
     // Several folders (a multi-root workspace): --workspace once each, their indexes under --storage.

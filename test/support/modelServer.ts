@@ -37,6 +37,8 @@ export interface ModelServerOptions {
   apiKey?: string;
   /** Answers chat requests when the queue is empty. */
   respond?: (request: RecordedRequest) => Reply;
+  /** Answers /v1/completions requests when the queue is empty (default: "return a + b;"). */
+  complete?: (request: RecordedRequest) => Reply;
   /** A document's relevance to a query at /v1/rerank; default: the share of the query's words (3+ letters) it holds. */
   relevance?: (query: string, document: string) => number;
   /** /v1/embeddings: the vector length when the request names none (default 32); changeable while running. */
@@ -163,7 +165,9 @@ export class TestModelServer {
         if (known && !known.includes(model)) {
           return this.error(res, { kind: "error", status: 404, message: `The model \`${model}\` does not exist or you do not have access to it.` });
         }
-        const reply = this.queue.shift() ?? (request.path === "/v1/completions" ? { kind: "text", text: "return a + b;" } : (this.options.respond ?? citeFirstContextItem)(request));
+        const reply = this.queue.shift() ?? (request.path === "/v1/completions"
+          ? (this.options.complete?.(request) ?? { kind: "text", text: "return a + b;" })
+          : (this.options.respond ?? citeFirstContextItem)(request));
         return request.path === "/v1/completions" ? this.completion(request, res, reply) : this.chat(request, res, reply);
       }
       default:

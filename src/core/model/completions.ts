@@ -37,6 +37,8 @@ export interface CompletionResult {
   text: string;
   cached: boolean;
   context: ContextItem[];
+  /** As the server reported it (undefined when cached or not reported). */
+  usage?: { promptTokens: number; completionTokens: number };
 }
 
 export interface CompletionEngineOptions {
@@ -124,7 +126,7 @@ export class CompletionEngine {
     }
     const text = cleanCompletion(raw, suffix, stop);
     this.cache.set(key, text);
-    return text ? { text, cached: false, context } : undefined;
+    return text ? { text, cached: false, context, usage } : undefined;
   }
 
   /** Snippets from other files for the identifiers around the cursor. */
