@@ -1,5 +1,6 @@
 // The assistant features, composed: models and keys, the sidebar chat, code actions, inline
 // completions, proposals (diff previews), the model status bar and their commands.
+import { registerTuneCommands } from "./tuneCommands";
 import * as vscode from "vscode";
 import type { Logger } from "../core/util/host";
 import type { CodeActionKind } from "../core/prompt/codeActions";
@@ -60,6 +61,7 @@ export function registerAssistant(deps: AssistantDeps): Assistant {
       if (event.affectsConfiguration("groundwork.completions")) refreshModels();
     }),
     indexService.onDidChangeState((state) => view.post({ type: "indexState", text: describeIndexState(state) })),
+    ...registerTuneCommands({ indexService, models }),
     vscode.commands.registerCommand("groundwork.acceptProposal", (uri?: vscode.Uri) => proposals.accept(uri)),
     vscode.commands.registerCommand("groundwork.rejectProposal", (uri?: vscode.Uri) => proposals.reject(uri)),
     vscode.commands.registerCommand("groundwork.setApiKey", (profileId?: string, key?: string) => models.setApiKey(profileId, key)),

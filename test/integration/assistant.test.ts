@@ -1,6 +1,8 @@
 import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { after, before, describe, it } from "mocha";
 import * as vscode from "vscode";
 import type { GroundworkApi } from "../../src/extension/extension";
@@ -285,6 +287,23 @@ describe("assistant in VS Code (against a local OpenAI-protocol server)", () => 
     await waitFor("builtin vectors only again", async () => (/embed-test/.test(await status()) ? undefined : true), 30_000);
     assert.equal(server.to("/v1/embeddings").length, count, "switching back sends nothing");
     assert.equal((await search("bounded queue offer item", 3))[0]?.path, "lib/Queue.java");
+  });
+
+  it("exports fine-tuning data and evaluates the models on the workspace (the Tune or Index commands)", async () => {
+    const out = path.join(os.tmpdir(), `gw-export-${process.pid}-${Date.now()}`);
+    const exported = await vscode.commands.executeCommand<{ examples: { train: number; test: number } }>("groundwork.exportFineTuningData", { out, format: "openai-chat", testShare: 0.5 });
+    assert.ok(exported.examples.train + exported.examples.test > 0);
+    for (const name of ["train.jsonl", "test.jsonl", "README.md"]) assert.ok(existsSync(path.join(out, name)), name);
+    const line = readFileSync(path.join(out, "train.jsonl"), "utf8").split("\n")[0];
+    assert.deepEqual(JSON.parse(line).messages.map((m: { role: string }) => m.role), ["system", "user", "assistant"]);
+    const before = server.to("/v1/completions").length;
+    const report = await vscode.commands.executeCommand<{ tasks: number; cells: Array<{ profile: string; retrieval: string }>; verdict: string }>(
+      "groundwork.evaluateModels", { model: "base", against: "lora", tasks: 2, out: path.join(out, "eval"), testShare: 0.5 });
+    assert.deepEqual(report.cells.map((c) => `${c.profile}/${c.retrieval}`), ["base/off", "base/on", "lora/off", "lora/on"]);
+    assert.equal(server.to("/v1/completions").length - before, report.tasks * 4, "one completion per task, model and context");
+    assert.match(report.verdict, /^Best: /);
+    assert.ok(existsSync(path.join(out, "eval", "report.md")));
+    rmSync(out, { recursive: true, force: true });
   });
 
   it("offers Groundwork's tools to agents: vscode.lm.tools lists them and invokeTool answers with citations", async () => {
