@@ -30,6 +30,10 @@ describe("secret redaction", () => {
       "const tokenizer = new Tokenizer();",
       'const passwordField = document.querySelector("#password");',
       "    return check_password(user, password)",
+      "interface CachedToken {",
+      "  token: string;",
+      "  apiKey: string | undefined;",
+      "}",
     ].join("\n");
     assert.equal(redactSecrets(code).text, code);
   });

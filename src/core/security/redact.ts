@@ -69,7 +69,9 @@ function isPlaceholder(value: string): boolean {
 
 function isExpression(value: string): boolean {
   if (/\d/.test(value) && !/[.(]/.test(value)) return false;
-  return /[.(]/.test(value) || /^[A-Za-z$][\w$]*_[\w$]*$/.test(value) || /^[a-z$][\w$]*[a-z][A-Z][\w$]*$/.test(value) || /^(?:None|null|nil|self|this)$/.test(value);
+  return /[.(]/.test(value) || /^[A-Za-z$][\w$]*_[\w$]*$/.test(value) || /^[a-z$][\w$]*[a-z][A-Z][\w$]*$/.test(value) || /^(?:None|null|nil|self|this)$/.test(value) ||
+    // A type annotation (`token: string;`, `api_key: str`), not a value.
+    /^(?:string|number|boolean|bigint|symbol|unknown|object|never|str|bytes|int|String|Optional|Option)(?:<[^>]*>|\[[^\]]*\])?\??$/.test(value);
 }
 
 /** Shannon entropy per character, for values that look generated rather than written. */
