@@ -267,7 +267,7 @@ function verdict(profiles: readonly ModelProfile[], tasks: readonly FimTask[], r
   if (lora && combos.some((c) => c.p === base && c.mode === "on") && combos.some((c) => c.p === lora && c.mode === "off")) {
     const gain = bootstrap(tasks, (t) => sim(lora.id, "off")(t) - sim(base.id, "off")(t));
     const retrieval = bootstrap(tasks, (t) => sim(base.id, "on")(t) - sim(base.id, "off")(t));
-    const share = gain.mean > 0 ? `${Math.round((retrieval.mean / gain.mean) * 100)}% of it` : "more than all of it (the LoRA gains nothing)";
+    const share = gain.mean > 0 ? `${Math.round((retrieval.mean / gain.mean) * 100)}% of it` : "the LoRA does not beat the base model here";
     lines.push(
       `The LoRA (${lora.id}) gains ${gain.mean.toFixed(3)} [95% CI ${gain.low.toFixed(3)}, ${gain.high.toFixed(3)}] over ${base.id} without retrieval; ` +
         `retrieval alone gains ${retrieval.mean.toFixed(3)} [${retrieval.low.toFixed(3)}, ${retrieval.high.toFixed(3)}]: ${share}.`,
