@@ -129,6 +129,13 @@ describe("fine-tuning data from the workspace's code (groundwork dataset)", () =
     }
   });
 
+  it("cancelled, it leaves no file behind", async () => {
+    const out = path.join(dir, "cancelled");
+    const abort = new AbortController();
+    await assert.rejects(buildDataset({ codebase: index.codebase, root, out, signal: abort.signal, onProgress: (message) => message.startsWith("examples") && abort.abort() }));
+    assert.ok(!existsSync(out) || readdirSync(out).length === 0, existsSync(out) ? readdirSync(out).join(", ") : "");
+  });
+
   it("--split recent puts the newest commits' files in test; the CLI writes the dataset and refuses bad options", async () => {
     const out = path.join(dir, "recent");
     const { stdout } = await run(process.execPath, [CLI, "dataset", "--workspace", root, "--db", path.join(dir, "db"), "--out", out, "--split", "recent", "--test-share", "0.15"]);
