@@ -116,6 +116,6 @@ svg text{fill:var(--vscode-foreground);font-size:12px}rect.on{fill:var(--vscode-
 }
 
 function showReport(report: ModelEvalReport): void {
-  const panel = vscode.window.createWebviewPanel("groundwork.modelEval", "Groundwork: Tune or Index", vscode.ViewColumn.Active, { enableScripts: false });
+  const panel = vscode.window.createWebviewPanel("groundworkModelEval", "Groundwork: Tune or Index", vscode.ViewColumn.Active, { enableScripts: false });
   panel.webview.html = reportHtml(report);
 }
