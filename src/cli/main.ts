@@ -3,7 +3,7 @@ import { createReadStream, existsSync, mkdirSync, rmSync, statSync, writeFileSyn
 import * as os from "node:os";
 import * as path from "node:path";
 import * as readline from "node:readline";
-import { Codebase, type CodebaseOptions, connectEmbedder, createEmbedder, type Embedder, embedderFactory, localEmbedder, type SearchMode, toResultLine } from "../core/codebase";
+import { Codebase, type CodebaseOptions, connectEmbedder, parseStorageOptions, storageOptionsFromEnv, useStorage, createEmbedder, type Embedder, embedderFactory, localEmbedder, type SearchMode, toResultLine } from "../core/codebase";
 import { formatHistoryReport, runHistoryEval } from "../core/eval/historyEval";
 import { formatReport, runEval } from "../core/eval/runEval";
 import { ProfileError } from "../core/model/profiles";
@@ -106,6 +106,12 @@ function workerPath(): string | undefined {
 
 async function openCodebase(workspace: string | string[] | undefined, values: Record<string, unknown>): Promise<Codebase> {
   const workspaces = (Array.isArray(workspace) ? workspace : workspace ? [workspace] : []).map((dir) => path.resolve(dir));
+  try {
+    useStorage([values.db as string | undefined, values["shared-index"] as string | undefined],
+      { ...storageOptionsFromEnv(process.env), ...parseStorageOptions((values["storage-option"] as string[] | undefined) ?? []) });
+  } catch (error) {
+    throw new UsageError(errorMessage(error));
+  }
   if (workspaces.length === 0) throw new UsageError("Missing workspace folder.");
   for (const dir of workspaces) if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`Workspace folder ${dir} does not exist.`);
   if (workspaces.length > 1 && values.db) throw new UsageError("--db names one folder's index; with several --workspace folders, use --storage DIR.");

@@ -10,6 +10,9 @@ const WORKSPACE: Options = {
   workspace: { type: "string", short: "w" },
   db: { type: "string" },
   embedder: { type: "string" },
+  // An index on object storage (--db s3://… to write one, --shared-index s3://… to read one): its options beyond AWS_* variables.
+  "storage-option": { type: "string", multiple: true },
+  "shared-index": { type: "string" },
 };
 const INDEXING: Options = { "max-file-bytes": { type: "string" }, "max-files": { type: "string" } };
 // With --embedder openai: the endpoint, the model and (optionally) the vector length. Other commands read them from the index.

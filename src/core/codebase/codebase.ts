@@ -14,6 +14,7 @@ import type { Convention } from "../conventions/sources";
 import { BuiltinEmbedder } from "../embed/builtin";
 import type { Embedder } from "../embed/embedder";
 import type { EmbeddingEstimate } from "../index/estimate";
+import { isRemoteUri } from "../store/lance";
 import type { IndexProgress } from "../index/indexer";
 import { type FileStages, InProcessStages } from "../index/stages";
 import { WorkerStages } from "../index/workerPool";
@@ -87,7 +88,7 @@ export class Codebase {
 
   /** Opens the indexes of folders added to the workspace and closes those of folders removed. */
   async setFolders(specs: readonly FolderSpec[]): Promise<void> {
-    const named = namedFolders(specs).map((folder) => ({ ...folder, dbPath: path.resolve(folder.dbPath ?? this.dbPathFor(folder.root)) }));
+    const named = namedFolders(specs).map((folder) => ({ ...folder, dbPath: resolveIndexLocation(folder.dbPath ?? this.dbPathFor(folder.root)) }));
     const wanted = new Set(named.map((folder) => folder.root));
     for (const [root, index] of this.indexes) {
       if (wanted.has(root)) continue;
@@ -390,6 +391,11 @@ export class Codebase {
     this.indexes.clear();
     this.ownedStages?.dispose();
   }
+}
+
+/** A folder path made absolute; an object-store URI as it is. */
+function resolveIndexLocation(location: string): string {
+  return isRemoteUri(location) ? location.replace(/\/+$/, "") : path.resolve(location);
 }
 
 function pinned(chunk: StoredChunk, prefix: string): SearchHit {

@@ -6,6 +6,7 @@
 // file the new one has not reached yet. When the new one is complete it answers alone, and
 // maintenance deletes the old. Every write and every deletion holds the writer lock.
 import { promises as fs } from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { ConventionSet, isConventionFile } from "../conventions/conventionSet";
 import type { Embedder } from "../embed/embedder";
@@ -17,13 +18,14 @@ import type { ScanOptions } from "../scan/scanner";
 import { IndexLock, IndexLockedError } from "../store/lock";
 import type { FileRecord } from "../store/schema";
 import { lanceUnsupportedReason } from "../store/cpu";
-import { IndexUnavailableError } from "../store/lance";
+import { describeStorageError, IndexUnavailableError, isRemoteUri } from "../store/lance";
 import { IndexStore, StoreUnreadableError } from "../store/store";
 import { VectorCache } from "../store/vectorCache";
+import { sha256Hex } from "../util/hash";
 import { errorMessage, type Logger } from "../util/host";
 import { type EmbedderFactory, embeddersLabel, GenerationEmbedders, generationsToKeep, neuralIdentity, rebuildReason } from "./generationEmbedders";
 import { estimateEmbedding, type EmbeddingEstimate } from "../index/estimate";
-import { deleteGenerations, GENERATION, generationsView, maintainStore, readGenerations } from "./generations";
+import { deleteGenerations, GENERATION, generationDir, generationsView, gitHead, maintainStore, readGenerations } from "./generations";
 import { relativeInside } from "./paths";
 import { sourceReader } from "./sourceReader";
 
@@ -65,6 +67,8 @@ export interface IndexStatus {
   skipped: FileRecord[];
   failed: FileRecord[];
   lastUpdated?: string;
+  /** The git commit the index was last brought up to date with, when the folder is a repository. */
+  commit?: string;
   /** Rows the ANN index covers and rows searched flat beside it; absent while search is all flat. */
   vectorIndex?: { indexed: number; unindexed: number };
   /** The generation answering searches: its fingerprint, and whether its vectors answer queries made now. */
@@ -97,7 +101,8 @@ export class FolderIndex {
   private closed = false;
 
   private constructor(private readonly options: FolderIndexOptions) {
-    this.lock = new IndexLock(options.dbPath);
+    // An index on object storage has one writer by design (CI); this machine's writers still take turns, on a local lock.
+    this.lock = new IndexLock(isRemoteUri(options.dbPath) ? path.join(os.tmpdir(), "groundwork-locks", sha256Hex(options.dbPath).slice(0, 16)) : options.dbPath);
     this.neural = options.neural === "from-index" ? undefined : options.neural;
     this.embedders = this.embeddersFor(this.neural);
     this.source = sourceReader(options.root);
@@ -105,7 +110,7 @@ export class FolderIndex {
 
   private embeddersFor(neural: Embedder | undefined): GenerationEmbedders {
     const cacheable = neural && (neural as { cacheable?: boolean }).cacheable;
-    this.vectorCache = cacheable ? new VectorCache({ dir: path.join(this.options.dbPath, "vectors"), embedder: neural.fingerprint, dims: neural.dims }) : undefined;
+    this.vectorCache = cacheable && !isRemoteUri(this.options.dbPath) ? new VectorCache({ dir: path.join(this.options.dbPath, "vectors"), embedder: neural.fingerprint, dims: neural.dims }) : undefined;
     return new GenerationEmbedders(this.options.embedder, neural, this.options.embedderFor);
   }
 
@@ -169,10 +174,11 @@ export class FolderIndex {
 
   private async reread(): Promise<void> {
     // Unchanged folders (the same generation folders, not deleted and made again) need no reading.
-    const view = await generationsView(this.options.dbPath);
+    const remoteFingerprint = isRemoteUri(this.options.dbPath) ? await this.fingerprint() : undefined;
+    const view = await generationsView(this.options.dbPath, remoteFingerprint);
     if (view === this.view) return;
     this.view = view;
-    const found = await readGenerations(this.options.dbPath, this.options.logger);
+    const found = await readGenerations(this.options.dbPath, this.options.logger, remoteFingerprint);
     // A generation still there (same folder, same creation) keeps its open store: searches in flight go on.
     const mine = [this.answering, this.building].filter((s): s is IndexStore => s !== undefined);
     const stores = found.map((store) => {
@@ -215,7 +221,7 @@ export class FolderIndex {
   private async writeTarget(): Promise<IndexStore> {
     const fingerprint = await this.fingerprint();
     for (const store of [this.building, this.answering]) if (store?.identity.fingerprint === fingerprint) return store;
-    const dir = path.join(this.options.dbPath, `g-${fingerprint.slice(0, 16)}`);
+    const dir = generationDir(this.options.dbPath, fingerprint);
     let store: IndexStore | undefined;
     try {
       store = await IndexStore.open(dir);
@@ -252,19 +258,33 @@ export class FolderIndex {
   /** Indexes the folder; throws IndexLockedError while another process writes this index. */
   async run(options?: RunOptions): Promise<IndexRunResult> {
     if (this.unavailableError) throw this.unavailableError;
-    const result = await this.lock.withLock(async () => {
+    const result = await this.lock.withLock(() => this.onStorage(async () => {
       await this.reread();
       const store = await this.writeTarget();
       const outcome = await this.indexer(store).run(options);
+      // The commit the index was built from, when the folder is a git repository (a shared index says which).
+      const commit = outcome.cancelled ? undefined : await gitHead(this.options.root);
+      if (commit && commit !== (await store.getMeta("commit"))) await store.setMeta("commit", commit);
       if (!outcome.cancelled && !store.complete) {
         await store.markComplete();
         this.promote(store);
       }
       return outcome;
-    });
+    }));
     if (this.conventionSet) await (await this.conventionSet).reload();
     if (!result.cancelled) this.scheduleMaintenance();
     return result;
+  }
+
+  /** An index on object storage fails with a message a person can act on, and never one that quotes credentials. */
+  private async onStorage<T>(work: () => Promise<T>): Promise<T> {
+    if (!isRemoteUri(this.options.dbPath)) return work();
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof StoreUnreadableError || error instanceof IndexLockedError) throw error;
+      throw new Error(describeStorageError(this.options.dbPath, error));
+    }
   }
 
   /** Re-indexes these folder-relative paths; a changed conventions file reloads the conventions. */
@@ -281,7 +301,7 @@ export class FolderIndex {
 
   /** What is scanned: the settings' scan, and never the index itself, wherever it lives inside the folder. */
   private scanOptions(): FolderIndexOptions["scan"] {
-    const own = relativeInside(this.options.root, this.options.dbPath);
+    const own = isRemoteUri(this.options.dbPath) ? undefined : relativeInside(this.options.root, this.options.dbPath);
     return own ? { ...this.options.scan, excludes: [...(this.options.scan?.excludes ?? []), `/${own}/`] } : this.options.scan;
   }
 
@@ -335,7 +355,7 @@ export class FolderIndex {
    */
   private async deleteRetired(): Promise<void> {
     const answering = this.answering;
-    if (!answering?.complete || this.building) return;
+    if (!answering?.complete || this.building || isRemoteUri(this.options.dbPath)) return;
     for (const store of this.retired.splice(0)) store.close();
     await deleteGenerations(this.options.dbPath, answering, (others) => generationsToKeep(others, answering, this.options.keepGenerations ?? 1, (store) => this.embedders.for(store).embedder !== undefined));
   }
@@ -372,6 +392,7 @@ export class FolderIndex {
       skipped: records.filter((r) => r.status === "skipped"),
       failed: records.filter((r) => r.status === "error"),
       lastUpdated: await store?.getMeta("lastUpdated"),
+      commit: await store?.getMeta("commit"),
       vectorIndex: await store?.vectorIndexCoverage(),
       generation: store && { fingerprint: store.identity.fingerprint, searches: store.identity.query === this.queryPart ? "hybrid" : "keywords only" },
       rebuilding: this.building && store ? { reason: rebuildReason(store.identity, this.options.embedder, this.neural, this.queryPart), filesDone: this.decided.size } : undefined,

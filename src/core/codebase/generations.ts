@@ -1,7 +1,9 @@
 // A folder's index generations on disk (`g-<fingerprint>` folders under the index path): what is
 // there, reading them, deleting the ones no longer needed, and one store's background upkeep.
+import { execFile } from "node:child_process";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
+import { isRemoteUri } from "../store/lance";
 import { IndexStore, StoreUnreadableError } from "../store/store";
 import type { Logger } from "../util/host";
 
@@ -14,8 +16,19 @@ const TEXT_INDEX_SLACK_ROWS = 2_000;
 /** Compact when writes have left more fragments than this (each search visits every one). */
 const MAX_FRAGMENTS = 32;
 
-/** The generation folders as they are now: names, inodes and birth times (a folder deleted and made again differs). */
-export async function generationsView(dbPath: string): Promise<string> {
+/** Where a generation lives: a folder under the index path, or a prefix under an object-store URI. */
+export function generationDir(dbPath: string, fingerprint: string): string {
+  const name = `g-${fingerprint.slice(0, 16)}`;
+  return isRemoteUri(dbPath) ? `${dbPath.replace(/\/+$/, "")}/${name}` : path.join(dbPath, name);
+}
+
+/**
+ * The generation folders as they are now: names, inodes and birth times (a folder deleted and made
+ * again differs). On object storage, where listing is not to be relied on, the one generation of
+ * the current fingerprint is all there is to see.
+ */
+export async function generationsView(dbPath: string, remoteFingerprint?: string): Promise<string> {
+  if (isRemoteUri(dbPath)) return `remote:${remoteFingerprint ?? ""}`;
   const names = (await fs.readdir(dbPath).catch(() => [] as string[])).filter((name) => GENERATION.test(name) || name.endsWith(".lance")).sort();
   const ids = await Promise.all(names.map(async (name) => {
     const stat = await fs.stat(path.join(dbPath, name)).catch(() => undefined);
@@ -25,9 +38,10 @@ export async function generationsView(dbPath: string): Promise<string> {
 }
 
 /** Every readable generation in the index folder (and an index older than generations, at its root). */
-export async function readGenerations(dbPath: string, logger: Logger): Promise<IndexStore[]> {
-  const names = await fs.readdir(dbPath).catch(() => [] as string[]);
-  const dirs = names.filter((name) => GENERATION.test(name)).map((name) => path.join(dbPath, name));
+export async function readGenerations(dbPath: string, logger: Logger, remoteFingerprint?: string): Promise<IndexStore[]> {
+  const remote = isRemoteUri(dbPath);
+  const names = remote ? [] : await fs.readdir(dbPath).catch(() => [] as string[]);
+  const dirs = remote ? (remoteFingerprint ? [generationDir(dbPath, remoteFingerprint)] : []) : names.filter((name) => GENERATION.test(name)).map((name) => path.join(dbPath, name));
   if (names.some((name) => name.endsWith(".lance"))) dirs.push(dbPath);
   const stores: IndexStore[] = [];
   for (const dir of dirs) {
@@ -77,4 +91,11 @@ export async function maintainStore(store: IndexStore, options: { vectorIndex: b
   options.logger.info(`Building the vector index over ${rows} chunks in the background`);
   await store.buildVectorIndex();
   options.logger.info(`Vector index built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** The folder's git HEAD commit, when it is a git repository with commits. */
+export function gitHead(root: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile("git", ["-C", root, "rev-parse", "--verify", "-q", "HEAD"], { timeout: 5000 }, (error, stdout) => resolve(error ? undefined : stdout.trim() || undefined));
+  });
 }

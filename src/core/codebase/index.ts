@@ -17,3 +17,4 @@ export { IndexUnavailableError } from "../store/lance";
 export { IndexLockedError } from "../store/lock";
 export type { Embedder } from "../embed/embedder";
 export { MIN_RELEVANCE } from "../retrieval/confidence";
+export { isRemoteUri, parseStorageOptions, storageOptionsFromEnv, useStorage } from "./storage";

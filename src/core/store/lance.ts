@@ -41,3 +41,52 @@ export function sqlString(value: string): string {
 export function inList(column: string, values: readonly string[]): string {
   return `${column} IN (${values.map(sqlString).join(", ")})`;
 }
+
+/** An index on object storage (`s3://`, `gs://`, `az://`, …), not a folder. */
+export function isRemoteUri(location: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(location) && !location.startsWith("file://");
+}
+
+const storage = new Map<string, Record<string, string>>();
+
+/**
+ * The object-store options (endpoint, region, credentials) for every index under a URI prefix.
+ * Kept in memory only: never written, logged or put in an error message.
+ */
+export function registerStorage(prefix: string, options: Record<string, string>): void {
+  storage.set(prefix.replace(/\/+$/, ""), options);
+}
+
+/** The connection options for an index location: strong read consistency, and the storage options of a remote one. */
+export function connectOptions(location: string): { readConsistencyInterval: number; storageOptions?: Record<string, string> } {
+  if (!isRemoteUri(location)) return { readConsistencyInterval: 0 };
+  const prefix = [...storage.keys()].filter((key) => location === key || location.startsWith(`${key}/`)).sort((a, b) => b.length - a.length)[0];
+  // Reads of a remote index time out rather than hang a search (object_store's options).
+  return { readConsistencyInterval: 0, storageOptions: { timeout: "30s", connect_timeout: "5s", ...(prefix ? storage.get(prefix) : {}) } };
+}
+
+/**
+ * What went wrong with an index on object storage, in one line a person can act on. The store's
+ * own message (which may quote request URLs, key ids and server replies) is reduced to its kind,
+ * and no registered credential value survives in it.
+ */
+export function describeStorageError(location: string, error: unknown): string {
+  const raw = errorMessage(error);
+  let kind: string;
+  if (/InvalidAccessKeyId|SignatureDoesNotMatch|AccessDenied|403|401|Forbidden|ExpiredToken|credential/i.test(raw)) {
+    kind = "access denied: check the credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or --storage-option)";
+  } else if (/NoSuchBucket/i.test(raw)) {
+    kind = "the bucket does not exist";
+  } else if (/connect|refused|unreachable|dns|resolve|timed? ?out|timeout|reset|broken pipe|hyper|error sending request/i.test(raw)) {
+    kind = "the store is unreachable (connection refused or timed out)";
+  } else if (/not found|no such key|404/i.test(raw)) {
+    kind = "no index there";
+  } else {
+    kind = raw.split("\n")[0].slice(0, 200);
+  }
+  let message = `The index at ${location} can't be read: ${kind}.`;
+  for (const options of storage.values()) {
+    for (const value of Object.values(options)) if (value.length >= 4 && !/^(true|false|http:\/\/|https:\/\/|us-|eu-|\d+s$)/.test(value)) message = message.split(value).join("***");
+  }
+  return message;
+}

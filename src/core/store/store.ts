@@ -7,7 +7,7 @@ import type { Connection, Table } from "@lancedb/lancedb";
 import { LRUCache } from "lru-cache";
 import { errorMessage } from "../util/host";
 import { chunkTable } from "./arrowRows";
-import { inList, loadLanceDb, sqlString } from "./lance";
+import { connectOptions, describeStorageError, inList, isRemoteUri, loadLanceDb, sqlString } from "./lance";
 import { chunkOf, packRef, toFileRecord, toFileRow, toRef, toStoredChunk } from "./records";
 import { type ChunkRef, CHUNKS_TABLE, type ChunkRow, chunksSchema, FILES_TABLE, type FileRecord, filesSchema, META_TABLE, metaSchema, type StoredChunk } from "./schema";
 import { type SourceReader, textsFromSource } from "./sourceText";
@@ -53,7 +53,7 @@ export interface FileUpdate {
 /** An index folder that exists but cannot be read as one; `corrupt` when the damage is recognised (not a transient error). */
 export class StoreUnreadableError extends Error {
   constructor(readonly dir: string, override readonly cause: unknown, readonly corrupt: boolean) {
-    super(`The index at ${dir} could not be read (${errorMessage(cause)}).`);
+    super(isRemoteUri(dir) ? describeStorageError(dir, cause) : `The index at ${dir} could not be read (${errorMessage(cause)}).`);
     this.name = "StoreUnreadableError";
   }
 }
@@ -108,11 +108,13 @@ export class IndexStore {
    */
   static async open(dir: string): Promise<IndexStore | undefined> {
     const lance = await loadLanceDb();
-    if (!(await fs.stat(dir).catch(() => undefined))?.isDirectory()) return undefined;
+    const remote = isRemoteUri(dir);
+    if (!remote && !(await fs.stat(dir).catch(() => undefined))?.isDirectory()) return undefined;
     // Strong read consistency: another process (a second window, the CLI) may have written since.
-    const db = await lance.connect(dir, { readConsistencyInterval: 0 });
+    const db = await lance.connect(dir, connectOptions(dir));
     try {
-      const names = await db.tableNames();
+      // Object stores list prefixes unreliably (S3-compatible servers differ): a remote generation's tables are opened by name.
+      const names = remote ? await remoteTables(db) : await db.tableNames();
       if (names.length === 0) {
         db.close();
         return undefined;
@@ -140,8 +142,8 @@ export class IndexStore {
   /** Creates an empty generation in `dir`, replacing whatever tables are there: the caller holds the writer lock. */
   static async create(dir: string, identity: StoreIdentity): Promise<IndexStore> {
     const lance = await loadLanceDb();
-    await fs.mkdir(dir, { recursive: true });
-    const db = await lance.connect(dir, { readConsistencyInterval: 0 });
+    if (!isRemoteUri(dir)) await fs.mkdir(dir, { recursive: true });
+    const db = await lance.connect(dir, connectOptions(dir));
     const overwrite = { mode: "overwrite" as const };
     // Meta last: a generation without its meta rows is one a crash interrupted, and is replaced.
     const chunks = await db.createEmptyTable(CHUNKS_TABLE, chunksSchema(identity.dims, identity.neural?.dims), overwrite);
@@ -206,6 +208,12 @@ export class IndexStore {
       () => this.chunks.createIndex("fts_name", { config: fts(), replace: true }),
       () => this.chunks.createIndex("symbol", { config: lance.Index.btree(), replace: true }),
     ];
+    // On object storage one after another: a store without conditional writes (some S3-compatible
+    // servers) lets one commit silently replace another instead of failing it.
+    if (isRemoteUri(this.dir)) {
+      for (const build of builds) await build();
+      return;
+    }
     // Side by side (each build is mostly one thread); one that lost a commit race runs again alone.
     const outcomes = await Promise.allSettled(builds.map((build) => build()));
     for (const [i, outcome] of outcomes.entries()) if (outcome.status === "rejected") await builds[i]();
@@ -382,6 +390,22 @@ export class IndexStore {
       await table.delete(inList("path", paths.slice(i, i + PREDICATE_BATCH)));
     }
   }
+}
+
+/** The tables of a remote generation that open; none when its meta table is not there. */
+async function remoteTables(db: Connection): Promise<string[]> {
+  const names: string[] = [];
+  for (const name of [META_TABLE, CHUNKS_TABLE, FILES_TABLE]) {
+    try {
+      (await db.openTable(name)).close();
+      names.push(name);
+    } catch (error) {
+      const message = errorMessage(error);
+      if (/403|401|Forbidden|InvalidAccessKeyId|SignatureDoesNotMatch|AccessDenied/i.test(message) || !/not found|NoSuchKey|\b404\b/i.test(message)) throw error;
+      if (name === META_TABLE) return [];
+    }
+  }
+  return names;
 }
 
 async function readMeta(table: Table): Promise<Map<string, string>> {
