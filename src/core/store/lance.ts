@@ -62,7 +62,8 @@ export function connectOptions(location: string): { readConsistencyInterval: num
   if (!isRemoteUri(location)) return { readConsistencyInterval: 0 };
   const prefix = [...storage.keys()].filter((key) => location === key || location.startsWith(`${key}/`)).sort((a, b) => b.length - a.length)[0];
   // Reads of a remote index time out rather than hang a search (object_store's options).
-  return { readConsistencyInterval: 0, storageOptions: { timeout: "30s", connect_timeout: "5s", ...(prefix ? storage.get(prefix) : {}) } };
+  // A few retries within seconds, not ten within minutes: a search waits on them.
+  return { readConsistencyInterval: 0, storageOptions: { timeout: "30s", connect_timeout: "5s", client_max_retries: "3", client_retry_timeout: "15", ...(prefix ? storage.get(prefix) : {}) } };
 }
 
 /**
