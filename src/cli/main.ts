@@ -38,6 +38,9 @@ const USAGE = `Usage:
   groundwork model-eval --workspace <dir> --models FILE --model A [--against B] [--tasks 40] [--retrieval both|on|off]
     [--concurrency 2] [--out DIR] [--seed S] [--test-share 0.1] [--split file|recent]
     (each model fills held-out function bodies with and without retrieved context; resumable; report.md in --out)
+    (every command: --db s3://bucket/prefix writes or reads an index on object storage; --shared-index
+     s3://bucket/prefix reads one with a local overlay; credentials from AWS_ACCESS_KEY_ID,
+     AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION, AWS_ENDPOINT_URL; --storage-option key=value)
   groundwork mcp --workspace <dir> [--workspace <dir> ... --storage DIR] [--db PATH] [--http PORT] [--no-watch]
     (a Model Context Protocol server over stdio, or streamable HTTP on 127.0.0.1 with a bearer token)`;
 
@@ -123,7 +126,7 @@ async function openCodebase(workspace: string | string[] | undefined, values: Re
     folders: workspaces.map((root) => ({ name: path.basename(root), root, dbPath: values.db as string | undefined })),
     storageDir: values.storage as string | undefined,
     embedder: makeEmbedder(values.embedder as string | undefined), workerPath: workerPath(), scan: { maxFileBytes, maxFiles }, logger: stderrLogger,
-    ...rerankerOptions(values), ...(await neuralOptions(values)),
+    ...rerankerOptions(values), ...(await neuralOptions(values)), shared: values["shared-index"] as string | undefined,
   });
 }
 
@@ -214,6 +217,8 @@ async function main(argv: string[]): Promise<number> {
           `workspace: ${status.root}\nindex: ${status.dbPath}\nembedder: ${status.embedder}\n` +
             `files: ${status.filesIndexed}\nchunks: ${status.chunks}\nlast updated: ${status.lastUpdated ?? "never"}\n` +
             `vector index: ${status.vectorIndex ? `${status.vectorIndex.indexed} rows (${status.vectorIndex.unindexed} searched flat beside it)` : "none (flat search)"}\n` +
+            (status.commit ? `commit: ${status.commit}\n` : "") +
+            (status.shared ? `shared index: ${status.shared.uri}${status.shared.problem ? ` (not used: ${status.shared.problem})` : `, ${status.shared.files} files${status.shared.commit ? ` at ${status.shared.commit.slice(0, 12)}` : ""}; ${status.shared.overlaid} overlaid here`}\n` : "") +
             (status.generation ? `index generation: ${status.generation.fingerprint.slice(0, 16) || "from an older version"} (searches: ${status.generation.searches})\n` : "") +
             (status.rebuilding ? `rebuilding: ${status.rebuilding.reason}; ${status.rebuilding.filesDone} files so far\n` : "") +
             `skipped: ${status.skipped.length}\n` + status.skipped.map((r) => `  ${r.path}: ${r.reason}\n`).join("") +

@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
-import { cpSync } from "node:fs";
+import { cpSync, rmSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
-import { CLI, POLYGLOT, removeTree, tempDir } from "../helpers/workspace";
+import { storageOptionsFromEnv, useStorage } from "../../src/core/codebase/storage";
+import { TestIndex } from "../helpers/index";
+import { CLI, POLYGLOT, removeTree, tempDir, writeTree } from "../helpers/workspace";
 import { TestS3Server } from "../support/s3Server";
 
 const run = promisify(execFile);
@@ -75,5 +77,47 @@ describe("a team index on object storage (a real S3-compatible server)", () => {
     }
     const up = await groundwork(["search", "bounded queue offer item", "--workspace", reader, "--db", "s3://team/main", "-k", "1"], s3.env());
     assert.match(up.stdout, /lib\/Queue\.java/);
+  });
+
+  it("a developer's overlay: the shared index answers for what is the same, the local one for an edited, an added and a deleted file", async () => {
+    useStorage(["s3://team/main"], storageOptionsFromEnv(s3.env()));
+    const mine = path.join(dir, "overlay");
+    cpSync(POLYGLOT, mine, { recursive: true });
+    writeTree(mine, {
+      "lib/retry.py": "def retry_with_jitter(attempt):\n    \"\"\"Wait a random share of the backoff before the next attempt.\"\"\"\n    return random.uniform(0, 2 ** attempt)\n",
+      "lib/quarantine.ts": "export function quarantineInvoice(id: string): string {\n  return `quarantined ${id}`;\n}\n",
+    });
+    rmSync(path.join(mine, "lib/inventory.rb"));
+    const index = await TestIndex.open({ root: mine, dbPath: path.join(dir, "overlay-db"), shared: "s3://team/main" });
+    try {
+      const result = await index.run();
+      assert.equal(result.totalChunks, 2, "only the edited and the added file are indexed here");
+      const status = await index.status();
+      assert.equal(status.shared?.problem, undefined);
+      assert.ok(status.shared!.files >= 10);
+      assert.equal(status.shared!.overlaid, 3, "edited, added, deleted");
+      assert.equal((await index.search("bounded queue offer item", { limit: 1 }))[0]?.path, "lib/Queue.java", "the shared index answers");
+      assert.equal((await index.search("quarantine invoice", { limit: 1 }))[0]?.path, "lib/quarantine.ts", "the added file");
+      const retry = await index.search("retry jitter random backoff attempt", { limit: 5 });
+      assert.equal(retry[0]?.path, "lib/retry.py");
+      assert.ok(retry.filter((hit) => hit.path === "lib/retry.py").every((hit) => hit.text.includes("jitter")), "the local version, not the shared one");
+      assert.ok(!(await index.search("inventory stock items", { limit: 10 })).some((hit) => hit.path === "lib/inventory.rb"), "deleted here: hidden");
+
+      // The store stops while Groundwork runs: searches answer from what is local and say so; the next run indexes everything here.
+      await s3.stop();
+      try {
+        const hits = await index.search("quarantine invoice", { limit: 3 });
+        assert.equal(hits[0]?.path, "lib/quarantine.ts");
+        assert.match(hits[0].fallback ?? "", /the shared index at s3:\/\/team\/main could not be read: local results only/);
+        const full = await index.run();
+        assert.ok(full.totalChunks > 10, `the whole folder indexed here (${full.totalChunks} chunks)`);
+        assert.match((await index.status()).shared?.problem ?? "", /unreachable/);
+        assert.equal((await index.search("bounded queue offer item", { limit: 1 }))[0]?.path, "lib/Queue.java");
+      } finally {
+        await s3.start();
+      }
+    } finally {
+      index.close();
+    }
   });
 });

@@ -95,7 +95,7 @@ export class Codebase {
       this.indexes.delete(root);
       index.close();
     }
-    const opened = await Promise.all(named.filter((folder) => !this.indexes.has(folder.root)).map(async (folder) => [folder.root, await this.openFolder(folder)] as const));
+    const opened = await Promise.all(named.filter((folder) => !this.indexes.has(folder.root)).map(async (folder) => [folder.root, await this.openFolder(folder, folder.root === named[0]?.root)] as const));
     for (const [root, index] of opened) this.indexes.set(root, index);
     this.space = new PathSpace(named);
   }
@@ -105,10 +105,13 @@ export class Codebase {
     return path.join(this.options.storageDir, `index-${sha256Hex(path.resolve(root)).slice(0, 16)}`);
   }
 
-  private openFolder(folder: CodebaseFolder): Promise<FolderIndex> {
-    const { scan, vectorIndexMinRows, syncTextIndexMaxRows, batchChunks, neural, embedderFor, keepGenerations } = this.options;
+  /** `first`: the workspace's first folder, the one a shared index is for. */
+  private openFolder(folder: CodebaseFolder, first: boolean): Promise<FolderIndex> {
+    const { scan, vectorIndexMinRows, syncTextIndexMaxRows, batchChunks, neural, embedderFor, keepGenerations, shared } = this.options;
     return FolderIndex.open({
       root: folder.root, dbPath: folder.dbPath, embedder: this.embedder, neural, embedderFor, keepGenerations, stages: this.stages, scan, logger: this.logger,
+      // A shared index is one repository's: it goes under the first folder.
+      shared: first ? shared : undefined,
       vectorIndexMinRows, syncTextIndexMaxRows, batchChunks,
     });
   }

@@ -27,6 +27,7 @@ import { type EmbedderFactory, embeddersLabel, GenerationEmbedders, generationsT
 import { estimateEmbedding, type EmbeddingEstimate } from "../index/estimate";
 import { deleteGenerations, GENERATION, generationDir, generationsView, gitHead, maintainStore, readGenerations } from "./generations";
 import { relativeInside } from "./paths";
+import { SharedOverlay, type SharedStatus } from "./sharedOverlay";
 import { sourceReader } from "./sourceReader";
 
 /**
@@ -45,6 +46,8 @@ export interface FolderIndexOptions {
   neural?: Embedder | "from-index";
   /** Makes a neural embedder from a generation's recorded spec (the host supplies keys). */
   embedderFor?: EmbedderFactory;
+  /** A shared index (object-store URI) this folder's index overlays: it answers for what is the same here. */
+  shared?: string;
   /** Complete generations built with other embedders kept after a switch, so a switch back answers at once (default 1). */
   keepGenerations?: number;
   stages: FileStages;
@@ -69,6 +72,8 @@ export interface IndexStatus {
   lastUpdated?: string;
   /** The git commit the index was last brought up to date with, when the folder is a repository. */
   commit?: string;
+  /** The shared index this one overlays, when there is one. */
+  shared?: SharedStatus;
   /** Rows the ANN index covers and rows searched flat beside it; absent while search is all flat. */
   vectorIndex?: { indexed: number; unindexed: number };
   /** The generation answering searches: its fingerprint, and whether its vectors answer queries made now. */
@@ -85,6 +90,7 @@ export class FolderIndex {
   private embedders: GenerationEmbedders;
   private neural: Embedder | undefined;
   private vectorCache: VectorCache | undefined;
+  private overlay: SharedOverlay | undefined;
   private readonly source;
   /** The complete generation that answers (or, before any is complete, the newest). */
   private answering: IndexStore | undefined;
@@ -140,6 +146,10 @@ export class FolderIndex {
     const unsupported = lanceUnsupportedReason();
     if (unsupported) index.unavailableError = new IndexUnavailableError(unsupported);
     else await index.refresh();
+    if (options.shared && !index.unavailableError) {
+      index.overlay = await SharedOverlay.open(options.shared, await index.fingerprint(), options.logger);
+      await index.overlay.refreshOwned(index.answering);
+    }
     // "from-index": the neural embedder the answering generation was built with, made again from its spec.
     if (options.neural === "from-index" && index.answering?.identity.neural) {
       const neural = index.embedders.for(index.answering).neural;
@@ -209,6 +219,8 @@ export class FolderIndex {
       const decided = this.building ? this.decided : undefined;
       segments.push({ prefix, store: this.answering, source: this.source, ...this.embedders.for(this.answering), hides: decided && ((p) => decided.has(p)) });
     }
+    const shared = this.overlay?.segment(prefix, this.source, (store) => this.embedders.for(store));
+    if (shared) segments.push(shared);
     return segments;
   }
 
@@ -261,7 +273,10 @@ export class FolderIndex {
     const result = await this.lock.withLock(() => this.onStorage(async () => {
       await this.reread();
       const store = await this.writeTarget();
+      // A shared index that stopped answering steps aside: this run then indexes the whole folder.
+      if (this.overlay?.active) await this.overlay.check();
       const outcome = await this.indexer(store).run(options);
+      await this.overlay?.refreshOwned(store);
       // The commit the index was built from, when the folder is a git repository (a shared index says which).
       const commit = outcome.cancelled ? undefined : await gitHead(this.options.root);
       if (commit && commit !== (await store.getMeta("commit"))) await store.setMeta("commit", commit);
@@ -292,7 +307,10 @@ export class FolderIndex {
     if (this.unavailableError) throw this.unavailableError;
     const result = await this.lock.withLock(async () => {
       await this.reread();
-      return this.indexer(await this.writeTarget()).update(relPaths, options);
+      const store = await this.writeTarget();
+      const outcome = await this.indexer(store).update(relPaths, options);
+      await this.overlay?.refreshOwned(store);
+      return outcome;
     });
     if (this.conventionSet && relPaths.some((relPath) => isConventionFile(relPath))) await (await this.conventionSet).reload();
     this.scheduleMaintenance();
@@ -307,7 +325,8 @@ export class FolderIndex {
 
   private indexer(store: IndexStore): Indexer {
     const { root, embedder, stages, logger, syncTextIndexMaxRows, batchChunks } = this.options;
-    return new Indexer({ root, store, embedder, neural: this.neural, vectorCache: this.vectorCache, stages, scan: this.scanOptions(), logger, syncTextIndexMaxRows, batchChunks });
+    const shared = this.overlay?.active ? this.overlay : undefined;
+    return new Indexer({ root, store, embedder, neural: this.neural, vectorCache: this.vectorCache, shared, stages, scan: this.scanOptions(), logger, syncTextIndexMaxRows, batchChunks });
   }
 
   /**
@@ -393,6 +412,7 @@ export class FolderIndex {
       failed: records.filter((r) => r.status === "error"),
       lastUpdated: await store?.getMeta("lastUpdated"),
       commit: await store?.getMeta("commit"),
+      shared: this.overlay?.status(),
       vectorIndex: await store?.vectorIndexCoverage(),
       generation: store && { fingerprint: store.identity.fingerprint, searches: store.identity.query === this.queryPart ? "hybrid" : "keywords only" },
       rebuilding: this.building && store ? { reason: rebuildReason(store.identity, this.options.embedder, this.neural, this.queryPart), filesDone: this.decided.size } : undefined,
@@ -418,6 +438,7 @@ export class FolderIndex {
   /** Background maintenance still running finishes first: its native work must not outlive the stores. */
   close(): void {
     this.closed = true;
+    this.overlay?.close();
     const stores = [this.answering, this.building, ...this.retired.splice(0)].filter((s) => s !== undefined) as IndexStore[];
     const closeAll = (): void => stores.forEach((store) => store.close());
     if (this.maintenance) void this.maintenance.finally(closeAll);

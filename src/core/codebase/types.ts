@@ -25,6 +25,11 @@ export interface CodebaseOptions {
   neural?: Embedder | "from-index";
   /** Makes an embedder again from the spec an index recorded (base URL, model, dims; the host adds the key). */
   embedderFor?: EmbedderFactory;
+  /**
+   * A shared index on object storage (`s3://bucket/prefix`, written by CI with `index --db`), read
+   * only: the first folder's local index then holds just what differs here, and wins for it.
+   */
+  shared?: string;
   /** Complete indexes built with other embedders kept after a switch, so switching back answers at once (default 1). */
   keepGenerations?: number;
   /** The bundled worker script (dist/worker.js): parse, chunk and embed in worker threads. Without it, in this thread. */

@@ -23,6 +23,12 @@ export interface IndexerOptions {
   neural?: Embedder;
   /** Its vectors by content, so that content embedded once is never sent again. */
   vectorCache?: VectorCache;
+  /**
+   * A shared index this one overlays: a file whose content the shared index holds gets a record
+   * saying so (SHARED) and no chunks; a file the shared index has but the folder does not, a
+   * tombstone (DELETED_HERE), so the shared copy stays hidden.
+   */
+  shared?: SharedFiles;
   /** The per-file stages: chunk, and where the runner can, embed and fields. */
   stages: FileStages;
   scan?: Omit<ScanOptions, "signal">;
@@ -32,6 +38,17 @@ export interface IndexerOptions {
   syncTextIndexMaxRows?: number;
   logger?: Logger;
 }
+
+/** What an overlay needs of the shared index: its files and their content hashes. */
+export interface SharedFiles {
+  hashOf(path: string): string | undefined;
+  paths(): Iterable<string>;
+}
+
+/** The reason on an overlay's record of a file the shared index holds as it is here. */
+export const SHARED = "in the shared index";
+/** The reason on an overlay's tombstone of a shared file deleted here. */
+export const DELETED_HERE = "deleted here (the shared index still has it)";
 
 export interface IndexProgress {
   phase: "scanning" | "indexing" | "finishing" | "done";
@@ -88,8 +105,9 @@ export class Indexer {
     const known = await this.options.store.fileRecords();
     if (runOptions.signal?.aborted) return this.finish(emptyCounts(), started, true, false);
     const seen = new Set(entries.map((entry) => (entry.kind === "file" ? entry.file.path : entry.skipped.path)));
-    const removals = [...known.keys()].filter((path) => !seen.has(path));
-    return this.apply(entries, removals, known, started, runOptions);
+    const removals = [...known.keys()].filter((path) => !seen.has(path) && this.options.shared?.hashOf(path) === undefined);
+    const tombstones = [...(this.options.shared?.paths() ?? [])].filter((path) => !seen.has(path) && known.get(path)?.reason !== DELETED_HERE);
+    return this.apply(entries, removals, known, started, runOptions, tombstones);
   }
 
   /** Brings the given workspace-relative paths up to date (created, changed, deleted or renamed files). */
@@ -101,8 +119,11 @@ export class Indexer {
     if (folders.length > 0) return this.run(runOptions);
     const known = await this.options.store.fileRecords();
     // A deleted folder comes as one path: everything known below it goes too.
-    const removals = [...known.keys()].filter((path) => missing.some((gone) => path === gone || path.startsWith(gone + "/")));
-    return this.apply(entries, removals, known, started, runOptions);
+    const gone = (path: string): boolean => missing.some((m) => path === m || path.startsWith(m + "/"));
+    const shared = [...(this.options.shared?.paths() ?? [])];
+    const removals = [...known.keys()].filter((path) => gone(path) && this.options.shared?.hashOf(path) === undefined);
+    const tombstones = shared.filter((path) => gone(path) && known.get(path)?.reason !== DELETED_HERE);
+    return this.apply(entries, removals, known, started, runOptions, tombstones);
   }
 
   private async apply(
@@ -111,6 +132,7 @@ export class Indexer {
     known: ReadonlyMap<string, FileRecord>,
     started: number,
     runOptions: RunOptions,
+    tombstones: readonly string[] = [],
   ): Promise<IndexRunResult> {
     const { store } = this.options;
     const counts = emptyCounts();
@@ -119,7 +141,8 @@ export class Indexer {
     if (removals.length > 0) await store.write([], removals);
     const total = entries.filter((entry) => entry.kind === "file").length;
     let done = 0;
-    let pending: Pending[] = [];
+    let pending: Pending[] = tombstones.map((path) => ({ record: skippedRecord(path, DELETED_HERE), processed: emptyResult() }));
+    if (tombstones.length > 0) changed = true;
     let pendingChunks = 0;
     // Writes run one at a time and in order, but the loop goes on preparing the next files (and
     // the chunk workers keep working) while a batch is being written.
@@ -193,7 +216,9 @@ export class Indexer {
 
   /** Reads a file and decides what to do with it; "unchanged" means not even read again. */
   private async prepare(path: string, absPath: string, size: number, mtimeMs: number, previous: FileRecord | undefined): Promise<Pending | "unchanged"> {
-    if (previous?.status === "indexed" && previous.size === size && previous.mtimeMs === mtimeMs) return "unchanged";
+    // A record that leaned on a shared index no longer here is not enough: the file is read again.
+    const leaned = previous?.reason === SHARED && !this.options.shared;
+    if (previous?.status === "indexed" && previous.size === size && previous.mtimeMs === mtimeMs && !leaned) return "unchanged";
     let bytes: Buffer;
     try {
       bytes = readFileSync(absPath);
@@ -205,7 +230,13 @@ export class Indexer {
     }
     const hash = sha256Hex(bytes);
     const base = { path, size, mtimeMs, hash, indexedAt: Date.now() };
-    if (previous?.status === "indexed" && previous.hash === hash) {
+    // The shared index holds this very content: the overlay keeps only a record saying so.
+    if (this.options.shared?.hashOf(path) === hash) {
+      return previous?.reason === SHARED && previous.hash === hash
+        ? { record: { ...previous, ...base } }
+        : { record: { ...base, status: "indexed", reason: SHARED, language: "", chunkCount: 0 }, processed: emptyResult() };
+    }
+    if (previous?.status === "indexed" && previous.hash === hash && !leaned && previous.reason !== SHARED) {
       return { record: { ...previous, ...base } };
     }
     const verdict = classifyContent(bytes);

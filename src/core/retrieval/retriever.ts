@@ -70,12 +70,16 @@ export interface SearchSegment {
   readonly neural?: Embedder;
   /** Why the segment has neural vectors that nothing here can query. */
   readonly neuralMissing?: string;
+  /** Set for a segment whose failure must not fail the search (a shared index): what to call it when it fails. */
+  readonly optional?: string;
   /** Folder-relative paths this segment must not answer for (a local overlay holds newer versions). */
   readonly hides?: (path: string) => boolean;
 }
 
 export interface RetrieverOptions {
   defaults?: SearchOptions;
+  /** Told when an optional segment (a shared index) fails; the search goes on without it. */
+  onSegmentError?: (segment: SearchSegment, error: unknown) => void;
   reranker?: Reranker;
   cacheSize?: number;
 }
@@ -110,7 +114,8 @@ export class HybridRetriever {
     };
     const segments = this.segments();
     if (segments.length === 0) return [];
-    const version = (await Promise.all(segments.map(async (s) => `${s.prefix}\u0000${s.store.dir}\u0000${await s.store.dataVersion()}\u0000${s.embedder ? 1 : 0}${s.neural ? 1 : 0}`))).join("\u0001");
+    const dataVersion = (s: SearchSegment): Promise<number | string> => (s.optional ? s.store.dataVersion().catch(() => "unreadable") : s.store.dataVersion());
+    const version = (await Promise.all(segments.map(async (s) => `${s.prefix}\u0000${s.store.dir}\u0000${await dataVersion(s)}\u0000${s.embedder ? 1 : 0}${s.neural ? 1 : 0}`))).join("\u0001");
     const key = JSON.stringify([query, settings]);
     const cached = this.cache.get(key);
     if (cached?.version === version) {
@@ -135,6 +140,7 @@ export class HybridRetriever {
       return queryVectors.get(embedder)!;
     };
     const fallbacks = new Set<string>();
+    const unreadable = new Set<string>();
     const neuralVectors = new Map<Embedder, Promise<Float32Array>>();
     const neuralQuery = async (segment: SearchSegment): Promise<ChunkRef[]> => {
       if (!segment.neural) {
@@ -152,11 +158,17 @@ export class HybridRetriever {
     };
     const vectors = settings.mode !== "text";
     const found = await Promise.all(segments.map(async (segment, i) => {
-      const [byVector, byNeural, byText] = await Promise.all([
+      const lists = Promise.all([
         !vectors || !settings.builtinVectors || !segment.embedder ? [] : embed(segment.embedder).then((vector) => segment.store.vectorSearch(vector, settings.candidates)),
         !vectors || !settings.neural || !segment.embedder ? [] : neuralQuery(segment),
         settings.mode === "vector" || !words ? [] : segment.store.textSearch(words, settings.candidates, settings.nameBoost),
       ]);
+      const [byVector, byNeural, byText] = await lists.catch((error: unknown) => {
+        if (!segment.optional) throw error;
+        unreadable.add(segment.optional);
+        this.options.onSegmentError?.(segment, error);
+        return [[], [], []] as ChunkRef[][];
+      });
       const tag = (refs: readonly ChunkRef[]): Candidate[] => refs
         .filter((ref) => !segment.hides?.(ref.path))
         .map((ref) => ({ ref, segment: i, key: `${i}:${ref.id}`, path: segment.prefix + ref.path }));
@@ -207,10 +219,11 @@ export class HybridRetriever {
     if (settings.expand && hits.length > 0) hits.push(...(await this.expansion(hits, settings, segments)));
     const top = hits[0]?.score ?? 0;
     for (const hit of hits) hit.relevance = relevance({ score: hit.score, ratio: top > 0 ? hit.score / top : 0, coverage: hit.scores.coverage ?? 0 });
-    if (fallbacks.size > 0) {
-      const fallback = `searched without the embedding model (${[...fallbacks].join("; ")}): builtin vectors and full text only`;
-      for (const hit of hits) hit.fallback = fallback;
-    }
+    const notes = [
+      ...(fallbacks.size > 0 ? [`searched without the embedding model (${[...fallbacks].join("; ")}): builtin vectors and full text only`] : []),
+      ...(unreadable.size > 0 ? [`${[...unreadable].join(", ")} could not be read: local results only`] : []),
+    ];
+    if (notes.length > 0) for (const hit of hits) hit.fallback = notes.join("; ");
     return hits;
   }
 
@@ -220,7 +233,11 @@ export class HybridRetriever {
     const chunks = new Map<string, StoredChunk>();
     await Promise.all(bySegment.map(async (picked, i) => {
       if (picked.length === 0) return;
-      const read = await segments[i].store.chunksAt(picked.map((c) => c.item.ref), segments[i].source);
+      const read = await segments[i].store.chunksAt(picked.map((c) => c.item.ref), segments[i].source).catch((error: unknown) => {
+        if (!segments[i].optional) throw error;
+        this.options.onSegmentError?.(segments[i], error);
+        return [];
+      });
       for (const chunk of read) chunks.set(`${i}:${chunk.id}`, chunk);
     }));
     return chosen.flatMap((c) => {

@@ -1,0 +1,123 @@
+// A shared index (written by CI to object storage) under a folder's own small index: the shared one
+// is opened read-only and answers for every file whose content it holds; the local one holds only
+// what differs here (edited, added, on another branch) and tombstones for files deleted here, and
+// wins for those. Searches see one index. When the shared store can't be read, the overlay says
+// why and steps aside: the local index then indexes the whole folder.
+import { SHARED, type SharedFiles } from "../index/indexer";
+import type { SearchSegment } from "../retrieval/retriever";
+import type { FileRecord } from "../store/schema";
+import { IndexStore, type SourceReader, StoreUnreadableError } from "../store/store";
+import { describeStorageError } from "../store/lance";
+import type { Logger } from "../util/host";
+import type { QueryEmbedders } from "./generationEmbedders";
+import { generationDir } from "./generations";
+
+export interface SharedStatus {
+  uri: string;
+  /** The commit CI built it from. */
+  commit?: string;
+  files: number;
+  /** Files the local overlay holds instead (edited, added or deleted here). */
+  overlaid: number;
+  /** Why it is not used, when it is not. */
+  problem?: string;
+}
+
+/** How long checking that the shared store still answers may take before it counts as unreachable. */
+const CHECK_TIMEOUT_MS = 20_000;
+
+export class SharedOverlay implements SharedFiles {
+  private store: IndexStore | undefined;
+  private readonly files = new Map<string, FileRecord>();
+  private commit: string | undefined;
+  /** Paths the local index speaks for: the shared copy is hidden. */
+  private owned = new Set<string>();
+  problem: string | undefined;
+
+  private constructor(readonly uri: string, private readonly logger: Logger) {}
+
+  /** Opens the shared index of this fingerprint; never throws: a failure is the overlay's `problem`. */
+  static async open(uri: string, fingerprint: string, logger: Logger): Promise<SharedOverlay> {
+    const overlay = new SharedOverlay(uri, logger);
+    const dir = generationDir(uri, fingerprint);
+    try {
+      const store = await IndexStore.open(dir);
+      if (!store) overlay.problem = `no index of this Groundwork version at ${uri} (looked for ${dir})`;
+      else if (!store.complete) {
+        store.close();
+        overlay.problem = `the index at ${dir} is still being written`;
+      } else {
+        overlay.store = store;
+        for (const record of (await store.fileRecords()).values()) if (record.status === "indexed") overlay.files.set(record.path, record);
+        overlay.commit = await store.getMeta("commit");
+      }
+    } catch (error) {
+      overlay.fail(error, dir);
+    }
+    if (overlay.problem) logger.warn(`The shared index is not used: ${overlay.problem}. The whole folder is indexed here instead.`);
+    else logger.info(`Using the shared index at ${uri}${overlay.commit ? ` (commit ${overlay.commit.slice(0, 12)})` : ""}: ${overlay.files.size} files`);
+    return overlay;
+  }
+
+  private fail(error: unknown, dir = this.uri): void {
+    this.problem = error instanceof StoreUnreadableError ? error.message : describeStorageError(dir, error);
+    this.store?.close();
+    this.store = undefined;
+    this.files.clear();
+  }
+
+  /** Whether it answers (opened, and not failed since). */
+  get active(): boolean {
+    return this.store !== undefined;
+  }
+
+  hashOf(path: string): string | undefined {
+    return this.files.get(path)?.hash;
+  }
+
+  paths(): Iterable<string> {
+    return this.files.keys();
+  }
+
+  /** Before a run: whether the store still answers; if not, the overlay steps aside (and says why). */
+  async check(): Promise<boolean> {
+    if (!this.store) return false;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.store.countChunks(),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("timed out")), CHECK_TIMEOUT_MS))),
+      ]);
+      return true;
+    } catch (error) {
+      this.fail(error);
+      this.logger.warn(`The shared index stopped answering: ${this.problem} The whole folder is indexed here instead.`);
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Reads which paths the local index now speaks for (after each run or update). */
+  async refreshOwned(local: IndexStore | undefined): Promise<void> {
+    const owned = new Set<string>();
+    for (const record of (await local?.fileRecords())?.values() ?? []) if (!(record.status === "indexed" && record.reason === SHARED)) owned.add(record.path);
+    this.owned = owned;
+  }
+
+  /** The shared index as a search segment: hidden where the local index speaks; a failure leaves local results only. */
+  segment(prefix: string, source: SourceReader, embedders: (store: IndexStore) => QueryEmbedders): SearchSegment | undefined {
+    if (!this.store) return undefined;
+    const owned = this.owned;
+    return { prefix, store: this.store, source, ...embedders(this.store), hides: (path) => owned.has(path), optional: `the shared index at ${this.uri}` };
+  }
+
+  status(): SharedStatus {
+    return { uri: this.uri, commit: this.commit, files: this.files.size, overlaid: this.owned.size, problem: this.problem };
+  }
+
+  close(): void {
+    this.store?.close();
+    this.store = undefined;
+  }
+}
