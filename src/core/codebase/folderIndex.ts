@@ -25,7 +25,7 @@ import { sha256Hex } from "../util/hash";
 import { errorMessage, type Logger } from "../util/host";
 import { type EmbedderFactory, embeddersLabel, GenerationEmbedders, generationsToKeep, neuralIdentity, rebuildReason } from "./generationEmbedders";
 import { estimateEmbedding, type EmbeddingEstimate } from "../index/estimate";
-import { deleteGenerations, GENERATION, generationDir, generationsView, gitHead, maintainStore, readGenerations } from "./generations";
+import { deleteAllGenerations, deleteGenerations, generationDir, generationsView, gitHead, maintainStore, pickGenerations, readGenerations } from "./generations";
 import { relativeInside } from "./paths";
 import { SharedOverlay, type SharedStatus } from "./sharedOverlay";
 import { sourceReader } from "./sourceReader";
@@ -189,19 +189,7 @@ export class FolderIndex {
     if (view === this.view) return;
     this.view = view;
     const found = await readGenerations(this.options.dbPath, this.options.logger, remoteFingerprint);
-    // A generation still there (same folder, same creation) keeps its open store: searches in flight go on.
-    const mine = [this.answering, this.building].filter((s): s is IndexStore => s !== undefined);
-    const stores = found.map((store) => {
-      const same = mine.find((m) => m.dir === store.dir && m.identity.createdAt === store.identity.createdAt);
-      if (!same) return store;
-      store.close();
-      return same;
-    });
-    const newest = (list: IndexStore[]): IndexStore | undefined => [...list].sort((a, b) => b.identity.createdAt - a.identity.createdAt)[0];
-    const complete = stores.filter((s) => s.complete);
-    const answering = newest(complete.filter((s) => s.identity.query === this.queryPart)) ?? newest(complete) ?? newest(stores);
-    const building = this.building && stores.includes(this.building) && this.building !== answering && !this.building.complete ? this.building : undefined;
-    for (const store of new Set([...mine, ...stores])) if (store !== answering && store !== building) store.close();
+    const { answering, building } = pickGenerations(found, this.answering, this.building, this.queryPart);
     if (!building) {
       this.decided.clear();
       if (this.building) this.building.onWrite = undefined;
@@ -428,10 +416,7 @@ export class FolderIndex {
       this.answering = undefined;
       this.building = undefined;
       this.decided.clear();
-      const names = await fs.readdir(this.options.dbPath).catch(() => [] as string[]);
-      for (const name of names) {
-        if (GENERATION.test(name) || name.endsWith(".lance")) await fs.rm(path.join(this.options.dbPath, name), { recursive: true, force: true });
-      }
+      await deleteAllGenerations(this.options.dbPath);
     });
   }
 

@@ -99,3 +99,33 @@ export function gitHead(root: string): Promise<string | undefined> {
     execFile("git", ["-C", root, "rev-parse", "--verify", "-q", "HEAD"], { timeout: 5000 }, (error, stdout) => resolve(error ? undefined : stdout.trim() || undefined));
   });
 }
+
+/**
+ * Of the generations found, the one that answers (the newest complete one whose vectors answer
+ * queries made now, else the newest complete one, else the newest) and the one still being built
+ * beside it. A generation still there (same folder, same creation) keeps its open store, so
+ * searches in flight go on; every other store is closed.
+ */
+export function pickGenerations(found: readonly IndexStore[], answeringBefore: IndexStore | undefined, buildingBefore: IndexStore | undefined, queryPart: string): { answering?: IndexStore; building?: IndexStore } {
+  const mine = [answeringBefore, buildingBefore].filter((s): s is IndexStore => s !== undefined);
+  const stores = found.map((store) => {
+    const same = mine.find((m) => m.dir === store.dir && m.identity.createdAt === store.identity.createdAt);
+    if (!same) return store;
+    store.close();
+    return same;
+  });
+  const newest = (list: IndexStore[]): IndexStore | undefined => [...list].sort((a, b) => b.identity.createdAt - a.identity.createdAt)[0];
+  const complete = stores.filter((s) => s.complete);
+  const answering = newest(complete.filter((s) => s.identity.query === queryPart)) ?? newest(complete) ?? newest(stores);
+  const building = buildingBefore && stores.includes(buildingBefore) && buildingBefore !== answering && !buildingBefore.complete ? buildingBefore : undefined;
+  for (const store of new Set([...mine, ...stores])) if (store !== answering && store !== building) store.close();
+  return { answering, building };
+}
+
+/** Deletes every generation of a local index (the caller holds the writer lock); an index on object storage is left to its owner's tools. */
+export async function deleteAllGenerations(dbPath: string): Promise<void> {
+  if (isRemoteUri(dbPath)) throw new Error(`Groundwork does not delete an index on object storage (${dbPath}); delete it with the store's own tools.`);
+  for (const name of await fs.readdir(dbPath).catch(() => [] as string[])) {
+    if (GENERATION.test(name) || name.endsWith(".lance")) await fs.rm(path.join(dbPath, name), { recursive: true, force: true });
+  }
+}
