@@ -6,7 +6,7 @@ import { errorMessage, type Logger } from "../core/util/host";
 import { type Assistant, registerAssistant } from "./assistant";
 import { registerIndexCommands } from "./commands";
 import { IndexFileWatcher } from "./fileWatcher";
-import { EMBEDDINGS_SECRET, IndexService, RERANKER_SECRET } from "./indexService";
+import { EMBEDDINGS_SECRET, IndexService, RERANKER_SECRET, SHARED_INDEX_SECRET } from "./indexService";
 import { createLogger } from "./logger";
 import { affectsReindex, affectsReopen, readSettings } from "./settings";
 import { IndexStatusBar, STATUS_MENU_COMMAND, showStatusMenu } from "./statusBar";
@@ -71,7 +71,7 @@ export function activate(context: vscode.ExtensionContext): GroundworkApi {
           .catch((error: unknown) => logger.warn(`Reindexing after a settings change failed: ${errorMessage(error)}`));
       }),
       context.secrets.onDidChange((event) => {
-        if (event.key === RERANKER_SECRET || event.key === EMBEDDINGS_SECRET) void indexService.reopen();
+        if (event.key === RERANKER_SECRET || event.key === EMBEDDINGS_SECRET || event.key === SHARED_INDEX_SECRET) void indexService.reopen();
       }),
       vscode.workspace.onDidChangeWorkspaceFolders(() => {
         void indexService.foldersChanged().then(() => (indexService.backgroundIndexing ? indexService.reindexAll() : undefined))

@@ -3,7 +3,7 @@
 // state for the status bar. Everything else reads the codebase through `codebase()`.
 import { availableParallelism } from "node:os";
 import * as vscode from "vscode";
-import { Codebase, type CodebaseOptions, connectEmbedder, embedderFactory, type FolderRunResult, localEmbedder, type FolderStatus, type ProgressEvent, type SearchHit } from "../core/codebase";
+import { Codebase, type CodebaseOptions, connectEmbedder, embedderFactory, type FolderRunResult, localEmbedder, storageOptionsFromEnv, useStorage, type FolderStatus, type ProgressEvent, type SearchHit } from "../core/codebase";
 import { errorMessage, type Logger } from "../core/util/host";
 import type { GroundworkSettings } from "./settings";
 
@@ -37,6 +37,9 @@ export interface EmbeddingQuestion {
 
 /** The SecretStorage name of the embedding model's key (Set API Key › Embeddings). */
 export const EMBEDDINGS_SECRET = "groundwork.apiKey.embeddings";
+
+/** The SecretStorage name of the shared index's credentials, `ACCESS_KEY_ID:SECRET_ACCESS_KEY` (Set API Key › Shared index). */
+export const SHARED_INDEX_SECRET = "groundwork.apiKey.sharedIndex";
 
 /** A first embedding of at least this many chunks is asked about first. */
 export const CONFIRM_EMBEDDING_CHUNKS = 1000;
@@ -74,7 +77,7 @@ export class IndexService implements vscode.Disposable {
   codebase(): Promise<Codebase> {
     if (!this.opened) {
       const settings = this.deps.settings();
-      const opening = Promise.all([this.rerankerOptions(settings), this.embeddingOptions(settings)]).then(([rerank, embedding]) => Codebase.open({
+      const opening = Promise.all([this.rerankerOptions(settings), this.embeddingOptions(settings), this.sharedIndex(settings)]).then(([rerank, embedding, shared]) => Codebase.open({
         folders: workspaceFolders(),
         storageDir: this.deps.storageDir,
         workerPath: this.deps.workerPath,
@@ -85,6 +88,7 @@ export class IndexService implements vscode.Disposable {
         scan: { maxFileBytes: settings["index.maxFileBytes"], excludes: settings["index.exclude"], maxFiles: settings["index.maxFiles"] },
         logger: this.deps.logger,
         keepGenerations: settings["index.keepGenerations"],
+        shared,
         ...rerank,
         ...embedding,
       })).then((codebase) => {
@@ -176,6 +180,20 @@ export class IndexService implements vscode.Disposable {
     this.embeddingAnswers.set(key, allowed);
     if (!allowed) this.deps.logger.info(`Embedding with ${spec.model} declined: indexing with builtin vectors only this session`);
     return allowed;
+  }
+
+  /** The shared index of `groundwork.index.shared`, its credentials from SecretStorage (kept in memory, never logged). */
+  private async sharedIndex(settings: GroundworkSettings): Promise<string | undefined> {
+    const { uri, endpoint, region } = settings["index.shared"] ?? {};
+    if (!uri) return undefined;
+    const secret = await this.deps.secret(SHARED_INDEX_SECRET);
+    const colon = secret?.indexOf(":") ?? -1;
+    const options = { ...storageOptionsFromEnv(process.env) };
+    if (secret && colon > 0) Object.assign(options, { aws_access_key_id: secret.slice(0, colon), aws_secret_access_key: secret.slice(colon + 1) });
+    if (region) options.aws_region = region;
+    if (endpoint) Object.assign(options, { aws_endpoint: endpoint, aws_virtual_hosted_style_request: "false", ...(endpoint.startsWith("http://") ? { allow_http: "true" } : {}) });
+    useStorage([uri], options);
+    return uri;
   }
 
   /** groundwork.search.minRelevance: retrieved hits below it stay out of prompts and Sources. */

@@ -137,6 +137,7 @@ export class ModelService implements vscode.Disposable {
     const active = this.chatProfile().id;
     const reranker = this.deps.settings()["search.reranker"] ?? {};
     const embeddings = this.deps.settings()["index.embeddings"] ?? {};
+    const shared = this.deps.settings()["index.shared"] ?? {};
     const picked = await vscode.window.showQuickPick(
       [
         ...this.profiles().map((profile) => ({
@@ -148,6 +149,7 @@ export class ModelService implements vscode.Disposable {
         })),
         ...(withReranker && reranker.baseURL ? [{ label: "Reranker", description: reranker.model ?? "", detail: reranker.baseURL, picked: false, profile: { id: "reranker" } }] : []),
         ...(withReranker && embeddings.baseURL ? [{ label: "Embeddings", description: embeddings.model ?? "", detail: embeddings.baseURL, picked: false, profile: { id: "embeddings" } }] : []),
+        ...(withReranker && shared.uri ? [{ label: "Shared index", description: "ACCESS_KEY_ID:SECRET_ACCESS_KEY", detail: shared.uri, picked: false, profile: { id: "sharedIndex" } }] : []),
       ],
       { title, matchOnDescription: true },
     );

@@ -28,6 +28,8 @@ export interface GroundworkSettings {
   "index.keepGenerations": number;
   /** Retrieved hits below this relevance (0-1) stay out of prompts and the Sources list. */
   "search.minRelevance": number;
+  /** A team index on object storage read under a local overlay; machine scope. */
+  "index.shared": { uri?: string; endpoint?: string; region?: string };
 }
 
 export interface EmbeddingSetting {
@@ -56,6 +58,7 @@ export const SETTING_DEFAULTS: GroundworkSettings = {
   "index.embeddings": {},
   "index.keepGenerations": 1,
   "search.minRelevance": MIN_RELEVANCE,
+  "index.shared": {},
 };
 
 /** Settings that decide where code is sent: only the user's own settings may set them. */
@@ -65,4 +68,4 @@ export const MACHINE_SETTINGS: ReadonlySet<keyof GroundworkSettings> = new Set([
 export const REOPEN_SETTINGS: ReadonlySet<keyof GroundworkSettings> = new Set(["search.reranker", "index.keepGenerations"]);
 
 /** Settings whose change needs a reindex to take effect. */
-export const REINDEX_SETTINGS: ReadonlySet<keyof GroundworkSettings> = new Set(["index.maxFileBytes", "index.exclude", "index.maxFiles", "index.embeddings"]);
+export const REINDEX_SETTINGS: ReadonlySet<keyof GroundworkSettings> = new Set(["index.maxFileBytes", "index.exclude", "index.maxFiles", "index.embeddings", "index.shared"]);
