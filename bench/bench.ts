@@ -7,6 +7,8 @@
 // update:  one file changed → searchable (p50/p95 over 50 edits) on the stdlib's index.
 // large:   a ~100k-file workspace indexed cold, cancelled halfway and resumed (progress, memory).
 // mcp:     `groundwork mcp` over stdio: search_code round trips on the stdlib (p50, p95 after the first call).
+// shared:  a team index on a local S3-compatible server: CI write, open with an empty local index,
+//          hybrid latency through the overlay, bytes read per query (bench/shared.ts).
 // query:   hybrid search latency at ~10k, ~100k and ~1M chunks (copies of the stdlib under different
 //          prefixes) with the vector index built in the background, its two halves, and ripgrep over
 //          the same files with the same queries.
@@ -414,8 +416,17 @@ async function mcpSection(): Promise<Record<string, unknown>> {
   }
 }
 
+/** The shared index on a local S3-compatible server (bench/shared.ts), with the query section's corpora and queries. */
+async function sharedIndexSection(): Promise<Record<string, unknown>> {
+  const corpus = await buildEvalCorpus(STDLIB!, "python");
+  const queries = [...new Set(sampleTargets(corpus.targets, QUERIES * 2).map((t) => t.query))].slice(0, Math.min(QUERIES, 100));
+  const { sharedSection } = await import("./shared");
+  return sharedSection({ work: WORK, queries, replicate, percentiles });
+}
+
 const SECTIONS: Record<string, () => Promise<Record<string, unknown>>> = {
   index: indexSection, reindex: reindexSection, update: updateSection, query: querySection, host: hostSection, large: largeSection, mcp: mcpSection,
+  shared: sharedIndexSection,
 };
 
 async function main(): Promise<void> {
