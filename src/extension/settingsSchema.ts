@@ -28,7 +28,7 @@ export interface GroundworkSettings {
   "index.keepGenerations": number;
   /** Retrieved hits below this relevance (0-1) stay out of prompts and the Sources list. */
   "search.minRelevance": number;
-  /** A team index on object storage read under a local overlay; machine scope. */
+  /** A team index on object storage read under a local overlay. Application scope: user settings only. */
   "index.shared": { uri?: string; endpoint?: string; region?: string };
 }
 
@@ -62,7 +62,7 @@ export const SETTING_DEFAULTS: GroundworkSettings = {
 };
 
 /** Settings that decide where code is sent: only the user's own settings may set them. */
-export const MACHINE_SETTINGS: ReadonlySet<keyof GroundworkSettings> = new Set(["models", "chat.model", "completions.model", "model.timeoutSeconds", "search.reranker", "index.embeddings"]);
+export const MACHINE_SETTINGS: ReadonlySet<keyof GroundworkSettings> = new Set(["models", "chat.model", "completions.model", "model.timeoutSeconds", "search.reranker", "index.embeddings", "index.shared"]);
 
 /** Settings whose change reopens the index (no reindex needed). */
 export const REOPEN_SETTINGS: ReadonlySet<keyof GroundworkSettings> = new Set(["search.reranker", "index.keepGenerations"]);

@@ -17,6 +17,12 @@ export function renderStatus(statuses: readonly FolderStatus[]): string {
       `- Last update: ${status.lastUpdated ?? "never"}`,
       `- Embedder: ${status.embedder}`,
       `- Index location: ${status.dbPath}`,
+      ...(status.commit ? [`- Commit: ${status.commit}`] : []),
+      ...(status.shared
+        ? [status.shared.problem
+          ? `- Shared index: ${status.shared.uri} (not used: ${status.shared.problem})`
+          : `- Shared index: ${status.shared.uri}, ${status.shared.files} files${status.shared.commit ? ` at ${status.shared.commit.slice(0, 12)}` : ""}; ${status.shared.overlaid} overlaid here`]
+        : []),
       ...(status.generation?.searches === "keywords only" ? ["- Searches: keywords only until the rebuilt index is complete"] : []),
       ...(status.rebuilding ? [`- Rebuilding: ${status.rebuilding.reason}; ${status.rebuilding.filesDone} files so far (the current index answers meanwhile)`] : []),
       "",

@@ -7,7 +7,10 @@ import * as path from "node:path";
 import { after, it } from "node:test";
 import { build } from "esbuild";
 import type { TestOutcome } from "../integration/index";
+import { Codebase } from "../../src/core/codebase/codebase";
+import { storageOptionsFromEnv, useStorage } from "../../src/core/codebase/storage";
 import { writeTree } from "../helpers/workspace";
+import { TestS3Server } from "../support/s3Server";
 import { HostSession, launchBrowser, REPO_ROOT, unpackVsix, VsCodeServer, vsixUnderTest } from "./vscodeServer";
 
 const SUITE_TIMEOUT_MS = 5 * 60_000;
@@ -42,11 +45,22 @@ it("integration suite in the VS Code server's extension host", { timeout: SUITE_
       "groundwork.model.timeoutSeconds": 1,
     }),
   });
+  // A team index CI wrote to object storage (a local S3-compatible server), for the shared-index test.
+  const s3 = session.s3 = new TestS3Server(path.join(state, "s3"));
+  await s3.start();
+  useStorage(["s3://team/ws"], storageOptionsFromEnv(s3.env()));
+  const ci = await Codebase.open({ folders: [{ name: "workspace", root: path.join(REPO_ROOT, "test", "fixtures", "polyglot"), dbPath: "s3://team/ws" }] });
+  await ci.index();
+  await ci.maintenanceIdle();
+  ci.close();
   const resultsFile = path.join(state, "results.json");
   // The suite trusts its workspace (the untrusted-workspace consent is covered by its own test).
   writeTree(path.join(state, "vscode", "user-data", "User"), { "settings.json": JSON.stringify({ "security.workspace.trust.enabled": false }) });
 
-  const server = session.server = await VsCodeServer.start({ stateDir: path.join(state, "vscode"), env: { GROUNDWORK_TEST_RESULTS: resultsFile } });
+  const server = session.server = await VsCodeServer.start({
+    stateDir: path.join(state, "vscode"),
+    env: { GROUNDWORK_TEST_RESULTS: resultsFile, GROUNDWORK_TEST_SHARED_INDEX: "s3://team/ws", GROUNDWORK_TEST_S3_ENDPOINT: `http://127.0.0.1:${s3.port}` },
+  });
   const browser = session.browser = await launchBrowser();
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   await page.goto(server.url(workspace, [

@@ -143,6 +143,8 @@ export class HostSession {
   readonly state: string;
   server: VsCodeServer | undefined;
   browser: Browser | undefined;
+  /** Anything else to stop at the end (a local S3-compatible server). */
+  s3: { stop(): Promise<void> } | undefined;
 
   constructor(prefix: string) {
     this.state = mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -151,6 +153,7 @@ export class HostSession {
   async dispose(): Promise<void> {
     await this.browser?.close();
     await this.server?.stop();
+    await this.s3?.stop();
     rmSync(this.state, { recursive: true, force: true });
   }
 }

@@ -306,6 +306,28 @@ describe("assistant in VS Code (against a local OpenAI-protocol server)", () => 
     rmSync(out, { recursive: true, force: true });
   });
 
+  it("reads a team index from object storage under a local overlay (groundwork.index.shared, credentials in SecretStorage)", async function () {
+    const uri = process.env.GROUNDWORK_TEST_SHARED_INDEX;
+    const endpoint = process.env.GROUNDWORK_TEST_S3_ENDPOINT;
+    if (!uri || !endpoint) this.skip();
+    this.timeout(150_000);
+    const status = (): Thenable<string> => vscode.commands.executeCommand<string>("groundwork.showIndexStatus");
+    await vscode.commands.executeCommand("groundwork.setApiKey", "sharedIndex", "S3RVER:S3RVER");
+    await config().update("index.shared", { uri, endpoint, region: "us-east-1" }, vscode.ConfigurationTarget.Global);
+    try {
+      let last = "";
+      const text = await waitFor("the shared index in the status", async () => {
+        last = await status();
+        return /Shared index: s3:\/\/team\/ws, \d+ files( at [0-9a-f]{12})?; \d+ overlaid here/.test(last) ? last : undefined;
+      }, 60_000).catch((error: Error) => assert.fail(`${error.message}; the status said:\n${last}`));
+      assert.doesNotMatch(text, /S3RVER:S3RVER/);
+      assert.equal((await search("bounded queue offer item", 3))[0]?.path, "lib/Queue.java");
+    } finally {
+      await config().update("index.shared", undefined, vscode.ConfigurationTarget.Global);
+    }
+    await waitFor("the shared index gone from the status", async () => (/Shared index:/.test(await status()) ? undefined : true), 60_000);
+  });
+
   it("offers Groundwork's tools to agents: vscode.lm.tools lists them and invokeTool answers with citations", async () => {
     const names = vscode.lm.tools.map((tool) => tool.name);
     for (const name of ["groundwork_search_code", "groundwork_get_definition", "groundwork_find_references", "groundwork_conventions_for"]) assert.ok(names.includes(name), `${name} in ${names.join(", ")}`);
