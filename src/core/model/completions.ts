@@ -76,6 +76,12 @@ function head(text: string, tokens: number, tokenizer: TokenCounter): string {
   return kept;
 }
 
+/** What a completion searches other files with: the identifiers of the last lines before the cursor ("" when none). */
+export function snippetQuery(prefix: string): string {
+  const near = prefix.split("\n").slice(-12).join("\n");
+  return [...new Set(identifiers(near).filter((id) => id.length > 2 && !/^\d/.test(id)))].slice(-24).join(" ");
+}
+
 export class CompletionEngine {
   private readonly cache: LRUCache<string, string>;
   private readonly tokenizer: TokenCounter;
@@ -131,10 +137,9 @@ export class CompletionEngine {
 
   /** Snippets from other files for the identifiers around the cursor. */
   private async snippets(request: CompletionRequest, prefix: string): Promise<ContextItem[]> {
-    const near = prefix.split("\n").slice(-12).join("\n");
-    const words = [...new Set(identifiers(near).filter((id) => id.length > 2 && !/^\d/.test(id)))].slice(-24);
-    if (words.length === 0) return [];
-    const hits = (await this.options.source.search(words.join(" "), { limit: 6 })).filter((hit) => hit.path !== request.path);
+    const query = snippetQuery(prefix);
+    if (!query) return [];
+    const hits = (await this.options.source.search(query, { limit: 6 })).filter((hit) => hit.path !== request.path);
     return buildContextPack(hits.slice(0, 4), { budget: this.budget.snippetTokens, tokenizer: this.tokenizer }).items;
   }
 }

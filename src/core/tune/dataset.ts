@@ -9,7 +9,8 @@ import * as path from "node:path";
 import type { Codebase } from "../codebase/codebase";
 import { buildFimPrompt, type FimPreset } from "../prompt/fim";
 import { redactSecrets } from "../security/redact";
-import { identifiers, splitLines } from "../util/text";
+import { snippetQuery } from "../model/completions";
+import { splitLines } from "../util/text";
 import { cl100k } from "../util/tokens";
 import { isNearDuplicate, MinHashIndex } from "./dedupe";
 import { type FimTask, fimTasks, seededOrder, type SourceFile, sourceFiles, type SplitRule, testFiles } from "./tasks";
@@ -141,10 +142,9 @@ function fitContext(task: FimTask, maxTokens: number): { prefix: string; suffix:
 
 /** The retrieved cross-file context Groundwork sends with a completion: the identifiers near the gap, searched, other files only. */
 async function retrievedSnippets(codebase: Codebase, task: FimTask, prefix: string): Promise<Array<{ path: string; text: string }>> {
-  const near = prefix.split("\n").slice(-12).join("\n");
-  const words = [...new Set(identifiers(near).filter((id) => id.length > 2 && !/^\d/.test(id)))].slice(-24);
-  if (words.length === 0) return [];
-  const hits = (await codebase.search(words.join(" "), { limit: 6 })).filter((hit) => hit.path !== task.path).slice(0, 3);
+  const query = snippetQuery(prefix);
+  if (!query) return [];
+  const hits = (await codebase.search(query, { limit: 6 })).filter((hit) => hit.path !== task.path).slice(0, 3);
   return hits.map((hit) => ({ path: `${hit.path}:${hit.startLine}-${hit.endLine}`, text: hit.text }));
 }
 
