@@ -41,6 +41,8 @@ describe("file roles", () => {
       "Lib/test/support/os_helper.py": "test-helper",
       "test/helpers/server.js": "test-helper",
       "test/unit/adapters/http.js": "test",
+      "Lib/test/libregrtest/setup.py": "test-helper",
+      "tests/conftest.py": "test",
       "test/support/test_os_helper.py": "test",
       ".github/workflows/ci.yml": "config",
       "karma.conf.cjs": "config",

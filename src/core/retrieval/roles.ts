@@ -46,7 +46,11 @@ export function fileRole(path: string): FileRole {
   if (GENERATED_FILE.some((pattern) => pattern.test(name)) || folders.some((folder) => GENERATED_DIRS.has(folder))) return "generated";
   if (TEST_FILE.some((pattern) => pattern.test(name))) return "test";
   const testDir = folders.findIndex((folder) => TEST_DIRS.has(folder));
-  if (testDir >= 0) return folders.slice(testDir + 1).some((folder) => TEST_HELPER_DIRS.has(folder)) ? "test-helper" : "test";
+  if (testDir >= 0) {
+    // Python's test runners collect only test_*.py and *_test.py: any other module in a test folder is a helper the tests import.
+    const helper = folders.slice(testDir + 1).some((folder) => TEST_HELPER_DIRS.has(folder)) || /\.py$/i.test(name);
+    return helper ? "test-helper" : "test";
+  }
   if (folders.some((folder) => EXAMPLE_DIRS.has(folder))) return "example";
   if (folders.some((folder) => CONFIG_DIRS.has(folder)) || CONFIG_FILE.some((pattern) => pattern.test(name))) return "config";
   if (DOC_FILE.test(name) || folders.some((folder) => DOC_DIRS.has(folder))) return "docs";
@@ -61,7 +65,7 @@ export function fileRole(path: string): FileRole {
  */
 export const ROLE_PRIOR: Record<FileRole, number> = {
   code: 1,
-  "test-helper": 0.8,
+  "test-helper": 0.9,
   test: 0.5,
   example: 0.5,
   docs: 0.4,
