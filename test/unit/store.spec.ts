@@ -9,6 +9,8 @@ import type { ChunkRow, FileRecord } from "../../src/core/store/schema";
 import { IndexStore, StoreUnreadableError } from "../../src/core/store/store";
 import { sha256Hex } from "../../src/core/util/hash";
 import { sourceReader } from "../../src/core/codebase/sourceReader";
+import { maintainStore } from "../../src/core/codebase/generations";
+import { silentLogger } from "../../src/core/util/host";
 import { removeTree, tempDir } from "../helpers/workspace";
 
 const embedder = new BuiltinEmbedder({ dims: 64 });
@@ -63,11 +65,35 @@ describe("index store (real LanceDB on disk)", () => {
     await store.write([{ record: record("many.py", chunks.length), chunks }]);
     await store.buildVectorIndex();
     assert.ok(await store.vectorIndexCoverage());
-    // The HNSW breadth (ef) is 100; a deeper search used to fail with "ef must be >= k".
+    // Deeper than the partitions it probes hold on average, and (with HNSW) than its breadth: a deeper search used to fail with "ef must be >= k".
     const refs = await store.vectorSearch(embedder.embedSync("route event"), 250);
     assert.equal(refs.length, 250);
     assert.equal(new Set(refs.map((ref) => ref.id)).size, 250);
     store.close();
+  });
+
+  it("rebuilds a vector index of an older kind (HNSW) as the current one when maintained, and searches it", async () => {
+    const dbPath = newDbPath();
+    const store = await IndexStore.create(dbPath, identity);
+    // The builtin embedder ignores digits: names made of letters.
+    const name = (i: number): string => `${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}quill`;
+    const chunks = Array.from({ length: 400 }, (_, i) => chunk(`m${i % 20}.py`, name(i), i * 3 + 1, `def ${name(i)}(event): return route_${name(i % 17)}(event)`));
+    await store.write(Array.from({ length: 20 }, (_, f) => ({ record: record(`m${f}.py`, 20), chunks: chunks.filter((c) => c.path === `m${f}.py`) })));
+    // An index as an older Groundwork built it.
+    const lance = await import("@lancedb/lancedb");
+    const table = await (await lance.connect(dbPath)).openTable("chunks");
+    await table.createIndex("vector", { config: lance.Index.hnswSq({ distanceType: "cosine" }) });
+    table.close();
+    const reopened = (await IndexStore.open(dbPath))!;
+    store.close();
+    assert.ok(await reopened.vectorIndexCoverage(), "it has a vector index");
+    assert.equal(await reopened.vectorIndexCurrent(), false, "of an older kind");
+    await maintainStore(reopened, { vectorIndex: true, vectorIndexMinRows: 100, logger: silentLogger });
+    assert.equal(await reopened.vectorIndexCurrent(), true);
+    assert.deepEqual(await reopened.vectorIndexCoverage(), { indexed: 400, unindexed: 0 });
+    const refs = await reopened.vectorSearch(embedder.embedSync(`def ${name(7)}(event): return route_${name(7)}(event)`, name(7)), 5);
+    assert.equal(refs[0].symbol, name(7));
+    reopened.close();
   });
 
   it("drops a search reference whose row changed since the search instead of misreading it", async () => {

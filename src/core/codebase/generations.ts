@@ -79,7 +79,8 @@ export async function deleteGenerations(dbPath: string, answering: IndexStore, k
 export async function maintainStore(store: IndexStore, options: { vectorIndex: boolean; vectorIndexMinRows: number; logger: Logger }): Promise<void> {
   const rows = await store.countChunks();
   const coverage = rows >= options.vectorIndexMinRows ? await store.vectorIndexCoverage() : undefined;
-  const buildIndex = options.vectorIndex && rows >= options.vectorIndexMinRows && (!coverage || coverage.unindexed > coverage.indexed * VECTOR_INDEX_STALE_SHARE);
+  const stale = !coverage || coverage.unindexed > coverage.indexed * VECTOR_INDEX_STALE_SHARE || !(await store.vectorIndexCurrent());
+  const buildIndex = options.vectorIndex && rows >= options.vectorIndexMinRows && stale;
   const text = await store.textIndexCoverage();
   const textBehind = text !== undefined && text.unindexed > Math.max(TEXT_INDEX_SLACK_ROWS, text.indexed * 0.05);
   const started = Date.now();
