@@ -128,6 +128,22 @@ describe("resource limits", () => {
     assertNothingDropped("runaway.py", text, result.chunks);
   });
 
+  it("files posted behind one that times out are worked on by a fresh worker, none lost", async () => {
+    const { WorkerStages } = await import("../../src/core/index/workerPool");
+    const { WORKER } = await import("../helpers/workspace");
+    const pool = new WorkerStages({ workerPath: WORKER, timeoutMs: 1500, poolSize: 1 });
+    try {
+      // Seconds of parsing: far past the limit on any machine.
+      const big = pool.process("big.py", "def f(x):\n    return x\n".repeat(600_000));
+      const small = ["alpha", "beta", "gamma"].map((name) => pool.process(`${name}.py`, `def ${name}():\n    pass\n`));
+      await assert.rejects(big, /big\.py took longer than 1500 ms/);
+      const done = await Promise.all(small);
+      assert.deepEqual(done.map((file) => file.chunked.chunks[0]?.symbol), ["alpha", "beta", "gamma"]);
+    } finally {
+      pool.dispose();
+    }
+  });
+
   it("a worker that takes too long on a file is stopped with a clear error; indexing goes on", async () => {
     const { WorkerStages } = await import("../../src/core/index/workerPool");
     const { WORKER } = await import("../helpers/workspace");

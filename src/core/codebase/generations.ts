@@ -74,7 +74,7 @@ export async function deleteGenerations(dbPath: string, answering: IndexStore, k
  * One store's upkeep (the caller holds the writer lock): compacts it (which also folds new rows
  * into the full-text and vector indexes) when writes have fragmented it or the full-text index
  * lags, and builds the vector index once it is big enough, or rebuilds it when many rows were
- * added since. `vectorIndex: false` while a generation is being built.
+ * added since or it is of an older kind. `vectorIndex: false` while a generation is being built.
  */
 export async function maintainStore(store: IndexStore, options: { vectorIndex: boolean; vectorIndexMinRows: number; logger: Logger }): Promise<void> {
   const rows = await store.countChunks();
@@ -84,7 +84,8 @@ export async function maintainStore(store: IndexStore, options: { vectorIndex: b
   const text = await store.textIndexCoverage();
   const textBehind = text !== undefined && text.unindexed > Math.max(TEXT_INDEX_SLACK_ROWS, text.indexed * 0.05);
   const started = Date.now();
-  if (buildIndex || textBehind || (await store.fragmentCount()) > MAX_FRAGMENTS) {
+  // Building the vector index reads every row whatever the fragments: no compaction for it alone.
+  if (textBehind || (await store.fragmentCount()) > MAX_FRAGMENTS) {
     await store.compact();
     options.logger.info(`Compacted the index (${rows} chunks) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }

@@ -32,10 +32,14 @@ async function process(path: string, text: string): Promise<{ result: ProcessedF
   return { result: { chunked, embedded: { embedder: embedder.fingerprint, vectors }, fields }, transfer: vectors.map((v) => v.buffer as ArrayBuffer) };
 }
 
+// The caller posts the next file before this one is done: files are worked on one at a time, in order.
+let previous: Promise<unknown> = Promise.resolve();
+
 parentPort?.on("message", (request: StageRequest) => {
-  const work = "fingerprint" in request
+  const work = previous.then((): Promise<{ result: unknown; transfer: ArrayBuffer[] }> => ("fingerprint" in request
     ? chunkerFingerprint(chunker).then((fingerprint) => ({ result: fingerprint, transfer: [] as ArrayBuffer[] }))
-    : process(request.path, request.text);
+    : process(request.path, request.text)));
+  previous = work.catch(() => undefined);
   work.then(
     ({ result, transfer }) => parentPort?.postMessage({ id: request.id, result }, transfer),
     (error: unknown) => parentPort?.postMessage({ id: request.id, error: errorMessage(error) }),

@@ -50,21 +50,38 @@ export class WorkerStages implements FileStages {
   }
 }
 
-/** One worker thread and its queue. */
+/** A request posted to a worker, waiting for its reply. */
+interface InFlight {
+  id: number;
+  body: StageRequest;
+  what: string;
+  resolve: (result: unknown) => void;
+  reject: (error: Error) => void;
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * One worker thread and its queue. Up to `AHEAD` requests are posted before the first one's reply
+ * comes back, so the worker starts its next file at once instead of idling while this thread
+ * (busy writing a batch, say) gets round to sending it. The worker runs them one at a time, in
+ * order; a file's time limit starts when the worker starts it.
+ */
 class StageWorker {
   private worker: Worker | undefined;
   private filesOnWorker = 0;
   private nextId = 1;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly inFlight: InFlight[] = [];
+  private readonly queued: InFlight[] = [];
   waiting = 0;
 
   constructor(private readonly options: WorkerStagesOptions) {}
 
   run(request: { path: string; text: string } | { fingerprint: true }, what: string): Promise<unknown> {
     this.waiting++;
-    const run = this.queue.then(() => this.runNow(request, what)).finally(() => this.waiting--);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return new Promise<unknown>((resolve, reject) => {
+      this.queued.push({ id: this.nextId++, body: { id: 0, ...request } as StageRequest, what, resolve, reject });
+      this.pump();
+    }).finally(() => this.waiting--);
   }
 
   dispose(): void {
@@ -72,43 +89,66 @@ class StageWorker {
     this.worker = undefined;
   }
 
-  private runNow(body: { path: string; text: string } | { fingerprint: true }, what: string): Promise<unknown> {
-    if (this.worker && this.filesOnWorker >= (this.options.recycleAfterFiles ?? 2000)) this.dispose();
-    if (!this.worker) {
-      const setup: WorkerSetup = { chunker: this.options.chunker, builtinEmbedderDims: this.options.builtinEmbedderDims };
-      this.worker = new Worker(this.options.workerPath, { workerData: setup });
-      this.worker.unref();
-      this.filesOnWorker = 0;
+  /** Posts queued requests while fewer than AHEAD are on the worker; recycles it between files once it has done enough. */
+  private pump(): void {
+    while (this.queued.length > 0 && this.inFlight.length < AHEAD) {
+      if (this.worker && this.filesOnWorker >= (this.options.recycleAfterFiles ?? 2000)) {
+        if (this.inFlight.length > 0) return; // recycled once the files on it are done
+        this.dispose();
+      }
+      const worker = this.worker ?? this.start();
+      const request = this.queued.shift()!;
+      request.body = { ...request.body, id: request.id };
+      this.inFlight.push(request);
+      this.filesOnWorker++;
+      worker.postMessage(request.body);
+      if (this.inFlight.length === 1) this.arm(request);
     }
-    const worker = this.worker;
-    this.filesOnWorker++;
-    const id = this.nextId++;
-    const timeoutMs = this.options.timeoutMs ?? 30_000;
-    return new Promise<unknown>((resolve, reject) => {
-      const cleanup = (): void => {
-        clearTimeout(timer);
-        worker.off("message", onMessage);
-        worker.off("error", onError);
-        worker.off("exit", onExit);
-      };
-      const fail = (message: string): void => {
-        cleanup();
-        if (this.worker === worker) this.dispose();
-        reject(new Error(message));
-      };
-      const onMessage = (reply: Reply): void => {
-        if (reply.id !== id) return;
-        cleanup();
-        if ("error" in reply) reject(new Error(reply.error));
-        else resolve(reply.result);
-      };
-      const onError = (error: Error): void => fail(`indexing worker failed: ${error.message}`);
-      const onExit = (code: number): void => fail(`indexing worker exited (code ${code})`);
-      const timer = setTimeout(() => fail(`${what} took longer than ${timeoutMs} ms`), timeoutMs);
-      worker.on("message", onMessage);
-      worker.on("error", onError);
-      worker.on("exit", onExit);
-      worker.postMessage({ id, ...body } satisfies StageRequest);
+  }
+
+  private start(): Worker {
+    const setup: WorkerSetup = { chunker: this.options.chunker, builtinEmbedderDims: this.options.builtinEmbedderDims };
+    const worker = new Worker(this.options.workerPath, { workerData: setup });
+    worker.unref();
+    this.filesOnWorker = 0;
+    worker.on("message", (reply: Reply) => {
+      if (worker !== this.worker || this.inFlight[0]?.id !== reply.id) return;
+      const request = this.inFlight.shift()!;
+      clearTimeout(request.timer);
+      if ("error" in reply) request.reject(new Error(reply.error));
+      else request.resolve(reply.result);
+      if (this.inFlight[0]) this.arm(this.inFlight[0]);
+      this.pump();
     });
+    worker.on("error", (error: Error) => this.fail(worker, `indexing worker failed: ${error.message}`));
+    worker.on("exit", (code: number) => this.fail(worker, `indexing worker exited (code ${code})`));
+    this.worker = worker;
+    return worker;
+  }
+
+  /** The time limit of the file the worker is on now. */
+  private arm(request: InFlight): void {
+    const worker = this.worker;
+    const timeoutMs = this.options.timeoutMs ?? 30_000;
+    request.timer = setTimeout(() => {
+      if (worker) this.fail(worker, `${request.what} took longer than ${timeoutMs} ms`);
+    }, timeoutMs);
+  }
+
+  /**
+   * The worker is gone (or stuck, and is stopped): the request it was on fails with the reason,
+   * and the ones posted behind it go back to the queue for a fresh worker.
+   */
+  private fail(worker: Worker, message: string): void {
+    if (worker !== this.worker) return;
+    this.dispose();
+    const [first, ...rest] = this.inFlight.splice(0);
+    clearTimeout(first?.timer);
+    first?.reject(new Error(message));
+    this.queued.unshift(...rest);
+    this.pump();
   }
 }
+
+/** Requests on a worker at once: the one it is on, and the next, ready when it finishes. */
+const AHEAD = 2;
