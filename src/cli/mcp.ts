@@ -16,8 +16,9 @@ import { type Codebase, IndexLockedError } from "../core/codebase";
 import type { AuditLog } from "../core/model/audit";
 import { AGENT_TOOLS, AgentTools, ToolInputError } from "../core/tools/agentTools";
 import { errorMessage, type Logger } from "../core/util/host";
+import { isWithin } from "../shared/fsPaths";
 
-const VERSION = "0.1.0";
+const VERSION = "0.2.0";
 /** File events are gathered this long after the last one before an update runs… */
 const UPDATE_DEBOUNCE_MS = 300;
 /** …but never longer than this after the first, so a steady stream of events can't starve it. */
@@ -159,7 +160,7 @@ class IndexFreshness {
           const absPath = path.join(folder.root, name.toString());
           // The index's own folder (and the audit log beside it) and version control's never need indexing.
           const own = path.dirname(folder.dbPath);
-          if (absPath.startsWith(own + path.sep) || /(^|[\\/])\.git([\\/]|$)/.test(name.toString())) return;
+          if (isWithin(own, absPath) || /(^|[\\/])\.git([\\/]|$)/.test(name.toString())) return;
           if (this.pending.size === 0) this.firstPendingAt = Date.now();
           this.pending.add(absPath);
           clearTimeout(this.timer);

@@ -27,6 +27,7 @@ import { errorMessage, type Logger, silentLogger } from "../util/host";
 import { cl100k } from "../util/tokens";
 import { FolderIndex } from "./folderIndex";
 import { type FolderSpec, namedFolders, PathSpace } from "./paths";
+import { pathKey } from "../../shared/fsPaths";
 import { type CitedCode, type CodebaseFolder, CodebaseError, type CodebaseOptions, type FolderRunResult, type FolderStatus, type MentionSuggestion, type ProgressEvent } from "./types";
 
 export type { CodebaseOptions, CodebaseFolder, FolderRunResult, FolderStatus, ProgressEvent, MentionSuggestion, CitedCode } from "./types";
@@ -52,7 +53,7 @@ export class Codebase {
     private readonly ownedStages: WorkerStages | Chunker | undefined,
   ) {
     this.logger = options.logger ?? silentLogger;
-    this.space = new PathSpace([]);
+    this.space = new PathSpace([], options.paths);
     const reranker = options.reranker ? new HttpReranker(options.reranker) : undefined;
     this.retriever = new HybridRetriever(() => this.segments(), { defaults: options.search, reranker });
   }
@@ -88,7 +89,7 @@ export class Codebase {
 
   /** Opens the indexes of folders added to the workspace and closes those of folders removed. */
   async setFolders(specs: readonly FolderSpec[]): Promise<void> {
-    const named = namedFolders(specs).map((folder) => ({ ...folder, dbPath: resolveIndexLocation(folder.dbPath ?? this.dbPathFor(folder.root)) }));
+    const named = namedFolders(specs, this.options.paths).map((folder) => ({ ...folder, dbPath: resolveIndexLocation(folder.dbPath ?? this.dbPathFor(folder.root)) }));
     const wanted = new Set(named.map((folder) => folder.root));
     for (const [root, index] of this.indexes) {
       if (wanted.has(root)) continue;
@@ -97,7 +98,7 @@ export class Codebase {
     }
     const opened = await Promise.all(named.filter((folder) => !this.indexes.has(folder.root)).map(async (folder) => [folder.root, await this.openFolder(folder, folder.root === named[0]?.root)] as const));
     for (const [root, index] of opened) this.indexes.set(root, index);
-    this.space = new PathSpace(named);
+    this.space = new PathSpace(named, this.options.paths);
   }
 
   private dbPathFor(root: string): string {
@@ -246,7 +247,7 @@ export class Codebase {
   async mention(mention: string): Promise<SearchHit[]> {
     const text = mention.replace(/^@/, "");
     if (!text.includes("/") && !text.includes(".")) return this.definitions(text, 3);
-    const target = this.resolve(text);
+    const target = await this.indexedTarget(text);
     if (!target) return [];
     const chunks = await this.fromFolder(target.folder, (store) => store.chunksOf(target.relPath));
     return chunks.map((chunk) => pinned(chunk, target.folder.prefix));
@@ -327,8 +328,8 @@ export class Codebase {
    * or binary file.
    */
   async readCode(codebasePath: string, startLine = 1, endLine = Number.MAX_SAFE_INTEGER): Promise<CitedCode> {
-    const target = this.resolve(codebasePath);
-    if (!target) throw new CodebaseError(`${codebasePath} is not inside ${this.folders.length > 1 ? "any folder of the workspace" : "the workspace"}.`);
+    if (!this.resolve(codebasePath)) throw new CodebaseError(`${codebasePath} is not inside ${this.folders.length > 1 ? "any folder of the workspace" : "the workspace"}.`);
+    const target = (await this.indexedTarget(codebasePath))!;
     const indexed = await Promise.all(this.folderIndex(target.folder).segments(target.folder.prefix).map((segment) => segment.store.fileRecord(target.relPath)));
     if (!indexed.some((record) => record?.status === "indexed")) {
       throw new CodebaseError(`${codebasePath} is not an indexed file of the workspace (it is missing, ignored, binary or may hold secrets).`);
@@ -340,6 +341,24 @@ export class Codebase {
     const citation = { path: target.folder.prefix + target.relPath, startLine: start, endLine: end };
     const language = indexed.find((record) => record?.status === "indexed")?.language ?? "";
     return { ...citation, citation: formatCitation(citation), text: lines.slice(start - 1, end).join("\n"), language, absPath: target.absPath };
+  }
+
+  /**
+   * A codebase path resolved to the file the index knows by it: where the file system ignores case
+   * (Windows, macOS), `SRC/App.TS` is the indexed `src/app.ts`.
+   */
+  private async indexedTarget(codebasePath: string): Promise<{ folder: CodebaseFolder; relPath: string; absPath: string } | undefined> {
+    const target = this.resolve(codebasePath);
+    if (!target || !this.space.flavor.caseInsensitive) return target;
+    const segments = this.folderIndex(target.folder).segments(target.folder.prefix);
+    if ((await Promise.all(segments.map((segment) => segment.store.fileRecord(target.relPath)))).some(Boolean)) return target;
+    const key = pathKey(target.relPath, this.space.flavor);
+    for (const segment of segments) {
+      for (const known of (await segment.store.fileRecords()).keys()) {
+        if (pathKey(known, this.space.flavor) === key) return this.resolve(target.folder.prefix + known);
+      }
+    }
+    return target;
   }
 
   /** The code a citation (`path:start-end`) names. */

@@ -1,6 +1,7 @@
 // Reads a folder's files for search hits, never outside the folder.
 import { readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
+import { relativeInside } from "../../shared/fsPaths";
 import { LRUCache } from "lru-cache";
 import type { SourceReader } from "../store/store";
 
@@ -21,7 +22,7 @@ export function sourceReader(root: string): SourceReader {
   });
   return async (relPath) => {
     const file = path.resolve(base, relPath);
-    if (!file.startsWith(base + path.sep)) return undefined;
+    if (relativeInside(base, file) === undefined) return undefined;
     const { mtimeMs, size } = statSync(file);
     const kept = cache.get(relPath);
     if (kept && kept.mtimeMs === mtimeMs && kept.size === size) return kept.text;

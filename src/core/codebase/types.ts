@@ -10,6 +10,7 @@ import type { Logger } from "../util/host";
 import type { IndexStatus } from "./folderIndex";
 import type { EmbedderFactory } from "./generationEmbedders";
 import type { FolderSpec, NamedFolder } from "./paths";
+import type { PathFlavor } from "../../shared/fsPaths";
 
 export interface CodebaseOptions {
   folders: readonly FolderSpec[];
@@ -43,6 +44,8 @@ export interface CodebaseOptions {
   /** A /v1/rerank server; searches with `rerank: true` use it. */
   reranker?: HttpRerankerOptions;
   logger?: Logger;
+  /** How the file system compares paths (default: this machine's); tests pass Windows' or macOS's. */
+  paths?: PathFlavor;
   /** Tuning, for tests and benchmarks: see FolderIndexOptions. */
   vectorIndexMinRows?: number;
   syncTextIndexMaxRows?: number;

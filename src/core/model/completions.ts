@@ -13,6 +13,7 @@ import type { ModelClient } from "./client";
 import { ModelError } from "./errors";
 import type { GroundingSource } from "./groundedChat";
 import { buildFimPrompt, cleanCompletion } from "../prompt/fim";
+import { samePath } from "../../shared/fsPaths";
 
 export interface CompletionBudget {
   prefixTokens: number;
@@ -139,7 +140,7 @@ export class CompletionEngine {
   private async snippets(request: CompletionRequest, prefix: string): Promise<ContextItem[]> {
     const query = snippetQuery(prefix);
     if (!query) return [];
-    const hits = (await this.options.source.search(query, { limit: 6 })).filter((hit) => hit.path !== request.path);
+    const hits = (await this.options.source.search(query, { limit: 6 })).filter((hit) => !samePath(hit.path, request.path));
     return buildContextPack(hits.slice(0, 4), { budget: this.budget.snippetTokens, tokenizer: this.tokenizer }).items;
   }
 }

@@ -17,6 +17,7 @@ import { type AuditLog, auditChunk, auditId, serverOrigin } from "./audit";
 import type { ChatMessage, ModelClient } from "./client";
 import { ModelError } from "./errors";
 import type { ModelProfile } from "./profiles";
+import { samePath } from "../../shared/fsPaths";
 
 /** What a chat turn retrieves from: the Codebase. Paths are codebase paths. */
 export interface GroundingSource {
@@ -92,7 +93,7 @@ const PINNED_SHARE = 0.75;
 
 /** Whether context already holds all of a hit's lines. */
 function covers(context: readonly ContextItem[], hit: SearchHit): boolean {
-  return context.some((item) => item.path === hit.path && item.startLine <= hit.startLine && hit.endLine <= item.endLine);
+  return context.some((item) => samePath(item.path, hit.path) && item.startLine <= hit.startLine && hit.endLine <= item.endLine);
 }
 
 const HOW_TO_CONFIGURE =

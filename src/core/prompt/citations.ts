@@ -3,6 +3,7 @@
 // mark it instead of linking the user to code the model never saw. The grammar is shared/citation.
 import { findCitations } from "../../shared/citation";
 import type { ContextItem } from "../retrieval/contextPack";
+import { samePath } from "../../shared/fsPaths";
 
 export interface CitationCheck {
   /** As written in the answer, without brackets. */
@@ -24,7 +25,7 @@ export function parseCitations(answer: string): Array<Omit<CitationCheck, "valid
 
 export function checkCitations(answer: string, sent: readonly Pick<ContextItem, "path" | "startLine" | "endLine" | "citation">[]): CitationCheck[] {
   return parseCitations(answer).map((citation) => {
-    const item = sent.find((s) => s.path === citation.path && s.startLine <= citation.startLine && citation.endLine <= s.endLine);
+    const item = sent.find((s) => samePath(s.path, citation.path) && s.startLine <= citation.startLine && citation.endLine <= s.endLine);
     return { ...citation, valid: item !== undefined, item: item?.citation };
   });
 }

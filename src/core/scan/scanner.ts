@@ -7,6 +7,7 @@ import { promises as fs, statSync } from "node:fs";
 import * as path from "node:path";
 import ignore, { type Ignore } from "ignore";
 import { DEFAULT_EXCLUDES, hasBinaryExtension, isSecretFileName } from "./rules";
+import { isWithin } from "../../shared/fsPaths";
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 export const IGNORE_FILE_NAMES = [".gitignore", ".groundworkignore"] as const;
@@ -180,7 +181,7 @@ async function describeLink(absPath: string, root: string): Promise<string> {
   try {
     const target = await fs.realpath(absPath);
     const realRoot = await fs.realpath(root);
-    const inside = target === realRoot || target.startsWith(realRoot + path.sep);
+    const inside = isWithin(realRoot, target);
     return inside ? "symbolic link (its target is indexed at its own path)" : "symbolic link to outside the workspace";
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

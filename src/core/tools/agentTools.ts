@@ -13,6 +13,7 @@ import type { SearchHit, SearchMode } from "../retrieval/types";
 import { redactSecrets } from "../security/redact";
 import { errorMessage } from "../util/host";
 import { cl100k } from "../util/tokens";
+import { samePath } from "../../shared/fsPaths";
 
 /** Input a caller got wrong: the message says what to send instead. */
 export class ToolInputError extends Error {
@@ -260,7 +261,7 @@ export class AgentTools {
   /** Hits as snippets under a token budget, ranges of one file merged, each saying why it was chosen. */
   private pack(hits: readonly SearchHit[], budget: number, reason?: string): Snippet[] {
     return buildContextPack(hits, { budget, tokenizer: cl100k }).items.map((item) => {
-      const inside = hits.filter((hit) => hit.path === item.path && hit.startLine >= item.startLine && hit.startLine <= item.endLine);
+      const inside = hits.filter((hit) => samePath(hit.path, item.path) && hit.startLine >= item.startLine && hit.startLine <= item.endLine);
       return {
         citation: item.citation, path: item.path, startLine: item.startLine, endLine: item.endLine, symbols: item.symbols,
         kinds: [...new Set(inside.map((hit) => hit.kind))], why: reason ?? why(item), code: item.text, truncated: item.truncated,

@@ -14,6 +14,7 @@ import { splitLines } from "../util/text";
 import { cl100k } from "../util/tokens";
 import { isNearDuplicate, MinHashIndex } from "./dedupe";
 import { type FimTask, fimTasks, seededOrder, type SourceFile, sourceFiles, type SplitRule, testFiles } from "./tasks";
+import { samePath } from "../../shared/fsPaths";
 
 export type DatasetFormat = "openai-chat" | "prompt-completion" | "fim";
 export type ExampleKind = "fim" | "doc" | "convention";
@@ -144,7 +145,7 @@ function fitContext(task: FimTask, maxTokens: number): { prefix: string; suffix:
 async function retrievedSnippets(codebase: Codebase, task: FimTask, prefix: string): Promise<Array<{ path: string; text: string }>> {
   const query = snippetQuery(prefix);
   if (!query) return [];
-  const hits = (await codebase.search(query, { limit: 6 })).filter((hit) => hit.path !== task.path).slice(0, 3);
+  const hits = (await codebase.search(query, { limit: 6 })).filter((hit) => !samePath(hit.path, task.path)).slice(0, 3);
   return hits.map((hit) => ({ path: `${hit.path}:${hit.startLine}-${hit.endLine}`, text: hit.text }));
 }
 
