@@ -11,7 +11,7 @@ import { after, before, describe, it } from "node:test";
 import * as vm from "node:vm";
 import { REPO_ROOT, removeTree, tempDir } from "../helpers/workspace";
 
-/** What a VSIX may weigh (zip size); they measure 59–69 MiB with LanceDB 0.31.0. */
+/** What a VSIX may weigh (zip size); they measure 58–67 MiB with LanceDB 0.31.0. */
 const BUDGET_MIB = 80;
 
 const TARGETS: Record<string, { platform: string; arch: string; binary: string; format: (bytes: Buffer) => string }> = {
