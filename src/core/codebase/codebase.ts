@@ -328,8 +328,8 @@ export class Codebase {
    * or binary file.
    */
   async readCode(codebasePath: string, startLine = 1, endLine = Number.MAX_SAFE_INTEGER): Promise<CitedCode> {
-    if (!this.resolve(codebasePath)) throw new CodebaseError(`${codebasePath} is not inside ${this.folders.length > 1 ? "any folder of the workspace" : "the workspace"}.`);
-    const target = (await this.indexedTarget(codebasePath))!;
+    const target = await this.indexedTarget(codebasePath);
+    if (!target) throw new CodebaseError(`${codebasePath} is not inside ${this.folders.length > 1 ? "any folder of the workspace" : "the workspace"}.`);
     const indexed = await Promise.all(this.folderIndex(target.folder).segments(target.folder.prefix).map((segment) => segment.store.fileRecord(target.relPath)));
     if (!indexed.some((record) => record?.status === "indexed")) {
       throw new CodebaseError(`${codebasePath} is not an indexed file of the workspace (it is missing, ignored, binary or may hold secrets).`);
