@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { buildContextPack, formatContextItem, mergeHits } from "../../src/core/retrieval/contextPack";
 import { capPerFile, reciprocalRankFusion, scoreFusion } from "../../src/core/retrieval/fusion";
-import { textQuery } from "../../src/core/retrieval/query";
+import { searchQuery, textQuery } from "../../src/core/retrieval/query";
 import { HttpReranker } from "../../src/core/retrieval/reranker";
 import { isPartial, matchTerms, termMatch, termWeight } from "../../src/core/retrieval/termMatch";
 import { SEARCH_CODEBASE_TOOL, searchCodebase } from "../../src/core/retrieval/searchTool";
@@ -77,6 +77,14 @@ describe("reciprocal-rank fusion", () => {
   it("splits identifiers in the query and drops stop words", () => {
     assert.equal(textQuery("where is parseURL used for max_retries?"), "where parseurl parse url used max_retries max maximum retries");
     assert.equal(textQuery("rmdir"), "rmdir remove directory");
+  });
+
+  it("leaves the request's own words out of the lexical query, but never the identifiers or the whole query", () => {
+    assert.equal(textQuery(searchQuery("Fixed the bug where hasBrowserEnv is null")), "hasbrowserenv browser env environment");
+    assert.equal(textQuery(searchQuery("how does fix_path work?")), "fix_path fix path work");
+    assert.equal(textQuery(searchQuery("where is fixIssue called")), "fixissue fix issue called");
+    // Nothing else to search for: the query stays as asked.
+    assert.equal(searchQuery("fix issue"), "fix issue");
   });
 });
 

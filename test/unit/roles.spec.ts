@@ -65,6 +65,11 @@ describe("file roles", () => {
     assert.deepEqual([...rolesAskedFor("changelog entry for the body limit")], ["changelog"]);
     assert.deepEqual([...rolesAskedFor("docs on limits")], ["docs"]);
     assert.deepEqual([...rolesAskedFor("an example of reading a limited body")], ["example"]);
+    assert.deepEqual([...rolesAskedFor("what changed in the latest release")], ["changelog"]);
+    // Words that name code as often as they name a changelog: the release script, HTTP upgrades, deprecation warnings, migrations.
+    for (const query of ["fixed release notification action", "handle the connection upgrade", "replace deprecated substr with slice", "run pending migrations"]) {
+      assert.deepEqual([...rolesAskedFor(query)], [], query);
+    }
   });
 });
 

@@ -12,7 +12,7 @@ import { errorMessage } from "../util/host";
 import type { ChunkRef, IndexStore, SourceReader, StoredChunk } from "../store/store";
 import { expansionCandidates } from "./expansion";
 import { capPerFile, type Fused, type RankedList, reciprocalRankFusion, scoreFusion, type Source } from "./fusion";
-import { textQuery } from "./query";
+import { searchQuery, textQuery } from "./query";
 import type { Reranker } from "./reranker";
 import { relevance } from "./confidence";
 import { fileRole, rolePrior, rolesAskedFor } from "./roles";
@@ -133,10 +133,12 @@ export class HybridRetriever {
   readonly stats = { hits: 0, misses: 0 };
 
   private async searchUncached(query: string, settings: Settings, segments: readonly SearchSegment[]): Promise<SearchHit[]> {
-    const words = textQuery(query);
+    // The lexical searches (full text, builtin vectors, term match) leave out the request's own words; a neural model reads the question whole.
+    const lexical = searchQuery(query);
+    const words = textQuery(lexical);
     const queryVectors = new Map<Embedder, Promise<Float32Array>>();
     const embed = (embedder: Embedder): Promise<Float32Array> => {
-      if (!queryVectors.has(embedder)) queryVectors.set(embedder, embedder.embedQuery(query));
+      if (!queryVectors.has(embedder)) queryVectors.set(embedder, embedder.embedQuery(lexical));
       return queryVectors.get(embedder)!;
     };
     const fallbacks = new Set<string>();
@@ -194,7 +196,7 @@ export class HybridRetriever {
     const chosen = head.slice(0, reranking ? settings.candidates : Math.max(settings.limit, settings.termMatchDepth));
     let hits = await this.read(chosen, segments);
     if (settings.termMatchDepth > 0 && (settings.termMatchWeights.coverage > 0 || settings.termMatchWeights.name > 0)) {
-      const terms = matchTerms(query);
+      const terms = matchTerms(lexical);
       for (const hit of hits.slice(0, settings.termMatchDepth)) Object.assign(hit.scores, termMatch(terms, hit));
     }
     if (reranking) {

@@ -78,7 +78,7 @@ export const ROLE_PRIOR: Record<FileRole, number> = {
 const ASKS: Array<[FileRole, RegExp]> = [
   ["test", /\b(tests?|testing|tested|specs?|unit ?tests?|test ?cases?|fixtures?|mocks?|assert(s|ions?)?)\b/i],
   ["docs", /\b(docs?|documentation|documented|readme|guide|tutorial|manual)\b/i],
-  ["changelog", /\b(change ?logs?|changes in|release notes?|releases?|what changed|breaking changes?|deprecat\w*|migrat\w*|upgrad\w*)\b/i],
+  ["changelog", /\b(change ?logs?|changes in|release notes?|(latest|last|next|new|this|that|recent|previous) releases?|in (the|a|which) release|what changed|breaking changes?|deprecations|(migration|upgrade|upgrading) (guide|notes?)|(migrating|upgrading) (to|from))\b/i],
   ["example", /\b(examples?|samples?|demos?|usage|how (do|to) (i )?use)\b/i],
   ["config", /\b(ci|workflows?|github actions?|pipelines?|build (config|script|system)|config(uration)? files?|dependenc(y|ies)|bump(s|ed)?|lint(er|ing)?|eslint|tsconfig|package\.json|makefile|dockerfile|docker|bundler?|webpack|rollup|vite|karma|jest config)\b/i],
 ];
