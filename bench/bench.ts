@@ -11,6 +11,8 @@
 // shared:  a team index on a local S3-compatible server: CI write, open with an empty local index,
 //          hybrid latency through the overlay, bytes read per query (bench/shared.ts).
 // ann:     the ANN index types and parameters LanceDB offers at ~100k chunks: build time, latency, recall (bench/ann.ts).
+// embed:   indexing with an OpenAI-compatible embedder (local test server with a compute delay): requests
+//          in flight, wall time against the same requests replayed alone (bench/embedOverlap.ts).
 // query:   hybrid search latency at ~10k, ~100k and ~1M chunks (copies of the stdlib under different
 //          prefixes) with the vector index built in the background, its two halves, and ripgrep over
 //          the same files with the same queries.
@@ -481,9 +483,15 @@ async function annBenchSection(): Promise<Record<string, unknown>> {
   return annSection({ source, work: WORK, queries, percentiles });
 }
 
+/** Indexing with an OpenAI-compatible embedder against the local test server (bench/embedOverlap.ts). */
+async function embedOverlapBenchSection(): Promise<Record<string, unknown>> {
+  const { embedOverlapSection } = await import("./embedOverlap");
+  return embedOverlapSection({ source: STDLIB!, work: WORK });
+}
+
 const SECTIONS: Record<string, () => Promise<Record<string, unknown>>> = {
   index: indexSection, reindex: reindexSection, update: updateSection, query: querySection, host: hostSection, large: largeSection, mcp: mcpSection,
-  shared: sharedIndexSection, ann: annBenchSection,
+  shared: sharedIndexSection, ann: annBenchSection, embed: embedOverlapBenchSection,
 };
 
 async function main(): Promise<void> {

@@ -47,6 +47,18 @@ export interface ModelServerOptions {
   maxEmbeddingInputs?: number;
   /** /v1/embeddings: an input longer than this (characters) gets a 400 ("maximum context length"). */
   maxEmbeddingChars?: number;
+  /** /v1/embeddings: how long a request of this many inputs takes to answer, as a model's compute would (default: at once). */
+  embeddingDelayMs?: (inputs: number) => number;
+}
+
+/** Embedding requests being answered at once, over time (the integral gives the mean). */
+export interface InFlight {
+  now: number;
+  max: number;
+  /** Sum of (requests in flight × milliseconds) since the first request. */
+  weightedMs: number;
+  since?: number;
+  last?: number;
 }
 
 /**
@@ -83,6 +95,8 @@ export class TestModelServer {
   private readonly queue: Reply[] = [];
   private readonly embeddingQueue: Reply[] = [];
   private readonly sockets = new Set<import("node:net").Socket>();
+  /** Embedding requests in flight: now, at most, and over time. */
+  readonly embeddingsInFlight: InFlight = { now: 0, max: 0, weightedMs: 0 };
 
   private constructor(private readonly server: http.Server, private readonly options: ModelServerOptions) {
     server.on("connection", (socket) => {
@@ -150,7 +164,7 @@ export class TestModelServer {
       case "/v1/load_lora_adapter":
         return this.loadAdapter(request, res);
       case "/v1/embeddings":
-        return this.embeddings(request, res);
+        return this.trackInFlight(() => this.embeddings(request, res));
       case "/v1/rerank": {
         const { query, documents } = (request.body ?? {}) as { query?: string; documents?: string[] };
         if (typeof query !== "string" || !Array.isArray(documents)) return this.json(res, 400, { error: { message: "query and documents are required" } });
@@ -267,7 +281,25 @@ export class TestModelServer {
     });
   }
 
-  private embeddings(request: RecordedRequest, res: http.ServerResponse): void {
+  private async trackInFlight(answer: () => Promise<void>): Promise<void> {
+    const flight = this.embeddingsInFlight;
+    const tick = (change: number): void => {
+      const now = performance.now();
+      flight.since ??= now;
+      if (flight.last !== undefined) flight.weightedMs += flight.now * (now - flight.last);
+      flight.last = now;
+      flight.now += change;
+      flight.max = Math.max(flight.max, flight.now);
+    };
+    tick(1);
+    try {
+      await answer();
+    } finally {
+      tick(-1);
+    }
+  }
+
+  private async embeddings(request: RecordedRequest, res: http.ServerResponse): Promise<void> {
     const reply = this.embeddingQueue.shift();
     if (reply && this.failure(res, reply)) return;
     const inputs: string[] = Array.isArray(request.body?.input) ? request.body.input : [String(request.body?.input ?? "")];
@@ -276,6 +308,8 @@ export class TestModelServer {
     }
     const long = this.options.maxEmbeddingChars && inputs.find((input) => input.length > this.options.maxEmbeddingChars!);
     if (long) return this.json(res, 400, { error: { message: "This model's maximum context length was exceeded.", type: "invalid_request_error" } });
+    const delay = this.options.embeddingDelayMs?.(inputs.length) ?? 0;
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     const dims = Number(request.body?.dimensions) || this.options.embeddingDims || 32;
     const encode = (vector: number[]): number[] | string => (request.body?.encoding_format === "base64" ? Buffer.from(Float32Array.from(vector).buffer).toString("base64") : vector);
     this.json(res, 200, {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { EmbeddingDimensionError, OpenAIEmbedder } from "../../src/core/embed/openai";
+import { cl100k } from "../../src/core/util/tokens";
 import { TestModelServer } from "../support/modelServer";
 
 const docs = (n: number, text = "parse the request body"): Array<{ title: string; text: string }> =>
@@ -36,9 +37,12 @@ describe("the OpenAI-compatible embedder, over real HTTP", () => {
     assert.equal(progress.at(-1), 20);
     const single = await embedder().embedDocuments([input[13]]);
     assert.deepEqual(Array.from(vectors[13]), Array.from(single[0]), "each vector belongs to its input");
-    const byTokens: number[] = [];
-    await embedder({ maxBatchItems: 8, maxBatchTokens: 1000, onRequest: (n) => byTokens.push(n) }).embedDocuments(docs(6, "word ".repeat(300)));
-    assert.ok(byTokens.length >= 3 && byTokens.every((n) => n <= 2), `token budget splits the batch: ${byTokens}`);
+    const sentBefore = server.to("/v1/embeddings").length;
+    await embedder({ maxBatchItems: 8, maxBatchTokens: 1000 }).embedDocuments(docs(6, "word ".repeat(300)));
+    const sent = server.to("/v1/embeddings").slice(sentBefore).map((request) => (request.body.input as string[]).reduce((sum, text) => sum + cl100k.count(text), 0));
+    // About 300 tokens each: three fit in 1,000, the fourth would not.
+    assert.deepEqual(sent.length, 2, `token budget splits the batch: ${sent}`);
+    assert.ok(sent.every((tokens) => tokens <= 1000 && tokens > 600), `each request fills but keeps the budget: ${sent}`);
   });
 
   it("cuts an input to the model's token limit instead of failing on it", async () => {

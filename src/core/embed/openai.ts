@@ -6,6 +6,7 @@
 import { LRUCache } from "lru-cache";
 import OpenAI from "openai";
 import { sha256Hex } from "../util/hash";
+import { Slots } from "../util/slots";
 import { cl100k, truncateTokens } from "../util/tokens";
 import { type EmbedInput, type Embedder, l2Normalize } from "./embedder";
 
@@ -63,10 +64,13 @@ export class OpenAIEmbedder implements Embedder {
   readonly spec: OpenAIEmbeddingSpec;
   private readonly client: OpenAI;
   private readonly queries = new LRUCache<string, Float32Array>({ max: 500 });
+  /** Requests in flight across all calls: two batches embedding at once still send at most `concurrency`. */
+  private readonly slots: Slots;
 
   constructor(private readonly options: OpenAIEmbedderOptions & { dims: number }) {
     this.dims = options.dims;
     this.id = options.model;
+    this.slots = new Slots(options.concurrency ?? 4);
     this.spec = { kind: "openai", baseURL: options.baseURL.replace(/\/+$/, ""), model: options.model, dims: options.dims, sendDimensions: options.sendDimensions || undefined };
     // The base URL is part of it: two servers may serve different models under one name.
     this.fingerprint = sha256Hex(JSON.stringify({ ...this.spec, input: INPUT_FORMAT })).slice(0, 32);
@@ -91,18 +95,23 @@ export class OpenAIEmbedder implements Embedder {
     const batches = this.batches(texts);
     const out: Float32Array[] = new Array(texts.length);
     let done = 0;
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < batches.length) {
-        signal?.throwIfAborted();
-        const batch = batches[next++];
+    // Every request of the call queues at once, in order: a call made while another's requests are
+    // queued goes after all of them (first in, first done), and the slots bound what is in flight.
+    let failed: unknown;
+    await Promise.all(batches.map((batch) => this.slots.run(async () => {
+      // After one request failed for good, the call's others are not sent.
+      if (failed !== undefined) throw failed;
+      signal?.throwIfAborted();
+      try {
         const vectors = await this.request(batch.texts, signal);
         vectors.forEach((vector, i) => (out[batch.start + i] = vector));
-        done += batch.texts.length;
-        this.options.onProgress?.(done, texts.length);
+      } catch (error) {
+        failed ??= error;
+        throw error;
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.options.concurrency ?? 4, batches.length) }, worker));
+      done += batch.texts.length;
+      this.options.onProgress?.(done, texts.length);
+    })));
     return out;
   }
 
@@ -128,7 +137,10 @@ export class OpenAIEmbedder implements Embedder {
     let current: { start: number; texts: string[] } = { start: 0, texts: [] };
     let tokens = 0;
     texts.forEach((text, i) => {
-      const count = text.length < 2000 ? Math.ceil(text.length / 3) : cl100k.count(text);
+      // A text has at most as many tokens as UTF-8 bytes: counted (on this thread, so only where it
+      // matters) when that bound would not fit the request.
+      const bound = Buffer.byteLength(text, "utf8");
+      const count = tokens + bound <= maxTokens ? bound : cl100k.count(text);
       if (current.texts.length > 0 && (current.texts.length >= maxItems || tokens + count > maxTokens)) {
         batches.push(current);
         current = { start: i, texts: [] };

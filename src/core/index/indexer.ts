@@ -144,25 +144,39 @@ export class Indexer {
     let pending: Pending[] = tombstones.map((path) => ({ record: skippedRecord(path, DELETED_HERE), processed: emptyResult() }));
     if (tombstones.length > 0) changed = true;
     let pendingChunks = 0;
-    // Writes run one at a time and in order, but the loop goes on preparing the next files (and
-    // the chunk workers keep working) while a batch is being written.
+    // A batch goes through two stages: embedding (the embedders' vectors, a remote model's requests)
+    // and writing. Writes run one at a time and in order. Two batches may be embedding at once (a
+    // remote embedder's requests share its concurrency), so its requests never pause while a batch
+    // is written or while one batch's last requests finish; the loop goes on preparing the next
+    // files (the chunk workers keep working) meanwhile.
     let writing: Promise<void> = Promise.resolve();
-    const embedding = (): IndexProgress["embedding"] =>
-      this.options.neural ? { embedded: counts.chunksEmbedded, cached: counts.vectorsReused, queued: Math.max(0, counts.chunksWritten + pendingChunks + writingChunks - counts.chunksEmbedded - counts.vectorsReused) } : undefined;
-    let writingChunks = 0;
+    let writingBefore: Promise<void> = Promise.resolve();
+    // The embedding stages of the last two batches: a batch starts once the one two back is embedded.
+    let embedding: [Promise<unknown>, Promise<unknown>] = [Promise.resolve(), Promise.resolve()];
+    let inFlightChunks = 0;
+    const embeddingProgress = (): IndexProgress["embedding"] =>
+      this.options.neural ? { embedded: counts.chunksEmbedded, cached: counts.vectorsReused, queued: Math.max(0, counts.chunksWritten + pendingChunks + inFlightChunks - counts.chunksEmbedded - counts.vectorsReused) } : undefined;
     const flush = async (): Promise<void> => {
       if (pending.length === 0) return;
       const batch = pending;
       pending = [];
       pendingChunks = 0;
       changed = true;
-      await writing;
-      writingChunks = batch.reduce((sum, item) => sum + (item.processed?.chunked.chunks.length ?? 0), 0);
-      const report = (): void => runOptions.onProgress?.({ phase: "indexing", filesDone: done, filesTotal: total, chunksWritten: counts.chunksWritten, embedding: embedding() });
-      writing = this.writeBatch(batch, counts, runOptions.signal, report).then((written) => {
-        counts.chunksWritten += written;
-        writingChunks = 0;
-      });
+      await Promise.all([embedding[0], writingBefore]);
+      const chunks = batch.reduce((sum, item) => sum + (item.processed?.chunked.chunks.length ?? 0), 0);
+      inFlightChunks += chunks;
+      const report = (): void => runOptions.onProgress?.({ phase: "indexing", filesDone: done, filesTotal: total, chunksWritten: counts.chunksWritten, embedding: embeddingProgress() });
+      const updates = this.embedBatch(batch, counts, runOptions.signal, report);
+      embedding = [embedding[1], updates];
+      const previous = writing;
+      writingBefore = previous;
+      writing = (async () => {
+        const rows = await updates;
+        await previous;
+        await this.options.store.write(rows);
+        counts.chunksWritten += chunks;
+        inFlightChunks -= chunks;
+      })();
       writing.catch(() => undefined);
     };
     let cancelled = false;
@@ -204,13 +218,13 @@ export class Indexer {
         }
       }
       if (pendingChunks >= this.batchChunks || pending.length >= this.batchChunks) await flush();
-      runOptions.onProgress?.({ phase: "indexing", filesDone: done, filesTotal: total, chunksWritten: counts.chunksWritten + pendingChunks, embedding: embedding() });
+      runOptions.onProgress?.({ phase: "indexing", filesDone: done, filesTotal: total, chunksWritten: counts.chunksWritten + pendingChunks, embedding: embeddingProgress() });
     }
-    runOptions.onProgress?.({ phase: "finishing", filesDone: done, filesTotal: total, chunksWritten: counts.chunksWritten + pendingChunks, embedding: embedding() });
+    runOptions.onProgress?.({ phase: "finishing", filesDone: done, filesTotal: total, chunksWritten: counts.chunksWritten + pendingChunks, embedding: embeddingProgress() });
     await flush();
     await writing;
     const result = await this.finish(counts, started, cancelled, changed);
-    runOptions.onProgress?.({ phase: "done", filesDone: done, filesTotal: total, chunksWritten: counts.chunksWritten, embedding: embedding() });
+    runOptions.onProgress?.({ phase: "done", filesDone: done, filesTotal: total, chunksWritten: counts.chunksWritten, embedding: embeddingProgress() });
     return result;
   }
 
@@ -252,7 +266,8 @@ export class Indexer {
     }
   }
 
-  private async writeBatch(batch: readonly Pending[], counts: Counts, signal?: AbortSignal, report?: () => void): Promise<number> {
+  /** A batch's rows: its chunks with their fields and vectors, embedded where the per-file stages did not. */
+  private async embedBatch(batch: readonly Pending[], counts: Counts, signal?: AbortSignal, report?: () => void): Promise<FileUpdate[]> {
     // Stage: embed, for the files whose vectors the per-file stages did not make with this embedder.
     const fingerprint = this.options.embedder.fingerprint;
     const embeddedAlready = (item: Pending): boolean => {
@@ -265,8 +280,8 @@ export class Indexer {
     const neural = this.options.neural ? await this.neuralVectors(batch.flatMap((item) => item.processed?.chunked.chunks ?? []), counts, signal, report) : undefined;
     let next = 0;
     let nextNeural = 0;
-    // Stage: fields (toRow derives those the per-file stages did not), then write.
-    const updates: FileUpdate[] = batch.map(({ record, processed }) => ({
+    // Fields: toRow derives those the per-file stages did not.
+    return batch.map(({ record, processed }) => ({
       record,
       chunks: processed?.chunked.chunks.map((chunk, i) => {
         const row = toRow(chunk, embeddedAlready({ record, processed }) ? processed.embedded!.vectors[i] : embedded[next++], processed.fields?.[i]);
@@ -274,8 +289,6 @@ export class Indexer {
         return row;
       }),
     }));
-    await this.options.store.write(updates);
-    return updates.reduce((sum, update) => sum + (update.chunks?.length ?? 0), 0);
   }
 
   private async neuralVectors(chunks: readonly Chunk[], counts: Counts, signal?: AbortSignal, report?: () => void): Promise<Float32Array[]> {

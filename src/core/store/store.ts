@@ -74,7 +74,7 @@ const PREDICATE_BATCH = 500;
  * re-scores on the full vectors (the 1-bit codes only estimate distances).
  */
 const VECTOR_NPROBES = 20;
-const VECTOR_REFINE_ROWS = 100;
+const VECTOR_REFINE_ROWS = 50;
 const VECTOR_INDEX_TYPE = /rq/i;
 /** Chunks kept in memory after a search read them (a few MB). */
 const ROW_CACHE_SIZE = 2000;
