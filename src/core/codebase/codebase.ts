@@ -5,10 +5,8 @@
 // fusion over every folder's candidates), serializes writes, and offers what hosts need: search,
 // `@` mentions, definitions, reading cited code, conventions for a file, status, updates from file
 // events and progress events. Stores, indexers, retrievers and LanceDB rows stay behind it.
-import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { LRUCache } from "lru-cache";
-import { formatCitation, parseCitation } from "../../shared/citation";
+import { parseCitation } from "../../shared/citation";
 import { Chunker } from "../chunk/chunker";
 import type { Convention } from "../conventions/sources";
 import { BuiltinEmbedder } from "../embed/builtin";
@@ -26,8 +24,8 @@ import { sha256Hex } from "../util/hash";
 import { errorMessage, type Logger, silentLogger } from "../util/host";
 import { cl100k } from "../util/tokens";
 import { FolderIndex } from "./folderIndex";
+import { IndexedFiles } from "./indexedFiles";
 import { type FolderSpec, namedFolders, PathSpace } from "./paths";
-import { pathKey } from "../../shared/fsPaths";
 import { type CitedCode, type CodebaseFolder, CodebaseError, type CodebaseOptions, type FolderRunResult, type FolderStatus, type MentionSuggestion, type ProgressEvent } from "./types";
 
 export type { CodebaseOptions, CodebaseFolder, FolderRunResult, FolderStatus, ProgressEvent, MentionSuggestion, CitedCode } from "./types";
@@ -43,7 +41,12 @@ export class Codebase {
   private readonly retriever: HybridRetriever;
   private readonly listeners = new Set<(event: ProgressEvent) => void>();
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly pathLists = new LRUCache<string, string[]>({ max: 64 });
+  private readonly files = new IndexedFiles({
+    flavor: () => this.space.flavor,
+    resolve: (codebasePath) => this.resolve(codebasePath),
+    segmentsOf: (folder) => this.folderIndex(folder).segments(folder.prefix),
+    scope: () => (this.folders.length > 1 ? "any folder of the workspace" : "the workspace"),
+  });
   readonly logger: Logger;
 
   private constructor(
@@ -247,7 +250,7 @@ export class Codebase {
   async mention(mention: string): Promise<SearchHit[]> {
     const text = mention.replace(/^@/, "");
     if (!text.includes("/") && !text.includes(".")) return this.definitions(text, 3);
-    const target = await this.indexedTarget(text);
+    const target = await this.files.target(text);
     if (!target) return [];
     const chunks = await this.fromFolder(target.folder, (store) => store.chunksOf(target.relPath));
     return chunks.map((chunk) => pinned(chunk, target.folder.prefix));
@@ -291,7 +294,7 @@ export class Codebase {
     if (kind === "file") {
       const items: MentionSuggestion[] = [];
       for (const folder of this.folders) {
-        for (const relPath of await this.indexedPaths(folder)) {
+        for (const relPath of await this.files.paths(folder)) {
           if (!(folder.prefix + relPath).toLowerCase().includes(lower)) continue;
           items.push({ kind: "file", value: folder.prefix + relPath, detail: folder.name });
           if (items.length >= limit) return items;
@@ -307,58 +310,13 @@ export class Codebase {
     return items.slice(0, limit);
   }
 
-  /** A folder's indexed paths, kept until its file records change. */
-  private async indexedPaths(folder: CodebaseFolder): Promise<string[]> {
-    const paths = new Set<string>();
-    for (const segment of this.folderIndex(folder).segments(folder.prefix)) {
-      const key = `${segment.store.dir}\u0000${await segment.store.filesVersion()}`;
-      let list = this.pathLists.get(key);
-      if (!list) {
-        list = await segment.store.indexedPaths();
-        this.pathLists.set(key, list);
-      }
-      for (const relPath of list) if (!segment.hides?.(relPath)) paths.add(relPath);
-    }
-    return [...paths].sort();
-  }
-
   /**
    * The lines a citation names (or a path and a line range), read from the workspace file now.
    * Only files the index holds are read: nothing outside the workspace, and no ignored, secret
    * or binary file.
    */
-  async readCode(codebasePath: string, startLine = 1, endLine = Number.MAX_SAFE_INTEGER): Promise<CitedCode> {
-    const target = await this.indexedTarget(codebasePath);
-    if (!target) throw new CodebaseError(`${codebasePath} is not inside ${this.folders.length > 1 ? "any folder of the workspace" : "the workspace"}.`);
-    const indexed = await Promise.all(this.folderIndex(target.folder).segments(target.folder.prefix).map((segment) => segment.store.fileRecord(target.relPath)));
-    if (!indexed.some((record) => record?.status === "indexed")) {
-      throw new CodebaseError(`${codebasePath} is not an indexed file of the workspace (it is missing, ignored, binary or may hold secrets).`);
-    }
-    const lines = (await fs.readFile(target.absPath, "utf8")).split(/\r?\n/);
-    const start = Math.max(1, Math.floor(startLine));
-    const end = Math.min(lines.length, Math.floor(endLine));
-    if (end < start) throw new CodebaseError(`${codebasePath} has ${lines.length} lines; lines ${startLine}-${endLine} are not in it.`);
-    const citation = { path: target.folder.prefix + target.relPath, startLine: start, endLine: end };
-    const language = indexed.find((record) => record?.status === "indexed")?.language ?? "";
-    return { ...citation, citation: formatCitation(citation), text: lines.slice(start - 1, end).join("\n"), language, absPath: target.absPath };
-  }
-
-  /**
-   * A codebase path resolved to the file the index knows by it: where the file system ignores case
-   * (Windows, macOS), `SRC/App.TS` is the indexed `src/app.ts`.
-   */
-  private async indexedTarget(codebasePath: string): Promise<{ folder: CodebaseFolder; relPath: string; absPath: string } | undefined> {
-    const target = this.resolve(codebasePath);
-    if (!target || !this.space.flavor.caseInsensitive) return target;
-    const segments = this.folderIndex(target.folder).segments(target.folder.prefix);
-    if ((await Promise.all(segments.map((segment) => segment.store.fileRecord(target.relPath)))).some(Boolean)) return target;
-    const key = pathKey(target.relPath, this.space.flavor);
-    for (const segment of segments) {
-      for (const known of (await segment.store.fileRecords()).keys()) {
-        if (pathKey(known, this.space.flavor) === key) return this.resolve(target.folder.prefix + known);
-      }
-    }
-    return target;
+  readCode(codebasePath: string, startLine = 1, endLine = Number.MAX_SAFE_INTEGER): Promise<CitedCode> {
+    return this.files.read(codebasePath, startLine, endLine);
   }
 
   /** The code a citation (`path:start-end`) names. */

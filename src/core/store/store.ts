@@ -7,66 +7,17 @@ import type { Connection, Table } from "@lancedb/lancedb";
 import { LRUCache } from "lru-cache";
 import { errorMessage } from "../util/host";
 import { chunkTable } from "./arrowRows";
-import { connectOptions, describeStorageError, inList, isRemoteUri, loadLanceDb, sqlString } from "./lance";
+import { connectOptions, inList, isRemoteUri, loadLanceDb, sqlString } from "./lance";
 import { chunkOf, packRef, toFileRecord, toFileRow, toRef, toStoredChunk } from "./records";
-import { type ChunkRef, CHUNKS_TABLE, type ChunkRow, chunksSchema, FILES_TABLE, type FileRecord, filesSchema, META_TABLE, metaSchema, type StoredChunk } from "./schema";
+import { type ChunkRef, CHUNKS_TABLE, chunksSchema, FILES_TABLE, type FileRecord, filesSchema, META_TABLE, metaSchema, type StoredChunk } from "./schema";
 import { type SourceReader, textsFromSource } from "./sourceText";
+import { type FileUpdate, FULL_TEXT_CONFIG, type IndexCoverage, inStableOrder, isCorruption, type NeuralIdentity, readMeta, remoteTables, type StoreIdentity, StoreUnreadableError } from "./storeParts";
 
 export type { ChunkRef, StoredChunk } from "./schema";
 export type { SourceReader } from "./sourceText";
 export { REF_LAYOUT } from "./records";
-
-/** What a generation records about itself in its meta table. */
-export interface StoreIdentity {
-  /** The index fingerprint: everything that determines the stored rows ("" for an index older than fingerprints). */
-  fingerprint: string;
-  /** Its query part: whether the vectors and fields answer queries made now (index/fingerprint.ts). */
-  query: string;
-  /** The embedder's own fingerprint. */
-  embedder: string;
-  /** Vector length of every row. */
-  dims: number;
-  /** When the generation was created (ms since the epoch); 0 when unknown. */
-  createdAt: number;
-  /** A neural embedder's vectors beside the builtin ones (the `nvector` column): its fingerprint, vector length and spec (no key). */
-  neural?: NeuralIdentity;
-}
-
-export interface NeuralIdentity {
-  fingerprint: string;
-  dims: number;
-  /** What it takes to make the embedder again (embed/spec.ts); never a key. */
-  spec: Record<string, unknown>;
-}
-
-export interface IndexCoverage {
-  indexed: number;
-  unindexed: number;
-}
-
-export interface FileUpdate {
-  record: FileRecord;
-  /** New chunks replacing the file's old ones; absent when only the record changes. */
-  chunks?: ChunkRow[];
-}
-
-/** An index folder that exists but cannot be read as one; `corrupt` when the damage is recognised (not a transient error). */
-export class StoreUnreadableError extends Error {
-  constructor(readonly dir: string, override readonly cause: unknown, readonly corrupt: boolean) {
-    super(isRemoteUri(dir) ? describeStorageError(dir, cause) : `The index at ${dir} could not be read (${errorMessage(cause)}).`);
-    this.name = "StoreUnreadableError";
-  }
-}
-
-/** LanceDB's words for files that are missing, truncated or not what they claim: damage that reading again won't mend. */
-const CORRUPTION = /does not have sufficient data|not found: No such file|corrupt|invalid (?:manifest|file|data)|unexpected eof|failed to fill whole buffer|decode.*protobuf/i;
-
-export function isCorruption(error: unknown): boolean {
-  return CORRUPTION.test(errorMessage(error));
-}
-
-/** How the full-text indexes tokenize (part of the index fingerprint). */
-export const FULL_TEXT_CONFIG = { withPosition: false, lowercase: true, stem: true, removeStopWords: true, language: "English" } as const;
+export { FULL_TEXT_CONFIG, isCorruption, StoreUnreadableError } from "./storeParts";
+export type { FileUpdate, IndexCoverage, NeuralIdentity, StoreIdentity } from "./storeParts";
 
 const PREDICATE_BATCH = 500;
 /**
@@ -405,34 +356,4 @@ export class IndexStore {
       await table.delete(inList("path", paths.slice(i, i + PREDICATE_BATCH)));
     }
   }
-}
-
-/** The tables of a remote generation that open; none when its meta table is not there. */
-async function remoteTables(db: Connection): Promise<string[]> {
-  const names: string[] = [];
-  for (const name of [META_TABLE, CHUNKS_TABLE, FILES_TABLE]) {
-    try {
-      (await db.openTable(name)).close();
-      names.push(name);
-    } catch (error) {
-      const message = errorMessage(error);
-      if (/403|401|Forbidden|InvalidAccessKeyId|SignatureDoesNotMatch|AccessDenied/i.test(message) || !/not found|NoSuchKey|\b404\b/i.test(message)) throw error;
-      if (name === META_TABLE) return [];
-    }
-  }
-  return names;
-}
-
-async function readMeta(table: Table): Promise<Map<string, string>> {
-  const rows = await table.query().toArray();
-  return new Map(rows.map((row) => [row.key as string, row.value as string]));
-}
-
-/**
- * Best score first, and equal scores by path and line: LanceDB returns equal full-text scores in
- * an order that changes from one call to the next (125 of 300 eval queries, asked twice), and the
- * same question must get the same answer.
- */
-function inStableOrder(refs: ChunkRef[]): ChunkRef[] {
-  return refs.sort((a, b) => b.score - a.score || (a.path < b.path ? -1 : a.path > b.path ? 1 : a.startLine - b.startLine));
 }
