@@ -99,6 +99,30 @@ describe("chunker: symbols per language", () => {
 });
 
 describe("chunker: large and awkward input", () => {
+  it("names a function or class that a statement wraps, and scopes the pieces of a long one by it", async () => {
+    const body = Array.from({ length: 160 }, (_, i) => `    const step${i} = config.steps[${i}] + ${i};`).join("\n");
+    const text = [
+      "export default isSupported && function httpAdapter(config) {",
+      "  return run(async function dispatch(resolve) {",
+      "    function onFinished() { resolve(); }",
+      body,
+      "  });",
+      "}",
+      "",
+      "module.exports.Parser = class Parser { parse(text) { return text.trim(); } };",
+      "export default (config) => config;",
+      "",
+    ].join("\n");
+    const { chunks } = await chunker.chunkFile("lib/adapter.js", text);
+    const pieces = chunks.filter((chunk) => chunk.startLine <= 165);
+    assert.ok(pieces.length > 1, "a long function is split");
+    assert.ok(pieces.every((chunk) => chunk.symbol === "httpAdapter" || chunk.scope?.startsWith("httpAdapter")), pieces.map((c) => `${c.symbol}/${c.scope}`).join(", "));
+    find(chunks, "Parser", "class");
+    // An anonymous function names nothing: its statement keeps the file's label.
+    assert.equal(chunks.find((chunk) => chunk.startLine <= 168 && chunk.endLine >= 168)?.kind, "statements");
+    assertNothingDropped("lib/adapter.js", text, chunks);
+  });
+
   it("splits a long class into its members, each with the class as scope", async () => {
     const methods = Array.from({ length: 30 }, (_, i) => `  method${i}(value: number): number {\n    const doubled = value * 2;\n    return doubled + ${i};\n  }\n`);
     const text = `/** Many methods. */\nexport class Big {\n  private count = 0;\n\n${methods.join("\n")}}\n`;

@@ -189,7 +189,11 @@ export class TreeChunker {
       const inner = field
         ? node.childForFieldName(field)
         : node.namedChildren.find((child) => child && (this.spec.definitions[child.type] || this.spec.variables.has(child.type)));
-      return inner ? this.definitionOf(inner, ownerKind) : undefined;
+      if (inner) return this.definitionOf(inner, ownerKind);
+      // `export default supported && function httpAdapter(config) {…}`, `module.exports = function parse() {…}`:
+      // a named function or class inside the statement names it.
+      const named = namedValueIn(node);
+      return named && { node: named, kind: named.type.startsWith("class") ? "class" : CLASS_LIKE.has(ownerKind) ? "method" : "function", name: nameOf(named) };
     }
     if (this.spec.variables.has(node.type)) {
       const variable = variableOf(node);
@@ -240,6 +244,17 @@ function declaratorName(node: Node): string | undefined {
     if (NAME_TYPES.has(current.type)) return cleanName(current.text);
     current = current.childForFieldName("declarator") ?? current.childForFieldName("name") ??
       current.namedChildren.find((child) => child !== null && NAME_TYPES.has(child.type)) ?? null;
+  }
+  return undefined;
+}
+
+/** A named function or class expression a few levels inside a statement (its operands, parentheses, assignments). */
+function namedValueIn(statement: Node): Node | undefined {
+  const queue: Array<{ node: Node; depth: number }> = statement.namedChildren.filter((child): child is Node => child !== null).map((node) => ({ node, depth: 0 }));
+  while (queue.length > 0) {
+    const { node, depth } = queue.shift()!;
+    if (FUNCTION_VALUES.has(node.type) && node.childForFieldName("name")) return node;
+    if (depth < 3 && !FUNCTION_VALUES.has(node.type)) for (const child of node.namedChildren) if (child) queue.push({ node: child, depth: depth + 1 });
   }
   return undefined;
 }
