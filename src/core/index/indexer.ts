@@ -329,7 +329,7 @@ export class Indexer {
 }
 
 /** Files prepared (read, hashed, chunked) ahead of the one being written. */
-const LOOKAHEAD_FILES = 16;
+const LOOKAHEAD_FILES = 48;
 
 /** Up to this many chunks, the full-text index is rebuilt after each change (a fraction of a second). */
 const SYNC_TEXT_INDEX_MAX_ROWS = 5_000;

@@ -151,4 +151,4 @@ class StageWorker {
 }
 
 /** Requests on a worker at once: the one it is on, and the next, ready when it finishes. */
-const AHEAD = 2;
+const AHEAD = 4;
