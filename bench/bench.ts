@@ -98,6 +98,15 @@ function dropPageCache(): boolean {
   }
 }
 
+/** Bytes under a folder (the index on disk: every generation's tables, indexes and versions). */
+async function folderBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await fs.readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += (await fs.stat(path.join(entry.parentPath, entry.name))).size;
+  }
+  return total;
+}
+
 /** Each query after the page cache was emptied: the index's files come from disk (the process's own caches stay). */
 async function timeColdQueries(index: WorkspaceIndex, queries: readonly string[]): Promise<Percentiles | undefined> {
   const samples: number[] = [];
@@ -122,6 +131,7 @@ async function querySection(): Promise<Record<string, unknown>> {
     { name: "1M", copies: 54, filter: () => true },
   ].filter((size) => !process.env.BENCH_SIZES || process.env.BENCH_SIZES.split(",").includes(size.name));
   const rows: Record<string, unknown>[] = [];
+  const disk: string[] = [];
   console.log(`\nhybrid query latency (${queries.length} distinct doc-sentence queries, k=10, ms)`);
   console.log("size   chunks  | vector index         | hybrid p50  p95    p99   | vector p95 | text p95 | ripgrep p50  p95   | hybrid ÷ rg (p50)");
   for (const size of sizes) {
@@ -157,11 +167,14 @@ async function querySection(): Promise<Record<string, unknown>> {
               (coldRg ? `${ms(coldRg.p50)}${ms(coldRg.p95)}  | ${(coldRg.p50 / cold.p50).toFixed(1)}× faster` : "")
           : "       cold page cache: not measured (emptying it needs root: /proc/sys/vm/drop_caches)",
       );
-      rows.push({ size: size.name, chunks: status.chunks, files: status.filesIndexed, vectorIndex: status.vectorIndex ?? null, indexSeconds, annBuildWaitSeconds: annSeconds, hybrid, vector, text, ripgrep: rg ?? null, coldHybrid: cold ?? null, coldRipgrep: coldRg ?? null });
+      const diskBytes = await folderBytes(path.join(dir, "index"));
+      rows.push({ size: size.name, chunks: status.chunks, files: status.filesIndexed, vectorIndex: status.vectorIndex ?? null, indexSeconds, annBuildWaitSeconds: annSeconds, hybrid, vector, text, ripgrep: rg ?? null, coldHybrid: cold ?? null, coldRipgrep: coldRg ?? null, diskBytes });
+      disk.push(`${size.name}: ${(diskBytes / 2 ** 20).toFixed(0)} MiB (${((diskBytes / 2 ** 20) * (100_000 / status.chunks)).toFixed(0)} MiB per 100k chunks)`);
     } finally {
       index.close();
     }
   }
+  console.log(`index on disk: ${disk.join("; ")}`);
   return { queries: queries.length, rows };
 }
 
