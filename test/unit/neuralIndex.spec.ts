@@ -147,6 +147,24 @@ describe("a neural embedder's vectors beside the builtin ones", () => {
     }
   });
 
+  it("stops sending requests once a batch failed: at most the one batch already on its way", async () => {
+    const root = path.join(dir, "stop");
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 10; i++) files[`src/stop${i}.ts`] = `export function stop${i}(value: number): number {\n  return value + ${i};\n}\n`;
+    writeTree(root, files);
+    const index = await TestIndex.open({ root, dbPath: path.join(dir, "stop-db"), neural: neural(), embedderFor: factory, batchChunks: 1 });
+    try {
+      server.settings.embeddingDims = 16;
+      const before = requests();
+      await assert.rejects(index.run(), EmbeddingDimensionError);
+      const sent = requests() - before;
+      assert.ok(sent >= 1 && sent <= 2, `${sent} requests for 10 one-chunk batches`);
+    } finally {
+      server.settings.embeddingDims = 32;
+      index.close();
+    }
+  });
+
   it("keeps answering while a switch to the neural embedder builds, and switches back at once", async () => {
     const root = path.join(dir, "switch");
     const files: Record<string, string> = {};

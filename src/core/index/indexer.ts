@@ -154,6 +154,11 @@ export class Indexer {
     // The embedding stages of the last two batches: a batch starts once the one two back is embedded.
     let embedding: [Promise<unknown>, Promise<unknown>] = [Promise.resolve(), Promise.resolve()];
     let inFlightChunks = 0;
+    // A batch that failed to embed stops the run at the next flush: no more requests for the batches after it.
+    const failure: { error?: unknown; failed: boolean } = { failed: false };
+    const stopIfFailed = (): void => {
+      if (failure.failed) throw failure.error;
+    };
     const embeddingProgress = (): IndexProgress["embedding"] =>
       this.options.neural ? { embedded: counts.chunksEmbedded, cached: counts.vectorsReused, queued: Math.max(0, counts.chunksWritten + pendingChunks + inFlightChunks - counts.chunksEmbedded - counts.vectorsReused) } : undefined;
     const flush = async (): Promise<void> => {
@@ -162,11 +167,16 @@ export class Indexer {
       pending = [];
       pendingChunks = 0;
       changed = true;
+      stopIfFailed();
       await Promise.all([embedding[0], writingBefore]);
+      stopIfFailed();
       const chunks = batch.reduce((sum, item) => sum + (item.processed?.chunked.chunks.length ?? 0), 0);
       inFlightChunks += chunks;
       const report = (): void => runOptions.onProgress?.({ phase: "indexing", filesDone: done, filesTotal: total, chunksWritten: counts.chunksWritten, embedding: embeddingProgress() });
       const updates = this.embedBatch(batch, counts, runOptions.signal, report);
+      updates.catch((error: unknown) => {
+        if (!failure.failed) Object.assign(failure, { failed: true, error });
+      });
       embedding = [embedding[1], updates];
       const previous = writing;
       writingBefore = previous;
