@@ -110,6 +110,8 @@ describe("chunker: large and awkward input", () => {
       "}",
       "",
       "module.exports.Parser = class Parser { parse(text) { return text.trim(); } };",
+      "module.exports.handlers = { first: function first() { return 1; }, second: function second() { return 2; } };",
+      "items.forEach(function visit(item) { console.log(item); });",
       "export default (config) => config;",
       "",
     ].join("\n");
@@ -118,8 +120,10 @@ describe("chunker: large and awkward input", () => {
     assert.ok(pieces.length > 1, "a long function is split");
     assert.ok(pieces.every((chunk) => chunk.symbol === "httpAdapter" || chunk.scope?.startsWith("httpAdapter")), pieces.map((c) => `${c.symbol}/${c.scope}`).join(", "));
     find(chunks, "Parser", "class");
-    // An anonymous function names nothing: its statement keeps the file's label.
-    assert.equal(chunks.find((chunk) => chunk.startLine <= 168 && chunk.endLine >= 168)?.kind, "statements");
+    // Functions held in an object, and anonymous ones, name nothing: those statements keep the file's label.
+    for (const line of [168, 170]) assert.equal(chunks.find((chunk) => chunk.startLine <= line && chunk.endLine >= line)?.kind, "statements", `line ${line}`);
+    // A named callback is what its call statement does.
+    assert.equal(chunks.find((chunk) => chunk.startLine === 169)?.symbol, "visit");
     assertNothingDropped("lib/adapter.js", text, chunks);
   });
 

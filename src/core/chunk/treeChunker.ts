@@ -248,13 +248,25 @@ function declaratorName(node: Node): string | undefined {
   return undefined;
 }
 
-/** A named function or class expression a few levels inside a statement (its operands, parentheses, assignments). */
+/**
+ * Where a statement's own function can sit: behind operators, parentheses and assignments
+ * (`a && function f`, `x = class X`), or as a call's argument (`list.forEach(function visit(item) {…})`,
+ * `req.on("response", function handleResponse(res) {…})`: a named callback is the statement's work).
+ * Not inside object or array literals, whose members are parts of the statement, not what it is.
+ */
+const VALUE_PASSING = new Set([
+  "binary_expression", "parenthesized_expression", "assignment_expression", "augmented_assignment_expression", "ternary_expression",
+  "unary_expression", "await_expression", "as_expression", "satisfies_expression", "non_null_expression", "sequence_expression",
+  "call_expression", "new_expression", "arguments", "member_expression",
+]);
+
+/** A named function or class that is a statement's value or its call's callback (see VALUE_PASSING), a few levels down. */
 function namedValueIn(statement: Node): Node | undefined {
   const queue: Array<{ node: Node; depth: number }> = statement.namedChildren.filter((child): child is Node => child !== null).map((node) => ({ node, depth: 0 }));
   while (queue.length > 0) {
     const { node, depth } = queue.shift()!;
     if (FUNCTION_VALUES.has(node.type) && node.childForFieldName("name")) return node;
-    if (depth < 3 && !FUNCTION_VALUES.has(node.type)) for (const child of node.namedChildren) if (child) queue.push({ node: child, depth: depth + 1 });
+    if (depth < 3 && VALUE_PASSING.has(node.type)) for (const child of node.namedChildren) if (child) queue.push({ node: child, depth: depth + 1 });
   }
   return undefined;
 }

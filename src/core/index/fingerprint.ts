@@ -33,7 +33,7 @@ function probeChunk(path: string, language: string, symbol: string, kind: Chunk[
 export const CHUNKER_PROBE: ReadonlyArray<[string, string]> = [
   ["probe/a.py", "import os\n\n\nclass Queue:\n    \"\"\"A queue.\"\"\"\n\n    @property\n    def size(self):\n        return len(self.items)\n\n\ndef parse(url, *, strict=False):\n    return url.split(':')\n\nRETRIES = 3\n"],
   ["probe/a.ts", "export interface Options { retries: number }\n\nexport class Client {\n  constructor(private readonly options: Options) {}\n  /** Sends. */\n  send(body: string): Promise<void> {\n    return fetch(body).then(() => undefined);\n  }\n}\n\nconst gt = (a: number, b: number) => a > b;\nexport function main(): void {\n  console.log(gt(1, 2));\n}\n"],
-  ["probe/a.js", "export default ok && function adapter(config) {\n  return config;\n}\n\nmodule.exports.parse = function parse(text) {\n  return text.trim();\n};\n"],
+  ["probe/a.js", "export default ok && function adapter(config) {\n  return config;\n}\n\nmodule.exports.parse = function parse(text) {\n  return text.trim();\n};\n\nmodule.exports.handlers = { first: function first() { return 1; } };\n\nitems.forEach(function visit(item) {\n  console.log(item);\n});\n"],
   ["probe/a.go", "package probe\n\nimport \"fmt\"\n\ntype Server struct{ Port int }\n\nfunc (s *Server) Start() error {\n\treturn fmt.Errorf(\"port %d\", s.Port)\n}\n\nfunc main() { _ = (&Server{}).Start() }\n"],
   ["probe/A.java", "package probe;\n\npublic class A {\n  private final int size;\n  public A(int size) { this.size = size; }\n  enum Mode { ON, OFF }\n  int size() { return size; }\n}\n"],
   ["probe/README.md", "# Probe\n\nIntro.\n\n## Install\n\n```sh\nnpm ci\n```\n\nSetext\n------\n\nText.\n"],
