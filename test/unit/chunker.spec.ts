@@ -112,6 +112,10 @@ describe("chunker: large and awkward input", () => {
       "module.exports.Parser = class Parser { parse(text) { return text.trim(); } };",
       "module.exports.handlers = { first: function first() { return 1; }, second: function second() { return 2; } };",
       "items.forEach(function visit(item) { console.log(item); });",
+      "const ignored = 0;",
+      "fetch(url)",
+      "  .then(function onOk(response) { return response.json(); })",
+      "  .catch(function onError(error) { console.error(error); });",
       "export default (config) => config;",
       "",
     ].join("\n");
@@ -121,7 +125,8 @@ describe("chunker: large and awkward input", () => {
     assert.ok(pieces.every((chunk) => chunk.symbol === "httpAdapter" || chunk.scope?.startsWith("httpAdapter")), pieces.map((c) => `${c.symbol}/${c.scope}`).join(", "));
     find(chunks, "Parser", "class");
     // Functions held in an object, and anonymous ones, name nothing: those statements keep the file's label.
-    for (const line of [168, 170]) assert.equal(chunks.find((chunk) => chunk.startLine <= line && chunk.endLine >= line)?.kind, "statements", `line ${line}`);
+    // A chain of callbacks is none of them: it keeps the file's label too.
+    for (const line of [168, 170, 173]) assert.equal(chunks.find((chunk) => chunk.startLine <= line && chunk.endLine >= line)?.kind, "statements", `line ${line}`);
     // A named callback is what its call statement does.
     assert.equal(chunks.find((chunk) => chunk.startLine === 169)?.symbol, "visit");
     assertNothingDropped("lib/adapter.js", text, chunks);

@@ -83,8 +83,12 @@ describe("reciprocal-rank fusion", () => {
     assert.equal(textQuery(searchQuery("Fixed the bug where hasBrowserEnv is null")), "hasbrowserenv browser env environment");
     assert.equal(textQuery(searchQuery("how does fix_path work?")), "fix_path fix path work");
     assert.equal(textQuery(searchQuery("where is fixIssue called")), "fixissue fix issue called");
-    // Nothing else to search for: the query stays as asked.
-    assert.equal(searchQuery("fix issue"), "fix issue");
+    // Nothing else to search for (stop words are not something to search for): the query stays as asked.
+    assert.equal(searchQuery("fix the bug"), "fix the bug");
+    assert.equal(searchQuery("how do I fix this?"), "how do I fix this?");
+    // Written as code, a request word is code.
+    assert.equal(textQuery(searchQuery("where is shutil.which used")), "shutil which used");
+    assert.equal(textQuery(searchQuery("the `fix` command")), "fix command");
   });
 });
 

@@ -24,6 +24,21 @@ describe("vectors kept by content", () => {
     assert.deepEqual(await other.get([contentKey("one")]), [undefined], "each embedder has its own");
   });
 
+  it("keeps every vector at its key when puts and gets overlap (two batches embedding at once)", async () => {
+    const dims = 256;
+    const big = (seed: number): Float32Array => Float32Array.from({ length: dims }, (_, i) => seed + i / 1000);
+    const cache = new VectorCache({ dir: path.join(dir, "overlap"), embedder: "d".repeat(32), dims });
+    const first = Array.from({ length: 2000 }, (_, i) => ({ key: contentKey(`first ${i}`), vector: big(i) }));
+    const second = Array.from({ length: 5 }, (_, i) => ({ key: contentKey(`second ${i}`), vector: big(10_000 + i) }));
+    await Promise.all([cache.put(first), cache.get([contentKey("first 0")]), cache.put(second)]);
+    const reopened = new VectorCache({ dir: path.join(dir, "overlap"), embedder: "d".repeat(32), dims });
+    for (const cacheNow of [cache, reopened]) {
+      const got = await cacheNow.get([...first, ...second].map((entry) => entry.key));
+      const wrong = [...first, ...second].filter((entry, i) => got[i]?.[0] !== entry.vector[0]).length;
+      assert.equal(wrong, 0, `${wrong} keys read another key's vector`);
+    }
+  });
+
   it("reads a torn append as the records both files hold, and appends after them", async () => {
     const torn = path.join(dir, "torn");
     const cache = new VectorCache({ dir: torn, embedder: "c".repeat(32), dims: 4 });

@@ -260,12 +260,17 @@ const VALUE_PASSING = new Set([
   "call_expression", "new_expression", "arguments", "member_expression",
 ]);
 
-/** A named function or class that is a statement's value or its call's callback (see VALUE_PASSING), a few levels down. */
+/**
+ * A named function or class that is a statement's value or its call's callback (see VALUE_PASSING), a
+ * few levels down, and that is nearly all of it: it starts on the statement's first line and ends on
+ * its last or the one before (`p.then(function ok() {…}).catch(function fail() {…})` is neither's).
+ */
 function namedValueIn(statement: Node): Node | undefined {
   const queue: Array<{ node: Node; depth: number }> = statement.namedChildren.filter((child): child is Node => child !== null).map((node) => ({ node, depth: 0 }));
   while (queue.length > 0) {
     const { node, depth } = queue.shift()!;
-    if (FUNCTION_VALUES.has(node.type) && node.childForFieldName("name")) return node;
+    const whole = startRow(node) === startRow(statement) && endRow(node) >= endRow(statement) - 1;
+    if (FUNCTION_VALUES.has(node.type) && node.childForFieldName("name") && whole) return node;
     if (depth < 3 && VALUE_PASSING.has(node.type)) for (const child of node.namedChildren) if (child) queue.push({ node: child, depth: depth + 1 });
   }
   return undefined;

@@ -12,6 +12,7 @@ import type { FileRecord } from "../store/schema";
 import type { FileUpdate, IndexStore } from "../store/store";
 import { contentKey, type VectorCache } from "../store/vectorCache";
 import { sha256Hex } from "../util/hash";
+import { BatchPipeline } from "./batchPipeline";
 import { embeddingInput, neuralContent, toRow } from "./rows";
 import type { FileStages, ProcessedFile } from "./stages";
 
@@ -144,21 +145,10 @@ export class Indexer {
     let pending: Pending[] = tombstones.map((path) => ({ record: skippedRecord(path, DELETED_HERE), processed: emptyResult() }));
     if (tombstones.length > 0) changed = true;
     let pendingChunks = 0;
-    // A batch goes through two stages: embedding (the embedders' vectors, a remote model's requests)
-    // and writing. Writes run one at a time and in order. Two batches may be embedding at once (a
-    // remote embedder's requests share its concurrency), so its requests never pause while a batch
-    // is written or while one batch's last requests finish; the loop goes on preparing the next
-    // files (the chunk workers keep working) meanwhile.
-    let writing: Promise<void> = Promise.resolve();
-    let writingBefore: Promise<void> = Promise.resolve();
-    // The embedding stages of the last two batches: a batch starts once the one two back is embedded.
-    let embedding: [Promise<unknown>, Promise<unknown>] = [Promise.resolve(), Promise.resolve()];
+    // Batches are embedded and written behind the loop (batchPipeline.ts), which goes on preparing
+    // the next files (the chunk workers keep working) meanwhile.
+    const pipeline = new BatchPipeline<FileUpdate[]>((rows) => this.options.store.write(rows), runOptions.signal);
     let inFlightChunks = 0;
-    // A batch that failed to embed stops the run at the next flush: no more requests for the batches after it.
-    const failure: { error?: unknown; failed: boolean } = { failed: false };
-    const stopIfFailed = (): void => {
-      if (failure.failed) throw failure.error;
-    };
     const embeddingProgress = (): IndexProgress["embedding"] =>
       this.options.neural ? { embedded: counts.chunksEmbedded, cached: counts.vectorsReused, queued: Math.max(0, counts.chunksWritten + pendingChunks + inFlightChunks - counts.chunksEmbedded - counts.vectorsReused) } : undefined;
     const flush = async (): Promise<void> => {
@@ -167,27 +157,15 @@ export class Indexer {
       pending = [];
       pendingChunks = 0;
       changed = true;
-      stopIfFailed();
-      await Promise.all([embedding[0], writingBefore]);
-      stopIfFailed();
       const chunks = batch.reduce((sum, item) => sum + (item.processed?.chunked.chunks.length ?? 0), 0);
-      inFlightChunks += chunks;
       const report = (): void => runOptions.onProgress?.({ phase: "indexing", filesDone: done, filesTotal: total, chunksWritten: counts.chunksWritten, embedding: embeddingProgress() });
-      const updates = this.embedBatch(batch, counts, runOptions.signal, report);
-      updates.catch((error: unknown) => {
-        if (!failure.failed) Object.assign(failure, { failed: true, error });
-      });
-      embedding = [embedding[1], updates];
-      const previous = writing;
-      writingBefore = previous;
-      writing = (async () => {
-        const rows = await updates;
-        await previous;
-        await this.options.store.write(rows);
+      await pipeline.push((signal) => {
+        inFlightChunks += chunks;
+        return this.embedBatch(batch, counts, signal, report);
+      }, () => {
         counts.chunksWritten += chunks;
         inFlightChunks -= chunks;
-      })();
-      writing.catch(() => undefined);
+      });
     };
     let cancelled = false;
     // A few files are read and sent to the chunk source ahead of the one being written, so a
@@ -201,38 +179,44 @@ export class Indexer {
         }
       }
     };
-    for (const [position, entry] of entries.entries()) {
-      if (runOptions.signal?.aborted) {
-        cancelled = true;
-        break;
-      }
-      prepareAhead(position);
-      if (entry.kind === "skipped") {
-        counts.filesSkipped++;
-        const previous = known.get(entry.skipped.path);
-        if (previous?.status !== "skipped" || previous.reason !== entry.skipped.reason) {
-          pending.push({ record: skippedRecord(entry.skipped.path, entry.skipped.reason), processed: emptyResult() });
+    try {
+      for (const [position, entry] of entries.entries()) {
+        if (runOptions.signal?.aborted) {
+          cancelled = true;
+          break;
         }
-      } else {
-        const item = await prepared.get(position)!;
-        prepared.delete(position);
-        done++;
-        if (item === "unchanged") counts.filesUnchanged++;
-        else {
-          if (item.record.status === "indexed" && item.processed) counts.filesIndexed++;
-          else if (item.record.status === "indexed") counts.filesUnchanged++;
-          else if (item.record.status === "skipped") counts.filesSkipped++;
-          else if (item.record.status === "error") counts.filesFailed++;
-          pending.push(item);
-          pendingChunks += item.processed?.chunked.chunks.length ?? 0;
+        prepareAhead(position);
+        if (entry.kind === "skipped") {
+          counts.filesSkipped++;
+          const previous = known.get(entry.skipped.path);
+          if (previous?.status !== "skipped" || previous.reason !== entry.skipped.reason) {
+            pending.push({ record: skippedRecord(entry.skipped.path, entry.skipped.reason), processed: emptyResult() });
+          }
+        } else {
+          const item = await prepared.get(position)!;
+          prepared.delete(position);
+          done++;
+          if (item === "unchanged") counts.filesUnchanged++;
+          else {
+            if (item.record.status === "indexed" && item.processed) counts.filesIndexed++;
+            else if (item.record.status === "indexed") counts.filesUnchanged++;
+            else if (item.record.status === "skipped") counts.filesSkipped++;
+            else if (item.record.status === "error") counts.filesFailed++;
+            pending.push(item);
+            pendingChunks += item.processed?.chunked.chunks.length ?? 0;
+          }
         }
+        if (pendingChunks >= this.batchChunks || pending.length >= this.batchChunks) await flush();
+        runOptions.onProgress?.({ phase: "indexing", filesDone: done, filesTotal: total, chunksWritten: counts.chunksWritten + pendingChunks, embedding: embeddingProgress() });
       }
-      if (pendingChunks >= this.batchChunks || pending.length >= this.batchChunks) await flush();
-      runOptions.onProgress?.({ phase: "indexing", filesDone: done, filesTotal: total, chunksWritten: counts.chunksWritten + pendingChunks, embedding: embeddingProgress() });
+      runOptions.onProgress?.({ phase: "finishing", filesDone: done, filesTotal: total, chunksWritten: counts.chunksWritten + pendingChunks, embedding: embeddingProgress() });
+      await flush();
+    } catch (error) {
+      // Nothing of this run may still be writing when it ends.
+      await pipeline.drain().catch(() => undefined);
+      throw error;
     }
-    runOptions.onProgress?.({ phase: "finishing", filesDone: done, filesTotal: total, chunksWritten: counts.chunksWritten + pendingChunks, embedding: embeddingProgress() });
-    await flush();
-    await writing;
+    await pipeline.drain();
     const result = await this.finish(counts, started, cancelled, changed);
     runOptions.onProgress?.({ phase: "done", filesDone: done, filesTotal: total, chunksWritten: counts.chunksWritten, embedding: embeddingProgress() });
     return result;

@@ -6,20 +6,28 @@ import { relatedWords } from "../util/words";
 /**
  * Words that say what the asker wants done or asks, not what the code is: "fix the bug where…",
  * "where is … defined", "improved handling of…". They match prose (changelogs, READMEs, issue
- * templates) far more than code, so the lexical searches leave them out when the query has other words.
+ * templates) far more than code, so the lexical searches leave them out when the query has other
+ * words. Words that name code as often ("issue", "problem", "regression", "show", "explain") are not here.
  */
 const REQUEST_WORDS: ReadonlySet<string> = new Set(
   (
-    "fix fixed fixes fixing bug bugs bugfix issue issues problem problems regression improve improved improves " +
-    "improving improvement enhance enhanced refactor refactored tweak tweaked how what where which why who " +
-    "does did should could would can please explain show tell me my our we you i"
+    "fix fixed fixes fixing bug bugs bugfix improve improved improves improving improvement enhance enhanced " +
+    "refactor refactored tweak tweaked how what where which why who does did should could would can please me my our we you i"
   ).split(" "),
 );
 
-/** The query without its request words, when it has other words; otherwise the query as asked. */
+/** A word written as code: in backticks or quotes, or joined to code punctuation (`shutil.which`, `show()`, `_fix`). */
+function writtenAsCode(query: string, start: number, end: number): boolean {
+  const before = query[start - 1] ?? " ";
+  const after = query[end] ?? " ";
+  return /[`'".:#$_(]/.test(before) || /[`'".:#$_(]/.test(after);
+}
+
+/** The query without its request words, when it has other words to search for; otherwise the query as asked. */
 export function searchQuery(query: string): string {
-  const kept = query.replace(/[\p{L}_$][\p{L}\p{N}_$]*/gu, (word) => (REQUEST_WORDS.has(word.toLowerCase()) ? " " : word));
-  return /[\p{L}\p{N}_]/u.test(kept) ? kept : query;
+  const kept = query.replace(/[\p{L}_$][\p{L}\p{N}_$]*/gu, (word, offset: number) =>
+    REQUEST_WORDS.has(word.toLowerCase()) && !writtenAsCode(query, offset, offset + word.length) ? " " : word);
+  return textQuery(kept) ? kept : query;
 }
 
 export function textQuery(query: string): string {

@@ -32,6 +32,8 @@ export class VectorCache {
   private positions: Map<string, number> | undefined;
   private count = 0;
   private trimmed = false;
+  /** Reads and writes one at a time: a put appends and may rewrite the files, which a read must not see half done. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: VectorCacheOptions) {
     const name = options.embedder.slice(0, 16);
@@ -46,8 +48,23 @@ export class VectorCache {
     return this.count;
   }
 
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(work);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
   /** The cached vector of each key, or undefined where there is none. */
-  async get(keys: readonly string[]): Promise<Array<Float32Array | undefined>> {
+  get(keys: readonly string[]): Promise<Array<Float32Array | undefined>> {
+    return this.serial(() => this.read(keys));
+  }
+
+  /** Keeps these vectors (keys already kept are left as they are). The caller holds the writer lock. */
+  put(entries: ReadonlyArray<{ key: string; vector: Float32Array }>): Promise<void> {
+    return this.serial(() => this.append(entries));
+  }
+
+  private async read(keys: readonly string[]): Promise<Array<Float32Array | undefined>> {
     const positions = await this.load();
     const out = new Array<Float32Array | undefined>(keys.length).fill(undefined);
     const wanted = keys.map((key, i) => ({ i, at: positions.get(key) })).filter((w): w is { i: number; at: number } => w.at !== undefined);
@@ -65,8 +82,7 @@ export class VectorCache {
     return out;
   }
 
-  /** Keeps these vectors (keys already kept are left as they are). The caller holds the writer lock. */
-  async put(entries: ReadonlyArray<{ key: string; vector: Float32Array }>): Promise<void> {
+  private async append(entries: ReadonlyArray<{ key: string; vector: Float32Array }>): Promise<void> {
     const positions = await this.load();
     const seen = new Set<string>();
     const fresh = entries.filter((entry) => !positions.has(entry.key) && !seen.has(entry.key) && seen.add(entry.key));
