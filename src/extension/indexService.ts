@@ -146,9 +146,8 @@ export class IndexService implements vscode.Disposable {
     if (!setting.baseURL || !setting.model) return { embedderFor };
     if (this.embeddingAnswers.get(JSON.stringify([setting.baseURL.replace(/\/+$/, ""), setting.model])) === false) return { embedderFor };
     try {
-      const neural = await connectEmbedder({ baseURL: setting.baseURL, model: setting.model, dims: setting.dims, apiKey, ...limits }, {
-        onProgress: (done, total) => this.embeddingProgress(done, total),
-      });
+      // Progress comes with the indexer's progress events (embedded, cached, queued), request by request.
+      const neural = await connectEmbedder({ baseURL: setting.baseURL, model: setting.model, dims: setting.dims, apiKey, ...limits });
       return { neural, embedderFor };
     } catch (error) {
       const message = `The embedding model ${setting.model} at ${setting.baseURL} can't be used (${errorMessage(error)}); searching with the index as it is.`;
@@ -156,11 +155,6 @@ export class IndexService implements vscode.Disposable {
       void vscode.window.showWarningMessage(`Groundwork: ${message}`);
       return { neural: "from-index", embedderFor };
     }
-  }
-
-  private embeddingProgress(done: number, total: number): void {
-    if (this.currentState.kind !== "indexing") return;
-    this.setState({ ...this.currentState, embedding: { done, total: this.embeddingTotal ?? total } });
   }
 
   /**

@@ -147,6 +147,25 @@ describe("a neural embedder's vectors beside the builtin ones", () => {
     }
   });
 
+  it("reports embedding progress request by request, never going back", async () => {
+    const root = path.join(dir, "progress");
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 12; i++) files[`src/step${i}.ts`] = `export function step${i}(value: number): number {\n  return value * ${i + 2};\n}\n`;
+    writeTree(root, files);
+    const small = new OpenAIEmbedder({ baseURL: server.url, model: "test-embed", dims: 32, apiKey: "sk-embed-secret", maxRetries: 1, timeoutMs: 5000, maxBatchItems: 2 });
+    const index = await TestIndex.open({ root, dbPath: path.join(dir, "progress-db"), neural: small, embedderFor: factory });
+    try {
+      const seen: number[] = [];
+      await index.run({ onProgress: (progress) => progress.embedding && seen.push(progress.embedding.embedded) });
+      const distinct = [...new Set(seen)];
+      assert.deepEqual(distinct, [...distinct].sort((a, b) => a - b), `never back: ${distinct}`);
+      assert.equal(distinct.at(-1), 12);
+      assert.ok(distinct.filter((n) => n > 0 && n < 12).length >= 4, `steps between: ${distinct}`);
+    } finally {
+      index.close();
+    }
+  });
+
   it("stops sending requests once a batch failed: at most the one batch already on its way", async () => {
     const root = path.join(dir, "stop");
     const files: Record<string, string> = {};

@@ -18,13 +18,13 @@ export function createEmbedder(name: string | undefined): Embedder {
 }
 
 /** What a host knows of an embedding profile: the endpoint and model; the key from where the host keeps keys. */
-export type EmbeddingProfile = Omit<OpenAIEmbedderOptions, "onProgress" | "onRequest">;
+export type EmbeddingProfile = Omit<OpenAIEmbedderOptions, "onRequest">;
 
 /**
  * The neural embedder of a profile, its vector length asked of the server when the profile does
  * not say it. Throws the server's error (unreachable, wrong key, unknown model) when it can't.
  */
-export function connectEmbedder(profile: EmbeddingProfile, hooks: Pick<OpenAIEmbedderOptions, "onProgress" | "onRequest"> = {}, signal?: AbortSignal): Promise<Embedder> {
+export function connectEmbedder(profile: EmbeddingProfile, hooks: Pick<OpenAIEmbedderOptions, "onRequest"> = {}, signal?: AbortSignal): Promise<Embedder> {
   if (!/^https?:\/\//.test(profile.baseURL)) throw new Error(`The embedding base URL must be http(s), up to /v1: "${profile.baseURL}".`);
   if (!profile.model) throw new Error("The embedding model's name is missing.");
   return OpenAIEmbedder.connect({ ...profile, ...hooks }, signal);
@@ -43,7 +43,7 @@ export function localEmbedder(options: TransformersEmbedderOptions): Embedder {
  * Makes the embedder an index recorded (its spec: kind, base URL, model, dims) again, with the
  * key the host gives for it; the profile's limits apply.
  */
-export function embedderFactory(keyFor: (baseURL: string) => string | undefined, limits: Partial<EmbeddingProfile> = {}, hooks: Pick<OpenAIEmbedderOptions, "onProgress" | "onRequest"> = {}): EmbedderFactory {
+export function embedderFactory(keyFor: (baseURL: string) => string | undefined, limits: Partial<EmbeddingProfile> = {}, hooks: Pick<OpenAIEmbedderOptions, "onRequest"> = {}): EmbedderFactory {
   return (spec) => {
     if (spec.kind === "transformers" && typeof spec.modelDir === "string") return new TransformersEmbedder({ modelDir: spec.modelDir });
     if (spec.kind !== "openai" || typeof spec.baseURL !== "string" || typeof spec.model !== "string" || typeof spec.dims !== "number") return undefined;

@@ -16,7 +16,8 @@ export interface Embedder {
    * index fingerprint, so any change rebuilds the index.
    */
   readonly fingerprint: string;
-  embedDocuments(docs: readonly EmbedInput[], signal?: AbortSignal): Promise<Float32Array[]>;
+  /** `onEmbedded`: called as parts of the call are done, with how many documents each part embedded (a remote model's requests). */
+  embedDocuments(docs: readonly EmbedInput[], signal?: AbortSignal, onEmbedded?: (count: number) => void): Promise<Float32Array[]>;
   embedQuery(text: string, signal?: AbortSignal): Promise<Float32Array>;
 }
 

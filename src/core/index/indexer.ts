@@ -299,10 +299,16 @@ export class Indexer {
     counts.vectorsReused += chunks.length - [...missing.values()].reduce((sum, list) => sum + list.length, 0);
     const firsts = [...missing.values()].map((list) => list[0]);
     if (firsts.length > 0) {
-      const vectors = await neural.embedDocuments(firsts.map((i) => embeddingInput(chunks[i])), signal);
+      // Counted request by request where the embedder says so (a remote model), else all at once.
+      let counted = 0;
+      const vectors = await neural.embedDocuments(firsts.map((i) => embeddingInput(chunks[i])), signal, (count) => {
+        counted += count;
+        counts.chunksEmbedded += count;
+        report?.();
+      });
+      counts.chunksEmbedded += firsts.length - counted;
       const entries = firsts.map((i, j) => ({ key: keys[i], vector: vectors[j] }));
       for (const { key, vector } of entries) for (const i of missing.get(key)!) found[i] = vector;
-      counts.chunksEmbedded += firsts.length;
       counts.vectorsReused += [...missing.values()].reduce((sum, list) => sum + list.length - 1, 0);
       await cache?.put(entries);
     }
