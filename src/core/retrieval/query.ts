@@ -23,11 +23,20 @@ function writtenAsCode(query: string, start: number, end: number): boolean {
   return /[`'".:#$_(]/.test(before) || /[`'".:#$_(]/.test(after);
 }
 
-/** The query without its request words, when it has other words to search for; otherwise the query as asked. */
-export function searchQuery(query: string): string {
+/**
+ * What the lexical searches look for: the query without its request words, when it has other words
+ * to search for (otherwise the query as asked), and its full-text words.
+ */
+export function lexicalQuery(query: string): { text: string; words: string } {
   const kept = query.replace(/[\p{L}_$][\p{L}\p{N}_$]*/gu, (word, offset: number) =>
     REQUEST_WORDS.has(word.toLowerCase()) && !writtenAsCode(query, offset, offset + word.length) ? " " : word);
-  return textQuery(kept) ? kept : query;
+  const words = textQuery(kept);
+  return words ? { text: kept, words } : { text: query, words: textQuery(query) };
+}
+
+/** The query without its request words, when it has other words to search for; otherwise the query as asked. */
+export function searchQuery(query: string): string {
+  return lexicalQuery(query).text;
 }
 
 export function textQuery(query: string): string {

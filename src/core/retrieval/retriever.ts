@@ -12,7 +12,7 @@ import { errorMessage } from "../util/host";
 import type { ChunkRef, IndexStore, SourceReader, StoredChunk } from "../store/store";
 import { expansionCandidates } from "./expansion";
 import { capPerFile, type Fused, type RankedList, reciprocalRankFusion, scoreFusion, type Source } from "./fusion";
-import { searchQuery, textQuery } from "./query";
+import { lexicalQuery } from "./query";
 import type { Reranker } from "./reranker";
 import { relevance } from "./confidence";
 import { fileRole, rolePrior, rolesAskedFor } from "./roles";
@@ -134,8 +134,7 @@ export class HybridRetriever {
 
   private async searchUncached(query: string, settings: Settings, segments: readonly SearchSegment[]): Promise<SearchHit[]> {
     // The lexical searches (full text, builtin vectors, term match) leave out the request's own words; a neural model reads the question whole.
-    const lexical = searchQuery(query);
-    const words = textQuery(lexical);
+    const { text: lexical, words } = lexicalQuery(query);
     const queryVectors = new Map<Embedder, Promise<Float32Array>>();
     const embed = (embedder: Embedder): Promise<Float32Array> => {
       if (!queryVectors.has(embedder)) queryVectors.set(embedder, embedder.embedQuery(lexical));
