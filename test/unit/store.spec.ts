@@ -229,4 +229,18 @@ describe("source reader (hit code from the workspace files)", () => {
     assert.equal(await read("../outside.py"), undefined);
     await assert.rejects(read("missing.py"));
   });
+
+  it("reads side by side after a read from the disk, with the same checks", async () => {
+    const root = tempDir("gw-src-");
+    dirs.push(root);
+    const files = ["a.py", "b.py", "c.py"];
+    files.forEach((name, i) => writeFileSync(path.join(root, name), `def f${i}():\n    return ${i}\n`));
+    // Every read counts as slow: after the first, reads go through fs.promises.
+    const read = sourceReader(root, { slowReadMs: -1 });
+    assert.deepEqual(await Promise.all(files.map((name) => read(name))), files.map((_, i) => `def f${i}():\n    return ${i}\n`));
+    writeFileSync(path.join(root, "b.py"), "def f1():\n    return 11\n");
+    assert.equal(await read("b.py"), "def f1():\n    return 11\n");
+    assert.equal(await read("../outside.py"), undefined);
+    await assert.rejects(read("missing.py"));
+  });
 });

@@ -1,33 +1,57 @@
 // Reads a folder's files for search hits, never outside the folder.
-import { readFileSync, statSync } from "node:fs";
+import { promises as fs, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
+import { performance } from "node:perf_hooks";
 import { relativeInside } from "../../shared/fsPaths";
 import { LRUCache } from "lru-cache";
 import type { SourceReader } from "../store/store";
 
 /** Characters of file text kept between searches (about 16 MB): hits keep coming from the same files. */
 const SOURCE_CACHE_CHARS = 8_000_000;
+/** A synchronous read slower than this came from the disk, not the page cache. */
+const SLOW_READ_MS = 1.5;
+/** After a slow read, reads go side by side this long (the rest of that search's files). */
+const SIDE_BY_SIDE_MS = 500;
 
 /**
- * Synchronously: a handful of indexed (size-capped) files from the page cache take ~0.2 ms, a
- * quarter of fs.promises' time. The most recently read are kept while their size and modification
- * time stay the same (the store checks each hit's lines against its indexed hash anyway).
+ * Synchronously while the files come from the page cache: a handful of indexed (size-capped)
+ * files take ~0.2 ms that way, a quarter of fs.promises' time. Once a read has had to wait on the
+ * disk (a cold page cache), the next ones go through fs.promises, so a search's files are read side
+ * by side instead of one disk wait after another, and the event loop is not held meanwhile. The
+ * most recently read are kept while their size and modification time stay the same (the store
+ * checks each hit's lines against its indexed hash anyway).
  */
-export function sourceReader(root: string): SourceReader {
+export function sourceReader(root: string, options: { slowReadMs?: number } = {}): SourceReader {
   const base = path.resolve(root);
+  const slowReadMs = options.slowReadMs ?? SLOW_READ_MS;
   const cache = new LRUCache<string, { mtimeMs: number; size: number; text: string }>({
     maxSize: SOURCE_CACHE_CHARS,
     maxEntrySize: SOURCE_CACHE_CHARS / 4,
     sizeCalculation: (entry) => Math.max(1, entry.text.length),
   });
+  let sideBySideUntil = 0;
+  const kept = (relPath: string, stat: { mtimeMs: number; size: number }): string | undefined => {
+    const entry = cache.get(relPath);
+    return entry && entry.mtimeMs === stat.mtimeMs && entry.size === stat.size ? entry.text : undefined;
+  };
   return async (relPath) => {
     const file = path.resolve(base, relPath);
     if (relativeInside(base, file) === undefined) return undefined;
-    const { mtimeMs, size } = statSync(file);
-    const kept = cache.get(relPath);
-    if (kept && kept.mtimeMs === mtimeMs && kept.size === size) return kept.text;
-    const text = readFileSync(file, "utf8");
-    cache.set(relPath, { mtimeMs, size, text });
+    if (performance.now() < sideBySideUntil) {
+      const stat = await fs.stat(file);
+      const text = kept(relPath, stat) ?? (await fs.readFile(file, "utf8"));
+      cache.set(relPath, { mtimeMs: stat.mtimeMs, size: stat.size, text });
+      return text;
+    }
+    const started = performance.now();
+    const stat = statSync(file);
+    let text = kept(relPath, stat);
+    if (text === undefined) {
+      text = readFileSync(file, "utf8");
+      cache.set(relPath, { mtimeMs: stat.mtimeMs, size: stat.size, text });
+    }
+    const ended = performance.now();
+    if (ended - started > slowReadMs) sideBySideUntil = ended + SIDE_BY_SIDE_MS;
     return text;
   };
 }
