@@ -28,6 +28,7 @@ import { identifiers } from "../src/core/util/text";
 import type { SearchOptions } from "../src/core/retrieval/types";
 import type { IndexProgress } from "../src/core/index/indexer";
 import { TestIndex as WorkspaceIndex } from "../test/helpers/index";
+import { ALLOCATOR_ENV } from "../src/cli/allocator";
 
 const ROOT = path.resolve(__dirname, "..");
 const RESULTS = path.join(ROOT, "bench", "results");
@@ -412,9 +413,36 @@ async function hostSection(): Promise<Record<string, unknown>> {
 
 /**
  * A ~100k-file workspace, cold: cancelled halfway, then resumed to the end. Progress must only move
- * forward; memory is sampled throughout.
+ * forward; memory is sampled throughout. Run twice, each in a process of its own: under glibc's
+ * default malloc settings (the extension host's: VS Code starts that process) and under the ones the
+ * CLI starts its indexing commands with (src/cli/allocator.ts).
  */
 async function largeSection(): Promise<Record<string, unknown>> {
+  const runs: Record<string, unknown> = {};
+  for (const [name, env] of [["defaultMalloc", {}], ["cliMalloc", ALLOCATOR_ENV]] as const) {
+    const child = spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "bench", "bench.ts")], {
+      cwd: ROOT, env: { ...process.env, ...env, BENCH_LARGE_CHILD: "1" }, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 16 * 2 ** 20,
+    });
+    const line = child.stdout.split("\n").find((l) => l.startsWith("{"));
+    if (child.status !== 0 || !line) throw new Error(`the large workspace run (${name}) failed: exit ${child.status}`);
+    const row = JSON.parse(line) as LargeRow;
+    console.log(
+      `\nlarge workspace, ${name === "cliMalloc" ? "as the CLI runs it (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_)" : "glibc's default malloc (the extension host)"}: ` +
+        `${row.files} files indexed, ${row.chunks} chunks; cancelled at half (${row.cancelledAfterFiles} files, ${row.cancelledSeconds.toFixed(1)} s, cancelled: ${row.cancelled}); ` +
+        `resumed: ${row.resumedFiles} more files, ${row.resumedUnchanged} unchanged, ${row.resumedSeconds.toFixed(1)} s; progress went backwards ${row.progressWentBackwards} times; peak RSS ${row.peakRssMiB.toFixed(0)} MiB`,
+    );
+    runs[name] = row;
+  }
+  return runs;
+}
+
+interface LargeRow {
+  files: number; chunks: number; cancelledAfterFiles: number; cancelledSeconds: number; cancelled: boolean;
+  resumedFiles: number; resumedUnchanged: number; resumedSeconds: number; progressWentBackwards: number; peakRssMiB: number;
+}
+
+/** One run of the large workspace, in this process (a child of largeSection): prints its row as JSON. */
+async function largeRun(): Promise<LargeRow> {
   const tree = await headsTree(150);
   const dbPath = path.join(WORK, "heads-x150-index");
   await fs.rm(dbPath, { recursive: true, force: true });
@@ -441,15 +469,11 @@ async function largeSection(): Promise<Record<string, unknown>> {
     last = 0;
     const second = await index.run({ onProgress: track });
     const status = await index.status();
-    const row = {
+    await index.maintenanceIdle();
+    return {
       files: status.filesIndexed, chunks: second.totalChunks, cancelledAfterFiles: first.filesIndexed, cancelledSeconds: first.seconds, cancelled: first.cancelled,
       resumedFiles: second.filesIndexed, resumedUnchanged: second.filesUnchanged, resumedSeconds: second.seconds, progressWentBackwards: backwards, peakRssMiB: peak / 2 ** 20,
     };
-    console.log(
-      `\nlarge workspace: ${row.files} files indexed, ${row.chunks} chunks; cancelled at half (${row.cancelledAfterFiles} files, ${row.cancelledSeconds.toFixed(1)} s, cancelled: ${row.cancelled}); ` +
-        `resumed: ${row.resumedFiles} more files, ${row.resumedUnchanged} unchanged, ${row.resumedSeconds.toFixed(1)} s; progress went backwards ${backwards} times; peak RSS ${row.peakRssMiB.toFixed(0)} MiB`,
-    );
-    return row;
   } finally {
     clearInterval(sampler);
     index.close();
@@ -545,6 +569,10 @@ const SECTIONS: Record<string, () => Promise<Record<string, unknown>>> = {
 };
 
 async function main(): Promise<void> {
+  if (process.env.BENCH_LARGE_CHILD) {
+    process.stdout.write(JSON.stringify(await largeRun()) + "\n");
+    return;
+  }
   if (!STDLIB) throw new Error("Python's standard library was not found (apt-get install libpython3.11-stdlib).");
   mkdirSync(RESULTS, { recursive: true });
   const only = process.env.BENCH_ONLY?.split(",");

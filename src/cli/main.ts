@@ -8,6 +8,7 @@ import { formatHistoryReport, runHistoryEval } from "../core/eval/historyEval";
 import { formatReport, runEval } from "../core/eval/runEval";
 import { ProfileError } from "../core/model/profiles";
 import { errorMessage, type Logger } from "../core/util/host";
+import { followParent, relaunch, relaunchWanted, runsOnGlibc } from "./allocator";
 import { ask, auditLogFor, CliModelError, compare, type ModelFlags } from "./ask";
 import { serveMcp } from "./mcp";
 import { dataset, modelEval } from "./tune";
@@ -335,7 +336,9 @@ async function searchBatch(codebase: Codebase, file: string, options: { limit: n
   return 0;
 }
 
-main(process.argv.slice(2)).then(
+const argv = process.argv.slice(2);
+followParent();
+(relaunchWanted(argv, process.env, process.platform, runsOnGlibc) ? relaunch(process.argv.slice(1)) : main(argv)).then(
   (code) => {
     process.exitCode = code;
   },

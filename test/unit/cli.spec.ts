@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
+import { ALLOCATOR_ENV, relaunchWanted, runsOnGlibc } from "../../src/cli/allocator";
 import { TestIndex } from "../helpers/index";
 import { CLI, firstChunksWritten, NO_STDLIB, POLYGLOT, removeTree, STDLIB, tempDir } from "../helpers/workspace";
 
@@ -179,5 +180,33 @@ describe("groundwork CLI (the built bundle)", () => {
       killed.close();
       clean.close();
     });
+
+    it("indexes in a child process under glibc's memory settings, and a SIGTERM ends both", { skip: process.platform !== "linux" || !runsOnGlibc() }, async () => {
+      const termDb = path.join(dir, "stdlib-term");
+      const parent: ChildProcess = spawn(process.execPath, [CLI, "index", STDLIB!, "--db", termDb], { stdio: ["ignore", "pipe", "pipe"] });
+      const exit = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => parent.once("exit", (code, signal) => resolve([code, signal])));
+      await Promise.race([firstChunksWritten(termDb), exit]);
+      const children = readFileSync(`/proc/${parent.pid}/task/${parent.pid}/children`, "utf8").trim().split(/\s+/).map(Number);
+      assert.equal(children.length, 1, "one child runs the command");
+      const environ = readFileSync(`/proc/${children[0]}/environ`, "utf8").split("\0");
+      for (const [name, value] of Object.entries(ALLOCATOR_ENV)) assert.ok(environ.includes(`${name}=${value}`), name);
+      parent.kill("SIGTERM");
+      assert.deepEqual(await exit, [null, "SIGTERM"], "the child's end by SIGTERM is the parent's");
+      assert.ok(!existsSync(`/proc/${children[0]}`) || /\) [ZX] /.test(readFileSync(`/proc/${children[0]}/stat`, "utf8")), "the child is gone");
+    });
+  });
+});
+
+describe("relaunchWanted", () => {
+  const glibc = (): boolean => true;
+  it("relaunches the indexing commands on Linux with glibc, unless malloc is the user's or this is the child", () => {
+    assert.equal(relaunchWanted(["index", "src"], {}, "linux", glibc), true);
+    assert.equal(relaunchWanted(["mcp", "--workspace", "x"], {}, "linux", glibc), true);
+    assert.equal(relaunchWanted(["search", "q"], {}, "linux", glibc), false, "a search is short");
+    assert.equal(relaunchWanted(["index", "src"], {}, "darwin", glibc), false);
+    assert.equal(relaunchWanted(["index", "src"], {}, "linux", () => false), false, "musl ignores the variables");
+    assert.equal(relaunchWanted(["index", "src"], { MALLOC_ARENA_MAX: "2" }, "linux", glibc), false, "the user's settings win");
+    assert.equal(relaunchWanted(["index", "src"], { GROUNDWORK_RELAUNCHED: "1" }, "linux", glibc), false, "no second relaunch");
+    assert.equal(relaunchWanted([], {}, "linux", glibc), false);
   });
 });

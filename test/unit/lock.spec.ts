@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { execFile, spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { execFile, spawn, spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -91,6 +91,21 @@ describe("one writer per index", () => {
       assert.ok(result.totalChunks > 20);
     } finally {
       index.close();
+    }
+  });
+
+  it("takes over a lock whose holder has ended but was not reaped yet (a zombie)", { skip: process.platform !== "linux" }, async () => {
+    const dbPath = path.join(dbs, "zombie");
+    // The shell's background child ends at once; the shell then becomes a sleep that never reaps it.
+    const parent = spawn("sh", ["-c", "sleep 0 & echo $!; exec sleep 30"], { stdio: ["ignore", "pipe", "ignore"] });
+    try {
+      const pid = Number(await new Promise<string>((resolve) => parent.stdout.once("data", (data: Buffer) => resolve(data.toString()))));
+      while (!/\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8"))) await new Promise((resolve) => setTimeout(resolve, 20));
+      mkdirSync(dbPath, { recursive: true });
+      writeFileSync(path.join(dbPath, "write.lock"), JSON.stringify({ pid, host: os.hostname(), since: "2026-01-01T00:00:00Z", token: "zombie" }));
+      assert.equal(await new IndexLock(dbPath).withLock(async () => "taken"), "taken");
+    } finally {
+      parent.kill();
     }
   });
 

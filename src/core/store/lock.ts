@@ -9,7 +9,7 @@
 // create, which any racer may win. No process ever removes a lock it did not see stale and win
 // the marker for, so two processes never both hold it.
 import { randomBytes } from "node:crypto";
-import { promises as fs } from "node:fs";
+import { promises as fs, readFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
@@ -30,12 +30,20 @@ export interface LockInfo {
   token: string;
 }
 
+/** Whether a process runs: one that has ended but was not yet reaped (a zombie, on Linux) holds nothing. */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+  if (process.platform !== "linux") return true;
+  try {
+    // The state follows the command name, which is in parentheses and may hold any character.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(")") + 2));
+  } catch {
+    return true;
   }
 }
 

@@ -1,0 +1,69 @@
+// The CLI's indexing commands on Linux run under glibc malloc settings that give freed memory back.
+import { spawn } from "node:child_process";
+
+/**
+ * glibc's malloc keeps a pool per thread and, once a large block has been freed, serves blocks of
+ * that size from its pools instead of mapping them afresh: LanceDB's writer threads and the
+ * chunking workers then hold hundreds of MiB they no longer use. With a fixed mapping threshold
+ * (128 KiB, glibc's starting value) large blocks go back to the system when freed, and the pools'
+ * free tops are trimmed at once. Indexing ~100k files: peak 1,095 → ~880 MiB at about the same speed
+ * (docs/performance.md). glibc reads these only when a process starts.
+ */
+export const ALLOCATOR_ENV: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: "131072", MALLOC_TRIM_THRESHOLD_: "0" };
+
+/** Set in the child: it follows its parent. */
+const RELAUNCHED = "GROUNDWORK_RELAUNCHED";
+
+/** Commands that index (and so allocate in proportion to the workspace). */
+const INDEXING_COMMANDS = new Set(["index", "eval", "mcp"]);
+
+/**
+ * Whether this run starts itself again under ALLOCATOR_ENV: an indexing command, on Linux with
+ * glibc, where the user has set no malloc variable of their own (theirs win, and the child has ours).
+ */
+export function relaunchWanted(argv: readonly string[], env: NodeJS.ProcessEnv, platform: NodeJS.Platform, glibc: () => boolean): boolean {
+  const command = argv.find((arg) => !arg.startsWith("-"));
+  if (command === undefined || !INDEXING_COMMANDS.has(command) || platform !== "linux") return false;
+  if (env[RELAUNCHED] || Object.keys(env).some((name) => name.startsWith("MALLOC_") || name === "GLIBC_TUNABLES")) return false;
+  return glibc();
+}
+
+/** Whether this Node links glibc (musl and others ignore the variables). */
+export function runsOnGlibc(): boolean {
+  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: unknown } } | undefined;
+  return typeof report?.header?.glibcVersionRuntime === "string";
+}
+
+/**
+ * Runs this same command in a child process under ALLOCATOR_ENV, with this one's standard streams,
+ * and resolves to its exit code. Ctrl-C reaches the child from the terminal (it is in the same
+ * process group), so this process only ignores it; SIGTERM and SIGHUP are passed on. A child killed
+ * by a signal ends this process the same way.
+ */
+export function relaunch(argv: readonly string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env, ...ALLOCATOR_ENV, [RELAUNCHED]: "1" };
+    const child = spawn(process.execPath, [...process.execArgv, ...argv], { stdio: ["inherit", "inherit", "inherit", "ipc"], env });
+    const ignore = (): void => undefined;
+    const pass = (signal: NodeJS.Signals) => (): void => void child.kill(signal);
+    const handlers: Array<[NodeJS.Signals, () => void]> = [["SIGINT", ignore], ["SIGTERM", pass("SIGTERM")], ["SIGHUP", pass("SIGHUP")]];
+    for (const [signal, handler] of handlers) process.on(signal, handler);
+    child.once("error", reject);
+    child.once("exit", (code, signal) => {
+      for (const [name, handler] of handlers) process.off(name, handler);
+      if (signal) process.kill(process.pid, signal);
+      resolve(code ?? 1);
+    });
+  });
+}
+
+/**
+ * In a relaunched child: it ends with its parent. A parent killed outright (SIGKILL, a crash) can
+ * pass nothing on, but its end closes the IPC channel, and the child is then killed the same way,
+ * as if the parent had been the one running: a run killed mid-way resumes from what it wrote.
+ */
+export function followParent(): void {
+  if (!process.env[RELAUNCHED] || !process.channel) return;
+  process.channel.unref();
+  process.once("disconnect", () => process.kill(process.pid, "SIGKILL"));
+}
