@@ -193,6 +193,25 @@ describe("chunker: large and awkward input", () => {
     }
   });
 
+  it("stops idle workers on release, not one with a file on it, and starts one again for the next file", async () => {
+    const pool = new WorkerStages({ workerPath: WORKER, poolSize: 2 });
+    try {
+      const read = (relPath: string): string => readFileSync(path.join(POLYGLOT, relPath), "utf8");
+      await Promise.all(["src/shapes.ts", "lib/retry.py"].map((relPath) => pool.process(relPath, read(relPath))));
+      assert.equal(pool.threads, 2);
+      const busy = pool.process("src/cache.js", read("src/cache.js"));
+      pool.release();
+      assert.equal(pool.threads, 1, "the worker with a file on it keeps going");
+      assert.deepEqual((await busy).chunked, await chunker.chunkFile("src/cache.js", read("src/cache.js")));
+      pool.release();
+      assert.equal(pool.threads, 0);
+      assert.deepEqual((await pool.process("lib/tokens.rs", read("lib/tokens.rs"))).chunked, await chunker.chunkFile("lib/tokens.rs", read("lib/tokens.rs")));
+      assert.equal(pool.threads, 1);
+    } finally {
+      pool.dispose();
+    }
+  });
+
   it("runs the embed and fields stages in a pool of workers exactly as in process", async () => {
     const pool = new WorkerStages({ workerPath: WORKER, builtinEmbedderDims: 512, poolSize: 2 });
     const embedder = new BuiltinEmbedder();

@@ -175,6 +175,8 @@ export class Codebase {
         });
         results.push({ ...result, folder: folder.name });
       }
+      // A full run is over: its workers' memory goes back (updates from file events start one again).
+      if (this.ownedStages instanceof WorkerStages) this.ownedStages.release();
       return results;
     });
   }

@@ -45,6 +45,20 @@ export class WorkerStages implements FileStages {
     return this.fingerprint;
   }
 
+  /**
+   * Stops the workers that have nothing to do, giving back their memory (their heaps and parsers
+   * hold some 100 MiB after a full index, and LanceDB's compaction and vector index build come next);
+   * the next file starts one again.
+   */
+  release(): void {
+    for (const worker of this.pool) if (worker.waiting === 0) worker.dispose();
+  }
+
+  /** Worker threads running now. */
+  get threads(): number {
+    return this.pool.filter((worker) => worker.started).length;
+  }
+
   dispose(): void {
     for (const worker of this.pool) worker.dispose();
   }
@@ -82,6 +96,10 @@ class StageWorker {
       this.queued.push({ id: this.nextId++, body: { id: 0, ...request } as StageRequest, what, resolve, reject });
       this.pump();
     }).finally(() => this.waiting--);
+  }
+
+  get started(): boolean {
+    return this.worker !== undefined;
   }
 
   dispose(): void {
