@@ -236,7 +236,7 @@ describe("source reader (hit code from the workspace files)", () => {
     const files = ["a.py", "b.py", "c.py"];
     files.forEach((name, i) => writeFileSync(path.join(root, name), `def f${i}():\n    return ${i}\n`));
     // Every read counts as slow: after the first, reads go through fs.promises.
-    const read = sourceReader(root, { slowReadMs: -1 });
+    const read = sourceReader(root, { slowReadMs: -Infinity });
     assert.deepEqual(await Promise.all(files.map((name) => read(name))), files.map((_, i) => `def f${i}():\n    return ${i}\n`));
     writeFileSync(path.join(root, "b.py"), "def f1():\n    return 11\n");
     assert.equal(await read("b.py"), "def f1():\n    return 11\n");

@@ -8,10 +8,13 @@ import type { SourceReader } from "../store/store";
 
 /** Characters of file text kept between searches (about 16 MB): hits keep coming from the same files. */
 const SOURCE_CACHE_CHARS = 8_000_000;
-/** A synchronous read slower than this came from the disk, not the page cache. */
+/**
+ * A synchronous read slower than this, plus a millisecond per MB (the page cache gives a GB a
+ * second or more), came from the disk.
+ */
 const SLOW_READ_MS = 1.5;
-/** After a slow read, reads go side by side this long (the rest of that search's files). */
-const SIDE_BY_SIDE_MS = 500;
+/** After a slow read, reads go side by side this long: the rest of that search's files, and the next search's. */
+const SIDE_BY_SIDE_MS = 100;
 
 /**
  * Synchronously while the files come from the page cache: a handful of indexed (size-capped)
@@ -19,7 +22,8 @@ const SIDE_BY_SIDE_MS = 500;
  * disk (a cold page cache), the next ones go through fs.promises, so a search's files are read side
  * by side instead of one disk wait after another, and the event loop is not held meanwhile. The
  * most recently read are kept while their size and modification time stay the same (the store
- * checks each hit's lines against its indexed hash anyway).
+ * checks each hit's lines against its indexed hash anyway). `slowReadMs` replaces SLOW_READ_MS
+ * (tests force the side-by-side reads with -Infinity).
  */
 export function sourceReader(root: string, options: { slowReadMs?: number } = {}): SourceReader {
   const base = path.resolve(root);
@@ -51,7 +55,7 @@ export function sourceReader(root: string, options: { slowReadMs?: number } = {}
       cache.set(relPath, { mtimeMs: stat.mtimeMs, size: stat.size, text });
     }
     const ended = performance.now();
-    if (ended - started > slowReadMs) sideBySideUntil = ended + SIDE_BY_SIDE_MS;
+    if (ended - started > slowReadMs + stat.size / 1e6) sideBySideUntil = ended + SIDE_BY_SIDE_MS;
     return text;
   };
 }
