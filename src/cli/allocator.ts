@@ -1,5 +1,6 @@
 // The CLI's indexing commands on Linux run under glibc malloc settings that give freed memory back.
 import { spawn } from "node:child_process";
+import * as os from "node:os";
 
 /**
  * glibc's malloc keeps a pool per thread and, once a large block has been freed, serves blocks of
@@ -34,36 +35,51 @@ export function runsOnGlibc(): boolean {
   return typeof report?.header?.glibcVersionRuntime === "string";
 }
 
+/** Signals a child is ended with that this process passes on as its own end; others (a crash) become exit code 128 + n. */
+const ENDING_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGKILL"];
+
 /**
  * Runs this same command in a child process under ALLOCATOR_ENV, with this one's standard streams,
- * and resolves to its exit code. Ctrl-C reaches the child from the terminal (it is in the same
- * process group), so this process only ignores it; SIGTERM and SIGHUP are passed on. A child killed
- * by a signal ends this process the same way.
+ * and resolves to its exit code. The child runs in a session of its own, so a terminal's Ctrl-C
+ * reaches it once, through this process, which passes SIGINT, SIGTERM and SIGHUP on. A child ended
+ * by one of those (or SIGKILL) ends this process the same way. Should the child not start, the
+ * command runs here.
  */
-export function relaunch(argv: readonly string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env, ...ALLOCATOR_ENV, [RELAUNCHED]: "1" };
-    const child = spawn(process.execPath, [...process.execArgv, ...argv], { stdio: ["inherit", "inherit", "inherit", "ipc"], env });
-    const ignore = (): void => undefined;
+export function relaunch(argv: readonly string[], runHere: () => Promise<number>): Promise<number> {
+  return new Promise((resolve) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, ...ALLOCATOR_ENV, [RELAUNCHED]: "1" };
+    // A debugger port can't be opened twice.
+    const execArgv = process.execArgv.filter((arg) => !arg.startsWith("--inspect"));
+    const child = spawn(process.execPath, [...execArgv, ...argv], { stdio: ["inherit", "inherit", "inherit", "ipc"], env, detached: true });
     const pass = (signal: NodeJS.Signals) => (): void => void child.kill(signal);
-    const handlers: Array<[NodeJS.Signals, () => void]> = [["SIGINT", ignore], ["SIGTERM", pass("SIGTERM")], ["SIGHUP", pass("SIGHUP")]];
+    const handlers = (["SIGINT", "SIGTERM", "SIGHUP"] as const).map((signal) => [signal, pass(signal)] as const);
     for (const [signal, handler] of handlers) process.on(signal, handler);
-    child.once("error", reject);
+    const done = (): void => handlers.forEach(([signal, handler]) => process.off(signal, handler));
+    child.once("error", () => {
+      done();
+      resolve(runHere());
+    });
     child.once("exit", (code, signal) => {
-      for (const [name, handler] of handlers) process.off(name, handler);
-      if (signal) process.kill(process.pid, signal);
-      resolve(code ?? 1);
+      done();
+      if (signal && ENDING_SIGNALS.includes(signal)) process.kill(process.pid, signal);
+      resolve(code ?? 128 + (signal ? os.constants.signals[signal] : 0));
     });
   });
 }
 
 /**
- * In a relaunched child: it ends with its parent. A parent killed outright (SIGKILL, a crash) can
- * pass nothing on, but its end closes the IPC channel, and the child is then killed the same way,
- * as if the parent had been the one running: a run killed mid-way resumes from what it wrote.
+ * In a relaunched child (true there): it ends with its parent. A parent killed outright (SIGKILL,
+ * a crash) can pass nothing on, but its end closes the IPC channel, and the child is then killed the
+ * same way, as if the parent had been the one running: a run killed mid-way resumes from what it
+ * wrote. The allocator's variables are taken out of the environment (glibc has read them), so the
+ * programs this one runs (git, ripgrep) get the user's.
  */
-export function followParent(): void {
-  if (!process.env[RELAUNCHED] || !process.channel) return;
-  process.channel.unref();
-  process.once("disconnect", () => process.kill(process.pid, "SIGKILL"));
+export function followParent(): boolean {
+  if (!process.env[RELAUNCHED]) return false;
+  for (const name of [RELAUNCHED, ...Object.keys(ALLOCATOR_ENV)]) delete process.env[name];
+  if (process.channel) {
+    process.channel.unref();
+    process.once("disconnect", () => process.kill(process.pid, "SIGKILL"));
+  }
+  return true;
 }

@@ -337,8 +337,8 @@ async function searchBatch(codebase: Codebase, file: string, options: { limit: n
 }
 
 const argv = process.argv.slice(2);
-followParent();
-(relaunchWanted(argv, process.env, process.platform, runsOnGlibc) ? relaunch(process.argv.slice(1)) : main(argv)).then(
+const relaunched = followParent();
+(!relaunched && relaunchWanted(argv, process.env, process.platform, runsOnGlibc) ? relaunch(process.argv.slice(1), () => main(argv)) : main(argv)).then(
   (code) => {
     process.exitCode = code;
   },

@@ -1,5 +1,6 @@
 // Builders for test workspaces in temporary folders.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
@@ -47,4 +48,36 @@ export function copyTree(from: string, to: string): void {
 
 export function removeTree(dir: string): void {
   rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+}
+
+/** Whether a process runs (on Linux; one that ended but was not reaped yet does not). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(")") + 2));
+  } catch {
+    return false;
+  }
+}
+
+/** A process's children (on Linux; none elsewhere or once it has ended). */
+export function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Kills a `groundwork` CLI process outright (SIGKILL) and resolves once it and the child it runs an
+ * indexing command in (src/cli/allocator.ts: it follows its parent) have ended.
+ */
+export async function killCli(cli: ChildProcess): Promise<void> {
+  const children = childPids(cli.pid!);
+  const exited = cli.exitCode !== null || cli.signalCode !== null ? Promise.resolve() : new Promise((resolve) => cli.once("exit", resolve));
+  cli.kill("SIGKILL");
+  await exited;
+  const deadline = Date.now() + 10_000;
+  while (children.some(running) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
 }

@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { ALLOCATOR_ENV, relaunchWanted, runsOnGlibc } from "../../src/cli/allocator";
 import { TestIndex } from "../helpers/index";
-import { CLI, firstChunksWritten, NO_STDLIB, POLYGLOT, removeTree, STDLIB, tempDir } from "../helpers/workspace";
+import { childPids, CLI, firstChunksWritten, killCli, NO_STDLIB, POLYGLOT, removeTree, STDLIB, tempDir } from "../helpers/workspace";
 
 const run = promisify(execFile);
 
@@ -165,7 +165,7 @@ describe("groundwork CLI (the built bundle)", () => {
       const exit = new Promise((resolve) => child.once("exit", resolve));
       // Killed once its first chunk rows are on disk: mid-run, whatever the machine's speed.
       await Promise.race([firstChunksWritten(killedDb), exit]);
-      child.kill("SIGKILL");
+      await killCli(child);
       await exit;
       assert.equal(stdout, "", "the run was killed before it finished");
       const resumed = await groundwork("index", STDLIB!, "--db", killedDb);
@@ -181,18 +181,40 @@ describe("groundwork CLI (the built bundle)", () => {
       clean.close();
     });
 
+    // The environment of a run that relaunches: none of the user's malloc settings.
+    const plainEnv = (): NodeJS.ProcessEnv =>
+      Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("MALLOC_") && name !== "GLIBC_TUNABLES" && name !== "GROUNDWORK_RELAUNCHED"));
+
     it("indexes in a child process under glibc's memory settings, and a SIGTERM ends both", { skip: process.platform !== "linux" || !runsOnGlibc() }, async () => {
       const termDb = path.join(dir, "stdlib-term");
-      const parent: ChildProcess = spawn(process.execPath, [CLI, "index", STDLIB!, "--db", termDb], { stdio: ["ignore", "pipe", "pipe"] });
+      const parent: ChildProcess = spawn(process.execPath, [CLI, "index", STDLIB!, "--db", termDb], { stdio: ["ignore", "pipe", "pipe"], env: plainEnv() });
       const exit = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => parent.once("exit", (code, signal) => resolve([code, signal])));
       await Promise.race([firstChunksWritten(termDb), exit]);
-      const children = readFileSync(`/proc/${parent.pid}/task/${parent.pid}/children`, "utf8").trim().split(/\s+/).map(Number);
-      assert.equal(children.length, 1, "one child runs the command");
+      const children = childPids(parent.pid!);
+      assert.equal(children.length, 1, "one child runs the command (and the run had not ended)");
       const environ = readFileSync(`/proc/${children[0]}/environ`, "utf8").split("\0");
       for (const [name, value] of Object.entries(ALLOCATOR_ENV)) assert.ok(environ.includes(`${name}=${value}`), name);
       parent.kill("SIGTERM");
       assert.deepEqual(await exit, [null, "SIGTERM"], "the child's end by SIGTERM is the parent's");
       assert.ok(!existsSync(`/proc/${children[0]}`) || /\) [ZX] /.test(readFileSync(`/proc/${children[0]}/stat`, "utf8")), "the child is gone");
+    });
+
+    it("a SIGINT sent to the CLI alone cancels the run in its child: exit 130, and the next run finishes it", { skip: process.platform !== "linux" || !runsOnGlibc() }, async () => {
+      const intDb = path.join(dir, "stdlib-int");
+      const parent: ChildProcess = spawn(process.execPath, [CLI, "index", STDLIB!, "--db", intDb], { stdio: ["ignore", "pipe", "pipe"], env: plainEnv() });
+      let stdout = "";
+      parent.stdout!.on("data", (data) => (stdout += data));
+      const exit = new Promise<number | null>((resolve) => parent.once("exit", (code) => resolve(code)));
+      await Promise.race([firstChunksWritten(intDb), exit]);
+      assert.equal(childPids(parent.pid!).length, 1, "the run had not ended");
+      parent.kill("SIGINT");
+      const signalled = Date.now();
+      assert.equal(await exit, 130, stdout);
+      // Files left on the workers must not hold the process until their 30-second limits run out.
+      assert.ok(Date.now() - signalled < 20_000, `exited ${Date.now() - signalled} ms after the SIGINT`);
+      const resumed = await groundwork("index", STDLIB!, "--db", intDb);
+      assert.equal(resumed.code, 0, resumed.stderr);
+      assert.match(resumed.stdout, /^indexed \d+ files \([1-9]\d* unchanged/);
     });
   });
 });

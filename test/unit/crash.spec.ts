@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { TestIndex } from "../helpers/index";
-import { CLI, firstChunksWritten, NO_STDLIB, removeTree, STDLIB, tempDir } from "../helpers/workspace";
+import { CLI, firstChunksWritten, killCli, NO_STDLIB, removeTree, STDLIB, tempDir } from "../helpers/workspace";
 
 const run = promisify(execFile);
 const KILLS = Number(process.env.CRASH_KILLS ?? 20);
@@ -54,7 +54,7 @@ describe(`crash safety: kill -9 the CLI indexer at random moments, ${KILLS} time
       const exit = new Promise((resolve) => child.once("exit", resolve));
       if (kill % 4 === 1) await Promise.race([firstChunksWritten(db), exit]);
       else await new Promise((resolve) => setTimeout(resolve, 100 + random() * (kill % 2 === 1 ? 1200 : 500)));
-      child.kill("SIGKILL");
+      await killCli(child);
       await exit;
       // A run that finished prints its summary; a killed one printed nothing.
       if (!stdout) interrupted++;

@@ -96,11 +96,15 @@ describe("one writer per index", () => {
 
   it("takes over a lock whose holder has ended but was not reaped yet (a zombie)", { skip: process.platform !== "linux" }, async () => {
     const dbPath = path.join(dbs, "zombie");
-    // The shell's background child ends at once; the shell then becomes a sleep that never reaps it.
-    const parent = spawn("sh", ["-c", "sleep 0 & echo $!; exec sleep 30"], { stdio: ["ignore", "pipe", "ignore"] });
+    // The shell's background child ends soon after; the shell is by then a sleep that never reaps it.
+    const parent = spawn("sh", ["-c", "sleep 0.2 & echo $!; exec sleep 30"], { stdio: ["ignore", "pipe", "ignore"] });
     try {
       const pid = Number(await new Promise<string>((resolve) => parent.stdout.once("data", (data: Buffer) => resolve(data.toString()))));
-      while (!/\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8"))) await new Promise((resolve) => setTimeout(resolve, 20));
+      const deadline = Date.now() + 10_000;
+      while (!/\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8"))) {
+        assert.ok(Date.now() < deadline, "the background child became a zombie");
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
       mkdirSync(dbPath, { recursive: true });
       writeFileSync(path.join(dbPath, "write.lock"), JSON.stringify({ pid, host: os.hostname(), since: "2026-01-01T00:00:00Z", token: "zombie" }));
       assert.equal(await new IndexLock(dbPath).withLock(async () => "taken"), "taken");

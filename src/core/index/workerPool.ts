@@ -103,6 +103,7 @@ class StageWorker {
   }
 
   dispose(): void {
+    for (const request of this.inFlight) clearTimeout(request.timer);
     void this.worker?.terminate();
     this.worker = undefined;
   }
@@ -151,6 +152,9 @@ class StageWorker {
     request.timer = setTimeout(() => {
       if (worker) this.fail(worker, `${request.what} took longer than ${timeoutMs} ms`);
     }, timeoutMs);
+    // A file's time limit must not keep the process alive: a cancelled run leaves files on the
+    // workers it stops, and the CLI would otherwise wait out their limits before exiting.
+    request.timer.unref();
   }
 
   /**
