@@ -51,7 +51,9 @@ const node = {
 
 const configs = [
   { ...node, entryPoints: { extension: "src/extension/extension.ts" }, outdir: "dist" },
-  { ...node, entryPoints: { cli: "src/cli/main.ts" }, outdir: "dist", banner: { js: "#!/usr/bin/env node" } },
+  // The command's entry is small: it decides where the command runs (src/cli/launcher.ts) before cli-main loads.
+  { ...node, entryPoints: { cli: "src/cli/launcher.ts" }, outdir: "dist", banner: { js: "#!/usr/bin/env node" } },
+  { ...node, entryPoints: { "cli-main": "src/cli/main.ts" }, outdir: "dist" },
   { ...node, entryPoints: { worker: "src/core/index/pipelineWorker.ts" }, outdir: "dist" },
   {
     bundle: true, platform: "browser", format: "iife", target: "es2022", sourcemap: !production, minify: production,

@@ -8,7 +8,6 @@ import { formatHistoryReport, runHistoryEval } from "../core/eval/historyEval";
 import { formatReport, runEval } from "../core/eval/runEval";
 import { ProfileError } from "../core/model/profiles";
 import { errorMessage, type Logger } from "../core/util/host";
-import { followParent, relaunch, relaunchWanted, runsOnGlibc } from "./allocator";
 import { ask, auditLogFor, CliModelError, compare, type ModelFlags } from "./ask";
 import { serveMcp } from "./mcp";
 import { dataset, modelEval } from "./tune";
@@ -336,15 +335,11 @@ async function searchBatch(codebase: Codebase, file: string, options: { limit: n
   return 0;
 }
 
-const argv = process.argv.slice(2);
-const relaunched = followParent();
-(!relaunched && relaunchWanted(argv, process.env, process.platform, runsOnGlibc) ? relaunch(process.argv.slice(1), () => main(argv)) : main(argv)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
+/** Runs one `groundwork` command line (the arguments after the script) to its exit code. */
+export function runCli(argv: string[]): Promise<number> {
+  return main(argv).catch((error: unknown) => {
     process.stderr.write(`groundwork: ${errorMessage(error)}\n`);
     if (error instanceof UsageError) process.stderr.write(USAGE + "\n");
-    process.exitCode = error instanceof UsageError ? 2 : 1;
-  },
-);
+    return error instanceof UsageError ? 2 : 1;
+  });
+}

@@ -57,7 +57,7 @@ describe("a VSIX per platform (npm run package:all)", () => {
         assert.equal(execFileSync(process.execPath, ["-e", script], { cwd: out, encoding: "utf8", env: { ...process.env, LANCE_CPU_THREADS: "2", LANCE_LOG: "error" } }), "1");
       }
       const files = listFiles(ext);
-      for (const needed of ["dist/extension.js", "dist/cli.js", "dist/worker.js", "dist/webview.js", "dist/webview.css", "package.json", "readme.md", "changelog.md", "LICENSE.txt", "media/icon.png"]) {
+      for (const needed of ["dist/extension.js", "dist/cli.js", "dist/cli-main.js", "dist/worker.js", "dist/webview.js", "dist/webview.css", "package.json", "readme.md", "changelog.md", "LICENSE.txt", "media/icon.png"]) {
         assert.ok(files.includes(needed), `${target} VSIX lacks ${needed}`);
       }
       const grammars = readdirSync(path.join(REPO_ROOT, "dist", "grammars")).filter((name) => name.endsWith(".wasm"));
