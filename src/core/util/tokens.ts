@@ -1,6 +1,9 @@
 // Token counting with a real tokenizer (js-tiktoken's cl100k_base, shipped in the package: no
 // download). Loaded lazily: the ranks table takes ~0.3 s to load.
-import { getEncoding, type Tiktoken } from "js-tiktoken";
+// Only cl100k's table is imported: the package's main entry holds every encoding's (5.6 MB that the
+// CLI and the extension parsed at each start).
+import { Tiktoken } from "js-tiktoken/lite";
+import cl100kRanks from "js-tiktoken/ranks/cl100k_base";
 
 export interface TokenCounter {
   count(text: string): number;
@@ -10,7 +13,7 @@ let encoding: Tiktoken | undefined;
 
 export const cl100k: TokenCounter = {
   count(text: string): number {
-    encoding ??= getEncoding("cl100k_base");
+    encoding ??= new Tiktoken(cl100kRanks);
     // Text that holds a model's special tokens (`<|endoftext|>` in a tokenizer's own code, a FIM
     // training example) is counted as the text it is, never refused.
     return encoding.encode(text, [], []).length;
@@ -19,7 +22,7 @@ export const cl100k: TokenCounter = {
 
 /** The text cut to at most `max` cl100k tokens (unchanged when it has no more). */
 export function truncateTokens(text: string, max: number): string {
-  encoding ??= getEncoding("cl100k_base");
+  encoding ??= new Tiktoken(cl100kRanks);
   const tokens = encoding.encode(text, [], []);
   return tokens.length <= max ? text : encoding.decode(tokens.slice(0, max));
 }
