@@ -3,6 +3,7 @@ import type { ChildProcess } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { procState } from "../../src/core/store/lock";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const POLYGLOT = path.join(REPO_ROOT, "test", "fixtures", "polyglot");
@@ -51,13 +52,9 @@ export function removeTree(dir: string): void {
 }
 
 /** Whether a process runs (on Linux; one that ended but was not reaped yet does not). */
-function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(")") + 2));
-  } catch {
-    return false;
-  }
+export function running(pid: number): boolean {
+  const state = procState(pid);
+  return state !== undefined && state !== "Z" && state !== "X";
 }
 
 /** A process's children (on Linux; none elsewhere or once it has ended). */

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { execFile, spawn, spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
-import { IndexLock } from "../../src/core/store/lock";
+import { IndexLock, procState } from "../../src/core/store/lock";
 import { TestIndex } from "../helpers/index";
 import { CLI, copyTree, POLYGLOT, removeTree, REPO_ROOT, tempDir } from "../helpers/workspace";
 
@@ -101,7 +101,7 @@ describe("one writer per index", () => {
     try {
       const pid = Number(await new Promise<string>((resolve) => parent.stdout.once("data", (data: Buffer) => resolve(data.toString()))));
       const deadline = Date.now() + 10_000;
-      while (!/\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8"))) {
+      while (procState(pid) !== "Z") {
         assert.ok(Date.now() < deadline, "the background child became a zombie");
         await new Promise((resolve) => setTimeout(resolve, 20));
       }

@@ -30,6 +30,20 @@ export interface LockInfo {
   token: string;
 }
 
+/**
+ * A process's state letter from /proc (R, S, D, Z for ended but not reaped, X for dead...);
+ * undefined where there is no /proc entry for it (not Linux, or no such process).
+ */
+export function procState(pid: number): string | undefined {
+  try {
+    // The state follows the command name, which is in parentheses and may hold any character.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.charAt(stat.lastIndexOf(")") + 2);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Whether a process runs: one that has ended but was not yet reaped (a zombie, on Linux) holds nothing. */
 function alive(pid: number): boolean {
   try {
@@ -37,14 +51,8 @@ function alive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
   }
-  if (process.platform !== "linux") return true;
-  try {
-    // The state follows the command name, which is in parentheses and may hold any character.
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(")") + 2));
-  } catch {
-    return true;
-  }
+  const state = procState(pid);
+  return state !== "Z" && state !== "X";
 }
 
 function isErrno(error: unknown, code: string): boolean {
