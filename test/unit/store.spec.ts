@@ -178,6 +178,36 @@ describe("index store (real LanceDB on disk)", () => {
     store.close();
   });
 
+  it("replaces rows that another writer, a maintenance run or a crashed run left, though it skips deletes of paths it never wrote", async () => {
+    const dbPath = newDbPath();
+    const store = await IndexStore.create(dbPath, identity);
+    const created = await store.dataVersion();
+    await store.write([{ record: record("a.py", 1), chunks: [chunk("a.py", "one", 1, "def one(): pass")] }]);
+    assert.equal(await store.dataVersion(), created + 1, "new files cost one commit (the rows), no delete");
+    // Another process's store on the same generation writes b.py (chunks, no file record: as a crash leaves it).
+    const other = (await IndexStore.open(dbPath))!;
+    await other.write([{ record: record("b.py", 1), chunks: [chunk("b.py", "theirs", 1, "def theirs(): pass")] }]);
+    await other.write([], ["b.py"]);
+    await other.write([{ record: record("c.py", 1), chunks: [chunk("c.py", "theirs", 1, "def theirs(): pass")] }]);
+    other.close();
+    await store.write([{ record: record("c.py", 1), chunks: [chunk("c.py", "mine", 1, "def mine(): pass")] }]);
+    assert.deepEqual((await store.chunksOf("c.py")).map((c) => c.symbol), ["mine"], "the other writer's rows are replaced");
+    assert.equal((await store.fileRecords()).size, 2);
+    // Its own maintenance in between (compaction, index builds) and a rewrite of a file written before.
+    await store.buildTextIndex();
+    await store.compact();
+    await store.write([{ record: record("a.py", 1), chunks: [chunk("a.py", "again", 1, "def again(): pass")] }]);
+    assert.deepEqual((await store.chunksOf("a.py")).map((c) => c.symbol), ["again"]);
+    store.close();
+    // Reopened, as a resumed run: chunks written without their file record are replaced, not doubled.
+    const resumed = (await IndexStore.open(dbPath))!;
+    await resumed.write([{ record: record("c.py", 2), chunks: [chunk("c.py", "new", 1, "def new(): pass"), chunk("c.py", "newer", 3, "def newer(): pass")] }], ["a.py"]);
+    assert.deepEqual((await resumed.chunksOf("c.py")).map((c) => c.symbol), ["new", "newer"]);
+    assert.equal(await resumed.countChunks(), 2);
+    assert.deepEqual([...(await resumed.fileRecords()).keys()], ["c.py"]);
+    resumed.close();
+  });
+
   it("keeps chunks when only a file's record is updated", async () => {
     const store = await IndexStore.create(newDbPath(), identity);
     await store.write([{ record: record("a.py", 1), chunks: [chunk("a.py", "one", 1, "def one(): pass")] }]);

@@ -7,6 +7,7 @@ import type { Connection, Table } from "@lancedb/lancedb";
 import { LRUCache } from "lru-cache";
 import { errorMessage } from "../util/host";
 import { chunkTable } from "./arrowRows";
+import { HeldPaths } from "./heldPaths";
 import { connectOptions, inList, isRemoteUri, loadLanceDb, sqlString } from "./lance";
 import { chunkOf, packRef, toFileRecord, toFileRow, toRef, toStoredChunk } from "./records";
 import { type ChunkRef, CHUNKS_TABLE, chunksSchema, FILES_TABLE, type FileRecord, filesSchema, META_TABLE, metaSchema, type StoredChunk } from "./schema";
@@ -19,7 +20,6 @@ export { REF_LAYOUT } from "./records";
 export { FULL_TEXT_CONFIG, isCorruption, StoreUnreadableError } from "./storeParts";
 export type { FileUpdate, IndexCoverage, NeuralIdentity, StoreIdentity } from "./storeParts";
 
-const PREDICATE_BATCH = 500;
 /**
  * IVF partitions a vector search reads, and at least how many of the codes' nearest rows it
  * re-scores on the full vectors (the 1-bit codes only estimate distances).
@@ -35,6 +35,8 @@ const CHUNK_COLUMNS = ["id", "path", "language", "symbol", "kind", "scope", "sta
 export class IndexStore {
   private textIndexKnown: true | undefined;
   private readonly rowCache = new LRUCache<string, StoredChunk>({ max: ROW_CACHE_SIZE });
+  private readonly chunkPaths: HeldPaths;
+  private readonly filePaths: HeldPaths;
 
   private constructor(
     readonly dir: string,
@@ -44,7 +46,11 @@ export class IndexStore {
     private meta: Table,
     readonly identity: StoreIdentity,
     private completeValue: boolean,
-  ) {}
+    created?: { chunks: number; files: number },
+  ) {
+    this.chunkPaths = new HeldPaths(() => this.chunks, created && { version: created.chunks });
+    this.filePaths = new HeldPaths(() => this.files, created && { version: created.files });
+  }
 
   /** Whether a full run has once finished into this generation (it then holds the whole folder). */
   get complete(): boolean {
@@ -114,7 +120,7 @@ export class IndexStore {
       { key: "createdAt", value: String(identity.createdAt) },
       ...(identity.neural ? [{ key: "neural", value: JSON.stringify(identity.neural) }] : []),
     ]);
-    return new IndexStore(dir, db, chunks, files, meta, identity, false);
+    return new IndexStore(dir, db, chunks, files, meta, identity, false, { chunks: await chunks.version(), files: await files.version() });
   }
 
   /** One file's record, if the index has one. */
@@ -146,11 +152,17 @@ export class IndexStore {
    */
   async write(updates: readonly FileUpdate[], removals: readonly string[] = []): Promise<void> {
     const replaced = updates.filter((u) => u.chunks !== undefined).map((u) => u.record.path);
-    await this.deleteWhere(this.chunks, [...replaced, ...removals]);
+    await this.chunkPaths.delete([...replaced, ...removals]);
     const rows = updates.flatMap((u) => u.chunks ?? []);
-    if (rows.length > 0) await this.chunks.add(chunkTable(rows, this.identity.dims, (row) => JSON.stringify(packRef(row)), this.identity.neural?.dims));
-    await this.deleteWhere(this.files, [...updates.map((u) => u.record.path), ...removals]);
-    if (updates.length > 0) await this.files.add(updates.map((u) => toFileRow(u.record)));
+    if (rows.length > 0) {
+      const { version } = await this.chunks.add(chunkTable(rows, this.identity.dims, (row) => JSON.stringify(packRef(row)), this.identity.neural?.dims));
+      this.chunkPaths.added(version, rows.map((row) => row.path));
+    }
+    await this.filePaths.delete([...updates.map((u) => u.record.path), ...removals]);
+    if (updates.length > 0) {
+      const { version } = await this.files.add(updates.map((u) => toFileRow(u.record)));
+      this.filePaths.added(version, updates.map((u) => u.record.path));
+    }
     this.onWrite?.([...updates.map((u) => u.record.path), ...removals]);
   }
 
@@ -350,10 +362,4 @@ export class IndexStore {
   }
 
   private closed = false;
-
-  private async deleteWhere(table: Table, paths: readonly string[]): Promise<void> {
-    for (let i = 0; i < paths.length; i += PREDICATE_BATCH) {
-      await table.delete(inList("path", paths.slice(i, i + PREDICATE_BATCH)));
-    }
-  }
 }

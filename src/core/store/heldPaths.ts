@@ -1,0 +1,69 @@
+// Which paths a table holds rows of, known without asking the table. A delete by path scans the
+// whole table (no index covers the rows written since the last build), and the indexer replaces
+// every file it writes, so a cold index of ~100k files spent a fifth of its time (and native
+// memory) in ~700 deletes that matched nothing. Trusted only while the table is at the version
+// this store's own last write left it at: any other commit (another process, a compaction, an
+// index build) makes it read the table's paths again, in one scan of the path column.
+import type { Table } from "@lancedb/lancedb";
+import { inList } from "./lance";
+
+const PREDICATE_BATCH = 500;
+
+export class HeldPaths {
+  private paths: Set<string> | undefined;
+  private version: number | undefined;
+
+  /** `empty`: the table was created empty just now, by this store. */
+  constructor(private readonly table: () => Table, empty?: { version: number }) {
+    if (empty) {
+      this.paths = new Set();
+      this.version = empty.version;
+    }
+  }
+
+  /** Deletes the rows of these paths; those the table holds none of cost nothing. */
+  async delete(paths: readonly string[]): Promise<void> {
+    const table = this.table();
+    const held = await this.current(table);
+    const wanted = [...new Set(paths.filter((path) => held.has(path)))];
+    for (let i = 0; i < wanted.length; i += PREDICATE_BATCH) {
+      const batch = wanted.slice(i, i + PREDICATE_BATCH);
+      const { version } = await table.delete(inList("path", batch));
+      this.committed(version, batch, held, "removed");
+    }
+  }
+
+  /** After this store added rows of these paths, at `version`. */
+  added(version: number, paths: readonly string[]): void {
+    if (this.paths) this.committed(version, paths, this.paths, "added");
+  }
+
+  private forget(): void {
+    this.paths = undefined;
+    this.version = undefined;
+  }
+
+  private committed(version: number, paths: readonly string[], held: Set<string>, how: "added" | "removed"): void {
+    // Only the very next version is this commit alone; anything else, and the set is read again.
+    if (this.paths !== held || this.version === undefined || version !== this.version + 1) return this.forget();
+    for (const path of paths) {
+      if (how === "added") held.add(path);
+      else held.delete(path);
+    }
+    this.version = version;
+  }
+
+  private async current(table: Table): Promise<Set<string>> {
+    const version = await table.version();
+    if (this.paths && this.version === version) return this.paths;
+    const paths = new Set<string>();
+    for await (const batch of table.query().select(["path"])) {
+      const column = batch.getChild("path");
+      for (let i = 0; i < batch.numRows; i++) paths.add(column?.get(i) as string);
+    }
+    // Read at `version` or later: a later commit's paths are in it too, and the next check reads again.
+    this.paths = paths;
+    this.version = version;
+    return paths;
+  }
+}
