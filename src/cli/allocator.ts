@@ -7,10 +7,15 @@ import * as os from "node:os";
  * that size from its pools instead of mapping them afresh: LanceDB's writer threads and the
  * chunking workers then hold hundreds of MiB they no longer use. With a fixed mapping threshold
  * (128 KiB, glibc's starting value) large blocks go back to the system when freed, and the pools'
- * free tops are trimmed at once. Indexing ~100k files: peak 1,095 → ~880 MiB at about the same speed
+ * free tops are trimmed at once; fewer pools (twice the cores, at least 4, against glibc's eight
+ * times) hold less. Indexing ~100k files on 2 cores: peak 1,055 → ~845 MiB at the same speed
  * (docs/performance.md). glibc reads these only when a process starts.
  */
-export const ALLOCATOR_ENV: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: "131072", MALLOC_TRIM_THRESHOLD_: "0" };
+export const ALLOCATOR_ENV: Readonly<Record<string, string>> = {
+  MALLOC_MMAP_THRESHOLD_: "131072",
+  MALLOC_TRIM_THRESHOLD_: "0",
+  MALLOC_ARENA_MAX: String(Math.max(4, 2 * os.availableParallelism())),
+};
 
 /** Set in the child: it follows its parent. */
 const RELAUNCHED = "GROUNDWORK_RELAUNCHED";

@@ -25,6 +25,9 @@ export function loadLanceDb(): Promise<LanceDb> {
   if (!(Number(process.env.LANCE_CPU_THREADS) >= 2)) {
     process.env.LANCE_CPU_THREADS = String(Math.max(2, os.cpus().length));
   }
+  // How far a scan reads ahead (Lance's default: 2 GiB). Building the vector index scans every
+  // vector: at 338k rows that read-ahead held ~230 MiB more than 32 MiB of it does, at the same speed.
+  process.env.LANCE_DEFAULT_IO_BUFFER_SIZE ??= String(32 * 2 ** 20);
   process.env.LANCEDB_LOG ??= "error";
   loading ??= import("@lancedb/lancedb").catch((error: unknown) => {
     loading = undefined;
