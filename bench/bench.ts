@@ -427,7 +427,7 @@ async function largeSection(): Promise<Record<string, unknown>> {
     if (child.status !== 0 || !line) throw new Error(`the large workspace run (${name}) failed: exit ${child.status}`);
     const row = JSON.parse(line) as LargeRow;
     console.log(
-      `\nlarge workspace, ${name === "cliMalloc" ? "as the CLI runs it (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_)" : "glibc's default malloc (the extension host)"}: ` +
+      `\nlarge workspace, ${name === "cliMalloc" ? `as the CLI runs it (${Object.keys(ALLOCATOR_ENV).join(", ")})` : "glibc's default malloc (the extension host)"}: ` +
         `${row.files} files indexed, ${row.chunks} chunks; cancelled at half (${row.cancelledAfterFiles} files, ${row.cancelledSeconds.toFixed(1)} s, cancelled: ${row.cancelled}); ` +
         `resumed: ${row.resumedFiles} more files, ${row.resumedUnchanged} unchanged, ${row.resumedSeconds.toFixed(1)} s; progress went backwards ${row.progressWentBackwards} times; peak RSS ${row.peakRssMiB.toFixed(0)} MiB`,
     );

@@ -1,8 +1,8 @@
-// Chunk rows as an Arrow table, built column by column from typed arrays. LanceDB's own
-// conversion of plain objects walks every value of every row through Arrow builders (each vector
-// element one call): 1.5 s of this thread per 18k chunks, against a few tens of ms here.
-import { Data, type DataType, FixedSizeList, Float32, Int32, makeData, RecordBatch, Struct, Table, Utf8 } from "apache-arrow";
-import { type ChunkRow, chunksSchema } from "./schema";
+// Rows as Arrow tables, built column by column from typed arrays. LanceDB's own conversion of
+// plain objects walks every value of every row through Arrow builders (each vector element one
+// call): 1.5 s of this thread per 18k chunks, against a few tens of ms here.
+import { Data, type DataType, FixedSizeList, Float32, Float64, Int32, makeData, RecordBatch, type Schema, Struct, Table, Utf8 } from "apache-arrow";
+import { type ChunkRow, chunksSchema, type FileRecord, filesSchema } from "./schema";
 
 export function chunkTable(rows: readonly ChunkRow[], dims: number, ref: (row: ChunkRow) => string, neuralDims?: number): Table {
   const schema = chunksSchema(dims, neuralDims);
@@ -24,8 +24,27 @@ export function chunkTable(rows: readonly ChunkRow[], dims: number, ref: (row: C
     vector: vectors(rows, (row) => row.vector, schema.fields.find((f) => f.name === "vector")!.type as FixedSizeList),
   };
   if (neuralDims) columns.nvector = vectors(rows, (row) => row.nvector, schema.fields.find((f) => f.name === "nvector")!.type as FixedSizeList);
+  return tableOf(schema, rows.length, columns);
+}
+
+/** File records as the files table's rows. */
+export function fileTable(records: readonly FileRecord[]): Table {
+  return tableOf(filesSchema, records.length, {
+    path: utf8(records.map((r) => r.path)),
+    size: float64(records.map((r) => r.size)),
+    mtime_ms: float64(records.map((r) => r.mtimeMs)),
+    hash: utf8(records.map((r) => r.hash)),
+    status: utf8(records.map((r) => r.status)),
+    reason: utf8(records.map((r) => r.reason)),
+    language: utf8(records.map((r) => r.language)),
+    chunk_count: int32(records.map((r) => r.chunkCount)),
+    indexed_at: float64(records.map((r) => r.indexedAt)),
+  });
+}
+
+function tableOf(schema: Schema, length: number, columns: Record<string, Data>): Table {
   const children = schema.fields.map((field) => columns[field.name]);
-  const data = makeData({ type: new Struct(schema.fields), length: rows.length, nullCount: 0, children });
+  const data = makeData({ type: new Struct(schema.fields), length, nullCount: 0, children });
   return new Table(schema, [new RecordBatch(schema, data)]);
 }
 
@@ -45,6 +64,10 @@ function utf8(values: readonly string[]): Data<Utf8> {
 
 function int32(values: readonly number[]): Data<Int32> {
   return makeData({ type: new Int32(), length: values.length, nullCount: 0, data: Int32Array.from(values) });
+}
+
+function float64(values: readonly number[]): Data<Float64> {
+  return makeData({ type: new Float64(), length: values.length, nullCount: 0, data: Float64Array.from(values) });
 }
 
 function vectors(rows: readonly ChunkRow[], of: (row: ChunkRow) => Float32Array | undefined, type: FixedSizeList): Data<FixedSizeList> {

@@ -30,13 +30,6 @@ export function toStoredChunk(row: Record<string, unknown>): StoredChunk {
   };
 }
 
-export function toFileRow(record: FileRecord): Record<string, unknown> {
-  return {
-    path: record.path, size: record.size, mtime_ms: record.mtimeMs, hash: record.hash, status: record.status,
-    reason: record.reason, language: record.language, chunk_count: record.chunkCount, indexed_at: record.indexedAt,
-  };
-}
-
 export function toFileRecord(row: Record<string, unknown>): FileRecord {
   return {
     path: row.path as string, size: row.size as number, mtimeMs: row.mtime_ms as number, hash: row.hash as string,

@@ -6,10 +6,10 @@ import { promises as fs } from "node:fs";
 import type { Connection, Table } from "@lancedb/lancedb";
 import { LRUCache } from "lru-cache";
 import { errorMessage } from "../util/host";
-import { chunkTable } from "./arrowRows";
+import { chunkTable, fileTable } from "./arrowRows";
 import { HeldPaths } from "./heldPaths";
 import { connectOptions, inList, isRemoteUri, loadLanceDb, sqlString } from "./lance";
-import { chunkOf, packRef, toFileRecord, toFileRow, toRef, toStoredChunk } from "./records";
+import { chunkOf, packRef, toFileRecord, toRef, toStoredChunk } from "./records";
 import { type ChunkRef, CHUNKS_TABLE, chunksSchema, FILES_TABLE, type FileRecord, filesSchema, META_TABLE, metaSchema, type StoredChunk } from "./schema";
 import { type SourceReader, textsFromSource } from "./sourceText";
 import { type FileUpdate, FULL_TEXT_CONFIG, type IndexCoverage, inStableOrder, isCorruption, type NeuralIdentity, readMeta, remoteTables, type StoreIdentity, StoreUnreadableError } from "./storeParts";
@@ -160,7 +160,7 @@ export class IndexStore {
     }
     await this.filePaths.delete([...updates.map((u) => u.record.path), ...removals]);
     if (updates.length > 0) {
-      const { version } = await this.files.add(updates.map((u) => toFileRow(u.record)));
+      const { version } = await this.files.add(fileTable(updates.map((u) => u.record)));
       this.filePaths.added(version, updates.map((u) => u.record.path));
     }
     this.onWrite?.([...updates.map((u) => u.record.path), ...removals]);
