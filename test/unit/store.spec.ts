@@ -33,7 +33,7 @@ function chunk(filePath: string, symbol: string, startLine: number, text: string
 }
 
 function record(filePath: string, chunkCount: number): FileRecord {
-  return { path: filePath, size: 10, mtimeMs: 1, hash: sha256Hex(filePath), status: "indexed", reason: "", language: "python", chunkCount, indexedAt: 0 };
+  return { path: filePath, size: 1234, mtimeMs: 1_700_000_000_123.5, hash: sha256Hex(filePath), status: "indexed", reason: "", language: "python", chunkCount, indexedAt: 1_700_000_000_999 };
 }
 
 describe("index store (real LanceDB on disk)", () => {
@@ -49,6 +49,7 @@ describe("index store (real LanceDB on disk)", () => {
     assert.equal(await store.countChunks(), 3);
     assert.equal(await store.countFiles("indexed"), 2);
     assert.equal(await store.countFiles("skipped"), 0);
+    assert.deepEqual((await store.fileRecords()).get("a.py"), record("a.py", 2), "every field of a file record reads back as written");
     const refs = await store.vectorSearch(embedder.embedSync("parse url"), 2);
     assert.ok(refs[0].score > refs[1].score, "cosine similarity, best first");
     const byVector = await store.chunksAt(refs);

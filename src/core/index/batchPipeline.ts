@@ -5,6 +5,8 @@
 // The first failure aborts what is in flight and is thrown once nothing runs any more: a failed
 // run never leaves a write going on behind the writer lock it gives back.
 
+import { setMaxListeners } from "node:events";
+
 export class BatchPipeline<Rows> {
   private writing: Promise<void> = Promise.resolve();
   private writingBefore: Promise<void> = Promise.resolve();
@@ -14,6 +16,9 @@ export class BatchPipeline<Rows> {
   private readonly controller = new AbortController();
 
   constructor(private readonly write: (rows: Rows) => Promise<void>, outer?: AbortSignal) {
+    // Every request of a remote embedder in flight (two batches' worth) listens on it, through the
+    // HTTP client: more than Node's default of 10 before it warns of a leak.
+    setMaxListeners(100, this.controller.signal);
     if (outer?.aborted) this.controller.abort(outer.reason);
     else outer?.addEventListener("abort", () => this.controller.abort(outer.reason), { once: true });
   }
