@@ -28,6 +28,7 @@ import { identifiers } from "../src/core/util/text";
 import type { SearchOptions } from "../src/core/retrieval/types";
 import type { IndexProgress } from "../src/core/index/indexer";
 import { TestIndex as WorkspaceIndex } from "../test/helpers/index";
+import { childPids } from "../test/helpers/workspace";
 import { ALLOCATOR_ENV } from "../src/cli/allocator";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -413,27 +414,91 @@ async function hostSection(): Promise<Record<string, unknown>> {
 
 /**
  * A ~100k-file workspace, cold: cancelled halfway, then resumed to the end. Progress must only move
- * forward; memory is sampled throughout. Run twice, each in a process of its own: under glibc's
- * default malloc settings (the extension host's: VS Code starts that process) and under the ones the
- * CLI starts its indexing commands with (src/cli/allocator.ts).
+ * forward; memory is sampled throughout. Run twice: in one process under glibc's default malloc
+ * settings (as the extension host, which VS Code starts, runs it), and as `groundwork index` runs
+ * it (Ctrl-C at half, then the command again; src/cli/allocator.ts sets its malloc settings).
  */
 async function largeSection(): Promise<Record<string, unknown>> {
-  const runs: Record<string, unknown> = {};
-  for (const [name, env] of [["defaultMalloc", {}], ["cliMalloc", ALLOCATOR_ENV]] as const) {
-    const child = spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "bench", "bench.ts")], {
-      cwd: ROOT, env: { ...process.env, ...env, BENCH_LARGE_CHILD: "1" }, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 16 * 2 ** 20,
-    });
-    const line = child.stdout.split("\n").find((l) => l.startsWith("{"));
-    if (child.status !== 0 || !line) throw new Error(`the large workspace run (${name}) failed: exit ${child.status}`);
-    const row = JSON.parse(line) as LargeRow;
+  const child = spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "bench", "bench.ts")], {
+    cwd: ROOT, env: { ...process.env, BENCH_LARGE_CHILD: "1" }, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 16 * 2 ** 20,
+  });
+  const line = child.stdout.split("\n").find((l) => l.startsWith("{"));
+  if (child.status !== 0 || !line) throw new Error(`the large workspace run failed: exit ${child.status}`);
+  const runs = { defaultMalloc: JSON.parse(line) as LargeRow, cli: await largeCliRun() };
+  for (const [name, row] of Object.entries(runs)) {
     console.log(
-      `\nlarge workspace, ${name === "cliMalloc" ? `as the CLI runs it (${Object.keys(ALLOCATOR_ENV).join(", ")})` : "glibc's default malloc (the extension host)"}: ` +
+      `\nlarge workspace, ${name === "cli" ? `groundwork index (${Object.keys(ALLOCATOR_ENV).join(", ")}), Ctrl-C at half, then again` : "in one process with glibc's default malloc (as the extension host)"}: ` +
         `${row.files} files indexed, ${row.chunks} chunks; cancelled at half (${row.cancelledAfterFiles} files, ${row.cancelledSeconds.toFixed(1)} s, cancelled: ${row.cancelled}); ` +
-        `resumed: ${row.resumedFiles} more files, ${row.resumedUnchanged} unchanged, ${row.resumedSeconds.toFixed(1)} s; progress went backwards ${row.progressWentBackwards} times; peak RSS ${row.peakRssMiB.toFixed(0)} MiB`,
+        `resumed: ${row.resumedFiles} more files, ${row.resumedUnchanged} unchanged, ${row.resumedSeconds.toFixed(1)} s; progress went backwards ${row.progressWentBackwards} times; peak RSS ${row.peakRssMiB.toFixed(0)} MiB` +
+        (name === "cli" ? " (both processes of a command together)" : ""),
     );
-    runs[name] = row;
   }
   return runs;
+}
+
+/** The resident memory of a process and its descendants, in bytes (Linux /proc). */
+function treeRss(pid: number): number {
+  let total = 0;
+  for (const id of [pid, ...descendants(pid)]) {
+    const status = readFileSafe(`/proc/${id}/status`);
+    const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+    total += kb ? Number(kb) * 1024 : 0;
+  }
+  return total;
+}
+
+function descendants(pid: number): number[] {
+  return childPids(pid).flatMap((child) => [child, ...descendants(child)]);
+}
+
+function readFileSafe(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+/** `groundwork index` of the large workspace: SIGINT once half its files are done, then the same command again. */
+async function largeCliRun(): Promise<LargeRow> {
+  const tree = await headsTree(150);
+  const dbPath = path.join(WORK, "heads-x150-cli-index");
+  await fs.rm(dbPath, { recursive: true, force: true });
+  let peak = 0;
+  let backwards = 0;
+  const run = (cancelAtHalf: boolean): Promise<{ files: number; unchanged: number; chunks: number; seconds: number; cancelled: boolean }> => new Promise((resolve, reject) => {
+    const cli = spawn(process.execPath, [path.join(ROOT, "dist", "cli.js"), "index", tree, "--db", dbPath], { stdio: ["ignore", "pipe", "pipe"] });
+    const sampler = setInterval(() => (peak = Math.max(peak, treeRss(cli.pid!))), 100);
+    let stdout = "";
+    let last = 0;
+    let signalled = false;
+    cli.stdout.on("data", (data: Buffer) => (stdout += data.toString()));
+    cli.stderr.on("data", (data: Buffer) => {
+      for (const match of data.toString().matchAll(/^indexing (\d+)\/(\d+) files/gm)) {
+        const [done, total] = [Number(match[1]), Number(match[2])];
+        if (done < last) backwards++;
+        last = done;
+        if (cancelAtHalf && !signalled && done >= total / 2) {
+          signalled = true;
+          cli.kill("SIGINT");
+        }
+      }
+    });
+    cli.once("error", reject);
+    cli.once("exit", (code) => {
+      clearInterval(sampler);
+      const summary = /indexed (\d+) files \((\d+) unchanged.*?(\d+) chunks in the index.*?; ([\d.]+) s( \(cancelled\))?/.exec(stdout);
+      if (!summary || code !== (cancelAtHalf ? 130 : 0)) return reject(new Error(`groundwork index exited ${code}: ${stdout.slice(-500)}`));
+      resolve({ files: Number(summary[1]), unchanged: Number(summary[2]), chunks: Number(summary[3]), seconds: Number(summary[4]), cancelled: summary[5] !== undefined });
+    });
+  });
+  const first = await run(true);
+  const second = await run(false);
+  await fs.rm(dbPath, { recursive: true, force: true });
+  return {
+    files: first.files + second.files, chunks: second.chunks, cancelledAfterFiles: first.files, cancelledSeconds: first.seconds, cancelled: first.cancelled,
+    resumedFiles: second.files, resumedUnchanged: second.unchanged, resumedSeconds: second.seconds, progressWentBackwards: backwards, peakRssMiB: peak / 2 ** 20,
+  };
 }
 
 interface LargeRow {
