@@ -209,6 +209,25 @@ describe("index store (real LanceDB on disk)", () => {
     resumed.close();
   });
 
+  it("reads which files a reopened index holds once for a large write, and deletes only theirs", async () => {
+    const dbPath = newDbPath();
+    const first = await IndexStore.create(dbPath, identity);
+    await first.write([{ record: record("f0.py", 1), chunks: [chunk("f0.py", "old", 1, "def old(): pass")] }]);
+    first.close();
+    const store = (await IndexStore.open(dbPath))!;
+    const before = await store.dataVersion();
+    const files = Array.from({ length: 120 }, (_, i) => `f${i}.py`);
+    await store.write(files.map((file, i) => ({ record: record(file, 1), chunks: [chunk(file, `new${i}`, 1, `def new${i}(): pass`)] })));
+    assert.equal(await store.dataVersion(), before + 2, "one delete (of the one file it held) and one add");
+    assert.deepEqual((await store.chunksOf("f0.py")).map((c) => c.symbol), ["new0"]);
+    assert.equal(await store.countChunks(), 120);
+    assert.equal((await store.fileRecords()).size, 120);
+    const after = await store.dataVersion();
+    await store.write([{ record: record("g.py", 1), chunks: [chunk("g.py", "g", 1, "def g(): pass")] }]);
+    assert.equal(await store.dataVersion(), after + 1, "known since: a new file costs no delete");
+    store.close();
+  });
+
   it("keeps chunks when only a file's record is updated", async () => {
     const store = await IndexStore.create(newDbPath(), identity);
     await store.write([{ record: record("a.py", 1), chunks: [chunk("a.py", "one", 1, "def one(): pass")] }]);

@@ -3,11 +3,15 @@
 // every file it writes, so a cold index of ~100k files spent a fifth of its time (and native
 // memory) in ~700 deletes that matched nothing. Trusted only while the table is at the version
 // this store's own last write left it at: any other commit (another process, a compaction, an
-// index build) makes it read the table's paths again, in one scan of the path column.
+// index build) makes it read the table's paths again, in one scan of the path column, but only
+// for a write of many files (a run's batch): a few files (an editor's save) are deleted outright,
+// as one delete costs one scan too.
 import type { Table } from "@lancedb/lancedb";
 import { inList } from "./lance";
 
 const PREDICATE_BATCH = 500;
+/** Files in one write from which the table's paths are read again (when not known) rather than deleted blind. */
+const RESCAN_PATHS = 100;
 
 export class HeldPaths {
   private paths: Set<string> | undefined;
@@ -24,12 +28,14 @@ export class HeldPaths {
   /** Deletes the rows of these paths; those the table holds none of cost nothing. */
   async delete(paths: readonly string[]): Promise<void> {
     const table = this.table();
-    const held = await this.current(table);
-    const wanted = [...new Set(paths.filter((path) => held.has(path)))];
+    const unique = [...new Set(paths)];
+    if (unique.length === 0) return;
+    const held = await this.current(table, unique.length >= RESCAN_PATHS);
+    const wanted = held ? unique.filter((path) => held.has(path)) : unique;
     for (let i = 0; i < wanted.length; i += PREDICATE_BATCH) {
       const batch = wanted.slice(i, i + PREDICATE_BATCH);
       const { version } = await table.delete(inList("path", batch));
-      this.committed(version, batch, held, "removed");
+      if (held) this.committed(version, batch, held, "removed");
     }
   }
 
@@ -53,9 +59,14 @@ export class HeldPaths {
     this.version = version;
   }
 
-  private async current(table: Table): Promise<Set<string>> {
+  /** The paths the table holds rows of, when known or (`scan`) worth reading. */
+  private async current(table: Table, scan: boolean): Promise<Set<string> | undefined> {
     const version = await table.version();
     if (this.paths && this.version === version) return this.paths;
+    if (!scan) {
+      this.forget();
+      return undefined;
+    }
     const paths = new Set<string>();
     for await (const batch of table.query().select(["path"])) {
       const column = batch.getChild("path");
