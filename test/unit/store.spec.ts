@@ -225,7 +225,31 @@ describe("index store (real LanceDB on disk)", () => {
     const after = await store.dataVersion();
     await store.write([{ record: record("g.py", 1), chunks: [chunk("g.py", "g", 1, "def g(): pass")] }]);
     assert.equal(await store.dataVersion(), after + 1, "known since: a new file costs no delete");
+    // Another process writes h.py; this store's next large write reads the paths again and replaces it.
+    const other = (await IndexStore.open(dbPath))!;
+    await other.write([{ record: record("h.py", 1), chunks: [chunk("h.py", "theirs", 1, "def theirs(): pass")] }]);
+    other.close();
+    await store.write([...files, "h.py"].map((file, i) => ({ record: record(file, 1), chunks: [chunk(file, `v2_${i}`, 1, `def v2_${i}(): pass`)] })));
+    assert.deepEqual((await store.chunksOf("h.py")).map((c) => c.symbol), ["v2_120"]);
+    assert.equal(await store.countChunks(), 122);
     store.close();
+  });
+
+  it("forgets which files it held between holds of the writer lock: a folder made again counts its versions from the start", async () => {
+    const dbPath = newDbPath();
+    const mine = await IndexStore.create(dbPath, identity);
+    mine.beginWrites();
+    await mine.write([{ record: record("a.py", 1), chunks: [chunk("a.py", "a", 1, "def a(): pass")] }]);
+    // Meanwhile another process deletes the folder and builds it again: its tables reach the same versions.
+    removeTree(dbPath);
+    const other = await IndexStore.create(dbPath, identity);
+    await other.write([{ record: record("b.py", 1), chunks: [chunk("b.py", "theirs", 1, "def theirs(): pass")] }]);
+    other.close();
+    mine.beginWrites();
+    await mine.write([{ record: record("b.py", 1), chunks: [chunk("b.py", "mine", 1, "def mine(): pass")] }]);
+    assert.deepEqual((await mine.chunksOf("b.py")).map((c) => c.symbol), ["mine"]);
+    assert.deepEqual([...(await mine.fileRecords()).keys()], ["b.py"]);
+    mine.close();
   });
 
   it("keeps chunks when only a file's record is updated", async () => {

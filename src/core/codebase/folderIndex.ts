@@ -208,6 +208,7 @@ export class FolderIndex {
     const result = await this.lock.withLock(() => this.onStorage(async () => {
       await this.reread();
       const store = await this.writeTarget();
+      store.beginWrites();
       // A shared index that stopped answering steps aside: this run then indexes the whole folder.
       if (this.overlay?.active) await this.overlay.check();
       const outcome = await this.indexer(store).run(options);
@@ -243,6 +244,7 @@ export class FolderIndex {
     const result = await this.lock.withLock(async () => {
       await this.reread();
       const store = await this.writeTarget();
+      store.beginWrites();
       const outcome = await this.indexer(store).update(relPaths, options);
       await this.overlay?.refreshOwned(store);
       return outcome;

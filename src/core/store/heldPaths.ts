@@ -1,11 +1,12 @@
 // Which paths a table holds rows of, known without asking the table. A delete by path scans the
 // whole table (no index covers the rows written since the last build), and the indexer replaces
 // every file it writes, so a cold index of ~100k files spent a fifth of its time (and native
-// memory) in ~700 deletes that matched nothing. Trusted only while the table is at the version
-// this store's own last write left it at: any other commit (another process, a compaction, an
-// index build) makes it read the table's paths again, in one scan of the path column, but only
-// for a write of many files (a run's batch): a few files (an editor's save) are deleted outright,
-// as one delete costs one scan too.
+// memory) in ~700 deletes that matched nothing. Trusted within one hold of the writer lock (the
+// store forgets it between: a folder deleted and made again restarts its version numbers), and
+// only while the table is at the version this store's own last write left it at. Any other commit
+// (another process, a compaction, an index build) makes it read the table's paths again, in one
+// scan of the path column, but only for a write of many files (a run's batch): a few files (an
+// editor's save) are deleted outright, as one delete costs one scan too.
 import type { Table } from "@lancedb/lancedb";
 import { inList } from "./lance";
 
@@ -44,7 +45,8 @@ export class HeldPaths {
     if (this.paths) this.committed(version, paths, this.paths, "added");
   }
 
-  private forget(): void {
+  /** Drops what it knows: the next write reads the paths again or deletes outright. */
+  forget(): void {
     this.paths = undefined;
     this.version = undefined;
   }
