@@ -7,6 +7,7 @@ import type { Chunk } from "../../src/core/chunk/types";
 import { toRow } from "../../src/core/index/rows";
 import type { ChunkRow, FileRecord } from "../../src/core/store/schema";
 import { IndexStore, StoreUnreadableError } from "../../src/core/store/store";
+import { withReadAhead } from "../../src/core/store/lance";
 import { sha256Hex } from "../../src/core/util/hash";
 import { sourceReader } from "../../src/core/codebase/sourceReader";
 import { maintainStore } from "../../src/core/codebase/generations";
@@ -316,5 +317,29 @@ describe("source reader (hit code from the workspace files)", () => {
     assert.equal(await read("b.py"), "def f1():\n    return 11\n");
     assert.equal(await read("../outside.py"), undefined);
     await assert.rejects(read("missing.py"));
+  });
+});
+
+describe("scan read-ahead (withReadAhead)", () => {
+  it("sets Lance's read-ahead for the scans it wraps, overlapping ones included, and leaves a user's own value alone", async () => {
+    const name = "LANCE_DEFAULT_IO_BUFFER_SIZE";
+    const saved = process.env[name];
+    try {
+      delete process.env[name];
+      let release!: () => void;
+      const first = withReadAhead(1024, () => new Promise<void>((resolve) => (release = resolve)));
+      assert.equal(process.env[name], "1024");
+      await withReadAhead(1024, async () => assert.equal(process.env[name], "1024"));
+      assert.equal(process.env[name], "1024", "still set while the first scope runs");
+      release();
+      await first;
+      assert.equal(process.env[name], undefined, "Lance's default again afterwards");
+      process.env[name] = "4096";
+      await withReadAhead(1024, async () => assert.equal(process.env[name], "4096"));
+      assert.equal(process.env[name], "4096");
+    } finally {
+      if (saved === undefined) delete process.env[name];
+      else process.env[name] = saved;
+    }
   });
 });

@@ -25,15 +25,32 @@ export function loadLanceDb(): Promise<LanceDb> {
   if (!(Number(process.env.LANCE_CPU_THREADS) >= 2)) {
     process.env.LANCE_CPU_THREADS = String(Math.max(2, os.cpus().length));
   }
-  // How far a scan reads ahead (Lance's default: 2 GiB). Building the vector index scans every
-  // vector: at 338k rows that read-ahead held ~230 MiB more than 32 MiB of it does, at the same speed.
-  process.env.LANCE_DEFAULT_IO_BUFFER_SIZE ??= String(32 * 2 ** 20);
   process.env.LANCEDB_LOG ??= "error";
   loading ??= import("@lancedb/lancedb").catch((error: unknown) => {
     loading = undefined;
     throw new IndexUnavailableError(`LanceDB could not be loaded (${errorMessage(error)}); it needs the native @lancedb/lancedb package for this platform`);
   });
   return loading;
+}
+
+const READ_AHEAD = "LANCE_DEFAULT_IO_BUFFER_SIZE";
+let readAheadScopes = 0;
+
+/**
+ * Runs `work` with Lance's scans reading at most `bytes` ahead (its default: 2 GiB), unless the
+ * user set that themselves. Lance reads the variable as each scan starts, so this holds for scans
+ * started meanwhile, searches included. Only around scans of narrow columns: Lance 8 can stall a
+ * scan whose pages are larger than its read-ahead (wide text columns).
+ */
+export async function withReadAhead<T>(bytes: number, work: () => Promise<T>): Promise<T> {
+  if (readAheadScopes === 0 && process.env[READ_AHEAD] !== undefined) return work();
+  readAheadScopes++;
+  process.env[READ_AHEAD] = String(bytes);
+  try {
+    return await work();
+  } finally {
+    if (--readAheadScopes === 0) delete process.env[READ_AHEAD];
+  }
 }
 
 /** Quotes a string for a LanceDB (DataFusion SQL) filter. */

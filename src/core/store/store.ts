@@ -8,7 +8,7 @@ import { LRUCache } from "lru-cache";
 import { errorMessage } from "../util/host";
 import { chunkTable, fileTable } from "./arrowRows";
 import { HeldPaths } from "./heldPaths";
-import { connectOptions, inList, isRemoteUri, loadLanceDb, sqlString } from "./lance";
+import { connectOptions, inList, isRemoteUri, loadLanceDb, sqlString, withReadAhead } from "./lance";
 import { chunkOf, packRef, toFileRecord, toRef, toStoredChunk } from "./records";
 import { type ChunkRef, CHUNKS_TABLE, chunksSchema, FILES_TABLE, type FileRecord, filesSchema, META_TABLE, metaSchema, type StoredChunk } from "./schema";
 import { type SourceReader, textsFromSource } from "./sourceText";
@@ -27,6 +27,7 @@ export type { FileUpdate, IndexCoverage, NeuralIdentity, StoreIdentity } from ".
 const VECTOR_NPROBES = 20;
 const VECTOR_REFINE_ROWS = 50;
 const VECTOR_INDEX_TYPE = /rq/i;
+const VECTOR_BUILD_READ_AHEAD = 32 * 2 ** 20;
 /** Chunks kept in memory after a search read them (a few MB). */
 const ROW_CACHE_SIZE = 2000;
 const REF_COLUMNS = ["ref"];
@@ -222,8 +223,11 @@ export class IndexStore {
    */
   async buildVectorIndex(): Promise<void> {
     const lance = await loadLanceDb();
-    await this.chunks.createIndex("vector", { config: lance.Index.ivfRq({ distanceType: "cosine" }), replace: true });
-    if (this.identity.neural) await this.chunks.createIndex("nvector", { config: lance.Index.ivfRq({ distanceType: "cosine" }), replace: true });
+    // The build scans every vector: with Lance's default read-ahead that held ~400 MiB at 338k rows, with 32 MiB ~170, as fast.
+    await withReadAhead(VECTOR_BUILD_READ_AHEAD, async () => {
+      await this.chunks.createIndex("vector", { config: lance.Index.ivfRq({ distanceType: "cosine" }), replace: true });
+      if (this.identity.neural) await this.chunks.createIndex("nvector", { config: lance.Index.ivfRq({ distanceType: "cosine" }), replace: true });
+    });
   }
 
   /** Whether the vector index is of the kind `buildVectorIndex` makes now (an index made by an older Groundwork is rebuilt). */
