@@ -468,12 +468,20 @@ async function largeCliRun(): Promise<LargeRow> {
   let backwards = 0;
   const run = (cancelAtHalf: boolean): Promise<{ files: number; unchanged: number; chunks: number; seconds: number; cancelled: boolean }> => new Promise((resolve, reject) => {
     const cli = spawn(process.execPath, [path.join(ROOT, "dist", "cli.js"), "index", tree, "--db", dbPath], { stdio: ["ignore", "pipe", "pipe"] });
-    const sampler = setInterval(() => (peak = Math.max(peak, treeRss(cli.pid!))), 100);
+    // The peak, and the last progress line before it.
+    const runPeak = { rss: 0, phase: "" };
+    let lastLine = "start";
+    const sampler = setInterval(() => {
+      const rss = treeRss(cli.pid!);
+      peak = Math.max(peak, rss);
+      if (rss >= runPeak.rss) Object.assign(runPeak, { rss, phase: lastLine });
+    }, 100);
     let stdout = "";
     let last = 0;
     let signalled = false;
     cli.stdout.on("data", (data: Buffer) => (stdout += data.toString()));
     cli.stderr.on("data", (data: Buffer) => {
+      lastLine = data.toString().trim().split("\n").pop()!.replace(/ \d+\/\d+ files.*/, "");
       for (const match of data.toString().matchAll(/^indexing (\d+)\/(\d+) files/gm)) {
         const [done, total] = [Number(match[1]), Number(match[2])];
         if (done < last) backwards++;
@@ -487,6 +495,7 @@ async function largeCliRun(): Promise<LargeRow> {
     cli.once("error", reject);
     cli.once("exit", (code) => {
       clearInterval(sampler);
+      console.log(`  groundwork index${cancelAtHalf ? " (cancelled at half)" : " (again)"}: peak ${(runPeak.rss / 2 ** 20).toFixed(0)} MiB, after "${runPeak.phase}"`);
       const summary = /indexed (\d+) files \((\d+) unchanged.*?(\d+) chunks in the index.*?; ([\d.]+) s( \(cancelled\))?/.exec(stdout);
       if (!summary || code !== (cancelAtHalf ? 130 : 0)) return reject(new Error(`groundwork index exited ${code}: ${stdout.slice(-500)}`));
       resolve({ files: Number(summary[1]), unchanged: Number(summary[2]), chunks: Number(summary[3]), seconds: Number(summary[4]), cancelled: summary[5] !== undefined });
