@@ -6,6 +6,7 @@ import { BuiltinEmbedder } from "../../src/core/embed/builtin";
 import type { Chunk } from "../../src/core/chunk/types";
 import { toRow } from "../../src/core/index/rows";
 import type { ChunkRow, FileRecord } from "../../src/core/store/schema";
+import type { FileUpdate } from "../../src/core/store/store";
 import { IndexStore, StoreUnreadableError } from "../../src/core/store/store";
 import { withReadAhead } from "../../src/core/store/lance";
 import { sha256Hex } from "../../src/core/util/hash";
@@ -35,6 +36,11 @@ function chunk(filePath: string, symbol: string, startLine: number, text: string
 
 function record(filePath: string, chunkCount: number): FileRecord {
   return { path: filePath, size: 1234, mtimeMs: 1_700_000_000_123.5, hash: sha256Hex(filePath), status: "indexed", reason: "", language: "python", chunkCount, indexedAt: 1_700_000_000_999 };
+}
+
+/** A file of one chunk, `def <symbol>(): pass`, as a write's update. */
+function oneChunkFile(filePath: string, symbol: string): FileUpdate {
+  return { record: record(filePath, 1), chunks: [chunk(filePath, symbol, 1, `def ${symbol}(): pass`)] };
 }
 
 describe("index store (real LanceDB on disk)", () => {
@@ -170,11 +176,11 @@ describe("index store (real LanceDB on disk)", () => {
 
   it("replaces a file's chunks instead of duplicating them, and removes files", async () => {
     const store = await IndexStore.create(newDbPath(), identity);
-    await store.write([{ record: record("a.py", 1), chunks: [chunk("a.py", "one", 1, "def one(): pass")] }]);
+    await store.write([oneChunkFile("a.py", "one")]);
     await store.write([{ record: record("a.py", 2), chunks: [chunk("a.py", "two", 1, "def two(): pass"), chunk("a.py", "three", 3, "def three(): pass")] }]);
     assert.deepEqual((await store.chunksOf("a.py")).map((c) => c.symbol), ["two", "three"]);
     assert.equal((await store.fileRecords()).size, 1);
-    await store.write([{ record: record("it's.py", 1), chunks: [chunk("it's.py", "quoted", 1, "def quoted(): pass")] }], ["a.py"]);
+    await store.write([oneChunkFile("it's.py", "quoted")], ["a.py"]);
     assert.deepEqual([...(await store.fileRecords()).keys()], ["it's.py"]);
     assert.equal(await store.countChunks(), 1);
     store.close();
@@ -184,21 +190,21 @@ describe("index store (real LanceDB on disk)", () => {
     const dbPath = newDbPath();
     const store = await IndexStore.create(dbPath, identity);
     const created = await store.dataVersion();
-    await store.write([{ record: record("a.py", 1), chunks: [chunk("a.py", "one", 1, "def one(): pass")] }]);
+    await store.write([oneChunkFile("a.py", "one")]);
     assert.equal(await store.dataVersion(), created + 1, "new files cost one commit (the rows), no delete");
     // Another process's store on the same generation writes b.py (chunks, no file record: as a crash leaves it).
     const other = (await IndexStore.open(dbPath))!;
-    await other.write([{ record: record("b.py", 1), chunks: [chunk("b.py", "theirs", 1, "def theirs(): pass")] }]);
+    await other.write([oneChunkFile("b.py", "theirs")]);
     await other.write([], ["b.py"]);
-    await other.write([{ record: record("c.py", 1), chunks: [chunk("c.py", "theirs", 1, "def theirs(): pass")] }]);
+    await other.write([oneChunkFile("c.py", "theirs")]);
     other.close();
-    await store.write([{ record: record("c.py", 1), chunks: [chunk("c.py", "mine", 1, "def mine(): pass")] }]);
+    await store.write([oneChunkFile("c.py", "mine")]);
     assert.deepEqual((await store.chunksOf("c.py")).map((c) => c.symbol), ["mine"], "the other writer's rows are replaced");
     assert.equal((await store.fileRecords()).size, 2);
     // Its own maintenance in between (compaction, index builds) and a rewrite of a file written before.
     await store.buildTextIndex();
     await store.compact();
-    await store.write([{ record: record("a.py", 1), chunks: [chunk("a.py", "again", 1, "def again(): pass")] }]);
+    await store.write([oneChunkFile("a.py", "again")]);
     assert.deepEqual((await store.chunksOf("a.py")).map((c) => c.symbol), ["again"]);
     store.close();
     // Reopened, as a resumed run: chunks written without their file record are replaced, not doubled.
@@ -213,24 +219,24 @@ describe("index store (real LanceDB on disk)", () => {
   it("reads which files a reopened index holds once for a large write, and deletes only theirs", async () => {
     const dbPath = newDbPath();
     const first = await IndexStore.create(dbPath, identity);
-    await first.write([{ record: record("f0.py", 1), chunks: [chunk("f0.py", "old", 1, "def old(): pass")] }]);
+    await first.write([oneChunkFile("f0.py", "old")]);
     first.close();
     const store = (await IndexStore.open(dbPath))!;
     const before = await store.dataVersion();
     const files = Array.from({ length: 120 }, (_, i) => `f${i}.py`);
-    await store.write(files.map((file, i) => ({ record: record(file, 1), chunks: [chunk(file, `new${i}`, 1, `def new${i}(): pass`)] })));
+    await store.write(files.map((file, i) => oneChunkFile(file, `new${i}`)));
     assert.equal(await store.dataVersion(), before + 2, "one delete (of the one file it held) and one add");
     assert.deepEqual((await store.chunksOf("f0.py")).map((c) => c.symbol), ["new0"]);
     assert.equal(await store.countChunks(), 120);
     assert.equal((await store.fileRecords()).size, 120);
     const after = await store.dataVersion();
-    await store.write([{ record: record("g.py", 1), chunks: [chunk("g.py", "g", 1, "def g(): pass")] }]);
+    await store.write([oneChunkFile("g.py", "g")]);
     assert.equal(await store.dataVersion(), after + 1, "known since: a new file costs no delete");
     // Another process writes h.py; this store's next large write reads the paths again and replaces it.
     const other = (await IndexStore.open(dbPath))!;
-    await other.write([{ record: record("h.py", 1), chunks: [chunk("h.py", "theirs", 1, "def theirs(): pass")] }]);
+    await other.write([oneChunkFile("h.py", "theirs")]);
     other.close();
-    await store.write([...files, "h.py"].map((file, i) => ({ record: record(file, 1), chunks: [chunk(file, `v2_${i}`, 1, `def v2_${i}(): pass`)] })));
+    await store.write([...files, "h.py"].map((file, i) => oneChunkFile(file, `v2_${i}`)));
     assert.deepEqual((await store.chunksOf("h.py")).map((c) => c.symbol), ["v2_120"]);
     assert.equal(await store.countChunks(), 122);
     store.close();
@@ -240,14 +246,14 @@ describe("index store (real LanceDB on disk)", () => {
     const dbPath = newDbPath();
     const mine = await IndexStore.create(dbPath, identity);
     mine.beginWrites();
-    await mine.write([{ record: record("a.py", 1), chunks: [chunk("a.py", "a", 1, "def a(): pass")] }]);
+    await mine.write([oneChunkFile("a.py", "a")]);
     // Meanwhile another process deletes the folder and builds it again: its tables reach the same versions.
     removeTree(dbPath);
     const other = await IndexStore.create(dbPath, identity);
-    await other.write([{ record: record("b.py", 1), chunks: [chunk("b.py", "theirs", 1, "def theirs(): pass")] }]);
+    await other.write([oneChunkFile("b.py", "theirs")]);
     other.close();
     mine.beginWrites();
-    await mine.write([{ record: record("b.py", 1), chunks: [chunk("b.py", "mine", 1, "def mine(): pass")] }]);
+    await mine.write([oneChunkFile("b.py", "mine")]);
     assert.deepEqual((await mine.chunksOf("b.py")).map((c) => c.symbol), ["mine"]);
     assert.deepEqual([...(await mine.fileRecords()).keys()], ["b.py"]);
     mine.close();
@@ -255,7 +261,7 @@ describe("index store (real LanceDB on disk)", () => {
 
   it("keeps chunks when only a file's record is updated", async () => {
     const store = await IndexStore.create(newDbPath(), identity);
-    await store.write([{ record: record("a.py", 1), chunks: [chunk("a.py", "one", 1, "def one(): pass")] }]);
+    await store.write([oneChunkFile("a.py", "one")]);
     await store.write([{ record: { ...record("a.py", 1), mtimeMs: 99 } }]);
     assert.equal(await store.countChunks(), 1);
     assert.equal((await store.fileRecords()).get("a.py")?.mtimeMs, 99);
@@ -265,7 +271,7 @@ describe("index store (real LanceDB on disk)", () => {
   it("reopens an existing index as it was, with its identity; complete only once marked", async () => {
     const dbPath = newDbPath();
     const first = await IndexStore.create(dbPath, identity);
-    await first.write([{ record: record("a.py", 1), chunks: [chunk("a.py", "one", 1, "def one(): pass")] }]);
+    await first.write([oneChunkFile("a.py", "one")]);
     first.close();
     const second = (await IndexStore.open(dbPath))!;
     assert.deepEqual(second.identity, identity);
@@ -281,7 +287,7 @@ describe("index store (real LanceDB on disk)", () => {
   it("reports a damaged index as unreadable and corrupt, and leaves it as it is", async () => {
     const dbPath = newDbPath();
     const store = await IndexStore.create(dbPath, identity);
-    await store.write([{ record: record("a.py", 1), chunks: [chunk("a.py", "one", 1, "def one(): pass")] }]);
+    await store.write([oneChunkFile("a.py", "one")]);
     store.close();
     const versions = path.join(dbPath, "chunks.lance", "_versions");
     for (const name of readdirSync(versions)) writeFileSync(path.join(versions, name), "garbage");

@@ -17,13 +17,26 @@ const RESCAN_PATHS = 100;
 export class HeldPaths {
   private paths: Set<string> | undefined;
   private version: number | undefined;
+  /** Made empty by this store and not yet through a hold of the writer lock. */
+  private fresh: boolean;
 
   /** `empty`: the table was created empty just now, by this store. */
   constructor(private readonly table: () => Table, empty?: { version: number }) {
+    this.fresh = empty !== undefined;
     if (empty) {
       this.paths = new Set();
       this.version = empty.version;
     }
+  }
+
+  /**
+   * Before the writes of a hold of the writer lock: what it knew is dropped unless it made the table
+   * in this hold. Between two holds another process may have rebuilt the folder, and a rebuilt
+   * table counts its versions from the start again.
+   */
+  beginHold(): void {
+    if (!this.fresh) this.forget();
+    this.fresh = false;
   }
 
   /** Deletes the rows of these paths; those the table holds none of cost nothing. */
@@ -46,7 +59,7 @@ export class HeldPaths {
   }
 
   /** Drops what it knows: the next write reads the paths again or deletes outright. */
-  forget(): void {
+  private forget(): void {
     this.paths = undefined;
     this.version = undefined;
   }

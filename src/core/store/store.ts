@@ -51,7 +51,6 @@ export class IndexStore {
   ) {
     this.chunkPaths = new HeldPaths(() => this.chunks, created && { version: created.chunks });
     this.filePaths = new HeldPaths(() => this.files, created && { version: created.files });
-    this.createdHere = created !== undefined;
   }
 
   /** Whether a full run has once finished into this generation (it then holds the whole folder). */
@@ -64,20 +63,10 @@ export class IndexStore {
     this.completeValue = true;
   }
 
-  /** Whether this store made its tables since its writes last began (they are then empty but for its own writes). */
-  private createdHere: boolean;
-
-  /**
-   * Called under the writer lock before a run's or an update's writes. What the store knew of the
-   * paths its tables hold is dropped unless it created them in this hold: between two holds another
-   * process may have rebuilt the folder, and a rebuilt table counts its versions from the start again.
-   */
+  /** Called under the writer lock before a run's or an update's writes (see HeldPaths.beginHold). */
   beginWrites(): void {
-    if (!this.createdHere) {
-      this.chunkPaths.forget();
-      this.filePaths.forget();
-    }
-    this.createdHere = false;
+    this.chunkPaths.beginHold();
+    this.filePaths.beginHold();
   }
 
   /** Called with the paths of every batch written or removed (the file records that changed). */
