@@ -55,6 +55,8 @@ const configs = [
   { ...node, entryPoints: { cli: "src/cli/launcher.ts" }, outdir: "dist", banner: { js: "#!/usr/bin/env node" } },
   { ...node, entryPoints: { "cli-main": "src/cli/main.ts" }, outdir: "dist" },
   { ...node, entryPoints: { worker: "src/core/index/pipelineWorker.ts" }, outdir: "dist" },
+  // The extension's full index runs (src/core/codebase/indexProcess.ts).
+  { ...node, entryPoints: { indexer: "src/core/codebase/indexerMain.ts" }, outdir: "dist" },
   {
     bundle: true, platform: "browser", format: "iife", target: "es2022", sourcemap: !production, minify: production,
     entryPoints: { webview: "src/webview/main.ts" }, outdir: "dist", logLevel: "warning",

@@ -1,21 +1,9 @@
 // The CLI's indexing commands on Linux run under glibc malloc settings that give freed memory back.
 import { spawn } from "node:child_process";
 import * as os from "node:os";
+import { ALLOCATOR_ENV, userSetsAllocator } from "../core/codebase/allocator";
 
-/**
- * glibc's malloc keeps a pool per thread and, once a large block has been freed, serves blocks of
- * that size from its pools instead of mapping them afresh: LanceDB's writer threads and the
- * chunking workers then hold hundreds of MiB they no longer use. With a fixed mapping threshold
- * (128 KiB, glibc's starting value) large blocks go back to the system when freed, and the pools'
- * free tops are trimmed at once; fewer pools (twice the cores, at least 4, against glibc's eight
- * times) hold less. Indexing ~100k files on 2 cores: peak 1,055 → ~845 MiB at the same speed
- * (docs/performance.md). glibc reads these only when a process starts.
- */
-export const ALLOCATOR_ENV: Readonly<Record<string, string>> = {
-  MALLOC_MMAP_THRESHOLD_: "131072",
-  MALLOC_TRIM_THRESHOLD_: "0",
-  MALLOC_ARENA_MAX: String(Math.max(4, 2 * os.availableParallelism())),
-};
+export { ALLOCATOR_ENV };
 
 /** Set in the child: it follows its parent. */
 const RELAUNCHED = "GROUNDWORK_RELAUNCHED";
@@ -30,7 +18,7 @@ const INDEXING_COMMANDS = new Set(["index", "eval", "mcp"]);
 export function relaunchWanted(argv: readonly string[], env: NodeJS.ProcessEnv, platform: NodeJS.Platform, glibc: () => boolean): boolean {
   const command = argv.find((arg) => !arg.startsWith("-"));
   if (command === undefined || !INDEXING_COMMANDS.has(command) || platform !== "linux") return false;
-  if (env[RELAUNCHED] || Object.keys(env).some((name) => name.startsWith("MALLOC_") || name === "GLIBC_TUNABLES")) return false;
+  if (env[RELAUNCHED] || userSetsAllocator(env)) return false;
   return glibc();
 }
 

@@ -30,6 +30,7 @@ export function activate(context: vscode.ExtensionContext): GroundworkApi {
   const indexService = new IndexService({
     storageDir: storage.fsPath,
     workerPath: path.join(context.extensionPath, "dist", "worker.js"),
+    indexerPath: path.join(context.extensionPath, "dist", "indexer.js"),
     logger: createLogger(channel, "index"),
     settings: () => readSettings(),
     secret: (name) => context.secrets.get(name),

@@ -3,7 +3,7 @@
 // state for the status bar. Everything else reads the codebase through `codebase()`.
 import { availableParallelism } from "node:os";
 import * as vscode from "vscode";
-import { Codebase, type CodebaseOptions, connectEmbedder, embedderFactory, type FolderRunResult, localEmbedder, storageOptionsFromEnv, useStorage, type FolderStatus, type ProgressEvent, type SearchHit } from "../core/codebase";
+import { Codebase, type CodebaseOptions, connectEmbedder, type Embedder, type FolderRunResult, indexInChild, type IndexJob, IndexProcessStartError, jobOptions, localEmbedder, storageOptionsFromEnv, type FolderStatus, type ProgressEvent, type SearchHit } from "../core/codebase";
 import { errorMessage, type Logger } from "../core/util/host";
 import type { GroundworkSettings } from "./settings";
 
@@ -20,6 +20,11 @@ export type IndexState =
 export interface IndexServiceDeps {
   storageDir: string;
   workerPath: string;
+  /**
+   * The indexing process's script (dist/indexer.js): full runs happen there, away from the editor's
+   * extension host. Without it (or when it can't start) they happen in this process.
+   */
+  indexerPath?: string;
   logger: Logger;
   settings: () => GroundworkSettings;
   /** A key from SecretStorage (the reranker's, the embedding model's). */
@@ -47,6 +52,16 @@ export const CONFIRM_EMBEDDING_CHUNKS = 1000;
 /** The SecretStorage name of the reranker's key (Set API Key › Reranker). */
 export const RERANKER_SECRET = "groundwork.apiKey.reranker";
 
+/** The spec an embedder is recorded and made again by (see IndexJob). */
+function specOf(embedder: Embedder): Record<string, unknown> {
+  const spec = (embedder as { spec?: Record<string, unknown> }).spec;
+  if (!spec) throw new Error(`The embedder ${embedder.id} has no spec to hand to the indexing process.`);
+  return spec;
+}
+
+/** While a child process indexes, the extension host looks for what it wrote (new generations) at most this often. */
+const CHILD_REFRESH_MS = 1_000;
+
 /** The workspace's folders as the codebase takes them. */
 function workspaceFolders(): Array<{ name: string; root: string }> {
   return (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === "file").map((folder) => ({ name: folder.name, root: folder.uri.fsPath }));
@@ -64,6 +79,10 @@ export class IndexService implements vscode.Disposable {
   private readonly embeddingAnswers = new Map<string, boolean>();
   /** The embedding total of the run in progress, when it was estimated. */
   private embeddingTotal: number | undefined;
+  /** The codebase as plain data, for the indexing process: set when the codebase opens. */
+  private job: IndexJob | undefined;
+  /** Settles when the indexing process has ended: this process's own writes wait for it (it holds the writer lock). */
+  private childRun: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: IndexServiceDeps) {
     if (!this.backgroundIndexing) this.currentState = { kind: "disabled" };
@@ -77,21 +96,23 @@ export class IndexService implements vscode.Disposable {
   codebase(): Promise<Codebase> {
     if (!this.opened) {
       const settings = this.deps.settings();
-      const opening = Promise.all([this.rerankerOptions(settings), this.embeddingOptions(settings), this.sharedIndex(settings)]).then(([rerank, embedding, shared]) => Codebase.open({
-        folders: workspaceFolders(),
-        storageDir: this.deps.storageDir,
-        workerPath: this.deps.workerPath,
-        // Parsing, chunking and embedding run in workers; one core stays with the extension host and the editor.
-        workers: Math.max(1, Math.min(4, availableParallelism() - 1)),
-        // Small write batches keep each synchronous Arrow conversion short.
-        batchChunks: 500,
-        scan: { maxFileBytes: settings["index.maxFileBytes"], excludes: settings["index.exclude"], maxFiles: settings["index.maxFiles"] },
-        logger: this.deps.logger,
-        keepGenerations: settings["index.keepGenerations"],
-        shared,
-        ...rerank,
-        ...embedding,
-      })).then((codebase) => {
+      const opening = Promise.all([this.rerankerOptions(settings), this.embeddingJob(settings), this.sharedIndex(settings)]).then(([rerank, embedding, shared]) => {
+        const job: IndexJob = {
+          folders: workspaceFolders(),
+          storageDir: this.deps.storageDir,
+          workerPath: this.deps.workerPath,
+          // Parsing, chunking and embedding run in workers; one core stays with the extension host and the editor.
+          workers: Math.max(1, Math.min(4, availableParallelism() - 1)),
+          // Small write batches keep each synchronous Arrow conversion short (when a run happens in this process).
+          batchChunks: 500,
+          scan: { maxFileBytes: settings["index.maxFileBytes"], excludes: settings["index.exclude"], maxFiles: settings["index.maxFiles"] },
+          keepGenerations: settings["index.keepGenerations"],
+          shared,
+          ...embedding,
+        };
+        this.job = job;
+        return Codebase.open({ ...jobOptions(job, this.deps.logger), ...rerank });
+      }).then((codebase) => {
         codebase.onProgress((event) => this.onProgress(event));
         if (codebase.unavailable) this.reportUnavailable(codebase.unavailable);
         return codebase;
@@ -124,36 +145,37 @@ export class IndexService implements vscode.Disposable {
   }
 
   /**
-   * The embedding model of `groundwork.index.embeddings`, with its key from SecretStorage. Its
-   * vector length is asked of the server when the setting leaves it out; when the server can't
-   * be reached then, the index goes on with the model it was built with (if any), and says why.
+   * The embedding model of `groundwork.index.embeddings`, with its key from SecretStorage, as a
+   * job's part. Its vector length is asked of the server when the setting leaves it out; when the
+   * server can't be reached then, the index goes on with the model it was built with (if any), and
+   * says why.
    */
-  private async embeddingOptions(settings: GroundworkSettings): Promise<Pick<CodebaseOptions, "neural" | "embedderFor">> {
+  private async embeddingJob(settings: GroundworkSettings): Promise<Pick<IndexJob, "neural" | "embeddingKey" | "embeddingLimits">> {
     const setting = settings["index.embeddings"] ?? {};
-    const apiKey = await this.deps.secret(EMBEDDINGS_SECRET);
-    const limits = { maxInputTokens: setting.maxInputTokens, maxBatchItems: setting.maxBatchItems, concurrency: setting.concurrency };
-    const embedderFor = embedderFactory(() => apiKey, limits);
+    const embeddingKey = await this.deps.secret(EMBEDDINGS_SECRET);
+    const embeddingLimits = { maxInputTokens: setting.maxInputTokens, maxBatchItems: setting.maxBatchItems, concurrency: setting.concurrency };
+    const keys = { embeddingKey, embeddingLimits };
     if (setting.modelDir) {
       // A model run on this machine: nothing leaves it, so there is nothing to ask first.
       try {
-        return { neural: localEmbedder({ modelDir: setting.modelDir }), embedderFor };
+        return { neural: specOf(localEmbedder({ modelDir: setting.modelDir })), ...keys };
       } catch (error) {
         this.deps.logger.warn(`The embedding model folder ${setting.modelDir} can't be used: ${errorMessage(error)}`);
         void vscode.window.showWarningMessage(`Groundwork: ${errorMessage(error)}`);
-        return { neural: "from-index", embedderFor };
+        return { neural: "from-index", ...keys };
       }
     }
-    if (!setting.baseURL || !setting.model) return { embedderFor };
-    if (this.embeddingAnswers.get(JSON.stringify([setting.baseURL.replace(/\/+$/, ""), setting.model])) === false) return { embedderFor };
+    if (!setting.baseURL || !setting.model) return keys;
+    if (this.embeddingAnswers.get(JSON.stringify([setting.baseURL.replace(/\/+$/, ""), setting.model])) === false) return keys;
     try {
       // Progress comes with the indexer's progress events (embedded, cached, queued), request by request.
-      const neural = await connectEmbedder({ baseURL: setting.baseURL, model: setting.model, dims: setting.dims, apiKey, ...limits });
-      return { neural, embedderFor };
+      const neural = await connectEmbedder({ baseURL: setting.baseURL, model: setting.model, dims: setting.dims, apiKey: embeddingKey, ...embeddingLimits });
+      return { neural: specOf(neural), ...keys };
     } catch (error) {
       const message = `The embedding model ${setting.model} at ${setting.baseURL} can't be used (${errorMessage(error)}); searching with the index as it is.`;
       this.deps.logger.warn(message);
       void vscode.window.showWarningMessage(`Groundwork: ${message}`);
-      return { neural: "from-index", embedderFor };
+      return { neural: "from-index", ...keys };
     }
   }
 
@@ -177,7 +199,7 @@ export class IndexService implements vscode.Disposable {
   }
 
   /** The shared index of `groundwork.index.shared`, its credentials from SecretStorage (kept in memory, never logged). */
-  private async sharedIndex(settings: GroundworkSettings): Promise<string | undefined> {
+  private async sharedIndex(settings: GroundworkSettings): Promise<IndexJob["shared"]> {
     const { uri, endpoint, region } = settings["index.shared"] ?? {};
     if (!uri) return undefined;
     const secret = await this.deps.secret(SHARED_INDEX_SECRET);
@@ -186,8 +208,7 @@ export class IndexService implements vscode.Disposable {
     if (secret && colon > 0) Object.assign(options, { aws_access_key_id: secret.slice(0, colon), aws_secret_access_key: secret.slice(colon + 1) });
     if (region) options.aws_region = region;
     if (endpoint) Object.assign(options, { aws_endpoint: endpoint, aws_virtual_hosted_style_request: "false", ...(endpoint.startsWith("http://") ? { allow_http: "true" } : {}) });
-    useStorage([uri], options);
-    return uri;
+    return { uri, storage: options };
   }
 
   /** groundwork.search.minRelevance: retrieved hits below it stay out of prompts and Sources. */
@@ -220,7 +241,7 @@ export class IndexService implements vscode.Disposable {
         await this.reopen();
         codebase = await this.codebase();
       }
-      const results = await codebase.index({ signal, onProgress: options.onProgress });
+      const results = await this.indexAll(codebase, signal, options.onProgress);
       this.embeddingTotal = undefined;
       for (const result of results) {
         this.deps.logger.info(
@@ -231,6 +252,40 @@ export class IndexService implements vscode.Disposable {
       }
       return results;
     }, []);
+  }
+
+  /**
+   * A full run: in the indexing process when there is one (this host then only takes its progress
+   * and reads what it wrote), else here.
+   */
+  private async indexAll(codebase: Codebase, signal: AbortSignal, onProgress?: (event: ProgressEvent) => void): Promise<FolderRunResult[]> {
+    await this.childRun;
+    if (!this.deps.indexerPath || !this.job || codebase.unavailable) return codebase.index({ signal, onProgress });
+    let lastRefresh = performance.now();
+    const child = indexInChild(this.job, {
+      entry: this.deps.indexerPath,
+      logger: this.deps.logger,
+      signal,
+      onProgress: (event) => {
+        this.onProgress(event);
+        onProgress?.(event);
+        // A first index answers as it grows: look for the generation the child is writing.
+        if (performance.now() - lastRefresh < CHILD_REFRESH_MS) return;
+        lastRefresh = performance.now();
+        void codebase.refresh().catch((error: unknown) => this.deps.logger.debug(`Reading the index during a run failed: ${errorMessage(error)}`));
+      },
+    });
+    this.childRun = child.exited.then(() => codebase.refresh()).catch((error: unknown) => this.deps.logger.warn(`Reading the index after a run failed: ${errorMessage(error)}`));
+    try {
+      const results = await child.results;
+      await codebase.refresh();
+      return results;
+    } catch (error) {
+      if (!(error instanceof IndexProcessStartError)) throw error;
+      this.deps.logger.warn(`${error.message}; indexing in the extension host instead.`);
+      await this.childRun;
+      return codebase.index({ signal, onProgress });
+    }
   }
 
   /** Stops indexing (the run in progress stops at the next file) until resume(); searches keep working. */
@@ -258,6 +313,7 @@ export class IndexService implements vscode.Disposable {
   async updateFiles(absPaths: readonly string[]): Promise<FolderRunResult[]> {
     if (this.paused) return [];
     return this.track(async (codebase) => {
+      await this.childRun;
       const results = await codebase.update(absPaths);
       for (const result of results) this.deps.logger.debug(`Updated ${result.folder}: ${result.filesIndexed} re-indexed, ${result.filesRemoved} removed`);
       return results;
@@ -273,7 +329,10 @@ export class IndexService implements vscode.Disposable {
   }
 
   clear(): Promise<void> {
-    return this.track((codebase) => codebase.clear());
+    return this.track(async (codebase) => {
+      await this.childRun;
+      await codebase.clear();
+    });
   }
 
   /** Closes the codebase so the next use reopens it with the current settings. */
@@ -290,6 +349,8 @@ export class IndexService implements vscode.Disposable {
   }
 
   dispose(): void {
+    // A run in the indexing process stops at the next file and the process ends.
+    this.pauseController.abort();
     void this.reopen();
     this.stateEmitter.dispose();
   }

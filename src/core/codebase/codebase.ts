@@ -198,6 +198,13 @@ export class Codebase {
     });
   }
 
+  /** Reads every folder's index again after another process wrote it (the extension's index runs happen in a child process). */
+  refresh(): Promise<void> {
+    return this.enqueue(async () => {
+      await Promise.all([...this.indexes.values()].map((index) => index.reload()));
+    });
+  }
+
   /** Deletes every folder's index; the next `index()` builds them again. */
   clear(): Promise<void> {
     return this.enqueue(async () => {

@@ -129,6 +129,17 @@ export class FolderIndex {
     }
   }
 
+  /**
+   * After another process wrote this index (the extension's index run in a child process): which
+   * generations answer, what the shared index no longer answers for, and the conventions.
+   */
+  async reload(): Promise<void> {
+    await this.refresh();
+    if (this.unavailableError) return;
+    await this.overlay?.refreshOwned(this.answering);
+    if (this.conventionSet) await (await this.conventionSet).reload();
+  }
+
   private async reread(): Promise<void> {
     // Unchanged folders (the same generation folders, not deleted and made again) need no reading.
     const remoteFingerprint = isRemoteUri(this.options.dbPath) ? await this.fingerprint() : undefined;

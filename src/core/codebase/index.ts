@@ -18,3 +18,5 @@ export { IndexLockedError } from "../store/lock";
 export type { Embedder } from "../embed/embedder";
 export { MIN_RELEVANCE } from "../retrieval/confidence";
 export { isRemoteUri, parseStorageOptions, storageOptionsFromEnv, useStorage } from "./storage";
+export { type ChildRun, indexInChild, type IndexJob, IndexProcessStartError, jobOptions } from "./indexProcess";
+export { ALLOCATOR_ENV } from "./allocator";

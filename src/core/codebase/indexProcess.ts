@@ -1,0 +1,196 @@
+// A full index run in a process of its own (the extension's runs): parsing, embedding and LanceDB's
+// writes then cost the editor's extension host neither event-loop time nor memory, and the child
+// starts under glibc's allocator settings (allocator.ts), which the extension host, started by VS
+// Code, can't have. The parent describes the codebase as plain data (an IndexJob: folders, scan
+// settings, the embedders' specs and key), the child opens the same Codebase from it, indexes,
+// reports progress and log lines over the IPC channel, runs the index's maintenance and exits.
+// The writer lock keeps the parent's own writes (file saves) out meanwhile: it waits for `exited`.
+import { fork, type ChildProcess } from "node:child_process";
+import { errorMessage, type Logger } from "../util/host";
+import { ALLOCATOR_ENV, userSetsAllocator } from "./allocator";
+import { Codebase } from "./codebase";
+import { embedderFactory, type EmbeddingProfile } from "./embedders";
+import type { FolderSpec } from "./paths";
+import { useStorage } from "./storage";
+import type { CodebaseOptions, FolderRunResult, ProgressEvent } from "./types";
+
+/** A codebase as plain data: what a child process needs to open the same one. */
+export interface IndexJob {
+  folders: FolderSpec[];
+  storageDir?: string;
+  /** The bundled chunking worker (dist/worker.js); without it, the child chunks in its main thread. */
+  workerPath?: string;
+  workers?: number;
+  batchChunks?: number;
+  scan?: CodebaseOptions["scan"];
+  keepGenerations?: number;
+  /** A shared index on object storage, with the options (credentials among them) to reach it. */
+  shared?: { uri: string; storage: Record<string, string> };
+  /** The neural embedder as its spec (what an index records of it), "from-index", or none. */
+  neural?: Record<string, unknown> | "from-index";
+  /** The embedding model's key, for the neural embedder and for those indexes recorded. */
+  embeddingKey?: string;
+  embeddingLimits?: Partial<EmbeddingProfile>;
+}
+
+/** The Codebase options of a job (the parent opens its own codebase with these too, so both agree on every fingerprint). */
+export function jobOptions(job: IndexJob, logger?: Logger): CodebaseOptions {
+  const embedderFor = embedderFactory(() => job.embeddingKey, job.embeddingLimits);
+  if (job.shared) useStorage([job.shared.uri], job.shared.storage);
+  const neural = job.neural === "from-index" ? "from-index" : job.neural && embedderFor(job.neural);
+  if (job.neural && !neural) throw new Error(`The embedding model ${JSON.stringify(job.neural)} can't be made again from its spec.`);
+  return {
+    folders: job.folders, storageDir: job.storageDir, workerPath: job.workerPath, workers: job.workers, batchChunks: job.batchChunks,
+    scan: job.scan, keepGenerations: job.keepGenerations, shared: job.shared?.uri, neural: neural || undefined, embedderFor, logger,
+  };
+}
+
+type ToChild = { type: "run"; job: IndexJob } | { type: "cancel" };
+type FromChild =
+  | { type: "progress"; event: ProgressEvent }
+  | { type: "log"; level: "trace" | "debug" | "info" | "warn" | "error"; message: string }
+  | { type: "done"; results: FolderRunResult[] }
+  | { type: "failed"; name: string; message: string };
+
+/** The child process could not be started (no results came): the caller may index in its own process instead. */
+export class IndexProcessStartError extends Error {
+  override readonly name = "IndexProcessStartError";
+}
+
+export interface IndexInChildOptions {
+  /** The child's script (dist/indexer.js, or src/core/codebase/indexerMain.ts with a loader in execArgv). */
+  entry: string;
+  execArgv?: string[];
+  logger: Logger;
+  signal?: AbortSignal;
+  onProgress?: (event: ProgressEvent) => void;
+}
+
+export interface ChildRun {
+  /** The run's results, as `Codebase.index()` gives them (cancelled ones included), once it has written them. */
+  results: Promise<FolderRunResult[]>;
+  /** Settles when the child has ended (after the index's maintenance): the writer lock is free again. */
+  exited: Promise<void>;
+  pid: number | undefined;
+}
+
+/** How much of the child's standard error a failure quotes. */
+const STDERR_TAIL = 2_000;
+
+/** The environment a child indexes in: the parent's, glibc's settings (unless the user set their own), and plain Node under Electron. */
+function childEnv(): NodeJS.ProcessEnv {
+  const allocator = process.platform === "linux" && !userSetsAllocator(process.env) ? ALLOCATOR_ENV : {};
+  // VS Code's extension host runs in Electron: its executable is Node only with this set.
+  return { ...process.env, ...allocator, ELECTRON_RUN_AS_NODE: "1" };
+}
+
+/** Runs `job` in a child process: `Codebase.index()` there, progress and log lines here. */
+export function indexInChild(job: IndexJob, options: IndexInChildOptions): ChildRun {
+  let child: ChildProcess;
+  try {
+    child = fork(options.entry, [], {
+      execPath: process.execPath,
+      // A debugger port can't be opened twice.
+      execArgv: options.execArgv ?? process.execArgv.filter((arg) => !arg.startsWith("--inspect")),
+      env: childEnv(),
+      stdio: ["ignore", "ignore", "pipe", "ipc"],
+    });
+  } catch (error) {
+    const failed = Promise.reject(new IndexProcessStartError(errorMessage(error)));
+    return { results: failed, exited: failed.then(() => undefined, () => undefined), pid: undefined };
+  }
+  let stderr = "";
+  child.stderr?.setEncoding("utf8").on("data", (text: string) => (stderr = (stderr + text).slice(-STDERR_TAIL)));
+  let settled = false;
+  let spoke = false;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()).once("error", () => resolve()));
+  const results = new Promise<FolderRunResult[]>((resolve, reject) => {
+    const settle = (outcome: () => void): void => {
+      if (settled) return;
+      settled = true;
+      options.signal?.removeEventListener("abort", cancel);
+      outcome();
+    };
+    const cancel = (): void => {
+      if (child.connected) child.send({ type: "cancel" } satisfies ToChild);
+    };
+    options.signal?.addEventListener("abort", cancel, { once: true });
+    child.on("message", (message: FromChild) => {
+      spoke = true;
+      if (message.type === "progress") options.onProgress?.(message.event);
+      else if (message.type === "log") options.logger[message.level](message.message);
+      else if (message.type === "done") settle(() => resolve(message.results));
+      else if (message.type === "failed") settle(() => reject(Object.assign(new Error(message.message), { name: message.name })));
+    });
+    child.once("error", (error) => settle(() => reject(spoke ? error : new IndexProcessStartError(`The indexing process could not start: ${errorMessage(error)}`))));
+    child.once("exit", (code, signal) => {
+      const why = `${signal ? `was ended by ${signal}` : `exited with code ${code}`}${stderr.trim() ? ` (${stderr.trim()})` : ""}`;
+      // Silent from the start: it never ran the job (a missing script, a runtime that can't load it).
+      if (!spoke) settle(() => reject(new IndexProcessStartError(`The indexing process ${why} before it started`)));
+      else settle(() => reject(new Error(`The indexing process ${why} before it finished; what it wrote is kept, and the next run goes on from there.`)));
+    });
+    child.send({ type: "run", job } satisfies ToChild, (error) => {
+      if (error) settle(() => reject(new IndexProcessStartError(`The indexing process could not be reached: ${errorMessage(error)}`)));
+    });
+    if (options.signal?.aborted) cancel();
+  });
+  return { results, exited, pid: child.pid };
+}
+
+/** Progress is passed on at most this often (and at every change of phase). */
+const PROGRESS_INTERVAL_MS = 100;
+
+/**
+ * The child's side: waits for a job, indexes, reports, runs maintenance and exits. Ends itself
+ * when the parent goes (the IPC channel closes): a run killed mid-way resumes from what it wrote.
+ */
+export function serveIndexJob(): void {
+  /** Resolves once the message (and so every one before it) is handed to the channel: the process may end after. */
+  let flushed = Promise.resolve();
+  const send = (message: FromChild): Promise<void> => {
+    if (!process.connected || !process.send) return flushed;
+    const send = process.send.bind(process);
+    flushed = new Promise((resolve) => send(message, undefined, {}, () => resolve()));
+    return flushed;
+  };
+  const log = (level: Extract<FromChild, { type: "log" }>["level"]) => (message: string): void => void send({ type: "log", level, message });
+  const logger: Logger = {
+    trace: log("trace"), debug: log("debug"), info: log("info"), warn: log("warn"),
+    error: (message, error) => void send({ type: "log", level: "error", message: error === undefined ? message : `${message}: ${errorMessage(error)}` }),
+  };
+  const cancel = new AbortController();
+  const parentGone = (): void => void process.kill(process.pid, "SIGKILL");
+  process.once("disconnect", parentGone);
+  process.on("message", (message: ToChild) => {
+    if (message.type === "cancel") cancel.abort();
+    else if (message.type === "run") void run(message.job);
+  });
+  let lastSent = 0;
+  let lastPhase = "";
+  const progress = (event: ProgressEvent): void => {
+    const now = Date.now();
+    if (event.progress.phase === lastPhase && now - lastSent < PROGRESS_INTERVAL_MS) return;
+    lastSent = now;
+    lastPhase = event.progress.phase;
+    void send({ type: "progress", event });
+  };
+  const run = async (job: IndexJob): Promise<void> => {
+    let codebase: Codebase | undefined;
+    try {
+      codebase = await Codebase.open(jobOptions(job, logger));
+      if (codebase.unavailable) throw new Error(codebase.unavailable);
+      const results = await codebase.index({ signal: cancel.signal, onProgress: progress });
+      void send({ type: "done", results });
+      await codebase.maintenanceIdle();
+    } catch (error) {
+      await send({ type: "failed", name: error instanceof Error ? error.name : "Error", message: errorMessage(error) });
+    } finally {
+      codebase?.close();
+      await flushed;
+      process.off("disconnect", parentGone);
+      if (process.connected) process.disconnect();
+      // Worker threads and LanceDB's handles may keep the loop alive: the run is over.
+      setImmediate(() => process.exit(0));
+    }
+  };
+}

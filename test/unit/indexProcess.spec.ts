@@ -1,0 +1,126 @@
+// Full index runs in a child process (the extension's): real child processes, real LanceDB, the
+// job handed over the IPC channel, progress and results back, the parent's codebase reading what
+// the child wrote.
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { ALLOCATOR_ENV, userSetsAllocator } from "../../src/core/codebase/allocator";
+import { Codebase } from "../../src/core/codebase/codebase";
+import { connectEmbedder } from "../../src/core/codebase/embedders";
+import { indexInChild, type IndexJob, IndexProcessStartError, jobOptions } from "../../src/core/codebase/indexProcess";
+import type { ProgressEvent } from "../../src/core/codebase/types";
+import { TestModelServer } from "../support/modelServer";
+import { REPO_ROOT, removeTree, running, tempDir, writeTree } from "../helpers/workspace";
+
+const ENTRY = path.join(REPO_ROOT, "src", "core", "codebase", "indexerMain.ts");
+const LOADER = ["--import", "tsx"];
+
+/** A workspace of `count` small Python files, each with one function named after its number. */
+function workspace(count: number): string {
+  const root = tempDir("gw-child-ws-");
+  const files: Record<string, string> = {};
+  for (let i = 0; i < count; i++) files[`pkg/module_${i}.py`] = `def compute_total_${i}(values):\n    """Sum ${i}."""\n    return sum(values) + ${i}\n`;
+  writeTree(root, files);
+  return root;
+}
+
+const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
+describe("index runs in a child process", () => {
+  const dirs: string[] = [];
+  const temp = (dir: string): string => (dirs.push(dir), dir);
+  after(() => dirs.forEach(removeTree));
+
+  it("indexes there under the allocator settings, reports progress, and the parent reads the result after refresh()", async () => {
+    const root = temp(workspace(40));
+    const job: IndexJob = { folders: [{ name: "ws", root }], storageDir: temp(tempDir("gw-child-db-")) };
+    const parent = await Codebase.open(jobOptions(job));
+    try {
+      assert.deepEqual(await parent.search("compute_total_7", { limit: 3 }), [], "nothing indexed yet");
+      const events: ProgressEvent[] = [];
+      const logs: string[] = [];
+      const run = indexInChild(job, { entry: ENTRY, execArgv: LOADER, logger: { ...silent, info: (m) => logs.push(m) }, onProgress: (e) => events.push(e) });
+      assert.ok(run.pid && run.pid !== process.pid);
+      const environ = readFileSync(`/proc/${run.pid}/environ`, "utf8").split("\0");
+      for (const [name, value] of Object.entries(ALLOCATOR_ENV)) assert.equal(environ.includes(`${name}=${value}`), !userSetsAllocator(process.env), name);
+      const [result] = await run.results;
+      assert.equal(result.folder, "ws");
+      assert.equal(result.filesIndexed, 40);
+      assert.equal(result.cancelled, false);
+      assert.ok(events.some((e) => e.folder === "ws" && e.progress.phase === "indexing"), "progress came over the channel");
+      await run.exited;
+      assert.ok(!running(run.pid), "the child ended after the run");
+      // The parent opened before any generation existed: it sees the child's only once it looks again.
+      assert.deepEqual(await parent.search("compute_total_7", { limit: 3 }), []);
+      await parent.refresh();
+      const [hit] = await parent.search("compute_total_7", { limit: 3 });
+      assert.equal(hit?.path, "pkg/module_7.py");
+      assert.equal((await parent.summary()).files, 40);
+    } finally {
+      parent.close();
+    }
+  });
+
+  it("stops at the next file when cancelled, and a run killed mid-way is taken up by the next one", async () => {
+    const root = temp(workspace(400));
+    const job: IndexJob = { folders: [{ name: "ws", root }], storageDir: temp(tempDir("gw-child-db-")), batchChunks: 20 };
+    const cancel = new AbortController();
+    const cancelled = indexInChild(job, { entry: ENTRY, execArgv: LOADER, logger: silent, signal: cancel.signal, onProgress: (e) => e.progress.filesDone > 0 && cancel.abort() });
+    const [partial] = await cancelled.results;
+    assert.equal(partial.cancelled, true);
+    assert.ok(partial.filesIndexed < 400, `stopped early (${partial.filesIndexed} of 400)`);
+    await cancelled.exited;
+
+    const killed = indexInChild(job, { entry: ENTRY, execArgv: LOADER, logger: silent, onProgress: (e) => e.progress.filesDone > 0 && process.kill(killed.pid!, "SIGKILL") });
+    await assert.rejects(killed.results, (error: Error) => !(error instanceof IndexProcessStartError) && /ended by SIGKILL before it finished/.test(error.message));
+    await killed.exited;
+
+    const [resumed] = await indexInChild(job, { entry: ENTRY, execArgv: LOADER, logger: silent }).results;
+    assert.equal(resumed.cancelled, false);
+    assert.ok(resumed.filesUnchanged >= partial.filesIndexed, "what the earlier runs wrote is kept");
+    assert.equal(resumed.totalChunks, 400);
+  });
+
+  it("says why when the child can't run the job, and when it never starts", async () => {
+    const root = temp(workspace(2));
+    const job: IndexJob = { folders: [{ name: "ws", root }], storageDir: temp(tempDir("gw-child-db-")), neural: { kind: "unknown-embedder" } };
+    await assert.rejects(indexInChild(job, { entry: ENTRY, execArgv: LOADER, logger: silent }).results, /can't be made again from its spec/);
+    const missing = path.join(temp(tempDir("gw-child-none-")), "indexer.js");
+    await assert.rejects(indexInChild(job, { entry: missing, logger: silent }).results, (error: Error) => error instanceof IndexProcessStartError && /Cannot find module/.test(error.message));
+  });
+
+  describe("with an embedding model behind a key", () => {
+    let server: TestModelServer;
+    before(async () => {
+      server = await TestModelServer.start({ apiKey: "sk-child-test" });
+    });
+    after(() => server.close());
+
+    it("embeds there with the key from the job, which never reaches the child's environment", async () => {
+      const root = temp(workspace(5));
+      writeFileSync(path.join(root, "notes.md"), "# Notes\n\nThe ledger settles nightly.\n");
+      const neural = await connectEmbedder({ baseURL: server.url, model: "embed-test", apiKey: "sk-child-test" });
+      const spec = (neural as { spec?: Record<string, unknown> }).spec!;
+      const job: IndexJob = { folders: [{ name: "ws", root }], storageDir: temp(tempDir("gw-child-db-")), neural: spec, embeddingKey: "sk-child-test" };
+      const before = server.to("/v1/embeddings").length;
+      const run = indexInChild(job, { entry: ENTRY, execArgv: LOADER, logger: silent });
+      const environ = readFileSync(`/proc/${run.pid}/environ`, "utf8");
+      assert.ok(!environ.includes("sk-child-test"));
+      const [result] = await run.results;
+      assert.ok(result.chunksEmbedded > 0, "the child sent chunks to the model");
+      assert.ok(server.to("/v1/embeddings").length > before);
+      await run.exited;
+      // The parent, opened from the same job, agrees on the index's identity: it searches the child's vectors.
+      const parent = await Codebase.open(jobOptions(job));
+      try {
+        const status = await parent.status();
+        assert.equal(status[0]?.chunks, result.totalChunks);
+        assert.match(status[0]?.embedder ?? "", /embed-test/, "the generation answering holds the model's vectors");
+        assert.equal(status[0]?.generation?.searches, "hybrid");
+      } finally {
+        parent.close();
+      }
+    });
+  });
+});
