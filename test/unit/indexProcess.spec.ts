@@ -97,27 +97,56 @@ describe("index runs in a child process", () => {
     });
     after(() => server.close());
 
-    it("embeds there with the key from the job, which never reaches the child's environment", async () => {
+    it("embeds there with the key from the job (never in the child's environment), and the parent switches to the rebuilt index", async () => {
       const root = temp(workspace(5));
       writeFileSync(path.join(root, "notes.md"), "# Notes\n\nThe ledger settles nightly.\n");
+      const builtin: IndexJob = { folders: [{ name: "ws", root }], storageDir: temp(tempDir("gw-child-db-")) };
+      await indexInChild(builtin, { entry: ENTRY, execArgv: LOADER, logger: silent }).exited;
       const neural = await connectEmbedder({ baseURL: server.url, model: "embed-test", apiKey: "sk-child-test" });
       const spec = (neural as { spec?: Record<string, unknown> }).spec!;
-      const job: IndexJob = { folders: [{ name: "ws", root }], storageDir: temp(tempDir("gw-child-db-")), neural: spec, embeddingKey: "sk-child-test" };
-      const before = server.to("/v1/embeddings").length;
-      const run = indexInChild(job, { entry: ENTRY, execArgv: LOADER, logger: silent });
-      const environ = readFileSync(`/proc/${run.pid}/environ`, "utf8");
-      assert.ok(!environ.includes("sk-child-test"));
-      const [result] = await run.results;
-      assert.ok(result.chunksEmbedded > 0, "the child sent chunks to the model");
-      assert.ok(server.to("/v1/embeddings").length > before);
-      await run.exited;
-      // The parent, opened from the same job, agrees on the index's identity: it searches the child's vectors.
+      const job: IndexJob = { ...builtin, neural: spec, embeddingKey: "sk-child-test" };
+      // The parent, opened from the same job, agrees on the index's identity: the builtin index answers, with keywords only, until the rebuilt one is complete.
       const parent = await Codebase.open(jobOptions(job));
       try {
-        const status = await parent.status();
-        assert.equal(status[0]?.chunks, result.totalChunks);
-        assert.match(status[0]?.embedder ?? "", /embed-test/, "the generation answering holds the model's vectors");
-        assert.equal(status[0]?.generation?.searches, "hybrid");
+        const generation = async (): Promise<string> => {
+          const [status] = await parent.status();
+          return `${status?.embedder} ${status?.generation?.searches}`;
+        };
+        const builtinOnly = await generation();
+        assert.doesNotMatch(builtinOnly, /embed-test/);
+        const before = server.to("/v1/embeddings").length;
+        const looks: Array<Promise<void>> = [];
+        const run = indexInChild(job, { entry: ENTRY, execArgv: LOADER, logger: silent, onProgress: (e) => e.progress.filesDone > 0 && looks.push(parent.refresh()) });
+        assert.ok(!readFileSync(`/proc/${run.pid}/environ`, "utf8").includes("sk-child-test"));
+        const [result] = await run.results;
+        await Promise.all(looks);
+        assert.ok(looks.length > 0);
+        assert.ok(result.chunksEmbedded > 0, "the child sent chunks to the model");
+        assert.ok(server.to("/v1/embeddings").length > before);
+        await run.exited;
+        await parent.refresh();
+        assert.match(await generation(), /embed-test.* hybrid$/);
+        assert.equal((await parent.status())[0]?.chunks, result.totalChunks);
+      } finally {
+        parent.close();
+      }
+    });
+
+    it("a first index the parent watched grow counts as complete once the child completes it (nothing left to embed)", async () => {
+      const root = temp(workspace(30));
+      const neural = await connectEmbedder({ baseURL: server.url, model: "embed-test", apiKey: "sk-child-test" });
+      const job: IndexJob = { folders: [{ name: "ws", root }], storageDir: temp(tempDir("gw-child-db-")), batchChunks: 5, neural: (neural as { spec?: Record<string, unknown> }).spec!, embeddingKey: "sk-child-test" };
+      const parent = await Codebase.open(jobOptions(job));
+      try {
+        assert.ok(await parent.embeddingEstimate(), "nothing embedded yet");
+        const looks: Array<Promise<void>> = [];
+        const run = indexInChild(job, { entry: ENTRY, execArgv: LOADER, logger: silent, onProgress: (e) => e.progress.filesDone > 0 && looks.push(parent.refresh()) });
+        await run.results;
+        await Promise.all(looks);
+        assert.ok(looks.length > 0);
+        await run.exited;
+        await parent.refresh();
+        assert.equal(await parent.embeddingEstimate(), undefined);
       } finally {
         parent.close();
       }

@@ -134,6 +134,8 @@ export class FolderIndex {
    * generations answer, what the shared index no longer answers for, and the conventions.
    */
   async reload(): Promise<void> {
+    // The other process may have changed what is inside a generation (marked it complete), not just which there are.
+    this.view = undefined;
     await this.refresh();
     if (this.unavailableError) return;
     await this.overlay?.refreshOwned(this.answering);

@@ -111,7 +111,8 @@ export function gitHead(root: string): Promise<string | undefined> {
 export function pickGenerations(found: readonly IndexStore[], answeringBefore: IndexStore | undefined, buildingBefore: IndexStore | undefined, queryPart: string): { answering?: IndexStore; building?: IndexStore } {
   const mine = [answeringBefore, buildingBefore].filter((s): s is IndexStore => s !== undefined);
   const stores = found.map((store) => {
-    const same = mine.find((m) => m.dir === store.dir && m.identity.createdAt === store.identity.createdAt);
+    // A handle of ours is kept unless another process has since completed the generation it reads.
+    const same = mine.find((m) => m.dir === store.dir && m.identity.createdAt === store.identity.createdAt && m.complete === store.complete);
     if (!same) return store;
     store.close();
     return same;
