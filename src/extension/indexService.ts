@@ -83,6 +83,8 @@ export class IndexService implements vscode.Disposable {
   private job: IndexJob | undefined;
   /** Settles when the indexing process has ended: this process's own writes wait for it (it holds the writer lock). */
   private childRun: Promise<void> = Promise.resolve();
+  /** The indexing process's id while one runs. */
+  private childPid: number | undefined;
 
   constructor(private readonly deps: IndexServiceDeps) {
     if (!this.backgroundIndexing) this.currentState = { kind: "disabled" };
@@ -275,7 +277,11 @@ export class IndexService implements vscode.Disposable {
         void codebase.refresh().catch((error: unknown) => this.deps.logger.debug(`Reading the index during a run failed: ${errorMessage(error)}`));
       },
     });
-    this.childRun = child.exited.then(() => codebase.refresh()).catch((error: unknown) => this.deps.logger.warn(`Reading the index after a run failed: ${errorMessage(error)}`));
+    this.childPid = child.pid;
+    this.childRun = child.exited.then(() => {
+      this.childPid = undefined;
+      return codebase.refresh();
+    }).catch((error: unknown) => this.deps.logger.warn(`Reading the index after a run failed: ${errorMessage(error)}`));
     try {
       const results = await child.results;
       await codebase.refresh();
@@ -303,6 +309,11 @@ export class IndexService implements vscode.Disposable {
     this.pauseController = new AbortController();
     this.deps.logger.info("Indexing resumed");
     return this.reindexAll();
+  }
+
+  /** The process a full run is happening in, while one is (undefined: none, or in this one). */
+  get indexingProcess(): number | undefined {
+    return this.childPid;
   }
 
   get isPaused(): boolean {

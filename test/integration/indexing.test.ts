@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { before, describe, it } from "mocha";
 import * as vscode from "vscode";
 import type { GroundworkApi } from "../../src/extension/extension";
@@ -12,8 +13,17 @@ describe("indexing in VS Code", () => {
     api = await groundwork();
   });
 
-  it("Reindex Workspace indexes the workspace and the index finds a known symbol", async () => {
-    chunks = (await vscode.commands.executeCommand<number>("groundwork.reindex"))!;
+  it("Reindex Workspace indexes the workspace (in a process of its own) and the index finds a known symbol", async () => {
+    const reindex = vscode.commands.executeCommand<number>("groundwork.reindex");
+    let pid: number | undefined;
+    for (const deadline = Date.now() + 10_000; pid === undefined && Date.now() < deadline; ) {
+      pid = api.indexService.indexingProcess;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.ok(pid, "an indexing process ran");
+    assert.notEqual(pid, process.pid, "not the extension host");
+    assert.match(readFileSync(`/proc/${pid}/cmdline`, "utf8"), /dist\/indexer\.js/);
+    chunks = (await reindex)!;
     assert.ok(chunks > 20, `only ${chunks} chunks`);
     const hits = await search("bounded queue offer item");
     assert.equal(hits[0]?.path, "lib/Queue.java");
