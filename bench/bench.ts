@@ -26,10 +26,12 @@ import { languageSpec } from "../src/core/chunk/languages";
 import { buildEvalCorpus, sampleTargets } from "../src/core/eval/docQueries";
 import { identifiers } from "../src/core/util/text";
 import type { SearchOptions } from "../src/core/retrieval/types";
-import type { IndexProgress } from "../src/core/index/indexer";
+import { indexInChild, type IndexJob } from "../src/core/codebase/indexProcess";
+import type { FolderRunResult } from "../src/core/codebase/types";
+import { silentLogger } from "../src/core/util/host";
 import { TestIndex as WorkspaceIndex } from "../test/helpers/index";
 import { childPids } from "../test/helpers/workspace";
-import { ALLOCATOR_ENV } from "../src/cli/allocator";
+import { ALLOCATOR_ENV } from "../src/core/codebase/allocator";
 
 const ROOT = path.resolve(__dirname, "..");
 const RESULTS = path.join(ROOT, "bench", "results");
@@ -406,6 +408,8 @@ async function hostSection(): Promise<Record<string, unknown>> {
     const figures = existsSync(results) ? JSON.parse(readFileSync(results, "utf8")) : { error: "no result within 5 minutes" };
     console.log(`\nextension host (VS Code server, stdlib workspace): activation ${figures.activationMs?.toFixed(1)} ms; full index of ${figures.chunks} chunks in ${figures.reindexSeconds?.toFixed(1)} s; ` +
       `event-loop lag p50 ${figures.lagP50Ms?.toFixed(1)} ms, p99 ${figures.lagP99Ms?.toFixed(1)} ms, max ${figures.lagMaxMs?.toFixed(1)} ms${figures.error ? ` (error: ${figures.error})` : ""}`);
+    const stalls = (figures.stalls ?? []) as Array<{ atMs: number; ms: number; state: string }>;
+    if (stalls.length > 0) console.log(`  longest stalls: ${stalls.map((stall) => `${stall.ms} ms at ${(stall.atMs / 1000).toFixed(2)} s (${stall.state})`).join("; ")}`);
     return figures;
   } finally {
     await session.dispose();
@@ -414,26 +418,71 @@ async function hostSection(): Promise<Record<string, unknown>> {
 
 /**
  * A ~100k-file workspace, cold: cancelled halfway, then resumed to the end. Progress must only move
- * forward; memory is sampled throughout. Run twice: in one process under glibc's default malloc
- * settings (as the extension host, which VS Code starts, runs it), and as `groundwork index` runs
- * it (Ctrl-C at half, then the command again; src/cli/allocator.ts sets its malloc settings).
+ * forward; memory is sampled throughout. Run twice: as the extension runs it (its indexing process,
+ * dist/indexer.js, cancelled at half as Pause does, then run again), and as `groundwork index` runs it
+ * (Ctrl-C at half, then the command again). Both start under the allocator settings of
+ * src/core/codebase/allocator.ts.
  */
 async function largeSection(): Promise<Record<string, unknown>> {
-  const child = spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "bench", "bench.ts")], {
-    cwd: ROOT, env: { ...process.env, BENCH_LARGE_CHILD: "1" }, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 16 * 2 ** 20,
-  });
-  const line = child.stdout.split("\n").find((l) => l.startsWith("{"));
-  if (child.status !== 0 || !line) throw new Error(`the large workspace run failed: exit ${child.status}`);
-  const runs = { defaultMalloc: JSON.parse(line) as LargeRow, cli: await largeCliRun() };
+  const runs = { extension: await largeExtensionRun(), cli: await largeCliRun() };
   for (const [name, row] of Object.entries(runs)) {
     console.log(
-      `\nlarge workspace, ${name === "cli" ? `groundwork index (${Object.keys(ALLOCATOR_ENV).join(", ")}), Ctrl-C at half, then again` : "in one process with glibc's default malloc (as the extension host)"}: ` +
+      `\nlarge workspace, ${name === "cli" ? "groundwork index, Ctrl-C at half, then again" : "the extension's indexing process, paused at half, then again"} (${Object.keys(ALLOCATOR_ENV).join(", ")}): ` +
         `${row.files} files indexed, ${row.chunks} chunks; cancelled at half (${row.cancelledAfterFiles} files, ${row.cancelledSeconds.toFixed(1)} s, cancelled: ${row.cancelled}); ` +
         `resumed: ${row.resumedFiles} more files, ${row.resumedUnchanged} unchanged, ${row.resumedSeconds.toFixed(1)} s; progress went backwards ${row.progressWentBackwards} times; peak RSS ${row.peakRssMiB.toFixed(0)} MiB` +
-        (name === "cli" ? " (both processes of a command together)" : ""),
+        (name === "cli" ? " (both processes of a command together)" : " (the indexing process; the extension host only searches meanwhile)"),
     );
   }
   return runs;
+}
+
+/** The extension's indexing process over the large workspace, with the job the extension gives it: cancelled at half, then run again. */
+async function largeExtensionRun(): Promise<LargeRow> {
+  const tree = await headsTree(150);
+  const storageDir = path.join(WORK, "heads-x150-extension");
+  await fs.rm(storageDir, { recursive: true, force: true });
+  const job: IndexJob = {
+    folders: [{ name: "heads", root: tree }], storageDir, workerPath: path.join(ROOT, "dist", "worker.js"),
+  };
+  let peak = 0;
+  let backwards = 0;
+  const run = async (cancelAtHalf: boolean): Promise<FolderRunResult> => {
+    const cancel = new AbortController();
+    const runPeak = { rss: 0, phase: "start" };
+    let phase = "start";
+    let last = 0;
+    const child = indexInChild(job, {
+      entry: path.join(ROOT, "dist", "indexer.js"), execArgv: [], logger: silentLogger, signal: cancel.signal,
+      onProgress: ({ progress }) => {
+        phase = progress.phase;
+        if (progress.phase !== "indexing") return;
+        if (progress.filesDone < last) backwards++;
+        last = progress.filesDone;
+        if (cancelAtHalf && progress.filesDone >= progress.filesTotal / 2) cancel.abort();
+      },
+    });
+    const sampler = setInterval(() => {
+      const rss = treeRss(child.pid!);
+      peak = Math.max(peak, rss);
+      if (rss >= runPeak.rss) Object.assign(runPeak, { rss, phase });
+    }, 100);
+    try {
+      const [result] = await child.results;
+      await child.exited;
+      phase = "maintenance";
+      console.log(`  indexing process${cancelAtHalf ? " (paused at half)" : " (again)"}: peak ${(runPeak.rss / 2 ** 20).toFixed(0)} MiB, while ${runPeak.phase}`);
+      return result;
+    } finally {
+      clearInterval(sampler);
+    }
+  };
+  const first = await run(true);
+  const second = await run(false);
+  await fs.rm(storageDir, { recursive: true, force: true });
+  return {
+    files: first.filesIndexed + second.filesIndexed, chunks: second.totalChunks, cancelledAfterFiles: first.filesIndexed, cancelledSeconds: first.seconds, cancelled: first.cancelled,
+    resumedFiles: second.filesIndexed, resumedUnchanged: second.filesUnchanged, resumedSeconds: second.seconds, progressWentBackwards: backwards, peakRssMiB: peak / 2 ** 20,
+  };
 }
 
 /** The resident memory of a process and its descendants, in bytes (Linux /proc). */
@@ -513,46 +562,6 @@ async function largeCliRun(): Promise<LargeRow> {
 interface LargeRow {
   files: number; chunks: number; cancelledAfterFiles: number; cancelledSeconds: number; cancelled: boolean;
   resumedFiles: number; resumedUnchanged: number; resumedSeconds: number; progressWentBackwards: number; peakRssMiB: number;
-}
-
-/** One run of the large workspace, in this process (a child of largeSection): prints its row as JSON. */
-async function largeRun(): Promise<LargeRow> {
-  const tree = await headsTree(150);
-  const dbPath = path.join(WORK, "heads-x150-index");
-  await fs.rm(dbPath, { recursive: true, force: true });
-  // Chunking in worker threads, as the CLI and the extension do: their memory is part of the process's.
-  // Background maintenance (compaction, the vector index) is awaited: its memory counts too.
-  const index = await WorkspaceIndex.open({ root: tree, dbPath, workerPath: path.join(ROOT, "dist", "worker.js") });
-  let peak = process.memoryUsage().rss;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
-  let backwards = 0;
-  let last = 0;
-  const track = (progress: IndexProgress): void => {
-    if (progress.phase !== "indexing") return;
-    if (progress.filesDone < last) backwards++;
-    last = progress.filesDone;
-  };
-  try {
-    const controller = new AbortController();
-    const first = await index.run({
-      signal: controller.signal,
-      onProgress: (progress) => {
-        track(progress);
-        if (progress.phase === "indexing" && progress.filesDone >= progress.filesTotal / 2) controller.abort();
-      },
-    });
-    last = 0;
-    const second = await index.run({ onProgress: track });
-    const status = await index.status();
-    await index.maintenanceIdle();
-    return {
-      files: status.filesIndexed, chunks: second.totalChunks, cancelledAfterFiles: first.filesIndexed, cancelledSeconds: first.seconds, cancelled: first.cancelled,
-      resumedFiles: second.filesIndexed, resumedUnchanged: second.filesUnchanged, resumedSeconds: second.seconds, progressWentBackwards: backwards, peakRssMiB: peak / 2 ** 20,
-    };
-  } finally {
-    clearInterval(sampler);
-    index.close();
-  }
 }
 
 /**
@@ -644,10 +653,6 @@ const SECTIONS: Record<string, () => Promise<Record<string, unknown>>> = {
 };
 
 async function main(): Promise<void> {
-  if (process.env.BENCH_LARGE_CHILD) {
-    process.stdout.write(JSON.stringify(await largeRun()) + "\n");
-    return;
-  }
   if (!STDLIB) throw new Error("Python's standard library was not found (apt-get install libpython3.11-stdlib).");
   mkdirSync(RESULTS, { recursive: true });
   const only = process.env.BENCH_ONLY?.split(",");

@@ -102,18 +102,22 @@ export class IndexService implements vscode.Disposable {
         const job: IndexJob = {
           folders: workspaceFolders(),
           storageDir: this.deps.storageDir,
+          // The indexing process parses, chunks and embeds in a worker per core, at a lower CPU priority than the editor's.
           workerPath: this.deps.workerPath,
-          // Parsing, chunking and embedding run in workers; one core stays with the extension host and the editor.
-          workers: Math.max(1, Math.min(4, availableParallelism() - 1)),
-          // Small write batches keep each synchronous Arrow conversion short (when a run happens in this process).
-          batchChunks: 500,
           scan: { maxFileBytes: settings["index.maxFileBytes"], excludes: settings["index.exclude"], maxFiles: settings["index.maxFiles"] },
           keepGenerations: settings["index.keepGenerations"],
           shared,
           ...embedding,
         };
         this.job = job;
-        return Codebase.open({ ...jobOptions(job, this.deps.logger), ...rerank });
+        return Codebase.open({
+          ...jobOptions(job, this.deps.logger),
+          ...rerank,
+          // Writes in this process (saves; a full run where the indexing process can't start) leave one core to
+          // the editor, and small write batches keep each synchronous Arrow conversion short.
+          workers: Math.max(1, Math.min(4, availableParallelism() - 1)),
+          batchChunks: 500,
+        });
       }).then((codebase) => {
         codebase.onProgress((event) => this.onProgress(event));
         if (codebase.unavailable) this.reportUnavailable(codebase.unavailable);
@@ -274,7 +278,7 @@ export class IndexService implements vscode.Disposable {
         // A first index answers as it grows: look for the generation the child is writing.
         if (performance.now() - lastRefresh < CHILD_REFRESH_MS) return;
         lastRefresh = performance.now();
-        void codebase.refresh().catch((error: unknown) => this.deps.logger.debug(`Reading the index during a run failed: ${errorMessage(error)}`));
+        void codebase.refresh({ generationsOnly: true }).catch((error: unknown) => this.deps.logger.debug(`Reading the index during a run failed: ${errorMessage(error)}`));
       },
     });
     this.childPid = child.pid;

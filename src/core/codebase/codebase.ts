@@ -198,10 +198,13 @@ export class Codebase {
     });
   }
 
-  /** Reads every folder's index again after another process wrote it (the extension's index runs happen in a child process). */
-  refresh(): Promise<void> {
+  /**
+   * Reads every folder's index again after another process wrote it (the extension's index runs
+   * happen in a child process); `generationsOnly`: only whether it added a generation (cheap, while it writes).
+   */
+  refresh(options: { generationsOnly?: boolean } = {}): Promise<void> {
     return this.enqueue(async () => {
-      await Promise.all([...this.indexes.values()].map((index) => index.reload()));
+      await Promise.all([...this.indexes.values()].map((index) => index.reload(options)));
     });
   }
 

@@ -132,12 +132,13 @@ export class FolderIndex {
   /**
    * After another process wrote this index (the extension's index run in a child process): which
    * generations answer, what the shared index no longer answers for, and the conventions.
+   * `generationsOnly`: only whether generations were added or removed (cheap; while it writes).
    */
-  async reload(): Promise<void> {
+  async reload(options: { generationsOnly?: boolean } = {}): Promise<void> {
     // The other process may have changed what is inside a generation (marked it complete), not just which there are.
-    this.view = undefined;
+    if (!options.generationsOnly) this.view = undefined;
     await this.refresh();
-    if (this.unavailableError) return;
+    if (options.generationsOnly || this.unavailableError) return;
     await this.overlay?.refreshOwned(this.answering);
     if (this.conventionSet) await (await this.conventionSet).reload();
   }

@@ -6,6 +6,8 @@
 // reports progress and log lines over the IPC channel, runs the index's maintenance and exits.
 // The writer lock keeps the parent's own writes (file saves) out meanwhile: it waits for `exited`.
 import { fork, type ChildProcess } from "node:child_process";
+import { readdirSync } from "node:fs";
+import * as os from "node:os";
 import { errorMessage, type Logger } from "../util/host";
 import { ALLOCATOR_ENV, userSetsAllocator } from "./allocator";
 import { Codebase } from "./codebase";
@@ -135,6 +137,32 @@ export function indexInChild(job: IndexJob, options: IndexInChildOptions): Child
     if (options.signal?.aborted) cancel();
   });
   return { results, exited, pid: child.pid };
+}
+
+/** The nice value a background index runs at: the editor's processes get the cores first, an idle machine's are all the run's. */
+export const BACKGROUND_NICE = 10;
+
+/**
+ * Lowers this process's CPU priority to BACKGROUND_NICE, for every thread it has (Linux sets it per
+ * thread; threads started later inherit it from the one that starts them). Best effort.
+ */
+export function lowerPriority(): void {
+  const threads = process.platform === "linux" ? readTasks() : [0];
+  for (const thread of threads) {
+    try {
+      if (os.getPriority(thread) < BACKGROUND_NICE) os.setPriority(thread, BACKGROUND_NICE);
+    } catch {
+      // A thread that ended meanwhile, or a system that refuses: the run goes on at its priority.
+    }
+  }
+}
+
+function readTasks(): number[] {
+  try {
+    return readdirSync("/proc/self/task").map(Number);
+  } catch {
+    return [0];
+  }
 }
 
 /** Progress is passed on at most this often (and at every change of phase). */

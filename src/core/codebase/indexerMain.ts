@@ -1,4 +1,5 @@
 // The extension's indexing process (dist/indexer.js): see indexProcess.ts.
-import { serveIndexJob } from "./indexProcess";
+import { lowerPriority, serveIndexJob } from "./indexProcess";
 
+lowerPriority();
 serveIndexJob();
