@@ -430,7 +430,7 @@ async function largeSection(): Promise<Record<string, unknown>> {
       `\nlarge workspace, ${name === "cli" ? "groundwork index, Ctrl-C at half, then again" : "the extension's indexing process, paused at half, then again"} (${Object.keys(ALLOCATOR_ENV).join(", ")}): ` +
         `${row.files} files indexed, ${row.chunks} chunks; cancelled at half (${row.cancelledAfterFiles} files, ${row.cancelledSeconds.toFixed(1)} s, cancelled: ${row.cancelled}); ` +
         `resumed: ${row.resumedFiles} more files, ${row.resumedUnchanged} unchanged, ${row.resumedSeconds.toFixed(1)} s; progress went backwards ${row.progressWentBackwards} times; peak RSS ${row.peakRssMiB.toFixed(0)} MiB` +
-        (name === "cli" ? " (both processes of a command together)" : " (the indexing process; the extension host only searches meanwhile)"),
+        (name === "cli" ? ` (both processes of a command summed; ${row.peakSharedOnceMiB?.toFixed(0)} MiB counting the pages they share once)` : " (the indexing process; the extension host only searches meanwhile)"),
     );
   }
   return runs;
@@ -462,7 +462,7 @@ async function largeExtensionRun(): Promise<LargeRow> {
       },
     });
     const sampler = setInterval(() => {
-      const rss = treeRss(child.pid!);
+      const { rss } = treeMemory(child.pid!);
       peak = Math.max(peak, rss);
       if (rss >= runPeak.rss) Object.assign(runPeak, { rss, phase });
     }, 100);
@@ -485,15 +485,20 @@ async function largeExtensionRun(): Promise<LargeRow> {
   };
 }
 
-/** The resident memory of a process and its descendants, in bytes (Linux /proc). */
-function treeRss(pid: number): number {
-  let total = 0;
-  for (const id of [pid, ...descendants(pid)]) {
-    const status = readFileSafe(`/proc/${id}/status`);
-    const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
-    total += kb ? Number(kb) * 1024 : 0;
-  }
-  return total;
+/**
+ * The resident memory of a process and its descendants, in bytes (Linux /proc): `rss` sums each
+ * one's RSS, so pages they share (the node executable's, its libraries') count once per process;
+ * `once` counts them once: the largest process's RSS plus what the others hold privately.
+ */
+function treeMemory(pid: number): { rss: number; once: number } {
+  const kib = (text: string, field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? 0) * 1024;
+  const procs = [pid, ...descendants(pid)].map((id) => {
+    const rollup = readFileSafe(`/proc/${id}/smaps_rollup`);
+    return { rss: kib(rollup, "Rss"), private: kib(rollup, "Private_Clean") + kib(rollup, "Private_Dirty") };
+  });
+  const rss = procs.reduce((sum, proc) => sum + proc.rss, 0);
+  const largest = procs.reduce((max, proc) => (proc.rss > max.rss ? proc : max), { rss: 0, private: 0 });
+  return { rss, once: procs.reduce((sum, proc) => sum + (proc === largest ? proc.rss : proc.private), 0) };
 }
 
 function descendants(pid: number): number[] {
@@ -514,6 +519,7 @@ async function largeCliRun(): Promise<LargeRow> {
   const dbPath = path.join(WORK, "heads-x150-cli-index");
   await fs.rm(dbPath, { recursive: true, force: true });
   let peak = 0;
+  let peakOnce = 0;
   let backwards = 0;
   const run = (cancelAtHalf: boolean): Promise<{ files: number; unchanged: number; chunks: number; seconds: number; cancelled: boolean }> => new Promise((resolve, reject) => {
     const cli = spawn(process.execPath, [path.join(ROOT, "dist", "cli.js"), "index", tree, "--db", dbPath], { stdio: ["ignore", "pipe", "pipe"] });
@@ -521,8 +527,9 @@ async function largeCliRun(): Promise<LargeRow> {
     const runPeak = { rss: 0, phase: "" };
     let lastLine = "start";
     const sampler = setInterval(() => {
-      const rss = treeRss(cli.pid!);
+      const { rss, once } = treeMemory(cli.pid!);
       peak = Math.max(peak, rss);
+      peakOnce = Math.max(peakOnce, once);
       if (rss >= runPeak.rss) Object.assign(runPeak, { rss, phase: lastLine });
     }, 100);
     let stdout = "";
@@ -556,12 +563,15 @@ async function largeCliRun(): Promise<LargeRow> {
   return {
     files: first.files + second.files, chunks: second.chunks, cancelledAfterFiles: first.files, cancelledSeconds: first.seconds, cancelled: first.cancelled,
     resumedFiles: second.files, resumedUnchanged: second.unchanged, resumedSeconds: second.seconds, progressWentBackwards: backwards, peakRssMiB: peak / 2 ** 20,
+    peakSharedOnceMiB: peakOnce / 2 ** 20,
   };
 }
 
 interface LargeRow {
   files: number; chunks: number; cancelledAfterFiles: number; cancelledSeconds: number; cancelled: boolean;
   resumedFiles: number; resumedUnchanged: number; resumedSeconds: number; progressWentBackwards: number; peakRssMiB: number;
+  /** Processes' RSS with the pages they share counted once (a command's two processes). */
+  peakSharedOnceMiB?: number;
 }
 
 /**
