@@ -81,10 +81,17 @@ export class IndexService implements vscode.Disposable {
   private embeddingTotal: number | undefined;
   /** The codebase as plain data, for the indexing process: set when the codebase opens. */
   private job: IndexJob | undefined;
-  /** Settles when the indexing process has ended: this process's own writes wait for it (it holds the writer lock). */
-  private childRun: Promise<void> = Promise.resolve();
+  /**
+   * This process's writes, in order: runs, saves, clears. A run in the indexing process keeps its
+   * place until that process has ended (it holds the writer lock until then, maintenance included).
+   */
+  private writes: Promise<unknown> = Promise.resolve();
+  /** Aborted when the codebase closes (reopen, dispose): a run for it stops at the next file. */
+  private openRuns = new AbortController();
   /** The indexing process's id while one runs. */
   private childPid: number | undefined;
+  /** Where the last full run happened: the indexing process, or this one (no indexer script, or it could not start). */
+  private lastRunWhere: "indexing process" | "extension host" | undefined;
 
   constructor(private readonly deps: IndexServiceDeps) {
     if (!this.backgroundIndexing) this.currentState = { kind: "disabled" };
@@ -240,14 +247,17 @@ export class IndexService implements vscode.Disposable {
 
   /** Indexes every workspace folder, one after another. */
   async reindexAll(options: { signal?: AbortSignal; onProgress?: (event: ProgressEvent) => void } = {}): Promise<FolderRunResult[]> {
-    if (this.paused) return [];
-    const signal = options.signal ? AbortSignal.any([options.signal, this.pauseController.signal]) : this.pauseController.signal;
+    if (this.paused || this.disposed) return [];
+    const stopped = options.signal ? AbortSignal.any([options.signal, this.pauseController.signal]) : this.pauseController.signal;
     return this.track(async (codebase) => {
-      if (!(await this.embeddingAllowed(codebase, signal))) {
+      if (!(await this.embeddingAllowed(codebase, stopped))) {
         await this.reopen();
         codebase = await this.codebase();
       }
-      const results = await this.indexAll(codebase, signal, options.onProgress);
+      const reopened = this.openRuns.signal;
+      const results = await this.indexAll(codebase, AbortSignal.any([stopped, reopened]), options.onProgress);
+      // The codebase was reopened under the run (new settings, a new key): the run starts again with them.
+      if (reopened.aborted && !stopped.aborted) return this.reindexAll(options);
       this.embeddingTotal = undefined;
       for (const result of results) {
         this.deps.logger.info(
@@ -260,16 +270,36 @@ export class IndexService implements vscode.Disposable {
     }, []);
   }
 
+  /** Runs a write after those before it (see `writes`). */
+  private inOrder<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.writes.then(task);
+    this.writes = run.catch(() => undefined);
+    return run;
+  }
+
   /**
    * A full run: in the indexing process when there is one (this host then only takes its progress
-   * and reads what it wrote), else here.
+   * and reads what it wrote), else here. Resolves with the results once they are written; later
+   * writes wait until the indexing process has ended.
    */
-  private async indexAll(codebase: Codebase, signal: AbortSignal, onProgress?: (event: ProgressEvent) => void): Promise<FolderRunResult[]> {
-    await this.childRun;
-    if (!this.deps.indexerPath || !this.job || codebase.unavailable) return codebase.index({ signal, onProgress });
+  private indexAll(codebase: Codebase, signal: AbortSignal, onProgress?: (event: ProgressEvent) => void): Promise<FolderRunResult[]> {
+    const job = this.job;
+    if (!this.deps.indexerPath || !job || codebase.unavailable) return this.inOrder(() => this.indexHere(codebase, signal, onProgress));
+    return new Promise((resolve, reject) => {
+      void this.inOrder(() => this.runInChild(codebase, job, signal, onProgress).then(({ results, ended }) => {
+        resolve(results);
+        return ended;
+      }, reject));
+    });
+  }
+
+  /** One run in the indexing process: its results, and `ended` once the process has ended and its index was read again. */
+  private async runInChild(codebase: Codebase, job: IndexJob, signal: AbortSignal, onProgress?: (event: ProgressEvent) => void): Promise<{ results: FolderRunResult[]; ended: Promise<void> }> {
+    // Maintenance after this host's own saves holds the writer lock: the indexing process would find it taken.
+    await codebase.maintenanceIdle();
     let lastRefresh = performance.now();
-    const child = indexInChild(this.job, {
-      entry: this.deps.indexerPath,
+    const child = indexInChild(job, {
+      entry: this.deps.indexerPath!,
       logger: this.deps.logger,
       signal,
       onProgress: (event) => {
@@ -282,20 +312,26 @@ export class IndexService implements vscode.Disposable {
       },
     });
     this.childPid = child.pid;
-    this.childRun = child.exited.then(() => {
+    const ended = child.exited.then(async () => {
       this.childPid = undefined;
-      return codebase.refresh();
-    }).catch((error: unknown) => this.deps.logger.warn(`Reading the index after a run failed: ${errorMessage(error)}`));
+      await codebase.refresh().catch((error: unknown) => this.deps.logger.warn(`Reading the index after a run failed: ${errorMessage(error)}`));
+    });
     try {
       const results = await child.results;
+      this.lastRunWhere = "indexing process";
       await codebase.refresh();
-      return results;
+      return { results, ended };
     } catch (error) {
+      await ended;
       if (!(error instanceof IndexProcessStartError)) throw error;
       this.deps.logger.warn(`${error.message}; indexing in the extension host instead.`);
-      await this.childRun;
-      return codebase.index({ signal, onProgress });
+      return { results: await this.indexHere(codebase, signal, onProgress), ended };
     }
+  }
+
+  private indexHere(codebase: Codebase, signal: AbortSignal, onProgress?: (event: ProgressEvent) => void): Promise<FolderRunResult[]> {
+    this.lastRunWhere = "extension host";
+    return codebase.index({ signal, onProgress });
   }
 
   /** Stops indexing (the run in progress stops at the next file) until resume(); searches keep working. */
@@ -320,6 +356,11 @@ export class IndexService implements vscode.Disposable {
     return this.childPid;
   }
 
+  /** Where the last full run happened. */
+  get lastRun(): "indexing process" | "extension host" | undefined {
+    return this.lastRunWhere;
+  }
+
   get isPaused(): boolean {
     return this.paused;
   }
@@ -328,8 +369,7 @@ export class IndexService implements vscode.Disposable {
   async updateFiles(absPaths: readonly string[]): Promise<FolderRunResult[]> {
     if (this.paused) return [];
     return this.track(async (codebase) => {
-      await this.childRun;
-      const results = await codebase.update(absPaths);
+      const results = await this.inOrder(() => codebase.update(absPaths));
       for (const result of results) this.deps.logger.debug(`Updated ${result.folder}: ${result.filesIndexed} re-indexed, ${result.filesRemoved} removed`);
       return results;
     }, []);
@@ -344,16 +384,16 @@ export class IndexService implements vscode.Disposable {
   }
 
   clear(): Promise<void> {
-    return this.track(async (codebase) => {
-      await this.childRun;
-      await codebase.clear();
-    });
+    return this.track((codebase) => this.inOrder(() => codebase.clear()));
   }
 
   /** Closes the codebase so the next use reopens it with the current settings. */
   async reopen(): Promise<void> {
     const open = this.opened;
     this.opened = undefined;
+    // A run for the codebase closing (its settings, its key) stops; the next one is for the new codebase.
+    this.openRuns.abort();
+    this.openRuns = new AbortController();
     (await open?.catch(() => undefined))?.close();
   }
 
@@ -363,7 +403,10 @@ export class IndexService implements vscode.Disposable {
     await (await this.codebase()).setFolders(workspaceFolders());
   }
 
+  private disposed = false;
+
   dispose(): void {
+    this.disposed = true;
     // A run in the indexing process stops at the next file and the process ends.
     this.pauseController.abort();
     void this.reopen();

@@ -24,6 +24,7 @@ describe("indexing in VS Code", () => {
     assert.notEqual(pid, process.pid, "not the extension host");
     assert.match(readFileSync(`/proc/${pid}/cmdline`, "utf8"), /dist\/indexer\.js/);
     chunks = (await reindex)!;
+    assert.equal(api.indexService.lastRun, "indexing process", "not the fallback in the extension host");
     assert.ok(chunks > 20, `only ${chunks} chunks`);
     const hits = await search("bounded queue offer item");
     assert.equal(hits[0]?.path, "lib/Queue.java");
@@ -41,6 +42,23 @@ describe("indexing in VS Code", () => {
     assert.match(text, /`\.env`: may hold secrets/);
     assert.match(text, /`node_modules\/`: ignored by default excludes/);
     assert.ok(vscode.window.activeTextEditor?.document.uri.scheme === "groundwork-status");
+  });
+
+  it("a save during a run waits for the indexing process (which holds the writer lock), then is indexed", async () => {
+    const file = workspaceUri("lib/during_run.py");
+    const reindex = vscode.commands.executeCommand<number>("groundwork.reindex");
+    for (const deadline = Date.now() + 10_000; api.indexService.indexingProcess === undefined && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.ok(api.indexService.indexingProcess, "the run is in the indexing process");
+    await vscode.workspace.fs.writeFile(file, Buffer.from("def quartz_meridian_latch(gate):\n    return gate\n"));
+    // Neither the save's update nor the run may find the index locked by the other.
+    const [chunksAfter, updated] = await Promise.all([reindex, api.indexService.updateFiles([file.fsPath])]);
+    assert.ok(chunksAfter! > 20);
+    assert.equal(updated.length, 1);
+    assert.equal(api.indexService.indexingProcess, undefined, "the save waited for the process's end");
+    assert.equal((await search("quartz meridian latch"))[0]?.path, "lib/during_run.py");
+    assert.notEqual(api.indexService.state.kind, "error", JSON.stringify(api.indexService.state));
+    await vscode.workspace.fs.delete(file);
+    await waitFor("the file gone from the index", async () => ((await search("quartz meridian latch")).some((hit) => hit.path === "lib/during_run.py") ? undefined : true));
   });
 
   it("indexes a created file", async () => {

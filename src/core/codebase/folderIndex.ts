@@ -136,6 +136,7 @@ export class FolderIndex {
    */
   async reload(options: { generationsOnly?: boolean } = {}): Promise<void> {
     // The other process may have changed what is inside a generation (marked it complete), not just which there are.
+    if (this.closed) return;
     if (!options.generationsOnly) this.view = undefined;
     await this.refresh();
     if (options.generationsOnly || this.unavailableError) return;
@@ -150,6 +151,8 @@ export class FolderIndex {
     if (view === this.view) return;
     this.view = view;
     const found = await readGenerations(this.options.dbPath, this.options.logger, remoteFingerprint);
+    // A generation another process is still creating can't be read yet: look again next time.
+    if (found.unreadable) this.view = undefined;
     const { answering, building } = pickGenerations(found, this.answering, this.building, this.queryPart);
     if (!building) {
       this.decided.clear();

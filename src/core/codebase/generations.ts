@@ -37,19 +37,23 @@ export async function generationsView(dbPath: string, remoteFingerprint?: string
   return JSON.stringify(names.map((name, i) => [name, ids[i]]));
 }
 
-/** Every readable generation in the index folder (and an index older than generations, at its root). */
-export async function readGenerations(dbPath: string, logger: Logger, remoteFingerprint?: string): Promise<IndexStore[]> {
+/**
+ * Every readable generation in the index folder (and an index older than generations, at its
+ * root); `unreadable`: how many could not be read (one another process is creating, or damage).
+ */
+export async function readGenerations(dbPath: string, logger: Logger, remoteFingerprint?: string): Promise<IndexStore[] & { unreadable?: number }> {
   const remote = isRemoteUri(dbPath);
   const names = remote ? [] : await fs.readdir(dbPath).catch(() => [] as string[]);
   const dirs = remote ? (remoteFingerprint ? [generationDir(dbPath, remoteFingerprint)] : []) : names.filter((name) => GENERATION.test(name)).map((name) => path.join(dbPath, name));
   if (names.some((name) => name.endsWith(".lance"))) dirs.push(dbPath);
-  const stores: IndexStore[] = [];
+  const stores: IndexStore[] & { unreadable?: number } = [];
   for (const dir of dirs) {
     try {
       const store = await IndexStore.open(dir);
       if (store) stores.push(store);
     } catch (error) {
       if (!(error instanceof StoreUnreadableError)) throw error;
+      stores.unreadable = (stores.unreadable ?? 0) + 1;
       logger.warn(`${error.message} It is left as it is${error.corrupt ? " and will be rebuilt by the next index run" : ""}.`);
     }
   }
@@ -111,9 +115,10 @@ export function gitHead(root: string): Promise<string | undefined> {
 export function pickGenerations(found: readonly IndexStore[], answeringBefore: IndexStore | undefined, buildingBefore: IndexStore | undefined, queryPart: string): { answering?: IndexStore; building?: IndexStore } {
   const mine = [answeringBefore, buildingBefore].filter((s): s is IndexStore => s !== undefined);
   const stores = found.map((store) => {
-    // A handle of ours is kept unless another process has since completed the generation it reads.
-    const same = mine.find((m) => m.dir === store.dir && m.identity.createdAt === store.identity.createdAt && m.complete === store.complete);
+    const same = mine.find((m) => m.dir === store.dir && m.identity.createdAt === store.identity.createdAt);
     if (!same) return store;
+    // Our handle is kept (a search may be reading through it); another process may have completed its generation since.
+    if (store.complete && !same.complete) same.completedElsewhere();
     store.close();
     return same;
   });

@@ -105,7 +105,8 @@ export function indexInChild(job: IndexJob, options: IndexInChildOptions): Child
   child.stderr?.setEncoding("utf8").on("data", (text: string) => (stderr = (stderr + text).slice(-STDERR_TAIL)));
   let settled = false;
   let spoke = false;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()).once("error", () => resolve()));
+  // "close": the process has ended and its channel and streams are drained (messages sent before its end have come).
+  const exited = new Promise<void>((resolve) => child.once("close", () => resolve()).once("error", () => child.pid === undefined && resolve()));
   const results = new Promise<FolderRunResult[]>((resolve, reject) => {
     const settle = (outcome: () => void): void => {
       if (settled) return;
@@ -113,8 +114,13 @@ export function indexInChild(job: IndexJob, options: IndexInChildOptions): Child
       options.signal?.removeEventListener("abort", cancel);
       outcome();
     };
+    /** A failure while the child may still run: it is ended, so `exited` settles and the writer lock is freed. */
+    const fail = (error: Error): void => {
+      settle(() => reject(error));
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    };
     const cancel = (): void => {
-      if (child.connected) child.send({ type: "cancel" } satisfies ToChild);
+      if (child.connected) child.send({ type: "cancel" } satisfies ToChild, () => undefined);
     };
     options.signal?.addEventListener("abort", cancel, { once: true });
     child.on("message", (message: FromChild) => {
@@ -124,16 +130,19 @@ export function indexInChild(job: IndexJob, options: IndexInChildOptions): Child
       else if (message.type === "done") settle(() => resolve(message.results));
       else if (message.type === "failed") settle(() => reject(Object.assign(new Error(message.message), { name: message.name })));
     });
-    child.once("error", (error) => settle(() => reject(spoke ? error : new IndexProcessStartError(`The indexing process could not start: ${errorMessage(error)}`))));
-    child.once("exit", (code, signal) => {
+    child.once("error", (error) => fail(spoke ? error : new IndexProcessStartError(`The indexing process could not start: ${errorMessage(error)}`)));
+    child.once("close", (code, signal) => {
       const why = `${signal ? `was ended by ${signal}` : `exited with code ${code}`}${stderr.trim() ? ` (${stderr.trim()})` : ""}`;
       // Silent from the start: it never ran the job (a missing script, a runtime that can't load it).
       if (!spoke) settle(() => reject(new IndexProcessStartError(`The indexing process ${why} before it started`)));
       else settle(() => reject(new Error(`The indexing process ${why} before it finished; what it wrote is kept, and the next run goes on from there.`)));
     });
-    child.send({ type: "run", job } satisfies ToChild, (error) => {
-      if (error) settle(() => reject(new IndexProcessStartError(`The indexing process could not be reached: ${errorMessage(error)}`)));
-    });
+    const unreachable = (error: unknown): void => fail(new IndexProcessStartError(`The indexing process could not be reached: ${errorMessage(error)}`));
+    try {
+      child.send({ type: "run", job } satisfies ToChild, (error) => error && unreachable(error));
+    } catch (error) {
+      unreachable(error);
+    }
     if (options.signal?.aborted) cancel();
   });
   return { results, exited, pid: child.pid };

@@ -63,6 +63,11 @@ export class IndexStore {
     this.completeValue = true;
   }
 
+  /** Another process completed this generation (a fresh read says so): this handle says so too. */
+  completedElsewhere(): void {
+    this.completeValue = true;
+  }
+
   /** Called under the writer lock before a run's or an update's writes (see HeldPaths.beginHold). */
   beginWrites(): void {
     this.chunkPaths.beginHold();
