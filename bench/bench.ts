@@ -30,7 +30,7 @@ import { indexInChild, type IndexJob } from "../src/core/codebase/indexProcess";
 import type { FolderRunResult } from "../src/core/codebase/types";
 import { silentLogger } from "../src/core/util/host";
 import { TestIndex as WorkspaceIndex } from "../test/helpers/index";
-import { childPids } from "../test/helpers/workspace";
+import { descendants } from "../test/helpers/workspace";
 import { ALLOCATOR_ENV } from "../src/core/codebase/allocator";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -499,10 +499,6 @@ function treeMemory(pid: number): { rss: number; once: number } {
   const rss = procs.reduce((sum, proc) => sum + proc.rss, 0);
   const largest = procs.reduce((max, proc) => (proc.rss > max.rss ? proc : max), { rss: 0, private: 0 });
   return { rss, once: procs.reduce((sum, proc) => sum + (proc === largest ? proc.rss : proc.private), 0) };
-}
-
-function descendants(pid: number): number[] {
-  return childPids(pid).flatMap((child) => [child, ...descendants(child)]);
 }
 
 function readFileSafe(file: string): string {

@@ -45,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): GroundworkApi {
     },
   });
   const statusBar = new IndexStatusBar();
+  activeIndex = indexService;
   context.subscriptions.push(indexService, statusBar, indexService.onDidChangeState((state) => statusBar.update(state)));
 
   start(logger, "commands", () => {
@@ -99,8 +100,13 @@ export function activate(context: vscode.ExtensionContext): GroundworkApi {
   };
 }
 
-export function deactivate(): void {
-  // Everything is disposed through context.subscriptions.
+/** The index service of the active extension, for deactivate(). */
+let activeIndex: IndexService | undefined;
+
+/** Waits for a run in the indexing process to stop; everything else is disposed through context.subscriptions. */
+export async function deactivate(): Promise<void> {
+  await activeIndex?.stop();
+  activeIndex = undefined;
 }
 
 function start(logger: Logger, feature: string, body: () => void): void {

@@ -405,6 +405,19 @@ export class IndexService implements vscode.Disposable {
 
   private disposed = false;
 
+  /**
+   * When the window closes: a run stops at the next file, and this resolves once the indexing
+   * process has ended (or after `waitMs`), so nothing writes the index after the extension is gone.
+   */
+  async stop(waitMs = 3_000): Promise<void> {
+    this.disposed = true;
+    this.pauseController.abort();
+    this.openRuns.abort();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.writes, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    clearTimeout(timer);
+  }
+
   dispose(): void {
     this.disposed = true;
     // A run in the indexing process stops at the next file and the process ends.

@@ -66,6 +66,11 @@ export function childPids(pid: number): number[] {
   }
 }
 
+/** A process's descendants, children first (on Linux). */
+export function descendants(pid: number): number[] {
+  return childPids(pid).flatMap((child) => [child, ...descendants(child)]);
+}
+
 /**
  * Kills a `groundwork` CLI process outright (SIGKILL) and resolves once it and the child it runs an
  * indexing command in (src/cli/allocator.ts: it follows its parent) have ended.

@@ -6,6 +6,7 @@ import * as os from "node:os";
 import * as net from "node:net";
 import * as path from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { descendants, running } from "../helpers/workspace";
 import { CACHE, CHROMIUM, missing, NODE24, SERVER_MAIN } from "./provision";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -101,8 +102,10 @@ export class VsCodeServer {
     return this.process.exitCode !== null;
   }
 
+  /** Stops the server and waits for every process it started (the extension host, its indexing process) to end. */
   async stop(): Promise<void> {
     if (this.process.exitCode !== null) return;
+    const started = descendants(this.process.pid!);
     this.process.kill("SIGTERM");
     await new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -114,6 +117,8 @@ export class VsCodeServer {
         resolve(undefined);
       });
     });
+    const deadline = Date.now() + 10_000;
+    while (started.some(running) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
