@@ -249,12 +249,15 @@ export class IndexService implements vscode.Disposable {
   async reindexAll(options: { signal?: AbortSignal; onProgress?: (event: ProgressEvent) => void } = {}): Promise<FolderRunResult[]> {
     if (this.paused || this.disposed) return [];
     const stopped = options.signal ? AbortSignal.any([options.signal, this.pauseController.signal]) : this.pauseController.signal;
+    let reopened = this.openRuns.signal;
     return this.track(async (codebase) => {
       if (!(await this.embeddingAllowed(codebase, stopped))) {
         await this.reopen();
         codebase = await this.codebase();
+        reopened = this.openRuns.signal;
       }
-      const reopened = this.openRuns.signal;
+      // Reopened while asking (new settings): the run is for the new codebase.
+      if (reopened.aborted && !stopped.aborted) return this.reindexAll(options);
       const results = await this.indexAll(codebase, AbortSignal.any([stopped, reopened]), options.onProgress);
       // The codebase was reopened under the run (new settings, a new key): the run starts again with them.
       if (reopened.aborted && !stopped.aborted) return this.reindexAll(options);
@@ -297,6 +300,7 @@ export class IndexService implements vscode.Disposable {
   private async runInChild(codebase: Codebase, job: IndexJob, signal: AbortSignal, onProgress?: (event: ProgressEvent) => void): Promise<{ results: FolderRunResult[]; ended: Promise<void> }> {
     // Maintenance after this host's own saves holds the writer lock: the indexing process would find it taken.
     await codebase.maintenanceIdle();
+    if (signal.aborted) return { results: [], ended: Promise.resolve() };
     let lastRefresh = performance.now();
     const child = indexInChild(job, {
       entry: this.deps.indexerPath!,
@@ -394,7 +398,12 @@ export class IndexService implements vscode.Disposable {
     // A run for the codebase closing (its settings, its key) stops; the next one is for the new codebase.
     this.openRuns.abort();
     this.openRuns = new AbortController();
-    (await open?.catch(() => undefined))?.close();
+    // Closed in its turn: after a run's process has ended and the maintenance after saves (it holds the writer lock).
+    await this.inOrder(async () => {
+      const codebase = await open?.catch(() => undefined);
+      await codebase?.maintenanceIdle();
+      codebase?.close();
+    });
   }
 
   /** Follows the workspace's folders: opens added folders' indexes and closes removed ones'. */

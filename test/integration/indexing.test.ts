@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { running } from "../helpers/workspace";
 import { before, describe, it } from "mocha";
 import * as vscode from "vscode";
 import type { GroundworkApi } from "../../src/extension/extension";
@@ -46,15 +47,19 @@ describe("indexing in VS Code", () => {
 
   it("a save during a run waits for the indexing process (which holds the writer lock), then is indexed", async () => {
     const file = workspaceUri("lib/during_run.py");
-    const reindex = vscode.commands.executeCommand<number>("groundwork.reindex");
-    for (const deadline = Date.now() + 10_000; api.indexService.indexingProcess === undefined && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 5));
-    assert.ok(api.indexService.indexingProcess, "the run is in the indexing process");
     await vscode.workspace.fs.writeFile(file, Buffer.from("def quartz_meridian_latch(gate):\n    return gate\n"));
-    // Neither the save's update nor the run may find the index locked by the other.
+    const reindex = vscode.commands.executeCommand<number>("groundwork.reindex");
+    let pid: number | undefined;
+    for (const deadline = Date.now() + 10_000; pid === undefined && Date.now() < deadline; ) {
+      pid = api.indexService.indexingProcess;
+      if (pid === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.ok(pid && running(pid), "the run is in the indexing process, still running");
+    // The save comes while the process runs: neither it nor the run may find the index locked by the other.
     const [chunksAfter, updated] = await Promise.all([reindex, api.indexService.updateFiles([file.fsPath])]);
     assert.ok(chunksAfter! > 20);
     assert.equal(updated.length, 1);
-    assert.equal(api.indexService.indexingProcess, undefined, "the save waited for the process's end");
+    assert.ok(!running(pid), "the save waited for the process's end");
     assert.equal((await search("quartz meridian latch"))[0]?.path, "lib/during_run.py");
     assert.notEqual(api.indexService.state.kind, "error", JSON.stringify(api.indexService.state));
     await vscode.workspace.fs.delete(file);

@@ -52,6 +52,8 @@ export class FolderIndex {
   private conventionSet: Promise<ConventionSet> | undefined;
   private maintenance: Promise<void> | undefined;
   private closed = false;
+  /** Generation folders already said to be unreadable. */
+  private readonly warnedUnreadable = new Set<string>();
 
   private constructor(private readonly options: FolderIndexOptions) {
     // An index on object storage has one writer by design (CI); this machine's writers still take turns, on a local lock.
@@ -150,7 +152,7 @@ export class FolderIndex {
     const view = await generationsView(this.options.dbPath, remoteFingerprint);
     if (view === this.view) return;
     this.view = view;
-    const found = await readGenerations(this.options.dbPath, this.options.logger, remoteFingerprint);
+    const found = await readGenerations(this.options.dbPath, this.options.logger, remoteFingerprint, this.warnedUnreadable);
     // A generation another process is still creating can't be read yet: look again next time.
     if (found.unreadable) this.view = undefined;
     const { answering, building } = pickGenerations(found, this.answering, this.building, this.queryPart);

@@ -41,7 +41,7 @@ export async function generationsView(dbPath: string, remoteFingerprint?: string
  * Every readable generation in the index folder (and an index older than generations, at its
  * root); `unreadable`: how many could not be read (one another process is creating, or damage).
  */
-export async function readGenerations(dbPath: string, logger: Logger, remoteFingerprint?: string): Promise<IndexStore[] & { unreadable?: number }> {
+export async function readGenerations(dbPath: string, logger: Logger, remoteFingerprint?: string, warned = new Set<string>()): Promise<IndexStore[] & { unreadable?: number }> {
   const remote = isRemoteUri(dbPath);
   const names = remote ? [] : await fs.readdir(dbPath).catch(() => [] as string[]);
   const dirs = remote ? (remoteFingerprint ? [generationDir(dbPath, remoteFingerprint)] : []) : names.filter((name) => GENERATION.test(name)).map((name) => path.join(dbPath, name));
@@ -54,6 +54,9 @@ export async function readGenerations(dbPath: string, logger: Logger, remoteFing
     } catch (error) {
       if (!(error instanceof StoreUnreadableError)) throw error;
       stores.unreadable = (stores.unreadable ?? 0) + 1;
+      // Said once per folder: a reader that looks again each time (another process is creating it) does not repeat it.
+      if (warned.has(dir)) continue;
+      warned.add(dir);
       logger.warn(`${error.message} It is left as it is${error.corrupt ? " and will be rebuilt by the next index run" : ""}.`);
     }
   }
@@ -112,6 +115,9 @@ export function gitHead(root: string): Promise<string | undefined> {
  * beside it. A generation still there (same folder, same creation) keeps its open store, so
  * searches in flight go on; every other store is closed.
  */
+/** How long a handle this process no longer searches stays open for searches already reading through it. */
+const RETIRED_HANDLE_MS = 10_000;
+
 export function pickGenerations(found: readonly IndexStore[], answeringBefore: IndexStore | undefined, buildingBefore: IndexStore | undefined, queryPart: string): { answering?: IndexStore; building?: IndexStore } {
   const mine = [answeringBefore, buildingBefore].filter((s): s is IndexStore => s !== undefined);
   const stores = found.map((store) => {
@@ -126,7 +132,12 @@ export function pickGenerations(found: readonly IndexStore[], answeringBefore: I
   const complete = stores.filter((s) => s.complete);
   const answering = newest(complete.filter((s) => s.identity.query === queryPart)) ?? newest(complete) ?? newest(stores);
   const building = buildingBefore && stores.includes(buildingBefore) && buildingBefore !== answering && !buildingBefore.complete ? buildingBefore : undefined;
-  for (const store of new Set([...mine, ...stores])) if (store !== answering && store !== building) store.close();
+  for (const store of new Set([...mine, ...stores])) {
+    if (store === answering || store === building) continue;
+    // Ours may have a search reading through it (another process completed a rebuild): it is closed once that is done.
+    if (mine.includes(store)) setTimeout(() => store.close(), RETIRED_HANDLE_MS).unref();
+    else store.close();
+  }
   return { answering, building };
 }
 

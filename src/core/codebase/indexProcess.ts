@@ -76,6 +76,9 @@ export interface ChildRun {
   pid: number | undefined;
 }
 
+/** A cancelled child still running after this long is killed (what it wrote is kept). */
+const CANCEL_GRACE_MS = 15_000;
+
 /** How much of the child's standard error a failure quotes. */
 const STDERR_TAIL = 2_000;
 
@@ -121,6 +124,8 @@ export function indexInChild(job: IndexJob, options: IndexInChildOptions): Child
     };
     const cancel = (): void => {
       if (child.connected) child.send({ type: "cancel" } satisfies ToChild, () => undefined);
+      // A child that can't stop (stuck opening a shared index that does not answer) must not hold the writer lock for good.
+      setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"), CANCEL_GRACE_MS).unref();
     };
     options.signal?.addEventListener("abort", cancel, { once: true });
     child.on("message", (message: FromChild) => {
