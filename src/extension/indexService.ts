@@ -3,9 +3,12 @@
 // state for the status bar. Everything else reads the codebase through `codebase()`.
 import { availableParallelism } from "node:os";
 import * as vscode from "vscode";
-import { Codebase, type CodebaseOptions, connectEmbedder, type Embedder, type FolderRunResult, indexInChild, type IndexJob, IndexProcessStartError, jobOptions, localEmbedder, storageOptionsFromEnv, type FolderStatus, type ProgressEvent, type SearchHit } from "../core/codebase";
+import { Codebase, type FolderRunResult, indexInChild, type IndexJob, IndexProcessStartError, jobOptions, type FolderStatus, type ProgressEvent, type SearchHit } from "../core/codebase";
 import { errorMessage, type Logger } from "../core/util/host";
+import { codebaseSettings, workspaceFolders } from "./codebaseSettings";
 import type { GroundworkSettings } from "./settings";
+
+export { EMBEDDINGS_SECRET, RERANKER_SECRET, SHARED_INDEX_SECRET } from "./codebaseSettings";
 
 export type IndexState =
   | { kind: "idle" }
@@ -40,32 +43,14 @@ export interface EmbeddingQuestion {
   tokens: number;
 }
 
-/** The SecretStorage name of the embedding model's key (Set API Key › Embeddings). */
-export const EMBEDDINGS_SECRET = "groundwork.apiKey.embeddings";
 
-/** The SecretStorage name of the shared index's credentials, `ACCESS_KEY_ID:SECRET_ACCESS_KEY` (Set API Key › Shared index). */
-export const SHARED_INDEX_SECRET = "groundwork.apiKey.sharedIndex";
 
 /** A first embedding of at least this many chunks is asked about first. */
 export const CONFIRM_EMBEDDING_CHUNKS = 1000;
 
-/** The SecretStorage name of the reranker's key (Set API Key › Reranker). */
-export const RERANKER_SECRET = "groundwork.apiKey.reranker";
-
-/** The spec an embedder is recorded and made again by (see IndexJob). */
-function specOf(embedder: Embedder): Record<string, unknown> {
-  const spec = (embedder as { spec?: Record<string, unknown> }).spec;
-  if (!spec) throw new Error(`The embedder ${embedder.id} has no spec to hand to the indexing process.`);
-  return spec;
-}
 
 /** While a child process indexes, the extension host looks for what it wrote (new generations) at most this often. */
 const CHILD_REFRESH_MS = 1_000;
-
-/** The workspace's folders as the codebase takes them. */
-function workspaceFolders(): Array<{ name: string; root: string }> {
-  return (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === "file").map((folder) => ({ name: folder.name, root: folder.uri.fsPath }));
-}
 
 export class IndexService implements vscode.Disposable {
   private opened: Promise<Codebase> | undefined;
@@ -105,17 +90,10 @@ export class IndexService implements vscode.Disposable {
   codebase(): Promise<Codebase> {
     if (!this.opened) {
       const settings = this.deps.settings();
-      const opening = Promise.all([this.rerankerOptions(settings), this.embeddingJob(settings), this.sharedIndex(settings)]).then(([rerank, embedding, shared]) => {
-        const job: IndexJob = {
-          folders: workspaceFolders(),
-          storageDir: this.deps.storageDir,
-          // The indexing process parses, chunks and embeds in a worker per core, at a lower CPU priority than the editor's.
-          workerPath: this.deps.workerPath,
-          scan: { maxFileBytes: settings["index.maxFileBytes"], excludes: settings["index.exclude"], maxFiles: settings["index.maxFiles"] },
-          keepGenerations: settings["index.keepGenerations"],
-          shared,
-          ...embedding,
-        };
+      const opening = codebaseSettings(settings, {
+        storageDir: this.deps.storageDir, workerPath: this.deps.workerPath, logger: this.deps.logger, secret: this.deps.secret,
+        declined: (baseURL, model) => this.embeddingAnswers.get(JSON.stringify([baseURL, model])) === false,
+      }).then(({ job, rerank }) => {
         this.job = job;
         return Codebase.open({
           ...jobOptions(job, this.deps.logger),
@@ -150,48 +128,6 @@ export class IndexService implements vscode.Disposable {
 
   private unavailableReported = false;
 
-  /** The reranker of `groundwork.search.reranker`, with its key from SecretStorage; nothing when unset. */
-  private async rerankerOptions(settings: GroundworkSettings): Promise<Pick<CodebaseOptions, "reranker" | "search">> {
-    const { baseURL, model } = settings["search.reranker"] ?? {};
-    if (!baseURL || !model) return {};
-    return { reranker: { baseURL, model, apiKey: await this.deps.secret(RERANKER_SECRET) }, search: { rerank: true } };
-  }
-
-  /**
-   * The embedding model of `groundwork.index.embeddings`, with its key from SecretStorage, as a
-   * job's part. Its vector length is asked of the server when the setting leaves it out; when the
-   * server can't be reached then, the index goes on with the model it was built with (if any), and
-   * says why.
-   */
-  private async embeddingJob(settings: GroundworkSettings): Promise<Pick<IndexJob, "neural" | "embeddingKey" | "embeddingLimits">> {
-    const setting = settings["index.embeddings"] ?? {};
-    const embeddingKey = await this.deps.secret(EMBEDDINGS_SECRET);
-    const embeddingLimits = { maxInputTokens: setting.maxInputTokens, maxBatchItems: setting.maxBatchItems, concurrency: setting.concurrency };
-    const keys = { embeddingKey, embeddingLimits };
-    if (setting.modelDir) {
-      // A model run on this machine: nothing leaves it, so there is nothing to ask first.
-      try {
-        return { neural: specOf(localEmbedder({ modelDir: setting.modelDir })), ...keys };
-      } catch (error) {
-        this.deps.logger.warn(`The embedding model folder ${setting.modelDir} can't be used: ${errorMessage(error)}`);
-        void vscode.window.showWarningMessage(`Groundwork: ${errorMessage(error)}`);
-        return { neural: "from-index", ...keys };
-      }
-    }
-    if (!setting.baseURL || !setting.model) return keys;
-    if (this.embeddingAnswers.get(JSON.stringify([setting.baseURL.replace(/\/+$/, ""), setting.model])) === false) return keys;
-    try {
-      // Progress comes with the indexer's progress events (embedded, cached, queued), request by request.
-      const neural = await connectEmbedder({ baseURL: setting.baseURL, model: setting.model, dims: setting.dims, apiKey: embeddingKey, ...embeddingLimits });
-      return { neural: specOf(neural), ...keys };
-    } catch (error) {
-      const message = `The embedding model ${setting.model} at ${setting.baseURL} can't be used (${errorMessage(error)}); searching with the index as it is.`;
-      this.deps.logger.warn(message);
-      void vscode.window.showWarningMessage(`Groundwork: ${message}`);
-      return { neural: "from-index", ...keys };
-    }
-  }
-
   /**
    * Before a first embedding of a large workspace: how much would be sent, and where, and whether
    * to. Declined: this session indexes with builtin vectors only.
@@ -209,19 +145,6 @@ export class IndexService implements vscode.Disposable {
     this.embeddingAnswers.set(key, allowed);
     if (!allowed) this.deps.logger.info(`Embedding with ${spec.model} declined: indexing with builtin vectors only this session`);
     return allowed;
-  }
-
-  /** The shared index of `groundwork.index.shared`, its credentials from SecretStorage (kept in memory, never logged). */
-  private async sharedIndex(settings: GroundworkSettings): Promise<IndexJob["shared"]> {
-    const { uri, endpoint, region } = settings["index.shared"] ?? {};
-    if (!uri) return undefined;
-    const secret = await this.deps.secret(SHARED_INDEX_SECRET);
-    const colon = secret?.indexOf(":") ?? -1;
-    const options = { ...storageOptionsFromEnv(process.env) };
-    if (secret && colon > 0) Object.assign(options, { aws_access_key_id: secret.slice(0, colon), aws_secret_access_key: secret.slice(colon + 1) });
-    if (region) options.aws_region = region;
-    if (endpoint) Object.assign(options, { aws_endpoint: endpoint, aws_virtual_hosted_style_request: "false", ...(endpoint.startsWith("http://") ? { allow_http: "true" } : {}) });
-    return { uri, storage: options };
   }
 
   /** groundwork.search.minRelevance: retrieved hits below it stay out of prompts and Sources. */
@@ -409,7 +332,10 @@ export class IndexService implements vscode.Disposable {
   /** Follows the workspace's folders: opens added folders' indexes and closes removed ones'. */
   async foldersChanged(): Promise<void> {
     if (!this.opened) return;
-    await (await this.codebase()).setFolders(workspaceFolders());
+    const folders = workspaceFolders();
+    // The next run in the indexing process covers the same folders.
+    if (this.job) this.job = { ...this.job, folders };
+    await (await this.codebase()).setFolders(folders);
   }
 
   private disposed = false;
