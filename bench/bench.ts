@@ -27,7 +27,6 @@ import { buildEvalCorpus, sampleTargets } from "../src/core/eval/docQueries";
 import { identifiers } from "../src/core/util/text";
 import type { SearchOptions } from "../src/core/retrieval/types";
 import { indexInChild, type IndexJob } from "../src/core/codebase/indexProcess";
-import type { FolderRunResult } from "../src/core/codebase/types";
 import { silentLogger } from "../src/core/util/host";
 import { TestIndex as WorkspaceIndex } from "../test/helpers/index";
 import { descendants } from "../test/helpers/workspace";
@@ -446,7 +445,7 @@ async function largeExtensionRun(): Promise<LargeRow> {
   };
   let peak = 0;
   let backwards = 0;
-  const run = async (cancelAtHalf: boolean): Promise<FolderRunResult> => {
+  const run = async (cancelAtHalf: boolean): Promise<LargeHalf> => {
     const cancel = new AbortController();
     const runPeak = { rss: 0, phase: "start" };
     let phase = "start";
@@ -471,7 +470,7 @@ async function largeExtensionRun(): Promise<LargeRow> {
       await child.exited;
       phase = "maintenance";
       console.log(`  indexing process${cancelAtHalf ? " (paused at half)" : " (again)"}: peak ${(runPeak.rss / 2 ** 20).toFixed(0)} MiB, while ${runPeak.phase}`);
-      return result;
+      return { files: result.filesIndexed, unchanged: result.filesUnchanged, chunks: result.totalChunks, seconds: result.seconds, cancelled: result.cancelled };
     } finally {
       clearInterval(sampler);
     }
@@ -479,10 +478,7 @@ async function largeExtensionRun(): Promise<LargeRow> {
   const first = await run(true);
   const second = await run(false);
   await fs.rm(storageDir, { recursive: true, force: true });
-  return {
-    files: first.filesIndexed + second.filesIndexed, chunks: second.totalChunks, cancelledAfterFiles: first.filesIndexed, cancelledSeconds: first.seconds, cancelled: first.cancelled,
-    resumedFiles: second.filesIndexed, resumedUnchanged: second.filesUnchanged, resumedSeconds: second.seconds, progressWentBackwards: backwards, peakRssMiB: peak / 2 ** 20,
-  };
+  return largeRow(first, second, backwards, peak);
 }
 
 /**
@@ -517,7 +513,7 @@ async function largeCliRun(): Promise<LargeRow> {
   let peak = 0;
   let peakOnce = 0;
   let backwards = 0;
-  const run = (cancelAtHalf: boolean): Promise<{ files: number; unchanged: number; chunks: number; seconds: number; cancelled: boolean }> => new Promise((resolve, reject) => {
+  const run = (cancelAtHalf: boolean): Promise<LargeHalf> => new Promise((resolve, reject) => {
     const cli = spawn(process.execPath, [path.join(ROOT, "dist", "cli.js"), "index", tree, "--db", dbPath], { stdio: ["ignore", "pipe", "pipe"] });
     // The peak, and the last progress line before it.
     const runPeak = { rss: 0, phase: "" };
@@ -556,10 +552,19 @@ async function largeCliRun(): Promise<LargeRow> {
   const first = await run(true);
   const second = await run(false);
   await fs.rm(dbPath, { recursive: true, force: true });
+  return { ...largeRow(first, second, backwards, peak), peakSharedOnceMiB: peakOnce / 2 ** 20 };
+}
+
+/** One command or run of the large workspace: files it indexed, those it found unchanged, the index's chunks after it. */
+interface LargeHalf {
+  files: number; unchanged: number; chunks: number; seconds: number; cancelled: boolean;
+}
+
+/** The row of a run cancelled at half and the run after it. */
+function largeRow(first: LargeHalf, second: LargeHalf, progressWentBackwards: number, peakBytes: number): LargeRow {
   return {
     files: first.files + second.files, chunks: second.chunks, cancelledAfterFiles: first.files, cancelledSeconds: first.seconds, cancelled: first.cancelled,
-    resumedFiles: second.files, resumedUnchanged: second.unchanged, resumedSeconds: second.seconds, progressWentBackwards: backwards, peakRssMiB: peak / 2 ** 20,
-    peakSharedOnceMiB: peakOnce / 2 ** 20,
+    resumedFiles: second.files, resumedUnchanged: second.unchanged, resumedSeconds: second.seconds, progressWentBackwards, peakRssMiB: peakBytes / 2 ** 20,
   };
 }
 

@@ -43,11 +43,8 @@ export interface EmbeddingQuestion {
   tokens: number;
 }
 
-
-
 /** A first embedding of at least this many chunks is asked about first. */
 export const CONFIRM_EMBEDDING_CHUNKS = 1000;
-
 
 /** While a child process indexes, the extension host looks for what it wrote (new generations) at most this often. */
 const CHILD_REFRESH_MS = 1_000;
