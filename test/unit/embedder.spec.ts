@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { BuiltinEmbedder, featureWeights } from "../../src/core/embed/builtin";
+import { Chunker } from "../../src/core/chunk/chunker";
+import { embeddingInput, embedWithFields, textFields } from "../../src/core/index/rows";
 import { fnv1a } from "../../src/core/util/hash";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
@@ -70,6 +72,25 @@ describe("builtin embedder", () => {
     const warm = fresh.embedSync(text, title);
     assert.deepEqual(cold, warm);
     cold.forEach((x, i) => assert.ok(Math.abs(x - expected[i] / norm) < 1e-6, `dimension ${i}: ${x} vs ${expected[i] / norm}`));
+  });
+
+  it("gives a chunk's vector and its full-text words from one scan exactly as the two separate stages do", { skip: NO_STDLIB }, async () => {
+    // Whole stdlib files, chunked as the index chunks them: paths with identifiers (`__init__`), titles, repeats.
+    const chunker = new Chunker();
+    const chunks = [];
+    for (const file of ["shutil.py", "json/__init__.py", "asyncio/base_events.py"]) {
+      chunks.push(...(await chunker.chunkFile(file, readFileSync(path.join(STDLIB!, file), "utf8"))).chunks);
+    }
+    chunker.dispose();
+    const separate = new BuiltinEmbedder();
+    const combined = new BuiltinEmbedder();
+    assert.ok(chunks.length > 100);
+    for (const chunk of chunks) {
+      const input = embeddingInput(chunk);
+      const both = embedWithFields(combined, chunk);
+      assert.deepEqual(both.vector, separate.embedSync(input.text, input.title), `${chunk.path}:${chunk.startLine}`);
+      assert.deepEqual(both.fields, textFields(chunk), `${chunk.path}:${chunk.startLine}`);
+    }
   });
 
   it("derives its fingerprint from what makes its vectors: the same for the same settings, another for other dims", () => {

@@ -4,7 +4,7 @@
 // L2-normalized. The weights were chosen on Python's standard library and are reported on
 // JavaScript sources it never saw (see README, "Retrieval quality").
 import { fnv1a, sha256Hex } from "../util/hash";
-import { featureTablesDigest, identifiers, splitIdentifier, stem, STOP_WORDS } from "../util/text";
+import { featureTablesDigest, identifiers, identifierSplitWords, splitIdentifier, stem, STOP_WORDS } from "../util/text";
 import { relatedWords } from "../util/words";
 import { type EmbedInput, type Embedder, l2Normalize } from "./embedder";
 
@@ -71,10 +71,27 @@ export class BuiltinEmbedder implements Embedder {
   }
 
   embedSync(text: string, title = ""): Float32Array {
-    this.features.bound();
-    this.features.accumulate(title, TITLE_WEIGHT);
-    this.features.accumulate(text, 1);
-    return l2Normalize(this.features.drain(new Float32Array(this.dims)));
+    return this.embedParts(title, "", text);
+  }
+
+  /**
+   * Embeds a chunk as `embedSync(\`${prefix}\n${code}\`, title)` does, and gives the code's
+   * identifiers split into words (what `splitIdentifiersText(code)` gives, for the full-text
+   * index) from the same scan: the indexing workers' embed and fields stages in one pass.
+   */
+  embedCode(prefix: string, code: string, title: string): { vector: Float32Array; words: string } {
+    const words: string[] = [];
+    const vector = this.embedParts(title, prefix, code, words);
+    return { vector, words: words.join(" ") };
+  }
+
+  private embedParts(title: string, prefix: string, text: string, words?: string[]): Float32Array {
+    const features = this.features;
+    features.bound();
+    features.add(features.count("", title), TITLE_WEIGHT);
+    // A newline ends an identifier: the prefix's and the text's identifiers are those of the two joined.
+    features.add(features.count(prefix, text, words), 1);
+    return l2Normalize(features.drain(new Float32Array(this.dims)));
   }
 }
 
@@ -96,25 +113,56 @@ class FeatureTable {
   private readonly numbers = new Map<string, number>();
   private buckets = new Int32Array(1024);
   private signs = new Int8Array(1024);
-  private readonly byIdentifier = new Map<string, { features: Int32Array; weights: Float64Array }>();
+  private readonly byIdentifier = new Map<string, IdentifierEntry>();
   private readonly byWord = new Map<string, WordFeatures>();
   /** The text's weight of each feature, by number, and the numbers that have one, in order. */
   private sums = new Float64Array(1024);
-  private touched: number[] = [];
+  private readonly touched: number[] = [];
+  /** Tells one count's identifiers apart: an entry counted under an older one starts again at zero. */
+  private counting = 0;
 
   constructor(private readonly dims: number) {}
 
-  accumulate(text: string, scale: number): void {
-    // Code repeats its identifiers: each distinct one adds its features once, times its count.
-    const counts = new Map<string, number>();
-    for (const id of identifiers(text)) counts.set(id, (counts.get(id) ?? 0) + 1);
-    for (const [id, count] of counts) {
+  /**
+   * The distinct identifiers of `prefix` and `text` (read as one), in order of first appearance,
+   * each with its count; with `words`, each of the text's identifiers pushes its split words there,
+   * one per appearance (`splitIdentifiersText(text)`). The entries are valid until the next count.
+   */
+  count(prefix: string, text: string, words?: string[]): IdentifierEntry[] {
+    const counting = ++this.counting;
+    const distinct: IdentifierEntry[] = [];
+    const tally = (id: string): IdentifierEntry => {
       const entry = this.byIdentifier.get(id) ?? this.learn(id);
-      const times = scale * count;
-      for (let i = 0; i < entry.features.length; i++) {
-        const feature = entry.features[i];
-        if (this.sums[feature] === 0) this.touched.push(feature);
-        this.sums[feature] += entry.weights[i] * times;
+      if (entry.counting !== counting) {
+        entry.counting = counting;
+        entry.count = 0;
+        distinct.push(entry);
+      }
+      entry.count++;
+      return entry;
+    };
+    if (prefix) for (const id of identifiers(prefix)) tally(id);
+    for (const id of identifiers(text)) {
+      const entry = tally(id);
+      if (words) {
+        entry.words ??= identifierSplitWords(id);
+        if (entry.words) words.push(entry.words);
+      }
+    }
+    return distinct;
+  }
+
+  /** Code repeats its identifiers: each distinct one adds its features once, times its count. */
+  add(entries: readonly IdentifierEntry[], scale: number): void {
+    const sums = this.sums;
+    for (const entry of entries) {
+      const times = scale * entry.count;
+      const features = entry.features;
+      const weights = entry.weights;
+      for (let i = 0; i < features.length; i++) {
+        const feature = features[i];
+        if (sums[feature] === 0) this.touched.push(feature);
+        sums[feature] += weights[i] * times;
       }
     }
   }
@@ -125,7 +173,7 @@ class FeatureTable {
       vector[this.buckets[feature]] += this.signs[feature] * Math.sqrt(this.sums[feature]);
       this.sums[feature] = 0;
     }
-    this.touched = [];
+    this.touched.length = 0;
     return vector;
   }
 
@@ -137,7 +185,7 @@ class FeatureTable {
     this.numbers.clear();
   }
 
-  private learn(id: string): { features: Int32Array; weights: Float64Array } {
+  private learn(id: string): IdentifierEntry {
     const features: number[] = [];
     const weights: number[] = [];
     const add = (feature: number, weight: number): void => {
@@ -154,7 +202,7 @@ class FeatureTable {
       previous = entry.stem;
       for (let i = 0; i < entry.rest.length; i++) add(entry.rest[i], entry.restWeights[i]);
     }
-    const entry = { features: Int32Array.from(features), weights: Float64Array.from(weights) };
+    const entry = new IdentifierEntry(Int32Array.from(features), Float64Array.from(weights));
     this.byIdentifier.set(id, entry);
     return entry;
   }
@@ -190,6 +238,19 @@ class FeatureTable {
 }
 
 const MAX_CACHED_IDENTIFIERS = 200_000;
+
+/** One identifier's numbered features, and where a count has got to with it. */
+class IdentifierEntry {
+  count = 0;
+  counting = 0;
+  /** Its split words for the full-text field, once asked for. */
+  words: string | undefined = undefined;
+
+  constructor(
+    readonly features: Int32Array,
+    readonly weights: Float64Array,
+  ) {}
+}
 
 interface WordFeatures {
   stem: string;

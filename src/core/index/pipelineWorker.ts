@@ -6,7 +6,7 @@ import { Chunker, type ChunkerOptions } from "../chunk/chunker";
 import { BuiltinEmbedder } from "../embed/builtin";
 import { errorMessage } from "../util/host";
 import { chunkerFingerprint } from "./fingerprint";
-import { embeddingInput, textFields } from "./rows";
+import { embedWithFields } from "./rows";
 import type { ProcessedFile } from "./stages";
 
 export type StageRequest = { id: number; path: string; text: string } | { id: number; fingerprint: true };
@@ -24,11 +24,14 @@ const embedder = setup.builtinEmbedderDims ? new BuiltinEmbedder({ dims: setup.b
 async function process(path: string, text: string): Promise<{ result: ProcessedFile; transfer: ArrayBuffer[] }> {
   const chunked = await chunker.chunkFile(path, text); // stage: chunk
   if (!embedder) return { result: { chunked }, transfer: [] };
-  const vectors = chunked.chunks.map((chunk) => { // stage: embed
-    const input = embeddingInput(chunk);
-    return embedder.embedSync(input.text, input.title);
-  });
-  const fields = chunked.chunks.map(textFields); // stage: fields
+  // stages: embed and fields, from one scan of each chunk's identifiers
+  const vectors: Float32Array[] = [];
+  const fields: Array<[string, string]> = [];
+  for (const chunk of chunked.chunks) {
+    const out = embedWithFields(embedder, chunk);
+    vectors.push(out.vector);
+    fields.push(out.fields);
+  }
   return { result: { chunked, embedded: { embedder: embedder.fingerprint, vectors }, fields }, transfer: vectors.map((v) => v.buffer as ArrayBuffer) };
 }
 

@@ -1,6 +1,7 @@
 // Turns chunks into store rows: a deterministic id, the text the embedder sees, and the
 // identifier-split text the full-text index sees.
 import type { Chunk } from "../chunk/types";
+import type { BuiltinEmbedder } from "../embed/builtin";
 import type { EmbedInput } from "../embed/embedder";
 import type { ChunkRow } from "../store/schema";
 import { sha256Hex } from "../util/hash";
@@ -12,7 +13,11 @@ export function chunkId(chunk: Pick<Chunk, "path" | "startLine" | "endLine" | "c
 
 /** What the embedder sees: the title (symbol, scope, signature) and the code. */
 export function embeddingInput(chunk: Chunk): EmbedInput {
-  return { title: `${chunk.symbol} ${chunk.scope} ${chunk.signature}`.trim(), text: `${chunk.path}\n${chunk.text}` };
+  return { title: embeddingTitle(chunk), text: `${chunk.path}\n${chunk.text}` };
+}
+
+function embeddingTitle(chunk: Chunk): string {
+  return `${chunk.symbol} ${chunk.scope} ${chunk.signature}`.trim();
 }
 
 /**
@@ -31,6 +36,15 @@ export function fullText(chunk: Chunk, splitWords = splitIdentifiersText(chunk.t
 /** What the worker computes for the full-text fields: the code's split words (not the code again) and the name field. */
 export function textFields(chunk: Chunk): [string, string] {
   return [splitIdentifiersText(chunk.text), nameText(chunk)];
+}
+
+/**
+ * The builtin embedder's vector of `embeddingInput(chunk)` and the chunk's `textFields`, from one
+ * scan of its code (the embedder and the full-text field read the same identifiers).
+ */
+export function embedWithFields(embedder: BuiltinEmbedder, chunk: Chunk): { vector: Float32Array; fields: [string, string] } {
+  const { vector, words } = embedder.embedCode(chunk.path, chunk.text, embeddingTitle(chunk));
+  return { vector, fields: [words, nameText(chunk)] };
 }
 
 /**

@@ -69,14 +69,21 @@ export function splitIdentifiersText(text: string): string {
   return out.join(" ");
 }
 
-/** Identifiers repeat across code: each one's words are worked out once. */
-const identifierWords = memoizeBounded((id: string): string => {
+/**
+ * What one identifier adds to `splitIdentifiersText`: its words, and the words they stand for
+ * ("" when nothing). Callers that keep their own per-identifier table (the builtin embedder's)
+ * call it once per identifier.
+ */
+export function identifierSplitWords(id: string): string {
   const out: string[] = [];
   const words = splitIdentifier(id);
   if (words.length > 1) out.push(words.join(" "));
   for (const word of words) out.push(...relatedWords(word));
   return out.join(" ");
-}, 200_000);
+}
+
+/** Identifiers repeat across code: each one's words are worked out once. */
+const identifierWords = memoizeBounded(identifierSplitWords, 200_000);
 
 export function splitLines(text: string): string[] {
   return text.split(/\r?\n/);
