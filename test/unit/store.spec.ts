@@ -6,7 +6,7 @@ import { BuiltinEmbedder } from "../../src/core/embed/builtin";
 import type { Chunk } from "../../src/core/chunk/types";
 import { toRow } from "../../src/core/index/rows";
 import type { ChunkRow, FileRecord } from "../../src/core/store/schema";
-import type { FileUpdate } from "../../src/core/store/store";
+import type { FileUpdate, SourceReader } from "../../src/core/store/store";
 import { IndexStore, StoreUnreadableError } from "../../src/core/store/store";
 import { withReadAhead } from "../../src/core/store/lance";
 import { sha256Hex } from "../../src/core/util/hash";
@@ -122,11 +122,12 @@ describe("index store (real LanceDB on disk)", () => {
     const refs = await store.vectorSearch(embedder.embedSync("alpha"), 1);
     assert.equal(refs[0].symbol, "alpha");
     assert.equal(refs[0].startLine, 2);
-    const files: Record<string, string> = { "a.py": `import os\r\n${alpha.replace("\n", "\r\n")}\r\n` };
+    // Multi-byte characters before the hit's lines: they are found in the file's bytes, not its characters.
+    const files: Record<string, string> = { "a.py": `# café → naïve ✓\r\n${alpha.replace("\n", "\r\n")}\r\n` };
     const reads: string[] = [];
-    const source = async (p: string): Promise<string | undefined> => {
+    const source = async (p: string): Promise<Uint8Array | undefined> => {
       reads.push(p);
-      return files[p];
+      return files[p] === undefined ? undefined : Buffer.from(files[p], "utf8");
     };
     // The store's rows are replaced: only the (unchanged) source file can still give alpha's code.
     await store.write([{ record: record("a.py", 2), chunks: [chunk("a.py", "gamma", 1, "def gamma(): pass")] }]);
@@ -298,12 +299,17 @@ describe("index store (real LanceDB on disk)", () => {
 });
 
 describe("source reader (hit code from the workspace files)", () => {
+  const textOf = (read: SourceReader) => async (relPath: string): Promise<string | undefined> => {
+    const file = await read(relPath);
+    return file === undefined ? undefined : Buffer.from(file as Uint8Array).toString("utf8");
+  };
+
   it("keeps a file between searches but reads it again once it changes, and stays inside the root", async () => {
     const root = tempDir("gw-source-");
     dirs.push(root);
     const file = path.join(root, "a.py");
     writeFileSync(file, "def a():\n    return 1\n");
-    const read = sourceReader(root);
+    const read = textOf(sourceReader(root));
     assert.equal(await read("a.py"), "def a():\n    return 1\n");
     writeFileSync(file, "def a():\n    return 22\n");
     assert.equal(await read("a.py"), "def a():\n    return 22\n");
@@ -317,7 +323,7 @@ describe("source reader (hit code from the workspace files)", () => {
     const files = ["a.py", "b.py", "c.py"];
     files.forEach((name, i) => writeFileSync(path.join(root, name), `def f${i}():\n    return ${i}\n`));
     // Every read counts as slow: after the first, reads go through fs.promises.
-    const read = sourceReader(root, { slowReadMs: -Infinity });
+    const read = textOf(sourceReader(root, { slowReadMs: -Infinity }));
     assert.deepEqual(await Promise.all(files.map((name) => read(name))), files.map((_, i) => `def f${i}():\n    return ${i}\n`));
     writeFileSync(path.join(root, "b.py"), "def f1():\n    return 11\n");
     assert.equal(await read("b.py"), "def f1():\n    return 11\n");

@@ -6,8 +6,8 @@ import { relativeInside } from "../../shared/fsPaths";
 import { LRUCache } from "lru-cache";
 import type { SourceReader } from "../store/store";
 
-/** Characters of file text kept between searches (about 16 MB): hits keep coming from the same files. */
-const SOURCE_CACHE_CHARS = 8_000_000;
+/** Bytes of files kept between searches: hits keep coming from the same files. */
+const SOURCE_CACHE_BYTES = 16 * 2 ** 20;
 /**
  * A synchronous read slower than this, plus a millisecond per MB (the page cache gives a GB a
  * second or more), came from the disk.
@@ -28,34 +28,34 @@ const SIDE_BY_SIDE_MS = 100;
 export function sourceReader(root: string, options: { slowReadMs?: number } = {}): SourceReader {
   const base = path.resolve(root);
   const slowReadMs = options.slowReadMs ?? SLOW_READ_MS;
-  const cache = new LRUCache<string, { mtimeMs: number; size: number; text: string }>({
-    maxSize: SOURCE_CACHE_CHARS,
-    maxEntrySize: SOURCE_CACHE_CHARS / 4,
-    sizeCalculation: (entry) => Math.max(1, entry.text.length),
+  const cache = new LRUCache<string, { mtimeMs: number; size: number; bytes: Buffer }>({
+    maxSize: SOURCE_CACHE_BYTES,
+    maxEntrySize: SOURCE_CACHE_BYTES / 4,
+    sizeCalculation: (entry) => Math.max(1, entry.bytes.length),
   });
   let sideBySideUntil = 0;
-  const kept = (relPath: string, stat: { mtimeMs: number; size: number }): string | undefined => {
+  const kept = (relPath: string, stat: { mtimeMs: number; size: number }): Buffer | undefined => {
     const entry = cache.get(relPath);
-    return entry && entry.mtimeMs === stat.mtimeMs && entry.size === stat.size ? entry.text : undefined;
+    return entry && entry.mtimeMs === stat.mtimeMs && entry.size === stat.size ? entry.bytes : undefined;
   };
   return async (relPath) => {
     const file = path.resolve(base, relPath);
     if (relativeInside(base, file) === undefined) return undefined;
     if (performance.now() < sideBySideUntil) {
       const stat = await fs.stat(file);
-      const text = kept(relPath, stat) ?? (await fs.readFile(file, "utf8"));
-      cache.set(relPath, { mtimeMs: stat.mtimeMs, size: stat.size, text });
-      return text;
+      const bytes = kept(relPath, stat) ?? (await fs.readFile(file));
+      cache.set(relPath, { mtimeMs: stat.mtimeMs, size: stat.size, bytes });
+      return bytes;
     }
     const started = performance.now();
     const stat = statSync(file);
-    let text = kept(relPath, stat);
-    if (text === undefined) {
-      text = readFileSync(file, "utf8");
-      cache.set(relPath, { mtimeMs: stat.mtimeMs, size: stat.size, text });
+    let bytes = kept(relPath, stat);
+    if (bytes === undefined) {
+      bytes = readFileSync(file);
+      cache.set(relPath, { mtimeMs: stat.mtimeMs, size: stat.size, bytes });
     }
     const ended = performance.now();
     if (ended - started > slowReadMs + stat.size / 1e6) sideBySideUntil = ended + SIDE_BY_SIDE_MS;
-    return text;
+    return bytes;
   };
 }

@@ -5,14 +5,16 @@ import type { ChunkRef } from "./schema";
 /**
  * Reads a file of the indexed tree (folder-relative path), or undefined when it can't.
  * Search results take their code from the file when it still hashes as indexed: reading ten
- * rows' text out of LanceDB costs more than both searches.
+ * rows' text out of LanceDB costs more than both searches. Bytes, not text: only a hit's lines are
+ * decoded, and a file's bytes stay outside the JavaScript heap (a search reads some 0.5–1 MB of
+ * files; as strings they made the garbage collector's young-generation pauses 4–6 ms long).
  */
-export type SourceReader = (path: string) => Promise<string | undefined>;
+export type SourceReader = (path: string) => Promise<Uint8Array | string | undefined>;
 
 /** The code of each reference whose lines in its source file still hash as indexed. */
 export async function textsFromSource(refs: readonly ChunkRef[], source: SourceReader): Promise<Map<string, string>> {
   const paths = [...new Set(refs.map((ref) => ref.path))];
-  const files = new Map(await Promise.all(paths.map(async (p) => [p, await source(p).catch(() => undefined)] as const)));
+  const files = new Map(await Promise.all(paths.map(async (p) => [p, asBytes(await source(p).catch(() => undefined))] as const)));
   const texts = new Map<string, string>();
   for (const ref of refs) {
     const file = files.get(ref.path);
@@ -22,16 +24,27 @@ export async function textsFromSource(refs: readonly ChunkRef[], source: SourceR
   return texts;
 }
 
-/** Lines `start`..`end` (1-based, inclusive) joined by "\n", as the chunker cut them; undefined past the end. */
-function linesOf(file: string, start: number, end: number): string | undefined {
+function asBytes(file: Uint8Array | string | undefined): Buffer | undefined {
+  if (file === undefined) return undefined;
+  return typeof file === "string" ? Buffer.from(file, "utf8") : Buffer.from(file.buffer, file.byteOffset, file.byteLength);
+}
+
+const NEWLINE = 0x0a;
+
+/**
+ * Lines `start`..`end` (1-based, inclusive) joined by "\n", as the chunker cut them; undefined past
+ * the end. A newline byte is never part of another UTF-8 character, so the lines are found in the
+ * bytes and only they are decoded, to the same text the whole file's decoding would have there.
+ */
+function linesOf(file: Buffer, start: number, end: number): string | undefined {
   let from = 0;
   for (let line = 1; line < start; line++) {
-    from = file.indexOf("\n", from) + 1;
+    from = file.indexOf(NEWLINE, from) + 1;
     if (from === 0) return undefined;
   }
   let to = from;
   for (let line = start; line <= end; line++) {
-    const newline = file.indexOf("\n", to);
+    const newline = file.indexOf(NEWLINE, to);
     if (newline === -1) {
       if (line < end) return undefined;
       to = file.length;
@@ -39,5 +52,5 @@ function linesOf(file: string, start: number, end: number): string | undefined {
     }
     to = line < end ? newline + 1 : newline;
   }
-  return file.slice(from, to).replace(/\r\n/g, "\n").replace(/\r$/, "");
+  return file.toString("utf8", from, to).replace(/\r\n/g, "\n").replace(/\r$/, "");
 }
