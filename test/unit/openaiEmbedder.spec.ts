@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { getEventListeners } from "node:events";
 import { after, before, describe, it } from "node:test";
 import { EmbeddingDimensionError, OpenAIEmbedder } from "../../src/core/embed/openai";
 import { cl100k } from "../../src/core/util/tokens";
@@ -43,6 +44,13 @@ describe("the OpenAI-compatible embedder, over real HTTP", () => {
     // About 300 tokens each: three fit in 1,000, the fourth would not.
     assert.deepEqual(sent.length, 2, `token budget splits the batch: ${sent}`);
     assert.ok(sent.every((tokens) => tokens <= 1000 && tokens > 600), `each request fills but keeps the budget: ${sent}`);
+  });
+
+  it("leaves no listener on the caller's signal once its requests are done (an index run's signal lives for thousands)", async () => {
+    const run = new AbortController();
+    await embedder({ maxBatchItems: 2 }).embedDocuments(docs(24), run.signal);
+    assert.equal(server.to("/v1/embeddings").length > 0, true);
+    assert.deepEqual(getEventListeners(run.signal, "abort"), []);
   });
 
   it("cuts an input to the model's token limit instead of failing on it", async () => {

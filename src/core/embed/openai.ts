@@ -6,6 +6,7 @@
 import { LRUCache } from "lru-cache";
 import OpenAI from "openai";
 import { sha256Hex } from "../util/hash";
+import { requestSignal } from "../util/host";
 import { Slots } from "../util/slots";
 import { cl100k, truncateTokens } from "../util/tokens";
 import { type EmbedInput, type Embedder, l2Normalize } from "./embedder";
@@ -153,10 +154,10 @@ export class OpenAIEmbedder implements Embedder {
 
   private async request(texts: string[], signal?: AbortSignal): Promise<Float32Array[]> {
     this.options.onRequest?.(texts.length);
-    const response = await this.client.embeddings.create(
-      { model: this.spec.model, input: texts, encoding_format: "float", ...(this.spec.sendDimensions ? { dimensions: this.dims } : {}) },
-      { signal },
-    );
+    const own = requestSignal(signal);
+    const response = await this.client.embeddings
+      .create({ model: this.spec.model, input: texts, encoding_format: "float", ...(this.spec.sendDimensions ? { dimensions: this.dims } : {}) }, { signal: own.signal })
+      .finally(own.release);
     const data = [...response.data].sort((a, b) => a.index - b.index);
     if (data.length !== texts.length) throw new Error(`The embedding server answered ${data.length} vectors for ${texts.length} inputs.`);
     return data.map((item) => {

@@ -3,7 +3,7 @@
 // mid-answer is cut off by an idle timer, so no request can hang forever.
 import OpenAI from "openai";
 import type { ChatCompletionTool } from "openai/resources/chat/completions";
-import { errorMessage, type Logger, silentLogger } from "../util/host";
+import { errorMessage, type Logger, requestSignal, silentLogger } from "../util/host";
 import type { ChatMessage } from "../prompt/messages";
 import { redactSecrets } from "../security/redact";
 import { CallbackError, ModelError, toModelError } from "./errors";
@@ -185,6 +185,7 @@ export class ModelClient {
     await this.ensureAdapter(request.signal);
     const prompt = redactSecrets(request.prompt);
     const suffix = request.suffix !== undefined ? redactSecrets(request.suffix) : undefined;
+    const own = requestSignal(request.signal);
     try {
       const response = await this.client.completions.create(
         {
@@ -195,12 +196,14 @@ export class ModelClient {
           temperature: this.profile.temperature,
           ...(request.stop?.length ? { stop: request.stop } : {}),
         },
-        { signal: request.signal },
+        { signal: own.signal },
       );
       const usage = response.usage ? { promptTokens: response.usage.prompt_tokens, completionTokens: response.usage.completion_tokens } : undefined;
       return { text: response.choices?.[0]?.text ?? "", usage, redactions: prompt.count + (suffix?.count ?? 0) };
     } catch (error) {
       throw toModelError(error, this.errorContext());
+    } finally {
+      own.release();
     }
   }
 

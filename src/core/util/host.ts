@@ -22,3 +22,18 @@ export const silentLogger: Logger = {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * A signal of its own for one request, aborted with `parent`; `release()` once the request is done
+ * takes its listener off `parent` again. The openai SDK adds an abort listener to the signal it is
+ * given and never removes it: given a run's signal, thousands of requests left one each (Node warns
+ * past 100, and each kept its request's objects alive until the run ended).
+ */
+export function requestSignal(parent: AbortSignal | undefined): { signal: AbortSignal | undefined; release: () => void } {
+  if (!parent) return { signal: undefined, release: () => undefined };
+  const controller = new AbortController();
+  const abort = (): void => controller.abort(parent.reason);
+  if (parent.aborted) abort();
+  else parent.addEventListener("abort", abort, { once: true });
+  return { signal: controller.signal, release: () => parent.removeEventListener("abort", abort) };
+}
