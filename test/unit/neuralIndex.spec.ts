@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { embedderFactory } from "../../src/core/codebase/embedders";
+import type { Embedder } from "../../src/core/embed/embedder";
 import { EmbeddingDimensionError, OpenAIEmbedder } from "../../src/core/embed/openai";
 import { TestIndex } from "../helpers/index";
 import { CLI, removeTree, tempDir, writeTree } from "../helpers/workspace";
@@ -161,6 +162,42 @@ describe("a neural embedder's vectors beside the builtin ones", () => {
       assert.deepEqual(distinct, [...distinct].sort((a, b) => a - b), `never back: ${distinct}`);
       assert.equal(distinct.at(-1), 12);
       assert.ok(distinct.filter((n) => n > 0 && n < 12).length >= 4, `steps between: ${distinct}`);
+    } finally {
+      index.close();
+    }
+  });
+
+  it("gets the embedder ready while the first files are chunked, then starts with a small batch that doubles", async () => {
+    const root = path.join(dir, "ramp");
+    const files: Record<string, string> = {};
+    // 1,200 one-function files: well over the first batch and its doubling.
+    for (let i = 0; i < 1200; i++) files[`src/f${String(i).padStart(4, "0")}.ts`] = `export function f${i}(value: number): number {\n  return value + ${i};\n}\n`;
+    writeTree(root, files);
+    const real = neural();
+    const calls: string[] = [];
+    const recording: Embedder = {
+      id: real.id,
+      dims: real.dims,
+      get fingerprint() {
+        return real.fingerprint;
+      },
+      prepare: () => void calls.push("prepare"),
+      embedDocuments: (docs, signal, onEmbedded) => {
+        calls.push(String(docs.length));
+        return real.embedDocuments(docs, signal, onEmbedded);
+      },
+      embedQuery: (text, signal) => real.embedQuery(text, signal),
+    };
+    const index = await TestIndex.open({ root, dbPath: path.join(dir, "ramp-db"), neural: recording, embedderFor: factory });
+    try {
+      const result = await index.run();
+      assert.equal(result.chunksEmbedded, 1200);
+      assert.equal(calls[0], "prepare", `ready before the first batch: ${calls}`);
+      const sizes = calls.slice(1).map(Number);
+      assert.equal(calls.filter((call) => call === "prepare").length, 1);
+      assert.equal(sizes.reduce((sum, n) => sum + n, 0), 1200);
+      assert.ok(sizes[0] >= 256 && sizes[0] < 300, `a first batch of about 256: ${sizes}`);
+      assert.ok(sizes[1] >= 512 && sizes[1] < 560, `then twice that: ${sizes}`);
     } finally {
       index.close();
     }

@@ -19,6 +19,11 @@ export interface Embedder {
   /** `onEmbedded`: called as parts of the call are done, with how many documents each part embedded (a remote model's requests). */
   embedDocuments(docs: readonly EmbedInput[], signal?: AbortSignal, onEmbedded?: (count: number) => void): Promise<Float32Array[]>;
   embedQuery(text: string, signal?: AbortSignal): Promise<Float32Array>;
+  /**
+   * Work to do before the first request (a tokenizer's tables): an index run calls it while its
+   * first files are being chunked, so the first request is not held up by it.
+   */
+  prepare?(): void;
 }
 
 /** How status and logs name an embedder: `id/dims`. */

@@ -8,7 +8,7 @@ import OpenAI from "openai";
 import { sha256Hex } from "../util/hash";
 import { requestSignal } from "../util/host";
 import { Slots } from "../util/slots";
-import { cl100k, truncateTokens } from "../util/tokens";
+import { cl100k, prepareTokenizer, truncateTokens } from "../util/tokens";
 import { type EmbedInput, type Embedder, l2Normalize } from "./embedder";
 
 /** What identifies an OpenAI-compatible embedding model: stored in the index (never the key). */
@@ -110,6 +110,11 @@ export class OpenAIEmbedder implements Embedder {
       onEmbedded?.(batch.texts.length);
     })));
     return out;
+  }
+
+  /** Batches are counted with the tokenizer (and long inputs cut with it): its tables are built before the first batch. */
+  prepare(): void {
+    prepareTokenizer();
   }
 
   async embedQuery(text: string, signal?: AbortSignal): Promise<Float32Array> {

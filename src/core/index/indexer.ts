@@ -145,6 +145,9 @@ export class Indexer {
     let pending: Pending[] = tombstones.map((path) => ({ record: skippedRecord(path, DELETED_HERE), processed: emptyResult() }));
     if (tombstones.length > 0) changed = true;
     let pendingChunks = 0;
+    // With a model to embed for, the first batches are small, doubling up to the full size: its
+    // requests start after a few hundred chunks instead of thousands.
+    let batchLimit = this.options.neural ? Math.min(this.batchChunks, FIRST_NEURAL_BATCH) : this.batchChunks;
     // Batches are embedded and written behind the loop (batchPipeline.ts), which goes on preparing
     // the next files (the chunk workers keep working) meanwhile.
     const pipeline = new BatchPipeline<FileUpdate[]>((rows) => this.options.store.write(rows), runOptions.signal);
@@ -179,6 +182,8 @@ export class Indexer {
         }
       }
     };
+    // Once the first files are on their way to the chunk workers, the neural embedder gets ready for its first batch.
+    let embedderPrepared = !this.options.neural?.prepare || !entries.some((entry) => entry.kind === "file");
     try {
       for (const [position, entry] of entries.entries()) {
         if (runOptions.signal?.aborted) {
@@ -186,6 +191,14 @@ export class Indexer {
           break;
         }
         prepareAhead(position);
+        if (!embedderPrepared) {
+          embedderPrepared = true;
+          try {
+            this.options.neural?.prepare?.();
+          } catch (error) {
+            this.logger.debug(`The embedder could not get ready ahead of its first batch: ${errorMessage(error)}`);
+          }
+        }
         if (entry.kind === "skipped") {
           counts.filesSkipped++;
           const previous = known.get(entry.skipped.path);
@@ -206,7 +219,10 @@ export class Indexer {
             pendingChunks += item.processed?.chunked.chunks.length ?? 0;
           }
         }
-        if (pendingChunks >= this.batchChunks || pending.length >= this.batchChunks) await flush();
+        if (pendingChunks >= batchLimit || pending.length >= this.batchChunks) {
+          batchLimit = Math.min(this.batchChunks, batchLimit * 2);
+          await flush();
+        }
         runOptions.onProgress?.({ phase: "indexing", filesDone: done, filesTotal: total, chunksWritten: counts.chunksWritten + pendingChunks, embedding: embeddingProgress() });
       }
       runOptions.onProgress?.({ phase: "finishing", filesDone: done, filesTotal: total, chunksWritten: counts.chunksWritten + pendingChunks, embedding: embeddingProgress() });
@@ -330,6 +346,8 @@ export class Indexer {
 
 /** Files prepared (read, hashed, chunked) ahead of the one being written. */
 const LOOKAHEAD_FILES = 48;
+/** The first batch's chunks when a neural embedder runs: enough for its first requests, at any concurrency up to about 8. */
+const FIRST_NEURAL_BATCH = 256;
 
 /** Up to this many chunks, the full-text index is rebuilt after each change (a fraction of a second). */
 const SYNC_TEXT_INDEX_MAX_ROWS = 5_000;
