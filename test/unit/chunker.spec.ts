@@ -212,6 +212,27 @@ describe("chunker: large and awkward input", () => {
     }
   });
 
+  it("replaces a worker between files once its parser memory passed the bound (after a huge file), not before", async () => {
+    const bound = 64 * 2 ** 20;
+    const pool = new WorkerStages({ workerPath: WORKER, poolSize: 1, recycleAboveBytes: bound });
+    try {
+      const small = readFileSync(path.join(POLYGLOT, "lib/retry.py"), "utf8");
+      for (let i = 0; i < 30; i++) await pool.process(`lib/retry${i}.py`, small);
+      const cold = pool.parserMemory;
+      assert.ok(cold > 0 && cold <= bound, `small files leave the parser at its start: ${cold}`);
+      // 60,000 statements (1.4 MB): the parser's memory grows past the bound and stays there.
+      const huge = Array.from({ length: 60_000 }, (_, i) => `x${i} = [${i}, ${i + 1}]`).join("\n");
+      const chunked = (await pool.process("gen/table.py", huge)).chunked;
+      assert.ok(chunked.chunks.length > 0);
+      assert.ok(pool.parserMemory > bound, `the huge file grew it: ${pool.parserMemory}`);
+      // Memory a wasm instance took never goes back: only a fresh worker is small again.
+      assert.deepEqual((await pool.process("lib/retry.py", small)).chunked, await chunker.chunkFile("lib/retry.py", small));
+      assert.equal(pool.parserMemory, cold, "the next file went to a fresh worker");
+    } finally {
+      pool.dispose();
+    }
+  });
+
   it("runs the embed and fields stages in a pool of workers exactly as in process", async () => {
     const pool = new WorkerStages({ workerPath: WORKER, builtinEmbedderDims: 512, poolSize: 2 });
     const embedder = new BuiltinEmbedder();

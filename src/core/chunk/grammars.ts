@@ -12,6 +12,17 @@ export interface GrammarLocation {
 
 let runtimeReady: Promise<void> | undefined;
 const languages = new Map<string, Promise<Language>>();
+/**
+ * The parser runtime's memory, handed to it (as Emscripten allows) so its size can be read: it
+ * grows with the largest file parsed and never shrinks. Sizes as web-tree-sitter's own: 32 MiB at
+ * first, at most 2 GiB.
+ */
+let parserMemory: WebAssembly.Memory | undefined;
+
+/** Bytes the parser runtime holds now (its wasm memory; 0 before it starts). */
+export function parserMemoryBytes(): number {
+  return parserMemory?.buffer.byteLength ?? 0;
+}
 
 function bundledDir(location: GrammarLocation): string {
   return location.wasmDir ?? path.join(__dirname, "grammars");
@@ -28,7 +39,9 @@ function locate(location: GrammarLocation, file: string, pkg: string): string {
 }
 
 export function initParserRuntime(location: GrammarLocation = {}): Promise<void> {
+  parserMemory ??= new WebAssembly.Memory({ initial: 512, maximum: 32_768 });
   runtimeReady ??= Parser.init({
+    wasmMemory: parserMemory,
     locateFile: (name: string) => {
       const bundled = path.join(bundledDir(location), name);
       if (existsSync(bundled)) return bundled;

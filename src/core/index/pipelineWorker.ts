@@ -3,6 +3,7 @@
 // and fields. It also answers the chunker's fingerprint, which needs a parse.
 import { parentPort, workerData } from "node:worker_threads";
 import { Chunker, type ChunkerOptions } from "../chunk/chunker";
+import { parserMemoryBytes } from "../chunk/grammars";
 import { BuiltinEmbedder } from "../embed/builtin";
 import { errorMessage } from "../util/host";
 import { chunkerFingerprint } from "./fingerprint";
@@ -44,7 +45,7 @@ parentPort?.on("message", (request: StageRequest) => {
     : process(request.path, request.text)));
   previous = work.catch(() => undefined);
   work.then(
-    ({ result, transfer }) => parentPort?.postMessage({ id: request.id, result }, transfer),
-    (error: unknown) => parentPort?.postMessage({ id: request.id, error: errorMessage(error) }),
+    ({ result, transfer }) => parentPort?.postMessage({ id: request.id, result, parserBytes: parserMemoryBytes() }, transfer),
+    (error: unknown) => parentPort?.postMessage({ id: request.id, error: errorMessage(error), parserBytes: parserMemoryBytes() }),
   );
 });
