@@ -26,8 +26,8 @@ export const ANN_CONFIGS: AnnConfig[] = [
   { name: "IVF_RQ 4 bits np20", index: (l) => l.Index.ivfRq({ distanceType: "cosine", numBits: 4 }), tune: (q) => q.nprobes(20) },
   { name: "IVF_RQ np20 no refine", index: (l) => l.Index.ivfRq({ distanceType: "cosine" }), tune: (q) => q.nprobes(20) },
   { name: "IVF_RQ np10 refine 1", index: (l) => l.Index.ivfRq({ distanceType: "cosine" }), tune: (q) => q.nprobes(10).refineFactor(1) },
-  { name: "IVF_RQ np20 refine 1 (now)", index: (l) => l.Index.ivfRq({ distanceType: "cosine" }), tune: (q) => q.nprobes(20).refineFactor(1) },
-  { name: "IVF_RQ np20 refine 1 sample 64", index: (l) => l.Index.ivfRq({ distanceType: "cosine", sampleRate: 64 }), tune: (q) => q.nprobes(20).refineFactor(1) },
+  { name: "IVF_RQ np20 refine 1", index: (l) => l.Index.ivfRq({ distanceType: "cosine" }), tune: (q) => q.nprobes(20).refineFactor(1) },
+  { name: "IVF_RQ np20 refine 1 sample 64 (now)", index: (l) => l.Index.ivfRq({ distanceType: "cosine", sampleRate: 64 }), tune: (q) => q.nprobes(20).refineFactor(1) },
   { name: "IVF_RQ np20 refine 1 sample 64 it 20", index: (l) => l.Index.ivfRq({ distanceType: "cosine", sampleRate: 64, maxIterations: 20 }), tune: (q) => q.nprobes(20).refineFactor(1) },
   { name: "IVF_RQ np20 refine 5", index: (l) => l.Index.ivfRq({ distanceType: "cosine" }), tune: (q) => q.nprobes(20).refineFactor(5) },
 ];
