@@ -220,6 +220,7 @@ describe("chunker: large and awkward input", () => {
       for (let i = 0; i < 30; i++) await pool.process(`lib/retry${i}.py`, small);
       const cold = pool.parserMemory;
       assert.ok(cold > 0 && cold <= bound, `small files leave the parser at its start: ${cold}`);
+      assert.equal(pool.workersStarted, 1, "one worker for all the small files");
       // 60,000 statements (1.4 MB): the parser's memory grows past the bound and stays there.
       const huge = Array.from({ length: 60_000 }, (_, i) => `x${i} = [${i}, ${i + 1}]`).join("\n");
       const chunked = (await pool.process("gen/table.py", huge)).chunked;
@@ -228,6 +229,22 @@ describe("chunker: large and awkward input", () => {
       // Memory a wasm instance took never goes back: only a fresh worker is small again.
       assert.deepEqual((await pool.process("lib/retry.py", small)).chunked, await chunker.chunkFile("lib/retry.py", small));
       assert.equal(pool.parserMemory, cold, "the next file went to a fresh worker");
+      assert.equal(pool.workersStarted, 2);
+    } finally {
+      pool.dispose();
+    }
+  });
+
+  it("gives the file after one that failed on a worker a fresh worker", async () => {
+    const pool = new WorkerStages({ workerPath: WORKER, poolSize: 1 });
+    try {
+      const small = readFileSync(path.join(POLYGLOT, "lib/retry.py"), "utf8");
+      await pool.process("lib/retry.py", small);
+      // Not text: the chunker throws inside the worker, which answers with the error.
+      await assert.rejects(pool.process("lib/broken.py", undefined as unknown as string));
+      assert.equal(pool.workersStarted, 1);
+      assert.deepEqual((await pool.process("lib/retry.py", small)).chunked, await chunker.chunkFile("lib/retry.py", small));
+      assert.equal(pool.workersStarted, 2, "its state is not trusted for the next file");
     } finally {
       pool.dispose();
     }

@@ -4,6 +4,7 @@ import { BuiltinEmbedder, featureWeights } from "../../src/core/embed/builtin";
 import { Chunker } from "../../src/core/chunk/chunker";
 import { embeddingInput, embedWithFields, textFields } from "../../src/core/index/rows";
 import { fnv1a } from "../../src/core/util/hash";
+import { splitIdentifiersText } from "../../src/core/util/text";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { NO_STDLIB, STDLIB } from "../helpers/workspace";
@@ -72,6 +73,27 @@ describe("builtin embedder", () => {
     const warm = fresh.embedSync(text, title);
     assert.deepEqual(cold, warm);
     cold.forEach((x, i) => assert.ok(Math.abs(x - expected[i] / norm) < 1e-6, `dimension ${i}: ${x} vs ${expected[i] / norm}`));
+  });
+
+  it("gives one scan's vector and words exactly as the two stages do at the edges: no prefix, digits, a cache emptied between texts", () => {
+    const separate = new BuiltinEmbedder();
+    const combined = new BuiltinEmbedder({ cachedIdentifiers: 2000 });
+    // Three texts of 800 distinct identifiers each: the combined side's cache (2,000) is emptied between two of them.
+    const generated = (from: number): string => Array.from({ length: 800 }, (_, i) => `value_${from + i}Total x${i % 7}`).join(" ");
+    const cases: Array<[string, string, string]> = [
+      ["", "def f(): return 42", "f"],
+      ["src/v2/file10", "10 + x2 == y_3", ""],
+      ["a/b.py", "", "empty"],
+      ["gen/a.py", generated(0), "g"],
+      ["gen/b.py", generated(800), "g"],
+      ["gen/c.py", generated(1600), "g"],
+      ["src/after.ts", "const parseURL = (rawUrl) => rawUrl.trim();", "parseURL"],
+    ];
+    for (const [prefix, code, title] of cases) {
+      const both = combined.embedCode(prefix, code, title);
+      assert.deepEqual(both.vector, separate.embedSync(prefix ? `${prefix}\n${code}` : code, title), `${prefix}: vector`);
+      assert.equal(both.words, splitIdentifiersText(code), `${prefix}: words`);
+    }
   });
 
   it("gives a chunk's vector and its full-text words from one scan exactly as the two separate stages do", { skip: NO_STDLIB }, async () => {

@@ -198,6 +198,9 @@ describe("a neural embedder's vectors beside the builtin ones", () => {
       assert.equal(sizes.reduce((sum, n) => sum + n, 0), 1200);
       assert.ok(sizes[0] >= 256 && sizes[0] < 300, `a first batch of about 256: ${sizes}`);
       assert.ok(sizes[1] >= 512 && sizes[1] < 560, `then twice that: ${sizes}`);
+      calls.length = 0;
+      assert.equal((await index.run()).chunksEmbedded, 0);
+      assert.deepEqual(calls, [], "a run with nothing to embed does not get the embedder ready");
     } finally {
       index.close();
     }

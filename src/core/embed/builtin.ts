@@ -10,6 +10,8 @@ import { type EmbedInput, type Embedder, l2Normalize } from "./embedder";
 
 export interface BuiltinEmbedderOptions {
   dims?: number;
+  /** Identifiers whose features are kept between texts (default 200,000); the cache is emptied when full. */
+  cachedIdentifiers?: number;
 }
 
 const TITLE_WEIGHT = 3;
@@ -43,7 +45,7 @@ export class BuiltinEmbedder implements Embedder {
     if (!Number.isInteger(this.dims) || this.dims < 16) {
       throw new Error(`Builtin embedder dims must be an integer >= 16, got ${options.dims}`);
     }
-    this.features = new FeatureTable(this.dims);
+    this.features = new FeatureTable(this.dims, options.cachedIdentifiers ?? MAX_CACHED_IDENTIFIERS);
   }
 
   /** Derived, not declared: the weights, the feature tables, and the vectors of a probe text. */
@@ -121,7 +123,10 @@ class FeatureTable {
   /** Tells one count's identifiers apart: an entry counted under an older one starts again at zero. */
   private counting = 0;
 
-  constructor(private readonly dims: number) {}
+  constructor(
+    private readonly dims: number,
+    private readonly maxIdentifiers: number,
+  ) {}
 
   /**
    * The distinct identifiers of `prefix` and `text` (read as one), in order of first appearance,
@@ -179,7 +184,7 @@ class FeatureTable {
 
   /** Drops the cache when it has grown too big; only between texts, where no numbers are in use. */
   bound(): void {
-    if (this.byIdentifier.size < MAX_CACHED_IDENTIFIERS) return;
+    if (this.byIdentifier.size < this.maxIdentifiers) return;
     this.byIdentifier.clear();
     this.byWord.clear();
     this.numbers.clear();

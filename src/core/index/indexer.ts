@@ -182,8 +182,9 @@ export class Indexer {
         }
       }
     };
-    // Once the first files are on their way to the chunk workers, the neural embedder gets ready for its first batch.
-    let embedderPrepared = !this.options.neural?.prepare || !entries.some((entry) => entry.kind === "file");
+    // The neural embedder gets ready for its first batch once a first file has chunks to embed (the
+    // files behind it are already with the chunk workers): not in a run that embeds nothing.
+    let embedderPrepared = !this.options.neural?.prepare;
     try {
       for (const [position, entry] of entries.entries()) {
         if (runOptions.signal?.aborted) {
@@ -191,14 +192,6 @@ export class Indexer {
           break;
         }
         prepareAhead(position);
-        if (!embedderPrepared) {
-          embedderPrepared = true;
-          try {
-            this.options.neural?.prepare?.();
-          } catch (error) {
-            this.logger.debug(`The embedder could not get ready ahead of its first batch: ${errorMessage(error)}`);
-          }
-        }
         if (entry.kind === "skipped") {
           counts.filesSkipped++;
           const previous = known.get(entry.skipped.path);
@@ -216,6 +209,10 @@ export class Indexer {
             else if (item.record.status === "skipped") counts.filesSkipped++;
             else if (item.record.status === "error") counts.filesFailed++;
             pending.push(item);
+            if (!embedderPrepared && (item.processed?.chunked.chunks.length ?? 0) > 0) {
+              embedderPrepared = true;
+              this.prepareEmbedder();
+            }
             pendingChunks += item.processed?.chunked.chunks.length ?? 0;
           }
         }
@@ -236,6 +233,14 @@ export class Indexer {
     const result = await this.finish(counts, started, cancelled, changed);
     runOptions.onProgress?.({ phase: "done", filesDone: done, filesTotal: total, chunksWritten: counts.chunksWritten, embedding: embeddingProgress() });
     return result;
+  }
+
+  private prepareEmbedder(): void {
+    try {
+      this.options.neural?.prepare?.();
+    } catch (error) {
+      this.logger.debug(`The embedder could not get ready ahead of its first batch: ${errorMessage(error)}`);
+    }
   }
 
   /** Reads a file and decides what to do with it; "unchanged" means not even read again. */
@@ -346,7 +351,7 @@ export class Indexer {
 
 /** Files prepared (read, hashed, chunked) ahead of the one being written. */
 const LOOKAHEAD_FILES = 48;
-/** The first batch's chunks when a neural embedder runs: enough for its first requests, at any concurrency up to about 8. */
+/** The first batch's chunks when a neural embedder runs: four requests of 64 inputs (the defaults' concurrency and batch size). */
 const FIRST_NEURAL_BATCH = 256;
 
 /** Up to this many chunks, the full-text index is rebuilt after each change (a fraction of a second). */

@@ -1,6 +1,7 @@
 // Worker-thread entry of the indexing pipeline: runs the per-file stages off the caller's thread
 // (the extension host's, in VS Code): chunk, then, when set up with the builtin embedder, embed
 // and fields. It also answers the chunker's fingerprint, which needs a parse.
+import { getHeapStatistics } from "node:v8";
 import { parentPort, workerData } from "node:worker_threads";
 import { Chunker, type ChunkerOptions } from "../chunk/chunker";
 import { parserMemoryBytes } from "../chunk/grammars";
@@ -44,8 +45,10 @@ parentPort?.on("message", (request: StageRequest) => {
     ? chunkerFingerprint(chunker).then((fingerprint) => ({ result: fingerprint, transfer: [] as ArrayBuffer[] }))
     : process(request.path, request.text)));
   previous = work.catch(() => undefined);
+  // With each reply, what this worker holds: the pool replaces a worker that grew too large.
+  const held = (): { parserBytes: number; heapBytes: number } => ({ parserBytes: parserMemoryBytes(), heapBytes: getHeapStatistics().used_heap_size });
   work.then(
-    ({ result, transfer }) => parentPort?.postMessage({ id: request.id, result, parserBytes: parserMemoryBytes() }, transfer),
-    (error: unknown) => parentPort?.postMessage({ id: request.id, error: errorMessage(error), parserBytes: parserMemoryBytes() }),
+    ({ result, transfer }) => parentPort?.postMessage({ id: request.id, result, ...held() }, transfer),
+    (error: unknown) => parentPort?.postMessage({ id: request.id, error: errorMessage(error), ...held() }),
   );
 });

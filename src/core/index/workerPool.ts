@@ -1,8 +1,9 @@
 // FileStages in a small pool of worker threads sized to the cores: each worker runs the chunk
 // stage (and, with the builtin embedder, the embed and fields stages) one file at a time with a
 // time limit per file. A worker is replaced once its parser's memory (which grows with the largest
-// file parsed and never shrinks) has passed a bound: not after a number of files, since a fresh
-// worker starts cold (about 0.5 s of CPU before it runs at full speed again).
+// file parsed and never shrinks) or its JavaScript heap has passed a bound, or after a file failed
+// on it: not after a number of files, since a fresh worker starts cold (about 0.5 s of CPU before
+// it runs at full speed again).
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { ChunkerOptions } from "../chunk/chunker";
@@ -22,8 +23,8 @@ export interface WorkerStagesOptions {
   poolSize?: number;
 }
 
-/** `parserBytes`: what the worker's parser runtime holds after the request. */
-type Reply = ({ id: number; result: unknown } | { id: number; error: string }) & { parserBytes?: number };
+/** `parserBytes`, `heapBytes`: what the worker's parser runtime and JavaScript heap hold after the request. */
+type Reply = ({ id: number; result: unknown } | { id: number; error: string }) & { parserBytes?: number; heapBytes?: number };
 
 export class WorkerStages implements FileStages {
   private readonly pool: StageWorker[];
@@ -62,6 +63,11 @@ export class WorkerStages implements FileStages {
     return Math.max(0, ...this.pool.map((worker) => worker.parserMemory));
   }
 
+  /** Worker threads started so far (a replaced worker counts again): for tests. */
+  get workersStarted(): number {
+    return this.pool.reduce((sum, worker) => sum + worker.starts, 0);
+  }
+
   /** Worker threads running now. */
   get threads(): number {
     return this.pool.filter((worker) => worker.started).length;
@@ -91,6 +97,10 @@ interface InFlight {
 class StageWorker {
   private worker: Worker | undefined;
   private parserBytes = 0;
+  private heapBytes = 0;
+  /** Set after a file failed on the worker: its state is not trusted for the next. */
+  private failedOnIt = false;
+  starts = 0;
   private nextId = 1;
   private readonly inFlight: InFlight[] = [];
   private readonly queued: InFlight[] = [];
@@ -121,10 +131,10 @@ class StageWorker {
     this.worker = undefined;
   }
 
-  /** Posts queued requests while fewer than AHEAD are on the worker; recycles it between files once it has done enough. */
+  /** Posts queued requests while fewer than AHEAD are on the worker; replaces it between files once it holds too much or a file failed on it. */
   private pump(): void {
     while (this.queued.length > 0 && this.inFlight.length < AHEAD) {
-      if (this.worker && this.parserBytes > (this.options.recycleAboveBytes ?? RECYCLE_ABOVE_BYTES)) {
+      if (this.worker && (this.failedOnIt || this.parserBytes > (this.options.recycleAboveBytes ?? RECYCLE_ABOVE_BYTES) || this.heapBytes > RECYCLE_ABOVE_HEAP_BYTES)) {
         if (this.inFlight.length > 0) return; // replaced once the files on it are done
         this.dispose();
       }
@@ -142,11 +152,16 @@ class StageWorker {
     const worker = new Worker(this.options.workerPath, { workerData: setup });
     worker.unref();
     this.parserBytes = 0;
+    this.heapBytes = 0;
+    this.failedOnIt = false;
+    this.starts++;
     worker.on("message", (reply: Reply) => {
       if (worker !== this.worker || this.inFlight[0]?.id !== reply.id) return;
       const request = this.inFlight.shift()!;
       clearTimeout(request.timer);
       this.parserBytes = reply.parserBytes ?? this.parserBytes;
+      this.heapBytes = reply.heapBytes ?? this.heapBytes;
+      if ("error" in reply) this.failedOnIt = true;
       if ("error" in reply) request.reject(new Error(reply.error));
       else request.resolve(reply.result);
       if (this.inFlight[0]) this.arm(this.inFlight[0]);
@@ -192,3 +207,5 @@ const AHEAD = 4;
  * 46 MiB; one pathological file can take hundreds, kept until the worker goes.
  */
 const RECYCLE_ABOVE_BYTES = 128 * 2 ** 20;
+/** The embedder's and the text tables' caches are bounded well below this (after ~100k files: 33–38 MiB used). */
+const RECYCLE_ABOVE_HEAP_BYTES = 512 * 2 ** 20;
