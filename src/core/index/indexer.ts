@@ -108,7 +108,10 @@ export class Indexer {
     const seen = new Set(entries.map((entry) => (entry.kind === "file" ? entry.file.path : entry.skipped.path)));
     const removals = [...known.keys()].filter((path) => !seen.has(path) && this.options.shared?.hashOf(path) === undefined);
     const tombstones = [...(this.options.shared?.paths() ?? [])].filter((path) => !seen.has(path) && known.get(path)?.reason !== DELETED_HERE);
-    return this.apply(entries, removals, known, started, runOptions, tombstones);
+    // A full run with files to read gets the neural embedder ready (a tokenizer's tables) while its
+    // first files are chunked; an update of a few files rarely needs it and does without.
+    const reads = entries.some((entry) => entry.kind === "file" && !this.unchangedByStat(entry.file, known.get(entry.file.path)));
+    return this.apply(entries, removals, known, started, runOptions, tombstones, reads);
   }
 
   /** Brings the given workspace-relative paths up to date (created, changed, deleted or renamed files). */
@@ -134,6 +137,7 @@ export class Indexer {
     started: number,
     runOptions: RunOptions,
     tombstones: readonly string[] = [],
+    prepareEmbedder = false,
   ): Promise<IndexRunResult> {
     const { store } = this.options;
     const counts = emptyCounts();
@@ -182,9 +186,7 @@ export class Indexer {
         }
       }
     };
-    // The neural embedder gets ready for its first batch once a first file has chunks to embed (the
-    // files behind it are already with the chunk workers): not in a run that embeds nothing.
-    let embedderPrepared = !this.options.neural?.prepare;
+    let embedderPrepared = !prepareEmbedder || !this.options.neural?.prepare;
     try {
       for (const [position, entry] of entries.entries()) {
         if (runOptions.signal?.aborted) {
@@ -192,6 +194,11 @@ export class Indexer {
           break;
         }
         prepareAhead(position);
+        if (!embedderPrepared) {
+          // The first files are on their way to the chunk workers (which start meanwhile).
+          embedderPrepared = true;
+          this.prepareEmbedder();
+        }
         if (entry.kind === "skipped") {
           counts.filesSkipped++;
           const previous = known.get(entry.skipped.path);
@@ -209,10 +216,6 @@ export class Indexer {
             else if (item.record.status === "skipped") counts.filesSkipped++;
             else if (item.record.status === "error") counts.filesFailed++;
             pending.push(item);
-            if (!embedderPrepared && (item.processed?.chunked.chunks.length ?? 0) > 0) {
-              embedderPrepared = true;
-              this.prepareEmbedder();
-            }
             pendingChunks += item.processed?.chunked.chunks.length ?? 0;
           }
         }
@@ -235,6 +238,13 @@ export class Indexer {
     return result;
   }
 
+  /** Whether a file's size and modification time say it is indexed as it is (it is then not read again). */
+  private unchangedByStat(file: { size: number; mtimeMs: number }, previous: FileRecord | undefined): boolean {
+    // A record that leaned on a shared index no longer here is not enough: the file is read again.
+    const leaned = previous?.reason === SHARED && !this.options.shared;
+    return previous?.status === "indexed" && previous.size === file.size && previous.mtimeMs === file.mtimeMs && !leaned;
+  }
+
   private prepareEmbedder(): void {
     try {
       this.options.neural?.prepare?.();
@@ -247,7 +257,7 @@ export class Indexer {
   private async prepare(path: string, absPath: string, size: number, mtimeMs: number, previous: FileRecord | undefined): Promise<Pending | "unchanged"> {
     // A record that leaned on a shared index no longer here is not enough: the file is read again.
     const leaned = previous?.reason === SHARED && !this.options.shared;
-    if (previous?.status === "indexed" && previous.size === size && previous.mtimeMs === mtimeMs && !leaned) return "unchanged";
+    if (this.unchangedByStat({ size, mtimeMs }, previous)) return "unchanged";
     let bytes: Buffer;
     try {
       bytes = readFileSync(absPath);
