@@ -125,7 +125,7 @@ describe("index store (real LanceDB on disk)", () => {
     // Multi-byte characters before the hit's lines: they are found in the file's bytes, not its characters.
     const files: Record<string, string> = { "a.py": `# café → naïve ✓\r\n${alpha.replace("\n", "\r\n")}\r\n` };
     const reads: string[] = [];
-    const source = async (p: string): Promise<Uint8Array | undefined> => {
+    const source = async (p: string): Promise<Buffer | undefined> => {
       reads.push(p);
       return files[p] === undefined ? undefined : Buffer.from(files[p], "utf8");
     };
@@ -299,10 +299,7 @@ describe("index store (real LanceDB on disk)", () => {
 });
 
 describe("source reader (hit code from the workspace files)", () => {
-  const textOf = (read: SourceReader) => async (relPath: string): Promise<string | undefined> => {
-    const file = await read(relPath);
-    return file === undefined ? undefined : Buffer.from(file as Uint8Array).toString("utf8");
-  };
+  const textOf = (read: SourceReader) => async (relPath: string): Promise<string | undefined> => (await read(relPath))?.toString("utf8");
 
   it("keeps a file between searches but reads it again once it changes, and stays inside the root", async () => {
     const root = tempDir("gw-source-");

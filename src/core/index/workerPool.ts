@@ -58,7 +58,7 @@ export class WorkerStages implements FileStages {
     for (const worker of this.pool) if (worker.waiting === 0) worker.dispose();
   }
 
-  /** The most any worker's parser holds (bytes), as the workers last said: for status and tests. */
+  /** The most any worker's parser holds (bytes), as the workers last said: for tests. */
   get parserMemory(): number {
     return Math.max(0, ...this.pool.map((worker) => worker.parserMemory));
   }
@@ -161,9 +161,10 @@ class StageWorker {
       clearTimeout(request.timer);
       this.parserBytes = reply.parserBytes ?? this.parserBytes;
       this.heapBytes = reply.heapBytes ?? this.heapBytes;
-      if ("error" in reply) this.failedOnIt = true;
-      if ("error" in reply) request.reject(new Error(reply.error));
-      else request.resolve(reply.result);
+      if ("error" in reply) {
+        this.failedOnIt = true;
+        request.reject(new Error(reply.error));
+      } else request.resolve(reply.result);
       if (this.inFlight[0]) this.arm(this.inFlight[0]);
       this.pump();
     });

@@ -9,12 +9,12 @@ import type { ChunkRef } from "./schema";
  * decoded, and a file's bytes stay outside the JavaScript heap (a search reads some 0.5–1 MB of
  * files; as strings they made the garbage collector's young-generation pauses 4–6 ms long).
  */
-export type SourceReader = (path: string) => Promise<Uint8Array | string | undefined>;
+export type SourceReader = (path: string) => Promise<Buffer | undefined>;
 
 /** The code of each reference whose lines in its source file still hash as indexed. */
 export async function textsFromSource(refs: readonly ChunkRef[], source: SourceReader): Promise<Map<string, string>> {
   const paths = [...new Set(refs.map((ref) => ref.path))];
-  const files = new Map(await Promise.all(paths.map(async (p) => [p, asBytes(await source(p).catch(() => undefined))] as const)));
+  const files = new Map(await Promise.all(paths.map(async (p) => [p, await source(p).catch(() => undefined)] as const)));
   const texts = new Map<string, string>();
   for (const ref of refs) {
     const file = files.get(ref.path);
@@ -22,11 +22,6 @@ export async function textsFromSource(refs: readonly ChunkRef[], source: SourceR
     if (text !== undefined && sha256Hex(text) === ref.contentHash) texts.set(ref.id, text);
   }
   return texts;
-}
-
-function asBytes(file: Uint8Array | string | undefined): Buffer | undefined {
-  if (file === undefined) return undefined;
-  return typeof file === "string" ? Buffer.from(file, "utf8") : Buffer.from(file.buffer, file.byteOffset, file.byteLength);
 }
 
 const NEWLINE = 0x0a;
