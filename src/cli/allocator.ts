@@ -1,7 +1,7 @@
 // The CLI's indexing commands on Linux run under glibc malloc settings that give freed memory back.
 import { spawn } from "node:child_process";
 import * as os from "node:os";
-import { ALLOCATOR_ENV, userSetsAllocator } from "../core/codebase/allocator";
+import { ALLOCATOR_ENV, indexingExecArgv, userSetsAllocator } from "../core/codebase/allocator";
 
 export { ALLOCATOR_ENV };
 
@@ -42,7 +42,7 @@ export function relaunch(argv: readonly string[], runHere: () => Promise<number>
   return new Promise((resolve) => {
     const env: NodeJS.ProcessEnv = { ...process.env, ...ALLOCATOR_ENV, [RELAUNCHED]: "1" };
     // A debugger port can't be opened twice.
-    const execArgv = process.execArgv.filter((arg) => !arg.startsWith("--inspect"));
+    const execArgv = indexingExecArgv(process.execArgv.filter((arg) => !arg.startsWith("--inspect")));
     const child = spawn(process.execPath, [...execArgv, ...argv], { stdio: ["inherit", "inherit", "inherit", "ipc"], env, detached: true });
     const pass = (signal: NodeJS.Signals) => (): void => void child.kill(signal);
     const handlers = (["SIGINT", "SIGTERM", "SIGHUP"] as const).map((signal) => [signal, pass(signal)] as const);

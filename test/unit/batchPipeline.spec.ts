@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { getEventListeners } from "node:events";
 import { describe, it } from "node:test";
 import { BatchPipeline } from "../../src/core/index/batchPipeline";
 
@@ -81,5 +82,22 @@ describe("the indexer's batch pipeline", () => {
     cancel.abort(new Error("cancelled"));
     await assert.rejects(pipeline.drain(), /cancelled/);
     assert.match(String(reason), /cancelled/);
+  });
+
+  it("takes its listener off the run's signal once drained, failed or not: that signal may outlive the run", async () => {
+    // The CLI's Ctrl-C signal lives as long as the process; a listener left on it held a run's
+    // whole file list through the compaction after it.
+    const outer = new AbortController();
+    const ok = new BatchPipeline<number>(async () => undefined, outer.signal);
+    assert.equal(getEventListeners(outer.signal, "abort").length, 1, "it listens while it runs");
+    await ok.push(async () => 1, () => undefined);
+    await ok.drain();
+    assert.equal(getEventListeners(outer.signal, "abort").length, 0);
+    const failing = new BatchPipeline<number>(async () => undefined, outer.signal);
+    await failing.push(async () => {
+      throw new Error("embedding failed");
+    }, () => undefined);
+    await assert.rejects(failing.drain(), /embedding failed/);
+    assert.equal(getEventListeners(outer.signal, "abort").length, 0);
   });
 });

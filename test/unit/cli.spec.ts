@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { ALLOCATOR_ENV, relaunchWanted, runsOnGlibc } from "../../src/cli/allocator";
+import { EXPOSE_GC } from "../../src/core/codebase/allocator";
 import { TestIndex } from "../helpers/index";
 import { childPids, CLI, firstChunksWritten, killCli, NO_STDLIB, running, POLYGLOT, removeTree, STDLIB, tempDir } from "../helpers/workspace";
 
@@ -194,6 +195,7 @@ describe("groundwork CLI (the built bundle)", () => {
       assert.equal(children.length, 1, "one child runs the command (and the run had not ended)");
       const environ = readFileSync(`/proc/${children[0]}/environ`, "utf8").split("\0");
       for (const [name, value] of Object.entries(ALLOCATOR_ENV)) assert.ok(environ.includes(`${name}=${value}`), name);
+      assert.ok(readFileSync(`/proc/${children[0]}/cmdline`, "utf8").split("\0").includes(EXPOSE_GC), "its heap can be collected before compaction");
       parent.kill("SIGTERM");
       assert.deepEqual(await exit, [null, "SIGTERM"], "the child's end by SIGTERM is the parent's");
       assert.ok(!running(children[0]), "the child is gone");

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { ALLOCATOR_ENV, userSetsAllocator } from "../../src/core/codebase/allocator";
+import { ALLOCATOR_ENV, EXPOSE_GC, userSetsAllocator } from "../../src/core/codebase/allocator";
 import { Codebase } from "../../src/core/codebase/codebase";
 import { connectEmbedder } from "../../src/core/codebase/embedders";
 import { indexInChild, type IndexJob, IndexProcessStartError, jobOptions } from "../../src/core/codebase/indexProcess";
@@ -44,6 +44,7 @@ describe("index runs in a child process", () => {
       assert.ok(run.pid && run.pid !== process.pid);
       const environ = readFileSync(`/proc/${run.pid}/environ`, "utf8").split("\0");
       for (const [name, value] of Object.entries(ALLOCATOR_ENV)) assert.equal(environ.includes(`${name}=${value}`), !userSetsAllocator(process.env), name);
+      assert.ok(readFileSync(`/proc/${run.pid}/cmdline`, "utf8").split("\0").includes(EXPOSE_GC), "its heap can be collected before compaction");
       const [result] = await run.results;
       assert.equal(result.folder, "ws");
       assert.equal(result.filesIndexed, 40);

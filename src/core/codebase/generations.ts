@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { isRemoteUri } from "../store/lance";
 import { IndexStore, StoreUnreadableError } from "../store/store";
 import type { Logger } from "../util/host";
+import { collectGarbage } from "./allocator";
 
 export const GENERATION = /^g-[0-9a-f]{16}$/;
 
@@ -93,11 +94,13 @@ export async function maintainStore(store: IndexStore, options: { vectorIndex: b
   const started = Date.now();
   // Building the vector index reads every row whatever the fragments: no compaction for it alone.
   if (textBehind || (await store.fragmentCount()) > MAX_FRAGMENTS) {
+    collectGarbage();
     await store.compact();
     options.logger.info(`Compacted the index (${rows} chunks) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
   if (!buildIndex) return;
   options.logger.info(`Building the vector index over ${rows} chunks in the background`);
+  collectGarbage();
   await store.buildVectorIndex();
   options.logger.info(`Vector index built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

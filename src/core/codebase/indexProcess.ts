@@ -9,7 +9,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { readdirSync } from "node:fs";
 import * as os from "node:os";
 import { errorMessage, type Logger } from "../util/host";
-import { ALLOCATOR_ENV, userSetsAllocator } from "./allocator";
+import { ALLOCATOR_ENV, indexingExecArgv, userSetsAllocator } from "./allocator";
 import { Codebase } from "./codebase";
 import { embedderFactory, type EmbeddingProfile } from "./embedders";
 import type { FolderSpec } from "./paths";
@@ -96,7 +96,7 @@ export function indexInChild(job: IndexJob, options: IndexInChildOptions): Child
     child = fork(options.entry, [], {
       execPath: process.execPath,
       // A debugger port can't be opened twice.
-      execArgv: options.execArgv ?? process.execArgv.filter((arg) => !arg.startsWith("--inspect")),
+      execArgv: indexingExecArgv(options.execArgv ?? process.execArgv.filter((arg) => !arg.startsWith("--inspect"))),
       env: childEnv(),
       stdio: ["ignore", "ignore", "pipe", "ipc"],
     });

@@ -14,13 +14,17 @@ export class BatchPipeline<Rows> {
   private embedding: [Promise<unknown>, Promise<unknown>] = [Promise.resolve(), Promise.resolve()];
   private failure: { error: unknown } | undefined;
   private readonly controller = new AbortController();
+  /** Takes the listener off the run's signal: that signal may outlive the run (the CLI's Ctrl-C), and the listener holds the run's closure (its file list) alive. */
+  private readonly detach: () => void;
 
   constructor(private readonly write: (rows: Rows) => Promise<void>, outer?: AbortSignal) {
     // Every request of a remote embedder in flight (two batches' worth) listens on it, through the
     // HTTP client: more than Node's default of 10 before it warns of a leak.
     setMaxListeners(100, this.controller.signal);
-    if (outer?.aborted) this.controller.abort(outer.reason);
-    else outer?.addEventListener("abort", () => this.controller.abort(outer.reason), { once: true });
+    const abort = (): void => this.controller.abort(outer?.reason);
+    if (outer?.aborted) abort();
+    else outer?.addEventListener("abort", abort, { once: true });
+    this.detach = () => outer?.removeEventListener("abort", abort);
   }
 
   /**
@@ -41,9 +45,10 @@ export class BatchPipeline<Rows> {
     this.writing.catch((error: unknown) => this.fail(error));
   }
 
-  /** Waits for every batch; throws the first failure, once nothing is in flight. */
+  /** Waits for every batch; throws the first failure, once nothing is in flight. The pipeline is done with after it. */
   async drain(): Promise<void> {
     await this.settle();
+    this.detach();
     if (this.failure) throw this.failure.error;
   }
 
