@@ -29,10 +29,10 @@ import type { SearchOptions } from "../src/core/retrieval/types";
 import { indexInChild, type IndexJob } from "../src/core/codebase/indexProcess";
 import { silentLogger } from "../src/core/util/host";
 import { TestIndex as WorkspaceIndex } from "../test/helpers/index";
-import { descendants } from "../test/helpers/workspace";
+import { descendants, REPO_ROOT } from "../test/helpers/workspace";
 import { ALLOCATOR_ENV } from "../src/core/codebase/allocator";
 
-const ROOT = path.resolve(__dirname, "..");
+const ROOT = REPO_ROOT;
 const RESULTS = path.join(ROOT, "bench", "results");
 const WORK = process.env.BENCH_DIR ?? path.join(os.tmpdir(), "groundwork-bench");
 const STDLIB = ["/usr/lib/python3.11", "/usr/lib/python3.12", "/usr/lib/python3.13"].find((dir) => existsSync(dir));

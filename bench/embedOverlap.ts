@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { embedderFactory } from "../src/core/codebase/embedders";
 import { OpenAIEmbedder } from "../src/core/embed/openai";
 import { TestIndex } from "../test/helpers/index";
+import { REPO_ROOT } from "../test/helpers/workspace";
 import type { InFlight } from "../test/support/modelServer";
 
 const CONCURRENCY = 4;
@@ -26,7 +27,7 @@ interface ServerStats extends InFlight {
 
 /** The test server in a child process (a real embedding server is not on this process's event loop). */
 async function startServer(): Promise<{ url: string; child: ChildProcess; ask: <T>(what: "stats" | "reset") => Promise<T> }> {
-  const child = fork(path.join(__dirname, "embedServer.ts"), [String(BASE_MS), String(PER_INPUT_MS), String(DIMS)], { execArgv: ["--import", "tsx"] });
+  const child = fork(path.join(REPO_ROOT, "bench", "embedServer.ts"), [String(BASE_MS), String(PER_INPUT_MS), String(DIMS)], { execArgv: ["--import", "tsx"] });
   const [first] = (await once(child, "message")) as [{ url: string }];
   const ask = async <T>(what: "stats" | "reset"): Promise<T> => {
     child.send({ ask: what });
@@ -59,7 +60,7 @@ export async function embedOverlapSection(options: { source: string; work: strin
   try {
     await fs.rm(dir, { recursive: true, force: true });
     // Chunking in worker threads, as the CLI and the extension do.
-    const workerPath = path.join(__dirname, "..", "dist", "worker.js");
+    const workerPath = path.join(REPO_ROOT, "dist", "worker.js");
     const builtin = await TestIndex.open({ root: options.source, dbPath: path.join(dir, "builtin"), workerPath });
     const builtinRun = await builtin.run().finally(() => builtin.close());
 

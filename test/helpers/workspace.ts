@@ -5,7 +5,16 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { procState } from "../../src/core/store/lock";
 
-export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+/** The repository's root: the nearest folder above this module with the project's package.json (this module may run from a bundle, as the benchmarks do). */
+export const REPO_ROOT = projectRoot(__dirname);
+
+function projectRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, "package.json");
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === "groundwork") return dir;
+    if (path.dirname(dir) === dir) throw new Error(`No groundwork package.json above ${from}`);
+  }
+}
 export const POLYGLOT = path.join(REPO_ROOT, "test", "fixtures", "polyglot");
 export const CLI = path.join(REPO_ROOT, "dist", "cli.js");
 export const WORKER = path.join(REPO_ROOT, "dist", "worker.js");

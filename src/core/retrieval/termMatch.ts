@@ -84,7 +84,9 @@ function hasPartial(term: string, terms: ReadonlySet<string>): boolean {
 
 /** `log` and `logarithm`, `largest` and `nlargest`: the shorter starts, or is inside, the longer. */
 export function isPartial(a: string, b: string): boolean {
-  const [short, long] = a.length <= b.length ? [a, b] : [b, a];
+  // Not a destructured pair: an array per call, and this runs for every pair of words in the head.
+  const short = a.length <= b.length ? a : b;
+  const long = short === a ? b : a;
   if (short.length < MIN_PARTIAL_LENGTH || short === long) return false;
   return long.startsWith(short) || (short.length >= MIN_CONTAINED_LENGTH && long.includes(short));
 }
