@@ -15,9 +15,8 @@ await build({
   format: "cjs",
   target: "node20",
   sourcemap: true,
-  // As esbuild.config.mjs: the native and Arrow packages load from node_modules; web-tree-sitter's CJS build.
-  external: ["vscode", "@lancedb/lancedb", "apache-arrow", "esbuild"],
-  alias: { "web-tree-sitter": path.join(root, "node_modules", "web-tree-sitter", "tree-sitter.cjs") },
+  // Our code bundled; the npm packages load from node_modules (some find their own files beside them).
+  packages: "external",
   logLevel: "warning",
 });
 const run = spawnSync(process.execPath, ["--enable-source-maps", outfile, ...process.argv.slice(2)], { cwd: root, stdio: "inherit" });
