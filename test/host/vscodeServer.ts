@@ -6,10 +6,10 @@ import * as os from "node:os";
 import * as net from "node:net";
 import * as path from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { descendants, running } from "../helpers/workspace";
+import { descendants, REPO_ROOT, running } from "../helpers/workspace";
 import { CACHE, CHROMIUM, missing, NODE24, SERVER_MAIN } from "./provision";
 
-export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+export { REPO_ROOT };
 
 export function assertProvisioned(): void {
   const gaps = missing();

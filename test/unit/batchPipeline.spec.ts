@@ -84,6 +84,16 @@ describe("the indexer's batch pipeline", () => {
     assert.match(String(reason), /cancelled/);
   });
 
+  it("a cancel while the last batches are drained still aborts them", async () => {
+    const cancel = new AbortController();
+    const pipeline = new BatchPipeline<number>(async () => undefined, cancel.signal);
+    await pipeline.push((signal) => new Promise<number>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason))), () => undefined);
+    const drained = pipeline.drain();
+    await delay(5);
+    cancel.abort(new Error("cancelled while draining"));
+    await assert.rejects(drained, /cancelled while draining/);
+  });
+
   it("takes its listener off the run's signal once drained, failed or not: that signal may outlive the run", async () => {
     // The CLI's Ctrl-C signal lives as long as the process; a listener left on it held a run's
     // whole file list through the compaction after it.

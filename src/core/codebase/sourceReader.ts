@@ -43,13 +43,13 @@ export function sourceReader(root: string, options: { slowReadMs?: number } = {}
   };
   // Hits keep coming from the same files: each path is resolved and checked once (resolving
   // builds its result a segment at a time, a third of a search's garbage).
-  const inside = memoizeBounded((relPath: string): string | undefined => {
+  const inside = memoizeBounded((relPath: string): string | null => {
     const file = path.resolve(base, relPath);
-    return relativeInside(base, file) === undefined ? undefined : file;
+    return relativeInside(base, file) === undefined ? null : file;
   }, RESOLVED_PATHS);
   return async (relPath) => {
     const file = inside(relPath);
-    if (file === undefined) return undefined;
+    if (file === null) return undefined;
     if (performance.now() < sideBySideUntil) {
       const stat = await fs.stat(file);
       const bytes = kept(relPath, stat) ?? (await fs.readFile(file));
