@@ -23,6 +23,8 @@ const PER_INPUT_MS = 1.25;
 interface ServerStats extends InFlight {
   requests: number;
   bodies: string[];
+  /** The server process's clock origin (epoch ms): its `since` and `last` are on its own clock. */
+  timeOrigin: number;
 }
 
 /** The test server in a child process (a real embedding server is not on this process's event loop). */
@@ -52,6 +54,9 @@ export interface EmbedOverlapRow {
   meanInFlight: number;
   /** indexSeconds ÷ embeddingAloneSeconds: 1 is full overlap. */
   ratio: number;
+  /** Seconds from the run's start to its first embedding request, and from the last answer to its end. */
+  beforeFirstRequestSeconds: number | null;
+  afterLastAnswerSeconds: number | null;
 }
 
 export async function embedOverlapSection(options: { source: string; work: string }): Promise<Record<string, unknown>> {
@@ -68,8 +73,14 @@ export async function embedOverlapSection(options: { source: string; work: strin
     const index = await TestIndex.open({ root: options.source, dbPath: path.join(dir, "neural"), workerPath, neural, embedderFor: embedderFactory(() => undefined, { concurrency: CONCURRENCY }) });
     const started = performance.now();
     const run = await index.run().finally(() => index.close());
-    const indexSeconds = (performance.now() - started) / 1000;
+    const ended = performance.now();
+    const indexSeconds = (ended - started) / 1000;
     const flight = await server.ask<ServerStats>("stats");
+    // The run's seconds before its first request and after its last answer, on one (epoch) clock.
+    const here = (ms: number): number => ms + performance.timeOrigin;
+    const there = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : ms + flight.timeOrigin);
+    const beforeFirst = there(flight.since) !== undefined ? (there(flight.since)! - here(started)) / 1000 : undefined;
+    const afterLast = there(flight.last) !== undefined ? (here(ended) - there(flight.last)!) / 1000 : undefined;
     const recorded = flight.bodies;
     await server.ask("reset");
 
@@ -89,7 +100,7 @@ export async function embedOverlapSection(options: { source: string; work: strin
       corpus: "python-stdlib", chunks: run.totalChunks, requests: recorded.length, concurrency: CONCURRENCY,
       indexSeconds, builtinSeconds: builtinRun.seconds, embeddingAloneSeconds,
       maxInFlight: flight.max, meanInFlight: flight.since !== undefined && flight.last !== undefined ? flight.weightedMs / (flight.last - flight.since) : 0,
-      ratio: indexSeconds / embeddingAloneSeconds,
+      ratio: indexSeconds / embeddingAloneSeconds, beforeFirstRequestSeconds: beforeFirst ?? null, afterLastAnswerSeconds: afterLast ?? null,
     };
     console.log(`\nindexing with an OpenAI-compatible embedder (local test server in its own process: ${BASE_MS} ms + ${PER_INPUT_MS} ms per input a request, concurrency ${CONCURRENCY})`);
     console.log("corpus         chunks requests | builtin only s | with embedder s | embedding alone s | ratio (target ~1) | in flight max  mean (while embedding)");
@@ -97,6 +108,7 @@ export async function embedOverlapSection(options: { source: string; work: strin
       `${row.corpus.padEnd(14)} ${String(row.chunks).padStart(6)} ${String(row.requests).padStart(8)} | ${row.builtinSeconds.toFixed(1).padStart(14)} | ${indexSeconds.toFixed(1).padStart(15)} | ` +
         `${embeddingAloneSeconds.toFixed(1).padStart(17)} | ${`${row.ratio.toFixed(2)}×`.padStart(17)} | ${String(row.maxInFlight).padStart(13)} ${row.meanInFlight.toFixed(1).padStart(5)}`,
     );
+    if (beforeFirst !== undefined && afterLast !== undefined) console.log(`the run's first request ${beforeFirst.toFixed(2)} s after it started; its end ${afterLast.toFixed(2)} s after the last answer`);
     return { requestMs: `${BASE_MS} + ${PER_INPUT_MS} × inputs`, rows: [row] };
   } finally {
     server.child.send({ ask: "close" });

@@ -10,7 +10,7 @@ void (async () => {
   process.on("message", (message: { ask: "stats" | "reset" | "close" }) => {
     const flight = server.embeddingsInFlight;
     if (message.ask === "stats") {
-      process.send!({ stats: { ...flight, requests: server.to("/v1/embeddings").length, bodies: server.to("/v1/embeddings").map((r) => r.raw) } });
+      process.send!({ stats: { ...flight, timeOrigin: performance.timeOrigin, requests: server.to("/v1/embeddings").length, bodies: server.to("/v1/embeddings").map((r) => r.raw) } });
     } else if (message.ask === "reset") {
       Object.assign(flight, { now: 0, max: 0, weightedMs: 0, since: undefined, last: undefined });
       server.requests.length = 0;
