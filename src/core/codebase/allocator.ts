@@ -38,8 +38,9 @@ export function indexingExecArgv(execArgv: readonly string[]): string[] {
  * A full garbage collection, where the process was started with EXPOSE_GC (elsewhere, as in the
  * extension host, nothing). A run's JavaScript heap ends up mostly garbage (its batches, promoted
  * while they waited to be written) that V8 keeps committed until its next full collection, and
- * LanceDB's compaction and vector index build take their memory on top of it: the resumed run of
- * the ~100k-file workspace peaked at 724-739 MiB with it, 630-636 without (docs/performance.md).
+ * LanceDB's compaction and vector index build take their memory on top of it: the resumed CLI run
+ * of the ~100k-file workspace peaked at 687-704 MiB without the collection, 630-636 with it
+ * (docs/performance.md).
  */
 export function collectGarbage(): void {
   const gc = (globalThis as { gc?: unknown }).gc;

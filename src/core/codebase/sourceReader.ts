@@ -42,7 +42,7 @@ export function sourceReader(root: string, options: { slowReadMs?: number } = {}
     return entry && entry.mtimeMs === stat.mtimeMs && entry.size === stat.size ? entry.bytes : undefined;
   };
   // Hits keep coming from the same files: each path is resolved and checked once (resolving
-  // builds its result a segment at a time, a third of a search's garbage).
+  // builds its result a segment at a time: 50 of the 720 KB a search at 100k chunks allocated).
   const inside = memoizeBounded((relPath: string): string | null => {
     const file = path.resolve(base, relPath);
     return relativeInside(base, file) === undefined ? null : file;
