@@ -76,11 +76,11 @@ export async function embedOverlapSection(options: { source: string; work: strin
     const ended = performance.now();
     const indexSeconds = (ended - started) / 1000;
     const flight = await server.ask<ServerStats>("stats");
-    // The run's seconds before its first request and after its last answer, on one (epoch) clock.
-    const here = (ms: number): number => ms + performance.timeOrigin;
-    const there = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : ms + flight.timeOrigin);
-    const beforeFirst = there(flight.since) !== undefined ? (there(flight.since)! - here(started)) / 1000 : undefined;
-    const afterLast = there(flight.last) !== undefined ? (here(ended) - there(flight.last)!) / 1000 : undefined;
+    // The run's seconds before its first request and after its last answer: the server's times on this process's clock.
+    const onOurClock = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : ms + flight.timeOrigin - performance.timeOrigin);
+    const [firstRequest, lastAnswer] = [onOurClock(flight.since), onOurClock(flight.last)];
+    const beforeFirst = firstRequest === undefined ? undefined : (firstRequest - started) / 1000;
+    const afterLast = lastAnswer === undefined ? undefined : (ended - lastAnswer) / 1000;
     const recorded = flight.bodies;
     await server.ask("reset");
 

@@ -16,10 +16,15 @@ const INDEXING_COMMANDS = new Set(["index", "eval", "mcp"]);
  * glibc, where the user has set no malloc variable of their own (theirs win, and the child has ours).
  */
 export function relaunchWanted(argv: readonly string[], env: NodeJS.ProcessEnv, platform: NodeJS.Platform, glibc: () => boolean): boolean {
-  const command = argv.find((arg) => !arg.startsWith("-"));
+  const command = commandOf(argv);
   if (command === undefined || !INDEXING_COMMANDS.has(command) || platform !== "linux") return false;
   if (env[RELAUNCHED] || userSetsAllocator(env)) return false;
   return glibc();
+}
+
+/** The command of the CLI's arguments: the first that is not an option. */
+function commandOf(argv: readonly string[]): string | undefined {
+  return argv.find((arg) => !arg.startsWith("-"));
 }
 
 /** Whether this Node links glibc (musl and others ignore the variables). */
@@ -44,7 +49,7 @@ export function relaunch(argv: readonly string[], runHere: () => Promise<number>
     // A debugger port can't be opened twice.
     const inherited = process.execArgv.filter((arg) => !arg.startsWith("--inspect"));
     // The MCP server answers searches while its index's maintenance runs: no full collection may stall them.
-    const execArgv = argv.slice(1).find((arg) => !arg.startsWith("-")) === "mcp" ? inherited : indexingExecArgv(inherited);
+    const execArgv = commandOf(argv.slice(1)) === "mcp" ? inherited : indexingExecArgv(inherited);
     const child = spawn(process.execPath, [...execArgv, ...argv], { stdio: ["inherit", "inherit", "inherit", "ipc"], env, detached: true });
     const pass = (signal: NodeJS.Signals) => (): void => void child.kill(signal);
     const handlers = (["SIGINT", "SIGTERM", "SIGHUP"] as const).map((signal) => [signal, pass(signal)] as const);
