@@ -7,7 +7,10 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { ALLOCATOR_ENV, relaunchWanted, runsOnGlibc } from "../../src/cli/allocator";
+import { Chunker } from "../../src/core/chunk/chunker";
 import { EXPOSE_GC } from "../../src/core/codebase/allocator";
+import { KEPT_FINGERPRINT_FILE } from "../../src/core/codebase/keptFingerprint";
+import { chunkerFingerprint } from "../../src/core/index/fingerprint";
 import { TestIndex } from "../helpers/index";
 import { childPids, CLI, firstChunksWritten, killCli, NO_STDLIB, running, POLYGLOT, removeTree, STDLIB, tempDir } from "../helpers/workspace";
 
@@ -45,6 +48,23 @@ describe("groundwork CLI (the built bundle)", () => {
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /^indexed 14 files \(0 unchanged, 0 skipped, 0 removed, 0 failed\); (\d+) chunks written, \1 chunks in the index; \d+\.\d s\n$/);
     assert.match(result.stderr, /done 14\/14 files/);
+  });
+
+  it("keeps the chunker's fingerprint in the index folder, and a later run that finds it there goes by it", async () => {
+    const other = path.join(dir, "kept-index");
+    assert.equal((await groundwork("index", POLYGLOT, "--db", other)).code, 0);
+    const file = path.join(other, KEPT_FINGERPRINT_FILE);
+    const kept = JSON.parse(readFileSync(file, "utf8")) as { inputs: string; fingerprint: string };
+    const chunker = new Chunker();
+    try {
+      assert.equal(kept.fingerprint, await chunkerFingerprint(chunker), "the worker's fingerprint");
+    } finally {
+      chunker.dispose();
+    }
+    assert.match((await groundwork("index", POLYGLOT, "--db", other)).stdout, /^indexed 0 files \(14 unchanged/);
+    // Kept under the same inputs, another fingerprint names another generation: the run builds it.
+    writeFileSync(file, JSON.stringify({ inputs: kept.inputs, fingerprint: "0".repeat(32) }));
+    assert.match((await groundwork("index", POLYGLOT, "--db", other)).stdout, /^indexed 14 files \(0 unchanged/);
   });
 
   it("searches with --json: workspace-relative paths, 1-based inclusive lines", async () => {

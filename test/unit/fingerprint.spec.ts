@@ -3,7 +3,7 @@
 // change to the features without a new fingerprint fails here; a new fingerprint needs its goldens
 // recorded (GOLDEN_UPDATE=1 npm run test:unit adds them, and never rewrites an existing entry).
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { Chunker } from "../../src/core/chunk/chunker";
@@ -11,8 +11,11 @@ import type { Chunk } from "../../src/core/chunk/types";
 import { BuiltinEmbedder } from "../../src/core/embed/builtin";
 import { chunkerFingerprint, fieldsFingerprint, indexFingerprint, queryFingerprint } from "../../src/core/index/fingerprint";
 import { embeddingInput, toRow } from "../../src/core/index/rows";
+import { InProcessStages } from "../../src/core/index/stages";
+import { WorkerStages } from "../../src/core/index/workerPool";
+import { KEPT_FINGERPRINT_FILE, keptChunkerFingerprint } from "../../src/core/codebase/keptFingerprint";
 import { sha256Hex } from "../../src/core/util/hash";
-import { REPO_ROOT } from "../helpers/workspace";
+import { removeTree, REPO_ROOT, tempDir, WORKER } from "../helpers/workspace";
 
 const GOLDEN = path.join(REPO_ROOT, "test", "golden", "fingerprint.json");
 
@@ -112,6 +115,88 @@ describe("index fingerprint", () => {
     } finally {
       narrow.dispose();
       wide.dispose();
+    }
+  });
+});
+
+describe("the chunker's fingerprint kept in the index folder", () => {
+  /** A copy of the built worker and its grammars (hard links) in a folder of its own. */
+  function workerCopy(root: string): string {
+    mkdirSync(path.join(root, "grammars"), { recursive: true });
+    const grammars = path.join(path.dirname(WORKER), "grammars");
+    for (const name of readdirSync(grammars)) linkSync(path.join(grammars, name), path.join(root, "grammars", name));
+    copyFileSync(WORKER, path.join(root, "worker.js"));
+    return path.join(root, "worker.js");
+  }
+
+  it("digests the worker script, its grammars and the chunker's options, without starting a worker", () => {
+    const dir = tempDir("gw-inputs-");
+    const pools: WorkerStages[] = [];
+    const pool = (options: ConstructorParameters<typeof WorkerStages>[0]): WorkerStages => {
+      pools.push(new WorkerStages(options));
+      return pools[pools.length - 1];
+    };
+    try {
+      const base = pool({ workerPath: WORKER, poolSize: 1 });
+      assert.match(base.chunkerInputs() ?? "", /^[0-9a-f]{32}$/);
+      assert.equal(pool({ workerPath: WORKER, poolSize: 2, builtinEmbedderDims: 256 }).chunkerInputs(), base.chunkerInputs(), "the same script, grammars and chunker options");
+      assert.notEqual(pool({ workerPath: WORKER, chunker: { limits: { windowLines: 30 } } }).chunkerInputs(), base.chunkerInputs(), "the chunker's limits");
+      const copy = workerCopy(path.join(dir, "copy"));
+      assert.equal(pool({ workerPath: copy }).chunkerInputs(), base.chunkerInputs(), "the same bytes elsewhere");
+      writeFileSync(copy, readFileSync(WORKER, "utf8") + "\n// one more line\n");
+      assert.notEqual(pool({ workerPath: copy }).chunkerInputs(), base.chunkerInputs(), "another worker script");
+      rmSync(path.join(dir, "copy", "grammars", "tree-sitter-go.wasm"));
+      assert.equal(pool({ workerPath: copy }).chunkerInputs(), undefined, "a grammar the worker would load from its npm package instead");
+      assert.equal(pools.reduce((sum, p) => sum + p.workersStarted, 0), 0);
+    } finally {
+      pools.forEach((p) => p.dispose());
+      removeTree(dir);
+    }
+  });
+
+  it("computes and keeps it once; a later process reads it without a worker; other inputs or a damaged file compute it again", async () => {
+    const dir = tempDir("gw-kept-");
+    const pools: WorkerStages[] = [];
+    const fresh = (): WorkerStages => {
+      pools.push(new WorkerStages({ workerPath: WORKER, poolSize: 1 }));
+      return pools[pools.length - 1];
+    };
+    const chunker = new Chunker();
+    try {
+      const expected = await chunkerFingerprint(chunker);
+      const db = path.join(dir, "index");
+      const file = path.join(db, KEPT_FINGERPRINT_FILE);
+      const first = fresh();
+      assert.equal(await keptChunkerFingerprint(first, db), expected);
+      assert.equal(first.workersStarted, 1);
+      assert.deepEqual(JSON.parse(readFileSync(file, "utf8")), { inputs: first.chunkerInputs(), fingerprint: expected });
+
+      const later = fresh();
+      assert.equal(await keptChunkerFingerprint(later, db), expected);
+      assert.equal(later.workersStarted, 0, "read from the folder");
+
+      for (const kept of [JSON.stringify({ inputs: "another worker", fingerprint: "0".repeat(32) }), "{ damaged", JSON.stringify({ inputs: first.chunkerInputs(), fingerprint: "not hex" })]) {
+        writeFileSync(file, kept);
+        const again = fresh();
+        assert.equal(await keptChunkerFingerprint(again, db), expected, kept);
+        assert.equal(again.workersStarted, 1, kept);
+        assert.deepEqual(JSON.parse(readFileSync(file, "utf8")), { inputs: first.chunkerInputs(), fingerprint: expected }, "kept again");
+      }
+
+      // A folder it can't write to (a file is in the way), an index on object storage, stages that can't tell: computed each time.
+      writeFileSync(path.join(dir, "a-file"), "");
+      const blocked = fresh();
+      assert.equal(await keptChunkerFingerprint(blocked, path.join(dir, "a-file", "index")), expected);
+      const remote = fresh();
+      assert.equal(await keptChunkerFingerprint(remote, "s3://bucket/index"), expected);
+      assert.equal(remote.workersStarted, 1);
+      assert.equal(await keptChunkerFingerprint(new InProcessStages(chunker), db), expected);
+      assert.deepEqual(readdirSync(dir).sort(), ["a-file", "index"], "no temporary file left");
+      assert.deepEqual(readdirSync(db), [KEPT_FINGERPRINT_FILE]);
+    } finally {
+      pools.forEach((p) => p.dispose());
+      chunker.dispose();
+      removeTree(dir);
     }
   });
 });

@@ -15,7 +15,7 @@ import { Indexer, type IndexRunResult, type RunOptions } from "../index/indexer"
 import type { SearchSegment } from "../retrieval/retriever";
 import { IndexLock, IndexLockedError } from "../store/lock";
 import { lanceUnsupportedReason } from "../store/cpu";
-import { describeStorageError, IndexUnavailableError, isRemoteUri } from "../store/lance";
+import { describeStorageError, IndexUnavailableError, isRemoteUri, loadLanceDb } from "../store/lance";
 import { IndexStore, StoreUnreadableError } from "../store/store";
 import { VectorCache } from "../store/vectorCache";
 import { sha256Hex } from "../util/hash";
@@ -23,6 +23,7 @@ import { errorMessage } from "../util/host";
 import { embeddersLabel, GenerationEmbedders, generationsToKeep, neuralIdentity, rebuildReason } from "./generationEmbedders";
 import { estimateEmbedding, type EmbeddingEstimate } from "../index/estimate";
 import { deleteAllGenerations, deleteGenerations, generationDir, generationsView, gitHead, maintainStore, pickGenerations, readGenerations } from "./generations";
+import { keptChunkerFingerprint } from "./keptFingerprint";
 import { relativeInside } from "./paths";
 import { SharedOverlay } from "./sharedOverlay";
 import { sourceReader } from "./sourceReader";
@@ -178,14 +179,22 @@ export class FolderIndex {
     return segments;
   }
 
-  /** The full fingerprint a writer needs (the stages compute the chunker's part once). */
+  /** The full fingerprint a writer needs (the chunker's part computed once, or kept in the index folder from an earlier process). */
   private async fingerprint(): Promise<string> {
-    return indexFingerprint(this.queryPart, await this.options.stages.chunkerFingerprint());
+    this.chunkerPart ??= keptChunkerFingerprint(this.options.stages, this.options.dbPath).catch((error: unknown) => {
+      this.chunkerPart = undefined;
+      throw error;
+    });
+    return indexFingerprint(this.queryPart, await this.chunkerPart);
   }
+
+  private chunkerPart: Promise<string> | undefined;
 
   /** The generation writes go to, created (under the lock the caller holds) when none has the fingerprint. */
   private async writeTarget(): Promise<IndexStore> {
-    const fingerprint = await this.fingerprint();
+    // A first run computes the chunker's part in a worker (~0.2 s): LanceDB's native module loads on
+    // this thread meanwhile (~0.1 s), not after it. Its failure is reported where the store opens.
+    const [fingerprint] = await Promise.all([this.fingerprint(), loadLanceDb().catch(() => undefined)]);
     for (const store of [this.building, this.answering]) if (store?.identity.fingerprint === fingerprint) return store;
     const dir = generationDir(this.options.dbPath, fingerprint);
     let store: IndexStore | undefined;

@@ -20,6 +20,11 @@ export interface FileStages {
   process(path: string, text: string): Promise<ProcessedFile>;
   /** The chunker's fingerprint (part of the index fingerprint): computed by chunking a probe. */
   chunkerFingerprint(): Promise<string>;
+  /**
+   * A digest of everything `chunkerFingerprint` derives from, where the stages can tell (a bundled
+   * worker script with its grammars beside it): an index folder keeps the fingerprint under it.
+   */
+  chunkerInputs?(): string | undefined;
 }
 
 /** The chunk stage in this thread; embedding and fields are left to the indexer. */
