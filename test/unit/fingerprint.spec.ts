@@ -3,7 +3,7 @@
 // change to the features without a new fingerprint fails here; a new fingerprint needs its goldens
 // recorded (GOLDEN_UPDATE=1 npm run test:unit adds them, and never rewrites an existing entry).
 import assert from "node:assert/strict";
-import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { Chunker } from "../../src/core/chunk/chunker";
@@ -13,7 +13,7 @@ import { chunkerFingerprint, fieldsFingerprint, indexFingerprint, queryFingerpri
 import { embeddingInput, toRow } from "../../src/core/index/rows";
 import { InProcessStages } from "../../src/core/index/stages";
 import { WorkerStages } from "../../src/core/index/workerPool";
-import { KEPT_FINGERPRINT_FILE, keptChunkerFingerprint } from "../../src/core/codebase/keptFingerprint";
+import { chunkerPart, KEPT_FINGERPRINT_FILE, keepChunkerPart } from "../../src/core/codebase/keptFingerprint";
 import { sha256Hex } from "../../src/core/util/hash";
 import { removeTree, REPO_ROOT, tempDir, WORKER } from "../helpers/workspace";
 
@@ -120,11 +120,11 @@ describe("index fingerprint", () => {
 });
 
 describe("the chunker's fingerprint kept in the index folder", () => {
-  /** A copy of the built worker and its grammars (hard links) in a folder of its own. */
+  /** A copy of the built worker and its grammars in a folder of its own. */
   function workerCopy(root: string): string {
     mkdirSync(path.join(root, "grammars"), { recursive: true });
     const grammars = path.join(path.dirname(WORKER), "grammars");
-    for (const name of readdirSync(grammars)) linkSync(path.join(grammars, name), path.join(root, "grammars", name));
+    for (const name of readdirSync(grammars)) copyFileSync(path.join(grammars, name), path.join(root, "grammars", name));
     copyFileSync(WORKER, path.join(root, "worker.js"));
     return path.join(root, "worker.js");
   }
@@ -142,10 +142,19 @@ describe("the chunker's fingerprint kept in the index folder", () => {
       assert.equal(pool({ workerPath: WORKER, poolSize: 2, builtinEmbedderDims: 256 }).chunkerInputs(), base.chunkerInputs(), "the same script, grammars and chunker options");
       assert.notEqual(pool({ workerPath: WORKER, chunker: { limits: { windowLines: 30 } } }).chunkerInputs(), base.chunkerInputs(), "the chunker's limits");
       const copy = workerCopy(path.join(dir, "copy"));
-      assert.equal(pool({ workerPath: copy }).chunkerInputs(), base.chunkerInputs(), "the same bytes elsewhere");
+      const copied = pool({ workerPath: copy });
+      assert.equal(copied.chunkerInputs(), base.chunkerInputs(), "the same bytes elsewhere");
+      symlinkSync(copy, path.join(dir, "linked.js"));
+      assert.equal(pool({ workerPath: path.join(dir, "linked.js") }).chunkerInputs(), base.chunkerInputs(), "a link to the script: its grammars are beside the file it links to");
+      const grammar = path.join(dir, "copy", "grammars", "tree-sitter-go.wasm");
+      writeFileSync(grammar, Buffer.concat([readFileSync(grammar), Buffer.from([0])]));
+      assert.notEqual(pool({ workerPath: copy }).chunkerInputs(), base.chunkerInputs(), "another grammar");
+      assert.equal(copied.chunkerInputs(), base.chunkerInputs(), "worked out once");
+      assert.notEqual(copied.chunkerInputs({ again: true }), base.chunkerInputs(), "or again, from the files as they are now");
+      copyFileSync(path.join(path.dirname(WORKER), "grammars", "tree-sitter-go.wasm"), grammar);
       writeFileSync(copy, readFileSync(WORKER, "utf8") + "\n// one more line\n");
       assert.notEqual(pool({ workerPath: copy }).chunkerInputs(), base.chunkerInputs(), "another worker script");
-      rmSync(path.join(dir, "copy", "grammars", "tree-sitter-go.wasm"));
+      rmSync(grammar);
       assert.equal(pool({ workerPath: copy }).chunkerInputs(), undefined, "a grammar the worker would load from its npm package instead");
       assert.equal(pools.reduce((sum, p) => sum + p.workersStarted, 0), 0);
     } finally {
@@ -154,7 +163,7 @@ describe("the chunker's fingerprint kept in the index folder", () => {
     }
   });
 
-  it("computes and keeps it once; a later process reads it without a worker; other inputs or a damaged file compute it again", async () => {
+  it("is computed and kept by a writer; a later process reads it without a worker; other inputs or a damaged file compute it again", async () => {
     const dir = tempDir("gw-kept-");
     const pools: WorkerStages[] = [];
     const fresh = (): WorkerStages => {
@@ -165,33 +174,48 @@ describe("the chunker's fingerprint kept in the index folder", () => {
     try {
       const expected = await chunkerFingerprint(chunker);
       const db = path.join(dir, "index");
+      mkdirSync(db);
       const file = path.join(db, KEPT_FINGERPRINT_FILE);
       const first = fresh();
-      assert.equal(await keptChunkerFingerprint(first, db), expected);
+      assert.equal(await chunkerPart(first, db), expected);
       assert.equal(first.workersStarted, 1);
+      assert.deepEqual(readdirSync(db), [], "reading writes nothing (an index opened to search)");
+      await keepChunkerPart(first, db, expected);
       assert.deepEqual(JSON.parse(readFileSync(file, "utf8")), { inputs: first.chunkerInputs(), fingerprint: expected });
 
       const later = fresh();
-      assert.equal(await keptChunkerFingerprint(later, db), expected);
+      assert.equal(await chunkerPart(later, db), expected);
       assert.equal(later.workersStarted, 0, "read from the folder");
 
       for (const kept of [JSON.stringify({ inputs: "another worker", fingerprint: "0".repeat(32) }), "{ damaged", JSON.stringify({ inputs: first.chunkerInputs(), fingerprint: "not hex" })]) {
         writeFileSync(file, kept);
         const again = fresh();
-        assert.equal(await keptChunkerFingerprint(again, db), expected, kept);
+        assert.equal(await chunkerPart(again, db), expected, kept);
         assert.equal(again.workersStarted, 1, kept);
+        await keepChunkerPart(again, db, expected);
         assert.deepEqual(JSON.parse(readFileSync(file, "utf8")), { inputs: first.chunkerInputs(), fingerprint: expected }, "kept again");
       }
 
-      // A folder it can't write to (a file is in the way), an index on object storage, stages that can't tell: computed each time.
-      writeFileSync(path.join(dir, "a-file"), "");
-      const blocked = fresh();
-      assert.equal(await keptChunkerFingerprint(blocked, path.join(dir, "a-file", "index")), expected);
+      // Inputs that changed since they were worked out (the worker rebuilt meanwhile): not kept.
+      const copyDir = path.join(dir, "worker");
+      const copy = workerCopy(copyDir);
+      const rebuilt = new WorkerStages({ workerPath: copy, poolSize: 1 });
+      pools.push(rebuilt);
+      const elsewhere = path.join(dir, "index-2");
+      mkdirSync(elsewhere);
+      assert.ok(rebuilt.chunkerInputs(), "worked out before the rebuild");
+      writeFileSync(copy, readFileSync(WORKER, "utf8") + "\n// rebuilt\n");
+      await keepChunkerPart(rebuilt, elsewhere, expected);
+      assert.deepEqual(readdirSync(elsewhere), []);
+
+      // A folder that isn't there, an index on object storage, stages that can't tell: nothing kept, computed each time.
+      await keepChunkerPart(first, path.join(dir, "missing"), expected);
       const remote = fresh();
-      assert.equal(await keptChunkerFingerprint(remote, "s3://bucket/index"), expected);
+      assert.equal(await chunkerPart(remote, "s3://bucket/index"), expected);
       assert.equal(remote.workersStarted, 1);
-      assert.equal(await keptChunkerFingerprint(new InProcessStages(chunker), db), expected);
-      assert.deepEqual(readdirSync(dir).sort(), ["a-file", "index"], "no temporary file left");
+      await keepChunkerPart(remote, "s3://bucket/index", expected);
+      assert.equal(await chunkerPart(new InProcessStages(chunker), db), expected);
+      assert.deepEqual(readdirSync(dir).sort(), ["index", "index-2", "worker"], "no temporary file left, nothing made");
       assert.deepEqual(readdirSync(db), [KEPT_FINGERPRINT_FILE]);
     } finally {
       pools.forEach((p) => p.dispose());

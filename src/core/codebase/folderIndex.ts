@@ -23,7 +23,7 @@ import { errorMessage } from "../util/host";
 import { embeddersLabel, GenerationEmbedders, generationsToKeep, neuralIdentity, rebuildReason } from "./generationEmbedders";
 import { estimateEmbedding, type EmbeddingEstimate } from "../index/estimate";
 import { deleteAllGenerations, deleteGenerations, generationDir, generationsView, gitHead, maintainStore, pickGenerations, readGenerations } from "./generations";
-import { keptChunkerFingerprint } from "./keptFingerprint";
+import { chunkerPart, keepChunkerPart } from "./keptFingerprint";
 import { relativeInside } from "./paths";
 import { SharedOverlay } from "./sharedOverlay";
 import { sourceReader } from "./sourceReader";
@@ -179,22 +179,32 @@ export class FolderIndex {
     return segments;
   }
 
-  /** The full fingerprint a writer needs (the chunker's part computed once, or kept in the index folder from an earlier process). */
+  /** The full fingerprint a writer needs (the chunker's part computed once, or kept in the index folder by an earlier run). */
   private async fingerprint(): Promise<string> {
-    this.chunkerPart ??= keptChunkerFingerprint(this.options.stages, this.options.dbPath).catch((error: unknown) => {
-      this.chunkerPart = undefined;
-      throw error;
-    });
-    return indexFingerprint(this.queryPart, await this.chunkerPart);
+    return indexFingerprint(this.queryPart, await this.chunkerPart());
   }
 
-  private chunkerPart: Promise<string> | undefined;
+  private chunkerPart(): Promise<string> {
+    this.chunker ??= chunkerPart(this.options.stages, this.options.dbPath).catch((error: unknown) => {
+      this.chunker = undefined;
+      throw error;
+    });
+    return this.chunker;
+  }
+
+  private chunker: Promise<string> | undefined;
+  /** Whether this process has kept the chunker's part in the index folder (a writer does, once). */
+  private chunkerKept = false;
 
   /** The generation writes go to, created (under the lock the caller holds) when none has the fingerprint. */
   private async writeTarget(): Promise<IndexStore> {
     // A first run computes the chunker's part in a worker (~0.2 s): LanceDB's native module loads on
     // this thread meanwhile (~0.1 s), not after it. Its failure is reported where the store opens.
     const [fingerprint] = await Promise.all([this.fingerprint(), loadLanceDb().catch(() => undefined)]);
+    if (!this.chunkerKept) {
+      this.chunkerKept = true;
+      await keepChunkerPart(this.options.stages, this.options.dbPath, await this.chunkerPart());
+    }
     for (const store of [this.building, this.answering]) if (store?.identity.fingerprint === fingerprint) return store;
     const dir = generationDir(this.options.dbPath, fingerprint);
     let store: IndexStore | undefined;

@@ -3,6 +3,7 @@
 // a quarter of a no-change `groundwork index` of Python's standard library. It is kept under a
 // digest of everything it derives from (FileStages.chunkerInputs), so that a changed worker,
 // grammar, chunker setting or Node computes it again; stages that can't tell always compute it.
+import { randomUUID } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import type { FileStages } from "../index/stages";
@@ -12,25 +13,39 @@ export const KEPT_FINGERPRINT_FILE = "chunker-fingerprint.json";
 
 const FINGERPRINT = /^[0-9a-f]{32}$/;
 
-export async function keptChunkerFingerprint(stages: FileStages, dbPath: string): Promise<string> {
-  const inputs = isRemoteUri(dbPath) ? undefined : stages.chunkerInputs?.();
-  if (inputs === undefined) return stages.chunkerFingerprint();
-  const file = path.join(dbPath, KEPT_FINGERPRINT_FILE);
-  const kept = await fs.readFile(file, "utf8").then(parseKept, () => undefined);
-  if (kept?.inputs === inputs) return kept.fingerprint;
-  const fingerprint = await stages.chunkerFingerprint();
-  // Written whole or not at all (another process may be reading it); a folder it can't be written to only costs the next run the probe again.
-  const temp = `${file}.${process.pid}.tmp`;
-  await fs.mkdir(dbPath, { recursive: true })
-    .then(() => fs.writeFile(temp, JSON.stringify({ inputs, fingerprint })))
-    .then(() => fs.rename(temp, file))
-    .catch(() => fs.rm(temp, { force: true }).catch(() => undefined));
-  return fingerprint;
+/** The chunker's part: the one kept in the index folder under the current inputs, else computed. Writes nothing (readers call it too). */
+export async function chunkerPart(stages: FileStages, dbPath: string): Promise<string> {
+  const inputs = inputsOf(stages, dbPath);
+  const kept = inputs === undefined ? undefined : await readKept(dbPath);
+  return kept !== undefined && kept.inputs === inputs ? kept.fingerprint : stages.chunkerFingerprint();
 }
 
-function parseKept(text: string): { inputs: string; fingerprint: string } | undefined {
+/**
+ * Keeps the chunker's part in the index folder for the next process: a writer's call, under the
+ * writer lock. Not when the inputs changed while it was computed (a development build rebuilding
+ * the worker meanwhile would pair the old digest with the new worker's fingerprint).
+ */
+export async function keepChunkerPart(stages: FileStages, dbPath: string, fingerprint: string): Promise<void> {
+  const inputs = inputsOf(stages, dbPath);
+  if (inputs === undefined) return;
+  const kept = await readKept(dbPath);
+  if (kept?.inputs === inputs && kept.fingerprint === fingerprint) return;
+  if (stages.chunkerInputs?.({ again: true }) !== inputs) return;
+  // Written whole or not at all (another process may be reading it); a folder it can't be written to only costs the next run the probe again.
+  const file = path.join(dbPath, KEPT_FINGERPRINT_FILE);
+  const temp = `${file}.${randomUUID()}.tmp`;
+  await fs.writeFile(temp, JSON.stringify({ inputs, fingerprint }), { flag: "wx" })
+    .then(() => fs.rename(temp, file))
+    .catch(() => fs.rm(temp, { force: true }).catch(() => undefined));
+}
+
+function inputsOf(stages: FileStages, dbPath: string): string | undefined {
+  return isRemoteUri(dbPath) ? undefined : stages.chunkerInputs?.();
+}
+
+async function readKept(dbPath: string): Promise<{ inputs: string; fingerprint: string } | undefined> {
   try {
-    const value = JSON.parse(text) as { inputs?: unknown; fingerprint?: unknown };
+    const value = JSON.parse(await fs.readFile(path.join(dbPath, KEPT_FINGERPRINT_FILE), "utf8")) as { inputs?: unknown; fingerprint?: unknown };
     return typeof value.inputs === "string" && typeof value.fingerprint === "string" && FINGERPRINT.test(value.fingerprint) ? { inputs: value.inputs, fingerprint: value.fingerprint } : undefined;
   } catch {
     return undefined;

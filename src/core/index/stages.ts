@@ -23,8 +23,9 @@ export interface FileStages {
   /**
    * A digest of everything `chunkerFingerprint` derives from, where the stages can tell (a bundled
    * worker script with its grammars beside it): an index folder keeps the fingerprint under it.
+   * Worked out once, or (`again`) from the files as they are now.
    */
-  chunkerInputs?(): string | undefined;
+  chunkerInputs?(options?: { again?: boolean }): string | undefined;
 }
 
 /** The chunk stage in this thread; embedding and fields are left to the indexer. */

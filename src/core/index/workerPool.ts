@@ -5,7 +5,7 @@
 // on it: not after a number of files, since a fresh worker starts cold (about 0.5 s of CPU before
 // it runs at full speed again).
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
@@ -53,8 +53,9 @@ export class WorkerStages implements FileStages {
     return this.fingerprint;
   }
 
-  /** See FileStages.chunkerInputs: read and hashed once (~30 ms for the script and 18 MB of grammars). */
-  chunkerInputs(): string | undefined {
+  /** See FileStages.chunkerInputs: ~30 ms to read and hash the script and 18 MB of grammars. */
+  chunkerInputs(options: { again?: boolean } = {}): string | undefined {
+    if (options.again) return chunkerInputsDigest(this.options);
     if (this.inputs === undefined) this.inputs = chunkerInputsDigest(this.options) ?? null;
     return this.inputs ?? undefined;
   }
@@ -97,12 +98,14 @@ export class WorkerStages implements FileStages {
  * would then load it from its npm package, which the digest does not cover.
  */
 function chunkerInputsDigest(options: WorkerStagesOptions): string | undefined {
-  const grammarDir = options.chunker?.grammars?.wasmDir ?? path.join(path.dirname(options.workerPath), "grammars");
   const wasm = [...new Set(["tree-sitter.wasm", ...LANGUAGES.map((language) => language.grammar.file)])].sort();
   const { node, v8, icu, unicode } = process.versions;
   const hash = createHash("sha256").update(JSON.stringify({ chunker: options.chunker ?? {}, node, v8, icu, unicode }));
   try {
-    for (const file of [options.workerPath, ...wasm.map((name) => path.join(grammarDir, name))]) hash.update(`\n${path.basename(file)}\n`).update(readFileSync(file));
+    // The worker looks for its grammars beside its own file, links resolved.
+    const script = realpathSync(options.workerPath);
+    const grammarDir = options.chunker?.grammars?.wasmDir ?? path.join(path.dirname(script), "grammars");
+    for (const file of [script, ...wasm.map((name) => path.join(grammarDir, name))]) hash.update(`\n${path.basename(file)}\n`).update(readFileSync(file));
   } catch {
     return undefined;
   }
