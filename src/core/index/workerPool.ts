@@ -5,7 +5,7 @@
 // on it: not after a number of files, since a fresh worker starts cold (about 0.5 s of CPU before
 // it runs at full speed again).
 import { createHash } from "node:crypto";
-import { readFileSync, realpathSync } from "node:fs";
+import { readFileSync, realpathSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
@@ -53,14 +53,19 @@ export class WorkerStages implements FileStages {
     return this.fingerprint;
   }
 
-  /** See FileStages.chunkerInputs: ~30 ms to read and hash the script and 18 MB of grammars. */
+  /**
+   * See FileStages.chunkerInputs: ~30 ms to read and hash the script and 18 MB of grammars, once;
+   * `again` hashes them again only when one's size, modification time or inode changed since.
+   */
   chunkerInputs(options: { again?: boolean } = {}): string | undefined {
-    if (options.again) return chunkerInputsDigest(this.options);
-    if (this.inputs === undefined) this.inputs = chunkerInputsDigest(this.options) ?? null;
-    return this.inputs ?? undefined;
+    if (this.inputs === undefined || (options.again && this.inputs !== null && filesSignature(this.inputs.files) !== this.inputs.signature)) {
+      const files = chunkerInputFiles(this.options);
+      this.inputs = files ? { files, signature: filesSignature(files), digest: chunkerInputsDigest(this.options, files) } : null;
+    }
+    return this.inputs?.digest;
   }
 
-  private inputs: string | null | undefined;
+  private inputs: { files: string[]; signature: string; digest: string | undefined } | null | undefined;
 
   /**
    * Stops the workers that have nothing to do, giving back their memory (their heaps and parsers
@@ -93,19 +98,35 @@ export class WorkerStages implements FileStages {
 
 /**
  * The worker script, the parser runtime and every grammar the worker can load (from beside the
- * script, where the build puts them), the chunker's options and the Node runtime (its regular
- * expressions and Unicode tables), as one digest. Undefined when a file is not there: the worker
- * would then load it from its npm package, which the digest does not cover.
+ * script, links resolved, where the build puts them); undefined when one is not there: the worker
+ * would then load it from its npm package, which a digest of these does not cover.
  */
-function chunkerInputsDigest(options: WorkerStagesOptions): string | undefined {
+function chunkerInputFiles(options: WorkerStagesOptions): string[] | undefined {
   const wasm = [...new Set(["tree-sitter.wasm", ...LANGUAGES.map((language) => language.grammar.file)])].sort();
+  try {
+    const script = realpathSync(options.workerPath);
+    const grammarDir = options.chunker?.grammars?.wasmDir ?? path.join(path.dirname(script), "grammars");
+    const files = [script, ...wasm.map((name) => path.join(grammarDir, name))];
+    return files.every((file) => statSync(file, { throwIfNoEntry: false })?.isFile()) ? files : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The files' sizes, modification times and inodes: what a rebuild changes. */
+function filesSignature(files: readonly string[]): string {
+  return files.map((file) => {
+    const stat = statSync(file, { throwIfNoEntry: false });
+    return stat ? `${stat.size}:${stat.mtimeMs}:${stat.ino}` : "-";
+  }).join(" ");
+}
+
+/** Those files' contents, the chunker's options and the Node runtime (its regular expressions and Unicode tables), as one digest. */
+function chunkerInputsDigest(options: WorkerStagesOptions, files: readonly string[]): string | undefined {
   const { node, v8, icu, unicode } = process.versions;
   const hash = createHash("sha256").update(JSON.stringify({ chunker: options.chunker ?? {}, node, v8, icu, unicode }));
   try {
-    // The worker looks for its grammars beside its own file, links resolved.
-    const script = realpathSync(options.workerPath);
-    const grammarDir = options.chunker?.grammars?.wasmDir ?? path.join(path.dirname(script), "grammars");
-    for (const file of [script, ...wasm.map((name) => path.join(grammarDir, name))]) hash.update(`\n${path.basename(file)}\n`).update(readFileSync(file));
+    for (const file of files) hash.update(`\n${path.basename(file)}\n`).update(readFileSync(file));
   } catch {
     return undefined;
   }
