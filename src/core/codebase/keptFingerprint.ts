@@ -15,9 +15,12 @@ const FINGERPRINT = /^[0-9a-f]{32}$/;
 
 /** The chunker's part: the one kept in the index folder under the current inputs, else computed. Writes nothing (readers call it too). */
 export async function chunkerPart(stages: FileStages, dbPath: string): Promise<string> {
-  const inputs = inputsOf(stages, dbPath);
-  const kept = inputs === undefined ? undefined : await readKept(dbPath);
-  return kept !== undefined && kept.inputs === inputs ? kept.fingerprint : stages.chunkerFingerprint();
+  const kept = isRemoteUri(dbPath) || !stages.chunkerInputs ? undefined : await readKept(dbPath);
+  if (kept !== undefined && kept.inputs === inputsOf(stages, dbPath)) return kept.fingerprint;
+  const computing = stages.chunkerFingerprint();
+  // The inputs' digest (~30 ms of this thread), for keeping it, while a worker computes it.
+  inputsOf(stages, dbPath);
+  return computing;
 }
 
 /**
