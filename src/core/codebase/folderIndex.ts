@@ -15,7 +15,7 @@ import { Indexer, type IndexRunResult, type RunOptions } from "../index/indexer"
 import type { SearchSegment } from "../retrieval/retriever";
 import { IndexLock, IndexLockedError } from "../store/lock";
 import { lanceUnsupportedReason } from "../store/cpu";
-import { describeStorageError, IndexUnavailableError, isRemoteUri, loadLanceDb } from "../store/lance";
+import { IndexUnavailableError, isRemoteUri, loadLanceDb } from "../store/lance";
 import { IndexStore, StoreUnreadableError } from "../store/store";
 import { VectorCache } from "../store/vectorCache";
 import { sha256Hex } from "../util/hash";
@@ -23,14 +23,14 @@ import { errorMessage } from "../util/host";
 import { embeddersLabel, GenerationEmbedders, generationsToKeep, neuralIdentity, rebuildReason } from "./generationEmbedders";
 import { estimateEmbedding, type EmbeddingEstimate } from "../index/estimate";
 import { deleteAllGenerations, deleteGenerations, generationDir, generationsView, gitHead, maintainStore, pickGenerations, readGenerations } from "./generations";
-import { chunkerPart, keepChunkerPart } from "./keptFingerprint";
+import { KeptChunkerPart } from "./keptFingerprint";
 import { relativeInside } from "./paths";
 import { SharedOverlay } from "./sharedOverlay";
+import { onStorage } from "./storage";
 import { sourceReader } from "./sourceReader";
 import { type FolderIndexOptions, type IndexStatus, VECTOR_INDEX_MIN_ROWS } from "./folderIndexTypes";
 
 export { type FolderIndexOptions, type IndexStatus, VECTOR_INDEX_MIN_ROWS } from "./folderIndexTypes";
-
 
 export class FolderIndex {
   /** One writer per index, across processes: runs, updates and maintenance hold it. */
@@ -55,6 +55,7 @@ export class FolderIndex {
   private closed = false;
   /** Generation folders already said to be unreadable. */
   private readonly warnedUnreadable = new Set<string>();
+  private readonly chunkerPart: KeptChunkerPart;
 
   private constructor(private readonly options: FolderIndexOptions) {
     // An index on object storage has one writer by design (CI); this machine's writers still take turns, on a local lock.
@@ -62,6 +63,7 @@ export class FolderIndex {
     this.neural = options.neural === "from-index" ? undefined : options.neural;
     this.embedders = this.embeddersFor(this.neural);
     this.source = sourceReader(options.root);
+    this.chunkerPart = new KeptChunkerPart(options.stages, options.dbPath);
   }
 
   private embeddersFor(neural: Embedder | undefined): GenerationEmbedders {
@@ -181,30 +183,15 @@ export class FolderIndex {
 
   /** The full fingerprint a writer needs (the chunker's part computed once, or kept in the index folder by an earlier run). */
   private async fingerprint(): Promise<string> {
-    return indexFingerprint(this.queryPart, await this.chunkerPart());
+    return indexFingerprint(this.queryPart, await this.chunkerPart.get());
   }
-
-  private chunkerPart(): Promise<string> {
-    this.chunker ??= chunkerPart(this.options.stages, this.options.dbPath).catch((error: unknown) => {
-      this.chunker = undefined;
-      throw error;
-    });
-    return this.chunker;
-  }
-
-  private chunker: Promise<string> | undefined;
-  /** Whether this process has kept the chunker's part in the index folder (a writer does, once). */
-  private chunkerKept = false;
 
   /** The generation writes go to, created (under the lock the caller holds) when none has the fingerprint. */
   private async writeTarget(): Promise<IndexStore> {
     // A first run computes the chunker's part in a worker (~0.2 s): LanceDB's native module loads on
     // this thread meanwhile (~0.1 s), not after it. Its failure is reported where the store opens.
     const [fingerprint] = await Promise.all([this.fingerprint(), loadLanceDb().catch(() => undefined)]);
-    if (!this.chunkerKept) {
-      this.chunkerKept = true;
-      await keepChunkerPart(this.options.stages, this.options.dbPath, await this.chunkerPart());
-    }
+    await this.chunkerPart.keep();
     for (const store of [this.building, this.answering]) if (store?.identity.fingerprint === fingerprint) return store;
     const dir = generationDir(this.options.dbPath, fingerprint);
     let store: IndexStore | undefined;
@@ -243,7 +230,7 @@ export class FolderIndex {
   /** Indexes the folder; throws IndexLockedError while another process writes this index. */
   async run(options?: RunOptions): Promise<IndexRunResult> {
     if (this.unavailableError) throw this.unavailableError;
-    const result = await this.lock.withLock(() => this.onStorage(async () => {
+    const result = await this.lock.withLock(() => onStorage(this.options.dbPath, async () => {
       await this.reread();
       const store = await this.writeTarget();
       store.beginWrites();
@@ -263,17 +250,6 @@ export class FolderIndex {
     if (this.conventionSet) await (await this.conventionSet).reload();
     if (!result.cancelled) this.scheduleMaintenance();
     return result;
-  }
-
-  /** An index on object storage fails with a message a person can act on, and never one that quotes credentials. */
-  private async onStorage<T>(work: () => Promise<T>): Promise<T> {
-    if (!isRemoteUri(this.options.dbPath)) return work();
-    try {
-      return await work();
-    } catch (error) {
-      if (error instanceof StoreUnreadableError || error instanceof IndexLockedError) throw error;
-      throw new Error(describeStorageError(this.options.dbPath, error));
-    }
   }
 
   /** Re-indexes these folder-relative paths; a changed conventions file reloads the conventions. */

@@ -42,6 +42,29 @@ export async function keepChunkerPart(stages: FileStages, dbPath: string, finger
     .catch(() => fs.rm(temp, { force: true }).catch(() => undefined));
 }
 
+/** One index folder's chunker part: computed or read once, and kept by its writer once per process. */
+export class KeptChunkerPart {
+  private value: Promise<string> | undefined;
+  private kept = false;
+
+  constructor(private readonly stages: FileStages, private readonly dbPath: string) {}
+
+  get(): Promise<string> {
+    this.value ??= chunkerPart(this.stages, this.dbPath).catch((error: unknown) => {
+      this.value = undefined;
+      throw error;
+    });
+    return this.value;
+  }
+
+  /** A writer's call, under the writer lock. */
+  async keep(): Promise<void> {
+    if (this.kept) return;
+    this.kept = true;
+    await keepChunkerPart(this.stages, this.dbPath, await this.get());
+  }
+}
+
 function inputsOf(stages: FileStages, dbPath: string): string | undefined {
   return isRemoteUri(dbPath) ? undefined : stages.chunkerInputs?.();
 }

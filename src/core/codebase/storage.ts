@@ -1,6 +1,8 @@
 // Object storage for a shared index: the options LanceDB's object store takes, from the standard
 // environment variables and `key=value` pairs. Kept in memory (store/lance.ts), never logged.
-import { isRemoteUri, registerStorage } from "../store/lance";
+import { describeStorageError, isRemoteUri, registerStorage } from "../store/lance";
+import { IndexLockedError } from "../store/lock";
+import { StoreUnreadableError } from "../store/store";
 
 /** S3's standard variables as object-store options (the endpoint for S3-compatible stores; http allowed for a local one). */
 export function storageOptionsFromEnv(env: NodeJS.ProcessEnv): Record<string, string> {
@@ -35,3 +37,14 @@ export function useStorage(locations: ReadonlyArray<string | undefined>, options
 }
 
 export { isRemoteUri };
+
+/** An index on object storage fails with a message a person can act on, and never one that quotes credentials. */
+export async function onStorage<T>(dbPath: string, work: () => Promise<T>): Promise<T> {
+  if (!isRemoteUri(dbPath)) return work();
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof StoreUnreadableError || error instanceof IndexLockedError) throw error;
+    throw new Error(describeStorageError(dbPath, error));
+  }
+}
