@@ -10,6 +10,7 @@ import { assertNothingDropped } from "../helpers/chunks";
 import { BuiltinEmbedder } from "../../src/core/embed/builtin";
 import { embeddingInput, toRow } from "../../src/core/index/rows";
 import { scanAll } from "../../src/core/scan/scanner";
+import { indexTerms } from "../../src/core/util/terms";
 import { POLYGLOT, REPO_ROOT, STDLIB, WORKER } from "../helpers/workspace";
 
 const chunker = new Chunker();
@@ -77,7 +78,13 @@ describe("chunker: symbols per language", () => {
     assert.equal(gt.signature, "export const gt = (a: number, b: number) => a > b;");
     // What the embedder and the name field see is the whole signature, not its tail after " > ".
     assert.match(embeddingInput(gt).title, /export const gt = \(a: number, b: number\) => a > b;$/);
-    assert.match(toRow(gt, new Float32Array(0)).ftsName, /export const gt = \(a: number, b: number\) => a > b;/);
+    // The name field holds terms (util/terms.ts): every one of the whole signature's, as often.
+    const nameTerms = toRow(gt, new Float32Array(0)).ftsName.split(" ");
+    const signatureTerms = indexTerms(gt.signature).split(" ");
+    assert.deepEqual(signatureTerms, ["export", "const", "gt", "a", "number", "b", "number", "a", "b"]);
+    for (const term of new Set(signatureTerms)) {
+      assert.ok(nameTerms.filter((t) => t === term).length >= signatureTerms.filter((t) => t === term).length, `${term} in ${nameTerms.join(" ")}`);
+    }
     assert.equal(find(chunks, "main").signature, "export function main(): void");
     const statements = (await chunker.chunkFile("a.py", "import os\nX = 1\n")).chunks;
     assert.deepEqual(statements.map((c) => [c.kind, c.signature]), [["statements", ""]], "statement groups have no signature");

@@ -4,7 +4,7 @@ import { BuiltinEmbedder, featureWeights } from "../../src/core/embed/builtin";
 import { Chunker } from "../../src/core/chunk/chunker";
 import { embeddingInput, embedWithFields, textFields } from "../../src/core/index/rows";
 import { fnv1a } from "../../src/core/util/hash";
-import { splitIdentifiersText } from "../../src/core/util/text";
+import { codeFieldTerms } from "../../src/core/util/text";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { NO_STDLIB, STDLIB } from "../helpers/workspace";
@@ -92,7 +92,7 @@ describe("builtin embedder", () => {
     for (const [prefix, code, title] of cases) {
       const both = combined.embedCode(prefix, code, title);
       assert.deepEqual(both.vector, separate.embedSync(prefix ? `${prefix}\n${code}` : code, title), `${prefix}: vector`);
-      assert.equal(both.words, splitIdentifiersText(code), `${prefix}: words`);
+      assert.equal(both.words, codeFieldTerms(code), `${prefix}: words`);
     }
   });
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { splitIdentifier, splitIdentifiersText, stem } from "../../src/core/util/text";
+import { splitIdentifier, splitIdentifierTerms, stem } from "../../src/core/util/text";
 import { relatedWords, segment } from "../../src/core/util/words";
 
 describe("identifier splitting", () => {
@@ -14,7 +14,7 @@ describe("identifier splitting", () => {
   });
 
   it("adds split words for compound identifiers only", () => {
-    assert.equal(splitIdentifiersText("parseURL(x) + count"), "parse url");
+    assert.equal(splitIdentifierTerms("parseURL(x) + count"), "pars url");
   });
 });
 
@@ -45,7 +45,7 @@ describe("run-together words and abbreviations", () => {
   });
 
   it("puts the expansions into the full-text field", () => {
-    assert.equal(splitIdentifiersText("rmdir(path) + namelist"), "remove directory name list");
+    assert.equal(splitIdentifierTerms("rmdir(path) + namelist"), "remov directori name list");
   });
 });
 

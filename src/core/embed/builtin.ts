@@ -4,7 +4,7 @@
 // L2-normalized. The weights were chosen on Python's standard library and are reported on
 // JavaScript sources it never saw (see README, "Retrieval quality").
 import { fnv1a, sha256Hex } from "../util/hash";
-import { featureTablesDigest, identifiers, identifierSplitWords, splitIdentifier, stem, STOP_WORDS } from "../util/text";
+import { featureTablesDigest, identifierFieldTermsOnce, identifiers, splitIdentifier, stem, STOP_WORDS } from "../util/text";
 import { relatedWords } from "../util/words";
 import { type EmbedInput, type Embedder, l2Normalize } from "./embedder";
 
@@ -77,9 +77,10 @@ export class BuiltinEmbedder implements Embedder {
   }
 
   /**
-   * Embeds a chunk as `embedSync(\`${prefix}\n${code}\`, title)` does, and gives the code's
-   * identifiers split into words (what `splitIdentifiersText(code)` gives, for the full-text
-   * index) from the same scan: the indexing workers' embed and fields stages in one pass.
+   * Embeds a chunk as `embedSync(\`${prefix}\n${code}\`, title)` does, and gives each of the
+   * code's identifiers' `identifierFieldTerms` (what `codeFieldTerms(code)` gives where
+   * `identifiersAreRuns(code)`, for the full-text index) from the same scan: the indexing
+   * workers' embed and fields stages in one pass.
    */
   embedCode(prefix: string, code: string, title: string): { vector: Float32Array; words: string } {
     const words: string[] = [];
@@ -130,8 +131,8 @@ class FeatureTable {
 
   /**
    * The distinct identifiers of `prefix` and `text` (read as one), in order of first appearance,
-   * each with its count; with `words`, each of the text's identifiers pushes its split words there,
-   * one per appearance (`splitIdentifiersText(text)`). The entries are valid until the next count.
+   * each with its count; with `words`, each of the text's identifiers pushes its full-text terms
+   * there, one per appearance (`identifierFieldTerms`). The entries are valid until the next count.
    */
   count(prefix: string, text: string, words?: string[]): IdentifierEntry[] {
     const counting = ++this.counting;
@@ -150,7 +151,7 @@ class FeatureTable {
     for (const id of identifiers(text)) {
       const entry = tally(id);
       if (words) {
-        entry.words ??= identifierSplitWords(id);
+        entry.words ??= identifierFieldTermsOnce(id);
         if (entry.words) words.push(entry.words);
       }
     }
@@ -248,7 +249,7 @@ const MAX_CACHED_IDENTIFIERS = 200_000;
 class IdentifierEntry {
   count = 0;
   counting = 0;
-  /** Its split words for the full-text field, once asked for. */
+  /** Its terms in the full-text code field (`identifierFieldTerms`), once asked for. */
   words: string | undefined = undefined;
 
   constructor(

@@ -1,11 +1,11 @@
-// Turns chunks into store rows: a deterministic id, the text the embedder sees, and the
-// identifier-split text the full-text index sees.
+// Turns chunks into store rows: a deterministic id, the text the embedder sees, and the terms the
+// full-text index holds (the code's and its identifiers split into words, stemmed: util/terms.ts).
 import type { Chunk } from "../chunk/types";
 import type { BuiltinEmbedder } from "../embed/builtin";
 import type { EmbedInput } from "../embed/embedder";
 import type { ChunkRow } from "../store/schema";
 import { sha256Hex } from "../util/hash";
-import { splitIdentifiersText } from "../util/text";
+import { codeFieldTerms, identifiersAreRuns } from "../util/text";
 
 export function chunkId(chunk: Pick<Chunk, "path" | "startLine" | "endLine" | "contentHash">): string {
   return sha256Hex(`${chunk.path}\n${chunk.startLine}\n${chunk.endLine}\n${chunk.contentHash}`).slice(0, 32);
@@ -28,14 +28,14 @@ export function neuralContent(chunk: Chunk): string {
   return `${chunk.symbol} ${chunk.scope} ${chunk.signature}\n${chunk.text}`;
 }
 
-/** The code field of the full-text index: the code, plus every identifier split into words. */
-export function fullText(chunk: Chunk, splitWords = splitIdentifiersText(chunk.text)): string {
-  return `${chunk.text}\n${splitWords}`;
+/** The code field of the full-text index: the code's terms and its identifiers' split into words (`codeFieldTerms`). */
+export function fullText(chunk: Chunk): string {
+  return codeFieldTerms(chunk.text);
 }
 
-/** What the worker computes for the full-text fields: the code's split words (not the code again) and the name field. */
+/** The full-text fields, as the worker computes them: the code field and the name field. */
 export function textFields(chunk: Chunk): [string, string] {
-  return [splitIdentifiersText(chunk.text), nameText(chunk)];
+  return [fullText(chunk), nameText(chunk)];
 }
 
 /**
@@ -44,17 +44,17 @@ export function textFields(chunk: Chunk): [string, string] {
  */
 export function embedWithFields(embedder: BuiltinEmbedder, chunk: Chunk): { vector: Float32Array; fields: [string, string] } {
   const { vector, words } = embedder.embedCode(chunk.path, chunk.text, embeddingTitle(chunk));
-  return { vector, fields: [words, nameText(chunk)] };
+  return { vector, fields: [identifiersAreRuns(chunk.text) ? words : fullText(chunk), nameText(chunk)] };
 }
 
 /**
- * The name field of the full-text index, searched with a boost: the symbol, its scope, the
- * signature and the path's words, identifiers also split.
+ * The name field of the full-text index, searched with a boost: the terms of the symbol, its
+ * scope, the signature and the path's words, identifiers also split.
  */
 export function nameText(chunk: Chunk): string {
   const pathWords = chunk.path.replace(/\.[^./]+$/, "").split(/[/._-]+/).filter(Boolean).join(" ");
   const names = `${chunk.symbol} ${chunk.scope} ${chunk.signature}`;
-  return `${names}\n${pathWords}\n${splitIdentifiersText(`${names} ${pathWords}`)}`;
+  return codeFieldTerms(`${names} ${pathWords}`);
 }
 
 
@@ -72,7 +72,7 @@ export function toRow(chunk: Chunk, vector: Float32Array, texts?: [string, strin
     contentHash: chunk.contentHash,
     header: chunk.header,
     text: chunk.text,
-    ftsText: fullText(chunk, texts?.[0]),
+    ftsText: texts?.[0] ?? fullText(chunk),
     ftsName: texts?.[1] ?? nameText(chunk),
     vector,
   };

@@ -6,6 +6,7 @@ import { promises as fs } from "node:fs";
 import type { Connection, Table } from "@lancedb/lancedb";
 import { LRUCache } from "lru-cache";
 import { errorMessage } from "../util/host";
+import { indexTerms } from "../util/terms";
 import { chunkTable, fileTable } from "./arrowRows";
 import { HeldPaths } from "./heldPaths";
 import { connectOptions, inList, isRemoteUri, loadLanceDb, sqlString, withReadAhead } from "./lance";
@@ -283,9 +284,11 @@ export class IndexStore {
 
   /** BM25 over the code field and the (boosted) name field. `query` must be plain words. */
   async textSearch(query: string, limit: number, nameBoost = 2): Promise<ChunkRef[]> {
-    if (!query.trim() || !(await this.hasTextIndex())) return [];
+    // The fields hold terms (util/terms.ts): the query is read the same way.
+    const terms = indexTerms(query);
+    if (!terms || !(await this.hasTextIndex())) return [];
     const lance = await loadLanceDb();
-    const match = new lance.MultiMatchQuery(query, ["fts_text", "fts_name"], { boosts: [1, nameBoost] });
+    const match = new lance.MultiMatchQuery(terms, ["fts_text", "fts_name"], { boosts: [1, nameBoost] });
     const rows = await this.chunks.query().fullTextSearch(match).select(REF_COLUMNS).withRowId().limit(limit).toArray();
     return inStableOrder(rows.map((row) => toRef(row, row._score as number)));
   }

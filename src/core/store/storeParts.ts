@@ -2,6 +2,7 @@
 // its errors, and small helpers over its LanceDB tables (store.ts).
 import type { Connection, Table } from "@lancedb/lancedb";
 import { errorMessage } from "../util/host";
+import { TERM_MAX_BYTES } from "../util/terms";
 import { describeStorageError, isRemoteUri } from "./lance";
 import { type ChunkRef, CHUNKS_TABLE, type ChunkRow, FILES_TABLE, type FileRecord, META_TABLE } from "./schema";
 
@@ -54,8 +55,15 @@ export function isCorruption(error: unknown): boolean {
   return CORRUPTION.test(errorMessage(error));
 }
 
-/** How the full-text indexes tokenize (part of the index fingerprint). */
-export const FULL_TEXT_CONFIG = { withPosition: false, lowercase: true, stem: true, removeStopWords: true, language: "English" } as const;
+/**
+ * How the full-text indexes read their fields (part of the index fingerprint). The fields and the
+ * queries arrive as terms (util/terms.ts: split, lower-cased and stemmed already), so the index
+ * splits on spaces only and does not stem; it drops the same stop words and folds accents after
+ * the stems, as its own analysis did.
+ */
+export const FULL_TEXT_CONFIG = {
+  withPosition: false, baseTokenizer: "whitespace", lowercase: false, stem: false, removeStopWords: true, language: "English", maxTokenLength: TERM_MAX_BYTES,
+} as const;
 
 /** The tables of a remote generation that open; none when its meta table is not there. */
 export async function remoteTables(db: Connection): Promise<string[]> {

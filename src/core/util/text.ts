@@ -1,6 +1,7 @@
 // Identifier-aware text handling shared by the embedder and the full-text index.
 import { sha256Hex } from "./hash";
 import { memoizeBounded } from "./memo";
+import { indexTerms, joinTerms } from "./terms";
 import { relatedWords, wordTables } from "./words";
 
 const IDENTIFIER = /[A-Za-z_$][A-Za-z0-9_$]*|[0-9]+/g;
@@ -56,34 +57,100 @@ export const STOP_WORDS: ReadonlySet<string> = new Set(
 );
 
 /**
- * The text given to the full-text index next to the code: the identifiers split into
- * words, so that `parseURL` is found by "parse url" and vice versa, and the words their
- * run-together parts and abbreviations stand for (`rmdir` → "remove directory").
+ * What the full-text index holds next to the code: the identifiers split into words, so that
+ * `parseURL` is found by "parse url" and vice versa, and the words their run-together parts and
+ * abbreviations stand for (`rmdir` → "remove directory"), as index terms (`util/terms.ts`).
  */
-export function splitIdentifiersText(text: string): string {
+export function splitIdentifierTerms(text: string): string {
   const out: string[] = [];
   for (const id of identifiers(text)) {
-    const words = identifierWords(id);
-    if (words) out.push(words);
+    const terms = identifierTermsOnce(id);
+    if (terms) out.push(terms);
   }
   return out.join(" ");
 }
 
 /**
- * What one identifier adds to `splitIdentifiersText`: its words, and the words they stand for
- * ("" when nothing). Callers that keep their own per-identifier table (the builtin embedder's)
- * call it once per identifier.
+ * What one identifier adds to `splitIdentifierTerms`: the terms of its words and of the words
+ * they stand for ("" when none). Callers that keep their own per-identifier table (the builtin
+ * embedder's) call it once per identifier.
  */
-export function identifierSplitWords(id: string): string {
+function identifierTerms(id: string): string {
   const out: string[] = [];
   const words = splitIdentifier(id);
   if (words.length > 1) out.push(words.join(" "));
   for (const word of words) out.push(...relatedWords(word));
-  return out.join(" ");
+  return indexTerms(out.join(" "));
 }
 
-/** Identifiers repeat across code: each one's words are worked out once. */
-const identifierWords = memoizeBounded(identifierSplitWords, 200_000);
+/** Identifiers repeat across code: each one's terms are worked out once. */
+const identifierTermsOnce = memoizeBounded(identifierTerms, 200_000);
+
+/**
+ * What one identifier adds to the code field (`codeFieldTerms`): the terms of its own runs of
+ * letters and digits, as the code holds them (`max_retries` → "max retri"), then
+ * `identifierTerms`.
+ */
+export function identifierFieldTerms(id: string): string {
+  return joinTerms(indexTerms(id), identifierTermsOnce(id));
+}
+
+export const identifierFieldTermsOnce = memoizeBounded(identifierFieldTerms, 200_000);
+
+/** `identifierFieldTerms` of a number run straight into an identifier (`0x1F`): the two make one run of the code. */
+function numberRunTerms(text: string): string {
+  const at = text.search(/[A-Za-z]/);
+  const id = text.slice(at);
+  const cut = id.search(/[_$]/);
+  const run = cut < 0 ? id : id.slice(0, cut);
+  return joinTerms(indexTerms(text.slice(0, at) + run), indexTerms(id.slice(run.length)), identifierTermsOnce(id));
+}
+
+const numberRunTermsOnce = memoizeBounded(numberRunTerms, 200_000);
+
+/**
+ * Whether a text's identifiers (IDENTIFIER) cut it into the same runs of letters and digits as
+ * the index's terms do: when it is ASCII and no number runs straight into a letter (`0x1F`, `2to3`
+ * are one run each, two identifiers).
+ */
+export function identifiersAreRuns(text: string): boolean {
+  // eslint-disable-next-line no-control-regex
+  return !/[^\x00-\x7f]|(?:^|[^A-Za-z0-9_$])[0-9]+[A-Za-z]/.test(text);
+}
+
+/**
+ * The code field of the full-text index: the code's terms and those of its identifiers split into
+ * words, in no particular order (the index keeps no positions), from each identifier's cached
+ * terms rather than a scan of the code; a number that runs straight into a letter (`0x1F`, `1e5`)
+ * is one run with the identifier after it. Text beyond ASCII is scanned.
+ */
+export function codeFieldTerms(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/[^\x00-\x7f]/.test(text)) return joinTerms(indexTerms(text), splitIdentifierTerms(text));
+  const out: string[] = [];
+  const push = (terms: string): void => {
+    if (terms) out.push(terms);
+  };
+  const found = new RegExp(IDENTIFIER.source, "g");
+  let number = "";
+  let numberEnd = -1;
+  for (let match = found.exec(text); match; match = found.exec(text)) {
+    const id = match[0];
+    const first = id.charCodeAt(0);
+    if (number && match.index === numberEnd && ((first | 32) >= 97 && (first | 32) <= 122)) {
+      push(numberRunTermsOnce(number + id));
+      number = "";
+    } else {
+      if (number) push(identifierFieldTermsOnce(number));
+      number = "";
+      if (first >= 48 && first <= 57) number = id;
+      else push(identifierFieldTermsOnce(id));
+    }
+    numberEnd = match.index + id.length;
+  }
+  if (number) push(identifierFieldTermsOnce(number));
+  return out.join(" ");
+}
 
 export function splitLines(text: string): string[] {
   return text.split(/\r?\n/);
