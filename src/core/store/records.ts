@@ -10,9 +10,14 @@ export function packRef(chunk: ChunkRow): PackedRef {
   return [chunk.id, chunk.path, chunk.language, chunk.symbol, chunk.kind, chunk.scope, chunk.startLine, chunk.endLine, chunk.contentHash, chunk.header];
 }
 
+/** A chunk's fields from its `ref` column, without the code. */
+function unpackRef(ref: string): Omit<StoredChunk, "text"> {
+  const [id, path, language, symbol, kind, scope, startLine, endLine, contentHash, header] = JSON.parse(ref) as PackedRef;
+  return { id, path, language, symbol, kind, scope, startLine, endLine, contentHash, header };
+}
+
 export function toRef(row: Record<string, unknown>, score: number): ChunkRef {
-  const [id, path, language, symbol, kind, scope, startLine, endLine, contentHash, header] = JSON.parse(row.ref as string) as PackedRef;
-  return { id, path, language, symbol, kind, scope, startLine, endLine, contentHash, header, rowId: BigInt(row._rowid as bigint | number), score };
+  return { ...unpackRef(row.ref as string), rowId: BigInt(row._rowid as bigint | number), score };
 }
 
 export function chunkOf(ref: ChunkRef, text: string): StoredChunk {
@@ -22,12 +27,9 @@ export function chunkOf(ref: ChunkRef, text: string): StoredChunk {
   };
 }
 
+/** A row read with its `ref` and `text` columns. */
 export function toStoredChunk(row: Record<string, unknown>): StoredChunk {
-  return {
-    id: row.id as string, path: row.path as string, language: row.language as string, symbol: row.symbol as string,
-    kind: row.kind as string, scope: row.scope as string, startLine: row.start_line as number, endLine: row.end_line as number,
-    contentHash: row.content_hash as string, header: row.header as string, text: row.text as string,
-  };
+  return { ...unpackRef(row.ref as string), text: row.text as string };
 }
 
 export function toFileRecord(row: Record<string, unknown>): FileRecord {

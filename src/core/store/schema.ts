@@ -9,19 +9,14 @@ export const META_TABLE = "meta";
 /** `neuralDims`: a second vector column, `nvector`, for a neural embedder's vectors beside the builtin ones. */
 export function chunksSchema(dims: number, neuralDims?: number): Schema {
   return new Schema([
+    // The columns rows are found by (deletes by path, lookups by id, symbol and kind)...
     new Field("id", new Utf8(), false),
     new Field("path", new Utf8(), false),
-    new Field("language", new Utf8(), false),
     new Field("symbol", new Utf8(), false),
     new Field("kind", new Utf8(), false),
-    new Field("scope", new Utf8(), false),
-    new Field("start_line", new Int32(), false),
-    new Field("end_line", new Int32(), false),
-    new Field("content_hash", new Utf8(), false),
-    new Field("header", new Utf8(), false),
     new Field("text", new Utf8(), false),
-    // Everything a search result needs but the code, packed in one JSON array (see store.ts:
-    // searches read this one column instead of ten).
+    // ...and everything a search result needs but the code, packed in one JSON array (see
+    // store.ts: searches read this one column instead of ten; the chunk's other fields live only here).
     new Field("ref", new Utf8(), false),
     new Field("fts_text", new Utf8(), false),
     new Field("fts_name", new Utf8(), false),

@@ -38,7 +38,7 @@ const VECTOR_INDEX_CONFIG = { distanceType: "cosine", sampleRate: 64 } as const;
 /** Chunks kept in memory after a search read them (a few MB). */
 const ROW_CACHE_SIZE = 2000;
 const REF_COLUMNS = ["ref"];
-const CHUNK_COLUMNS = ["id", "path", "language", "symbol", "kind", "scope", "start_line", "end_line", "content_hash", "header", "text"];
+const CHUNK_COLUMNS = ["ref", "text"];
 
 export class IndexStore {
   private textIndexKnown: true | undefined;
