@@ -70,11 +70,7 @@ export function splitIdentifierTerms(text: string): string {
   return out.join(" ");
 }
 
-/**
- * What one identifier adds to `splitIdentifierTerms`: the terms of its words and of the words
- * they stand for ("" when none). Callers that keep their own per-identifier table (the builtin
- * embedder's) call it once per identifier.
- */
+/** What one identifier adds to `splitIdentifierTerms`: the terms of its words and of the words they stand for ("" when none). */
 function identifierTerms(id: string): string {
   const out: string[] = [];
   const words = splitIdentifier(id);
@@ -91,10 +87,11 @@ const identifierTermsOnce = memoizeBounded(identifierTerms, 200_000);
  * letters and digits, as the code holds them (`max_retries` → "max retri"), then
  * `identifierTerms`.
  */
-export function identifierFieldTerms(id: string): string {
+function identifierFieldTerms(id: string): string {
   return joinTerms(indexTerms(id), identifierTermsOnce(id));
 }
 
+/** `identifierFieldTerms`, worked out once per identifier (the builtin embedder's entries keep it too). */
 export const identifierFieldTermsOnce = memoizeBounded(identifierFieldTerms, 200_000);
 
 /** `identifierFieldTerms` of a number run straight into an identifier (`0x1F`): the two make one run of the code. */
