@@ -104,6 +104,32 @@ describe("index store (real LanceDB on disk)", () => {
     reopened.close();
   });
 
+  it("searches an older generation's full-text fields (raw text its index stems) with the query's words, not its terms", async () => {
+    const dbPath = newDbPath();
+    const store = await IndexStore.create(dbPath, identity);
+    await store.write([oneChunkFile("a.py", "parsing_universal_urls"), oneChunkFile("b.py", "render")]);
+    store.close();
+    // As an older Groundwork wrote it: no meta row for terms, the code and words as text, indexed with stemming.
+    const lance = await import("@lancedb/lancedb");
+    const db = await lance.connect(dbPath);
+    const [chunks, meta] = [await db.openTable("chunks"), await db.openTable("meta")];
+    await meta.delete("key = 'fields'");
+    await chunks.update({ where: "path = 'a.py'", values: { fts_text: "def parsing_universal_urls(): pass\nparsing universal urls", fts_name: "parsing_universal_urls a" } });
+    await chunks.update({ where: "path = 'b.py'", values: { fts_text: "def render(): pass", fts_name: "render b" } });
+    const stemming = { withPosition: false, lowercase: true, stem: true, removeStopWords: true, language: "English" } as const;
+    for (const column of ["fts_text", "fts_name"]) await chunks.createIndex(column, { config: lance.Index.fts({ ...stemming }) });
+    db.close();
+    const older = (await IndexStore.open(dbPath))!;
+    // Stemming "parsing" twice ("pars", then "par") and "universal" ("univers", then "univer") would find nothing.
+    for (const query of ["parsing", "universal", "Parsing universal"]) assert.deepEqual((await older.textSearch(query, 5)).map((ref) => ref.path), ["a.py"], query);
+    older.close();
+    const current = await IndexStore.create(newDbPath(), identity);
+    await current.write([oneChunkFile("a.py", "parsing_universal_urls"), oneChunkFile("b.py", "render")]);
+    await current.buildTextIndex();
+    for (const query of ["parsing", "universal", "parses"]) assert.deepEqual((await current.textSearch(query, 5)).map((ref) => ref.path), ["a.py"], query);
+    current.close();
+  });
+
   it("drops a search reference whose row changed since the search instead of misreading it", async () => {
     const store = await IndexStore.create(newDbPath(), identity);
     await store.write([{ record: record("a.py", 1), chunks: [chunk("a.py", "alpha", 1, "def alpha(): pass"), chunk("a.py", "beta", 3, "def beta(): pass")] }]);

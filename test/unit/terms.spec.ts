@@ -21,6 +21,7 @@ const AWKWARD = [
   "𝑥y", "𝑥i", "𝑥ying", "ab𝑥y", "ab𝑥i", "x1y2z3", "123abc", "0x1F", "utf8", "h2o", "snake_case_name", "camelCaseName", "$jq", "__init__",
   "a".repeat(38) + "s", "b".repeat(39) + "s", "c".repeat(40) + "s", "p".repeat(24) + "ationalizations", "p".repeat(25) + "ationalizations",
   "p".repeat(26) + "ationalizations", "q".repeat(35) + "ings", "q".repeat(36) + "ings", "é".repeat(19) + "s", "é".repeat(20),
+  "İ" + "a".repeat(37), "Ⱥ" + "b".repeat(37), "ab\ud800cd", "x\udc00y", "\ud835x",
 ];
 
 /** Our own TypeScript sources: code, comments and prose, present wherever the tests run. */
@@ -40,6 +41,7 @@ describe("full-text terms", () => {
     assert.equal(indexTerms("ΟΔΟΣ"), "οδοσ", "lower-cased character by character");
     assert.equal(indexTerms("𝑥y ab𝑥y"), "𝑥y ab𝑥i", "a character beyond the BMP is one letter to the stemmer");
     assert.equal(indexTerms("  --  "), "");
+    assert.equal(indexTerms("ab\ud800cd x\udc00y \ud835x"), "ab cd x y x", "a lone surrogate is no character (U+FFFD once encoded)");
     assert.equal(joinTerms("", "a b", "", "c"), "a b c");
   });
 

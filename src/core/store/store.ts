@@ -38,6 +38,9 @@ const VECTOR_INDEX_CONFIG = { distanceType: "cosine", sampleRate: 64 } as const;
 /** Chunks kept in memory after a search read them (a few MB). */
 const ROW_CACHE_SIZE = 2000;
 const REF_COLUMNS = ["ref"];
+/** The meta row saying the full-text fields hold terms. */
+const FIELDS_KEY = "fields";
+const FIELDS_HOLD_TERMS = "terms";
 const CHUNK_COLUMNS = ["ref", "text"];
 
 export class IndexStore {
@@ -54,6 +57,8 @@ export class IndexStore {
     private meta: Table,
     readonly identity: StoreIdentity,
     private completeValue: boolean,
+    /** Its full-text fields hold terms (util/terms.ts); an older generation's, still answering while its successor is built, hold text its index stems itself. */
+    private readonly fieldsHoldTerms: boolean,
     created?: { chunks: number; files: number },
   ) {
     this.chunkPaths = new HeldPaths(() => this.chunks, created && { version: created.chunks });
@@ -114,7 +119,7 @@ export class IndexStore {
       };
       // An index older than fingerprints counts as complete once it was ever written.
       const complete = values.get("complete") === "true" || (identity.fingerprint === "" && values.has("lastUpdated"));
-      return new IndexStore(dir, db, chunks, files, meta, identity, complete);
+      return new IndexStore(dir, db, chunks, files, meta, identity, complete, values.get(FIELDS_KEY) === FIELDS_HOLD_TERMS);
     } catch (error) {
       db.close();
       throw new StoreUnreadableError(dir, error, isCorruption(error) || /tables missing/.test(errorMessage(error)));
@@ -138,8 +143,9 @@ export class IndexStore {
       { key: "dims", value: String(identity.dims) },
       { key: "createdAt", value: String(identity.createdAt) },
       ...(identity.neural ? [{ key: "neural", value: JSON.stringify(identity.neural) }] : []),
+      { key: FIELDS_KEY, value: FIELDS_HOLD_TERMS },
     ]);
-    return new IndexStore(dir, db, chunks, files, meta, identity, false, { chunks: await chunks.version(), files: await files.version() });
+    return new IndexStore(dir, db, chunks, files, meta, identity, false, true, { chunks: await chunks.version(), files: await files.version() });
   }
 
   /** One file's record, if the index has one. */
@@ -284,8 +290,9 @@ export class IndexStore {
 
   /** BM25 over the code field and the (boosted) name field. `query` must be plain words. */
   async textSearch(query: string, limit: number, nameBoost = 2): Promise<ChunkRef[]> {
-    // The fields hold terms (util/terms.ts): the query is read the same way.
-    const terms = indexTerms(query);
+    // Fields that hold terms (util/terms.ts) are searched with the query's terms; an older
+    // generation's index makes its own of the words (stemming terms again would miss).
+    const terms = this.fieldsHoldTerms ? indexTerms(query) : query.trim();
     if (!terms || !(await this.hasTextIndex())) return [];
     const lance = await loadLanceDb();
     const match = new lance.MultiMatchQuery(terms, ["fts_text", "fts_name"], { boosts: [1, nameBoost] });

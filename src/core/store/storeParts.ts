@@ -62,7 +62,10 @@ export function isCorruption(error: unknown): boolean {
  * the stems, as its own analysis did.
  */
 export const FULL_TEXT_CONFIG = {
-  withPosition: false, baseTokenizer: "whitespace", lowercase: false, stem: false, removeStopWords: true, language: "English", maxTokenLength: TERM_MAX_BYTES,
+  withPosition: false, baseTokenizer: "whitespace", lowercase: false, stem: false, removeStopWords: true, language: "English",
+  // The length limit was applied before lower-casing, which can lengthen a term (`İ` → `i̇`): the
+  // index's own limit must not cut one again.
+  maxTokenLength: 4 * TERM_MAX_BYTES,
 } as const;
 
 /** The tables of a remote generation that open; none when its meta table is not there. */

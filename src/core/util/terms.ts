@@ -66,24 +66,26 @@ export function indexTerms(text: string): string {
   const out: string[] = [];
   const n = text.length;
   let i = 0;
-  while (i < n) {
-    // ASCII inline; anything else by its code point (a surrogate pair is one character).
-    let code = text.charCodeAt(i);
-    if (code < 128 ? ASCII_WORD[code] === 0 : !isWordChar(text.codePointAt(i)!)) {
-      i += code >= 0xd800 && code < 0xdc00 && i + 1 < n ? 2 : 1;
-      continue;
+  let start = -1;
+  while (i <= n) {
+    // ASCII inline; anything else by its code point: a surrogate pair is one character, a lone
+    // surrogate none (UTF-8 carries it to the index as U+FFFD).
+    const code = i < n ? text.charCodeAt(i) : 32;
+    let word: boolean;
+    let width = 1;
+    if (code < 128) word = ASCII_WORD[code] === 1;
+    else {
+      const point = text.codePointAt(i)!;
+      word = isWordChar(point);
+      if (point > 0xffff) width = 2;
     }
-    const start = i;
-    while (++i < n) {
-      code = text.charCodeAt(i);
-      if (code < 128) {
-        if (ASCII_WORD[code] === 0) break;
-      } else if (code >= 0xdc00 && code < 0xe000 && isWordChar(text.codePointAt(i - 1)!)) {
-        continue; // the second half of a pair whose character is a letter
-      } else if (!isWordChar(text.codePointAt(i)!)) break;
+    if (word && start < 0) start = i;
+    else if (!word && start >= 0) {
+      const value = term(text.slice(start, i));
+      if (value) out.push(value);
+      start = -1;
     }
-    const value = term(text.slice(start, i));
-    if (value) out.push(value);
+    i += width;
   }
   return out.join(" ");
 }
