@@ -7,13 +7,10 @@
 // as it did after its own stemmer. Queries go through the same function, so documents and queries
 // meet as they did (docs/performance.md, "Ninth look": same hits and scores on 1,500 queries).
 import { stem } from "porter2";
+import { memoizeBounded } from "./memo";
 
 /** LanceDB's default `maxTokenLength`: tokens of this many UTF-8 bytes or more are not indexed. */
 export const TERM_MAX_BYTES = 40;
-
-const MAX_CACHED_TOKENS = 200_000;
-/** A token's term ("" when it is not indexed); cleared whole when full (see util/memo.ts). */
-const termOf = new Map<string, string>();
 
 /** ASCII letters and digits; other characters ask the Unicode properties Rust's `is_alphanumeric` reads. */
 const ASCII_WORD = new Uint8Array(128);
@@ -24,15 +21,11 @@ function isWordChar(codePoint: number): boolean {
   return codePoint < 128 ? ASCII_WORD[codePoint] === 1 : WORD_CHAR.test(String.fromCodePoint(codePoint));
 }
 
-function term(token: string): string {
-  let value = termOf.get(token);
-  if (value === undefined) {
-    value = Buffer.byteLength(token, "utf8") >= TERM_MAX_BYTES ? "" : stemChars(lowerCase(token));
-    if (termOf.size >= MAX_CACHED_TOKENS) termOf.clear();
-    termOf.set(token, value);
-  }
-  return value;
-}
+/** A token's term ("" when it is not indexed), worked out once per distinct token. */
+const term = memoizeBounded(
+  (token: string): string => (Buffer.byteLength(token, "utf8") >= TERM_MAX_BYTES ? "" : stemChars(lowerCase(token))),
+  200_000,
+);
 
 /**
  * The stemmer counts UTF-16 units, the index's counted characters: a character beyond the BMP
