@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { lanceUnsupportedReason } from "../../src/core/store/cpu";
+import { dropUnusableLanceSettings } from "../../src/core/store/lance";
 import { CLI, removeTree, tempDir, writeTree } from "../helpers/workspace";
 import { TestModelServer } from "../support/modelServer";
 
@@ -60,5 +61,35 @@ describe("CPUs without AVX2 and FMA", () => {
     assert.match(stdout, /Context sent: 0 snippets\nConventions: AGENTS\.md\n/);
     const system = server.to("/v1/chat/completions").at(-1)!.body.messages[0].content as string;
     assert.match(system, /money is in cents/);
+  });
+});
+
+// Lance 8 panics on every read or index build when one of its numeric settings does not parse
+// (LANCE_IO_THREADS=0 hangs every read instead): Groundwork drops such a setting and says so.
+describe("LanceDB settings in the environment", () => {
+  let dir: string;
+
+  before(() => {
+    dir = tempDir("gw-lance-env-");
+    writeTree(path.join(dir, "ws"), { "billing.py": "def invoice_total(lines):\n    return sum(line.cents for line in lines)\n" });
+  });
+
+  after(() => removeTree(dir));
+
+  it("keeps usable values and drops the rest", () => {
+    const env: NodeJS.ProcessEnv = { LANCE_IO_THREADS: "8", LANCE_FTS_NUM_SHARDS: "0", LANCE_MAX_IOP_SIZE: " 4096", LANCE_IO_CORE_RESERVATION: "-1", LANCE_FTS_PARTITION_SIZE: "", PATH: "x" };
+    assert.deepEqual(dropUnusableLanceSettings(env).sort(), ["LANCE_FTS_PARTITION_SIZE", "LANCE_IO_CORE_RESERVATION", "LANCE_MAX_IOP_SIZE"]);
+    assert.deepEqual(env, { LANCE_IO_THREADS: "8", LANCE_FTS_NUM_SHARDS: "0", PATH: "x" });
+  });
+
+  it("the CLI indexes and searches with unusable values set, naming each once", async () => {
+    const bad = { LANCE_IO_THREADS: "0", LANCE_MAX_IOP_SIZE: "abc", LANCE_FTS_NUM_SHARDS: "-1", LANCE_FTS_PARTITION_SIZE: "1.5", LANCE_IO_CORE_RESERVATION: "" };
+    const env = { ...process.env, ...bad };
+    const ws = path.join(dir, "ws");
+    const db = path.join(dir, "db");
+    const indexed = await run(process.execPath, [CLI, "index", ws, "--db", db], { env, timeout: 60_000 });
+    for (const name of Object.keys(bad)) assert.equal(indexed.stderr.split(name).length - 1, 1, `${name} named once: ${indexed.stderr}`);
+    const { stdout } = await run(process.execPath, [CLI, "search", "invoice total", "-w", ws, "--db", db], { env, timeout: 60_000 });
+    assert.match(stdout, /billing\.py:1-2/);
   });
 });

@@ -16,6 +16,25 @@ export class IndexUnavailableError extends Error {
 
 let loading: Promise<LanceDb> | undefined;
 
+/**
+ * Lance's own settings that Lance 8 reads as whole numbers, and what each must be. Another value
+ * makes it panic on every read or index build (`LANCE_IO_THREADS=0` hangs every read instead).
+ */
+const LANCE_WHOLE_NUMBER_SETTINGS: Readonly<Record<string, RegExp>> = {
+  LANCE_IO_THREADS: /^[1-9]\d*$/,
+  LANCE_MAX_IOP_SIZE: /^[1-9]\d*$/,
+  LANCE_FTS_NUM_SHARDS: /^\d+$/,
+  LANCE_FTS_PARTITION_SIZE: /^[1-9]\d*$/,
+  LANCE_IO_CORE_RESERVATION: /^\d+$/,
+};
+
+/** Removes from `env` the Lance settings it could not use (see above), and names them. */
+export function dropUnusableLanceSettings(env: NodeJS.ProcessEnv): string[] {
+  const dropped = Object.entries(LANCE_WHOLE_NUMBER_SETTINGS).filter(([name, valid]) => env[name] !== undefined && !valid.test(env[name]!)).map(([name]) => name);
+  for (const name of dropped) delete env[name];
+  return dropped;
+}
+
 export function loadLanceDb(): Promise<LanceDb> {
   // Every store operation asks for the module: once it is loaded (or loading), that's all.
   if (loading) return loading;
@@ -24,6 +43,9 @@ export function loadLanceDb(): Promise<LanceDb> {
   if (unsupported) return Promise.reject(new IndexUnavailableError(unsupported));
   if (!(Number(process.env.LANCE_CPU_THREADS) >= 2)) {
     process.env.LANCE_CPU_THREADS = String(Math.max(2, os.cpus().length));
+  }
+  for (const name of dropUnusableLanceSettings(process.env)) {
+    process.emitWarning(`${name} is not a whole number LanceDB can use; ignored (LanceDB's default applies)`, { code: "GROUNDWORK_LANCE_SETTING" });
   }
   process.env.LANCEDB_LOG ??= "error";
   loading ??= import("@lancedb/lancedb").catch((error: unknown) => {
