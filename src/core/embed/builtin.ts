@@ -5,6 +5,7 @@
 // JavaScript sources it never saw (see README, "Retrieval quality").
 import { fnv1a, sha256Hex } from "../util/hash";
 import { featureTablesDigest, identifierFieldTermsOnce, identifiers, splitIdentifier, stem, STOP_WORDS } from "../util/text";
+import { hashRange, identifierEnd, IdentifierTable, nextIdentifier } from "./identifierTable";
 import { relatedWords } from "../util/words";
 import { type EmbedInput, type Embedder, l2Normalize } from "./embedder";
 
@@ -116,7 +117,7 @@ class FeatureTable {
   private readonly numbers = new Map<string, number>();
   private buckets = new Int32Array(1024);
   private signs = new Int8Array(1024);
-  private readonly byIdentifier = new Map<string, IdentifierEntry>();
+  private readonly byIdentifier = new IdentifierTable<IdentifierEntry>();
   private readonly byWord = new Map<string, WordFeatures>();
   /** The text's weight of each feature, by number, and the numbers that have one, in order. */
   private sums = new Float64Array(1024);
@@ -137,25 +138,28 @@ class FeatureTable {
   count(prefix: string, text: string, words?: string[]): IdentifierEntry[] {
     const counting = ++this.counting;
     const distinct: IdentifierEntry[] = [];
-    const tally = (id: string): IdentifierEntry => {
-      const entry = this.byIdentifier.get(id) ?? this.learn(id);
+    if (prefix) this.tally(prefix, counting, distinct);
+    this.tally(text, counting, distinct, words);
+    return distinct;
+  }
+
+  private tally(text: string, counting: number, distinct: IdentifierEntry[], words?: string[]): void {
+    for (let start = nextIdentifier(text, 0); start >= 0;) {
+      const end = identifierEnd(text, start);
+      const hash = hashRange(text, start, end);
+      const entry = this.byIdentifier.find(text, start, end, hash) ?? this.learn(text.slice(start, end), hash);
       if (entry.counting !== counting) {
         entry.counting = counting;
         entry.count = 0;
         distinct.push(entry);
       }
       entry.count++;
-      return entry;
-    };
-    if (prefix) for (const id of identifiers(prefix)) tally(id);
-    for (const id of identifiers(text)) {
-      const entry = tally(id);
       if (words) {
-        entry.words ??= identifierFieldTermsOnce(id);
+        entry.words ??= identifierFieldTermsOnce(entry.id);
         if (entry.words) words.push(entry.words);
       }
+      start = nextIdentifier(text, end);
     }
-    return distinct;
   }
 
   /** Code repeats its identifiers: each distinct one adds its features once, times its count. */
@@ -191,7 +195,7 @@ class FeatureTable {
     this.numbers.clear();
   }
 
-  private learn(id: string): IdentifierEntry {
+  private learn(id: string, hash: number): IdentifierEntry {
     const features: number[] = [];
     const weights: number[] = [];
     const add = (feature: number, weight: number): void => {
@@ -208,8 +212,8 @@ class FeatureTable {
       previous = entry.stem;
       for (let i = 0; i < entry.rest.length; i++) add(entry.rest[i], entry.restWeights[i]);
     }
-    const entry = new IdentifierEntry(Int32Array.from(features), Float64Array.from(weights));
-    this.byIdentifier.set(id, entry);
+    const entry = new IdentifierEntry(id, hash, Int32Array.from(features), Float64Array.from(weights));
+    this.byIdentifier.add(entry);
     return entry;
   }
 
@@ -253,6 +257,8 @@ class IdentifierEntry {
   words: string | undefined = undefined;
 
   constructor(
+    readonly id: string,
+    readonly hash: number,
     readonly features: Int32Array,
     readonly weights: Float64Array,
   ) {}
