@@ -257,6 +257,34 @@ describe("chunker: large and awkward input", () => {
     }
   });
 
+  it("splits the stages with the builtin embedder in a pool of two: a file goes through a chunk worker and an embed worker", async () => {
+    const split = new WorkerStages({ workerPath: WORKER, builtinEmbedderDims: 512, poolSize: 2 });
+    const whole = new WorkerStages({ workerPath: WORKER, poolSize: 2 });
+    try {
+      const text = readFileSync(path.join(POLYGLOT, "lib/retry.py"), "utf8");
+      const processed = await split.process("lib/retry.py", text);
+      assert.equal(split.threads, 2, "one file started both workers: each ran its own stages");
+      assert.equal(processed.embedded?.vectors.length, processed.chunked.chunks.length);
+      assert.equal(processed.fields?.length, processed.chunked.chunks.length);
+      await whole.process("lib/retry.py", text);
+      assert.equal(whole.threads, 1, "without an embedder one worker runs the file");
+      // A file the chunk worker gives up on fails alone; the ones behind it are chunked by a fresh one and embedded.
+      const slow = new WorkerStages({ workerPath: WORKER, builtinEmbedderDims: 512, poolSize: 2, timeoutMs: 1500 });
+      try {
+        const big = slow.process("big.py", "def f(x):\n    return x\n".repeat(600_000));
+        const small = ["alpha", "beta"].map((name) => slow.process(`${name}.py`, `def ${name}():\n    pass\n`));
+        await assert.rejects(big, /big\.py took longer than 1500 ms/);
+        for (const file of await Promise.all(small)) assert.equal(file.embedded?.vectors.length, file.chunked.chunks.length);
+        assert.deepEqual((await Promise.all(small)).map((file) => file.chunked.chunks[0]?.symbol), ["alpha", "beta"]);
+      } finally {
+        slow.dispose();
+      }
+    } finally {
+      split.dispose();
+      whole.dispose();
+    }
+  });
+
   it("runs the embed and fields stages in a pool of workers exactly as in process", async () => {
     const pool = new WorkerStages({ workerPath: WORKER, builtinEmbedderDims: 512, poolSize: 2 });
     const embedder = new BuiltinEmbedder();

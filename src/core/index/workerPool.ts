@@ -1,17 +1,22 @@
-// FileStages in a small pool of worker threads sized to the cores: each worker runs the chunk
-// stage (and, with the builtin embedder, the embed and fields stages) one file at a time with a
-// time limit per file. A worker is replaced once its parser's memory (which grows with the largest
-// file parsed and never shrinks) or its JavaScript heap has passed a bound, or after a file failed
-// on it: not after a number of files, since a fresh worker starts cold (about 0.5 s of CPU before
-// it runs at full speed again).
+// FileStages in a small pool of worker threads sized to the cores, each running one file at a time
+// with a time limit per file. With the builtin embedder and two or more threads, the stages are
+// split between them: chunk workers parse and chunk, embed workers embed a file's chunks and make
+// their full-text fields. Each worker then compiles and warms only its own stages' code and the
+// embedder learns each identifier once, not once per worker: on Python's standard library, 15%
+// less CPU than every worker running every stage (docs/performance.md, "Eleventh look"). A worker
+// is replaced once its parser's memory (which grows with the largest file parsed and never
+// shrinks) or its JavaScript heap has passed a bound, or after a file failed on it: not after a
+// number of files, since a fresh worker starts cold (about 0.5 s of CPU before it runs at full
+// speed again).
 import { createHash } from "node:crypto";
 import { readFileSync, realpathSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import type { ChunkerOptions } from "../chunk/chunker";
+import type { Chunk } from "../chunk/types";
 import { LANGUAGES } from "../chunk/languages";
-import type { StageRequest, WorkerSetup } from "./pipelineWorker";
+import type { EmbeddedChunks, StageRequest, WorkerSetup } from "./pipelineWorker";
 import type { FileStages, ProcessedFile } from "./stages";
 
 export interface WorkerStagesOptions {
@@ -31,22 +36,33 @@ export interface WorkerStagesOptions {
 type Reply = ({ id: number; result: unknown } | { id: number; error: string }) & { parserBytes?: number; heapBytes?: number };
 
 export class WorkerStages implements FileStages {
+  /** Workers that take files: every stage they were set up for. */
+  private readonly chunkers: StageWorker[];
+  /** Workers that take the chunkers' chunks (embed and fields); none where the chunkers embed too. */
+  private readonly embedders: StageWorker[];
   private readonly pool: StageWorker[];
   private fingerprint: Promise<string> | undefined;
 
   constructor(private readonly options: WorkerStagesOptions) {
     const size = Math.max(1, options.poolSize ?? Math.min(4, availableParallelism()));
-    this.pool = Array.from({ length: size }, () => new StageWorker(options));
+    // Embedding and fields take about two thirds of the chunk stage's CPU (parsing and walking the tree).
+    const embedders = options.builtinEmbedderDims && size > 1 ? Math.max(1, Math.round(size * EMBED_SHARE)) : 0;
+    const chunkOnly: WorkerStagesOptions = embedders > 0 ? { ...options, builtinEmbedderDims: undefined } : options;
+    this.chunkers = Array.from({ length: size - embedders }, () => new StageWorker(chunkOnly));
+    this.embedders = Array.from({ length: embedders }, () => new StageWorker(options));
+    this.pool = [...this.chunkers, ...this.embedders];
   }
 
-  /** Goes to the worker with the fewest files waiting. */
-  process(path: string, text: string): Promise<ProcessedFile> {
-    const worker = this.pool.reduce((best, candidate) => (candidate.waiting < best.waiting ? candidate : best));
-    return worker.run({ path, text }, path) as Promise<ProcessedFile>;
+  /** Goes to the chunk worker with the fewest files waiting, then (split stages) its chunks to the least busy embed worker. */
+  async process(path: string, text: string): Promise<ProcessedFile> {
+    const processed = (await leastBusy(this.chunkers).run({ path, text }, path)) as ProcessedFile;
+    if (this.embedders.length === 0) return processed;
+    const embedded = (await leastBusy(this.embedders).run({ embed: processed.chunked.chunks }, path)) as EmbeddedChunks;
+    return { ...processed, ...embedded };
   }
 
   chunkerFingerprint(): Promise<string> {
-    this.fingerprint ??= (this.pool[0].run({ fingerprint: true }, "the chunker's fingerprint") as Promise<string>).catch((error: unknown) => {
+    this.fingerprint ??= (this.chunkers[0].run({ fingerprint: true }, "the chunker's fingerprint") as Promise<string>).catch((error: unknown) => {
       this.fingerprint = undefined;
       throw error;
     });
@@ -163,7 +179,7 @@ class StageWorker {
 
   constructor(private readonly options: WorkerStagesOptions) {}
 
-  run(request: { path: string; text: string } | { fingerprint: true }, what: string): Promise<unknown> {
+  run(request: { path: string; text: string } | { embed: Chunk[] } | { fingerprint: true }, what: string): Promise<unknown> {
     this.waiting++;
     return new Promise<unknown>((resolve, reject) => {
       this.queued.push({ id: this.nextId++, body: { id: 0, ...request } as StageRequest, what, resolve, reject });
@@ -255,6 +271,13 @@ class StageWorker {
     this.pump();
   }
 }
+
+function leastBusy(workers: readonly StageWorker[]): StageWorker {
+  return workers.reduce((best, candidate) => (candidate.waiting < best.waiting ? candidate : best));
+}
+
+/** The embed workers' share of the pool, where the stages are split (rounded; at least one). */
+const EMBED_SHARE = 0.4;
 
 /** Requests on a worker at once: the one it is on, and the next, ready when it finishes. */
 const AHEAD = 4;
