@@ -27,6 +27,7 @@ import { buildEvalCorpus, sampleTargets } from "../src/core/eval/docQueries";
 import { identifiers } from "../src/core/util/text";
 import type { SearchOptions } from "../src/core/retrieval/types";
 import { indexInChild, type IndexJob } from "../src/core/codebase/indexProcess";
+import { stageSplit } from "../src/core/index/workerPool";
 import { silentLogger } from "../src/core/util/host";
 import { TestIndex as WorkspaceIndex } from "../test/helpers/index";
 import { descendants, REPO_ROOT } from "../test/helpers/workspace";
@@ -262,7 +263,9 @@ async function indexSection(): Promise<Record<string, unknown>> {
     { name: "npm-js", root: await npmTree(path.join(WORK, "npm-tree")), pattern: /\.(js|mjs|cjs)$/, language: "javascript" },
   ];
   const rows: Record<string, unknown>[] = [];
-  console.log(`\ncold index (builtin embedder; parse, chunk and embed in ${Math.min(4, os.availableParallelism())} worker threads)`);
+  const split = stageSplit(Math.min(4, os.availableParallelism()));
+  const threads = split.embedders > 0 ? `parse and chunk in ${split.chunkers} worker thread(s), embed and fields in ${split.embedders}` : "parse, chunk and embed in 1 worker thread";
+  console.log(`\ncold index (builtin embedder; ${threads})`);
   console.log("corpus          files  chunks |  seconds  files/s  chunks/s   MB/s | raw parse MB/s | ratio | peak RSS");
   for (const corpus of corpora) {
     const files = await filesUnder(corpus.root, corpus.pattern);

@@ -45,8 +45,7 @@ export class WorkerStages implements FileStages {
 
   constructor(private readonly options: WorkerStagesOptions) {
     const size = Math.max(1, options.poolSize ?? Math.min(4, availableParallelism()));
-    // Embedding and fields take about two thirds of the chunk stage's CPU (parsing and walking the tree).
-    const embedders = options.builtinEmbedderDims && size > 1 ? Math.max(1, Math.round(size * EMBED_SHARE)) : 0;
+    const embedders = options.builtinEmbedderDims ? stageSplit(size).embedders : 0;
     const chunkOnly: WorkerStagesOptions = embedders > 0 ? { ...options, builtinEmbedderDims: undefined } : options;
     this.chunkers = Array.from({ length: size - embedders }, () => new StageWorker(chunkOnly));
     this.embedders = Array.from({ length: embedders }, () => new StageWorker(options));
@@ -270,6 +269,15 @@ class StageWorker {
     this.queued.unshift(...rest);
     this.pump();
   }
+}
+
+/**
+ * How a pool of `size` threads running the builtin embedder splits: embedding and fields take about
+ * two thirds of the chunk stage's CPU (parsing and walking the tree); one thread runs every stage.
+ */
+export function stageSplit(size: number): { chunkers: number; embedders: number } {
+  const embedders = size > 1 ? Math.max(1, Math.round(size * EMBED_SHARE)) : 0;
+  return { chunkers: size - embedders, embedders };
 }
 
 function leastBusy(workers: readonly StageWorker[]): StageWorker {
