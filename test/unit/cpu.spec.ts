@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { lanceUnsupportedReason } from "../../src/core/store/cpu";
-import { dropUnusableLanceSettings } from "../../src/core/store/lance";
+import { dropUnusableLanceSettings, lanceCpuThreads } from "../../src/core/store/lance";
 import { CLI, removeTree, tempDir, writeTree } from "../helpers/workspace";
 import { TestModelServer } from "../support/modelServer";
 
@@ -77,14 +77,31 @@ describe("LanceDB settings in the environment", () => {
   after(() => removeTree(dir));
 
   it("keeps usable values and drops the rest", () => {
-    const env: NodeJS.ProcessEnv = { LANCE_IO_THREADS: "8", LANCE_FTS_NUM_SHARDS: "0", LANCE_MAX_IOP_SIZE: " 4096", LANCE_IO_CORE_RESERVATION: "-1", LANCE_FTS_PARTITION_SIZE: "", PATH: "x" };
-    assert.deepEqual(dropUnusableLanceSettings(env).sort(), ["LANCE_FTS_PARTITION_SIZE", "LANCE_IO_CORE_RESERVATION", "LANCE_MAX_IOP_SIZE"]);
-    assert.deepEqual(env, { LANCE_IO_THREADS: "8", LANCE_FTS_NUM_SHARDS: "0", PATH: "x" });
+    const env: NodeJS.ProcessEnv = {
+      LANCE_IO_THREADS: "8", LANCE_FTS_NUM_SHARDS: "0", LANCE_MAX_IOP_SIZE: " 4096", LANCE_IO_CORE_RESERVATION: "-1", LANCE_FTS_PARTITION_SIZE: "",
+      LANCE_FTS_WRITE_QUEUE_SIZE: "0", LANCE_FTS_POSTING_BATCH_ROWS: "1e3", LANCE_FTS_POSTING_GROUP_MAX_TOKENS: "0", LANCE_FTS_POSTING_GROUP_TARGET_BYTES: "9".repeat(25),
+      LANCE_FTS_FORMAT_VERSION: "2", PATH: "x",
+    };
+    assert.deepEqual(dropUnusableLanceSettings(env).sort(), [
+      "LANCE_FTS_PARTITION_SIZE", "LANCE_FTS_POSTING_BATCH_ROWS", "LANCE_FTS_POSTING_GROUP_TARGET_BYTES", "LANCE_FTS_WRITE_QUEUE_SIZE", "LANCE_IO_CORE_RESERVATION", "LANCE_MAX_IOP_SIZE",
+    ]);
+    assert.deepEqual(env, { LANCE_IO_THREADS: "8", LANCE_FTS_NUM_SHARDS: "0", LANCE_FTS_POSTING_GROUP_MAX_TOKENS: "0", LANCE_FTS_FORMAT_VERSION: "2", PATH: "x" });
+    assert.deepEqual(dropUnusableLanceSettings({ LANCE_FTS_FORMAT_VERSION: "3" }), ["LANCE_FTS_FORMAT_VERSION"]);
+  });
+
+  it("gives LanceDB the user's CPU threads only when it can parse them and there are at least 2", () => {
+    assert.equal(lanceCpuThreads("3", 2), "3");
+    for (const value of [undefined, "1", "0", "4 ", " 4", "2.0", "1e1", "0x4", "", "9".repeat(25)]) assert.equal(lanceCpuThreads(value, 8), "8", `${JSON.stringify(value)}`);
+    assert.equal(lanceCpuThreads("abc", 1), "2");
   });
 
   it("the CLI indexes and searches with unusable values set, naming each once", async () => {
-    const bad = { LANCE_IO_THREADS: "0", LANCE_MAX_IOP_SIZE: "abc", LANCE_FTS_NUM_SHARDS: "-1", LANCE_FTS_PARTITION_SIZE: "1.5", LANCE_IO_CORE_RESERVATION: "" };
-    const env = { ...process.env, ...bad };
+    const bad = {
+      LANCE_IO_THREADS: "0", LANCE_MAX_IOP_SIZE: "abc", LANCE_FTS_NUM_SHARDS: "-1", LANCE_FTS_PARTITION_SIZE: "1.5", LANCE_IO_CORE_RESERVATION: "",
+      LANCE_FTS_WRITE_QUEUE_SIZE: "0", LANCE_FTS_POSTING_BATCH_ROWS: "abc", LANCE_FTS_POSTING_GROUP_MAX_TOKENS: "x", LANCE_FTS_POSTING_GROUP_TARGET_BYTES: "-5", LANCE_FTS_FORMAT_VERSION: "64",
+    };
+    // Not named (Groundwork sets it), but unusable as it is: a trailing space.
+    const env = { ...process.env, ...bad, LANCE_CPU_THREADS: "4 " };
     const ws = path.join(dir, "ws");
     const db = path.join(dir, "db");
     const indexed = await run(process.execPath, [CLI, "index", ws, "--db", db], { env, timeout: 60_000 });

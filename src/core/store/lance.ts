@@ -16,16 +16,26 @@ export class IndexUnavailableError extends Error {
 
 let loading: Promise<LanceDb> | undefined;
 
+/** A whole number as Lance parses one (no sign, space or exponent), short enough not to overflow. */
+const POSITIVE = /^[1-9]\d{0,14}$/;
+const NON_NEGATIVE = /^(?:0|[1-9]\d{0,14})$/;
+
 /**
- * Lance's own settings that Lance 8 reads as whole numbers, and what each must be. Another value
- * makes it panic on every read or index build (`LANCE_IO_THREADS=0` hangs every read instead).
+ * Lance's own settings that Lance 8 reads as whole numbers (or, for the full-text format, one of
+ * two versions), and what each must be. Another value makes it panic on every read or index build
+ * (`LANCE_IO_THREADS=0` hangs every read instead; `LANCE_FTS_WRITE_QUEUE_SIZE=0` fails every build).
  */
 const LANCE_WHOLE_NUMBER_SETTINGS: Readonly<Record<string, RegExp>> = {
-  LANCE_IO_THREADS: /^[1-9]\d*$/,
-  LANCE_MAX_IOP_SIZE: /^[1-9]\d*$/,
-  LANCE_FTS_NUM_SHARDS: /^\d+$/,
-  LANCE_FTS_PARTITION_SIZE: /^[1-9]\d*$/,
-  LANCE_IO_CORE_RESERVATION: /^\d+$/,
+  LANCE_IO_THREADS: POSITIVE,
+  LANCE_MAX_IOP_SIZE: POSITIVE,
+  LANCE_FTS_NUM_SHARDS: NON_NEGATIVE,
+  LANCE_FTS_PARTITION_SIZE: POSITIVE,
+  LANCE_IO_CORE_RESERVATION: NON_NEGATIVE,
+  LANCE_FTS_WRITE_QUEUE_SIZE: POSITIVE,
+  LANCE_FTS_POSTING_BATCH_ROWS: POSITIVE,
+  LANCE_FTS_POSTING_GROUP_MAX_TOKENS: NON_NEGATIVE,
+  LANCE_FTS_POSTING_GROUP_TARGET_BYTES: NON_NEGATIVE,
+  LANCE_FTS_FORMAT_VERSION: /^[12]$/,
 };
 
 /** Removes from `env` the Lance settings it could not use (see above), and names them. */
@@ -35,15 +45,21 @@ export function dropUnusableLanceSettings(env: NodeJS.ProcessEnv): string[] {
   return dropped;
 }
 
+/**
+ * The CPU threads LanceDB gets: the user's `LANCE_CPU_THREADS` when Lance can parse it and it is
+ * at least 2 (with one, its full-text index build hangs on 2 cores), else one per core, at least 2.
+ */
+export function lanceCpuThreads(value: string | undefined, cores: number): string {
+  return value !== undefined && POSITIVE.test(value) && Number(value) >= 2 ? value : String(Math.max(2, cores));
+}
+
 export function loadLanceDb(): Promise<LanceDb> {
   // Every store operation asks for the module: once it is loaded (or loading), that's all.
   if (loading) return loading;
   // Checked before the native module loads: on a CPU without AVX2 and FMA it would crash the process.
   const unsupported = lanceUnsupportedReason();
   if (unsupported) return Promise.reject(new IndexUnavailableError(unsupported));
-  if (!(Number(process.env.LANCE_CPU_THREADS) >= 2)) {
-    process.env.LANCE_CPU_THREADS = String(Math.max(2, os.cpus().length));
-  }
+  process.env.LANCE_CPU_THREADS = lanceCpuThreads(process.env.LANCE_CPU_THREADS, os.cpus().length);
   for (const name of dropUnusableLanceSettings(process.env)) {
     process.emitWarning(`${name} is not a whole number LanceDB can use; ignored (LanceDB's default applies)`, { code: "GROUNDWORK_LANCE_SETTING" });
   }
