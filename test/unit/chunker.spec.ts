@@ -285,6 +285,20 @@ describe("chunker: large and awkward input", () => {
     }
   });
 
+  it("fails the files still on the workers when the pool is disposed, and the ones waiting for them", async () => {
+    const pool = new WorkerStages({ workerPath: WORKER, builtinEmbedderDims: 512, poolSize: 2 });
+    const big = "def f(x):\n    return x\n".repeat(200_000);
+    const files = Array.from({ length: 8 }, (_, i) => pool.process(`big${i}.py`, big));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    pool.dispose();
+    const settled = await Promise.race([Promise.allSettled(files), new Promise((resolve) => setTimeout(() => resolve("unanswered"), 5_000))]);
+    assert.notEqual(settled, "unanswered", "every file's promise settles");
+    for (const result of settled as PromiseSettledResult<unknown>[]) {
+      assert.equal(result.status, "rejected");
+      assert.match(String((result as PromiseRejectedResult).reason), /indexing workers stopped/);
+    }
+  });
+
   it("runs the embed and fields stages in a pool of workers exactly as in process", async () => {
     const pool = new WorkerStages({ workerPath: WORKER, builtinEmbedderDims: 512, poolSize: 2 });
     const embedder = new BuiltinEmbedder();

@@ -195,7 +195,15 @@ class StageWorker {
     return this.worker ? this.parserBytes : 0;
   }
 
+  /** Stops the worker; the files on it and waiting for it fail: nothing is left unanswered. */
   dispose(): void {
+    this.stop();
+    const stopped = new Error("indexing workers stopped");
+    for (const request of [...this.inFlight.splice(0), ...this.queued.splice(0)]) request.reject(stopped);
+  }
+
+  /** Stops the worker thread; what was posted to it stays with this queue. */
+  private stop(): void {
     for (const request of this.inFlight) clearTimeout(request.timer);
     void this.worker?.terminate();
     this.worker = undefined;
@@ -206,7 +214,7 @@ class StageWorker {
     while (this.queued.length > 0 && this.inFlight.length < AHEAD) {
       if (this.worker && (this.failedOnIt || this.parserBytes > (this.options.recycleAboveBytes ?? RECYCLE_ABOVE_BYTES) || this.heapBytes > RECYCLE_ABOVE_HEAP_BYTES)) {
         if (this.inFlight.length > 0) return; // replaced once the files on it are done
-        this.dispose();
+        this.stop();
       }
       const worker = this.worker ?? this.start();
       const request = this.queued.shift()!;
@@ -262,7 +270,7 @@ class StageWorker {
    */
   private fail(worker: Worker, message: string): void {
     if (worker !== this.worker) return;
-    this.dispose();
+    this.stop();
     const [first, ...rest] = this.inFlight.splice(0);
     clearTimeout(first?.timer);
     first?.reject(new Error(message));
