@@ -83,6 +83,26 @@ describe("index runs in a child process", () => {
     assert.equal(resumed.totalChunks, 400);
   });
 
+  it("a cancel after the results still reaches a child that has not ended (stuck in its maintenance): it is killed after the grace", async () => {
+    // A child that answers the run at once and then never ends, whatever it is sent (until this process goes).
+    const entry = path.join(temp(tempDir("gw-child-stuck-")), "stuck.cjs");
+    writeFileSync(entry, [
+      'process.on("message", (m) => m.type === "run" && process.send({ type: "done", results: [] }));',
+      'process.on("disconnect", () => process.exit(0));',
+      "setInterval(() => {}, 1000);",
+    ].join("\n"));
+    const job: IndexJob = { folders: [{ name: "ws", root: temp(workspace(1)) }], storageDir: temp(tempDir("gw-child-db-")) };
+    const cancel = new AbortController();
+    const run = indexInChild(job, { entry, execArgv: [], logger: silent, signal: cancel.signal, cancelGraceMs: 300 });
+    assert.deepEqual(await run.results, []);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.ok(run.pid !== undefined && running(run.pid), "still running after its results");
+    cancel.abort();
+    const outcome = await Promise.race([run.exited.then(() => "ended"), new Promise((resolve) => setTimeout(() => resolve("still running"), 10_000))]);
+    assert.equal(outcome, "ended");
+    assert.ok(!running(run.pid!));
+  });
+
   it("says why when the child can't run the job, and when it never starts", async () => {
     const root = temp(workspace(2));
     const job: IndexJob = { folders: [{ name: "ws", root }], storageDir: temp(tempDir("gw-child-db-")), neural: { kind: "unknown-embedder" } };

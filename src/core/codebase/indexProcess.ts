@@ -66,6 +66,8 @@ export interface IndexInChildOptions {
   logger: Logger;
   signal?: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;
+  /** How long a cancelled child may take to end before it is killed (default 15 s). */
+  cancelGraceMs?: number;
 }
 
 export interface ChildRun {
@@ -114,7 +116,6 @@ export function indexInChild(job: IndexJob, options: IndexInChildOptions): Child
     const settle = (outcome: () => void): void => {
       if (settled) return;
       settled = true;
-      options.signal?.removeEventListener("abort", cancel);
       outcome();
     };
     /** A failure while the child may still run: it is ended, so `exited` settles and the writer lock is freed. */
@@ -125,9 +126,12 @@ export function indexInChild(job: IndexJob, options: IndexInChildOptions): Child
     const cancel = (): void => {
       if (child.connected) child.send({ type: "cancel" } satisfies ToChild, () => undefined);
       // A child that can't stop (stuck opening a shared index that does not answer) must not hold the writer lock for good.
-      setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"), CANCEL_GRACE_MS).unref();
+      setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"), options.cancelGraceMs ?? CANCEL_GRACE_MS).unref();
     };
+    // Until the child has ended, not only until its results came: its maintenance (compaction, the
+    // vector index) holds the writer lock, and a pause or a close must still reach it.
     options.signal?.addEventListener("abort", cancel, { once: true });
+    const unlisten = (): void => options.signal?.removeEventListener("abort", cancel);
     child.on("message", (message: FromChild) => {
       spoke = true;
       if (message.type === "progress") options.onProgress?.(message.event);
@@ -135,8 +139,12 @@ export function indexInChild(job: IndexJob, options: IndexInChildOptions): Child
       else if (message.type === "done") settle(() => resolve(message.results));
       else if (message.type === "failed") settle(() => reject(Object.assign(new Error(message.message), { name: message.name })));
     });
-    child.once("error", (error) => fail(spoke ? error : new IndexProcessStartError(`The indexing process could not start: ${errorMessage(error)}`)));
+    child.once("error", (error) => {
+      if (child.pid === undefined) unlisten();
+      fail(spoke ? error : new IndexProcessStartError(`The indexing process could not start: ${errorMessage(error)}`));
+    });
     child.once("close", (code, signal) => {
+      unlisten();
       const why = `${signal ? `was ended by ${signal}` : `exited with code ${code}`}${stderr.trim() ? ` (${stderr.trim()})` : ""}`;
       // Silent from the start: it never ran the job (a missing script, a runtime that can't load it).
       if (!spoke) settle(() => reject(new IndexProcessStartError(`The indexing process ${why} before it started`)));
@@ -223,7 +231,8 @@ export function serveIndexJob(): void {
       if (codebase.unavailable) throw new Error(codebase.unavailable);
       const results = await codebase.index({ signal: cancel.signal, onProgress: progress });
       void send({ type: "done", results });
-      await codebase.maintenanceIdle();
+      // A cancel (a pause, the window closing) ends the maintenance too: the next run does it again.
+      await Promise.race([codebase.maintenanceIdle(), new Promise((resolve) => (cancel.signal.aborted ? resolve(undefined) : cancel.signal.addEventListener("abort", resolve, { once: true })))]);
     } catch (error) {
       await send({ type: "failed", name: error instanceof Error ? error.name : "Error", message: errorMessage(error) });
     } finally {
