@@ -144,6 +144,26 @@ describe("resource limits", () => {
     }
   });
 
+  it("a file the worker finished within its limit is not failed because this thread was busy past it", async () => {
+    const { WorkerStages } = await import("../../src/core/index/workerPool");
+    const { WORKER } = await import("../helpers/workspace");
+    const pool = new WorkerStages({ workerPath: WORKER, timeoutMs: 2_000, poolSize: 1 });
+    try {
+      await pool.process("warm.py", "def warm():\n    pass\n");
+      const file = pool.process("small.py", "def small():\n    pass\n");
+      // Busy (a batch being built, say) for longer than the limit while the worker
+      // answers in milliseconds: the limit's timer and the reply are then due together.
+      await new Promise<void>((resolve) => setImmediate(() => {
+        const until = Date.now() + 4_000;
+        while (Date.now() < until);
+        resolve();
+      }));
+      assert.equal((await file).chunked.chunks[0]?.symbol, "small");
+    } finally {
+      pool.dispose();
+    }
+  });
+
   it("a worker that takes too long on a file is stopped with a clear error; indexing goes on", async () => {
     const { WorkerStages } = await import("../../src/core/index/workerPool");
     const { WORKER } = await import("../helpers/workspace");

@@ -257,7 +257,11 @@ class StageWorker {
     const worker = this.worker;
     const timeoutMs = this.options.timeoutMs ?? 30_000;
     request.timer = setTimeout(() => {
-      if (worker) this.fail(worker, `${request.what} took longer than ${timeoutMs} ms`);
+      // Timers run before the messages that came meanwhile: a reply already here (this thread was
+      // busy past the limit) is taken first, and only a file still on the worker fails.
+      setImmediate(() => {
+        if (worker && this.inFlight[0] === request) this.fail(worker, `${request.what} took longer than ${timeoutMs} ms`);
+      });
     }, timeoutMs);
     // A file's time limit must not keep the process alive: a cancelled run leaves files on the
     // workers it stops, and the CLI would otherwise wait out their limits before exiting.
