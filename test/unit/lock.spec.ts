@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
-import { IndexLock, procState } from "../../src/core/store/lock";
+import { IndexLock, IndexLockedError, processStart, procState } from "../../src/core/store/lock";
 import { TestIndex } from "../helpers/index";
 import { CLI, copyTree, POLYGLOT, removeTree, REPO_ROOT, tempDir } from "../helpers/workspace";
 
@@ -92,6 +92,19 @@ describe("one writer per index", () => {
     } finally {
       index.close();
     }
+  });
+
+  it("takes over a lock whose holder's pid now belongs to another process (it started later), not one its holder still holds", { skip: process.platform !== "linux" }, async () => {
+    const dbPath = path.join(dbs, "reused");
+    // A live process of this host under the pid the lock names: this one, which holds no lock there.
+    const started = processStart(process.pid);
+    assert.ok(started, "Linux says when a process started");
+    mkdirSync(dbPath, { recursive: true });
+    const lock = (start: string): void => writeFileSync(path.join(dbPath, "write.lock"), JSON.stringify({ pid: process.pid, host: os.hostname(), since: "2026-01-01T00:00:00Z", token: "other", started: start }));
+    lock(started);
+    await assert.rejects(new IndexLock(dbPath).withLock(async () => "taken"), (error: Error) => error instanceof IndexLockedError);
+    lock(`${started}0`);
+    assert.equal(await new IndexLock(dbPath).withLock(async () => "taken"), "taken");
   });
 
   it("takes over a lock whose holder has ended but was not reaped yet (a zombie)", { skip: process.platform !== "linux" }, async () => {

@@ -4,7 +4,8 @@
 //
 // The scheme is atomic without a lock server: the lock file is created with O_EXCL (`wx`), so of
 // several creators exactly one succeeds. A lock whose holder died (same host, pid gone) is taken
-// over in two exclusive steps: first a takeover marker named after the dead holder's token, also
+// over in two exclusive steps (a pid alive again but started at another time is a new process, not
+// the holder): first a takeover marker named after the dead holder's token, also
 // created with `wx`, so exactly one process may remove that stale lock; then the usual exclusive
 // create, which any racer may win. No process ever removes a lock it did not see stale and win
 // the marker for, so two processes never both hold it.
@@ -28,6 +29,8 @@ export interface LockInfo {
   host: string;
   since: string;
   token: string;
+  /** When the holder started (`processStart`), where the system says: a pid alive with another start is not the holder. */
+  started?: string;
 }
 
 /**
@@ -42,6 +45,31 @@ export function procState(pid: number): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * When a process started, as Linux tells it (the boot's id and the clock ticks after boot at which
+ * it started), so that a pid reused by another process (a container restarted, say) is not taken
+ * for the holder; undefined elsewhere.
+ */
+export function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which is in parentheses): state is field 3, starttime field 22.
+    const started = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+    const boot = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+    return started ? `${boot}:${started}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the lock's holder still runs: its pid alive, and started when the lock says it did. */
+function holderAlive(holder: LockInfo): boolean {
+  if (!alive(holder.pid)) return false;
+  if (holder.started === undefined) return true;
+  const started = processStart(holder.pid);
+  return started === undefined || started === holder.started;
 }
 
 /** Whether a process runs: one that has ended but was not yet reaped (a zombie, on Linux) holds nothing. */
@@ -119,7 +147,7 @@ export class IndexLock {
         continue;
       }
       // Held by a live process (on this host we can tell; elsewhere we must believe it).
-      if (holder.token === this.token || holder.host !== os.hostname() || alive(holder.pid)) throw new IndexLockedError(holder, this.dbPath);
+      if (holder.token === this.token || holder.host !== os.hostname() || holderAlive(holder)) throw new IndexLockedError(holder, this.dbPath);
       await this.takeOver(holder.token);
     }
     throw new IndexLockedError((await this.read()) ?? { pid: 0, host: "?", since: "?", token: "" }, this.dbPath);
@@ -127,7 +155,7 @@ export class IndexLock {
 
   /** The exclusive create: true when this process now holds the lock. */
   private async tryCreate(): Promise<boolean> {
-    const info: LockInfo = { pid: process.pid, host: os.hostname(), since: new Date().toISOString(), token: this.token };
+    const info: LockInfo = { pid: process.pid, host: os.hostname(), since: new Date().toISOString(), token: this.token, started: processStart(process.pid) };
     try {
       await fs.writeFile(this.file, JSON.stringify(info), { flag: "wx" });
       return true;
