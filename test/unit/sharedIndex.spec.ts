@@ -1,15 +1,28 @@
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
 import { cpSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { storageOptionsFromEnv, useStorage } from "../../src/core/codebase/storage";
+import { storageProblem } from "../../src/core/store/lance";
 import { TestIndex } from "../helpers/index";
 import { CLI, POLYGLOT, removeTree, tempDir, writeTree } from "../helpers/workspace";
 import { TestS3Server } from "../support/s3Server";
 
 const run = promisify(execFile);
+
+/** A port nothing listens on, among those given. */
+async function closedPort(candidates: number[]): Promise<number> {
+  for (const port of candidates) {
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer().once("error", () => resolve(false)).listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error("no free port among the candidates");
+}
 
 async function groundwork(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -62,6 +75,7 @@ describe("a team index on object storage (a real S3-compatible server)", () => {
     const result = await groundwork(["search", "bounded queue", "--workspace", reader, "--db", "s3://team/main"], s3.env({ AWS_ACCESS_KEY_ID: "WRONGKEYID42", AWS_SECRET_ACCESS_KEY: secret }));
     assert.equal(result.code, 1);
     assert.match(result.stderr, /can't be read: access denied: check the credentials/);
+    assert.doesNotMatch(result.stderr, /No index yet/, "a store that refuses the credentials is not indexed into");
     for (const value of [secret, "WRONGKEYID42"]) assert.ok(!(result.stdout + result.stderr).includes(value), `${value} printed`);
   });
 
@@ -71,12 +85,31 @@ describe("a team index on object storage (a real S3-compatible server)", () => {
       const down = await groundwork(["search", "bounded queue", "--workspace", reader, "--db", "s3://team/main"], s3.env());
       assert.equal(down.code, 1);
       assert.match(down.stderr, /unreachable/);
+      assert.doesNotMatch(down.stderr, /No index yet/, "a store that can't be reached is not indexed into");
       assert.doesNotMatch(down.stderr, /at .*\.js:\d+/, "no stack trace");
     } finally {
       await s3.start();
     }
     const up = await groundwork(["search", "bounded queue offer item", "--workspace", reader, "--db", "s3://team/main", "-k", "1"], s3.env());
     assert.match(up.stdout, /lib\/Queue\.java/);
+  });
+
+  it("tells a store's failures by their words, not by the numbers in its addresses, source lines and timings", () => {
+    // Shaped like LanceDB 0.31's messages (object_store under lance-io).
+    const refused = (port: number, took: string): Error => new Error(`lance error: LanceError(IO): Generic S3 error: Error performing list request: Error performing GET http://127.0.0.1:${port}/team?delimiter=%2F&list-type=2&prefix=main%2F in ${took} - HTTP error: error sending request, /usr/local/cargo/registry/src/lance-io-8.0.0/src/object_store.rs:401:22 Caused by: tcp connect error: ConnectError("tcp connect error", 127.0.0.1:${port}, Os { code: 111 }) Connection refused (os error 111)`);
+    for (const [port, took] of [[40341, "210.322µs"], [34013, "403.1ms"], [40100, "1.401s"]] as const) assert.equal(storageProblem(refused(port, took)), "unreachable", `${port} ${took}`);
+    assert.equal(storageProblem(new Error("Generic S3 error: Error performing GET http://127.0.0.1:40341/team/main in 2ms - Client error with status 403 Forbidden: <Code>InvalidAccessKeyId</Code>")), "denied");
+    assert.equal(storageProblem(new Error("Generic S3 error: Client error with status 401: unauthorized")), "denied");
+    assert.equal(storageProblem(new Error("Generic S3 error: Client error with status 404: NoSuchBucket")), "no-bucket");
+    assert.equal(storageProblem(new Error("Object at location main/chunks.lance/_versions not found: Client error with status 404")), "missing");
+  });
+
+  it("a store down at a port whose number holds 403 or 401 reads as unreachable, not as access denied", async () => {
+    const candidates = Array.from({ length: 100 }, (_, i) => [40300 + i, 40100 + i]).flat();
+    const port = await closedPort(candidates);
+    const down = await groundwork(["search", "bounded queue", "--workspace", reader, "--db", "s3://team/main", "--storage-option", "client_max_retries=0"], s3.env({ AWS_ENDPOINT_URL: `http://127.0.0.1:${port}` }));
+    assert.equal(down.code, 1);
+    assert.match(down.stderr, /the store is unreachable/, `port ${port}`);
   });
 
   it("a developer's overlay: the shared index answers for what is the same, the local one for an edited, an added and a deleted file", async () => {

@@ -53,7 +53,8 @@ export async function readGenerations(dbPath: string, logger: Logger, remoteFing
       const store = await IndexStore.open(dir);
       if (store) stores.push(store);
     } catch (error) {
-      if (!(error instanceof StoreUnreadableError)) throw error;
+      // A store that refuses us or can't be reached holds an index all the same: the command fails with why, rather than indexing into it.
+      if (!(error instanceof StoreUnreadableError) || error.lasting) throw error;
       stores.unreadable = (stores.unreadable ?? 0) + 1;
       // Said once per folder: a reader that looks again each time (another process is creating it) does not repeat it.
       if (warned.has(dir)) continue;

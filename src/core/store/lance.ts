@@ -125,24 +125,43 @@ export function connectOptions(location: string): { readConsistencyInterval: num
 }
 
 /**
+ * A store error's words without the numbers that only say where and how long: URLs, socket
+ * addresses, source locations and durations. A status code is told by the words left, so a port
+ * such as 40341 or a request that took 403 µs does not read as "403 Forbidden".
+ */
+function storageErrorWords(raw: string): string {
+  return raw
+    .replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, " ")
+    .replace(/\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b|\[[0-9a-f:]+\](?::\d+)?/gi, " ")
+    .replace(/\S+\.rs:\d+(?::\d+)?/g, " ")
+    .replace(/\b(?:line|column|port|retries|max_retries):?\s*\d+/gi, " ")
+    .replace(/\b\d+(?:\.\d+)?\s*(?:ns|µs|us|ms|s)\b/g, " ");
+}
+
+/** What kind of failure an object store's error is, told by its words (not its addresses or timings). */
+export function storageProblem(error: unknown): "denied" | "no-bucket" | "unreachable" | "missing" | "other" {
+  const said = storageErrorWords(errorMessage(error));
+  if (/InvalidAccessKeyId|SignatureDoesNotMatch|AccessDenied|\b40[13]\b|Forbidden|ExpiredToken|credential/i.test(said)) return "denied";
+  if (/NoSuchBucket/i.test(said)) return "no-bucket";
+  if (/connect|refused|unreachable|dns|resolve|timed? ?out|timeout|reset|broken pipe|hyper|error sending request/i.test(said)) return "unreachable";
+  if (/not found|no such key|\b404\b/i.test(said)) return "missing";
+  return "other";
+}
+
+/**
  * What went wrong with an index on object storage, in one line a person can act on. The store's
  * own message (which may quote request URLs, key ids and server replies) is reduced to its kind,
  * and no registered credential value survives in it.
  */
 export function describeStorageError(location: string, error: unknown): string {
   const raw = errorMessage(error);
-  let kind: string;
-  if (/InvalidAccessKeyId|SignatureDoesNotMatch|AccessDenied|403|401|Forbidden|ExpiredToken|credential/i.test(raw)) {
-    kind = "access denied: check the credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or --storage-option)";
-  } else if (/NoSuchBucket/i.test(raw)) {
-    kind = "the bucket does not exist";
-  } else if (/connect|refused|unreachable|dns|resolve|timed? ?out|timeout|reset|broken pipe|hyper|error sending request/i.test(raw)) {
-    kind = "the store is unreachable (connection refused or timed out)";
-  } else if (/not found|no such key|404/i.test(raw)) {
-    kind = "no index there";
-  } else {
-    kind = raw.split("\n")[0].slice(0, 200);
-  }
+  const kind = {
+    denied: "access denied: check the credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or --storage-option)",
+    "no-bucket": "the bucket does not exist",
+    unreachable: "the store is unreachable (connection refused or timed out)",
+    missing: "no index there",
+    other: raw.split("\n")[0].slice(0, 200),
+  }[storageProblem(error)];
   let message = `The index at ${location} can't be read: ${kind}.`;
   for (const options of storage.values()) {
     for (const value of Object.values(options)) if (value.length >= 4 && !/^(true|false|http:\/\/|https:\/\/|us-|eu-|\d+s$)/.test(value)) message = message.split(value).join("***");

@@ -3,7 +3,7 @@
 import type { Connection, Table } from "@lancedb/lancedb";
 import { errorMessage } from "../util/host";
 import { TERM_MAX_BYTES } from "../util/terms";
-import { describeStorageError, isRemoteUri } from "./lance";
+import { describeStorageError, isRemoteUri, storageProblem } from "./lance";
 import { type ChunkRef, CHUNKS_TABLE, type ChunkRow, FILES_TABLE, type FileRecord, META_TABLE } from "./schema";
 
 /** What a generation records about itself in its meta table. */
@@ -42,9 +42,13 @@ export interface FileUpdate {
 
 /** An index folder that exists but cannot be read as one; `corrupt` when the damage is recognised (not a transient error). */
 export class StoreUnreadableError extends Error {
+  /** An object store that refuses the credentials, has no such bucket or can't be reached: looking again at once won't help. */
+  readonly lasting: boolean;
+
   constructor(readonly dir: string, override readonly cause: unknown, readonly corrupt: boolean) {
     super(isRemoteUri(dir) ? describeStorageError(dir, cause) : `The index at ${dir} could not be read (${errorMessage(cause)}).`);
     this.name = "StoreUnreadableError";
+    this.lasting = isRemoteUri(dir) && ["denied", "no-bucket", "unreachable"].includes(storageProblem(cause));
   }
 }
 
