@@ -79,6 +79,15 @@ describe("a team index on object storage (a real S3-compatible server)", () => {
     for (const value of [secret, "WRONGKEYID42"]) assert.ok(!(result.stdout + result.stderr).includes(value), `${value} printed`);
   });
 
+  it("a bucket that does not exist: says so, and indexes nothing into it", async () => {
+    for (const command of [["search", "bounded queue", "--workspace", reader], ["index", reader]]) {
+      const result = await groundwork([...command, "--db", "s3://no-such-team/main"], s3.env());
+      assert.equal(result.code, 1, result.stdout);
+      assert.match(result.stderr, /can't be read: the bucket does not exist/);
+      assert.doesNotMatch(result.stderr, /No index yet/);
+    }
+  });
+
   it("the store stopped: a clear error, no crash; back up, it answers again", async () => {
     await s3.stop();
     try {
@@ -102,6 +111,7 @@ describe("a team index on object storage (a real S3-compatible server)", () => {
     assert.equal(storageProblem(new Error("Generic S3 error: Client error with status 401: unauthorized")), "denied");
     assert.equal(storageProblem(new Error("Generic S3 error: Client error with status 404: NoSuchBucket")), "no-bucket");
     assert.equal(storageProblem(new Error("Object at location main/chunks.lance/_versions not found: Client error with status 404")), "missing");
+    assert.equal(storageProblem(new Error("Table 'meta' was not found: Error performing GET http://127.0.0.1:40341/team/main/meta.lance in 401.7µs - <Code>NoSuchKey</Code>")), "missing", "a generation not made yet");
   });
 
   it("a store down at a port whose number holds 403 or 401 reads as unreachable, not as access denied", async () => {

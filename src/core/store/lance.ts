@@ -144,7 +144,7 @@ export function storageProblem(error: unknown): "denied" | "no-bucket" | "unreac
   if (/InvalidAccessKeyId|SignatureDoesNotMatch|AccessDenied|\b40[13]\b|Forbidden|ExpiredToken|credential/i.test(said)) return "denied";
   if (/NoSuchBucket/i.test(said)) return "no-bucket";
   if (/connect|refused|unreachable|dns|resolve|timed? ?out|timeout|reset|broken pipe|hyper|error sending request/i.test(said)) return "unreachable";
-  if (/not found|no such key|\b404\b/i.test(said)) return "missing";
+  if (/not found|no ?such ?key|\b404\b/i.test(said)) return "missing";
   return "other";
 }
 

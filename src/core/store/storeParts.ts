@@ -80,8 +80,7 @@ export async function remoteTables(db: Connection): Promise<string[]> {
       (await db.openTable(name)).close();
       names.push(name);
     } catch (error) {
-      const message = errorMessage(error);
-      if (/403|401|Forbidden|InvalidAccessKeyId|SignatureDoesNotMatch|AccessDenied/i.test(message) || !/not found|NoSuchKey|\b404\b/i.test(message)) throw error;
+      if (storageProblem(error) !== "missing") throw error;
       if (name === META_TABLE) return [];
     }
   }
