@@ -179,4 +179,32 @@ describe("resource limits", () => {
       pool.dispose();
     }
   });
+
+  it("a new worker's loading does not count against its first file's limit, and has a limit of its own", async () => {
+    const { WorkerStages } = await import("../../src/core/index/workerPool");
+    const { WORKER } = await import("../helpers/workspace");
+    const dir = tempDir("gw-slowstart-");
+    try {
+      // A worker that takes 3 s to load (a busy machine), then is the real one.
+      const slowLoad = path.join(dir, "slow-load.cjs");
+      writeFileSync(slowLoad, `const until = Date.now() + 3000; while (Date.now() < until); require(${JSON.stringify(WORKER)});\n`);
+      const slow = new WorkerStages({ workerPath: slowLoad, timeoutMs: 1500, poolSize: 1 });
+      try {
+        assert.equal((await slow.process("tiny.py", "def tiny():\n    pass\n")).chunked.chunks[0]?.symbol, "tiny");
+      } finally {
+        slow.dispose();
+      }
+      // One that never gets ready.
+      const never = path.join(dir, "never.cjs");
+      writeFileSync(never, `require("node:worker_threads").parentPort.on("message", () => {});\n`);
+      const stuck = new WorkerStages({ workerPath: never, startTimeoutMs: 500, poolSize: 1 });
+      try {
+        await assert.rejects(stuck.process("tiny.py", "def tiny():\n    pass\n"), /indexing worker did not start within 500 ms/);
+      } finally {
+        stuck.dispose();
+      }
+    } finally {
+      removeTree(dir);
+    }
+  });
 });

@@ -64,3 +64,6 @@ parentPort?.on("message", (request: StageRequest) => {
     (error: unknown) => parentPort?.postMessage({ id: request.id, error: errorMessage(error), ...held() }),
   );
 });
+
+// Loaded and listening: the pool starts a file's time limit from here, not from the thread's start.
+parentPort?.postMessage({ ready: true });

@@ -25,7 +25,10 @@ export interface WorkerStagesOptions {
   chunker?: ChunkerOptions;
   /** Also run the embed and fields stages in the workers, with the builtin embedder of these dims. */
   builtinEmbedderDims?: number;
+  /** How long one file may take on a worker, from when the worker starts it; default 30 s. */
   timeoutMs?: number;
+  /** How long a new worker may take to load before the file it holds fails; default 60 s. */
+  startTimeoutMs?: number;
   /** A worker whose parser holds more than this (bytes) is replaced between files; default 128 MiB. */
   recycleAboveBytes?: number;
   /** Worker threads; default: one per core, at most 4. */
@@ -34,6 +37,8 @@ export interface WorkerStagesOptions {
 
 /** `parserBytes`, `heapBytes`: what the worker's parser runtime and JavaScript heap hold after the request. */
 type Reply = ({ id: number; result: unknown } | { id: number; error: string }) & { parserBytes?: number; heapBytes?: number };
+/** A worker's first message: it has loaded and takes requests. */
+type Ready = { ready: true };
 
 export class WorkerStages implements FileStages {
   /** Workers that take files: every stage they were set up for. */
@@ -162,7 +167,7 @@ interface InFlight {
  * One worker thread and its queue. Up to `AHEAD` requests are posted before the first one's reply
  * comes back, so the worker starts its next file at once instead of idling while this thread
  * (busy writing a batch, say) gets round to sending it. The worker runs them one at a time, in
- * order; a file's time limit starts when the worker starts it.
+ * order; a file's time limit starts when the worker starts it (on a new worker, once it has loaded).
  */
 class StageWorker {
   private worker: Worker | undefined;
@@ -174,6 +179,9 @@ class StageWorker {
   private nextId = 1;
   private readonly inFlight: InFlight[] = [];
   private readonly queued: InFlight[] = [];
+  /** The worker has loaded and said so; until then nothing on it is timed as a file's work. */
+  private ready = false;
+  private startTimer: NodeJS.Timeout | undefined;
   waiting = 0;
 
   constructor(private readonly options: WorkerStagesOptions) {}
@@ -205,6 +213,7 @@ class StageWorker {
   /** Stops the worker thread; what was posted to it stays with this queue. */
   private stop(): void {
     for (const request of this.inFlight) clearTimeout(request.timer);
+    clearTimeout(this.startTimer);
     void this.worker?.terminate();
     this.worker = undefined;
   }
@@ -221,7 +230,7 @@ class StageWorker {
       request.body = { ...request.body, id: request.id };
       this.inFlight.push(request);
       worker.postMessage(request.body);
-      if (this.inFlight.length === 1) this.arm(request);
+      if (this.inFlight.length === 1 && this.ready) this.arm(request);
     }
   }
 
@@ -232,9 +241,23 @@ class StageWorker {
     this.parserBytes = 0;
     this.heapBytes = 0;
     this.failedOnIt = false;
+    this.ready = false;
     this.starts++;
-    worker.on("message", (reply: Reply) => {
-      if (worker !== this.worker || this.inFlight[0]?.id !== reply.id) return;
+    // Loading has a limit of its own: a worker that never says it is ready fails the file it holds.
+    const startTimeoutMs = this.options.startTimeoutMs ?? 60_000;
+    this.startTimer = setTimeout(() => setImmediate(() => {
+      if (!this.ready) this.fail(worker, `indexing worker did not start within ${startTimeoutMs} ms`);
+    }), startTimeoutMs);
+    this.startTimer.unref();
+    worker.on("message", (reply: Reply | Ready) => {
+      if (worker !== this.worker) return;
+      if ("ready" in reply) {
+        clearTimeout(this.startTimer);
+        this.ready = true;
+        if (this.inFlight[0]) this.arm(this.inFlight[0]);
+        return;
+      }
+      if (this.inFlight[0]?.id !== reply.id) return;
       const request = this.inFlight.shift()!;
       clearTimeout(request.timer);
       this.parserBytes = reply.parserBytes ?? this.parserBytes;
@@ -256,6 +279,7 @@ class StageWorker {
   private arm(request: InFlight): void {
     const worker = this.worker;
     const timeoutMs = this.options.timeoutMs ?? 30_000;
+    clearTimeout(request.timer);
     request.timer = setTimeout(() => {
       // Timers run before the messages that came meanwhile: a reply already here (this thread was
       // busy past the limit) is taken first, and only a file still on the worker fails.
