@@ -153,7 +153,10 @@ export class TestModelServer {
     } catch {
       body = undefined;
     }
-    const request: RecordedRequest = { method: req.method ?? "", path: (req.url ?? "").split("?")[0], headers: req.headers, body, raw, time: Date.now() };
+    // A server behind a path (a gateway's `/team/v1`) answers as at `/v1`.
+    const fullPath = (req.url ?? "").split("?")[0];
+    const path = fullPath.includes("/v1/") ? fullPath.slice(fullPath.indexOf("/v1/")) : fullPath;
+    const request: RecordedRequest = { method: req.method ?? "", path, headers: req.headers, body, raw, time: Date.now() };
     this.requests.push(request);
     if (this.options.apiKey && req.headers.authorization !== `Bearer ${this.options.apiKey}`) {
       return this.error(res, { kind: "error", status: 401, message: "Incorrect API key provided." });

@@ -158,6 +158,21 @@ describe("models: grounded chat, completions, compare, audit (against a real HTT
     assert.equal(requests[1].body.tools, undefined);
   });
 
+  it("keeps offering tools after a failure that is not about them, wherever the server is", async () => {
+    // The server's address names tools; its error does not: tools stay on for the next request.
+    const gateway = profile(server, { baseURL: server.url.replace(/\/v1$/, "/function-tools/v1") });
+    const chat = chatWith(gateway);
+    const start = server.to("/v1/chat/completions").length;
+    server.enqueue({ kind: "error", status: 400, message: "temperature must be at most 2" });
+    const failed = await chat.ask({ question: "session token" });
+    assert.equal(failed.error?.kind, "bad-request");
+    server.enqueue({ kind: "text", text: "Answer." });
+    await chat.ask({ question: "session token" });
+    const requests = server.to("/v1/chat/completions").slice(start);
+    assert.equal(requests.length, 2, "no one-shot retry of a request the server refused for another reason");
+    assert.ok(requests[1].body.tools, "tools still offered");
+  });
+
   it("sends a LoRA profile's adapter name and loads the adapter once", async () => {
     const lora = profile(server, { id: "team-lora", kind: "lora", model: "team-adapter", baseModel: "coder-7b", adapterPath: "/adapters/team" });
     const chat = chatWith(lora);

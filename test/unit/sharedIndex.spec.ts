@@ -109,8 +109,9 @@ describe("a team index on object storage (a real S3-compatible server)", () => {
     for (const [port, took] of [[40341, "210.322µs"], [34013, "403.1ms"], [40100, "1.401s"]] as const) assert.equal(storageProblem(refused(port, took)), "unreachable", `${port} ${took}`);
     assert.equal(storageProblem(new Error("Generic S3 error: Error performing GET http://127.0.0.1:40341/team/main in 2ms - Client error with status 403 Forbidden: <Code>InvalidAccessKeyId</Code>")), "denied");
     assert.equal(storageProblem(new Error("Generic S3 error: Client error with status 401: unauthorized")), "denied");
-    assert.equal(storageProblem(new Error("Generic S3 error: Client error with status 404: NoSuchBucket")), "no-bucket");
+    assert.equal(storageProblem(new Error("Generic S3 error: Error performing GET http://127.0.0.1:41557/no-such-team?list-type=2&prefix=main%2Fg-x%2Fmeta.lance%2F_versions%2F in 3.05ms - Server returned non-2xx status code: 404 Not Found: <?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>NoSuchBucket</Code><Message>The specified bucket does not exist</Message><BucketName>no-such-team</BucketName></Error>, /usr/local/cargo/registry/src/lance-io-8.0.0/src/object_store.rs:849:92")), "no-bucket");
     assert.equal(storageProblem(new Error("Object at location main/chunks.lance/_versions not found: Client error with status 404")), "missing");
+    assert.equal(storageProblem(new Error("Object at location team/main/g-1/chunks.lance/_versions/403.manifest not found: Client error with status 404: <Error><Code>NoSuchKey</Code><Key>reset-connect/401</Key><RequestId>4O3DNSX</RequestId><HostId>dns+timeout/403=</HostId></Error>")), "missing", "the names in a key and the ids in a reply say nothing");
     assert.equal(storageProblem(new Error("Table 'meta' was not found: Error performing GET http://127.0.0.1:40341/team/main/meta.lance in 401.7µs - <Code>NoSuchKey</Code>")), "missing", "a generation not made yet");
   });
 

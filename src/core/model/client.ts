@@ -100,7 +100,8 @@ export class ModelClient {
       // The caller's own error passes through as it is: it is not the model's to report.
       if (error instanceof CallbackError) throw error.cause;
       const modelError = toModelError(error, this.errorContext());
-      if (tools?.length && (modelError.kind === "bad-request" || modelError.kind === "server") && /tool|function/i.test(modelError.message)) {
+      // Told by the server's own words, not ours (which name its address: a `/function-tools/v1` gateway).
+      if (tools?.length && (modelError.kind === "bad-request" || modelError.kind === "server") && /tool|function/i.test(errorMessage(error))) {
         this.logger.info(`${this.profile.id}: the server rejected tool calls (${modelError.message}); answering in one shot`);
         this.toolsUnsupported = true;
         return { ...(await this.streamChat(request, undefined).catch((e) => Promise.reject(e instanceof CallbackError ? e.cause : toModelError(e, this.errorContext())))), toolsDropped: true };

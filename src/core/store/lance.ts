@@ -125,15 +125,18 @@ export function connectOptions(location: string): { readConsistencyInterval: num
 }
 
 /**
- * A store error's words without the numbers that only say where and how long: URLs, socket
- * addresses, source locations and durations. A status code is told by the words left, so a port
+ * A store error's words without the names and numbers that only say where and how long: URLs,
+ * socket addresses, object keys and paths, request ids, source locations and durations. A status code is told by the words left, so a port
  * such as 40341 or a request that took 403 µs does not read as "403 Forbidden".
  */
 function storageErrorWords(raw: string): string {
   return raw
+    .replace(/<(Key|Resource|RequestId|HostId|BucketName)>[^<]*<\/\1>/gi, " ")
     .replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, " ")
     .replace(/\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b|\[[0-9a-f:]+\](?::\d+)?/gi, " ")
     .replace(/\S+\.rs:\d+(?::\d+)?/g, " ")
+    // Object keys and paths (`main/chunks.lance/_versions/403.manifest`, a `reset-2024/` prefix).
+    .replace(/[^\s"'`(),<>]*\/[^\s"'`(),<>]*/g, " ")
     .replace(/\b(?:line|column|port|retries|max_retries):?\s*\d+/gi, " ")
     .replace(/\b\d+(?:\.\d+)?\s*(?:ns|µs|us|ms|s)\b/g, " ");
 }
