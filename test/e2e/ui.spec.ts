@@ -124,14 +124,19 @@ it("Groundwork in VS Code, as a user sees it", { timeout: 6 * 60_000 }, async (t
   await step("ask a question and see the streamed answer, its sources and why", async () => {
     await askInChat(page, "how does the bounded queue offer an item?");
     // Restricted Mode: Groundwork asks once before code from an untrusted workspace goes to a model.
+    // Whichever comes first (a busy machine may show the question late): the question, or the answer.
     const consent = page.getByRole("button", { name: "Send for this session" });
-    if (await consent.waitFor({ state: "visible", timeout: 5_000 }).then(() => true, () => false)) {
+    const answer = chatFrame(page).locator(".answer").last();
+    const answered = answer.locator(".answer-body", { hasText: "The code you are asking about is in" });
+    // (The answer is inside the webview's frames, which a composite locator can't reach: both are polled.)
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && !(await consent.isVisible()) && !(await answered.isVisible())) await page.waitForTimeout(100);
+    if (await consent.isVisible()) {
       await page.screenshot({ path: path.join(SHOTS, "untrusted-consent.png") });
       assert.equal(models.to("/v1/chat/completions").length, 0, "nothing was sent before consent");
       await consent.click();
     }
-    const answer = chatFrame(page).locator(".answer").last();
-    await answer.locator(".answer-body", { hasText: "The code you are asking about is in" }).waitFor({ state: "visible", timeout: 30_000 });
+    await answered.waitFor({ state: "visible", timeout: 30_000 });
     await answer.locator(".sources li").first().waitFor({ state: "visible" });
     assert.match((await answer.locator(".sources").innerText()) ?? "", /lib\/Queue\.java:\d+-\d+[\s\S]*(vector|keyword) #\d/);
     const system = models.to("/v1/chat/completions").at(-1)!.body.messages[0].content as string;

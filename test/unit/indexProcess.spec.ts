@@ -73,7 +73,16 @@ describe("index runs in a child process", () => {
     assert.ok(partial.filesIndexed < 400, `stopped early (${partial.filesIndexed} of 400)`);
     await cancelled.exited;
 
-    const killed = indexInChild(job, { entry: ENTRY, execArgv: LOADER, logger: silent, onProgress: (e) => e.progress.filesDone > 0 && process.kill(killed.pid!, "SIGKILL") });
+    let kill = true; // once: a progress message read after the child was reaped must not signal its pid again
+    const killed = indexInChild(job, {
+      entry: ENTRY, execArgv: LOADER, logger: silent,
+      onProgress: (e) => {
+        if (e.progress.filesDone > 0 && kill) {
+          kill = false;
+          process.kill(killed.pid!, "SIGKILL");
+        }
+      },
+    });
     await assert.rejects(killed.results, (error: Error) => !(error instanceof IndexProcessStartError) && /ended by SIGKILL before it finished/.test(error.message));
     await killed.exited;
 

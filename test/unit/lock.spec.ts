@@ -73,8 +73,23 @@ describe("one writer per index", () => {
     const holder = path.join(REPO_ROOT, "test", "support", "lockHolder.ts");
     // All start their attempt at one instant, well after the slowest has loaded.
     const startAt = String(Date.now() + 4000);
-    const racers = await Promise.all(Array.from({ length: 6 }, () =>
-      promisify(execFile)(process.execPath, ["--import", "tsx", holder, dbPath, "2000", startAt], { cwd: REPO_ROOT }).then((r) => r.stdout.trim())));
+    // The winner holds the lock until all six have said how it went: one that loads late still finds it held.
+    const release = path.join(dbs, "race-release");
+    const said: string[] = [];
+    const racers = await Promise.all(Array.from({ length: 6 }, () => new Promise<string>((resolve, reject) => {
+      const racer = spawn(process.execPath, ["--import", "tsx", holder, dbPath, release, startAt], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "inherit"] });
+      let out = "";
+      racer.stdout.on("data", (data: Buffer) => {
+        out += data;
+        if (out.endsWith("\n") && said.push(out.trim()) === 6) writeFileSync(release, "");
+      });
+      racer.once("error", reject);
+      racer.once("exit", (code) => {
+        if (code === 0) return resolve(out.trim());
+        writeFileSync(release, ""); // lets the winner go: the test fails here, not by a timeout
+        reject(new Error(`a racer exited with ${code}: ${out}`));
+      });
+    })));
     assert.deepEqual(racers.filter((r) => r === "won").length, 1, racers.join(", "));
     assert.deepEqual(racers.filter((r) => r === "locked").length, 5, racers.join(", "));
   });

@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { CLI, copyTree, POLYGLOT, removeTree, tempDir, writeTree } from "../helpers/workspace";
+import { CLI, copyTree, endProcess, POLYGLOT, removeTree, tempDir, writeTree } from "../helpers/workspace";
 import { FAKE_SECRETS } from "../support/fakeSecrets";
 
 type ToolResult = { content: Array<{ type: string; text?: string }>; structuredContent?: Record<string, unknown>; isError?: boolean };
@@ -150,8 +150,9 @@ describe("groundwork mcp over streamable HTTP", () => {
     });
   });
 
-  after(() => {
-    child.kill("SIGTERM");
+  after(async () => {
+    // It ends its maintenance and closes the index first: the folder goes once it has.
+    await endProcess(child, "SIGTERM");
     removeTree(ws);
   });
 
@@ -202,7 +203,7 @@ describe("groundwork mcp, spoken to as plain newline-delimited JSON-RPC", () => 
       const result = (await reply(3)).result as ToolResult;
       assert.match(result.content[0].text ?? "", /^\[src\/cache\.js:4-17\] class ExpiringCache/);
     } finally {
-      child.kill();
+      await endProcess(child);
       removeTree(ws);
     }
   });
