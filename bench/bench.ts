@@ -269,7 +269,10 @@ async function indexSection(): Promise<Record<string, unknown>> {
   console.log("corpus          files  chunks |  seconds  files/s  chunks/s   MB/s | raw parse MB/s | ratio | peak RSS");
   for (const corpus of corpora) {
     const files = await filesUnder(corpus.root, corpus.pattern);
-    const parsed = await rawParse(await Promise.all(files.map(async (file) => ({ text: await fs.readFile(file, "utf8"), language: corpus.language }))));
+    const sources = await Promise.all(files.map(async (file) => ({ text: await fs.readFile(file, "utf8"), language: corpus.language })));
+    // The raw parse before and after the run, and the faster of the two: a slow minute for the
+    // parse alone would flatter the ratio.
+    const parsedBefore = await rawParse(sources);
     const dbPath = path.join(WORK, `cold-${corpus.name}`);
     await fs.rm(dbPath, { recursive: true, force: true });
     // The pipeline the CLI and the extension run: parse, chunk and embed in a worker pool; write here.
@@ -280,6 +283,8 @@ async function indexSection(): Promise<Record<string, unknown>> {
       const result = await index.run();
       clearInterval(sampler);
       const records = [...(await (await index.store()).fileRecords()).values()].filter((r) => r.status === "indexed");
+      const parsedAfter = await rawParse(sources);
+      const parsed = parsedAfter.bytes / parsedAfter.seconds > parsedBefore.bytes / parsedBefore.seconds ? parsedAfter : parsedBefore;
       const bytes = records.reduce((sum, r) => sum + r.size, 0);
       const mbps = bytes / 2 ** 20 / result.seconds;
       const rawMbps = parsed.bytes / 2 ** 20 / parsed.seconds;
@@ -293,7 +298,7 @@ async function indexSection(): Promise<Record<string, unknown>> {
       index.close();
     }
   }
-  console.log("target: ratio ≥ 0.60 (chunk + embed + write against the single-thread raw parse)");
+  console.log("target: ratio ≥ 0.60 (chunk + embed + write against the single-thread raw parse, the faster of one before and one after the run)");
   return { rows, cli: cliColdIndex(corpora), targetRatio: 0.6 };
 }
 
