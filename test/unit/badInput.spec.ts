@@ -185,14 +185,29 @@ describe("resource limits", () => {
     const { WORKER } = await import("../helpers/workspace");
     const dir = tempDir("gw-slowstart-");
     try {
-      // A worker that takes 3 s to load (a busy machine), then is the real one.
+      // A worker that takes 4 s to load (a busy machine), then is the real one; a file may take 3 s.
       const slowLoad = path.join(dir, "slow-load.cjs");
-      writeFileSync(slowLoad, `const until = Date.now() + 3000; while (Date.now() < until); require(${JSON.stringify(WORKER)});\n`);
-      const slow = new WorkerStages({ workerPath: slowLoad, timeoutMs: 1500, poolSize: 1 });
+      writeFileSync(slowLoad, `const until = Date.now() + 4000; while (Date.now() < until); require(${JSON.stringify(WORKER)});\n`);
+      const slow = new WorkerStages({ workerPath: slowLoad, timeoutMs: 3000, poolSize: 1 });
       try {
         assert.equal((await slow.process("tiny.py", "def tiny():\n    pass\n")).chunked.chunks[0]?.symbol, "tiny");
       } finally {
         slow.dispose();
+      }
+      // One that never says it is ready but answers: its first answer counts as ready, and no load limit fails it later.
+      const silent = path.join(dir, "silent.cjs");
+      writeFileSync(silent, [
+        'const { parentPort } = require("node:worker_threads");',
+        "const answer = (m) => parentPort.postMessage({ id: m.id, result: { chunked: { chunks: [], path: m.path } } });",
+        'parentPort.on("message", (m) => setTimeout(() => answer(m), m.path.startsWith("slow") ? 1500 : 0));',
+      ].join("\n"));
+      const quiet = new WorkerStages({ workerPath: silent, startTimeoutMs: 1000, poolSize: 1 });
+      try {
+        await quiet.process("one.py", "x = 1\n");
+        // On the worker when its load limit would come due.
+        assert.equal((await quiet.process("slow.py", "y = 2\n")).chunked.path, "slow.py");
+      } finally {
+        quiet.dispose();
       }
       // One that never gets ready.
       const never = path.join(dir, "never.cjs");

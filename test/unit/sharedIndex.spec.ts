@@ -112,6 +112,10 @@ describe("a team index on object storage (a real S3-compatible server)", () => {
     assert.equal(storageProblem(new Error("Generic S3 error: Error performing GET http://127.0.0.1:41557/no-such-team?list-type=2&prefix=main%2Fg-x%2Fmeta.lance%2F_versions%2F in 3.05ms - Server returned non-2xx status code: 404 Not Found: <?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>NoSuchBucket</Code><Message>The specified bucket does not exist</Message><BucketName>no-such-team</BucketName></Error>, /usr/local/cargo/registry/src/lance-io-8.0.0/src/object_store.rs:849:92")), "no-bucket");
     assert.equal(storageProblem(new Error("Object at location main/chunks.lance/_versions not found: Client error with status 404")), "missing");
     assert.equal(storageProblem(new Error("Object at location team/main/g-1/chunks.lance/_versions/403.manifest not found: Client error with status 404: <Error><Code>NoSuchKey</Code><Key>reset-connect/401</Key><RequestId>4O3DNSX</RequestId><HostId>dns+timeout/403=</HostId></Error>")), "missing", "the names in a key and the ids in a reply say nothing");
+    const retried = (inner: string): Error => new Error(`Generic S3 error: Error performing GET http://127.0.0.1:9000/team/main/g-1/meta.lance/_versions in 1.2s, after 1 retries, max_retries: 3, retry_timeout: 15s  - ${inner}`);
+    assert.equal(storageProblem(retried("Server returned non-2xx status code: 404 Not Found: <Error><Code>NoSuchKey</Code></Error>")), "missing", "a retried request is told by its last answer");
+    assert.equal(storageProblem(retried("HTTP error: error sending request")), "unreachable");
+    assert.equal(storageProblem(retried("Server returned non-2xx status code: 503 Service Unavailable: SlowDown")), "other", "a busy store is neither unreachable nor gone");
     assert.equal(storageProblem(new Error("Table 'meta' was not found: Error performing GET http://127.0.0.1:40341/team/main/meta.lance in 401.7µs - <Code>NoSuchKey</Code>")), "missing", "a generation not made yet");
   });
 

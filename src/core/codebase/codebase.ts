@@ -99,8 +99,15 @@ export class Codebase {
       this.indexes.delete(root);
       index.close();
     }
-    const opened = await Promise.all(named.filter((folder) => !this.indexes.has(folder.root)).map(async (folder) => [folder.root, await this.openFolder(folder, folder.root === named[0]?.root)] as const));
-    for (const [root, index] of opened) this.indexes.set(root, index);
+    const opening = named.filter((folder) => !this.indexes.has(folder.root)).map(async (folder) => [folder.root, await this.openFolder(folder, folder.root === named[0]?.root)] as const);
+    const opened = await Promise.allSettled(opening);
+    // One folder that can't be opened fails the call; the others it opened meanwhile are closed, not left open.
+    const failed = opened.find((result) => result.status === "rejected");
+    if (failed) {
+      for (const result of opened) if (result.status === "fulfilled") result.value[1].close();
+      throw failed.reason;
+    }
+    for (const result of opened) if (result.status === "fulfilled") this.indexes.set(...result.value);
     this.space = new PathSpace(named, this.options.paths);
   }
 

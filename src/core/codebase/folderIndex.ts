@@ -96,11 +96,16 @@ export class FolderIndex {
   static async open(options: FolderIndexOptions): Promise<FolderIndex> {
     const index = new FolderIndex(options);
     const unsupported = lanceUnsupportedReason();
-    if (unsupported) index.unavailableError = new IndexUnavailableError(unsupported);
-    else await index.refresh();
-    if (options.shared && !index.unavailableError) {
-      index.overlay = await SharedOverlay.open(options.shared, await index.fingerprint(), options.logger);
-      await index.overlay.refreshOwned(index.answering);
+    try {
+      if (unsupported) index.unavailableError = new IndexUnavailableError(unsupported);
+      else await index.refresh();
+      if (options.shared && !index.unavailableError) {
+        index.overlay = await SharedOverlay.open(options.shared, await index.fingerprint(), options.logger);
+        await index.overlay.refreshOwned(index.answering);
+      }
+    } catch (error) {
+      index.close();
+      throw error;
     }
     // "from-index": the neural embedder the answering generation was built with, made again from its spec.
     if (options.neural === "from-index" && index.answering?.identity.neural) {
@@ -155,7 +160,10 @@ export class FolderIndex {
     const view = await generationsView(this.options.dbPath, remoteFingerprint);
     if (view === this.view) return;
     this.view = view;
-    const found = await readGenerations(this.options.dbPath, this.options.logger, remoteFingerprint, this.warnedUnreadable);
+    const found = await readGenerations(this.options.dbPath, this.options.logger, remoteFingerprint, this.warnedUnreadable).catch((error: unknown) => {
+      this.view = undefined; // read again next time
+      throw error;
+    });
     // A generation another process is still creating can't be read yet: look again next time.
     if (found.unreadable) this.view = undefined;
     const { answering, building } = pickGenerations(found, this.answering, this.building, this.queryPart);

@@ -251,12 +251,16 @@ class StageWorker {
     this.startTimer.unref();
     worker.on("message", (reply: Reply | Ready) => {
       if (worker !== this.worker) return;
-      if ("ready" in reply) {
+      // Its first message, whatever it is, says it has loaded (a script without the ready message still answers).
+      if (!this.ready) {
         clearTimeout(this.startTimer);
         this.ready = true;
-        if (this.inFlight[0]) this.arm(this.inFlight[0]);
-        return;
+        if ("ready" in reply) {
+          if (this.inFlight[0]) this.arm(this.inFlight[0]);
+          return;
+        }
       }
+      if ("ready" in reply) return;
       if (this.inFlight[0]?.id !== reply.id) return;
       const request = this.inFlight.shift()!;
       clearTimeout(request.timer);

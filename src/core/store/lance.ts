@@ -137,6 +137,8 @@ function storageErrorWords(raw: string): string {
     .replace(/\S+\.rs:\d+(?::\d+)?/g, " ")
     // Object keys and paths (`main/chunks.lance/_versions/403.manifest`, a `reset-2024/` prefix).
     .replace(/[^\s"'`(),<>]*\/[^\s"'`(),<>]*/g, " ")
+    // object_store's note on a retried request (`after 1 retries, max_retries: 3, retry_timeout: 15s`): the inner error says what happened.
+    .replace(/\bafter \d+ retries\b|\bretry_timeout:?\s*\S*/gi, " ")
     .replace(/\b(?:line|column|port|retries|max_retries):?\s*\d+/gi, " ")
     .replace(/\b\d+(?:\.\d+)?\s*(?:ns|µs|us|ms|s)\b/g, " ");
 }
