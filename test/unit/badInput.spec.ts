@@ -198,14 +198,14 @@ describe("resource limits", () => {
       const silent = path.join(dir, "silent.cjs");
       writeFileSync(silent, [
         'const { parentPort } = require("node:worker_threads");',
-        "const answer = (m) => parentPort.postMessage({ id: m.id, result: { chunked: { chunks: [], path: m.path } } });",
+        "const answer = (m) => parentPort.postMessage({ id: m.id, result: { chunked: { chunks: [{ symbol: m.path }] } } });",
         'parentPort.on("message", (m) => setTimeout(() => answer(m), m.path.startsWith("slow") ? 1500 : 0));',
       ].join("\n"));
       const quiet = new WorkerStages({ workerPath: silent, startTimeoutMs: 1000, poolSize: 1 });
       try {
         await quiet.process("one.py", "x = 1\n");
         // On the worker when its load limit would come due.
-        assert.equal((await quiet.process("slow.py", "y = 2\n")).chunked.path, "slow.py");
+        assert.equal((await quiet.process("slow.py", "y = 2\n")).chunked.chunks[0]?.symbol, "slow.py");
       } finally {
         quiet.dispose();
       }
