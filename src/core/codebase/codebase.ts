@@ -5,14 +5,12 @@
 // fusion over every folder's candidates), serializes writes, and offers what hosts need: search,
 // `@` mentions, definitions, reading cited code, conventions for a file, status, updates from file
 // events and progress events. Stores, indexers, retrievers and LanceDB rows stay behind it.
-import * as path from "node:path";
 import { parseCitation } from "../../shared/citation";
 import { Chunker } from "../chunk/chunker";
 import type { Convention } from "../conventions/sources";
 import { BuiltinEmbedder } from "../embed/builtin";
 import type { Embedder } from "../embed/embedder";
 import type { EmbeddingEstimate } from "../index/estimate";
-import { isRemoteUri } from "../store/lance";
 import type { IndexProgress } from "../index/indexer";
 import { type FileStages, InProcessStages } from "../index/stages";
 import { WorkerStages } from "../index/workerPool";
@@ -20,24 +18,22 @@ import { HttpReranker } from "../retrieval/reranker";
 import { HybridRetriever, type SearchSegment } from "../retrieval/retriever";
 import type { SearchHit, SearchOptions } from "../retrieval/types";
 import { StoreUnreadableError, type StoredChunk } from "../store/store";
-import { sha256Hex } from "../util/hash";
 import { errorMessage, type Logger, silentLogger } from "../util/host";
 import { cl100k } from "../util/tokens";
-import { FolderIndex } from "./folderIndex";
+import type { FolderIndex } from "./folderIndex";
+import { FolderIndexes } from "./folderIndexes";
 import { IndexedFiles } from "./indexedFiles";
-import { type FolderSpec, namedFolders, PathSpace } from "./paths";
+import { type FolderSpec, PathSpace } from "./paths";
 import { type CitedCode, type CodebaseFolder, CodebaseError, type CodebaseOptions, type FolderRunResult, type FolderStatus, type MentionSuggestion, type ProgressEvent } from "./types";
 
 export type { CodebaseOptions, CodebaseFolder, FolderRunResult, FolderStatus, ProgressEvent, MentionSuggestion, CitedCode } from "./types";
 export { CodebaseError } from "./types";
 
-export function defaultDbPath(root: string): string {
-  return path.join(root, ".groundwork", "index");
-}
+export { defaultDbPath } from "./folderIndexes";
 
 export class Codebase {
   private space: PathSpace<CodebaseFolder>;
-  private readonly indexes = new Map<string, FolderIndex>();
+  private readonly indexes: FolderIndexes;
   private readonly retriever: HybridRetriever;
   private readonly listeners = new Set<(event: ProgressEvent) => void>();
   private queue: Promise<unknown> = Promise.resolve();
@@ -56,6 +52,7 @@ export class Codebase {
     private readonly ownedStages: WorkerStages | Chunker | undefined,
   ) {
     this.logger = options.logger ?? silentLogger;
+    this.indexes = new FolderIndexes(options, embedder, stages, this.logger);
     this.space = new PathSpace([], options.paths);
     const reranker = options.reranker ? new HttpReranker(options.reranker) : undefined;
     this.retriever = new HybridRetriever(() => this.segments(), { defaults: options.search, reranker });
@@ -92,49 +89,15 @@ export class Codebase {
 
   /** Opens the indexes of folders added to the workspace and closes those of folders removed. */
   async setFolders(specs: readonly FolderSpec[]): Promise<void> {
-    const named = namedFolders(specs, this.options.paths).map((folder) => ({ ...folder, dbPath: resolveIndexLocation(folder.dbPath ?? this.dbPathFor(folder.root)) }));
-    const wanted = new Set(named.map((folder) => folder.root));
-    for (const [root, index] of this.indexes) {
-      if (wanted.has(root)) continue;
-      this.indexes.delete(root);
-      index.close();
-    }
-    const opening = named.filter((folder) => !this.indexes.has(folder.root)).map(async (folder) => [folder.root, await this.openFolder(folder, folder.root === named[0]?.root)] as const);
-    const opened = await Promise.allSettled(opening);
-    // One folder that can't be opened fails the call; the others it opened meanwhile are closed, not left open.
-    const failed = opened.find((result) => result.status === "rejected");
-    if (failed) {
-      for (const result of opened) if (result.status === "fulfilled") result.value[1].close();
-      throw failed.reason;
-    }
-    for (const result of opened) if (result.status === "fulfilled") this.indexes.set(...result.value);
-    this.space = new PathSpace(named, this.options.paths);
-  }
-
-  private dbPathFor(root: string): string {
-    if (!this.options.storageDir) return defaultDbPath(root);
-    return path.join(this.options.storageDir, `index-${sha256Hex(path.resolve(root)).slice(0, 16)}`);
-  }
-
-  /** `first`: the workspace's first folder, the one a shared index is for. */
-  private openFolder(folder: CodebaseFolder, first: boolean): Promise<FolderIndex> {
-    const { scan, vectorIndexMinRows, syncTextIndexMaxRows, batchChunks, neural, embedderFor, keepGenerations, shared } = this.options;
-    return FolderIndex.open({
-      root: folder.root, dbPath: folder.dbPath, embedder: this.embedder, neural, embedderFor, keepGenerations, stages: this.stages, scan, logger: this.logger,
-      // A shared index is one repository's: it goes under the first folder.
-      shared: first ? shared : undefined,
-      vectorIndexMinRows, syncTextIndexMaxRows, batchChunks,
-    });
+    this.space = new PathSpace(await this.indexes.set(specs), this.options.paths);
   }
 
   private folderIndex(folder: CodebaseFolder): FolderIndex {
-    const index = this.indexes.get(folder.root);
-    if (!index) throw new CodebaseError(`The folder ${folder.root} is not part of this codebase.`);
-    return index;
+    return this.indexes.of(folder);
   }
 
   private segments(): SearchSegment[] {
-    return this.folders.flatMap((folder) => this.indexes.get(folder.root)?.segments(folder.prefix) ?? []);
+    return this.indexes.segments(this.folders);
   }
 
   // ---- paths and citations
@@ -211,14 +174,14 @@ export class Codebase {
    */
   refresh(options: { generationsOnly?: boolean } = {}): Promise<void> {
     return this.enqueue(async () => {
-      await Promise.all([...this.indexes.values()].map((index) => index.reload(options)));
+      await Promise.all(this.indexes.all().map((index) => index.reload(options)));
     });
   }
 
   /** Deletes every folder's index; the next `index()` builds them again. */
   clear(): Promise<void> {
     return this.enqueue(async () => {
-      for (const index of this.indexes.values()) await index.clear();
+      for (const index of this.indexes.all()) await index.clear();
     });
   }
 
@@ -241,13 +204,13 @@ export class Codebase {
   /** The neural embedder's name and where it runs, when there is one (the first folder's). */
   get neuralEmbedder(): { id: string; spec?: object } | undefined {
     const [folder] = this.folders;
-    const neural = folder && this.indexes.get(folder.root)?.neuralEmbedder;
+    const neural = folder && this.indexes.find(folder.root)?.neuralEmbedder;
     return neural && { id: neural.id, spec: (neural as { spec?: object }).spec };
   }
 
   /** Resolves when no background maintenance runs (the CLI and benchmarks wait for it). */
   async maintenanceIdle(): Promise<void> {
-    await Promise.all([...this.indexes.values()].map((index) => index.maintenanceIdle()));
+    await Promise.all(this.indexes.all().map((index) => index.maintenanceIdle()));
   }
 
   // ---- reading
@@ -260,7 +223,7 @@ export class Codebase {
       if (!isGoneIndex(error)) throw error;
       // Another process replaced a generation under us: look again, once.
       this.logger.info(`Re-reading the index after a failed search (${errorMessage(error)})`);
-      await Promise.all([...this.indexes.values()].map((index) => index.refresh()));
+      await Promise.all(this.indexes.all().map((index) => index.refresh()));
       return this.retriever.search(query, options);
     }
   }
@@ -365,7 +328,7 @@ export class Codebase {
 
   /** Why the index can't work on this machine (LanceDB can't load here), or undefined when it can. */
   get unavailable(): string | undefined {
-    return [...this.indexes.values()].find((index) => index.unavailable)?.unavailable;
+    return this.indexes.all().find((index) => index.unavailable)?.unavailable;
   }
 
   /** How often searches were answered from the query cache. */
@@ -380,21 +343,15 @@ export class Codebase {
 
   /** Counts over all folders: cheap enough for a status bar after every update. */
   async summary(): Promise<{ files: number; chunks: number }> {
-    const counts = await Promise.all([...this.indexes.values()].map((index) => index.summary()));
+    const counts = await Promise.all(this.indexes.all().map((index) => index.summary()));
     return counts.reduce((sum, c) => ({ files: sum.files + c.files, chunks: sum.chunks + c.chunks }), { files: 0, chunks: 0 });
   }
 
   /** Closes every index; background maintenance finishes first. */
   close(): void {
-    for (const index of this.indexes.values()) index.close();
-    this.indexes.clear();
+    this.indexes.close();
     this.ownedStages?.dispose();
   }
-}
-
-/** A folder path made absolute; an object-store URI as it is. */
-function resolveIndexLocation(location: string): string {
-  return isRemoteUri(location) ? location.replace(/\/+$/, "") : path.resolve(location);
 }
 
 function pinned(chunk: StoredChunk, prefix: string): SearchHit {

@@ -5,7 +5,6 @@
 // keeps answering (keyword search only when its vectors no longer match the embedder) for every
 // file the new one has not reached yet. When the new one is complete it answers alone, and
 // maintenance deletes the old. Every write and every deletion holds the writer lock.
-import { promises as fs } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ConventionSet, isConventionFile } from "../conventions/conventionSet";
@@ -16,13 +15,13 @@ import type { SearchSegment } from "../retrieval/retriever";
 import { IndexLock, IndexLockedError } from "../store/lock";
 import { lanceUnsupportedReason } from "../store/cpu";
 import { IndexUnavailableError, isRemoteUri, loadLanceDb } from "../store/lance";
-import { IndexStore, StoreUnreadableError } from "../store/store";
+import { IndexStore } from "../store/store";
 import { VectorCache } from "../store/vectorCache";
 import { sha256Hex } from "../util/hash";
 import { errorMessage } from "../util/host";
 import { embeddersLabel, GenerationEmbedders, generationsToKeep, neuralIdentity, rebuildReason } from "./generationEmbedders";
 import { estimateEmbedding, type EmbeddingEstimate } from "../index/estimate";
-import { deleteAllGenerations, deleteGenerations, generationDir, generationsView, gitHead, maintainStore, pickGenerations, readGenerations } from "./generations";
+import { deleteAllGenerations, deleteGenerations, generationDir, generationsView, gitHead, maintainStore, openOrCreateGeneration, pickGenerations, readGenerations } from "./generations";
 import { KeptChunkerPart } from "./keptFingerprint";
 import { relativeInside } from "./paths";
 import { SharedOverlay } from "./sharedOverlay";
@@ -202,24 +201,14 @@ export class FolderIndex {
     await this.chunkerPart.keep();
     for (const store of [this.building, this.answering]) if (store?.identity.fingerprint === fingerprint) return store;
     const dir = generationDir(this.options.dbPath, fingerprint);
-    let store: IndexStore | undefined;
-    try {
-      store = await IndexStore.open(dir);
-    } catch (error) {
-      // Only recognised damage is replaced; a transient error must not cost an index.
-      if (!(error instanceof StoreUnreadableError && error.corrupt)) throw error;
-      this.options.logger.warn(`Rebuilding the index generation at ${dir}: ${errorMessage(error.cause)}.`);
-      await fs.rm(dir, { recursive: true, force: true });
-    }
-    if (store?.identity.fingerprint !== fingerprint) {
-      store?.close();
+    const identity = {
+      fingerprint, query: this.queryPart, embedder: this.options.embedder.fingerprint, dims: this.options.embedder.dims, createdAt: Date.now(),
+      neural: neuralIdentity(this.neural),
+    };
+    const store = await openOrCreateGeneration(dir, identity, this.options.logger, () => {
       const reason = this.answering ? rebuildReason(this.answering.identity, this.options.embedder, this.neural, this.queryPart) : "new index";
       if (this.answering) this.options.logger.warn(`Rebuilding the index of ${this.options.root} (${reason}); the current index answers until the new one is complete.`);
-      store = await IndexStore.create(dir, {
-        fingerprint, query: this.queryPart, embedder: this.options.embedder.fingerprint, dims: this.options.embedder.dims, createdAt: Date.now(),
-        neural: neuralIdentity(this.neural),
-      });
-    }
+    });
     // A handle on the folder just replaced (a damaged or half-created generation) goes.
     for (const handle of [this.answering, this.building]) if (handle && handle !== store && handle.dir === dir) handle.close();
     if (this.answering?.dir === dir) this.answering = undefined;
@@ -233,7 +222,6 @@ export class FolderIndex {
     }
     return store;
   }
-
 
   /** Indexes the folder; throws IndexLockedError while another process writes this index. */
   async run(options?: RunOptions): Promise<IndexRunResult> {

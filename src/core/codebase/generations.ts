@@ -4,8 +4,8 @@ import { execFile } from "node:child_process";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { isRemoteUri } from "../store/lance";
-import { IndexStore, StoreUnreadableError } from "../store/store";
-import type { Logger } from "../util/host";
+import { IndexStore, type StoreIdentity, StoreUnreadableError } from "../store/store";
+import { errorMessage, type Logger } from "../util/host";
 import { collectGarbage } from "./allocator";
 
 export const GENERATION = /^g-[0-9a-f]{16}$/;
@@ -21,6 +21,26 @@ const MAX_FRAGMENTS = 32;
 export function generationDir(dbPath: string, fingerprint: string): string {
   const name = `g-${fingerprint.slice(0, 16)}`;
   return isRemoteUri(dbPath) ? `${dbPath.replace(/\/+$/, "")}/${name}` : path.join(dbPath, name);
+}
+
+/**
+ * The generation of `identity`'s fingerprint at `dir`, opened, or created when there is none, when
+ * the folder holds another fingerprint's, or when it is damaged (only recognised damage: a
+ * transient error must not cost an index). `beforeCreate` runs just before a new one is made.
+ */
+export async function openOrCreateGeneration(dir: string, identity: StoreIdentity, logger: Logger, beforeCreate: () => void): Promise<IndexStore> {
+  let store: IndexStore | undefined;
+  try {
+    store = await IndexStore.open(dir);
+  } catch (error) {
+    if (!(error instanceof StoreUnreadableError && error.corrupt)) throw error;
+    logger.warn(`Rebuilding the index generation at ${dir}: ${errorMessage(error.cause)}.`);
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+  if (store?.identity.fingerprint === identity.fingerprint) return store;
+  store?.close();
+  beforeCreate();
+  return IndexStore.create(dir, identity);
 }
 
 /**
