@@ -1,7 +1,7 @@
 // The citation grammar, in one place: `path:start-end` (1-based, inclusive lines), written in
-// answers between brackets, `[src/a.ts:12-30]`. Paths may hold spaces (`[My App/src/a b.ts:1-3]`)
-// and colons; they never hold brackets or line breaks. The core formats and checks citations with
-// it, and the webview finds them in answers with it.
+// answers between brackets, `[src/a.ts:12-30]`. Paths may hold spaces (`[My App/src/a b.ts:1-3]`),
+// colons and brackets in pairs (`[app/blog/[slug]/page.tsx:1-5]`), never line breaks. The core
+// formats and checks citations with it, and the webview finds them in answers with it.
 
 export interface Citation {
   /** Codebase path: workspace-relative, forward slashes, folder-prefixed in a multi-root workspace. */
@@ -16,9 +16,11 @@ export function formatCitation(citation: Citation): string {
   return `${citation.path}:${citation.startLine}-${citation.endLine}`;
 }
 
-// A path: no brackets, no line breaks, neither starting nor ending with white space; then
-// `:start` and an optional `-end`. The lazy path takes the last `:digits` before the end.
-const PATH = String.raw`[^\[\]\s](?:[^\[\]\r\n]*?[^\[\]\s])?`;
+// A path: no line breaks, neither starting nor ending with white space, brackets only in pairs
+// (`app/blog/[slug]/page.tsx`, as web frameworks name routes); then `:start` and an optional
+// `-end`. The lazy path takes the last `:digits` before the end.
+const PATH_PART = String.raw`(?:[^\[\]\r\n]|\[[^\[\]\r\n]*\])`;
+const PATH = String.raw`(?=[^\s\]])${PATH_PART}+?(?<=\S)`;
 const BODY = String.raw`(${PATH}):(\d+)(?:-(\d+))?`;
 const WHOLE = new RegExp(String.raw`^\s*${BODY}\s*$`);
 

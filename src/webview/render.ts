@@ -21,7 +21,8 @@ import typescript from "highlight.js/lib/languages/typescript";
 import xml from "highlight.js/lib/languages/xml";
 import yaml from "highlight.js/lib/languages/yaml";
 import MarkdownIt from "markdown-it";
-import { findCitations } from "../shared/citation";
+import type Token from "markdown-it/lib/token.mjs";
+import { findCitations, parseCitation } from "../shared/citation";
 
 for (const [name, language] of Object.entries({ bash, c, cpp, csharp, css, go, java, javascript, json, php, python, ruby, rust, sql, typescript, xml, yaml })) {
   hljs.registerLanguage(name, language);
@@ -92,33 +93,45 @@ function createRenderer(): MarkdownIt {
     );
   };
   // Citations in text become buttons; the extension opens them (and knows whether they are valid).
+  // Not inside a link's text (a button inside a link would open both), and `[\`path:1-2\`]` too.
   md.core.ruler.push("citations", (state) => {
     const env = state.env as RenderEnv;
+    const button = (citation: string): Token => {
+      const token = new state.Token("html_inline", "", 0);
+      const unverified = env.known && !env.valid.has(citation);
+      token.content = `<button type="button" class="citation${unverified ? " unverified" : ""}" data-citation="${escapeHtml(citation)}"` +
+        ` title="${unverified ? "Not in the code sent to the model: unverified" : "Open " + escapeHtml(citation)}">${escapeHtml(citation)}</button>`;
+      return token;
+    };
+    const text = (content: string): Token => Object.assign(new state.Token("text", "", 0), { content });
     for (const block of state.tokens) {
       if (block.type !== "inline" || !block.children) continue;
-      const children = [];
-      for (const child of block.children) {
-        const found = child.type === "text" ? findCitations(child.content) : [];
+      const source = block.children;
+      const children: Token[] = [];
+      let linkDepth = 0;
+      for (let i = 0; i < source.length; i++) {
+        const child = source[i];
+        if (child.type === "link_open") linkDepth++;
+        if (child.type === "link_close") linkDepth--;
+        const previous = children.at(-1);
+        const next = source[i + 1];
+        if (linkDepth === 0 && child.type === "code_inline" && previous?.type === "text" && previous.content.endsWith("[") && next?.type === "text" && next.content.startsWith("]") && parseCitation(child.content)) {
+          previous.content = previous.content.slice(0, -1);
+          next.content = next.content.slice(1);
+          children.push(button(child.content.trim()));
+          continue;
+        }
+        const found = child.type === "text" && linkDepth === 0 ? findCitations(child.content) : [];
         if (found.length === 0) {
           children.push(child);
           continue;
         }
         let at = 0;
         for (const match of found) {
-          const before = new state.Token("text", "", 0);
-          before.content = child.content.slice(at, match.index);
-          children.push(before);
-          const link = new state.Token("html_inline", "", 0);
-          const citation = match.text;
-          const unverified = env.known && !env.valid.has(citation);
-          link.content = `<button type="button" class="citation${unverified ? " unverified" : ""}" data-citation="${escapeHtml(citation)}"` +
-            ` title="${unverified ? "Not in the code sent to the model: unverified" : "Open " + escapeHtml(citation)}">${escapeHtml(citation)}</button>`;
-          children.push(link);
+          children.push(text(child.content.slice(at, match.index)), button(match.text));
           at = match.index + match.length;
         }
-        const after = new state.Token("text", "", 0);
-        after.content = child.content.slice(at);
-        children.push(after);
+        children.push(text(child.content.slice(at)));
       }
       block.children = children;
     }

@@ -10,7 +10,7 @@ import { renderAnswer } from "../../src/webview/render";
 
 describe("citation grammar", () => {
   it("formats and parses back, spaces and colons in paths included", () => {
-    for (const path of ["src/a.ts", "My App/src/a b.ts", "weird:name/x.py", "Über/ß.go"]) {
+    for (const path of ["src/a.ts", "My App/src/a b.ts", "weird:name/x.py", "Über/ß.go", "app/blog/[slug]/page.tsx", "proj [v2]/[...all].ts"]) {
       const text = formatCitation({ path, startLine: 3, endLine: 12 });
       assert.equal(text, `${path}:3-12`);
       assert.deepEqual(parseCitation(text), { path, startLine: 3, endLine: 12 });
@@ -25,6 +25,8 @@ describe("citation grammar", () => {
       ["My App/src/a b.ts:1-3", "My App/src/a b.ts", 1, 3],
       ["lib/x.py:10-12", "lib/x.py", 10, 12],
     ]);
+    // Route folders named in brackets (Next.js, SvelteKit): the path keeps them.
+    assert.deepEqual(findCitations("In [app/blog/[slug]/page.tsx:1-5] and [[x.ts:2-3]] but not [a [b.ts:1-2].").map((c) => c.text), ["app/blog/[slug]/page.tsx:1-5", "x.ts:2-3", "b.ts:1-2"]);
     const [first] = findCitations(answer);
     assert.equal(answer.slice(first.index, first.index + first.length), "[My App/src/a b.ts:1-3]");
   });
@@ -42,6 +44,7 @@ describe("citation grammar", () => {
     const { html } = renderAnswer("Look at [My App/src/a b.ts:3-5] and [other.ts:1-2].", ["My App/src/a b.ts:3-5"]);
     assert.match(html, /<button type="button" class="citation" data-citation="My App\/src\/a b\.ts:3-5"/);
     assert.match(html, /class="citation unverified" data-citation="other\.ts:1-2"/);
+    assert.match(renderAnswer("See [app/[id]/page.tsx:2-4].", ["app/[id]/page.tsx:2-4"]).html, /<button type="button" class="citation" data-citation="app\/\[id\]\/page\.tsx:2-4"/);
   });
 
   it("writes and reads @ mentions, quoting paths with spaces", () => {

@@ -1,6 +1,6 @@
 // The Codebase: one door over every folder of a workspace. Real files, grammars and LanceDB.
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { rmSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Codebase, CodebaseError } from "../../src/core/codebase/codebase";
@@ -185,6 +185,40 @@ describe("codebase over a multi-root workspace", () => {
       assert.equal((await twin.search("settle an invoice", { limit: 1 }))[0].path, "lib (2)/src/a b.py");
     } finally {
       twin.close();
+    }
+  });
+});
+
+describe("reading cited code after the files changed on disk", () => {
+  it("does not follow a symbolic link put in place of an indexed file or folder, and a watched change forgets what was below the folder", async () => {
+    const root = tempDir("gw-links-");
+    const outside = tempDir("gw-outside-");
+    const storage = tempDir("gw-links-storage-");
+    writeTree(root, { "a.py": "def alpha_value():\n    return 1\n", "c.py": "def gamma_value():\n    return 3\n", "pkg/b.py": "def beta_value():\n    return 2\n" });
+    writeTree(outside, { "creds.txt": "TOP_SECRET=1\n", "b.py": "def stolen_outside_secret():\n    return 'TOP_SECRET'\n" });
+    const codebase = await Codebase.open({ folders: [{ name: "w", root }], storageDir: storage, embedder: new BuiltinEmbedder({ dims: 128 }) });
+    try {
+      await codebase.index();
+      assert.match((await codebase.readCode("pkg/b.py")).text, /beta_value/);
+      // Before any update has run (the CLI, or the moment before the watcher fires).
+      rmSync(path.join(root, "a.py"));
+      symlinkSync(path.join(outside, "creds.txt"), path.join(root, "a.py"));
+      await assert.rejects(codebase.readCode("a.py"), (e: unknown) => e instanceof CodebaseError && /a\.py is a symbolic link now/.test(e.message));
+      rmSync(path.join(root, "pkg"), { recursive: true });
+      symlinkSync(outside, path.join(root, "pkg"));
+      await assert.rejects(codebase.readCode("pkg/b.py"), (e: unknown) => e instanceof CodebaseError && /pkg is a symbolic link now/.test(e.message));
+      // The watcher reports the file below the replaced folder: the outside file is not indexed under its name.
+      await codebase.update([path.join(root, "pkg", "b.py")]);
+      assert.ok(!(await codebase.search("stolen outside secret", { limit: 10 })).some((hit) => hit.path.startsWith("pkg/")), "nothing from outside is searched");
+      await assert.rejects(codebase.readCode("pkg/b.py"), /not an indexed file/);
+      const [status] = await codebase.status();
+      assert.ok(status.skipped.some((record) => record.path === "pkg" && /symbolic link to outside/.test(record.reason ?? "")), JSON.stringify(status.skipped));
+      // A file deleted since indexing: said plainly, without the machine's absolute path.
+      rmSync(path.join(root, "c.py"));
+      await assert.rejects(codebase.readCode("c.py"), (e: unknown) => e instanceof CodebaseError && /no longer exists/.test(e.message) && !e.message.includes(root));
+    } finally {
+      codebase.close();
+      for (const dir of [root, outside, storage]) removeTree(dir);
     }
   });
 });

@@ -136,14 +136,18 @@ describe("a team index on object storage (a real S3-compatible server)", () => {
       "lib/quarantine.ts": "export function quarantineInvoice(id: string): string {\n  return `quarantined ${id}`;\n}\n",
     });
     rmSync(path.join(mine, "lib/inventory.rb"));
-    const index = await TestIndex.open({ root: mine, dbPath: path.join(dir, "overlay-db"), shared: "s3://team/main" });
+    // This developer's settings exclude a file the team's index holds.
+    const index = await TestIndex.open({ root: mine, dbPath: path.join(dir, "overlay-db"), shared: "s3://team/main", scan: { excludes: ["docs/notes.txt"] } });
     try {
       const result = await index.run();
       assert.equal(result.totalChunks, 2, "only the edited and the added file are indexed here");
       const status = await index.status();
       assert.equal(status.shared?.problem, undefined);
       assert.ok(status.shared!.files >= 10);
-      assert.equal(status.shared!.overlaid, 3, "edited, added, deleted");
+      assert.equal(status.shared!.overlaid, 4, "edited, added, deleted, excluded here");
+      // Reading code follows the index that speaks for the file: excluded here, it is not read, though the shared index holds it.
+      await assert.rejects(index.codebase.readCode("docs/notes.txt"), /not an indexed file/);
+      assert.match((await index.codebase.readCode("lib/Queue.java", 1, 3)).text, /\S/, "a file the shared index answers for is read");
       assert.equal((await index.search("bounded queue offer item", { limit: 1 }))[0]?.path, "lib/Queue.java", "the shared index answers");
       assert.equal((await index.search("quarantine invoice", { limit: 1 }))[0]?.path, "lib/quarantine.ts", "the added file");
       const retry = await index.search("retry jitter random backoff attempt", { limit: 5 });

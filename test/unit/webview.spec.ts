@@ -29,6 +29,9 @@ describe("chat rendering (model output is untrusted)", () => {
     assert.match(html, /class="citation unverified" data-citation="lib\/b\.py:1-2"/);
     assert.equal(renderAnswer("[x.ts:1-2]").html.includes("unverified"), false, "unknown validity is not flagged");
     assert.ok(!renderAnswer("`[a.ts:1-2]` in code").html.includes("<button"), "not inside inline code");
+    const linked = renderAnswer("[[src/a.ts:1-2]](https://evil.example)").html;
+    assert.ok(!linked.includes("<button"), `no button inside a link's text: ${linked}`);
+    assert.match(renderAnswer("in [`lib/x.py:3-4`].", ["lib/x.py:3-4"]).html, /in <button type="button" class="citation" data-citation="lib\/x\.py:3-4"[^>]*>lib\/x\.py:3-4<\/button>\./, "backticks inside the brackets, as the core reads them");
   });
 
   it("keeps code blocks with their language, escaped and highlighted, with Copy, Insert and Apply", () => {

@@ -2,10 +2,12 @@
 // file a path names where the file system ignores case, and reading cited lines (only from files
 // the index holds: nothing outside the workspace, and no ignored, secret or binary file).
 import { promises as fs } from "node:fs";
+import * as path from "node:path";
 import { LRUCache } from "lru-cache";
 import { formatCitation } from "../../shared/citation";
 import { type PathFlavor, pathKey } from "../../shared/fsPaths";
 import type { SearchSegment } from "../retrieval/retriever";
+import type { FileRecord } from "../store/schema";
 import { type CitedCode, type CodebaseFolder, CodebaseError } from "./types";
 
 export interface FileTarget {
@@ -50,31 +52,66 @@ export class IndexedFiles {
   async target(codebasePath: string): Promise<FileTarget | undefined> {
     const target = this.space.resolve(codebasePath);
     if (!target || !this.space.flavor().caseInsensitive) return target;
-    const segments = this.space.segmentsOf(target.folder);
-    if ((await Promise.all(segments.map((segment) => segment.store.fileRecord(target.relPath)))).some(Boolean)) return target;
+    if (await this.recordOf(target)) return target;
     const key = pathKey(target.relPath, this.space.flavor());
-    for (const segment of segments) {
+    for (const segment of this.space.segmentsOf(target.folder)) {
       for (const known of (await segment.store.fileRecords()).keys()) {
-        if (pathKey(known, this.space.flavor()) === key) return this.space.resolve(target.folder.prefix + known);
+        if (!segment.hides?.(known) && pathKey(known, this.space.flavor()) === key) return this.space.resolve(target.folder.prefix + known);
       }
     }
     return target;
+  }
+
+  /**
+   * The record of the index that speaks for the file: the first segment that holds one and does not
+   * hide it (a generation being built before the one it replaces; this machine's index before a
+   * shared one, also where it skipped the file).
+   */
+  private async recordOf(target: FileTarget): Promise<FileRecord | undefined> {
+    for (const segment of this.space.segmentsOf(target.folder)) {
+      if (segment.hides?.(target.relPath)) continue;
+      const record = await segment.store.fileRecord(target.relPath);
+      if (record) return record;
+    }
+    return undefined;
   }
 
   /** The lines a citation names (or a path and a line range), read from the workspace file now. */
   async read(codebasePath: string, startLine = 1, endLine = Number.MAX_SAFE_INTEGER): Promise<CitedCode> {
     const target = await this.target(codebasePath);
     if (!target) throw new CodebaseError(`${codebasePath} is not inside ${this.space.scope()}.`);
-    const indexed = await Promise.all(this.space.segmentsOf(target.folder).map((segment) => segment.store.fileRecord(target.relPath)));
-    if (!indexed.some((record) => record?.status === "indexed")) {
+    const record = await this.recordOf(target);
+    if (record?.status !== "indexed") {
       throw new CodebaseError(`${codebasePath} is not an indexed file of the workspace (it is missing, ignored, binary or may hold secrets).`);
     }
-    const lines = (await fs.readFile(target.absPath, "utf8")).split(/\r?\n/);
+    // The file as it is now: a symbolic link put in its place (or in a folder's) since indexing is not followed.
+    const link = await linkOnPath(target.folder.root, target.relPath);
+    if (link) throw new CodebaseError(`${codebasePath} is not read: ${link} is a symbolic link now (the index held a file there).`);
+    let text: string;
+    try {
+      text = await fs.readFile(target.absPath, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new CodebaseError(`${codebasePath} no longer exists (deleted since it was indexed).`);
+      throw error;
+    }
+    const lines = text.split(/\r?\n/);
     const start = Math.max(1, Math.floor(startLine));
     const end = Math.min(lines.length, Math.floor(endLine));
     if (end < start) throw new CodebaseError(`${codebasePath} has ${lines.length} lines; lines ${startLine}-${endLine} are not in it.`);
     const citation = { path: target.folder.prefix + target.relPath, startLine: start, endLine: end };
-    const language = indexed.find((record) => record?.status === "indexed")?.language ?? "";
+    const language = record.language ?? "";
     return { ...citation, citation: formatCitation(citation), text: lines.slice(start - 1, end).join("\n"), language, absPath: target.absPath };
   }
+}
+
+/** The first part of a folder-relative path (a folder or the file) that is a symbolic link, if any. */
+async function linkOnPath(root: string, relPath: string): Promise<string | undefined> {
+  const parts = relPath.split("/");
+  for (let i = 1; i <= parts.length; i++) {
+    const part = parts.slice(0, i).join("/");
+    const stat = await fs.lstat(path.join(root, part)).catch(() => undefined);
+    if (stat?.isSymbolicLink()) return part;
+    if (!stat) return undefined;
+  }
+  return undefined;
 }

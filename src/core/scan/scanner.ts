@@ -177,6 +177,20 @@ function statFile(root: string, relPath: string): ScannedFile | { reason: string
   }
 }
 
+/** The first of a path's folders (from the root down) that is a symbolic link, if any. */
+async function firstLinkedFolder(root: string, parts: readonly string[], cache: Map<string, boolean>): Promise<string | undefined> {
+  for (let i = 1; i <= parts.length; i++) {
+    const folder = parts.slice(0, i).join("/");
+    let linked = cache.get(folder);
+    if (linked === undefined) {
+      linked = (await fs.lstat(path.join(root, folder)).catch(() => undefined))?.isSymbolicLink() ?? false;
+      cache.set(folder, linked);
+    }
+    if (linked) return folder;
+  }
+  return undefined;
+}
+
 async function describeLink(absPath: string, root: string): Promise<string> {
   try {
     const target = await fs.realpath(absPath);
@@ -217,6 +231,7 @@ export async function scanPaths(
   const entries: ScanEntry[] = [];
   const missing: string[] = [];
   const folders: string[] = [];
+  const linkCache = new Map<string, boolean>();
   for (const relPath of relPaths) {
     const name = relPath.slice(relPath.lastIndexOf("/") + 1);
     const dir = relPath.includes("/") ? relPath.slice(0, relPath.lastIndexOf("/")) : "";
@@ -231,8 +246,15 @@ export async function scanPaths(
       folders.push(relPath);
       continue;
     }
-    // As in a full scan, an ignored folder hides everything below it.
     const parts = dir ? dir.split("/") : [];
+    // A folder on the way that is a symbolic link now (a folder replaced by one): a full scan skips
+    // it and forgets what was below it, so it goes back as a folder to scan.
+    const linked = await firstLinkedFolder(root, parts, linkCache);
+    if (linked !== undefined) {
+      folders.push(linked);
+      continue;
+    }
+    // As in a full scan, an ignored folder hides everything below it.
     let ignoredFolder: SkippedEntry | undefined;
     for (let i = 0; i < parts.length && !ignoredFolder; i++) {
       const folder = parts.slice(0, i + 1).join("/");
