@@ -8,7 +8,7 @@ import { ModelClient } from "../core/model/client";
 import { compareProfiles } from "../core/model/compare";
 import { type AskResult, GroundedChat } from "../core/model/groundedChat";
 import { DEFAULT_PROFILE, type ModelProfile, parseProfile, parseProfiles, selectProfile } from "../core/model/profiles";
-import type { Codebase } from "../core/codebase";
+import { type Codebase, isRemoteUri } from "../core/codebase";
 import type { Logger } from "../core/util/host";
 
 export interface ModelFlags {
@@ -42,9 +42,14 @@ export function loadProfiles(flags: ModelFlags): ModelProfile[] {
   return profiles.length ? profiles : [DEFAULT_PROFILE];
 }
 
-/** The audit log lives next to the (first folder's) index. */
+/**
+ * The audit log lives next to the (first folder's) index; with the index on object storage, in the
+ * first folder's `.groundwork` folder (this machine's record of what it sent, never uploaded).
+ */
 export function auditLogFor(codebase: Codebase, logger: Logger): AuditLog {
-  return new AuditLog(path.join(path.dirname(codebase.folders[0].dbPath), "audit.jsonl"), logger);
+  const [first] = codebase.folders;
+  const file = isRemoteUri(first.dbPath) ? path.join(first.root, ".groundwork", "audit.jsonl") : path.join(path.dirname(first.dbPath), "audit.jsonl");
+  return new AuditLog(file, logger);
 }
 
 function chatFor(codebase: Codebase, profile: ModelProfile, logger: Logger, audit: AuditLog): GroundedChat {

@@ -177,8 +177,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const limit = values.k ? Number(values.k) : 10;
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError("-k must be a positive integer.");
+  // Ctrl-C stops a run that can stop cleanly (an index, a model's answer); other commands end at once, as usual.
   const abort = new AbortController();
-  process.once("SIGINT", () => abort.abort());
+  if (["index", "ask", "compare", "dataset", "model-eval"].includes(command)) process.once("SIGINT", () => abort.abort());
 
   if (command === "index") {
     const codebase = await openCodebase(rest[0] ?? (values.workspace as string | undefined), values);
@@ -328,7 +329,7 @@ async function searchBatch(codebase: Codebase, file: string, options: { limit: n
     } catch {
       throw new UsageError(`${file}:${lineNumber}: not valid JSON.`);
     }
-    if (typeof request.query !== "string") throw new UsageError(`${file}:${lineNumber}: "query" must be a string.`);
+    if (typeof request !== "object" || request === null || Array.isArray(request) || typeof request.query !== "string") throw new UsageError(`${file}:${lineNumber}: each line is an object whose "query" is a string.`);
     const hits = await codebase.search(request.query, options);
     process.stdout.write(JSON.stringify({ id: request.id, results: hits.map(toResultLine) }) + "\n");
   }

@@ -68,7 +68,7 @@ export interface McpOptions {
 export async function serveMcp(options: McpOptions): Promise<void> {
   const { codebase, logger } = options;
   const tools = new AgentTools(codebase, { audit: options.audit, caller: "mcp" });
-  const freshness = new IndexFreshness(codebase, logger);
+  const freshness = new IndexFreshness(codebase, logger, options.audit && path.resolve(options.audit.file));
   await freshness.start(options.watch !== false);
   try {
     if (options.httpPort === undefined) {
@@ -148,7 +148,7 @@ class IndexFreshness {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private firstPendingAt = 0;
 
-  constructor(private readonly codebase: Codebase, private readonly logger: Logger) {}
+  constructor(private readonly codebase: Codebase, private readonly logger: Logger, private readonly auditFile: string | undefined) {}
 
   async start(watching: boolean): Promise<void> {
     await this.write(() => this.codebase.index());
@@ -158,9 +158,8 @@ class IndexFreshness {
         const watcher = watch(folder.root, { recursive: true }, (_event, name) => {
           if (!name) return;
           const absPath = path.join(folder.root, name.toString());
-          // The index's own folder (and the audit log beside it) and version control's never need indexing.
-          const own = path.dirname(folder.dbPath);
-          if (isWithin(own, absPath) || /(^|[\\/])\.git([\\/]|$)/.test(name.toString())) return;
+          // The index's own folder, the audit log and version control's never need indexing.
+          if (isWithin(folder.dbPath, absPath) || absPath === this.auditFile || /(^|[\\/])\.git([\\/]|$)/.test(name.toString())) return;
           if (this.pending.size === 0) this.firstPendingAt = Date.now();
           this.pending.add(absPath);
           clearTimeout(this.timer);

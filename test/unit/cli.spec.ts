@@ -7,6 +7,9 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { ALLOCATOR_ENV, relaunchWanted, runsOnGlibc } from "../../src/cli/allocator";
+import { auditLogFor } from "../../src/cli/ask";
+import type { Codebase } from "../../src/core/codebase";
+import { silentLogger } from "../../src/core/util/host";
 import { Chunker } from "../../src/core/chunk/chunker";
 import { EXPOSE_GC } from "../../src/core/codebase/allocator";
 import { KEPT_FINGERPRINT_FILE } from "../../src/core/codebase/keptFingerprint";
@@ -106,6 +109,10 @@ describe("groundwork CLI (the built bundle)", () => {
     writeFileSync(badBatch, "{not json}\n");
     const batch = await groundwork("search", "--batch", badBatch, "--workspace", POLYGLOT, "--db", db);
     assert.match(batch.stderr, /bad\.jsonl:1: not valid JSON/);
+    writeFileSync(badBatch, '{"query": "queue"}\nnull\n');
+    const nullLine = await groundwork("search", "--batch", badBatch, "--workspace", POLYGLOT, "--db", db);
+    assert.equal(nullLine.code, 2);
+    assert.match(nullLine.stderr, /bad\.jsonl:2: each line is an object whose "query" is a string/);
     assert.equal((await groundwork("frobnicate")).code, 2);
   });
 
@@ -252,5 +259,15 @@ describe("relaunchWanted", () => {
     assert.equal(relaunchWanted(["index", "src"], { MALLOC_ARENA_MAX: "2" }, "linux", glibc), false, "the user's settings win");
     assert.equal(relaunchWanted(["index", "src"], { GROUNDWORK_RELAUNCHED: "1" }, "linux", glibc), false, "no second relaunch");
     assert.equal(relaunchWanted([], {}, "linux", glibc), false);
+  });
+});
+
+describe("the CLI's audit log", () => {
+  it("goes beside a local index, and into the workspace's .groundwork folder when the index is on object storage", () => {
+    const codebase = (dbPath: string) => ({ folders: [{ name: "w", root: "/w", prefix: "", dbPath }] }) as unknown as Codebase;
+    assert.equal(auditLogFor(codebase("/w/.groundwork/index"), silentLogger).file, path.join("/w", ".groundwork", "audit.jsonl"));
+    assert.equal(auditLogFor(codebase("/data/idx"), silentLogger).file, path.join("/data", "audit.jsonl"));
+    // Not a local folder named after the URL ("s3:/bucket/team").
+    assert.equal(auditLogFor(codebase("s3://bucket/team/index"), silentLogger).file, path.join("/w", ".groundwork", "audit.jsonl"));
   });
 });

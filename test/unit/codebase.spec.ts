@@ -5,6 +5,7 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Codebase, CodebaseError } from "../../src/core/codebase/codebase";
 import { BuiltinEmbedder } from "../../src/core/embed/builtin";
+import { AgentTools, ToolInputError } from "../../src/core/tools/agentTools";
 import { ModelClient } from "../../src/core/model/client";
 import { CompletionEngine } from "../../src/core/model/completions";
 import { parseProfile } from "../../src/core/model/profiles";
@@ -172,6 +173,18 @@ describe("codebase over a multi-root workspace", () => {
     } finally {
       await server.close();
     }
+  });
+
+  it("agent tools: a path glob written for any folder matches in every folder; bad arguments say what to fix", async () => {
+    const tools = new AgentTools(codebase, { caller: "test" });
+    const answer = await tools.call("search_code", { query: "clamp value low high", path: "src/**/*.py", k: 5 });
+    const paths = (answer.data.results as Array<{ path: string }>).map((r) => r.path);
+    assert.ok(paths.includes("My App/src/util.py") && paths.includes("lib/src/util.py"), JSON.stringify(paths));
+    const prefixed = await tools.call("search_code", { query: "clamp value low high", path: "lib/**", k: 5 });
+    const inLib = (prefixed.data.results as Array<{ path: string }>).map((r) => r.path);
+    assert.ok(inLib.includes("lib/src/util.py") && inLib.every((p) => p.startsWith("lib/")), JSON.stringify(inLib));
+    await assert.rejects(tools.call("search_code", { query: "x", constructor: 1 }), (e: unknown) => e instanceof ToolInputError && /no argument "constructor"/.test(e.message));
+    await assert.rejects(tools.call("read_code", { citation: "lib/src/util.py:1-2", start_line: 5 }), (e: unknown) => e instanceof ToolInputError && /not both/.test(e.message));
   });
 
   it("makes duplicate folder names unique", async () => {

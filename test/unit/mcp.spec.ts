@@ -126,6 +126,29 @@ describe("groundwork mcp over stdio (the SDK's client)", () => {
   });
 });
 
+describe("groundwork mcp with its index inside the workspace (--db idx)", () => {
+  it("still watches the workspace: only the index's own folder is left out", async () => {
+    const ws = tempDir("gw-mcp-db-");
+    copyTree(POLYGLOT, ws);
+    const client = new Client({ name: "test-client", version: "1.0.0" });
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, "mcp", "--workspace", ws, "--db", path.join(ws, "idx")], stderr: "ignore" }));
+    try {
+      writeFileSync(path.join(ws, "lib", "late_addition.py"), "def quartz_meadow_beacon(depth):\n    return depth * 9\n");
+      const deadline = Date.now() + 30_000;
+      let found = "";
+      while (Date.now() < deadline && !found.includes("lib/late_addition.py")) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        found = text(await client.callTool({ name: "search_code", arguments: { query: "quartz meadow beacon", k: 1 } }));
+      }
+      assert.match(found, /^\[lib\/late_addition\.py:1-2\]/);
+      assert.ok(!found.includes("idx/"), "the index's own files are not indexed");
+    } finally {
+      await client.close();
+      removeTree(ws);
+    }
+  });
+});
+
 describe("groundwork mcp over streamable HTTP", () => {
   let ws: string;
   let child: ChildProcess;

@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { classifyContent } from "../../src/core/scan/rules";
 import { scanAll, scanPaths } from "../../src/core/scan/scanner";
+import { HOST_PATHS } from "../../src/shared/fsPaths";
 import { removeTree, tempDir, writeTree } from "../helpers/workspace";
 
 describe("scanner", () => {
@@ -111,6 +112,22 @@ describe("scanner", () => {
       else assert.ok(!indexed(entry.skipped.path), `${entry.skipped.path} should be indexed (${entry.skipped.reason})`);
     }
     assert.equal(entries.length, paths.length - 1);
+  });
+});
+
+describe("ignore files and letter case", () => {
+  it("match names as git does on this machine's file system: case-sensitive on Linux, not on macOS or Windows", async () => {
+    const dir = tempDir("gw-case-");
+    try {
+      writeTree(dir, { ".gitignore": "Tools/\n*.TXT\n", "tools/run.py": "x = 1\n", "Tools/gen.py": "y = 2\n", "notes.txt": "z\n", "main.py": "print(1)\n" });
+      const files = (await scanAll(dir)).files.map((f) => f.path).filter((p) => p !== ".gitignore").sort();
+      const expected = HOST_PATHS.caseInsensitive ? ["main.py"] : ["main.py", "notes.txt", "tools/run.py"];
+      assert.deepEqual(files, expected);
+      const { entries } = await scanPaths(dir, ["tools/run.py", "notes.txt"]);
+      assert.deepEqual(entries.filter((e) => e.kind === "file").map((e) => e.kind === "file" && e.file.path), HOST_PATHS.caseInsensitive ? [] : ["tools/run.py", "notes.txt"]);
+    } finally {
+      removeTree(dir);
+    }
   });
 });
 

@@ -7,10 +7,15 @@ import { promises as fs, statSync } from "node:fs";
 import * as path from "node:path";
 import ignore, { type Ignore } from "ignore";
 import { DEFAULT_EXCLUDES, hasBinaryExtension, isSecretFileName } from "./rules";
-import { isWithin } from "../../shared/fsPaths";
+import { HOST_PATHS, isWithin } from "../../shared/fsPaths";
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 export const IGNORE_FILE_NAMES = [".gitignore", ".groundworkignore"] as const;
+/**
+ * Ignore files and settings match names as git does on this machine's file system: `Build/` hides
+ * `build/` on macOS and Windows, not on Linux. The default excludes (secrets among them) ignore case everywhere.
+ */
+const IGNORE_CASE = HOST_PATHS.caseInsensitive;
 
 export interface ScanOptions {
   maxFileBytes?: number;
@@ -120,7 +125,7 @@ export async function scanAll(root: string, options?: ScanOptions): Promise<{ fi
 
 function baseLevels(options: ScanOptions): IgnoreLevel[] {
   const levels: IgnoreLevel[] = [{ dir: "", rules: ignore().add([...DEFAULT_EXCLUDES]), source: "default excludes" }];
-  if (options.excludes?.length) levels.push({ dir: "", rules: ignore().add([...options.excludes]), source: "settings" });
+  if (options.excludes?.length) levels.push({ dir: "", rules: ignore({ ignorecase: IGNORE_CASE }).add([...options.excludes]), source: "settings" });
   return levels;
 }
 
@@ -142,7 +147,7 @@ async function readIgnoreFiles(absDir: string, rel: string, names: string[]): Pr
     if (!names.includes(name)) continue;
     try {
       const text = await fs.readFile(path.join(absDir, name), "utf8");
-      levels.push({ dir: rel, rules: ignore().add(text), source: rel ? `${rel}/${name}` : name });
+      levels.push({ dir: rel, rules: ignore({ ignorecase: IGNORE_CASE }).add(text), source: rel ? `${rel}/${name}` : name });
     } catch {
       // An unreadable ignore file ignores nothing; the file itself is reported when scanned.
     }

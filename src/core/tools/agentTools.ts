@@ -194,7 +194,7 @@ export class AgentTools {
     const matches = glob ? picomatch(glob, { dot: true }) : undefined;
     // A path filter looks deeper, then keeps the matching files.
     const hits = (await this.codebase.search(query, { limit: matches ? Math.min(100, k * 8) : k, candidates: matches ? 100 : undefined, mode }))
-      .filter((hit) => !matches || matches(hit.path))
+      .filter((hit) => !matches || matches(hit.path) || matches(this.folderRelative(hit.path)))
       .slice(0, k);
     const snippets = this.pack(hits, budget);
     // An agent asked for k: it gets them, told when even the best is not close (it may search again).
@@ -221,10 +221,16 @@ export class AgentTools {
     return { text, data: { symbol, references: snippets }, citations: cited(snippets) };
   }
 
+  /** A codebase path without its folder's prefix (a glob like `src/**` is written for any folder). */
+  private folderRelative(codebasePath: string): string {
+    return this.codebase.resolve(codebasePath)?.relPath ?? codebasePath;
+  }
+
   private async readCode(args: Record<string, unknown>): Promise<ToolAnswer> {
     const citation = optionalString(args, "citation");
     const path = optionalString(args, "path");
     if (!citation && !path) throw new ToolInputError("read_code needs `citation` ('src/app.ts:10-42') or `path` with optional `start_line` and `end_line`.");
+    if (citation && (path || args.start_line !== undefined || args.end_line !== undefined)) throw new ToolInputError("read_code takes `citation`, or `path` with `start_line` and `end_line`: not both.");
     let code: CitedCode;
     if (citation) code = await this.codebase.readCitation(citation);
     else {
@@ -295,7 +301,7 @@ function objectArgs(tool: string, input: unknown): Record<string, unknown> {
   if (input === undefined || input === null) return {};
   if (typeof input !== "object" || Array.isArray(input)) throw new ToolInputError(`${tool} takes an object of named arguments.`);
   const known = AGENT_TOOLS.find((t) => t.name === tool)?.inputSchema.properties;
-  const unknown = known ? Object.keys(input).filter((key) => !(key in known)) : [];
+  const unknown = known ? Object.keys(input).filter((key) => !Object.hasOwn(known, key)) : [];
   if (unknown.length) throw new ToolInputError(`${tool} has no argument ${unknown.map((k) => `"${k}"`).join(", ")}; it takes ${Object.keys(known!).join(", ") || "none"}.`);
   return input as Record<string, unknown>;
 }
