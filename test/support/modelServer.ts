@@ -49,6 +49,8 @@ export interface ModelServerOptions {
   maxEmbeddingChars?: number;
   /** /v1/embeddings: how long a request of this many inputs takes to answer, as a model's compute would (default: at once). */
   embeddingDelayMs?: (inputs: number) => number;
+  /** /v1/load_lora_adapter: how long loading an adapter takes (default: at once). */
+  adapterLoadMs?: number;
 }
 
 /** Embedding requests being answered at once, over time (the integral gives the mean). */
@@ -322,7 +324,8 @@ export class TestModelServer {
     });
   }
 
-  private loadAdapter(request: RecordedRequest, res: http.ServerResponse): void {
+  private async loadAdapter(request: RecordedRequest, res: http.ServerResponse): Promise<void> {
+    if (this.options.adapterLoadMs) await new Promise((resolve) => setTimeout(resolve, this.options.adapterLoadMs));
     const name = request.body?.lora_name;
     const lora = request.body?.lora_path;
     if (typeof name !== "string" || typeof lora !== "string") return this.json(res, 400, { error: { message: "lora_name and lora_path are required" } });

@@ -6,6 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { AuditLog } from "../../src/core/model/audit";
 import { ModelClient, type ModelClientOptions } from "../../src/core/model/client";
+import { ModelError } from "../../src/core/model/errors";
 import { compareProfiles } from "../../src/core/model/compare";
 import { CompletionEngine } from "../../src/core/model/completions";
 import { GroundedChat } from "../../src/core/model/groundedChat";
@@ -148,6 +149,22 @@ describe("models: grounded chat, completions, compare, audit (against a real HTT
     assert.equal(capped.mode, "model");
   });
 
+  it("makes room for what a tool found: older history turns give way, the prompt stays within the window", async () => {
+    const small = profile(server, { contextWindow: 4096, maxOutputTokens: 512 });
+    const budget = promptBudget(small.contextWindow, small.maxOutputTokens);
+    // A long conversation that alone fills the prompt's budget.
+    const history = Array.from({ length: 60 }, (_, i) => ({ role: (i % 2 ? "assistant" : "user") as "user" | "assistant", content: `turn ${i}: ${"the session token is checked against the digest ".repeat(8)}` }));
+    const start = server.to("/v1/chat/completions").length;
+    server.enqueue({ kind: "tool", calls: [{ name: "search_codebase", arguments: JSON.stringify({ query: "connect database pool close all" }) }] });
+    server.enqueue({ kind: "text", text: "Done." });
+    await chatWith(small).ask({ question: "how are connections closed?", history });
+    const [first, second] = server.to("/v1/chat/completions").slice(start);
+    const tokens = (request: typeof first): number => request.body.messages.reduce((sum: number, m: { content?: string | null; tool_calls?: unknown }) => sum + cl100k.count(m.content ?? "") + cl100k.count(m.tool_calls ? JSON.stringify(m.tool_calls) : "") + 4, 0);
+    assert.ok(second.body.messages.some((m: { role: string }) => m.role === "tool"), "the tool's result is sent");
+    assert.ok(second.body.messages.length < first.body.messages.length + 2, "history turns gave way to the tool messages");
+    assert.ok(tokens(second) <= budget.input + 64, `the second request holds ${tokens(second)} tokens, over the budget of ${budget.input}`);
+  });
+
   it("falls back to one shot when the server rejects tools", async () => {
     const start = server.to("/v1/chat/completions").length;
     server.enqueue({ kind: "error", status: 400, message: "This model does not support tools" }, { kind: "text", text: "One-shot answer." });
@@ -171,6 +188,22 @@ describe("models: grounded chat, completions, compare, audit (against a real HTT
     const requests = server.to("/v1/chat/completions").slice(start);
     assert.equal(requests.length, 2, "no one-shot retry of a request the server refused for another reason");
     assert.ok(requests[1].body.tools, "tools still offered");
+  });
+
+  it("a request cancelled while the adapter loads stops waiting; the others get the adapter", async () => {
+    const slow = await TestModelServer.start({ models: ["coder-7b"], adapterLoadMs: 400 });
+    try {
+      const client = new ModelClient(profile(slow, { id: "slow-lora", kind: "lora", model: "slow-adapter", baseModel: "coder-7b", adapterPath: "/adapters/slow" }), { maxRetries: 0 });
+      const first = new AbortController();
+      const cancelled = client.ensureAdapter(first.signal);
+      const waiting = client.ensureAdapter(new AbortController().signal);
+      setTimeout(() => first.abort(), 50);
+      await assert.rejects(cancelled, (e: unknown) => e instanceof ModelError && e.kind === "cancelled");
+      await waiting;
+      assert.equal(slow.to("/v1/load_lora_adapter").length, 1, "one load, shared");
+    } finally {
+      await slow.close();
+    }
   });
 
   it("sends a LoRA profile's adapter name and loads the adapter once", async () => {
@@ -309,6 +342,11 @@ describe("models: grounded chat, completions, compare, audit (against a real HTT
     assert.deepEqual(FAKE_SECRETS.filter((f) => auditText.includes(f.secret)).map((f) => f.shape), []);
     const records = (await audit.read()).slice(-3);
     assert.ok(records.some((r) => (r.redactions ?? 0) >= FAKE_SECRETS.length), "the audit counts the redactions");
+    // The editor's text sent beside the chunks is recorded too: its file, length and hash.
+    const completion = records.find((r) => r.kind === "completion");
+    assert.equal(completion?.kind === "completion" && completion.editor?.path, "deploy/app.py");
+    assert.match(completion?.kind === "completion" ? completion.editor?.contentHash ?? "" : "", /^[0-9a-f]{16}$/);
+    assert.ok(records.some((r) => r.kind === "chat" && (r.editor?.chars ?? 0) > 0), "the chat's editor context");
   });
 
   it("groundwork ask streams an answer with validated citations; compare prints both sides", async () => {

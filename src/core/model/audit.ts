@@ -15,6 +15,14 @@ export interface AuditChunk {
   contentHash: string;
 }
 
+export interface AuditEditorText {
+  /** The file it came from, when known. */
+  path?: string;
+  chars: number;
+  /** sha256 of the text sent, first 16 hex digits. */
+  contentHash: string;
+}
+
 export interface AuditRecord {
   time: string;
   requestId: string;
@@ -26,6 +34,8 @@ export interface AuditRecord {
   /** The server's origin (scheme, host, port): where the code went. */
   server: string;
   chunks: AuditChunk[];
+  /** Text from the editor sent beside the chunks (a completion's prefix and suffix, a selection, a test file). */
+  editor?: AuditEditorText;
   conventions: string[];
   promptTokens: number;
   completionTokens: number;
@@ -64,6 +74,11 @@ export function auditId(tag = ""): string {
 
 export function auditChunk(item: { path: string; startLine: number; endLine: number; text: string }): AuditChunk {
   return { path: item.path, startLine: item.startLine, endLine: item.endLine, contentHash: sha256Hex(item.text).slice(0, 16) };
+}
+
+/** The editor's text sent with a request, as the audit log keeps it: its length and hash, never the text. */
+export function auditEditorText(text: string | undefined, path?: string): AuditEditorText | undefined {
+  return text ? { path, chars: text.length, contentHash: sha256Hex(text).slice(0, 16) } : undefined;
 }
 
 export function serverOrigin(baseURL: string): string {

@@ -208,17 +208,28 @@ export class ModelClient {
     }
   }
 
-  /** Loads the profile's LoRA adapter on a vLLM server once (`/v1/load_lora_adapter`). */
+  /**
+   * Loads the profile's LoRA adapter on a vLLM server once (`/v1/load_lora_adapter`). The load is
+   * shared by every request waiting for it and is not tied to any one of them: a request cancelled
+   * meanwhile stops waiting (as cancelled), the others go on waiting.
+   */
   ensureAdapter(signal?: AbortSignal): Promise<void> {
     if (this.profile.kind !== "lora" || !this.profile.adapterPath) return Promise.resolve();
-    this.adapterLoaded ??= this.loadAdapter(signal).catch((error) => {
+    this.adapterLoaded ??= this.loadAdapter().catch((error) => {
       this.adapterLoaded = undefined;
       throw error;
     });
-    return this.adapterLoaded;
+    if (!signal) return this.adapterLoaded;
+    const loading = this.adapterLoaded;
+    return new Promise<void>((resolve, reject) => {
+      const cancelled = (): void => reject(new ModelError("cancelled", "The request was cancelled."));
+      if (signal.aborted) return cancelled();
+      signal.addEventListener("abort", cancelled, { once: true });
+      loading.then(resolve, reject).finally(() => signal.removeEventListener("abort", cancelled));
+    });
   }
 
-  private async loadAdapter(signal?: AbortSignal): Promise<void> {
+  private async loadAdapter(): Promise<void> {
     const url = `${this.profile.baseURL}/load_lora_adapter`;
     let response: Response;
     try {
@@ -230,7 +241,7 @@ export class ModelClient {
           ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}),
         },
         body: JSON.stringify({ lora_name: this.profile.model, lora_path: this.profile.adapterPath }),
-        signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(this.timeoutMs)]) : AbortSignal.timeout(this.timeoutMs),
+        signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
       throw new ModelError("unreachable", `Cannot reach ${url} to load the LoRA adapter "${this.profile.model}" (${errorMessage(error)}).`);

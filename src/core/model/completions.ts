@@ -8,7 +8,7 @@ import { buildContextPack } from "../retrieval/contextPack";
 import { cl100k, type TokenCounter } from "../util/tokens";
 import { identifiers } from "../util/text";
 import { sha256Hex } from "../util/hash";
-import { type AuditLog, auditChunk, serverOrigin } from "./audit";
+import { type AuditLog, auditChunk, auditEditorText, serverOrigin } from "./audit";
 import type { ModelClient } from "./client";
 import { ModelError } from "./errors";
 import type { GroundingSource } from "./groundedChat";
@@ -126,7 +126,7 @@ export class CompletionEngine {
     } finally {
       await this.options.audit?.append({
         time: new Date().toISOString(), requestId: key.slice(0, 12), kind: "completion", profile: profile.id, model: profile.model, profileKind: profile.kind,
-        server: serverOrigin(profile.baseURL), chunks: context.map(auditChunk), conventions: conventions ? ["digest"] : [],
+        server: serverOrigin(profile.baseURL), chunks: context.map(auditChunk), editor: auditEditorText(prefix + suffix, request.path), conventions: conventions ? ["digest"] : [],
         promptTokens: usage?.promptTokens ?? this.tokenizer.count(fim.prompt), completionTokens: usage?.completionTokens ?? this.tokenizer.count(raw),
         tokensEstimated: usage === undefined, latencyMs: Math.round(performance.now() - started), outcome, redactions,
       });

@@ -13,7 +13,7 @@ import { buildContextPack, type ContextItem } from "../retrieval/contextPack";
 import type { SearchHit, SearchOptions } from "../retrieval/types";
 import { SEARCH_CODEBASE_TOOL, searchCodebase } from "../retrieval/searchTool";
 import { cl100k, type TokenCounter } from "../util/tokens";
-import { type AuditLog, auditChunk, auditId, serverOrigin } from "./audit";
+import { type AuditLog, auditChunk, auditEditorText, auditId, serverOrigin } from "./audit";
 import type { ChatMessage, ModelClient } from "./client";
 import { ModelError } from "./errors";
 import type { ModelProfile } from "./profiles";
@@ -145,9 +145,11 @@ export class GroundedChat {
       for (; ; round++) {
         streamed = "";
         const offerTools = request.retrieval !== false && round < maxRounds;
+        // What the tools found goes after the prompt: older history turns make room for it.
+        const toolTokens = toolMessages.length > 0 ? this.tokenizer.count(JSON.stringify(toolMessages)) : 0;
         const prompt = buildChatPrompt({
           question: request.question, history: request.history ?? [], conventions: grounding.conventions, context: grounding.context,
-          budget, tokenizer: this.tokenizer, toolsOffered: offerTools, editorContext: request.editorContext,
+          budget: { ...budget, input: budget.input - toolTokens }, tokenizer: this.tokenizer, toolsOffered: offerTools, editorContext: request.editorContext,
         });
         const requestStarted = performance.now();
         let result;
@@ -165,7 +167,7 @@ export class GroundedChat {
           await this.auditRequest(request, sent, base.conventions, prompt.tokens, 0, true, performance.now() - requestStarted, error instanceof ModelError ? error.kind : "error", round);
           throw error;
         }
-        const promptTokens = result.usage?.promptTokens ?? prompt.tokens + this.tokenizer.count(JSON.stringify(toolMessages));
+        const promptTokens = result.usage?.promptTokens ?? prompt.tokens + toolTokens;
         const completionTokens = result.usage?.completionTokens ?? this.tokenizer.count(result.text + result.toolCalls.map((c) => c.arguments).join(""));
         usage.promptTokens += promptTokens;
         usage.completionTokens += completionTokens;
@@ -226,7 +228,7 @@ export class GroundedChat {
     const profile = this.profile;
     await this.options.audit?.append({
       time: new Date().toISOString(), requestId: auditId(), kind: request.purpose ?? "chat", profile: profile.id, model: profile.model, profileKind: profile.kind,
-      server: serverOrigin(profile.baseURL), chunks: sent.map(auditChunk), conventions, promptTokens, completionTokens,
+      server: serverOrigin(profile.baseURL), chunks: sent.map(auditChunk), editor: auditEditorText(request.editorContext), conventions, promptTokens, completionTokens,
       tokensEstimated: estimated, latencyMs: Math.round(latencyMs), outcome, toolRound: round, redactions,
     });
   }
