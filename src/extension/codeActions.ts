@@ -117,17 +117,21 @@ export async function runCodeAction(deps: CodeActionRunnerDeps, kind: CodeAction
     void vscode.window.showInformationMessage("Groundwork: nothing was sent; this workspace is not trusted.");
     return false;
   }
+  // The file as the model saw it: the edit goes in only if it is still so when the answer comes.
+  const basedOn = document.getText();
+  const abort = new AbortController();
   try {
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Groundwork: ${CODE_ACTION_COMMANDS[kind].title.replace("Groundwork: ", "")} with ${profile.label}`, cancellable: true },
       async (_progress, token) => {
-        const abort = new AbortController();
         token.onCancellationRequested(() => abort.abort());
         const chat = new GroundedChat({ source: codebase, client: await deps.models.client(profile), audit: deps.models.audit, logger: deps.logger, maxToolRounds: 1, minRelevance: deps.indexService.minRelevance });
         return chat.ask({ question, activeFile: selection.path, editorContext, signal: abort.signal });
       },
     );
-    if (result.mode === "retrieval-only") {
+    // Cancelled: what had streamed is not a finished answer to propose.
+    if (abort.signal.aborted) return false;
+    if (result.mode === "retrieval-only" || result.error) {
       void vscode.window.showErrorMessage(`Groundwork: ${result.notice ?? "no model answered"}`);
       return false;
     }
@@ -146,7 +150,7 @@ export async function runCodeAction(deps: CodeActionRunnerDeps, kind: CodeAction
       const separator = current.getText().length === 0 ? "" : current.getText().endsWith("\n") ? "\n" : "\n\n";
       return deps.proposals.propose({ target: testUri, range: new vscode.Range(end, end), newText: separator + tests, title: testPath });
     }
-    return deps.proposals.propose({ target: document.uri, range: target, newText: code, title: selection.path });
+    return deps.proposals.propose({ target: document.uri, range: target, newText: code, title: selection.path, basedOn });
   } catch (error) {
     void vscode.window.showErrorMessage(`Groundwork: ${errorMessage(error)}`);
     return false;

@@ -15,6 +15,7 @@ const SUFFIX_CHARS = 4_000;
 export class GroundworkInlineCompletions implements vscode.InlineCompletionItemProvider {
   private engine: CompletionEngine | undefined;
   private engineClient: unknown;
+  private engineCodebase: unknown;
   private lastError = "";
 
   constructor(
@@ -29,8 +30,8 @@ export class GroundworkInlineCompletions implements vscode.InlineCompletionItemP
   ): Promise<vscode.InlineCompletionItem[]> {
     const settings = this.settings();
     if (!settings["completions.enabled"] || document.uri.scheme !== "file") return [];
-    // Untrusted workspace: only after the user agreed to send its code (asked by chat or a code action).
-    if (!this.models.mayUseModelSilently) return [];
+    // Untrusted workspace: only after the user agreed to send its code to this model (asked by chat or a code action).
+    if (!this.models.mayUseModelSilently(this.models.completionProfile())) return [];
     await new Promise((resolve) => setTimeout(resolve, settings["completions.debounceMs"]));
     if (token.isCancellationRequested) return [];
     const abort = new AbortController();
@@ -62,9 +63,12 @@ export class GroundworkInlineCompletions implements vscode.InlineCompletionItemP
   private async engineFor(): Promise<CompletionEngine> {
     const profile = this.models.completionProfile();
     const client = await this.models.client(profile);
-    if (!this.engine || client !== this.engineClient) {
-      this.engine = new CompletionEngine({ client, source: await this.indexService.codebase(), audit: this.models.audit });
+    // Made again for a new client or a reopened codebase (the old one is closed).
+    const codebase = await this.indexService.codebase();
+    if (!this.engine || client !== this.engineClient || codebase !== this.engineCodebase) {
+      this.engine = new CompletionEngine({ client, source: codebase, audit: this.models.audit });
       this.engineClient = client;
+      this.engineCodebase = codebase;
     }
     return this.engine;
   }

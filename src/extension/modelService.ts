@@ -7,6 +7,7 @@ import { errorMessage, type Logger } from "../core/util/host";
 import { AuditLog } from "../core/model/audit";
 import { ModelClient } from "../core/model/client";
 import { DEFAULT_PROFILE, type ModelProfile, parseProfiles } from "../core/model/profiles";
+import { ModelConsent } from "./consent";
 import type { GroundworkSettings } from "./settings";
 
 const SECRET_PREFIX = "groundwork.apiKey.";
@@ -26,7 +27,15 @@ export class ModelService implements vscode.Disposable {
   readonly onDidChange = this.changeEmitter.event;
   private readonly disposables: vscode.Disposable[] = [];
   private lastProfileError: string | undefined;
-  private untrustedConsent = false;
+  /** Models the user agreed to send this untrusted workspace's code to, this session. */
+  private readonly untrustedConsent = new ModelConsent(async (label, where) => {
+    const choice = await vscode.window.showWarningMessage(
+      `This workspace is not trusted. Send code from it to the model "${label}" at ${where}?`,
+      { modal: true, detail: "Groundwork will otherwise answer with the retrieved code only." },
+      "Send for this session",
+    );
+    return choice === "Send for this session";
+  });
 
   constructor(private readonly deps: ModelServiceDeps) {
     this.audit = new AuditLog(path.join(deps.storageDir, "audit.jsonl"), deps.logger);
@@ -90,26 +99,19 @@ export class ModelService implements vscode.Disposable {
     return client;
   }
 
-  /** True when code may go to a model now: a trusted workspace, or consent given this session. */
-  get mayUseModelSilently(): boolean {
-    return vscode.workspace.isTrusted || this.untrustedConsent;
+  /** True when code may go to this model now: a trusted workspace, or consent to this model given this session. */
+  mayUseModelSilently(profile: ModelProfile): boolean {
+    return vscode.workspace.isTrusted || this.untrustedConsent.has(profile.label, profile.baseURL);
   }
 
-  /** In an untrusted workspace, asks once per session before any code goes to a model. */
+  /** In an untrusted workspace, asks once per session and model before any code goes to it. */
   mayUseModel(profile: ModelProfile): Promise<boolean> {
     return this.mayUseModelNamed(profile.label, profile.baseURL);
   }
 
-  /** The same, for any model: by its name and where it runs. */
+  /** The same, for any model: by its name and where it runs. Consent to one model is not consent to another. */
   async mayUseModelNamed(label: string, where: string): Promise<boolean> {
-    if (this.mayUseModelSilently) return true;
-    const choice = await vscode.window.showWarningMessage(
-      `This workspace is not trusted. Send code from it to the model "${label}" at ${where}?`,
-      { modal: true, detail: "Groundwork will otherwise answer with the retrieved code only." },
-      "Send for this session",
-    );
-    this.untrustedConsent = choice === "Send for this session";
-    return this.untrustedConsent;
+    return vscode.workspace.isTrusted || this.untrustedConsent.request(label, where);
   }
 
   /** Stores a profile's (or the reranker's: id "reranker") key in SecretStorage, never in settings or logs; asks for what is not given. */

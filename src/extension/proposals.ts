@@ -1,6 +1,6 @@
 // Proposed edits from the model never touch a file by themselves: each opens as a diff (current
 // text against the proposal) with Accept and Reject buttons in the editor title, and only
-// Accept applies it, through a WorkspaceEdit, if the text it replaces has not changed meanwhile.
+// Accept applies it, through a WorkspaceEdit, if the file has not changed since the diff was shown.
 import * as vscode from "vscode";
 import type { Logger } from "../core/util/host";
 
@@ -10,7 +10,8 @@ interface Proposal {
   target: vscode.Uri;
   /** Absent for a new file. */
   range?: vscode.Range;
-  replaced: string;
+  /** The whole file when the diff was shown: Accept applies only to that text. */
+  shown: string;
   newText: string;
   proposedContent: string;
   settle(accepted: boolean): void;
@@ -22,6 +23,11 @@ export interface ProposeOptions {
   newText: string;
   /** The range of the target's current text to replace; absent: create the target file. */
   range?: vscode.Range;
+  /**
+   * The file's text the range was taken from (before a model was asked): when the file has changed
+   * since, the range may no longer hold that code, and nothing is proposed.
+   */
+  basedOn?: string;
 }
 
 export class ProposalService implements vscode.TextDocumentContentProvider, vscode.Disposable {
@@ -59,11 +65,15 @@ export class ProposalService implements vscode.TextDocumentContentProvider, vsco
     const proposalUri = vscode.Uri.from({ scheme: PROPOSAL_SCHEME, path: `/${id}/${name}` });
     let original: vscode.Uri;
     let proposedContent: string;
-    let replaced = "";
+    let shown = "";
     if (options.range) {
       const document = await vscode.workspace.openTextDocument(options.target);
-      replaced = document.getText(options.range);
       const text = document.getText();
+      if (options.basedOn !== undefined && text !== options.basedOn) {
+        void vscode.window.showWarningMessage(`Groundwork: ${vscode.workspace.asRelativePath(options.target)} changed while the model answered; nothing was proposed. Ask again.`);
+        return false;
+      }
+      shown = text;
       proposedContent = text.slice(0, document.offsetAt(options.range.start)) + options.newText + text.slice(document.offsetAt(options.range.end));
       original = options.target;
     } else {
@@ -71,18 +81,26 @@ export class ProposalService implements vscode.TextDocumentContentProvider, vsco
       original = vscode.Uri.from({ scheme: PROPOSAL_SCHEME, path: `/${id}/empty` });
     }
     const settled = new Promise<boolean>((resolve) => {
-      this.proposals.set(proposalUri.toString(), { target: options.target, range: options.range, replaced, newText: options.newText, proposedContent, settle: resolve });
+      this.proposals.set(proposalUri.toString(), { target: options.target, range: options.range, shown, newText: options.newText, proposedContent, settle: resolve });
     });
     await vscode.commands.executeCommand("vscode.diff", original, proposalUri, `${options.title} (Groundwork proposal: Accept or Reject)`, { preview: false });
     return settled;
   }
 
-  /** The proposal shown in the active editor, or the latest one. */
+  /**
+   * The proposal a command means: the one named (the diff's title buttons), the one whose diff has
+   * focus (either side), or the only one open. Never a guess among several.
+   */
   private current(uri?: vscode.Uri): [string, Proposal] | undefined {
-    const key = (uri ?? vscode.window.activeTextEditor?.document.uri)?.toString();
-    if (key && this.proposals.has(key)) return [key, this.proposals.get(key)!];
+    if (uri) return this.proposals.has(uri.toString()) ? [uri.toString(), this.proposals.get(uri.toString())!] : undefined;
+    const active = vscode.window.activeTextEditor?.document.uri.toString();
     const entries = [...this.proposals.entries()];
-    return entries[entries.length - 1];
+    if (active && this.proposals.has(active)) return [active, this.proposals.get(active)!];
+    const ofActiveFile = entries.filter(([, proposal]) => proposal.target.toString() === active);
+    if (ofActiveFile.length === 1) return ofActiveFile[0];
+    if (entries.length === 1) return entries[0];
+    if (entries.length > 1) void vscode.window.showInformationMessage("Groundwork: several proposals are open; use Accept or Reject in the title bar of the diff you mean.");
+    return undefined;
   }
 
   get pending(): number {
@@ -97,8 +115,9 @@ export class ProposalService implements vscode.TextDocumentContentProvider, vsco
     const edit = new vscode.WorkspaceEdit();
     if (proposal.range) {
       const document = await vscode.workspace.openTextDocument(proposal.target);
-      if (document.getText(proposal.range) !== proposal.replaced) {
+      if (document.getText() !== proposal.shown) {
         void vscode.window.showWarningMessage("Groundwork: the file changed since the proposal was made; nothing was applied. Ask again.");
+        await this.closeDiff(key);
         proposal.settle(false);
         return false;
       }

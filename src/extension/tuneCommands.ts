@@ -87,6 +87,13 @@ async function evaluateModels(deps: TuneDeps, args: EvaluateArgs): Promise<Model
     if (!profile) throw new Error(`No model profile "${id}".`);
     return profile;
   });
+  // Every chosen model gets the workspace's code: in an untrusted workspace, each is asked for.
+  for (const profile of chosen) {
+    if (!(await deps.models.mayUseModel(profile))) {
+      void vscode.window.showInformationMessage(`Groundwork: nothing was sent; this workspace is not trusted and sending its code to ${profile.label} was declined.`);
+      return undefined;
+    }
+  }
   const models = await Promise.all(chosen.map(async (profile) => ({ profile, client: await deps.models.client(profile) })));
   const codebase = await deps.indexService.codebase();
   const out = args.out ?? path.join(root, ".groundwork", "model-eval");

@@ -144,6 +144,8 @@ function scheduleRender(id: string): void {
   entry.scheduled = true;
   requestAnimationFrame(() => {
     entry.scheduled = false;
+    // The answer may have ended (or the chat been cleared) before this frame: its final rendering stays.
+    if (streaming.get(id) !== entry) return;
     entry.body.innerHTML = renderAnswer(entry.text).html;
     conversation.scrollTop = conversation.scrollHeight;
   });
@@ -293,6 +295,7 @@ window.addEventListener("message", (event: MessageEvent<ExtensionToWebview>) => 
     case "cleared":
       conversation.replaceChildren(empty);
       codeBlocks.clear();
+      streaming.clear();
       setBusy(false);
       break;
     case "askFromCommand":

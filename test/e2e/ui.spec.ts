@@ -37,6 +37,16 @@ async function runCommand(page: Page, title: string): Promise<void> {
   await row.click();
 }
 
+/** Clicks "Send for this session" each time VS Code asks (an untrusted workspace) until `done`, for up to 30 s. */
+async function consentIfAsked(page: Page, done: () => Promise<boolean>): Promise<void> {
+  const consent = page.getByRole("button", { name: "Send for this session" });
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline && !(await done())) {
+    if (await consent.isVisible()) await consent.click();
+    else await page.waitForTimeout(100);
+  }
+}
+
 it("Groundwork in VS Code, as a user sees it", { timeout: 6 * 60_000 }, async (t: TestContext) => {
   rmSync(SHOTS, { recursive: true, force: true });
   mkdirSync(SHOTS, { recursive: true });
@@ -226,6 +236,8 @@ it("Groundwork in VS Code, as a user sees it", { timeout: 6 * 60_000 }, async (t
     await input.press("Enter");
     await page.locator(".quick-input-list .monaco-list-row", { hasText: "Test Base" }).first().click();
     const frame = chatFrame(page);
+    // In Restricted Mode, consent is per model: Test LoRA is asked for now.
+    await consentIfAsked(page, () => frame.locator(".answer-meta", { hasText: "A · Test LoRA" }).last().isVisible());
     await frame.locator(".answer-meta", { hasText: "A · Test LoRA" }).last().waitFor({ state: "visible", timeout: 30_000 });
     await frame.locator(".answer-meta", { hasText: "B · Test Base" }).last().waitFor({ state: "visible", timeout: 30_000 });
     const turn = frame.locator(".turn.compare").last();

@@ -130,6 +130,27 @@ describe("assistant in VS Code (against a local OpenAI-protocol server)", () => 
     assert.equal((await vscode.workspace.openTextDocument(uri)).getText(), original);
   });
 
+  it("Accept with several proposals open and neither diff focused applies none of them", async () => {
+    const first = workspaceUri("src/cache.js");
+    const second = workspaceUri("src/shapes.ts");
+    const originals = await Promise.all([first, second].map(async (uri) => (await vscode.workspace.openTextDocument(uri)).getText()));
+    const outcomes: Array<Promise<boolean>> = [];
+    for (const uri of [first, second]) {
+      const editor = await vscode.window.showTextDocument(uri);
+      editor.selection = new vscode.Selection(0, 0, 0, editor.document.lineAt(0).text.length);
+      outcomes.push(api.assistant!.chat.apply(`// proposed for ${path.basename(uri.fsPath)}`));
+      await waitFor("the proposal diff", async () => (api.assistant!.proposals.pending === outcomes.length ? true : undefined));
+    }
+    // Another file has focus: the command (a keybinding, the palette) names no proposal.
+    await vscode.window.showTextDocument(workspaceUri("lib/retry.py"));
+    assert.equal(await vscode.commands.executeCommand("groundwork.acceptProposal"), false);
+    assert.equal(api.assistant!.proposals.pending, 2, "both still wait for a decision");
+    for (const [i, uri] of [first, second].entries()) assert.equal((await vscode.workspace.openTextDocument(uri)).getText(), originals[i]);
+    const tabs = vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((t) => t.input instanceof vscode.TabInputTextDiff && t.input.modified.scheme === "groundwork-proposal");
+    for (const tab of tabs) await vscode.commands.executeCommand("groundwork.rejectProposal", (tab.input as vscode.TabInputTextDiff).modified);
+    assert.deepEqual(await Promise.all(outcomes), [false, false]);
+  });
+
   it("offers the code actions on a selection and Fix This Problem on a diagnostic", async () => {
     const uri = workspaceUri("lib/payments.py");
     const document = await vscode.workspace.openTextDocument(uri);
@@ -189,6 +210,32 @@ describe("assistant in VS Code (against a local OpenAI-protocol server)", () => 
     const grown = (await vscode.workspace.openTextDocument(workspaceUri("lib/test_payments.py"))).getText();
     assert.ok(grown.startsWith(before), "the existing tests stay first, untouched");
     assert.match(grown.slice(before.length), /^\n?def test_refund_of_zero\(\):\n {4}assert refund\(0\) == 0\n$/);
+
+    // Once more, and the test file is edited after the diff was shown: Accept applies nothing.
+    server.enqueue({ kind: "text", text: "Tests:\n```python\ndef test_refund_of_one():\n    assert refund(1) == -1\n```\n" });
+    const stale = vscode.commands.executeCommand<boolean>("groundwork.generateTests", uri, new vscode.Range(7, 0, 9, 0));
+    await waitFor("the third tests' diff", async () => (proposalDiffOpen() ? true : undefined));
+    const testFile = workspaceUri("lib/test_payments.py");
+    const edit = new vscode.WorkspaceEdit();
+    edit.insert(testFile, new vscode.Position(0, 0), "# edited meanwhile\n");
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    const edited = (await vscode.workspace.openTextDocument(testFile)).getText();
+    await vscode.commands.executeCommand("groundwork.acceptProposal");
+    assert.equal(await stale, false, "the file changed after the diff was shown");
+    assert.equal((await vscode.workspace.openTextDocument(testFile)).getText(), edited, "nothing was applied");
+    assert.ok(!proposalDiffOpen(), "the stale proposal's diff closes");
+
+    // The file is edited while the model answers: the range it asked about may hold other code now, so nothing is proposed.
+    const payments = await vscode.workspace.openTextDocument(uri);
+    server.enqueue({ kind: "text", text: "Here it is.\n```python\ndef refund(amount):\n    return -abs(amount)\n```\n", delayMs: 1500 });
+    const moved = vscode.commands.executeCommand<boolean>("groundwork.refactor", uri, new vscode.Range(8, 0, 9, payments.lineAt(9).text.length));
+    await waitFor("the refactor request", async () => (server.to("/v1/chat/completions").at(-1)!.body.messages.at(-1).content.includes("Refactor") ? true : undefined));
+    const above = new vscode.WorkspaceEdit();
+    above.insert(uri, new vscode.Position(0, 0), "# a line above\n");
+    assert.ok(await vscode.workspace.applyEdit(above));
+    assert.equal(await moved, false);
+    assert.ok(!proposalDiffOpen(), "no diff for a range that moved");
+    assert.ok(!(await vscode.workspace.openTextDocument(uri)).getText().includes("abs(amount)"));
 
     const explained = await vscode.commands.executeCommand<boolean>("groundwork.explain", uri, new vscode.Range(0, 0, 2, 0));
     assert.equal(explained, true);
@@ -338,6 +385,10 @@ describe("assistant in VS Code (against a local OpenAI-protocol server)", () => 
     assert.match((definition.content[0] as vscode.LanguageModelTextPart).value, /lib\/Queue\.java:5-27/);
     const bad = await vscode.lm.invokeTool("groundwork_search_code", { input: { query: "" }, toolInvocationToken: undefined });
     assert.match((bad.content[0] as vscode.LanguageModelTextPart).value, /`query` must be a non-empty string/, "bad input is told to the model");
+    // The codebase reopened (a setting or a key changed): the tools answer from the new one, not the closed one.
+    await api.indexService.reopen();
+    const again = await vscode.lm.invokeTool("groundwork_search_code", { input: { query: "bounded queue offer item", k: 2 }, toolInvocationToken: undefined });
+    assert.match(again.content.map((part) => (part instanceof vscode.LanguageModelTextPart ? part.value : "")).join(""), /^\[lib\/Queue\.java:\d+-\d+\] class BoundedQueue/);
   });
 
   it("puts Groundwork's profiles in VS Code's model picker and streams from their servers", async () => {
@@ -406,6 +457,9 @@ describe("assistant in VS Code (against a local OpenAI-protocol server)", () => 
     assert.deepEqual(anchors.map((a) => a.title), ["lib/Queue.java:5-27"]);
     assert.equal(anchors[0].value.uri.toString(), workspaceUri("lib/Queue.java").toString());
     assert.equal(anchors[0].value.range.start.line, 4);
+    const cited = (await vscode.workspace.openTextDocument(anchors[0].value.uri)).getText(anchors[0].value.range).split("\n");
+    assert.match(cited.at(-2) ?? "", /\S/, "the last cited line (27) is inside the range, whole");
+    assert.equal(anchors[0].value.range.end.line, 27);
     assert.ok(parts.some((p) => p.kind === "markdown" && /~~lib\/nowhere\.py:1-2~~ \(not in the code sent: unverified\)/.test(String(p.value))));
     assert.ok(parts.some((p) => p.kind === "reference"), "the sent code as references");
     assert.deepEqual((result.metadata as { citations: Array<{ valid: boolean }> }).citations.map((c) => c.valid), [true, false]);

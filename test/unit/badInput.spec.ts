@@ -119,6 +119,29 @@ describe("resource limits", () => {
     assert.ok(skipped.filter((s) => /over the file limit \(3 files/.test(s.reason)).length >= 10);
   });
 
+  it("a file created past maxFiles while watching is skipped with the same reason; one of the indexed files changed is indexed again", async () => {
+    const root = tempDir("gw-limit-");
+    try {
+      writeFileSync(path.join(root, "a.py"), "def alpha_one():\n    return 1\n");
+      writeFileSync(path.join(root, "b.py"), "def beta_two():\n    return 2\n");
+      const index = await TestIndex.open({ root, dbPath: path.join(root, ".groundwork", "index"), scan: { maxFiles: 2 } });
+      try {
+        assert.equal((await index.run()).filesIndexed, 2);
+        writeFileSync(path.join(root, "c.py"), "def gamma_three():\n    return 3\n");
+        writeFileSync(path.join(root, "a.py"), "def alpha_changed():\n    return 11\n");
+        const result = await index.update(["c.py", "a.py"]);
+        assert.equal(result.filesIndexed, 1, "the changed file");
+        const status = await index.status();
+        assert.equal(status.filesIndexed, 2);
+        assert.ok(status.skipped.some((record) => record.path === "c.py" && /over the file limit \(2 files/.test(record.reason ?? "")), JSON.stringify(status.skipped));
+      } finally {
+        index.close();
+      }
+    } finally {
+      removeTree(root);
+    }
+  });
+
   it("cuts off a runaway parse by its time limit and keeps every line", async () => {
     const { Chunker } = await import("../../src/core/chunk/chunker");
     const { assertNothingDropped } = await import("../helpers/chunks");

@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import { AuditLog } from "../../src/core/model/audit";
 import { ModelClient, type ModelClientOptions } from "../../src/core/model/client";
 import { ModelError } from "../../src/core/model/errors";
+import { ModelConsent } from "../../src/extension/consent";
 import { compareProfiles } from "../../src/core/model/compare";
 import { CompletionEngine } from "../../src/core/model/completions";
 import { GroundedChat } from "../../src/core/model/groundedChat";
@@ -406,5 +407,23 @@ describe("model profiles and prompts", () => {
     assert.match(native.prompt, /x = $/);
     assert.equal(cleanCompletion("f(1))<|endoftext|>junk", ")\n", ["<|endoftext|>"]), "f(1)");
     assert.equal(cleanCompletion("   \n", "", []), "");
+  });
+});
+
+describe("consent to send an untrusted workspace's code", () => {
+  it("is asked once per model and session: a yes to one model is not a yes to another, a no is asked again", async () => {
+    const asked: string[] = [];
+    const answers = [true, false, true];
+    const consent = new ModelConsent(async (label, where) => {
+      asked.push(`${label} at ${where}`);
+      return answers.shift() ?? false;
+    });
+    assert.equal(await consent.request("Base", "http://a/v1"), true);
+    assert.equal(await consent.request("Base", "http://a/v1"), true, "remembered");
+    assert.equal(consent.has("LoRA", "http://a/v1"), false, "another model on the same server");
+    assert.equal(consent.has("Base", "https://b.example/v1"), false, "the same name elsewhere");
+    assert.equal(await consent.request("LoRA", "http://a/v1"), false);
+    assert.equal(await consent.request("LoRA", "http://a/v1"), true, "a no is asked again next time");
+    assert.deepEqual(asked, ["Base at http://a/v1", "LoRA at http://a/v1", "LoRA at http://a/v1"]);
   });
 });

@@ -7,7 +7,7 @@ import type { Chunk } from "../chunk/types";
 import type { Embedder } from "../embed/embedder";
 import { errorMessage, type Logger, silentLogger } from "../util/host";
 import { classifyContent } from "../scan/rules";
-import { type ScanEntry, type ScanOptions, scanPaths, scanWorkspace } from "../scan/scanner";
+import { type ScanEntry, type ScanOptions, scanPaths, scanWorkspace, withinFileLimit } from "../scan/scanner";
 import type { FileRecord } from "../store/schema";
 import type { FileUpdate, IndexStore } from "../store/store";
 import { contentKey, type VectorCache } from "../store/vectorCache";
@@ -122,12 +122,14 @@ export class Indexer {
     // only what changed, so it is the simple correct answer.
     if (folders.length > 0) return this.run(runOptions);
     const known = await this.options.store.fileRecords();
+    const indexed = (relPath: string): boolean => known.get(relPath)?.status === "indexed";
+    const limited = withinFileLimit(entries, this.options.scan?.maxFiles, indexed, [...known.values()].filter((record) => record.status === "indexed").length);
     // A deleted folder comes as one path: everything known below it goes too.
     const gone = (path: string): boolean => missing.some((m) => path === m || path.startsWith(m + "/"));
     const shared = [...(this.options.shared?.paths() ?? [])];
     const removals = [...known.keys()].filter((path) => gone(path) && this.options.shared?.hashOf(path) === undefined);
     const tombstones = shared.filter((path) => gone(path) && known.get(path)?.reason !== DELETED_HERE);
-    return this.apply(entries, removals, known, started, runOptions, tombstones);
+    return this.apply(limited, removals, known, started, runOptions, tombstones);
   }
 
   private async apply(

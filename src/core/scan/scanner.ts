@@ -104,7 +104,7 @@ export async function* scanWorkspace(root: string, options: ScanOptions = {}): A
       }
       const file = byName ? { reason: byName } : statFile(root, relPath);
       let verdict = "reason" in file ? file.reason : fileNameVerdict(entry.name, file.size, maxBytes);
-      if (!verdict && ++files > maxFiles) verdict = `over the file limit (${maxFiles} files; setting groundwork.index.maxFiles)`;
+      if (!verdict && ++files > maxFiles) verdict = overFileLimit(maxFiles);
       yield verdict ? skipped(relPath, verdict) : { kind: "file", file: file as ScannedFile };
     }
     // Reverse so that the stack pops subdirectories in name order.
@@ -135,6 +135,26 @@ function fileNameVerdict(name: string, size: number, maxBytes: number): string |
   if (hasBinaryExtension(name)) return "binary file type";
   if (size > maxBytes) return `too large (${size} bytes, limit ${maxBytes})`;
   return undefined;
+}
+
+/** Why a file past `maxFiles` is skipped (a full scan and a watched change say the same). */
+export function overFileLimit(maxFiles: number): string {
+  return `over the file limit (${maxFiles} files; setting groundwork.index.maxFiles)`;
+}
+
+/**
+ * Entries from scanPaths under the file limit: a file the index does not hold yet is skipped once
+ * `indexedCount` files are indexed, as a full scan would have left it out.
+ */
+export function withinFileLimit(entries: readonly ScanEntry[], maxFiles: number | undefined, isIndexed: (relPath: string) => boolean, indexedCount: number): ScanEntry[] {
+  if (maxFiles === undefined) return [...entries];
+  let count = indexedCount;
+  return entries.map((entry) => {
+    if (entry.kind !== "file" || isIndexed(entry.file.path)) return entry;
+    if (count >= maxFiles) return skipped(entry.file.path, overFileLimit(maxFiles));
+    count++;
+    return entry;
+  });
 }
 
 function skipped(relPath: string, reason: string): ScanEntry {

@@ -2,6 +2,7 @@
 // in a chat prompt: the same tools and answers as the MCP server (core/tools), audited as
 // "vscode-tool" calls.
 import * as vscode from "vscode";
+import type { Codebase } from "../../core/codebase";
 import type { AuditLog } from "../../core/model/audit";
 import { AGENT_TOOLS, AgentTools, toolFailureMessage } from "../../core/tools/agentTools";
 import type { Logger } from "../../core/util/host";
@@ -16,8 +17,13 @@ export const LM_TOOL_NAMES: Readonly<Record<string, string>> = {
 };
 
 export function registerLanguageModelTools(indexService: IndexService, audit: AuditLog, logger: Logger): vscode.Disposable[] {
-  let tools: AgentTools | undefined;
-  const agentTools = async (): Promise<AgentTools> => (tools ??= new AgentTools(await indexService.codebase(), { audit, caller: "vscode-tool" }));
+  // Made again when the codebase is reopened (new settings, a new key): the old one is closed.
+  let tools: { codebase: Codebase; tools: AgentTools } | undefined;
+  const agentTools = async (): Promise<AgentTools> => {
+    const codebase = await indexService.codebase();
+    if (tools?.codebase !== codebase) tools = { codebase, tools: new AgentTools(codebase, { audit, caller: "vscode-tool" }) };
+    return tools.tools;
+  };
   return Object.entries(LM_TOOL_NAMES).map(([vscodeName, name]) => {
     const definition = AGENT_TOOLS.find((tool) => tool.name === name)!;
     return vscode.lm.registerTool<Record<string, unknown>>(vscodeName, {

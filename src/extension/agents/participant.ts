@@ -50,7 +50,8 @@ export function participantHandler(deps: ParticipantDeps): vscode.ChatRequestHan
 
 function location(codebase: Codebase, item: Pick<ContextItem, "path" | "startLine" | "endLine">): vscode.Location | undefined {
   const file = codebase.resolve(item.path);
-  return file ? new vscode.Location(vscode.Uri.file(file.absPath), new vscode.Range(item.startLine - 1, 0, Math.max(item.startLine, item.endLine) - 1, 0)) : undefined;
+  // The whole of the cited lines: up to the start of the line after the last one.
+  return file ? new vscode.Location(vscode.Uri.file(file.absPath), new vscode.Range(item.startLine - 1, 0, Math.max(item.startLine, item.endLine), 0)) : undefined;
 }
 
 async function searchOnly(codebase: Codebase, query: string, stream: vscode.ChatResponseStream): Promise<vscode.ChatResult> {

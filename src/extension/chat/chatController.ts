@@ -77,6 +77,8 @@ export function toAnswerView(id: string, question: string, result: AskResult, co
 export class ChatController {
   private history: AnswerView[];
   private running: AbortController | undefined;
+  /** Counts New Chat: an answer that ends after one belongs to the conversation it cleared, not to the new one. */
+  private conversation = 0;
 
   constructor(private readonly deps: ChatControllerDeps) {
     this.history = deps.state.get<AnswerView[]>(HISTORY_KEY, []);
@@ -131,6 +133,7 @@ export class ChatController {
   }
 
   async newChat(): Promise<void> {
+    this.conversation++;
     this.running?.abort();
     this.history = [];
     await this.deps.state.update(HISTORY_KEY, this.history);
@@ -151,12 +154,13 @@ export class ChatController {
     this.running?.abort();
     const abort = new AbortController();
     this.running = abort;
+    const conversation = this.conversation;
     const profile = this.deps.models.chatProfile();
-    const activeFile = options.activeFile ?? (await this.activeFile());
     const label = profile.label + (profile.kind === "lora" ? " (LoRA)" : "");
     this.deps.post({ type: "answerStart", id, question, profileLabel: label });
     let view: AnswerView;
     try {
+      const activeFile = options.activeFile ?? (await this.activeFile());
       const chat = await this.chatFor(profile);
       const grounding = await chat.retrieve(question, activeFile);
       const result = (await this.deps.models.mayUseModel(profile))
@@ -175,6 +179,7 @@ export class ChatController {
     } finally {
       if (this.running === abort) this.running = undefined;
     }
+    if (conversation !== this.conversation) return view;
     this.remember(view);
     this.deps.post({ type: "answerEnd", answer: view });
     return view;
@@ -195,6 +200,7 @@ export class ChatController {
     this.running?.abort();
     const abort = new AbortController();
     this.running = abort;
+    const conversation = this.conversation;
     const id = `c${Date.now().toString(36)}`;
     const sides = [`${id}:a`, `${id}:b`] as const;
     const labels = [`A · ${first.label}`, `B · ${second.label}${other === "without-retrieval" ? " without retrieval" : ""}`];
@@ -205,10 +211,18 @@ export class ChatController {
         [{ chat: await this.chatFor(first) }, { chat: await this.chatFor(second), retrieval: other !== "without-retrieval" }],
         { question, activeFile: await this.activeFile(), signal: abort.signal, onDelta: (side, text) => this.deps.post({ type: "delta", id: sides[side], text }) },
       ));
+    } catch (error) {
+      // Both answers shown as started end, saying why: the view is not left waiting for them.
+      this.deps.logger.error("Compare failed", error);
+      for (const [i, side] of sides.entries()) {
+        this.deps.post({ type: "answerEnd", answer: { id: side, question, answer: "", mode: "retrieval-only", profileLabel: labels[i], compareSide: i === 0 ? "A" : "B", sources: [], citations: [], conventions: [], notice: `Groundwork could not compare: ${errorMessage(error)}` } });
+      }
+      throw error;
     } finally {
       if (this.running === abort) this.running = undefined;
     }
     const views = results.map((result, i) => toAnswerView(sides[i], question, result, labels[i])) as [AnswerView, AnswerView];
+    if (conversation !== this.conversation) return views;
     for (const view of views) {
       this.remember(view);
       this.deps.post({ type: "answerEnd", answer: view });
@@ -244,9 +258,11 @@ export class ChatController {
   }
 
   private async insert(code: string): Promise<void> {
-    const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
+    // Only where the cursor is: the active editor, or the one file editor in view. Never a guess among several.
+    const files = vscode.window.visibleTextEditors.filter((e) => e.document.uri.scheme === "file");
+    const editor = vscode.window.activeTextEditor ?? (files.length === 1 ? files[0] : undefined);
     if (!editor) {
-      void vscode.window.showInformationMessage("Groundwork: open a file to insert the code into.");
+      void vscode.window.showInformationMessage("Groundwork: click into the file to insert the code into, then Insert again.");
       return;
     }
     await editor.edit((edit) => edit.replace(editor.selection, code));

@@ -53,13 +53,20 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     );
   }
 
-  /** Sends now if the view is ready; otherwise after its `ready` (state messages replace older ones). */
+  /**
+   * Sends now if the view is ready; otherwise after its `ready`. A state message replaces everything
+   * queued before it, an index state the one queued before it (one per indexed file otherwise).
+   */
   post(message: ExtensionToWebview): void {
     if (this.view && this.ready) {
       void this.view.webview.postMessage(message);
       return;
     }
     if (message.type === "state") this.queued.splice(0, this.queued.length);
+    if (message.type === "indexState") {
+      const older = this.queued.findIndex((queued) => queued.type === "indexState");
+      if (older >= 0) this.queued.splice(older, 1);
+    }
     this.queued.push(message);
   }
 
