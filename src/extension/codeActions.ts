@@ -96,6 +96,8 @@ export async function runCodeAction(deps: CodeActionRunnerDeps, kind: CodeAction
     void vscode.window.showInformationMessage("Groundwork: select some code first.");
     return false;
   }
+  // The file as the selection was taken from it: the edit goes in only if it is still so when the answer comes.
+  const basedOn = document.getText();
   const codebase = await deps.indexService.codebase();
   const codebasePath = codebase.pathOf(document.uri.fsPath) ?? vscode.workspace.asRelativePath(document.uri, false);
   const diagnostics = kind === "fix" ? vscode.languages.getDiagnostics(document.uri).filter((d) => d.range.intersection(target)).map((d) => d.message) : undefined;
@@ -117,8 +119,6 @@ export async function runCodeAction(deps: CodeActionRunnerDeps, kind: CodeAction
     void vscode.window.showInformationMessage("Groundwork: nothing was sent; this workspace is not trusted.");
     return false;
   }
-  // The file as the model saw it: the edit goes in only if it is still so when the answer comes.
-  const basedOn = document.getText();
   const abort = new AbortController();
   try {
     const result = await vscode.window.withProgress(

@@ -5,6 +5,7 @@ import * as vscode from "vscode";
 import { errorMessage, type Logger } from "../core/util/host";
 import { CompletionEngine } from "../core/model/completions";
 import { ModelError } from "../core/model/errors";
+import type { ModelProfile } from "../core/model/profiles";
 import type { IndexService } from "./indexService";
 import type { ModelService } from "./modelService";
 import type { GroundworkSettings } from "./settings";
@@ -31,13 +32,14 @@ export class GroundworkInlineCompletions implements vscode.InlineCompletionItemP
     const settings = this.settings();
     if (!settings["completions.enabled"] || document.uri.scheme !== "file") return [];
     // Untrusted workspace: only after the user agreed to send its code to this model (asked by chat or a code action).
-    if (!this.models.mayUseModelSilently(this.models.completionProfile())) return [];
+    const profile = this.models.completionProfile();
+    if (!this.models.mayUseModelSilently(profile)) return [];
     await new Promise((resolve) => setTimeout(resolve, settings["completions.debounceMs"]));
     if (token.isCancellationRequested) return [];
     const abort = new AbortController();
     const subscription = token.onCancellationRequested(() => abort.abort());
     try {
-      const engine = await this.engineFor();
+      const engine = await this.engineFor(profile);
       const offset = document.offsetAt(position);
       const text = document.getText();
       // The codebase path, as retrieval names the file: the own-file filter drops its own snippets.
@@ -60,8 +62,8 @@ export class GroundworkInlineCompletions implements vscode.InlineCompletionItemP
     }
   }
 
-  private async engineFor(): Promise<CompletionEngine> {
-    const profile = this.models.completionProfile();
+  /** The engine for the profile consent was checked for (not one switched to meanwhile). */
+  private async engineFor(profile: ModelProfile): Promise<CompletionEngine> {
     const client = await this.models.client(profile);
     // Made again for a new client or a reopened codebase (the old one is closed).
     const codebase = await this.indexService.codebase();

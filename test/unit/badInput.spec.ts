@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { FileRecord } from "../../src/core/store/schema";
@@ -134,6 +134,12 @@ describe("resource limits", () => {
         const status = await index.status();
         assert.equal(status.filesIndexed, 2);
         assert.ok(status.skipped.some((record) => record.path === "c.py" && /over the file limit \(2 files/.test(record.reason ?? "")), JSON.stringify(status.skipped));
+        // A rename at the limit: the old path's place goes to the new one.
+        renameSync(path.join(root, "b.py"), path.join(root, "d.py"));
+        await index.update(["b.py", "d.py"]);
+        const renamed = await index.status();
+        assert.equal(renamed.filesIndexed, 2);
+        assert.ok(!renamed.skipped.some((record) => record.path === "d.py"), JSON.stringify(renamed.skipped));
       } finally {
         index.close();
       }

@@ -1,6 +1,6 @@
 // The Codebase: one door over every folder of a workspace. Real files, grammars and LanceDB.
 import assert from "node:assert/strict";
-import { rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Codebase, CodebaseError } from "../../src/core/codebase/codebase";
@@ -207,7 +207,7 @@ describe("reading cited code after the files changed on disk", () => {
     const root = tempDir("gw-links-");
     const outside = tempDir("gw-outside-");
     const storage = tempDir("gw-links-storage-");
-    writeTree(root, { "a.py": "def alpha_value():\n    return 1\n", "c.py": "def gamma_value():\n    return 3\n", "pkg/b.py": "def beta_value():\n    return 2\n" });
+    writeTree(root, { "a.py": "def alpha_value():\n    return 1\n", "c.py": "def gamma_value():\n    return 3\n", "d.py": "def delta_value():\n    return 4\n", "pkg/b.py": "def beta_value():\n    return 2\n" });
     writeTree(outside, { "creds.txt": "TOP_SECRET=1\n", "b.py": "def stolen_outside_secret():\n    return 'TOP_SECRET'\n" });
     const codebase = await Codebase.open({ folders: [{ name: "w", root }], storageDir: storage, embedder: new BuiltinEmbedder({ dims: 128 }) });
     try {
@@ -229,6 +229,10 @@ describe("reading cited code after the files changed on disk", () => {
       // A file deleted since indexing: said plainly, without the machine's absolute path.
       rmSync(path.join(root, "c.py"));
       await assert.rejects(codebase.readCode("c.py"), (e: unknown) => e instanceof CodebaseError && /no longer exists/.test(e.message) && !e.message.includes(root));
+      // A file replaced by a folder: said without the absolute path either.
+      rmSync(path.join(root, "d.py"));
+      mkdirSync(path.join(root, "d.py"));
+      await assert.rejects(codebase.readCode("d.py"), (e: unknown) => e instanceof CodebaseError && /d\.py is not read: it is not a regular file now/.test(e.message) && !e.message.includes(root));
     } finally {
       codebase.close();
       for (const dir of [root, outside, storage]) removeTree(dir);

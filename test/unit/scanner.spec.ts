@@ -116,6 +116,22 @@ describe("scanner", () => {
 });
 
 describe("ignore files and letter case", () => {
+  it("a watched path below an ignored folder that holds a link is just ignored (no rescan)", async () => {
+    const dir = tempDir("gw-ignored-link-");
+    const target = tempDir("gw-ignored-target-");
+    try {
+      writeTree(target, { "index.js": "module.exports = 1;\n" });
+      writeTree(dir, { "main.py": "print(1)\n", "node_modules/.keep": "" });
+      symlinkSync(target, path.join(dir, "node_modules", "pkg"));
+      const { entries, folders } = await scanPaths(dir, ["node_modules/pkg/index.js"]);
+      assert.deepEqual(folders, []);
+      assert.deepEqual(entries.map((e) => e.kind === "skipped" && e.skipped.path), ["node_modules/"]);
+    } finally {
+      removeTree(dir);
+      removeTree(target);
+    }
+  });
+
   it("match names as git does on this machine's file system: case-sensitive on Linux, not on macOS or Windows", async () => {
     const dir = tempDir("gw-case-");
     try {

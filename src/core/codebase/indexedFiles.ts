@@ -1,7 +1,7 @@
 // The files a codebase's indexes hold, by codebase path: the list `@` mentions complete from, the
 // file a path names where the file system ignores case, and reading cited lines (only from files
 // the index holds: nothing outside the workspace, and no ignored, secret or binary file).
-import { promises as fs } from "node:fs";
+import { constants as fsConstants, promises as fs } from "node:fs";
 import * as path from "node:path";
 import { LRUCache } from "lru-cache";
 import { formatCitation } from "../../shared/citation";
@@ -84,23 +84,43 @@ export class IndexedFiles {
     if (record?.status !== "indexed") {
       throw new CodebaseError(`${codebasePath} is not an indexed file of the workspace (it is missing, ignored, binary or may hold secrets).`);
     }
-    // The file as it is now: a symbolic link put in its place (or in a folder's) since indexing is not followed.
-    const link = await linkOnPath(target.folder.root, target.relPath);
-    if (link) throw new CodebaseError(`${codebasePath} is not read: ${link} is a symbolic link now (the index held a file there).`);
-    let text: string;
-    try {
-      text = await fs.readFile(target.absPath, "utf8");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new CodebaseError(`${codebasePath} no longer exists (deleted since it was indexed).`);
-      throw error;
-    }
-    const lines = text.split(/\r?\n/);
+    const lines = (await readIndexedFile(target.folder.root, target.relPath, codebasePath)).split(/\r?\n/);
     const start = Math.max(1, Math.floor(startLine));
     const end = Math.min(lines.length, Math.floor(endLine));
     if (end < start) throw new CodebaseError(`${codebasePath} has ${lines.length} lines; lines ${startLine}-${endLine} are not in it.`);
     const citation = { path: target.folder.prefix + target.relPath, startLine: start, endLine: end };
     const language = record.language ?? "";
     return { ...citation, citation: formatCitation(citation), text: lines.slice(start - 1, end).join("\n"), language, absPath: target.absPath };
+  }
+}
+
+/**
+ * A file the index holds, as it is now, never through a symbolic link put in its place (or in a
+ * folder's) since indexing: the file is opened without following a link, and the path is checked
+ * again after opening (a link swapped in meanwhile is caught). Errors name the codebase path only.
+ */
+async function readIndexedFile(root: string, relPath: string, codebasePath: string): Promise<string> {
+  const notRead = (why: string): CodebaseError => new CodebaseError(`${codebasePath} is not read: ${why}.`);
+  const linkBefore = await linkOnPath(root, relPath);
+  if (linkBefore) throw notRead(`${linkBefore} is a symbolic link now (the index held a file there)`);
+  const absPath = path.join(root, relPath);
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(absPath, fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new CodebaseError(`${codebasePath} no longer exists (deleted since it was indexed).`);
+    throw notRead(code === "ELOOP" ? "it is a symbolic link now" : code === "EACCES" || code === "EPERM" ? "permission denied" : `it can't be opened (${code ?? "unknown error"})`);
+  }
+  try {
+    const opened = await handle.stat();
+    if (!opened.isFile()) throw notRead("it is not a regular file now");
+    const now = await fs.stat(absPath).catch(() => undefined);
+    const linkAfter = await linkOnPath(root, relPath);
+    if (linkAfter || !now || now.ino !== opened.ino || now.dev !== opened.dev) throw notRead("it changed while being read");
+    return await handle.readFile("utf8");
+  } finally {
+    await handle.close();
   }
 }
 

@@ -122,10 +122,11 @@ export class Indexer {
     // only what changed, so it is the simple correct answer.
     if (folders.length > 0) return this.run(runOptions);
     const known = await this.options.store.fileRecords();
-    const indexed = (relPath: string): boolean => known.get(relPath)?.status === "indexed";
-    const limited = withinFileLimit(entries, this.options.scan?.maxFiles, indexed, [...known.values()].filter((record) => record.status === "indexed").length);
     // A deleted folder comes as one path: everything known below it goes too.
     const gone = (path: string): boolean => missing.some((m) => path === m || path.startsWith(m + "/"));
+    // Under the file limit, a file this update deletes frees its place (a rename keeps its file indexed).
+    const indexed = (relPath: string): boolean => known.get(relPath)?.status === "indexed";
+    const limited = withinFileLimit(entries, this.options.scan?.maxFiles, indexed, [...known.values()].filter((record) => record.status === "indexed" && !gone(record.path)).length);
     const shared = [...(this.options.shared?.paths() ?? [])];
     const removals = [...known.keys()].filter((path) => gone(path) && this.options.shared?.hashOf(path) === undefined);
     const tombstones = shared.filter((path) => gone(path) && known.get(path)?.reason !== DELETED_HERE);

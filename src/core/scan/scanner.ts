@@ -272,19 +272,19 @@ export async function scanPaths(
       continue;
     }
     const parts = dir ? dir.split("/") : [];
-    // A folder on the way that is a symbolic link now (a folder replaced by one): a full scan skips
-    // it and forgets what was below it, so it goes back as a folder to scan.
-    const linked = await firstLinkedFolder(root, parts, linkCache);
-    if (linked !== undefined) {
-      folders.push(linked);
-      continue;
-    }
     // As in a full scan, an ignored folder hides everything below it.
     let ignoredFolder: SkippedEntry | undefined;
     for (let i = 0; i < parts.length && !ignoredFolder; i++) {
       const folder = parts.slice(0, i + 1).join("/");
       const by = matchIgnore(await levelsFor(parts.slice(0, i).join("/")), folder, true);
       if (by) ignoredFolder = { path: folder + "/", reason: `ignored by ${by}` };
+    }
+    // A folder on the way that is a symbolic link now (a folder replaced by one): a full scan skips
+    // it and forgets what was below it, so it goes back as a folder to scan.
+    const linked = ignoredFolder ? undefined : await firstLinkedFolder(root, parts, linkCache);
+    if (linked !== undefined) {
+      folders.push(linked);
+      continue;
     }
     const ignoredBy = matchIgnore(await levelsFor(dir), relPath, false);
     if (ignoredFolder) entries.push(skipped(ignoredFolder.path, ignoredFolder.reason));

@@ -214,7 +214,7 @@ export class ChatController {
     } catch (error) {
       // Both answers shown as started end, saying why: the view is not left waiting for them.
       this.deps.logger.error("Compare failed", error);
-      for (const [i, side] of sides.entries()) {
+      for (const [i, side] of conversation === this.conversation ? sides.entries() : []) {
         this.deps.post({ type: "answerEnd", answer: { id: side, question, answer: "", mode: "retrieval-only", profileLabel: labels[i], compareSide: i === 0 ? "A" : "B", sources: [], citations: [], conventions: [], notice: `Groundwork could not compare: ${errorMessage(error)}` } });
       }
       throw error;
