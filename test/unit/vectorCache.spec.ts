@@ -39,6 +39,31 @@ describe("vectors kept by content", () => {
     }
   });
 
+  it("two processes writing the same files (the extension and its indexing process): each reads and writes at the right places", async () => {
+    const shared = { dir: path.join(dir, "two-writers"), embedder: "e".repeat(32), dims: 4 };
+    const parent = new VectorCache(shared);
+    const child = new VectorCache(shared);
+    await parent.put([{ key: contentKey("p1"), vector: vector(1) }]);
+    // Only read so far: a later write must not cut off what the child added meanwhile.
+    const reader = new VectorCache(shared);
+    assert.deepEqual(await reader.get([contentKey("c1")]), [undefined]);
+    await child.put([{ key: contentKey("c1"), vector: vector(3) }, { key: contentKey("c2"), vector: vector(4) }]);
+    await parent.put([{ key: contentKey("p2"), vector: vector(2) }]);
+    await reader.put([{ key: contentKey("r1"), vector: vector(5) }]);
+    const expected: Array<[string, number]> = [["p1", 1], ["c1", 3], ["c2", 4], ["p2", 2], ["r1", 5]];
+    for (const cache of [parent, child, reader, new VectorCache(shared)]) {
+      const got = await cache.get(expected.map(([key]) => contentKey(key)));
+      assert.deepEqual(got.map((v) => v && Array.from(v)), expected.map(([, seed]) => Array.from(vector(seed))));
+    }
+    // Another process drops the older half: the others read the files again, not their old places.
+    const dropper = new VectorCache({ ...shared, maxBytes: 4 * 4 * 5 });
+    await dropper.put([{ key: contentKey("d1"), vector: vector(6) }]);
+    const [p1, d1, r1] = await parent.get([contentKey("p1"), contentKey("d1"), contentKey("r1")]);
+    assert.equal(p1, undefined, "dropped");
+    assert.deepEqual(Array.from(d1!), Array.from(vector(6)));
+    assert.deepEqual(Array.from(r1!), Array.from(vector(5)));
+  });
+
   it("reads a torn append as the records both files hold, and appends after them", async () => {
     const torn = path.join(dir, "torn");
     const cache = new VectorCache({ dir: torn, embedder: "c".repeat(32), dims: 4 });

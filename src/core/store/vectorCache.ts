@@ -3,7 +3,9 @@
 // embedder fingerprint: `<fp>.keys` (16 bytes of each content key's hash) and `<fp>.vec` (the
 // float32 vectors, in the same order). A torn append (a crash mid-write) leaves the shorter of the
 // two as the truth; the writer trims the rest before appending. Writes happen under the index's
-// writer lock; readers only read. Past `maxBytes` the older half is dropped.
+// writer lock; readers only read. Past `maxBytes` the older half is dropped. Another process (the
+// extension's indexing process) writes the same files: what this one knows of them is read again
+// whenever the files are not as it left them.
 import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
@@ -31,7 +33,8 @@ export class VectorCache {
   private readonly recordBytes: number;
   private positions: Map<string, number> | undefined;
   private count = 0;
-  private trimmed = false;
+  /** The files as `positions` knows them (inode and size of each): another writer changes this. */
+  private seen = "";
   /** Reads and writes one at a time: a put appends and may rewrite the files, which a read must not see half done. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -100,24 +103,32 @@ export class VectorCache {
     await fs.appendFile(this.keysFile, keys);
     fresh.forEach((entry, i) => positions.set(entry.key, this.count + i));
     this.count += fresh.length;
+    this.seen = await this.filesState();
     if (this.count * this.recordBytes > (this.options.maxBytes ?? 512 * 1024 * 1024)) await this.dropOlderHalf();
   }
 
+  /** The files' identity and sizes now ("" when there are none). */
+  private async filesState(): Promise<string> {
+    const [keys, vec] = await Promise.all([fs.stat(this.keysFile).catch(() => undefined), fs.stat(this.vecFile).catch(() => undefined)]);
+    return `${keys?.ino ?? "-"}:${keys?.size ?? 0}:${vec?.ino ?? "-"}:${vec?.size ?? 0}`;
+  }
+
+  /** The key positions, read again when the files are not as this process last left them. */
   private async load(): Promise<Map<string, number>> {
-    if (this.positions) return this.positions;
+    const state = await this.filesState();
+    if (this.positions && state === this.seen) return this.positions;
     await fs.mkdir(this.options.dir, { recursive: true });
     const [keys, vecStat] = await Promise.all([fs.readFile(this.keysFile).catch(() => Buffer.alloc(0)), fs.stat(this.vecFile).catch(() => undefined)]);
     this.count = Math.min(Math.floor(keys.length / KEY_BYTES), Math.floor((vecStat?.size ?? 0) / this.recordBytes));
     const positions = new Map<string, number>();
     for (let i = 0; i < this.count; i++) positions.set(keys.toString("hex", i * KEY_BYTES, (i + 1) * KEY_BYTES), i);
     this.positions = positions;
+    this.seen = await this.filesState();
     return positions;
   }
 
-  /** Cuts both files to the records they share (after a torn append). */
+  /** Cuts both files to the records they share (after a torn append); the caller holds the writer lock. */
   private async trimTorn(): Promise<void> {
-    if (this.trimmed) return;
-    this.trimmed = true;
     for (const [file, size] of [[this.keysFile, this.count * KEY_BYTES], [this.vecFile, this.count * this.recordBytes]] as const) {
       const stat = await fs.stat(file).catch(() => undefined);
       if (stat && stat.size !== size) await fs.truncate(file, size);
@@ -135,7 +146,6 @@ export class VectorCache {
     await fs.rename(`${this.vecFile}.tmp`, this.vecFile);
     await fs.rename(`${this.keysFile}.tmp`, this.keysFile);
     this.positions = undefined;
-    this.trimmed = false;
     await this.load();
   }
 }
