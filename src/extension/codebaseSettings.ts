@@ -64,11 +64,13 @@ async function rerankerOptions(settings: GroundworkSettings, deps: CodebaseSetti
  * server can't be reached then, the index goes on with the model it was built with (if any), and
  * says why.
  */
-async function embeddingJob(settings: GroundworkSettings, deps: CodebaseSettingsDeps): Promise<Pick<IndexJob, "neural" | "embeddingKey" | "embeddingLimits">> {
+async function embeddingJob(settings: GroundworkSettings, deps: CodebaseSettingsDeps): Promise<Pick<IndexJob, "neural" | "embeddingKey" | "embeddingLimits" | "embeddingServers">> {
   const setting = settings["index.embeddings"] ?? {};
   const embeddingKey = await deps.secret(EMBEDDINGS_SECRET);
   const embeddingLimits = { maxInputTokens: setting.maxInputTokens, maxBatchItems: setting.maxBatchItems, concurrency: setting.concurrency };
-  const keys = { embeddingKey, embeddingLimits };
+  // Only the server the setting names gets queries, code or the key; an index built at another answers without its vectors.
+  const embeddingServers = setting.baseURL && !setting.modelDir ? [setting.baseURL] : [];
+  const keys = { embeddingKey, embeddingLimits, embeddingServers };
   if (setting.modelDir) {
     // A model run on this machine: nothing leaves it, so there is nothing to ask first.
     try {
@@ -80,7 +82,7 @@ async function embeddingJob(settings: GroundworkSettings, deps: CodebaseSettings
     }
   }
   if (!setting.baseURL || !setting.model) return keys;
-  if (deps.declined(setting.baseURL.replace(/\/+$/, ""), setting.model)) return keys;
+  if (deps.declined(setting.baseURL.replace(/\/+$/, ""), setting.model)) return { ...keys, embeddingServers: [] };
   try {
     // Progress comes with the indexer's progress events (embedded, cached, queued), request by request.
     const neural = await connectEmbedder({ baseURL: setting.baseURL, model: setting.model, dims: setting.dims, apiKey: embeddingKey, ...embeddingLimits });

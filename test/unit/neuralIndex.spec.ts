@@ -270,6 +270,34 @@ describe("a neural embedder's vectors beside the builtin ones", () => {
     }
   });
 
+  it("an index built at a server the user no longer names sends it nothing: no query, no code, no key", async () => {
+    const root = path.join(dir, "moved");
+    writeTree(root, { "src/queue.ts": QUEUE, "src/retry.ts": RETRY });
+    const dbPath = path.join(dir, "moved-db");
+    const built = await TestIndex.open({ root, dbPath, neural: neural(), embedderFor: factory });
+    await built.run();
+    await built.maintenanceIdle();
+    built.close();
+    // The setting now names another server (or none): the index answers from its builtin vectors and full text.
+    for (const servers of [["http://127.0.0.1:9/v1"], []]) {
+      const restricted = embedderFactory(() => "sk-key-for-the-new-server", { maxRetries: 0, timeoutMs: 2000 }, {}, servers);
+      assert.equal(restricted({ kind: "openai", baseURL: server.url, model: "test-embed", dims: 32 }), undefined);
+      const index = await TestIndex.open({ root, dbPath, neural: "from-index", embedderFor: restricted });
+      try {
+        const before = server.requests.length;
+        assert.equal((await index.search("bounded queue offer item", { limit: 1 }))[0]?.path, "src/queue.ts");
+        writeFileSync(path.join(root, "src", "late.ts"), PARSER);
+        await index.update(["src/late.ts"]);
+        assert.equal(server.requests.length - before, 0, `nothing went to the recorded server (servers: ${JSON.stringify(servers)})`);
+      } finally {
+        index.close();
+      }
+    }
+    // The server the setting names, written with a trailing slash, is the recorded one: its model answers.
+    const same = embedderFactory(() => "sk-embed-secret", {}, {}, [`${server.url}/`]);
+    assert.equal(same({ kind: "openai", baseURL: server.url, model: "test-embed", dims: 32 })?.id !== undefined, true);
+  });
+
   it("the CLI indexes with --embedder openai; search and status use the index's embedder; the key is never stored", async () => {
     const root = path.join(dir, "cli");
     writeTree(root, { "src/queue.ts": QUEUE, "src/retry.ts": RETRY, "src/parser.ts": PARSER });

@@ -41,12 +41,22 @@ export function localEmbedder(options: TransformersEmbedderOptions): Embedder {
 
 /**
  * Makes the embedder an index recorded (its spec: kind, base URL, model, dims) again, with the
- * key the host gives for it; the profile's limits apply.
+ * key the host gives for it; the profile's limits apply. `servers`: the only embedding servers
+ * the user has chosen (the extension's setting); a recorded one elsewhere is not made again, so
+ * neither queries, code nor the key go to a server the user no longer names (that generation
+ * answers without its model's vectors). Absent: any recorded server (the CLI's own indexes).
  */
-export function embedderFactory(keyFor: (baseURL: string) => string | undefined, limits: Partial<EmbeddingProfile> = {}, hooks: Pick<OpenAIEmbedderOptions, "onRequest"> = {}): EmbedderFactory {
+export function embedderFactory(keyFor: (baseURL: string) => string | undefined, limits: Partial<EmbeddingProfile> = {}, hooks: Pick<OpenAIEmbedderOptions, "onRequest"> = {}, servers?: readonly string[]): EmbedderFactory {
+  const allowed = servers && new Set(servers.map(serverKey));
   return (spec) => {
     if (spec.kind === "transformers" && typeof spec.modelDir === "string") return new TransformersEmbedder({ modelDir: spec.modelDir });
     if (spec.kind !== "openai" || typeof spec.baseURL !== "string" || typeof spec.model !== "string" || typeof spec.dims !== "number") return undefined;
+    if (allowed && !allowed.has(serverKey(spec.baseURL))) return undefined;
     return new OpenAIEmbedder({ ...limits, ...hooks, baseURL: spec.baseURL, model: spec.model, dims: spec.dims, sendDimensions: spec.sendDimensions === true, apiKey: keyFor(spec.baseURL) });
   };
+}
+
+/** A base URL as it names a server: without trailing slashes. */
+function serverKey(baseURL: string): string {
+  return baseURL.trim().replace(/\/+$/, "");
 }

@@ -30,14 +30,16 @@ export interface IndexJob {
   shared?: { uri: string; storage: Record<string, string> };
   /** The neural embedder as its spec (what an index records of it), "from-index", or none. */
   neural?: Record<string, unknown> | "from-index";
-  /** The embedding model's key, for the neural embedder and for those indexes recorded. */
+  /** The embedding model's key, for the neural embedder and for those indexes recorded at its server. */
   embeddingKey?: string;
+  /** The embedding servers the user chose (the setting's base URL; none): recorded models elsewhere are not used. */
+  embeddingServers?: string[];
   embeddingLimits?: Partial<EmbeddingProfile>;
 }
 
 /** The Codebase options of a job (the parent opens its own codebase with these too, so both agree on every fingerprint). */
 export function jobOptions(job: IndexJob, logger?: Logger): CodebaseOptions {
-  const embedderFor = embedderFactory(() => job.embeddingKey, job.embeddingLimits);
+  const embedderFor = embedderFactory(() => job.embeddingKey, job.embeddingLimits, {}, job.embeddingServers);
   if (job.shared) useStorage([job.shared.uri], job.shared.storage);
   const neural = job.neural === "from-index" ? "from-index" : job.neural && embedderFor(job.neural);
   if (job.neural && !neural) throw new Error(`The embedding model ${JSON.stringify(job.neural)} can't be made again from its spec.`);
