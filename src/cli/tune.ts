@@ -47,7 +47,7 @@ export async function dataset(codebase: Codebase, values: Record<string, unknown
     const report = await buildDataset({
       codebase, root: codebase.folders[0].root, out: path.resolve(out), format: format as DatasetFormat, fimPreset: preset as FimPreset | undefined, testShare,
       split, withRetrieval: values["with-retrieval"] === true, maxExamples, seed: values.seed as string | undefined, maxTokens, signal,
-      command: ["groundwork", ...context.argv].join(" "), onProgress: (message) => process.stderr.write(`${message}\n`),
+      command: shownCommand(context.argv), onProgress: (message) => process.stderr.write(`${message}\n`),
     });
     process.stdout.write(
       `wrote ${report.examples.train} train and ${report.examples.test} test examples (${report.files.train} and ${report.files.test} files) to ${report.out}; ` +
@@ -86,4 +86,17 @@ export async function modelEval(codebase: Codebase, values: Record<string, unkno
   });
   process.stdout.write(formatModelEval(report) + `\nresults: ${out} (results.jsonl, report.json, report.md)\n`);
   return 0;
+}
+
+/** The command line as the dataset card shows it: storage options (credentials among them) hidden. */
+export function shownCommand(argv: readonly string[]): string {
+  const shown: string[] = ["groundwork"];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--storage-option") {
+      shown.push(argv[i]);
+      if (i + 1 < argv.length) shown.push("<hidden>");
+      i++;
+    } else shown.push(argv[i].startsWith("--storage-option=") ? "--storage-option=<hidden>" : argv[i]);
+  }
+  return shown.join(" ");
 }

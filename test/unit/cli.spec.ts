@@ -8,6 +8,7 @@ import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { ALLOCATOR_ENV, relaunchWanted, runsOnGlibc } from "../../src/cli/allocator";
 import { auditLogFor } from "../../src/cli/ask";
+import { shownCommand } from "../../src/cli/tune";
 import type { Codebase } from "../../src/core/codebase";
 import { silentLogger } from "../../src/core/util/host";
 import { Chunker } from "../../src/core/chunk/chunker";
@@ -259,6 +260,13 @@ describe("relaunchWanted", () => {
     assert.equal(relaunchWanted(["index", "src"], { MALLOC_ARENA_MAX: "2" }, "linux", glibc), false, "the user's settings win");
     assert.equal(relaunchWanted(["index", "src"], { GROUNDWORK_RELAUNCHED: "1" }, "linux", glibc), false, "no second relaunch");
     assert.equal(relaunchWanted([], {}, "linux", glibc), false);
+  });
+});
+
+describe("the dataset card's command line", () => {
+  it("hides storage options (credentials among them)", () => {
+    const shown = shownCommand(["dataset", "--storage-option", "aws_secret_access_key=wJalrSECRET", "--out", "data", "--storage-option=aws_session_token=TOKEN"]);
+    assert.equal(shown, "groundwork dataset --storage-option <hidden> --out data --storage-option=<hidden>");
   });
 });
 

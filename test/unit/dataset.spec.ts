@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -149,3 +150,35 @@ describe("fine-tuning data from the workspace's code (groundwork dataset)", () =
     assert.ok(!existsSync(path.join(dir, "bad", "train.jsonl")));
   });
 });
+
+describe("secrets cut by the context budget", () => {
+  it("a private key above the functions is redacted before the prompt is cut to fit, not after", async () => {
+    const dir = tempDir("gw-dataset-pem-");
+    try {
+      // A long key: the budget cuts through its body, below the BEGIN line.
+      const body = Array.from({ length: 48 }, (_, i) => createHash("sha512").update(`key line ${i}`).digest("base64").slice(0, 64));
+      const begin = ["-----BEGIN RSA", "PRIVATE KEY-----"].join(" ");
+      const end = ["-----END RSA", "PRIVATE KEY-----"].join(" ");
+      const keys = [`SIGNING_KEY = """${begin}`, ...body, `${end}"""`, "", "", pyModuleWithKey()].join("\n");
+      writeTree(dir, { "repo/keys.py": keys });
+      const index = await TestIndex.open({ root: path.join(dir, "repo"), dbPath: path.join(dir, "db") });
+      try {
+        await index.run();
+        const out = path.join(dir, "out");
+        await buildDataset({ codebase: index.codebase, root: path.join(dir, "repo"), out, maxTokens: 1024, withRetrieval: false, testShare: 0 });
+        const all = readdirSync(out).map((name) => readFileSync(path.join(out, name), "utf8")).join("\n");
+        assert.ok(all.includes("sign_step_"), "examples were made from the functions below the key");
+        const leaked = body.filter((line) => all.includes(line));
+        assert.deepEqual(leaked, [], `${leaked.length} of the key's ${body.length} lines reached the dataset`);
+      } finally {
+        index.close();
+      }
+    } finally {
+      removeTree(dir);
+    }
+  });
+});
+
+function pyModuleWithKey(): string {
+  return Array.from({ length: 6 }, (_, i) => `def sign_step_${i}(payload):\n    """Sign the payload with the key, step ${i}."""\n    digest = hash_payload(payload, ${i})\n    return sign_digest(digest, SIGNING_KEY)\n`).join("\n\n");
+}

@@ -350,6 +350,17 @@ describe("models: grounded chat, completions, compare, audit (against a real HTT
     assert.ok(records.some((r) => r.kind === "chat" && (r.editor?.chars ?? 0) > 0), "the chat's editor context");
   });
 
+  it("a completion whose prefix is cut through a private key sends none of the key's lines", async () => {
+    const body = Array.from({ length: 40 }, (_, i) => Buffer.from(`completion key line ${i} `.repeat(4)).toString("base64").slice(0, 64));
+    const key = [["-----BEGIN RSA", "PRIVATE KEY-----"].join(" "), ...body, ["-----END RSA", "PRIVATE KEY-----"].join(" ")].join("\n");
+    const engine = new CompletionEngine({ client: new ModelClient(profile(server), { apiKey: API_KEY, maxRetries: 0 }), source: index, audit, budget: { prefixTokens: 300 } });
+    const start = server.requests.length;
+    await engine.complete({ path: "deploy/signer.py", language: "python", prefix: `KEY = """${key}"""\n\ndef sign(payload):\n    return `, suffix: "\n" });
+    const sent = server.requests.slice(start).map((r) => r.raw).join("\n");
+    assert.ok(sent.includes("def sign(payload)"), "the completion was asked");
+    assert.deepEqual(body.filter((line) => sent.includes(line)), [], "no line of the key");
+  });
+
   it("groundwork ask streams an answer with validated citations; compare prints both sides", async () => {
     const modelsFile = path.join(root, ".groundwork", "models.json");
     writeFileSync(modelsFile, JSON.stringify([

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { ModelClient } from "../../src/core/model/client";
 import { parseProfile } from "../../src/core/model/profiles";
 import type { FimTask } from "../../src/core/tune/tasks";
-import { editSimilarity, evalTasks, identifierF1, runModelEval, score } from "../../src/core/tune/modelEval";
+import { editSimilarity, evalTasks, identifierF1, percentile, runModelEval, score } from "../../src/core/tune/modelEval";
 import { TestIndex } from "../helpers/index";
 import { CLI, removeTree, tempDir, writeTree } from "../helpers/workspace";
 import { type RecordedRequest, type Reply, TestModelServer } from "../support/modelServer";
@@ -85,6 +85,8 @@ describe("tune or index: base and LoRA, with and without retrieval, on held-out 
     await assert.rejects(runModelEval({ codebase: index.codebase, root, models: models(), tasks: 6, seed: "3", testShare: 0.3, out, concurrency: 1, signal: abort.signal, onProgress: (done) => done === 7 && abort.abort() }));
     const partial = readFileSync(path.join(out, "results.jsonl"), "utf8").trim().split("\n");
     assert.ok(partial.length >= 7 && partial.length < 24, `${partial.length} results before the interruption`);
+    // Killed mid-append: a cut-off last line. The resumed run does that task again instead of failing to read the file.
+    appendFileSync(path.join(out, "results.jsonl"), '{"task":"src/cut');
     const before = server.to("/v1/completions").length;
     const report = await runModelEval({ codebase: index.codebase, root, models: models(), tasks: 6, seed: "3", testShare: 0.3, out, concurrency: 2 });
     const sentAfter = server.to("/v1/completions").length - before;
@@ -101,6 +103,16 @@ describe("tune or index: base and LoRA, with and without retrieval, on held-out 
     const md = readFileSync(path.join(out, "report.md"), "utf8");
     assert.match(md, /\| base \| retrieval \| [\d.]+ \|/);
     assert.ok(JSON.parse(readFileSync(path.join(out, "report.json"), "utf8")).cells.length === 4);
+    const lines = readFileSync(path.join(out, "results.jsonl"), "utf8").trim().split("\n");
+    assert.ok(lines.every((line) => JSON.parse(line)), "every kept line reads");
+  });
+
+  it("takes latency percentiles by nearest rank", () => {
+    const ranks = (n: number): number[] => Array.from({ length: n }, (_, i) => n - i);
+    assert.equal(percentile(ranks(20), 95), 19, "p95 of 20 values is the 19th, not the largest");
+    assert.equal(percentile(ranks(40), 50), 20);
+    assert.equal(percentile(ranks(1), 95), 1);
+    assert.equal(percentile([], 50), 0);
   });
 
   it("runs from the CLI with a models file", async () => {

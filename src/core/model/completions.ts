@@ -8,6 +8,7 @@ import { buildContextPack } from "../retrieval/contextPack";
 import { cl100k, type TokenCounter } from "../util/tokens";
 import { identifiers } from "../util/text";
 import { sha256Hex } from "../util/hash";
+import { redactSecrets } from "../security/redact";
 import { type AuditLog, auditChunk, auditEditorText, serverOrigin } from "./audit";
 import type { ModelClient } from "./client";
 import { ModelError } from "./errors";
@@ -95,8 +96,10 @@ export class CompletionEngine {
   }
 
   async complete(request: CompletionRequest): Promise<CompletionResult | undefined> {
-    const prefix = tail(request.prefix, this.budget.prefixTokens, this.tokenizer);
-    const suffix = head(request.suffix, this.budget.suffixTokens, this.tokenizer);
+    // Secrets go before the text is cut to the budget: a cut through a private key leaves lines no rule would know.
+    const clean = { prefix: redactSecrets(request.prefix), suffix: redactSecrets(request.suffix) };
+    const prefix = tail(clean.prefix.text, this.budget.prefixTokens, this.tokenizer);
+    const suffix = head(clean.suffix.text, this.budget.suffixTokens, this.tokenizer);
     const profile = this.options.client.profile;
     const key = sha256Hex(`${profile.id}\n${request.path}\n${prefix.slice(-2000)}\n\u0000${suffix.slice(0, 500)}`);
     const hit = this.cache.get(key);
@@ -119,7 +122,7 @@ export class CompletionEngine {
       const response = await this.options.client.complete({ prompt: fim.prompt, suffix: fim.suffix, maxTokens: this.budget.maxOutputTokens, stop: stop.slice(0, 4), signal: request.signal });
       raw = response.text;
       usage = response.usage;
-      redactions = response.redactions;
+      redactions = clean.prefix.count + clean.suffix.count + (response.redactions ?? 0);
     } catch (error) {
       outcome = error instanceof ModelError ? error.kind : "error";
       throw error;

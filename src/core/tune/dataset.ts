@@ -142,19 +142,20 @@ function fitContext(task: FimTask, maxTokens: number): { prefix: string; suffix:
 }
 
 /** The retrieved cross-file context Groundwork sends with a completion: the identifiers near the gap, searched, other files only. */
-async function retrievedSnippets(codebase: Codebase, task: FimTask, prefix: string): Promise<Array<{ path: string; text: string }>> {
+async function retrievedSnippets(codebase: Codebase, root: string, task: FimTask, prefix: string): Promise<Array<{ path: string; text: string }>> {
   const query = snippetQuery(prefix);
   if (!query) return [];
-  const hits = (await codebase.search(query, { limit: 6 })).filter((hit) => !samePath(hit.path, task.path)).slice(0, 3);
+  // The task's file by its codebase path (folder-prefixed in a multi-root workspace): never its own context.
+  const own = codebase.pathOf(path.join(root, task.path)) ?? task.path;
+  const hits = (await codebase.search(query, { limit: 6 })).filter((hit) => !samePath(hit.path, own)).slice(0, 3);
   return hits.map((hit) => ({ path: `${hit.path}:${hit.startLine}-${hit.endLine}`, text: hit.text }));
 }
 
 async function fimExample(task: FimTask, options: DatasetOptions, format: DatasetFormat, maxTokens: number, report: DatasetReport): Promise<Omit<Example, "tokens">> {
-  const fitted = fitContext(task, maxTokens);
-  const prefix = redact(fitted.prefix, report);
-  const suffix = redact(fitted.suffix, report);
+  // Secrets go before the context is cut to fit: a cut through a private key leaves lines no rule would know.
+  const { prefix, suffix } = fitContext({ ...task, prefix: redact(task.prefix, report), suffix: redact(task.suffix, report) }, maxTokens);
   const middle = redact(task.middle, report);
-  const snippets = options.withRetrieval ? (await retrievedSnippets(options.codebase, task, prefix)).map((s) => ({ path: s.path, text: redact(s.text, report) })) : [];
+  const snippets = options.withRetrieval ? (await retrievedSnippets(options.codebase, options.root, task, prefix)).map((s) => ({ path: s.path, text: redact(s.text, report) })) : [];
   const context = snippets.length ? `Code from other files of the repository:\n${snippets.map((s) => `[${s.path}]\n\`\`\`${task.language}\n${s.text}\n\`\`\``).join("\n")}\n\n` : "";
   const prompt = `${context}Fill in the missing body of \`${task.symbol}\` in ${task.path} (where <FILL> is). Answer with the missing lines only.\n\`\`\`${task.language}\n${prefix}<FILL>\n${suffix}\n\`\`\``;
   const example: Omit<Example, "tokens"> = { kind: "fim", path: task.path, language: task.language, prompt, answer: middle };

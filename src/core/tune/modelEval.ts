@@ -91,9 +91,20 @@ export async function runModelEval(options: ModelEvalOptions): Promise<ModelEval
   await fs.mkdir(options.out, { recursive: true });
   const resultsFile = path.join(options.out, "results.jsonl");
   const done = new Map<string, TaskResult>();
-  for (const line of (await fs.readFile(resultsFile, "utf8").catch(() => "")).split("\n")) {
+  let kept = await fs.readFile(resultsFile, "utf8").catch(() => "");
+  if (kept && !kept.endsWith("\n")) {
+    // An earlier run killed mid-append: its cut-off last line goes (that task runs again), so appends start on a line of their own.
+    kept = kept.slice(0, kept.lastIndexOf("\n") + 1);
+    await fs.writeFile(resultsFile, kept);
+  }
+  for (const line of kept.split("\n")) {
     if (!line.trim()) continue;
-    const result = JSON.parse(line) as TaskResult;
+    let result: TaskResult;
+    try {
+      result = JSON.parse(line) as TaskResult;
+    } catch {
+      continue; // a line cut off when an earlier run was killed: that task runs again
+    }
     // Failed tasks are tried again on a resumed run.
     if (!result.error) done.set(key(result.profile, result.retrieval, result.task), result);
   }
@@ -111,7 +122,7 @@ export async function runModelEval(options: ModelEvalOptions): Promise<ModelEval
     while (next < pending.length) {
       options.signal?.throwIfAborted();
       const { job, task } = pending[next++];
-      const result = await fill(job.engine, job.profile.id, job.mode, task, options.signal);
+      const result = await fill(job.engine, job.profile.id, job.mode, task, options.codebase.pathOf(path.join(options.root, task.path)) ?? task.path, options.signal);
       results.push(result);
       await fs.appendFile(resultsFile, JSON.stringify(result) + "\n");
       options.onProgress?.(++finished, total);
@@ -130,14 +141,19 @@ function key(profile: string, mode: RetrievalMode, task: string): string {
   return `${profile}\u0000${mode}\u0000${task}`;
 }
 
-async function fill(engine: CompletionEngine, profile: string, retrieval: RetrievalMode, task: FimTask, signal?: AbortSignal): Promise<TaskResult> {
+/** `codebasePath`: the task's file as retrieval names it (folder-prefixed in a multi-root workspace), so its own code is never its context. */
+async function fill(engine: CompletionEngine, profile: string, retrieval: RetrievalMode, task: FimTask, codebasePath: string, signal?: AbortSignal): Promise<TaskResult> {
   const started = performance.now();
   const base = { task: task.id, profile, retrieval };
   try {
-    const result = await engine.complete({ path: task.path, language: task.language, prefix: task.prefix, suffix: task.suffix, signal });
+    const result = await engine.complete({ path: codebasePath, language: task.language, prefix: task.prefix, suffix: task.suffix, signal });
+    // The latency is the completion's: taken before scoring (and the first parse's grammar loading).
+    const latencyMs = Math.round(performance.now() - started);
+    // Cancelled (the engine gives up without an answer): not a result, so a resumed run does the task again.
+    signal?.throwIfAborted();
     const text = result?.text ?? "";
     return {
-      ...base, ...score(text, task.middle), parses: await parsesFilled(task, text), latencyMs: Math.round(performance.now() - started),
+      ...base, ...score(text, task.middle), parses: await parsesFilled(task, text), latencyMs,
       promptTokens: result?.usage?.promptTokens, completionTokens: result?.usage?.completionTokens,
     };
   } catch (error) {
@@ -208,10 +224,11 @@ async function parsesFilled(task: FimTask, completion: string): Promise<boolean 
   return clean(task.prefix + (completion.endsWith("\n") ? completion : `${completion}\n`) + task.suffix);
 }
 
-function percentile(values: readonly number[], p: number): number {
+/** The nearest-rank percentile: the smallest value with at least p% of the values at or below it. */
+export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
 function summarize(profile: string, retrieval: RetrievalMode, results: readonly TaskResult[]): CellSummary {
