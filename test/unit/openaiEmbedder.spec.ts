@@ -76,6 +76,22 @@ describe("the OpenAI-compatible embedder, over real HTTP", () => {
     await assert.rejects(embedder({ maxRetries: 1 }).embedDocuments(docs(1)), /\b503\b/);
   });
 
+  it("stops waiting out a Retry-After when cancelled, and fails at once on one of more than a minute", async () => {
+    server.enqueueEmbeddings({ kind: "error", status: 429, retryAfter: 30 });
+    const controller = new AbortController();
+    const started = Date.now();
+    const pending = embedder().embedDocuments(docs(1), controller.signal);
+    setTimeout(() => controller.abort(), 200);
+    await assert.rejects(pending, /abort/i);
+    assert.ok(Date.now() - started < 5_000, `the cancel took ${Date.now() - started} ms`);
+    server.enqueueEmbeddings({ kind: "error", status: 429, retryAfter: 600 });
+    const before = server.to("/v1/embeddings").length;
+    const refused = Date.now();
+    await assert.rejects(embedder().embedDocuments(docs(1)), /\b429\b/);
+    assert.ok(Date.now() - refused < 5_000);
+    assert.equal(server.to("/v1/embeddings").length - before, 1, "not retried after ten minutes");
+  });
+
   it("times out a request that gets no answer, and cancels on abort", async () => {
     server.enqueueEmbeddings({ kind: "hang-before-headers" });
     await assert.rejects(embedder({ timeoutMs: 300, maxRetries: 0 }).embedDocuments(docs(1)), /timed out|timeout/i);

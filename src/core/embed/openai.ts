@@ -1,8 +1,9 @@
 // An embedder behind any OpenAI-compatible /v1/embeddings endpoint (OpenAI, Azure OpenAI, Ollama,
 // LM Studio, vLLM, llama.cpp's server, TEI, Voyage, Jina, Mistral). Inputs are cut to the model's
 // token limit (counted with cl100k, with a margin for other tokenizers), batched by count and by
-// tokens, sent a few at a time; the client retries 429 and 5xx answers after their Retry-After,
-// and every request has a timeout and can be cancelled. Query vectors are cached.
+// tokens, sent a few at a time; 429 and 5xx answers, timeouts and dropped connections are retried
+// (after their Retry-After, at most a minute), and every request, its waits included, has a timeout
+// and can be cancelled. Query vectors are cached.
 import { LRUCache } from "lru-cache";
 import OpenAI from "openai";
 import { sha256Hex } from "../util/hash";
@@ -77,7 +78,8 @@ export class OpenAIEmbedder implements Embedder {
       apiKey: options.apiKey || "no-key", // local servers need none; the package insists on one
       baseURL: this.spec.baseURL,
       timeout: options.timeoutMs ?? 60_000,
-      maxRetries: options.maxRetries ?? 6,
+      // Retried here (request): the package's own wait for a Retry-After can't be cancelled and has no bound.
+      maxRetries: 0,
     });
   }
 
@@ -157,16 +159,33 @@ export class OpenAIEmbedder implements Embedder {
     return batches;
   }
 
+  /** One request, retried while its failure may pass (up to maxRetries), each wait cut short by the signal. */
   private async request(texts: string[], signal?: AbortSignal): Promise<Float32Array[]> {
     this.options.onRequest?.(texts.length);
+    const retries = this.options.maxRetries ?? 6;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.requestOnce(texts, signal);
+      } catch (error) {
+        const wait = attempt < retries && !signal?.aborted ? retryDelayMs(error, attempt) : undefined;
+        if (wait === undefined) throw error;
+        await sleep(wait, signal);
+      }
+    }
+  }
+
+  private async requestOnce(texts: string[], signal?: AbortSignal): Promise<Float32Array[]> {
     const own = requestSignal(signal);
     const response = await this.client.embeddings
       .create({ model: this.spec.model, input: texts, encoding_format: "float", ...(this.spec.sendDimensions ? { dimensions: this.dims } : {}) }, { signal: own.signal })
       .finally(own.release);
     const data = [...response.data].sort((a, b) => a.index - b.index);
     if (data.length !== texts.length) throw new Error(`The embedding server answered ${data.length} vectors for ${texts.length} inputs.`);
+    // Each input's vector exactly once: a repeated or missing index would put one text's vector at another's place.
+    if (data.some((item, i) => item.index !== i)) throw new Error(`The embedding server answered the vectors of inputs ${data.map((item) => item.index).join(", ")} for inputs 0 to ${texts.length - 1}.`);
     return data.map((item) => {
       const vector = Float32Array.from(item.embedding);
+      if (vector.length === 0 || vector.some((x) => !Number.isFinite(x))) throw new Error(`The embedding server answered a vector ${vector.length === 0 ? "with no values" : "with values that are not numbers"}.`);
       if (this.dims && vector.length !== this.dims) {
         throw new EmbeddingDimensionError(
           `${this.spec.model} at ${this.spec.baseURL} returned ${vector.length}-dimensional vectors; this index holds ${this.dims}. ` +
@@ -176,6 +195,46 @@ export class OpenAIEmbedder implements Embedder {
       return l2Normalize(vector);
     });
   }
+}
+
+/** The longest wait a server's Retry-After gets; a longer one fails the request instead. */
+const MAX_RETRY_AFTER_MS = 60_000;
+
+/**
+ * How long to wait before retrying a failed request; undefined when it is not worth retrying (a
+ * refusal, a cancel, a wait asked for of more than a minute). Timeouts, dropped connections, 408,
+ * 409, 429 and 5xx are retried: after the server's Retry-After, else after a growing backoff.
+ */
+export function retryDelayMs(error: unknown, attempt: number): number | undefined {
+  if (error instanceof OpenAI.APIUserAbortError) return undefined;
+  const backoff = Math.min(8_000, 500 * 2 ** attempt) * (0.75 + Math.random() / 2);
+  if (error instanceof OpenAI.APIConnectionError) return backoff;
+  if (!(error instanceof OpenAI.APIError) || error.status === undefined) return undefined;
+  if (![408, 409, 429].includes(error.status) && error.status < 500) return undefined;
+  const headers = error.headers as Headers | undefined;
+  const afterMs = headers?.get?.("retry-after-ms")?.trim();
+  const after = headers?.get?.("retry-after")?.trim();
+  let asked: number | undefined;
+  if (afterMs) asked = Number(afterMs);
+  else if (after) asked = /^\d+(\.\d+)?$/.test(after) ? Number(after) * 1000 : Date.parse(after) - Date.now();
+  if (asked === undefined || !Number.isFinite(asked)) return backoff;
+  return asked > MAX_RETRY_AFTER_MS ? undefined : Math.max(0, asked);
+}
+
+/** Waits, or rejects at once with the signal's reason when it aborts. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
 }
 
 /** Part of the fingerprint: how a chunk becomes the text sent (documentText). */
