@@ -118,9 +118,15 @@ describe("fine-tuning data from the workspace's code (groundwork dataset)", () =
     for (const name of ["train.jsonl", "test.jsonl"]) assert.equal(readFileSync(path.join(again, name), "utf8"), readFileSync(path.join(out, name), "utf8"), `${name}: same seed, same file`);
 
     const pc = path.join(dir, "pc");
-    await buildDataset({ codebase: index.codebase, root, out: pc, format: "prompt-completion", withRetrieval: true });
+    await buildDataset({ codebase: index.codebase, root, out: pc, format: "prompt-completion", withRetrieval: true, testShare: 0.3 });
     for (const example of read(pc, "train.jsonl")) assert.deepEqual(Object.keys(example), ["prompt", "completion"]);
     assert.ok(read(pc, "train.jsonl").some((e) => String(e.prompt).includes("Code from other files of the repository")), "retrieved context in some prompts");
+    // No train prompt's retrieved context comes from a test file: the held-out answers stay out of training.
+    const heldOut = pathsOf(read(pc, "test.jsonl"));
+    assert.ok(heldOut.size > 0);
+    const cited = read(pc, "train.jsonl").flatMap((e) => [...String(e.prompt).matchAll(/^\[((?:pkg|src)\/[^\]:]+):\d+-\d+\]$/gm)].map((m) => m[1]));
+    assert.ok(cited.length > 0, "train prompts cite retrieved code");
+    assert.deepEqual(cited.filter((file) => heldOut.has(file)), [], "retrieved from held-out files");
 
     const fim = path.join(dir, "fim");
     await buildDataset({ codebase: index.codebase, root, out: fim, format: "fim", fimPreset: "starcoder2" });

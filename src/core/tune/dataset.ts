@@ -77,12 +77,14 @@ export async function buildDataset(options: DatasetOptions): Promise<DatasetRepo
     dropped: { duplicates: 0, overTokenLimit: 0, overMaxExamples: 0 }, redactions: 0,
   };
   for (const file of files) report.files[test.has(file.path) ? "test" : "train"]++;
+  // A train example's retrieved context never holds a test file's code (the answers held out).
+  const heldOut = new Set([...test].map((relPath) => options.codebase.pathOf(path.join(options.root, relPath)) ?? relPath));
   const seen = new MinHashIndex();
   const kept: Array<Example & { split: "train" | "test" }> = [];
   for (const [i, file] of files.entries()) {
     options.signal?.throwIfAborted();
     if (i % 100 === 0) progress(`examples from ${i} of ${files.length} files`);
-    for (const example of await examplesOf(file, options, format, maxTokens, report)) {
+    for (const example of await examplesOf(file, options, format, maxTokens, report, test.has(file.path) ? new Set() : heldOut)) {
       if (isNearDuplicate(seen, example.answer)) {
         report.dropped.duplicates++;
         continue;
@@ -110,7 +112,7 @@ export async function buildDataset(options: DatasetOptions): Promise<DatasetRepo
   return report;
 }
 
-async function examplesOf(file: SourceFile, options: DatasetOptions, format: DatasetFormat, maxTokens: number, report: DatasetReport): Promise<Example[]> {
+async function examplesOf(file: SourceFile, options: DatasetOptions, format: DatasetFormat, maxTokens: number, report: DatasetReport, excluded: ReadonlySet<string>): Promise<Example[]> {
   const out: Example[] = [];
   const add = (example: Omit<Example, "tokens"> | undefined): void => {
     if (!example) return;
@@ -118,7 +120,7 @@ async function examplesOf(file: SourceFile, options: DatasetOptions, format: Dat
     if (tokens > maxTokens) report.dropped.overTokenLimit++;
     else out.push({ ...example, tokens });
   };
-  for (const task of fimTasks(file)) add(await fimExample(task, options, format, maxTokens, report));
+  for (const task of fimTasks(file)) add(await fimExample(task, options, format, maxTokens, report, excluded));
   if (format === "fim") return out;
   for (const example of docExamples(file, report)) add(example);
   add(await conventionExample(file, options.codebase, report));
@@ -142,20 +144,20 @@ function fitContext(task: FimTask, maxTokens: number): { prefix: string; suffix:
 }
 
 /** The retrieved cross-file context Groundwork sends with a completion: the identifiers near the gap, searched, other files only. */
-async function retrievedSnippets(codebase: Codebase, root: string, task: FimTask, prefix: string): Promise<Array<{ path: string; text: string }>> {
+async function retrievedSnippets(codebase: Codebase, root: string, task: FimTask, prefix: string, excluded: ReadonlySet<string>): Promise<Array<{ path: string; text: string }>> {
   const query = snippetQuery(prefix);
   if (!query) return [];
   // The task's file by its codebase path (folder-prefixed in a multi-root workspace): never its own context.
   const own = codebase.pathOf(path.join(root, task.path)) ?? task.path;
-  const hits = (await codebase.search(query, { limit: 6 })).filter((hit) => !samePath(hit.path, own)).slice(0, 3);
+  const hits = (await codebase.search(query, { limit: excluded.size ? 20 : 6 })).filter((hit) => !samePath(hit.path, own) && !excluded.has(hit.path)).slice(0, 3);
   return hits.map((hit) => ({ path: `${hit.path}:${hit.startLine}-${hit.endLine}`, text: hit.text }));
 }
 
-async function fimExample(task: FimTask, options: DatasetOptions, format: DatasetFormat, maxTokens: number, report: DatasetReport): Promise<Omit<Example, "tokens">> {
+async function fimExample(task: FimTask, options: DatasetOptions, format: DatasetFormat, maxTokens: number, report: DatasetReport, excluded: ReadonlySet<string>): Promise<Omit<Example, "tokens">> {
   // Secrets go before the context is cut to fit: a cut through a private key leaves lines no rule would know.
   const { prefix, suffix } = fitContext({ ...task, prefix: redact(task.prefix, report), suffix: redact(task.suffix, report) }, maxTokens);
   const middle = redact(task.middle, report);
-  const snippets = options.withRetrieval ? (await retrievedSnippets(options.codebase, options.root, task, prefix)).map((s) => ({ path: s.path, text: redact(s.text, report) })) : [];
+  const snippets = options.withRetrieval ? (await retrievedSnippets(options.codebase, options.root, task, prefix, excluded)).map((s) => ({ path: s.path, text: redact(s.text, report) })) : [];
   const context = snippets.length ? `Code from other files of the repository:\n${snippets.map((s) => `[${s.path}]\n\`\`\`${task.language}\n${s.text}\n\`\`\``).join("\n")}\n\n` : "";
   const prompt = `${context}Fill in the missing body of \`${task.symbol}\` in ${task.path} (where <FILL> is). Answer with the missing lines only.\n\`\`\`${task.language}\n${prefix}<FILL>\n${suffix}\n\`\`\``;
   const example: Omit<Example, "tokens"> = { kind: "fim", path: task.path, language: task.language, prompt, answer: middle };
