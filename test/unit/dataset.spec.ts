@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { buildDataset } from "../../src/core/tune/dataset";
-import { fimTasks, sourceFiles } from "../../src/core/tune/tasks";
+import { fimTasks, sourceFiles, testFiles } from "../../src/core/tune/tasks";
 import { FAKE_SECRETS } from "../support/fakeSecrets";
 import { TestIndex } from "../helpers/index";
 import { CLI, removeTree, tempDir, writeTree } from "../helpers/workspace";
@@ -143,6 +143,13 @@ describe("fine-tuning data from the workspace's code (groundwork dataset)", () =
     assert.ok(!existsSync(out) || readdirSync(out).length === 0, existsSync(out) ? readdirSync(out).join(", ") : "");
   });
 
+  it("--split recent in a workspace folder below the repository's top takes the folder's newest files", async () => {
+    const pkg = path.join(root, "pkg");
+    const names = readdirSync(pkg).filter((name) => name.endsWith(".py"));
+    const test = await testFiles(pkg, names, "recent", 0.15, "1");
+    assert.deepEqual([...test].sort(), ["iota.py", "kappa.py"], "the newest commit's files, named as the folder names them");
+  });
+
   it("--split recent puts the newest commits' files in test; the CLI writes the dataset and refuses bad options", async () => {
     const out = path.join(dir, "recent");
     const { stdout } = await run(process.execPath, [CLI, "dataset", "--workspace", root, "--db", path.join(dir, "db"), "--out", out, "--split", "recent", "--test-share", "0.15"]);
@@ -152,6 +159,11 @@ describe("fine-tuning data from the workspace's code (groundwork dataset)", () =
     assert.doesNotMatch(test, /pkg\/alpha\.py/);
     assert.match(readFileSync(path.join(out, "README.md"), "utf8"), /Command: `groundwork dataset --workspace/);
     await assert.rejects(run(process.execPath, [CLI, "dataset", "--workspace", root, "--out", out, "--format", "xml"]), /--format must be/);
+    // Into a project's own folder: its README is not overwritten by the card.
+    writeTree(path.join(dir, "project"), { "README.md": "# My project\n" });
+    await assert.rejects(buildDataset({ codebase: index.codebase, root, out: path.join(dir, "project") }), /holds a README\.md that is not a dataset card/);
+    assert.equal(readFileSync(path.join(dir, "project", "README.md"), "utf8"), "# My project\n");
+    await buildDataset({ codebase: index.codebase, root, out, split: "recent", testShare: 0.15 });
     await assert.rejects(run(process.execPath, [CLI, "dataset", "--workspace", root, "--out", path.join(dir, "bad"), "--format", "fim", "--fim-preset", "native-suffix"]), /needs a model family's FIM tokens/);
     assert.ok(!existsSync(path.join(dir, "bad", "train.jsonl")));
   });

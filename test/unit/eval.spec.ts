@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
+import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { buildEvalCorpus, firstSentence, sampleTargets } from "../../src/core/eval/docQueries";
-import { score } from "../../src/core/eval/runEval";
+import { runEval, score } from "../../src/core/eval/runEval";
 import { removeTree, tempDir, writeTree } from "../helpers/workspace";
 
 describe("code-search eval corpus", () => {
@@ -34,6 +35,16 @@ describe("code-search eval corpus", () => {
     assert.equal(firstSentence("Return the {@link Vector3} length.  Then more."), "Return the Vector3 length.");
     const targets = Array.from({ length: 50 }, (_, i) => ({ id: `f${i}`, query: "q", path: "p", line: i, symbol: "s" }));
     assert.deepEqual(sampleTargets(targets, 10), sampleTargets([...targets].reverse(), 10));
+  });
+
+  it("says so when a corpus has no documented function to ask for (no zero scores over nothing)", async () => {
+    const bare = tempDir("gw-eval-bare-");
+    try {
+      writeTree(bare, { "corpus/plain.py": "def a():\n    return 1\n" });
+      await assert.rejects(runEval({ corpus: path.join(bare, "corpus"), language: "python", workDir: path.join(bare, "work") }), /No documented functions in/);
+    } finally {
+      removeTree(bare);
+    }
   });
 
   it("scores MRR@10 and recall from ranks (0 = not in the top 10)", () => {

@@ -88,6 +88,7 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
     const [indexed] = await index.index();
     await index.maintenanceIdle();
     const targets: EvalTarget[] = sampleTargets(corpus.targets, options.sample ?? 2000);
+    if (targets.length === 0) throw new Error(`No documented functions in ${options.corpus}: the eval asks for functions by their doc comments, and found none to ask for.`);
     const rows: EvalRow[] = [];
     for (const config of options.configs ?? EVAL_CONFIGS) {
       progress(`${config.name}: ${targets.length} queries`);

@@ -68,6 +68,11 @@ export async function buildDataset(options: DatasetOptions): Promise<DatasetRepo
   const seed = options.seed ?? "1";
   const maxTokens = options.maxTokens ?? 4096;
   if (format === "fim" && (options.fimPreset ?? "qwen2.5-coder") === "native-suffix") throw new Error("--format fim needs a model family's FIM tokens: --fim-preset qwen2.5-coder, deepseek-coder, starcoder2 or codellama.");
+  // The card goes to README.md: never over a file that is not an earlier card (`--out .` in a project).
+  const existing = await fs.readFile(path.join(options.out, "README.md"), "utf8").catch(() => undefined);
+  if (existing !== undefined && !existing.startsWith("# Fine-tuning dataset")) {
+    throw new Error(`${options.out} holds a README.md that is not a dataset card; write the dataset to a folder of its own.`);
+  }
   const progress = options.onProgress ?? (() => undefined);
   progress(`reading ${options.root}`);
   const files = await sourceFiles(options.root, { signal: options.signal, onFile: (n) => n % 200 === 0 && progress(`read ${n} files`) });

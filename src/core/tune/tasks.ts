@@ -103,7 +103,8 @@ export async function testFiles(root: string, paths: readonly string[], rule: Sp
     return new Set(ranked.slice(0, wanted));
   }
   const known = new Set(paths);
-  const { stdout } = await run("git", ["-C", root, "log", "--no-merges", "--format=%x1e", "--name-only", "HEAD"], { maxBuffer: 256 * 1024 * 1024 }).catch(() => {
+  // Paths relative to the workspace folder, which may be below the repository's top (--relative), unquoted.
+  const { stdout } = await run("git", ["-C", root, "-c", "core.quotePath=false", "log", "--no-merges", "--relative", "--format=%x1e", "--name-only", "HEAD"], { maxBuffer: 256 * 1024 * 1024 }).catch(() => {
     throw new Error(`--split recent needs a git repository with commits; ${root} is not one.`);
   });
   const test = new Set<string>();
