@@ -105,6 +105,13 @@ describe("tune or index: base and LoRA, with and without retrieval, on held-out 
     assert.ok(JSON.parse(readFileSync(path.join(out, "report.json"), "utf8")).cells.length === 4);
     const lines = readFileSync(path.join(out, "results.jsonl"), "utf8").trim().split("\n");
     assert.ok(lines.every((line) => JSON.parse(line)), "every kept line reads");
+
+    // The same profile ids, but "lora" now names another model: its results are made again, base's are kept.
+    const swapped = models().map((m) => (m.profile.id === "lora" ? { ...m, profile: { ...m.profile, model: "coder-base" } } : m));
+    const beforeSwap = server.to("/v1/completions").length;
+    await runModelEval({ codebase: index.codebase, root, models: swapped, tasks: 6, seed: "3", testShare: 0.3, out, concurrency: 2 });
+    const resent = server.to("/v1/completions").slice(beforeSwap);
+    assert.ok(resent.length >= 12 && resent.length <= 14, `the swapped profile's 12 results made again (and base's failing task retried): ${resent.length}`);
   });
 
   it("takes latency percentiles by nearest rank", () => {

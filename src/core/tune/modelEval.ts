@@ -14,6 +14,7 @@ import type { ModelClient } from "../model/client";
 import { CompletionEngine } from "../model/completions";
 import type { GroundingSource } from "../model/groundedChat";
 import type { ModelProfile } from "../model/profiles";
+import { sha256Hex } from "../util/hash";
 import { errorMessage } from "../util/host";
 import { identifiers } from "../util/text";
 import { type FimTask, fimTasks, seededOrder, sourceFiles, type SplitRule, testFiles } from "./tasks";
@@ -33,6 +34,8 @@ export interface TaskResult {
   promptTokens?: number;
   completionTokens?: number;
   error?: string;
+  /** What the result was made from (the profile's model and server, the task's code): a resumed run reuses it only when they are the same. */
+  inputs?: string;
 }
 
 export interface CellSummary {
@@ -113,6 +116,9 @@ export async function runModelEval(options: ModelEvalOptions): Promise<ModelEval
     profile, mode,
     engine: new CompletionEngine({ client, source: mode === "on" ? options.codebase : NO_RETRIEVAL, cacheSize: 1, budget: { maxOutputTokens: 512 }, audit: options.audit }),
   })));
+  // A kept result counts only when made from the same model, server and code (a function edited in place keeps its id).
+  const current = (job: (typeof jobs)[number], task: FimTask): boolean => done.get(key(job.profile.id, job.mode, task.id))?.inputs === inputsOf(job.profile, task);
+  for (const job of jobs) for (const task of tasks) if (!current(job, task)) done.delete(key(job.profile.id, job.mode, task.id));
   const pending = jobs.flatMap((job) => tasks.filter((task) => !done.has(key(job.profile.id, job.mode, task.id))).map((task) => ({ job, task })));
   const total = jobs.length * tasks.length;
   let finished = total - pending.length;
@@ -122,7 +128,7 @@ export async function runModelEval(options: ModelEvalOptions): Promise<ModelEval
     while (next < pending.length) {
       options.signal?.throwIfAborted();
       const { job, task } = pending[next++];
-      const result = await fill(job.engine, job.profile.id, job.mode, task, options.codebase.pathOf(path.join(options.root, task.path)) ?? task.path, options.signal);
+      const result = { ...(await fill(job.engine, job.profile.id, job.mode, task, options.codebase.pathOf(path.join(options.root, task.path)) ?? task.path, options.signal)), inputs: inputsOf(job.profile, task) };
       results.push(result);
       await fs.appendFile(resultsFile, JSON.stringify(result) + "\n");
       options.onProgress?.(++finished, total);
@@ -135,6 +141,12 @@ export async function runModelEval(options: ModelEvalOptions): Promise<ModelEval
   await fs.writeFile(path.join(options.out, "report.json"), JSON.stringify({ ...report, date: new Date().toISOString() }, null, 2) + "\n");
   await fs.writeFile(path.join(options.out, "report.md"), formatModelEval(report));
   return report;
+}
+
+/** A digest of what a result depends on besides its key: the profile's model, kind, server and adapter, and the task's code. */
+function inputsOf(profile: ModelProfile, task: FimTask): string {
+  const model = JSON.stringify([profile.model, profile.kind, profile.baseURL, profile.adapterPath ?? "", profile.fim ?? ""]);
+  return sha256Hex(`${model}\n${task.prefix}\u0000${task.middle}\u0000${task.suffix}`).slice(0, 16);
 }
 
 function key(profile: string, mode: RetrievalMode, task: string): string {
