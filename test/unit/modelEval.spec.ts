@@ -114,6 +114,16 @@ describe("tune or index: base and LoRA, with and without retrieval, on held-out 
     assert.ok(resent.length >= 12 && resent.length <= 14, `the swapped profile's 12 results made again (and base's failing task retried): ${resent.length}`);
   });
 
+  it("leaves out a held-out body that a train file holds a copy of", async () => {
+    const copies = path.join(dir, "copies");
+    const shared = "def parse_widget_spec(text):\n    name, _, size = text.partition(':')\n    width, height = size.split('x')\n    return name.strip(), int(width), int(height)\n";
+    const own = (name: string): string => `def ${name}_only(values):\n    kept = [v for v in values if v != "${name}"]\n    total = sum(len(v) for v in kept)\n    return total / max(1, len(kept))\n`;
+    writeTree(copies, { "a/util.py": `${shared}\n\n${own("alpha")}`, "b/helpers.py": `${shared}\n\n${own("beta")}` });
+    const held = await evalTasks(copies, 10, { seed: "1", testShare: 0.5 });
+    assert.equal(held.length, 1, held.map((task) => task.id).join(", "));
+    assert.match(held[0].middle, /kept = \[v for v in values if v != "(alpha|beta)"\]/, "the file's own function, not the copied one");
+  });
+
   it("takes latency percentiles by nearest rank", () => {
     const ranks = (n: number): number[] => Array.from({ length: n }, (_, i) => n - i);
     assert.equal(percentile(ranks(20), 95), 19, "p95 of 20 values is the 19th, not the largest");

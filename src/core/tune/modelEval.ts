@@ -84,7 +84,10 @@ export async function evalTasks(root: string, count: number, options: { seed?: s
   const files = await sourceFiles(root, { signal: options.signal });
   const seed = options.seed ?? "1";
   const test = await testFiles(root, files.map((f) => f.path), options.split ?? "file", options.testShare ?? 0.1, seed);
-  const tasks = files.filter((file) => test.has(file.path)).flatMap((file) => fimTasks(file, 40));
+  // A held-out body copied into a train file is not held out: a tuned model may know it by heart.
+  const body = (task: FimTask): string => task.middle.replace(/\s+/g, " ").trim();
+  const trained = new Set(files.filter((file) => !test.has(file.path)).flatMap((file) => fimTasks(file, 40).map(body)));
+  const tasks = files.filter((file) => test.has(file.path)).flatMap((file) => fimTasks(file, 40)).filter((task) => !trained.has(body(task)));
   return seededOrder(tasks, (task) => task.id, seed).slice(0, count);
 }
 
