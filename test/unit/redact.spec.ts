@@ -19,6 +19,22 @@ describe("secret redaction", () => {
     assert.equal(pem.text.split("\n").length, `key = """\n${PEM}\n"""\nprint(key)`.split("\n").length, "line numbers kept");
   });
 
+  it("removes secrets in the shapes a review found passing: a fallback literal, env-style literals, a header by name, a Basic credential, rb strings", () => {
+    const cases: Array<[string, string]> = [
+      ['const secret = process.env.X || "fallback-secret-123"', "fallback-secret-123"],
+      ["DB_PASSWORD=mySecretPass", "mySecretPass"],
+      ["export SECRET_KEY=correct_horse_battery", "correct_horse_battery"],
+      ['req.setHeader("x-auth-token", "9f86d081884c7d659a2feaa0c55ad015")', "9f86d081884c7d659a2feaa0c55ad015"],
+      ['const auth = "Basic dXNlcjpwYXNzd29yZA=="', "dXNlcjpwYXNzd29yZA=="],
+      ['password = rb"hunter2hunter2"', "hunter2hunter2"],
+    ];
+    for (const [line, secret] of cases) assert.ok(!redactSecrets(line).text.includes(secret), line);
+    // Still code, not secrets: calls, members, other constants, empty fallbacks, variables.
+    for (const line of ["DB_PASSWORD = get_password()", "API_TOKEN = settings.api_token", "SECRET_KEY = DEFAULT_SECRET", 'token = os.getenv("T") or ""', 'headers.set("x-api-key", apiKeyFromVault)']) {
+      assert.equal(redactSecrets(line).text, line);
+    }
+  });
+
   it("keeps ordinary code and placeholders as they are", () => {
     const code = [
       "def login(user, password):",

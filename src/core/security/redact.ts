@@ -44,12 +44,26 @@ const RULES: Rule[] = [
   { name: "azure connection key", pattern: /((?:AccountKey|SharedAccessKey|SharedAccessSignature)=)[^;"'\s]{16,}/gi, replace: (_m, key) => key + MARK },
   { name: "connection string password", pattern: /((?:^|[;"'\s])(?:Password|Pwd)=)([^;"'\s]{3,})/gi, replace: (_m, head) => head + MARK },
   { name: "url credentials", pattern: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@"'`]+:)([^\s@/"'`]{3,})(@)/gi, replace: (_m, head, _pass, at) => head + MARK + at },
+  // A Basic credential as a literal anywhere (`const auth = "Basic dXNlcjpwYXNz"`).
+  { name: "basic credential", pattern: /(["'\x60]Basic\s+)[A-Za-z0-9+/]{8,}={0,2}(?=["'\x60])/g, replace: (_m, head) => head + MARK },
+  // A header set by its name: `setHeader("x-auth-token", "…")`, `headers.set('X-Api-Key', '…')`.
+  {
+    name: "credential header value",
+    pattern: /(\b(?:setHeader|set|append|header|add_header|putheader|setRequestHeader)\s*\(\s*["'](?:x-)?[\w-]*(?:token|api-?key|secret|auth)[\w-]*["']\s*,\s*)(["'])([^"'\n]{8,})\2/gi,
+    replace: (_m, head, quote, value) => (isPlaceholder(value) ? `${head}${quote}${value}${quote}` : `${head}${quote}${MARK}${quote}`),
+  },
   { name: "authorization header", pattern: /\b((?:Authorization|Proxy-Authorization)["']?\s*[:=,]\s*["']?(?:Bearer|Basic|Token)\s+)[A-Za-z0-9._~+/=-]{8,}/gi, replace: (_m, head) => head + MARK },
   // A quoted value assigned to a credential-named variable, key or argument: `password = "..."`,
   // `"apiKey": "..."`, `secret: '...'`, `token=...`, `AWS_SECRET_ACCESS_KEY="..."`.
   {
     name: "credential assignment",
-    pattern: new RegExp(String.raw`((?:^|[^\w$])["']?${CREDENTIAL_NAME}["']?\s*(?::=|=>|[:=])\s*[bruf]?)(["'\x60])((?:(?!\2)[^\\\n]|\\.){4,})\2`, "gi"),
+    pattern: new RegExp(String.raw`((?:^|[^\w$])["']?${CREDENTIAL_NAME}["']?\s*(?::=|=>|[:=])\s*[bruf]{0,2})(["'\x60])((?:(?!\2)[^\\\n]|\\.){4,})\2`, "gi"),
+    replace: (_m, head, quote, value) => (isPlaceholder(value) ? `${head}${quote}${value}${quote}` : `${head}${quote}${MARK}${quote}`),
+  },
+  // A literal fallback after a lookup: `secret = process.env.X || "fallback-secret"`, `token = os.getenv("T") or "…"`.
+  {
+    name: "credential fallback",
+    pattern: new RegExp(String.raw`((?:^|[^\w$])${CREDENTIAL_NAME}\s*[:=]\s*(?:process\.env|import\.meta\.env|os\.environ|os\.getenv|getenv|System\.getenv|ENV\[)[^\n]*?(?:\|\||\?\?|\bor\b)\s*)(["'\x60])((?:(?!\2)[^\\\n]|\\.){4,})\2`, "gi"),
     replace: (_m, head, quote, value) => (isPlaceholder(value) ? `${head}${quote}${value}${quote}` : `${head}${quote}${MARK}${quote}`),
   },
   // Unquoted values in .env / shell / properties / YAML styles: `DB_PASSWORD=hunter2`, `api_key: abc...`.
@@ -57,7 +71,8 @@ const RULES: Rule[] = [
     name: "credential assignment (unquoted)",
     pattern: new RegExp(String.raw`(^[ \t]*(?:export[ \t]+)?${CREDENTIAL_NAME}[ \t]*[:=][ \t]*)([^\s"'\x60#;,)\[\]]{6,})(?=[ \t]*(?:$|#|;|,|//))`, "gim"),
     // Code assigns expressions (`get_token()`, `request.auth`, `apiKey`); configs assign literals.
-    replace: (_m, head, value) => (isPlaceholder(value) || (isExpression(value) && !looksRandom(value)) ? head + value : head + MARK),
+    // An environment-style name (DB_PASSWORD, export SECRET_KEY) is given literals: only a call, a member or another constant is not one.
+    replace: (_m, head, value) => (isPlaceholder(value) || (isExpression(value, envStyle(head)) && !looksRandom(value)) ? head + value : head + MARK),
   },
 ];
 
@@ -67,8 +82,15 @@ function isPlaceholder(value: string): boolean {
     /^(?:process\.env|os\.environ|os\.getenv|getenv|env\()/.test(value);
 }
 
-function isExpression(value: string): boolean {
+/** `DB_PASSWORD=`, `export SECRET_KEY=`: a name in capitals, as environment files and shells write them. */
+function envStyle(head: string): boolean {
+  const name = /^[ \t]*(?:export[ \t]+)?([\w$.-]+)/.exec(head)?.[1] ?? "";
+  return /^[A-Z][A-Z0-9_]*$/.test(name);
+}
+
+function isExpression(value: string, envName = false): boolean {
   if (/\d/.test(value) && !/[.(]/.test(value)) return false;
+  if (envName) return /[.(]/.test(value) || /^[A-Z][A-Z0-9_]*$/.test(value) || /^(?:None|null|nil)$/.test(value);
   return /[.(]/.test(value) || /^[A-Za-z$][\w$]*_[\w$]*$/.test(value) || /^[a-z$][\w$]*[a-z][A-Z][\w$]*$/.test(value) || /^(?:None|null|nil|self|this)$/.test(value) ||
     // A type annotation (`token: string;`, `api_key: str`), not a value.
     /^(?:string|number|boolean|bigint|symbol|unknown|object|never|str|bytes|int|String|Optional|Option)(?:<[^>]*>|\[[^\]]*\])?\??$/.test(value);
