@@ -9,6 +9,7 @@ import { formatReport, runEval } from "../core/eval/runEval";
 import { ProfileError } from "../core/model/profiles";
 import { errorMessage, type Logger } from "../core/util/host";
 import { ask, auditLogFor, CliModelError, compare, type ModelFlags } from "./ask";
+import { namedEmbeddingServers, rememberEmbeddingServer } from "./embeddingServers";
 import { serveMcp } from "./mcp";
 import { dataset, modelEval } from "./tune";
 import { parseCommand, UsageError } from "./options";
@@ -71,7 +72,9 @@ function embeddingKey(): string | undefined {
  * none (an index built with one switches back); neither: the one the index was built with.
  */
 async function neuralOptions(values: Record<string, unknown>): Promise<Pick<CodebaseOptions, "neural" | "embedderFor">> {
-  const embedderFor = embedderFactory(embeddingKey);
+  // Recorded servers are used only when this user named them (embeddingServers.ts).
+  const baseURLFlag = values["embedding-base-url"] as string | undefined;
+  const embedderFor = embedderFactory(embeddingKey, {}, {}, [...namedEmbeddingServers(), ...(baseURLFlag ? [baseURLFlag] : [])]);
   const name = values.embedder as string | undefined;
   const baseURL = values["embedding-base-url"] as string | undefined;
   const model = values["embedding-model"] as string | undefined;
@@ -95,7 +98,9 @@ async function neuralOptions(values: Record<string, unknown>): Promise<Pick<Code
   const dims = dimsFlag === undefined ? undefined : Number(dimsFlag);
   if (dims !== undefined && !(Number.isInteger(dims) && dims > 0)) throw new UsageError("--embedding-dims must be a positive integer.");
   try {
-    return { neural: await connectEmbedder({ baseURL, model, dims, apiKey: embeddingKey(), maxRetries: 4 }), embedderFor };
+    const neural = await connectEmbedder({ baseURL, model, dims, apiKey: embeddingKey(), maxRetries: 4 });
+    rememberEmbeddingServer(baseURL);
+    return { neural, embedderFor };
   } catch (error) {
     throw new Error(`Could not use the embedding model ${model} at ${baseURL}: ${errorMessage(error)}`);
   }

@@ -302,7 +302,7 @@ describe("a neural embedder's vectors beside the builtin ones", () => {
     const root = path.join(dir, "cli");
     writeTree(root, { "src/queue.ts": QUEUE, "src/retry.ts": RETRY, "src/parser.ts": PARSER });
     const db = path.join(dir, "cli-db");
-    const env = { ...process.env, GROUNDWORK_EMBEDDING_API_KEY: "sk-embed-secret" };
+    const env = { ...process.env, GROUNDWORK_EMBEDDING_API_KEY: "sk-embed-secret", GROUNDWORK_CONFIG_DIR: path.join(dir, "cli-config") };
     const indexed = await run(process.execPath, [CLI, "index", root, "--db", db, "--embedder", "openai", "--embedding-base-url", server.url, "--embedding-model", "test-embed"], { env });
     assert.match(indexed.stdout, /embedded by the embedding model/);
     const before = requests();
@@ -314,5 +314,17 @@ describe("a neural embedder's vectors beside the builtin ones", () => {
     assert.match(status.stdout, /embedder: builtin\/\d+ \+ test-embed\/32/);
     for (const file of allFiles(db)) assert.ok(!readFileSync(file).includes("sk-embed-secret"), `${file} holds the key`);
     await assert.rejects(run(process.execPath, [CLI, "index", root, "--db", db, "--embedder", "openai", "--embedding-model", "m"]), /needs --embedding-base-url/);
+
+    // The same index on a machine (or for a user) that never named that server, as an index that came with a cloned
+    // repository would be: nothing goes to the server it records, not the query and not the key; the CLI says why.
+    const stranger = { ...env, GROUNDWORK_CONFIG_DIR: path.join(dir, "stranger-config") };
+    const untouched = requests();
+    const elsewhere = await run(process.execPath, [CLI, "search", "split a header line", "--workspace", root, "--db", db], { env: stranger });
+    assert.match(elsewhere.stdout, /src\/parser\.ts/, "found with builtin vectors and full text");
+    assert.match(elsewhere.stderr, /built with the embedding model test-embed at .*which is not used here/);
+    assert.equal(requests() - untouched, 0);
+    // Named in the environment: used again.
+    await run(process.execPath, [CLI, "search", "split a header line", "--workspace", root, "--db", db], { env: { ...stranger, GROUNDWORK_EMBEDDING_BASE_URL: server.url } });
+    assert.ok(requests() > untouched);
   });
 });

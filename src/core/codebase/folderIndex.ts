@@ -112,6 +112,10 @@ export class FolderIndex {
       if (neural) {
         index.neural = neural;
         index.embedders = index.embeddersFor(neural);
+      } else {
+        const { spec } = index.answering.identity.neural;
+        options.logger.warn(`The index of ${options.root} was built with the embedding model ${String(spec.model ?? spec.kind)}${typeof spec.baseURL === "string" ? ` at ${spec.baseURL}` : ""}, which is not used here ` +
+          "(its server is not one named in the settings, --embedding-base-url or GROUNDWORK_EMBEDDING_BASE_URL, or it can't be made here): searching with the builtin vectors and full text.");
       }
     }
     return index;
