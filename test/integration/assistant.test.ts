@@ -327,6 +327,9 @@ describe("assistant in VS Code (against a local OpenAI-protocol server)", () => 
       assert.ok(sent.length >= 2, "the probe and the chunks");
       assert.ok(sent.every((request) => request.headers.authorization === `Bearer ${KEY}`), "the key from SecretStorage");
       assert.equal((await search("bounded queue offer item", 3))[0]?.path, "lib/Queue.java");
+      // Agent mode's MCP server (the CLI) may use the index's model at the server the setting names.
+      const [definition] = (await api.assistant!.agents.mcpProvider!.provideMcpServerDefinitions()) as vscode.McpStdioServerDefinition[];
+      assert.equal((definition.env as Record<string, string>).GROUNDWORK_EMBEDDING_BASE_URL, server.url);
     } finally {
       await config().update("index.embeddings", undefined, vscode.ConfigurationTarget.Global);
     }

@@ -11,8 +11,17 @@ export class GroundworkMcpProvider implements vscode.McpServerDefinitionProvider
   readonly onDidChangeMcpServerDefinitions = this.changed.event;
   private readonly folderListener: vscode.Disposable;
 
+  private readonly settingsListener: vscode.Disposable;
+
   constructor(private readonly extensionPath: string, private readonly storageDir: string, private readonly version: string) {
     this.folderListener = vscode.workspace.onDidChangeWorkspaceFolders(() => this.changed.fire());
+    this.settingsListener = vscode.workspace.onDidChangeConfiguration((event) => event.affectsConfiguration("groundwork.index.embeddings") && this.changed.fire());
+  }
+
+  /** The embedding server the settings name: the CLI uses an index's model only at a server its user named. */
+  private embeddingServer(): string | undefined {
+    const setting = vscode.workspace.getConfiguration("groundwork").get<{ baseURL?: string; modelDir?: string }>("index.embeddings") ?? {};
+    return setting.baseURL && !setting.modelDir ? setting.baseURL : undefined;
   }
 
   provideMcpServerDefinitions(): vscode.McpStdioServerDefinition[] {
@@ -20,11 +29,14 @@ export class GroundworkMcpProvider implements vscode.McpServerDefinitionProvider
     if (folders.length === 0) return [];
     const args = [path.join(this.extensionPath, "dist", "cli.js"), "mcp", ...folders.flatMap((folder) => ["--workspace", folder.uri.fsPath]), "--storage", this.storageDir];
     // The editor's own Node.js runs the bundled CLI (as Node, where the editor is Electron).
-    return [new vscode.McpStdioServerDefinition("Groundwork", process.execPath, args, { ELECTRON_RUN_AS_NODE: "1" }, `${this.version}+${folders.length}`)];
+    const server = this.embeddingServer();
+    const env: Record<string, string> = { ELECTRON_RUN_AS_NODE: "1", ...(server ? { GROUNDWORK_EMBEDDING_BASE_URL: server } : {}) };
+    return [new vscode.McpStdioServerDefinition("Groundwork", process.execPath, args, env, `${this.version}+${folders.length}+${server ?? ""}`)];
   }
 
   dispose(): void {
     this.folderListener.dispose();
+    this.settingsListener.dispose();
     this.changed.dispose();
   }
 }
