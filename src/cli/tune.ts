@@ -51,7 +51,7 @@ export async function dataset(codebase: Codebase, values: Record<string, unknown
     });
     process.stdout.write(
       `wrote ${report.examples.train} train and ${report.examples.test} test examples (${report.files.train} and ${report.files.test} files) to ${report.out}; ` +
-        `left out ${report.dropped.duplicates} near-duplicates, ${report.dropped.overTokenLimit} over the token limit; ${report.redactions} secrets redacted\n`,
+        `left out ${report.dropped.duplicates} near-duplicates, ${report.dropped.heldOutCopies} train examples holding a test function, ${report.dropped.overTokenLimit} over the token limit; ${report.redactions} secrets redacted\n`,
     );
     return 0;
   } catch (error) {

@@ -200,3 +200,30 @@ describe("secrets cut by the context budget", () => {
 function pyModuleWithKey(): string {
   return Array.from({ length: 6 }, (_, i) => `def sign_step_${i}(payload):\n    """Sign the payload with the key, step ${i}."""\n    digest = hash_payload(payload, ${i})\n    return sign_digest(digest, SIGNING_KEY)\n`).join("\n\n");
 }
+
+describe("held-out code copied into a train file", () => {
+  it("no train example holds a test function's body, not in a prompt's context, not in a whole file", async () => {
+    const dir = tempDir("gw-dataset-copies-");
+    try {
+      const shared = "def parse_widget_spec(text):\n    \"\"\"Split a widget spec into its name and size.\"\"\"\n    name, _, size = text.partition(':')\n    width, height = size.split('x')\n    return name.strip(), int(width), int(height)\n";
+      const own = (name: string): string => `def ${name}_only(values):\n    """Average the lengths of the values that are not ${name}."""\n    kept = [v for v in values if v != "${name}"]\n    total = sum(len(v) for v in kept)\n    return total / max(1, len(kept))\n`;
+      writeTree(dir, { "repo/a/util.py": `${shared}\n\n${own("alpha")}`, "repo/b/helpers.py": `${shared}\n\n${own("beta")}` });
+      const root = path.join(dir, "repo");
+      const index = await TestIndex.open({ root, dbPath: path.join(dir, "db") });
+      try {
+        await index.run();
+        const out = path.join(dir, "out");
+        const report = await buildDataset({ codebase: index.codebase, root, out, testShare: 0.5, withRetrieval: true });
+        assert.equal(report.files.test, 1);
+        const train = readFileSync(path.join(out, "train.jsonl"), "utf8");
+        assert.ok(!train.includes("width, height = size.split"), "the held-out body reached train");
+        assert.ok(report.dropped.heldOutCopies >= 1, JSON.stringify(report.dropped));
+        assert.ok(train.includes("kept = [v for v in values"), "the train file's own function stays");
+      } finally {
+        index.close();
+      }
+    } finally {
+      removeTree(dir);
+    }
+  });
+});

@@ -57,7 +57,8 @@ export interface DatasetReport {
   byKind: Record<string, { train: number; test: number }>;
   byLanguage: Record<string, { train: number; test: number }>;
   tokens: { train: number; test: number };
-  dropped: { duplicates: number; overTokenLimit: number; overMaxExamples: number };
+  /** `heldOutCopies`: train examples that hold a copy of a test function's body (in a prompt's context, or a whole file). */
+  dropped: { duplicates: number; overTokenLimit: number; overMaxExamples: number; heldOutCopies: number };
   redactions: number;
 }
 
@@ -79,11 +80,13 @@ export async function buildDataset(options: DatasetOptions): Promise<DatasetRepo
   const test = await testFiles(options.root, files.map((f) => f.path), options.split ?? "file", options.testShare ?? 0.1, seed);
   const report: DatasetReport = {
     out: options.out, files: { train: 0, test: 0 }, examples: { train: 0, test: 0 }, byKind: {}, byLanguage: {}, tokens: { train: 0, test: 0 },
-    dropped: { duplicates: 0, overTokenLimit: 0, overMaxExamples: 0 }, redactions: 0,
+    dropped: { duplicates: 0, overTokenLimit: 0, overMaxExamples: 0, heldOutCopies: 0 }, redactions: 0,
   };
   for (const file of files) report.files[test.has(file.path) ? "test" : "train"]++;
   // A train example's retrieved context never holds a test file's code (the answers held out).
   const heldOut = new Set([...test].map((relPath) => options.codebase.pathOf(path.join(options.root, relPath)) ?? relPath));
+  // The test functions' bodies: a train example holding a copy of one (another file's copy, in its context or whole) goes.
+  const heldOutBodies = new Set(files.filter((file) => test.has(file.path)).flatMap((file) => fimTasks(file)).map((task) => bodySignature(task.middle)).filter((sig): sig is string => sig !== undefined));
   const seen = new MinHashIndex();
   const kept: Array<Example & { split: "train" | "test" }> = [];
   for (const [i, file] of files.entries()) {
@@ -92,6 +95,10 @@ export async function buildDataset(options: DatasetOptions): Promise<DatasetRepo
     for (const example of await examplesOf(file, options, format, maxTokens, report, test.has(file.path) ? new Set() : heldOut)) {
       if (isNearDuplicate(seen, example.answer)) {
         report.dropped.duplicates++;
+        continue;
+      }
+      if (!test.has(file.path) && holdsHeldOutBody(example.fim ?? `${example.prompt}\n${example.answer}`, heldOutBodies)) {
+        report.dropped.heldOutCopies++;
         continue;
       }
       kept.push({ ...example, split: test.has(file.path) ? "test" : "train" });
@@ -130,6 +137,24 @@ async function examplesOf(file: SourceFile, options: DatasetOptions, format: Dat
   for (const example of docExamples(file, report)) add(example);
   add(await conventionExample(file, options.codebase, report));
   return out;
+}
+
+/** A body's first three lines, whitespace aside: what a copy of it shares (undefined for bodies too small to tell). */
+function bodySignature(body: string): string | undefined {
+  const lines = normalizedLines(body);
+  return lines.length >= 3 && lines.slice(0, 3).join("\n").length >= 40 ? lines.slice(0, 3).join("\n") : undefined;
+}
+
+function normalizedLines(text: string): string[] {
+  return text.split("\n").map((line) => line.replace(/\s+/g, " ").trim()).filter(Boolean);
+}
+
+/** Whether any three lines in a row of `text` open a held-out body. */
+function holdsHeldOutBody(text: string, bodies: ReadonlySet<string>): boolean {
+  if (bodies.size === 0) return false;
+  const lines = normalizedLines(text);
+  for (let i = 0; i + 3 <= lines.length; i++) if (bodies.has(lines.slice(i, i + 3).join("\n"))) return true;
+  return false;
 }
 
 function redact(text: string, report: DatasetReport): string {
@@ -257,7 +282,7 @@ Command: \`${options.command ?? "groundwork dataset"}\`
 - Retrieved cross-file context in fill-in-the-middle prompts: ${options.withRetrieval ? "yes" : "no"}.
 - Files: ${report.files.train} train, ${report.files.test} test.
 - Examples: ${report.examples.train} train, ${report.examples.test} test; tokens (cl100k): ${report.tokens.train} train, ${report.tokens.test} test; at most ${options.maxTokens} per example.
-- Left out: ${report.dropped.duplicates} near-duplicates, ${report.dropped.overTokenLimit} over the token limit, ${report.dropped.overMaxExamples} over --max-examples.
+- Left out: ${report.dropped.duplicates} near-duplicates, ${report.dropped.heldOutCopies} train examples holding a copy of a test function, ${report.dropped.overTokenLimit} over the token limit, ${report.dropped.overMaxExamples} over --max-examples.
 - Secrets redacted: ${report.redactions}. Ignored and secret files are never read.
 
 | kind | train | test |
