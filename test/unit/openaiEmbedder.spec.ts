@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { getEventListeners } from "node:events";
 import { after, before, describe, it } from "node:test";
-import { embedderFactory } from "../../src/core/codebase/embedders";
 import { EmbeddingDimensionError, OpenAIEmbedder } from "../../src/core/embed/openai";
 import { cl100k } from "../../src/core/util/tokens";
 import { TestModelServer } from "../support/modelServer";
@@ -114,15 +113,6 @@ describe("the OpenAI-compatible embedder, over real HTTP", () => {
     } finally {
       server.settings.embeddingDims = 32;
     }
-  });
-
-  it("an input limit set is part of what the vectors are of: another limit is another embedder, remade from the index with its own", () => {
-    const plain = embedder();
-    const cut = embedder({ maxInputTokens: 512 });
-    assert.notEqual(cut.fingerprint, plain.fingerprint);
-    assert.equal(embedder({ maxInputTokens: undefined }).fingerprint, plain.fingerprint, "no limit set: as before");
-    const remade = embedderFactory(() => "sk-test", { maxInputTokens: 2048 })(cut.spec as unknown as Record<string, unknown>);
-    assert.equal(remade?.fingerprint, cut.fingerprint, "the recorded limit, not today's setting");
   });
 
   it("caches query vectors", async () => {

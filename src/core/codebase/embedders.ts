@@ -52,9 +52,7 @@ export function embedderFactory(keyFor: (baseURL: string) => string | undefined,
     if (spec.kind === "transformers" && typeof spec.modelDir === "string") return new TransformersEmbedder({ modelDir: spec.modelDir });
     if (spec.kind !== "openai" || typeof spec.baseURL !== "string" || typeof spec.model !== "string" || typeof spec.dims !== "number") return undefined;
     if (allowed && !allowed.has(serverKey(spec.baseURL))) return undefined;
-    // The input limit is the recorded one (part of what the vectors are of), not today's setting.
-    const maxInputTokens = typeof spec.maxInputTokens === "number" ? spec.maxInputTokens : undefined;
-    return new OpenAIEmbedder({ ...limits, ...hooks, baseURL: spec.baseURL, model: spec.model, dims: spec.dims, sendDimensions: spec.sendDimensions === true, maxInputTokens, apiKey: keyFor(spec.baseURL) });
+    return new OpenAIEmbedder({ ...limits, ...hooks, baseURL: spec.baseURL, model: spec.model, dims: spec.dims, sendDimensions: spec.sendDimensions === true, apiKey: keyFor(spec.baseURL) });
   };
 }
 

@@ -21,8 +21,6 @@ export interface OpenAIEmbeddingSpec {
   dims: number;
   /** Whether `dims` is sent as the `dimensions` parameter (models that can shorten their vectors). */
   sendDimensions?: boolean;
-  /** The input limit texts are cut to, when one was set: it decides what a long chunk's vector is of. */
-  maxInputTokens?: number;
 }
 
 export interface OpenAIEmbedderOptions {
@@ -73,7 +71,7 @@ export class OpenAIEmbedder implements Embedder {
     this.dims = options.dims;
     this.id = options.model;
     this.slots = new Slots(options.concurrency ?? 4);
-    this.spec = { kind: "openai", baseURL: options.baseURL.replace(/\/+$/, ""), model: options.model, dims: options.dims, sendDimensions: options.sendDimensions || undefined, maxInputTokens: options.maxInputTokens };
+    this.spec = { kind: "openai", baseURL: options.baseURL.replace(/\/+$/, ""), model: options.model, dims: options.dims, sendDimensions: options.sendDimensions || undefined };
     // The base URL is part of it: two servers may serve different models under one name.
     this.fingerprint = sha256Hex(JSON.stringify({ ...this.spec, input: INPUT_FORMAT })).slice(0, 32);
     this.client = new OpenAI({
