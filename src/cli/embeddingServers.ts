@@ -3,7 +3,7 @@
 // index records the server its vectors came from; the CLI sends a query, code or the key to that
 // server only when it is one of these (or GROUNDWORK_EMBEDDING_BASE_URL): an index that came with
 // a cloned repository can't point the CLI, and its key, at a server of its choosing.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
@@ -26,14 +26,21 @@ export function namedEmbeddingServers(env: NodeJS.ProcessEnv = process.env): str
   return [...servers, ...(env.GROUNDWORK_EMBEDDING_BASE_URL ? [env.GROUNDWORK_EMBEDDING_BASE_URL] : [])].map(serverKey);
 }
 
-/** Remembers a server the user named on the command line; a config folder that can't be written only costs the memory. */
-export function rememberEmbeddingServer(url: string, env: NodeJS.ProcessEnv = process.env): void {
+/**
+ * Remembers a server the user named on the command line (written whole, then renamed into place).
+ * Returns why it could not be, when the config folder can't be written.
+ */
+export function rememberEmbeddingServer(url: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const servers = namedEmbeddingServers({ ...env, GROUNDWORK_EMBEDDING_BASE_URL: undefined });
-  if (servers.includes(serverKey(url))) return;
+  if (servers.includes(serverKey(url))) return undefined;
+  const file = configFile(env);
   try {
-    mkdirSync(path.dirname(configFile(env)), { recursive: true });
-    writeFileSync(configFile(env), JSON.stringify([...servers, serverKey(url)], null, 2) + "\n", { mode: 0o600 });
-  } catch {
-    // Not remembered: the next command names the server again (or sets GROUNDWORK_EMBEDDING_BASE_URL).
+    mkdirSync(path.dirname(file), { recursive: true });
+    const temporary = `${file}.${process.pid}.tmp`;
+    writeFileSync(temporary, JSON.stringify([...servers, serverKey(url)], null, 2) + "\n", { mode: 0o600 });
+    renameSync(temporary, file);
+    return undefined;
+  } catch (error) {
+    return `${file} can't be written (${(error as Error).message}): set GROUNDWORK_EMBEDDING_BASE_URL=${serverKey(url)} for later commands to use this model`;
   }
 }

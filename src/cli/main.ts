@@ -99,7 +99,8 @@ async function neuralOptions(values: Record<string, unknown>): Promise<Pick<Code
   if (dims !== undefined && !(Number.isInteger(dims) && dims > 0)) throw new UsageError("--embedding-dims must be a positive integer.");
   try {
     const neural = await connectEmbedder({ baseURL, model, dims, apiKey: embeddingKey(), maxRetries: 4 });
-    rememberEmbeddingServer(baseURL);
+    const notRemembered = rememberEmbeddingServer(baseURL);
+    if (notRemembered) process.stderr.write(`groundwork: ${notRemembered}\n`);
     return { neural, embedderFor };
   } catch (error) {
     throw new Error(`Could not use the embedding model ${model} at ${baseURL}: ${errorMessage(error)}`);

@@ -30,7 +30,9 @@ describe("secret redaction", () => {
     ];
     for (const [line, secret] of cases) assert.ok(!redactSecrets(line).text.includes(secret), line);
     // Still code, not secrets: calls, members, other constants, empty fallbacks, variables.
-    for (const line of ["DB_PASSWORD = get_password()", "API_TOKEN = settings.api_token", "SECRET_KEY = DEFAULT_SECRET", 'token = os.getenv("T") or ""', 'headers.set("x-api-key", apiKeyFromVault)']) {
+    for (const line of ["DB_PASSWORD = get_password()", "API_TOKEN = settings.api_token", "SECRET_KEY = DEFAULT_SECRET", 'token = os.getenv("T") or ""', 'headers.set("x-api-key", apiKeyFromVault)',
+      'describe("Basic functionality")', 'const title = "Basic Settings"', 'config.set("tokenizer","cl100k_base")', "app.set('author','John Smith')",
+      'const token = process.env.TOKEN, mode = opts.mode || "production";', "API_KEY = api_key_from_env", "TOKEN_KIND = access_token"]) {
       assert.equal(redactSecrets(line).text, line);
     }
   });

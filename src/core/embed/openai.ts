@@ -2,7 +2,7 @@
 // LM Studio, vLLM, llama.cpp's server, TEI, Voyage, Jina, Mistral). Inputs are cut to the model's
 // token limit (counted with cl100k, with a margin for other tokenizers), batched by count and by
 // tokens, sent a few at a time; 429 and 5xx answers, timeouts and dropped connections are retried
-// (after their Retry-After, at most a minute), and every request, its waits included, has a timeout
+// (after their Retry-After, up to a minute), and every request, its waits included, has a timeout
 // and can be cancelled. Query vectors are cached.
 import { LRUCache } from "lru-cache";
 import OpenAI from "openai";
@@ -197,13 +197,13 @@ export class OpenAIEmbedder implements Embedder {
   }
 }
 
-/** The longest wait a server's Retry-After gets; a longer one fails the request instead. */
+/** The longest wait a server's Retry-After gets; past it, the client's own backoff applies. */
 const MAX_RETRY_AFTER_MS = 60_000;
 
 /**
  * How long to wait before retrying a failed request; undefined when it is not worth retrying (a
- * refusal, a cancel, a wait asked for of more than a minute). Timeouts, dropped connections, 408,
- * 409, 429 and 5xx are retried: after the server's Retry-After, else after a growing backoff.
+ * refusal, a cancel). Timeouts, dropped connections, 408, 409, 429 and 5xx are retried: after the
+ * server's Retry-After when it asks for up to a minute, else after a growing backoff (at most 8 s).
  */
 export function retryDelayMs(error: unknown, attempt: number): number | undefined {
   if (error instanceof OpenAI.APIUserAbortError) return undefined;
@@ -217,8 +217,9 @@ export function retryDelayMs(error: unknown, attempt: number): number | undefine
   let asked: number | undefined;
   if (afterMs) asked = Number(afterMs);
   else if (after) asked = /^\d+(\.\d+)?$/.test(after) ? Number(after) * 1000 : Date.parse(after) - Date.now();
-  if (asked === undefined || !Number.isFinite(asked)) return backoff;
-  return asked > MAX_RETRY_AFTER_MS ? undefined : Math.max(0, asked);
+  // No usable wait (none, past, negative) or one past the bound: the growing backoff instead.
+  if (asked === undefined || !Number.isFinite(asked) || asked <= 0 || asked > MAX_RETRY_AFTER_MS) return backoff;
+  return asked;
 }
 
 /** Waits, or rejects at once with the signal's reason when it aborts. */

@@ -45,11 +45,13 @@ const RULES: Rule[] = [
   { name: "connection string password", pattern: /((?:^|[;"'\s])(?:Password|Pwd)=)([^;"'\s]{3,})/gi, replace: (_m, head) => head + MARK },
   { name: "url credentials", pattern: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@"'`]+:)([^\s@/"'`]{3,})(@)/gi, replace: (_m, head, _pass, at) => head + MARK + at },
   // A Basic credential as a literal anywhere (`const auth = "Basic dXNlcjpwYXNz"`).
-  { name: "basic credential", pattern: /(["'\x60]Basic\s+)[A-Za-z0-9+/]{8,}={0,2}(?=["'\x60])/g, replace: (_m, head) => head + MARK },
+  // (Base64 of `user:password`: 12 characters or more, with a digit, `+`, `/` or padding; not `"Basic Settings"`.)
+  { name: "basic credential", pattern: /(["'\x60]Basic\s+)([A-Za-z0-9+/]{12,}={0,2})(?=["'\x60])/g, replace: (m, head, value) => (/[0-9+/=]/.test(value) ? head + MARK : m) },
   // A header set by its name: `setHeader("x-auth-token", "…")`, `headers.set('X-Api-Key', '…')`.
   {
     name: "credential header value",
-    pattern: /(\b(?:setHeader|set|append|header|add_header|putheader|setRequestHeader)\s*\(\s*["'](?:x-)?[\w-]*(?:token|api-?key|secret|auth)[\w-]*["']\s*,\s*)(["'])([^"'\n]{8,})\2/gi,
+    // A header's name: `x-…token/key/secret/auth…` or `…-token`, `…-api-key`, `…-secret` (not `author`, not a Map's key).
+    pattern: /(\b(?:setHeader|set|append|header|add_header|putheader|setRequestHeader)\s*\(\s*["'](?:x-[\w-]{0,40}?(?:token|api-?key|secret|auth)[\w-]{0,40}|[\w]{1,40}(?:-[\w]{1,40}){0,4}-(?:token|api-?key|secret))["']\s*,\s*)(["'])([^"'\n]{8,})\2/gi,
     replace: (_m, head, quote, value) => (isPlaceholder(value) ? `${head}${quote}${value}${quote}` : `${head}${quote}${MARK}${quote}`),
   },
   { name: "authorization header", pattern: /\b((?:Authorization|Proxy-Authorization)["']?\s*[:=,]\s*["']?(?:Bearer|Basic|Token)\s+)[A-Za-z0-9._~+/=-]{8,}/gi, replace: (_m, head) => head + MARK },
@@ -63,7 +65,7 @@ const RULES: Rule[] = [
   // A literal fallback after a lookup: `secret = process.env.X || "fallback-secret"`, `token = os.getenv("T") or "…"`.
   {
     name: "credential fallback",
-    pattern: new RegExp(String.raw`((?:^|[^\w$])${CREDENTIAL_NAME}\s*[:=]\s*(?:process\.env|import\.meta\.env|os\.environ|os\.getenv|getenv|System\.getenv|ENV\[)[^\n]*?(?:\|\||\?\?|\bor\b)\s*)(["'\x60])((?:(?!\2)[^\\\n]|\\.){4,})\2`, "gi"),
+    pattern: new RegExp(String.raw`((?:^|[^\w$])${CREDENTIAL_NAME}\s*[:=]\s*(?:process\.env|import\.meta\.env|os\.environ|os\.getenv|getenv|System\.getenv|ENV\[)[^\n,;]{0,120}?(?:\|\||\?\?|\bor\b)\s*)(["'\x60])((?:(?!\2)[^\\\n]|\\.){4,})\2`, "gi"),
     replace: (_m, head, quote, value) => (isPlaceholder(value) ? `${head}${quote}${value}${quote}` : `${head}${quote}${MARK}${quote}`),
   },
   // Unquoted values in .env / shell / properties / YAML styles: `DB_PASSWORD=hunter2`, `api_key: abc...`.
@@ -73,6 +75,7 @@ const RULES: Rule[] = [
     // Code assigns expressions (`get_token()`, `request.auth`, `apiKey`); configs assign literals.
     // An environment-style name (DB_PASSWORD, export SECRET_KEY) is given literals: only a call, a member or another constant is not one.
     replace: (_m, head, value) => (isPlaceholder(value) || (isExpression(value, envStyle(head)) && !looksRandom(value)) ? head + value : head + MARK),
+    // (envStyle: `NAME=value` with nothing around `=`, as .env files and shells write it; `NAME = name` in code is a variable.)
   },
 ];
 
@@ -85,7 +88,7 @@ function isPlaceholder(value: string): boolean {
 /** `DB_PASSWORD=`, `export SECRET_KEY=`: a name in capitals, as environment files and shells write them. */
 function envStyle(head: string): boolean {
   const name = /^[ \t]*(?:export[ \t]+)?([\w$.-]+)/.exec(head)?.[1] ?? "";
-  return /^[A-Z][A-Z0-9_]*$/.test(name);
+  return /^[A-Z][A-Z0-9_]*$/.test(name) && /[\w$]=$/.test(head);
 }
 
 function isExpression(value: string, envName = false): boolean {

@@ -110,7 +110,7 @@ export class VectorCache {
   /** The files' identity and sizes now ("" when there are none). */
   private async filesState(): Promise<string> {
     const [keys, vec] = await Promise.all([fs.stat(this.keysFile).catch(() => undefined), fs.stat(this.vecFile).catch(() => undefined)]);
-    return `${keys?.ino ?? "-"}:${keys?.size ?? 0}:${vec?.ino ?? "-"}:${vec?.size ?? 0}`;
+    return `${keys?.ino ?? "-"}:${keys?.size ?? 0}:${keys?.mtimeMs ?? 0}:${vec?.ino ?? "-"}:${vec?.size ?? 0}:${vec?.mtimeMs ?? 0}`;
   }
 
   /** The key positions, read again when the files are not as this process last left them. */
@@ -123,7 +123,8 @@ export class VectorCache {
     const positions = new Map<string, number>();
     for (let i = 0; i < this.count; i++) positions.set(keys.toString("hex", i * KEY_BYTES, (i + 1) * KEY_BYTES), i);
     this.positions = positions;
-    this.seen = await this.filesState();
+    // The state taken before reading: a write by another process meanwhile makes the next look read again.
+    this.seen = state;
     return positions;
   }
 

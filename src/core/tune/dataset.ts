@@ -132,10 +132,13 @@ async function examplesOf(file: SourceFile, options: DatasetOptions, format: Dat
     if (tokens > maxTokens) report.dropped.overTokenLimit++;
     else out.push({ ...example, tokens });
   };
-  for (const task of fimTasks(file)) add(await fimExample(task, options, format, maxTokens, report, excluded));
+  // Secrets go once per file, before any example cuts it (a cut through a private key leaves lines
+  // no rule would know); redaction keeps the line count, so the chunks' lines still hold.
+  const clean: SourceFile = { ...file, text: redact(file.text, report) };
+  for (const task of fimTasks(clean)) add(await fimExample(task, options, format, maxTokens, report, excluded));
   if (format === "fim") return out;
-  for (const example of docExamples(file, report)) add(example);
-  add(await conventionExample(file, options.codebase, report));
+  for (const example of docExamples(clean, report)) add(example);
+  add(await conventionExample(clean, options.codebase, report));
   return out;
 }
 
@@ -184,8 +187,10 @@ async function retrievedSnippets(codebase: Codebase, root: string, task: FimTask
 }
 
 async function fimExample(task: FimTask, options: DatasetOptions, format: DatasetFormat, maxTokens: number, report: DatasetReport, excluded: ReadonlySet<string>): Promise<Omit<Example, "tokens">> {
-  // Secrets go before the context is cut to fit: a cut through a private key leaves lines no rule would know.
-  const { prefix, suffix } = fitContext({ ...task, prefix: redact(task.prefix, report), suffix: redact(task.suffix, report) }, maxTokens);
+  // The task's file is redacted already (examplesOf): what is cut here holds no secret.
+  const fitted = fitContext(task, maxTokens);
+  const prefix = redact(fitted.prefix, report);
+  const suffix = redact(fitted.suffix, report);
   const middle = redact(task.middle, report);
   const snippets = options.withRetrieval ? (await retrievedSnippets(options.codebase, options.root, task, prefix, excluded)).map((s) => ({ path: s.path, text: redact(s.text, report) })) : [];
   const context = snippets.length ? `Code from other files of the repository:\n${snippets.map((s) => `[${s.path}]\n\`\`\`${task.language}\n${s.text}\n\`\`\``).join("\n")}\n\n` : "";
