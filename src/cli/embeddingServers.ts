@@ -6,13 +6,13 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { serverKey } from "../core/codebase";
 
 function configFile(env: NodeJS.ProcessEnv): string {
   const dir = env.GROUNDWORK_CONFIG_DIR ?? path.join(env.XDG_CONFIG_HOME ?? path.join(os.homedir(), ".config"), "groundwork");
   return path.join(dir, "embedding-servers.json");
 }
 
-const serverKey = (url: string): string => url.trim().replace(/\/+$/, "");
 
 /** The servers named before, and the one in GROUNDWORK_EMBEDDING_BASE_URL. */
 export function namedEmbeddingServers(env: NodeJS.ProcessEnv = process.env): string[] {

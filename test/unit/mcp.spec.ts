@@ -15,6 +15,17 @@ type ToolResult = { content: Array<{ type: string; text?: string }>; structuredC
 
 const text = (result: unknown): string => (result as ToolResult).content.map((part) => part.text ?? "").join("");
 
+/** Searches every 250 ms until the answer names `file` (the watcher has indexed it), for up to 30 s; the last answer. */
+async function searchUntilFound(client: Client, query: string, file: string): Promise<string> {
+  const deadline = Date.now() + 30_000;
+  let found = "";
+  while (Date.now() < deadline && !found.includes(file)) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    found = text(await client.callTool({ name: "search_code", arguments: { query, k: 1 } }));
+  }
+  return found;
+}
+
 describe("groundwork mcp over stdio (the SDK's client)", () => {
   let ws: string;
   let client: Client;
@@ -97,13 +108,7 @@ describe("groundwork mcp over stdio (the SDK's client)", () => {
 
   it("finds a file written while the server runs (it watches the workspace)", async () => {
     writeFileSync(path.join(ws, "lib", "late_addition.py"), "def zircon_harbor_lantern(depth):\n    return depth * 7\n");
-    const deadline = Date.now() + 30_000;
-    let found = "";
-    while (Date.now() < deadline && !found.includes("lib/late_addition.py")) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      found = text(await client.callTool({ name: "search_code", arguments: { query: "zircon harbor lantern", k: 1 } }));
-    }
-    assert.match(found, /^\[lib\/late_addition\.py:1-2\]/);
+    assert.match(await searchUntilFound(client, "zircon harbor lantern", "lib/late_addition.py"), /^\[lib\/late_addition\.py:1-2\]/);
   });
 
   it("answers bad input with errors that say what to fix", async () => {
@@ -134,12 +139,7 @@ describe("groundwork mcp with its index inside the workspace (--db idx)", () => 
     await client.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, "mcp", "--workspace", ws, "--db", path.join(ws, "idx")], stderr: "ignore" }));
     try {
       writeFileSync(path.join(ws, "lib", "late_addition.py"), "def quartz_meadow_beacon(depth):\n    return depth * 9\n");
-      const deadline = Date.now() + 30_000;
-      let found = "";
-      while (Date.now() < deadline && !found.includes("lib/late_addition.py")) {
-        await new Promise((resolve) => setTimeout(resolve, 250));
-        found = text(await client.callTool({ name: "search_code", arguments: { query: "quartz meadow beacon", k: 1 } }));
-      }
+      const found = await searchUntilFound(client, "quartz meadow beacon", "lib/late_addition.py");
       assert.match(found, /^\[lib\/late_addition\.py:1-2\]/);
       assert.ok(!found.includes("idx/"), "the index's own files are not indexed");
     } finally {

@@ -57,6 +57,6 @@ export function embedderFactory(keyFor: (baseURL: string) => string | undefined,
 }
 
 /** A base URL as it names a server: without trailing slashes. */
-function serverKey(baseURL: string): string {
+export function serverKey(baseURL: string): string {
   return baseURL.trim().replace(/\/+$/, "");
 }

@@ -2,7 +2,7 @@
 // pure types and values its callers need. Hosts import the core through here (and the model,
 // prompt and eval layers above it); lint keeps them out of the layers below.
 export { type CitedCode, Codebase, type CodebaseFolder, CodebaseError, type CodebaseOptions, defaultDbPath, type FolderRunResult, type FolderStatus, type MentionSuggestion, type ProgressEvent } from "./codebase";
-export { connectEmbedder, createEmbedder, EMBEDDER_NAMES, embedderFactory, type EmbeddingProfile, localEmbedder } from "./embedders";
+export { connectEmbedder, createEmbedder, EMBEDDER_NAMES, embedderFactory, type EmbeddingProfile, localEmbedder, serverKey } from "./embedders";
 export { TransformersUnavailableError } from "../embed/transformers";
 export type { EmbedderFactory } from "./generationEmbedders";
 export { EmbeddingDimensionError } from "../embed/openai";

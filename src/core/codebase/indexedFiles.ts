@@ -7,6 +7,7 @@ import { LRUCache } from "lru-cache";
 import { formatCitation } from "../../shared/citation";
 import { type PathFlavor, pathKey } from "../../shared/fsPaths";
 import type { SearchSegment } from "../retrieval/retriever";
+import { firstLinkOnPath } from "../scan/scanner";
 import type { FileRecord } from "../store/schema";
 import { type CitedCode, type CodebaseFolder, CodebaseError } from "./types";
 
@@ -101,7 +102,7 @@ export class IndexedFiles {
  */
 async function readIndexedFile(root: string, relPath: string, codebasePath: string): Promise<string> {
   const notRead = (why: string): CodebaseError => new CodebaseError(`${codebasePath} is not read: ${why}.`);
-  const linkBefore = await linkOnPath(root, relPath);
+  const linkBefore = await firstLinkOnPath(root, relPath.split("/"));
   if (linkBefore) throw notRead(`${linkBefore} is a symbolic link now (the index held a file there)`);
   const absPath = path.join(root, relPath);
   let handle: fs.FileHandle;
@@ -116,22 +117,10 @@ async function readIndexedFile(root: string, relPath: string, codebasePath: stri
     const opened = await handle.stat();
     if (!opened.isFile()) throw notRead("it is not a regular file now");
     const now = await fs.stat(absPath).catch(() => undefined);
-    const linkAfter = await linkOnPath(root, relPath);
+    const linkAfter = await firstLinkOnPath(root, relPath.split("/"));
     if (linkAfter || !now || now.ino !== opened.ino || now.dev !== opened.dev) throw notRead("it changed while being read");
     return await handle.readFile("utf8");
   } finally {
     await handle.close();
   }
-}
-
-/** The first part of a folder-relative path (a folder or the file) that is a symbolic link, if any. */
-async function linkOnPath(root: string, relPath: string): Promise<string | undefined> {
-  const parts = relPath.split("/");
-  for (let i = 1; i <= parts.length; i++) {
-    const part = parts.slice(0, i).join("/");
-    const stat = await fs.lstat(path.join(root, part)).catch(() => undefined);
-    if (stat?.isSymbolicLink()) return part;
-    if (!stat) return undefined;
-  }
-  return undefined;
 }

@@ -202,16 +202,19 @@ function statFile(root: string, relPath: string): ScannedFile | { reason: string
   }
 }
 
-/** The first of a path's folders (from the root down) that is a symbolic link, if any. */
-async function firstLinkedFolder(root: string, parts: readonly string[], cache: Map<string, boolean>): Promise<string | undefined> {
+/**
+ * The first part of a folder-relative path (from the root down: its folders, and the file when
+ * `parts` names it) that is a symbolic link, if any. `cache` keeps what was looked at, for many paths.
+ */
+export async function firstLinkOnPath(root: string, parts: readonly string[], cache = new Map<string, boolean>()): Promise<string | undefined> {
   for (let i = 1; i <= parts.length; i++) {
-    const folder = parts.slice(0, i).join("/");
-    let linked = cache.get(folder);
+    const part = parts.slice(0, i).join("/");
+    let linked = cache.get(part);
     if (linked === undefined) {
-      linked = (await fs.lstat(path.join(root, folder)).catch(() => undefined))?.isSymbolicLink() ?? false;
-      cache.set(folder, linked);
+      linked = (await fs.lstat(path.join(root, part)).catch(() => undefined))?.isSymbolicLink() ?? false;
+      cache.set(part, linked);
     }
-    if (linked) return folder;
+    if (linked) return part;
   }
   return undefined;
 }
@@ -281,7 +284,7 @@ export async function scanPaths(
     }
     // A folder on the way that is a symbolic link now (a folder replaced by one): a full scan skips
     // it and forgets what was below it, so it goes back as a folder to scan.
-    const linked = ignoredFolder ? undefined : await firstLinkedFolder(root, parts, linkCache);
+    const linked = ignoredFolder ? undefined : await firstLinkOnPath(root, parts, linkCache);
     if (linked !== undefined) {
       folders.push(linked);
       continue;
