@@ -59,6 +59,9 @@ export class IndexService implements vscode.Disposable {
   private pauseController = new AbortController();
   /** Embedding models the user agreed to send this workspace to (by spec), or declined this session. */
   private readonly embeddingAnswers = new Map<string, boolean>();
+  private readonly answersEmitter = new vscode.EventEmitter<void>();
+  /** Fires when the user answers the embedding question (agent mode's MCP definition follows the answer). */
+  readonly onDidAnswerEmbedding = this.answersEmitter.event;
   /** The embedding total of the run in progress, when it was estimated. */
   private embeddingTotal: number | undefined;
   /** The codebase as plain data, for the indexing process: set when the codebase opens. */
@@ -89,7 +92,7 @@ export class IndexService implements vscode.Disposable {
       const settings = this.deps.settings();
       const opening = codebaseSettings(settings, {
         storageDir: this.deps.storageDir, workerPath: this.deps.workerPath, logger: this.deps.logger, secret: this.deps.secret,
-        declined: (baseURL, model) => this.embeddingAnswers.get(JSON.stringify([baseURL, model])) === false,
+        declined: (baseURL, model) => this.embeddingDeclined(baseURL, model),
       }).then(({ job, rerank }) => {
         this.job = job;
         return Codebase.open({
@@ -140,8 +143,14 @@ export class IndexService implements vscode.Disposable {
     if (!estimate || estimate.toEmbed < CONFIRM_EMBEDDING_CHUNKS || !this.deps.confirmEmbedding) return true;
     const allowed = await this.deps.confirmEmbedding({ model: spec.model ?? neural.id, baseURL: spec.baseURL, chunks: estimate.toEmbed, tokens: estimate.tokens });
     this.embeddingAnswers.set(key, allowed);
+    this.answersEmitter.fire();
     if (!allowed) this.deps.logger.info(`Embedding with ${spec.model} declined: indexing with builtin vectors only this session`);
     return allowed;
+  }
+
+  /** Whether the user declined embedding this workspace with `model` at `baseURL` this session. */
+  embeddingDeclined(baseURL: string, model: string): boolean {
+    return this.embeddingAnswers.get(JSON.stringify([baseURL.replace(/\/+$/, ""), model])) === false;
   }
 
   /** groundwork.search.minRelevance: retrieved hits below it stay out of prompts and Sources. */
@@ -356,6 +365,7 @@ export class IndexService implements vscode.Disposable {
     this.pauseController.abort();
     void this.reopen();
     this.stateEmitter.dispose();
+    this.answersEmitter.dispose();
   }
 
   /** Runs an operation on the codebase; publishes the ready state after it, or the error. */

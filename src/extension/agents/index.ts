@@ -45,7 +45,7 @@ export function registerAgentSurfaces(deps: AgentDeps): AgentSurfaces {
     }
   };
   attempt("the MCP server for agent mode", typeof vscode.lm?.registerMcpServerDefinitionProvider === "function", () => {
-    const provider = new GroundworkMcpProvider(context.extensionPath, deps.storageDir, String(context.extension.packageJSON.version ?? "0"));
+    const provider = new GroundworkMcpProvider(context.extensionPath, deps.storageDir, String(context.extension.packageJSON.version ?? "0"), deps.indexService);
     context.subscriptions.push(provider, vscode.lm.registerMcpServerDefinitionProvider(MCP_PROVIDER_ID, provider));
     surfaces.mcpProvider = provider;
   });

@@ -6,22 +6,34 @@ import * as vscode from "vscode";
 
 export const MCP_PROVIDER_ID = "groundwork.mcp";
 
+/** The user's answers to sending code to an embedding model this session. */
+export interface EmbeddingAnswers {
+  embeddingDeclined(baseURL: string, model: string): boolean;
+  readonly onDidAnswerEmbedding: vscode.Event<void>;
+}
+
 export class GroundworkMcpProvider implements vscode.McpServerDefinitionProvider<vscode.McpStdioServerDefinition>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeMcpServerDefinitions = this.changed.event;
   private readonly folderListener: vscode.Disposable;
 
   private readonly settingsListener: vscode.Disposable;
+  private readonly answersListener: vscode.Disposable | undefined;
 
-  constructor(private readonly extensionPath: string, private readonly storageDir: string, private readonly version: string) {
+  constructor(private readonly extensionPath: string, private readonly storageDir: string, private readonly version: string, private readonly answers?: EmbeddingAnswers) {
     this.folderListener = vscode.workspace.onDidChangeWorkspaceFolders(() => this.changed.fire());
     this.settingsListener = vscode.workspace.onDidChangeConfiguration((event) => event.affectsConfiguration("groundwork.index.embeddings") && this.changed.fire());
+    this.answersListener = answers?.onDidAnswerEmbedding(() => this.changed.fire());
   }
 
-  /** The embedding server the settings name: the CLI uses an index's model only at a server its user named. */
+  /**
+   * The embedding server the settings name: the CLI uses an index's model only at a server its user
+   * named. None when the user declined sending this workspace to it this session.
+   */
   private embeddingServer(): string | undefined {
-    const setting = vscode.workspace.getConfiguration("groundwork").get<{ baseURL?: string; modelDir?: string }>("index.embeddings") ?? {};
-    return setting.baseURL && !setting.modelDir ? setting.baseURL : undefined;
+    const setting = vscode.workspace.getConfiguration("groundwork").get<{ baseURL?: string; model?: string; modelDir?: string }>("index.embeddings") ?? {};
+    if (!setting.baseURL || setting.modelDir) return undefined;
+    return setting.model && this.answers?.embeddingDeclined(setting.baseURL, setting.model) ? undefined : setting.baseURL;
   }
 
   provideMcpServerDefinitions(): vscode.McpStdioServerDefinition[] {
@@ -37,6 +49,7 @@ export class GroundworkMcpProvider implements vscode.McpServerDefinitionProvider
   dispose(): void {
     this.folderListener.dispose();
     this.settingsListener.dispose();
+    this.answersListener?.dispose();
     this.changed.dispose();
   }
 }
