@@ -291,6 +291,18 @@ describe("assistant in VS Code (against a local OpenAI-protocol server)", () => 
     assert.ok(views.every((v) => v.answer.length < slow.text.length), "neither side streamed to the end");
   });
 
+  it("New Chat during a Compare clears it for good: neither side comes back into the new conversation", async () => {
+    const slow = { kind: "text" as const, text: "Invoices are totalled line by line, then tax is added.", chunkSize: 4, delayMs: 150 };
+    server.enqueue(slow, slow);
+    const start = server.to("/v1/chat/completions").length;
+    const comparing = api.assistant!.chat.compare("how are invoices totalled, again?", "without-retrieval");
+    await waitFor("both sides to be streaming", async () => (server.to("/v1/chat/completions").length >= start + 2 ? true : undefined), 10_000);
+    await api.assistant!.chat.handle({ type: "newChat" });
+    const views = await Promise.race([comparing.catch(() => undefined), new Promise<"pending">((resolve) => setTimeout(() => resolve("pending"), 10_000))]);
+    assert.notEqual(views, "pending", "Compare ended once the chat was cleared");
+    assert.deepEqual(api.assistant!.chat.answers, [], "the cleared conversation stays empty");
+  });
+
   it("reranks searches through groundwork.search.reranker, with its key from SecretStorage", async () => {
     const before = server.to("/v1/rerank").length;
     await config().update("search.reranker", { baseURL: server.url, model: "rerank-test" }, vscode.ConfigurationTarget.Global);

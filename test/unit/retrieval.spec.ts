@@ -79,6 +79,27 @@ describe("reciprocal-rank fusion", () => {
     assert.equal(textQuery("rmdir"), "rmdir remove directory");
   });
 
+  it("finds symbols named by a stop word alone, and words in other scripts", async () => {
+    const root = tempDir("gw-words-");
+    writeTree(root, {
+      "pkg.py": "class Package:\n    def install(self, target):\n        return target\n\n\nclass Session:\n    pass\n",
+      "maths.py": "def вычислить_сумму(числа):\n    return sum(числа)\n\n\ndef größe_berechnen(breite, höhe):\n    return breite * höhe\n",
+    });
+    const index = await TestIndex.open({ root, dbPath: path.join(root, ".db") });
+    try {
+      await index.run();
+      const top = async (query: string) => (await index.search(query, { limit: 3, mode: "text" }))[0]?.symbol;
+      assert.equal(await top("Package"), "Package");
+      assert.equal(await top("class Package"), "Package");
+      assert.equal(await top("вычислить сумму"), "вычислить_сумму");
+      assert.equal(await top("größe"), "größe_berechnen");
+      assert.equal(textQuery("the Package and its install"), "install", "stop words still go when other words are left");
+    } finally {
+      index.close();
+      removeTree(root);
+    }
+  });
+
   it("leaves the request's own words out of the lexical query, but never the identifiers or the whole query", () => {
     assert.equal(textQuery(searchQuery("Fixed the bug where hasBrowserEnv is null")), "hasbrowserenv browser env environment");
     assert.equal(textQuery(searchQuery("how does fix_path work?")), "fix_path fix path work");
@@ -312,6 +333,16 @@ describe("retriever on a small repository", () => {
       }
       const broken = new HttpReranker({ baseURL: baseURL.replace("/v1", "/nope"), model: "x" });
       await assert.rejects(broken.relevance("q", ["doc"]), /answered 404/);
+      // A reranker that fails leaves the search as it is without one, and the hits say why.
+      const failing = await TestIndex.open({ root, dbPath: path.join(db, "index"), reranker: { baseURL: baseURL.replace("/v1", "/nope"), model: "x" } });
+      try {
+        const plain = await failing.search("open the archive file", { limit: 10 });
+        const unreranked = await failing.search("open the archive file", { limit: 10, rerank: true });
+        assert.deepEqual(unreranked.map((h) => h.id), plain.map((h) => h.id));
+        assert.ok(unreranked.every((h) => h.scores.rerank === undefined && /not reranked \(the reranker failed: .*404/.test(h.fallback ?? "")));
+      } finally {
+        failing.close();
+      }
     } finally {
       server.close();
     }

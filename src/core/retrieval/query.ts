@@ -30,8 +30,8 @@ function writtenAsCode(query: string, start: number, end: number): boolean {
 export function lexicalQuery(query: string): { text: string; words: string } {
   const kept = query.replace(/[\p{L}_$][\p{L}\p{N}_$]*/gu, (word, offset: number) =>
     REQUEST_WORDS.has(word.toLowerCase()) && !writtenAsCode(query, offset, offset + word.length) ? " " : word);
-  const words = textQuery(kept);
-  return words ? { text: kept, words } : { text: query, words: textQuery(query) };
+  const words = queryWords(kept).words;
+  return words.size > 0 ? { text: kept, words: [...words].join(" ") } : { text: query, words: textQuery(query) };
 }
 
 /** The query without its request words, when it has other words to search for; otherwise the query as asked. */
@@ -40,13 +40,31 @@ export function searchQuery(query: string): string {
 }
 
 export function textQuery(query: string): string {
+  const { words, all } = queryWords(query);
+  return [...(words.size > 0 ? words : all)].join(" ");
+}
+
+/** A query's words for the full-text index: without stop words, and all of them. */
+function queryWords(query: string): { words: Set<string>; all: Set<string> } {
   const words = new Set<string>();
-  for (const id of identifiers(query)) {
-    const lower = id.toLowerCase();
-    if (!STOP_WORDS.has(lower)) words.add(lower);
-    for (const word of splitIdentifier(id)) {
-      for (const w of [word, ...relatedWords(word)]) if (!STOP_WORDS.has(w)) words.add(w);
+  // Every word a search can name, stop words too: a query of nothing else names a symbol (`class Package`, Go's `New`).
+  const all = new Set<string>();
+  const add = (word: string): void => {
+    all.add(word);
+    if (!STOP_WORDS.has(word)) words.add(word);
+  };
+  for (const token of query.match(/[\p{L}\p{N}_$]+/gu) ?? []) {
+    if (/^[\x00-\x7f]*$/.test(token)) {
+      for (const id of identifiers(token)) {
+        add(id.toLowerCase());
+        for (const word of splitIdentifier(id)) for (const w of [word, ...relatedWords(word)]) add(w);
+      }
+      continue;
     }
+    // Words in other scripts (and accented ones) are whole words, as the index holds them, and their parts between underscores.
+    const lower = token.toLowerCase();
+    add(lower);
+    for (const part of lower.split(/[_$]+/)) if (part && part !== lower) add(part);
   }
-  return [...words].join(" ");
+  return { words, all };
 }

@@ -190,7 +190,7 @@ export class HybridRetriever {
     const priorOf = (file: string): number => (asked ? rolePrior(fileRole(file), asked) : 1);
     const ordered = asked ? fused.map((f) => ({ f, key: f.score * priorOf(f.item.path) })).sort((a, b) => b.key - a.key).map(({ f }) => f) : fused;
     const head = capPerFile(ordered.map((f) => ({ ...f, path: f.item.path, fusion: f.score / best })), settings.maxPerFile);
-    const reranking = settings.rerank && this.options.reranker !== undefined;
+    let reranking = settings.rerank && this.options.reranker !== undefined;
     // Only the head is read from disk: the rerank candidates, or the hits shown.
     const chosen = head.slice(0, reranking ? settings.candidates : Math.max(settings.limit, settings.termMatchDepth));
     let hits = await this.read(chosen, segments);
@@ -198,11 +198,18 @@ export class HybridRetriever {
       const terms = matchTerms(lexical);
       for (const hit of hits.slice(0, settings.termMatchDepth)) Object.assign(hit.scores, termMatch(terms, hit));
     }
+    let rerankFailed: string | undefined;
     if (reranking) {
-      const relevance = await this.options.reranker!.relevance(query, hits.map((hit) => `${hit.header}\n${hit.text}`));
-      hits.forEach((hit, i) => {
-        if (relevance[i] !== undefined) hit.scores.rerank = relevance[i];
-      });
+      try {
+        const relevance = await this.options.reranker!.relevance(query, hits.map((hit) => `${hit.header}\n${hit.text}`));
+        hits.forEach((hit, i) => {
+          if (relevance[i] !== undefined) hit.scores.rerank = relevance[i];
+        });
+      } catch (error) {
+        // A reranker that fails leaves the search as it would be without one, and says so.
+        reranking = false;
+        rerankFailed = errorMessage(error);
+      }
     }
     // Ordered by the weighted sum of the evidence, which the score is a fixed fraction of: sorting
     // the sum itself keeps near-ties exactly as they were before it was scaled to [0, 1].
@@ -223,6 +230,7 @@ export class HybridRetriever {
     const notes = [
       ...(fallbacks.size > 0 ? [`searched without the embedding model (${[...fallbacks].join("; ")}): builtin vectors and full text only`] : []),
       ...(unreadable.size > 0 ? [`${[...unreadable].join(", ")} could not be read: local results only`] : []),
+      ...(rerankFailed !== undefined ? [`not reranked (the reranker failed: ${rerankFailed})`] : []),
     ];
     if (notes.length > 0) for (const hit of hits) hit.fallback = notes.join("; ");
     return hits;
