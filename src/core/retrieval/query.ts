@@ -54,7 +54,7 @@ function queryWords(query: string): { words: Set<string>; all: Set<string> } {
     if (!STOP_WORDS.has(word)) words.add(word);
   };
   for (const token of query.match(/[\p{L}\p{N}_$]+/gu) ?? []) {
-    if (/^[\x00-\x7f]*$/.test(token)) {
+    if (!/[^\p{ASCII}]/u.test(token)) {
       for (const id of identifiers(token)) {
         add(id.toLowerCase());
         for (const word of splitIdentifier(id)) for (const w of [word, ...relatedWords(word)]) add(w);
