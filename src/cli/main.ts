@@ -62,9 +62,14 @@ function makeEmbedder(name: string | undefined): Embedder {
   }
 }
 
-/** The embedding API's key, for the CLI: from the environment only, never stored. */
+/**
+ * The embedding API's key, for the CLI: from the environment only, never stored. Set, even empty,
+ * GROUNDWORK_EMBEDDING_API_KEY is the answer (agent mode's MCP server gets the extension's key, or
+ * none: never OPENAI_API_KEY sent to another company's server).
+ */
 function embeddingKey(): string | undefined {
-  return process.env.GROUNDWORK_EMBEDDING_API_KEY || process.env.OPENAI_API_KEY || undefined;
+  const own = process.env.GROUNDWORK_EMBEDDING_API_KEY;
+  return own !== undefined ? own || undefined : process.env.OPENAI_API_KEY || undefined;
 }
 
 /**

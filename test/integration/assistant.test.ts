@@ -342,6 +342,10 @@ describe("assistant in VS Code (against a local OpenAI-protocol server)", () => 
       // Agent mode's MCP server (the CLI) may use the index's model at the server the setting names.
       const [definition] = (await api.assistant!.agents.mcpProvider!.provideMcpServerDefinitions()) as vscode.McpStdioServerDefinition[];
       assert.equal((definition.env as Record<string, string>).GROUNDWORK_EMBEDDING_BASE_URL, server.url);
+      // Its key is the stored one, given when VS Code starts the server; never the editor's OPENAI_API_KEY.
+      assert.equal((definition.env as Record<string, string>).GROUNDWORK_EMBEDDING_API_KEY, "");
+      const resolved = await api.assistant!.agents.mcpProvider!.resolveMcpServerDefinition(definition);
+      assert.equal((resolved.env as Record<string, string>).GROUNDWORK_EMBEDDING_API_KEY, KEY);
     } finally {
       await config().update("index.embeddings", undefined, vscode.ConfigurationTarget.Global);
     }
@@ -450,6 +454,26 @@ describe("assistant in VS Code (against a local OpenAI-protocol server)", () => 
     }
   });
 
+  it("the model picker's provider sends turns merged, data parts as text, tool results of either class, and tool_choice when a tool is required", async () => {
+    const [base] = await vscode.lm.selectChatModels({ vendor: "groundwork", id: "base" });
+    const api2 = vscode as unknown as { LanguageModelDataPart: { image(data: Uint8Array, mime: string): vscode.LanguageModelTextPart }; LanguageModelToolResultPart2?: typeof vscode.LanguageModelToolResultPart };
+    const ResultPart = api2.LanguageModelToolResultPart2 ?? vscode.LanguageModelToolResultPart;
+    server.enqueue({ kind: "text", text: "ok" });
+    const start = server.to("/v1/chat/completions").length;
+    const response = await base.sendRequest([
+      vscode.LanguageModelChatMessage.User("First part."),
+      vscode.LanguageModelChatMessage.User([new vscode.LanguageModelTextPart("Second part."), api2.LanguageModelDataPart.image(new Uint8Array(5000), "image/png")]),
+      vscode.LanguageModelChatMessage.Assistant([new vscode.LanguageModelToolCallPart("c1", "lookup", { q: "x" })]),
+      vscode.LanguageModelChatMessage.User([new ResultPart("c1", [new vscode.LanguageModelTextPart("found it")])]),
+    ], { tools: [{ name: "lookup", description: "Looks up.", inputSchema: { type: "object", properties: {} } }], toolMode: vscode.LanguageModelChatToolMode.Required }, new vscode.CancellationTokenSource().token);
+    for await (const fragment of response.text) assert.equal(typeof fragment, "string");
+    const body = server.to("/v1/chat/completions")[start].body;
+    assert.deepEqual(body.messages.map((m: { role: string }) => m.role), ["user", "assistant", "tool"]);
+    assert.equal(body.messages[0].content, "First part.\n\nSecond part.[image/png content not sent: 5000 bytes]");
+    assert.equal(body.messages[2].content, "found it");
+    assert.equal(body.tool_choice, "required");
+  });
+
   it("@groundwork answers with the picked model, grounded in the codebase, citations as anchors", async () => {
     assert.equal(api.assistant!.agents.participantId, "groundwork.chat", "the participant is registered");
     assert.deepEqual(api.assistant!.agents.missing, [], "this VS Code takes every agent surface");
@@ -481,6 +505,52 @@ describe("assistant in VS Code (against a local OpenAI-protocol server)", () => 
     const searched = [] as string[];
     await api.assistant!.agents.participant!({ ...request, command: "search", prompt: "expiring cache entries" } as vscode.ChatRequest, { history: [] }, { ...stream, markdown: (v: string) => searched.push(v), anchor: (_v: unknown, title?: string) => searched.push(`<${title}>`) } as unknown as vscode.ChatResponseStream, new vscode.CancellationTokenSource().token);
     assert.match(searched.join(""), /<src\/cache\.js:\d+-\d+>/, "/search answers without a model");
+  });
+
+  it("@groundwork with another vendor's model: secrets redacted, the attached selection sent, a stop recorded as such", async () => {
+    const secret = ["ghp_", "1234567890abcdefghijABCDEFGHIJ123456"].join("");
+    await vscode.workspace.fs.writeFile(workspaceUri("lib/deploy_keys.py"), Buffer.from(`def deploy_token():\n    token = '${secret}'\n    return token\n`));
+    await waitFor("the new file indexed", async () => ((await search("deploy token", 3)).some((h) => h.path === "lib/deploy_keys.py") ? true : undefined), 30_000);
+    let sent: vscode.LanguageModelChatMessage[] = [];
+    const source = new vscode.CancellationTokenSource();
+    let stopAfterFirst = false;
+    const model = {
+      id: "recorder", name: "Recorder", vendor: "test-vendor", family: "test", version: "1", maxInputTokens: 16_000,
+      countTokens: async () => 1,
+      sendRequest: async (messages: vscode.LanguageModelChatMessage[]) => {
+        sent = messages;
+        return {
+          text: (async function* () {
+            yield "The token comes from [lib/deploy_keys.py:1-3]. ";
+            if (stopAfterFirst) source.cancel();
+            yield "More.";
+          })(),
+        };
+      },
+    } as unknown as vscode.LanguageModelChat;
+    const parts: string[] = [];
+    const stream = {
+      markdown: (v: string) => parts.push(String(v)), anchor: (_v: unknown, title?: string) => parts.push(`<${title}>`), reference: () => undefined,
+      progress: () => undefined, button: () => undefined, filetree: () => undefined, push: () => undefined,
+    } as unknown as vscode.ChatResponseStream;
+    const selection = new vscode.Location(workspaceUri("lib/deploy_keys.py"), new vscode.Range(0, 0, 2, 16));
+    const request = { prompt: "", command: "explain", references: [{ id: "vscode.implicit.selection", value: selection }], toolReferences: [], toolInvocationToken: undefined, model } as unknown as vscode.ChatRequest;
+    await api.assistant!.agents.participant!(request, { history: [] }, stream, new vscode.CancellationTokenSource().token);
+    const text = sent.map((m) => m.content.map((p) => (p instanceof vscode.LanguageModelTextPart ? p.value : "")).join("")).join("\n");
+    assert.ok(!text.includes(secret), "the secret never reached the other vendor's model");
+    assert.match(text, /\[REDACTED/);
+    assert.match(text, /Attached by the user, lib\/deploy_keys\.py:1-3/);
+    assert.ok(parts.includes("<lib/deploy_keys.py:1-3>"), "an answer's citations as anchors");
+    stopAfterFirst = true;
+    parts.length = 0;
+    const stopped = await api.assistant!.agents.participant!({ ...request, command: undefined, prompt: "where does the deploy token come from?" } as vscode.ChatRequest, { history: [] }, stream, source.token) as vscode.ChatResult;
+    assert.equal((stopped.metadata as { cancelled?: boolean }).cancelled, true);
+    assert.ok(!parts.some((p) => p.startsWith("<")), "no Sources for a stopped answer");
+    const audit = readFileSync((await vscode.commands.executeCommand<string>("groundwork.openAuditLog"))!, "utf8").trim().split("\n").map((line) => JSON.parse(line));
+    const mine = audit.filter((l) => l.profile === "@groundwork:test-vendor");
+    assert.deepEqual(mine.map((l) => [l.server, l.outcome]), [["vscode:test-vendor", "ok"], ["vscode:test-vendor", "cancelled"]]);
+    assert.ok(mine[0].redactions >= 1 && mine[0].editor?.path === "lib/deploy_keys.py", JSON.stringify(mine[0]));
+    await vscode.workspace.fs.delete(workspaceUri("lib/deploy_keys.py"));
   });
 
   it("keeps an audit line per request, without the key or the code", async () => {

@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 
 export type Reply =
   | { kind: "text"; text: string; chunkSize?: number; delayMs?: number; omitUsage?: boolean }
-  | { kind: "tool"; calls: Array<{ name: string; arguments: string }> }
+  | { kind: "tool"; calls: Array<{ name: string; arguments: string }>; /** Streams the calls without ids, as some servers do. */ noIds?: boolean }
   | { kind: "error"; status: number; message?: string; retryAfter?: number }
   /** Sends the headers and a first piece, then nothing. */
   | { kind: "hang" }
@@ -249,7 +249,7 @@ export class TestModelServer {
     let completion = "";
     if (reply.kind === "tool") {
       reply.calls.forEach((call, index) => {
-        send({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index, id: `call_${this.requests.length}_${index}`, type: "function", function: { name: call.name, arguments: "" } }] }, finish_reason: null }] });
+        send({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index, ...(reply.noIds ? {} : { id: `call_${this.requests.length}_${index}` }), type: "function", function: { name: call.name, arguments: "" } }] }, finish_reason: null }] });
         for (let i = 0; i < call.arguments.length; i += 8) {
           send({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index, function: { arguments: call.arguments.slice(i, i + 8) } }] }, finish_reason: null }] });
         }

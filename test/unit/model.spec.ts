@@ -176,6 +176,50 @@ describe("models: grounded chat, completions, compare, audit (against a real HTT
     assert.equal(requests[1].body.tools, undefined);
   });
 
+  it("offers tools again after a server refused one request's tools (a schema), not after it said it takes none", async () => {
+    const client = new ModelClient(profile(server, { id: "tools-once" }), { apiKey: API_KEY, maxRetries: 0 });
+    const tools = [{ type: "function" as const, function: { name: "lookup", parameters: { type: "object", properties: {} } } }];
+    const ask = () => client.chat({ messages: [{ role: "user", content: "hi" }], tools });
+    const start = server.to("/v1/chat/completions").length;
+    server.enqueue({ kind: "error", status: 400, message: "Invalid schema for function 'lookup': array schema missing items" }, { kind: "text", text: "One shot." }, { kind: "text", text: "Again." });
+    assert.equal((await ask()).toolsDropped, true);
+    await ask();
+    server.enqueue({ kind: "error", status: 400, message: "registry.ollama.ai/library/x does not support tools" }, { kind: "text", text: "One shot." }, { kind: "text", text: "Again." });
+    await ask();
+    await ask();
+    const offered = server.to("/v1/chat/completions").slice(start).map((r) => Boolean(r.body.tools));
+    assert.deepEqual(offered, [true, false, true, true, false, false]);
+  });
+
+  it("gives tool calls streamed without ids ids of their own, and asks for a tool call when one is required", async () => {
+    const client = new ModelClient(profile(server, { id: "no-ids" }), { apiKey: API_KEY, maxRetries: 0 });
+    server.enqueue({ kind: "tool", noIds: true, calls: [{ name: "a", arguments: "{}" }, { name: "b", arguments: "{}" }] });
+    const tools = [{ type: "function" as const, function: { name: "a", parameters: { type: "object", properties: {} } } }];
+    const result = await client.chat({ messages: [{ role: "user", content: "hi" }], tools, toolChoice: "required" });
+    assert.equal(server.to("/v1/chat/completions").at(-1)!.body.tool_choice, "required");
+    const ids = result.toolCalls.map((call) => call.id);
+    assert.equal(ids.length, 2);
+    assert.ok(ids.every((id) => /^call_\w+$/.test(id)) && ids[0] !== ids[1], `ids ${ids.join(", ")}`);
+  });
+
+  it("redacts secrets in earlier tool calls' arguments, keeping them JSON", async () => {
+    const client = new ModelClient(profile(server, { id: "redact-args" }), { apiKey: API_KEY, maxRetries: 0 });
+    const secret = FAKE_SECRETS.find((s) => s.shape === "GitHub token")!;
+    server.enqueue({ kind: "text", text: "ok" });
+    const result = await client.chat({
+      messages: [
+        { role: "user", content: "edit it" },
+        { role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "replace", arguments: JSON.stringify({ oldString: secret.line, path: "a.ts" }) } }] },
+        { role: "tool", tool_call_id: "c1", content: "done" },
+      ],
+    });
+    const sent = server.to("/v1/chat/completions").at(-1)!.body.messages[1].tool_calls[0].function.arguments as string;
+    assert.ok(!sent.includes(secret.secret), sent);
+    assert.equal(JSON.parse(sent).path, "a.ts");
+    assert.match(JSON.parse(sent).oldString, /REDACTED/);
+    assert.equal(result.redactions, 1);
+  });
+
   it("keeps offering tools after a failure that is not about them, wherever the server is", async () => {
     // The server's address names tools; its error does not: tools stay on for the next request.
     const gateway = profile(server, { baseURL: server.url.replace(/\/v1$/, "/function-tools/v1") });

@@ -326,5 +326,11 @@ describe("a neural embedder's vectors beside the builtin ones", () => {
     // Named in the environment: used again.
     await run(process.execPath, [CLI, "search", "split a header line", "--workspace", root, "--db", db], { env: { ...stranger, GROUNDWORK_EMBEDDING_BASE_URL: server.url } });
     assert.ok(requests() > untouched);
+    // An embedding key set empty (agent mode's MCP server without a stored key) is no key: OPENAI_API_KEY is not sent instead.
+    const keyless = requests();
+    const openai = { ...stranger, GROUNDWORK_EMBEDDING_BASE_URL: server.url, GROUNDWORK_EMBEDDING_API_KEY: "", OPENAI_API_KEY: "sk-openai-not-for-them" };
+    await run(process.execPath, [CLI, "search", "split a header line", "--workspace", root, "--db", db], { env: openai });
+    const sent = server.to("/v1/embeddings").slice(keyless);
+    assert.ok(sent.length > 0 && sent.every((request) => !String(request.headers.authorization ?? "").includes("sk-openai")), "OPENAI_API_KEY stayed here");
   });
 });

@@ -1,6 +1,7 @@
 // One model profile's connection, on the openai package: streamed chat with tool calls,
 // fill-in-the-middle completions, and vLLM LoRA adapter loading on first use. A stream that stops
 // mid-answer is cut off by an idle timer, so no request can hang forever.
+import { randomUUID } from "node:crypto";
 import OpenAI from "openai";
 import type { ChatCompletionTool } from "openai/resources/chat/completions";
 import { errorMessage, type Logger, requestSignal, silentLogger } from "../util/host";
@@ -20,6 +21,8 @@ export interface ToolCall {
 export interface ChatRequest {
   messages: ChatMessage[];
   tools?: ChatCompletionTool[];
+  /** "required": the model must call a tool (VS Code's LanguageModelChatToolMode.Required). */
+  toolChoice?: "auto" | "required";
   signal?: AbortSignal;
   /** Each piece of streamed answer text, as it arrives. */
   onDelta?: (text: string) => void;
@@ -90,20 +93,31 @@ export class ModelClient {
     return { baseURL: this.profile.baseURL, model: this.profile.model, timeoutMs: this.timeoutMs, retries: this.maxRetries };
   }
 
-  /** Streams one chat turn. Tools are dropped (and remembered as unsupported) if the server rejects them. */
+  /**
+   * Streams one chat turn. A server that refuses the tools before answering gets the turn again
+   * without them; one that says it does not support tools at all is not offered them again.
+   */
   async chat(request: ChatRequest): Promise<ChatResult> {
     await this.ensureAdapter(request.signal);
     const tools = this.toolsUnsupported ? undefined : request.tools;
+    let streamed = false;
+    const onDelta = request.onDelta && ((text: string) => {
+      streamed = true;
+      request.onDelta!(text);
+    });
     try {
-      return await this.streamChat(request, tools);
+      return await this.streamChat({ ...request, onDelta }, tools);
     } catch (error) {
       // The caller's own error passes through as it is: it is not the model's to report.
       if (error instanceof CallbackError) throw error.cause;
       const modelError = toModelError(error, this.errorContext());
-      // Told by the server's own words, not ours (which name its address: a `/function-tools/v1` gateway).
-      if (tools?.length && (modelError.kind === "bad-request" || modelError.kind === "server") && /tool|function/i.test(errorMessage(error))) {
-        this.logger.info(`${this.profile.id}: the server rejected tool calls (${modelError.message}); answering in one shot`);
-        this.toolsUnsupported = true;
+      // Told by the server's own words, not ours (which name its address: a `/function-tools/v1` gateway),
+      // and only before any of the answer was shown (a retry would show it twice).
+      const words = errorMessage(error);
+      if (!streamed && tools?.length && (modelError.kind === "bad-request" || modelError.kind === "server") && /tool|function/i.test(words)) {
+        const unsupported = TOOLS_UNSUPPORTED.test(words);
+        this.logger.info(`${this.profile.id}: the server rejected tool calls (${modelError.message}); answering in one shot${unsupported ? " (and from now on)" : ""}`);
+        if (unsupported) this.toolsUnsupported = true;
         return { ...(await this.streamChat(request, undefined).catch((e) => Promise.reject(e instanceof CallbackError ? e.cause : toModelError(e, this.errorContext())))), toolsDropped: true };
       }
       throw modelError;
@@ -137,7 +151,7 @@ export class ModelClient {
           temperature: this.profile.temperature,
           max_tokens: this.profile.maxOutputTokens,
           ...(this.profile.stop.length ? { stop: this.profile.stop } : {}),
-          ...(tools?.length ? { tools } : {}),
+          ...(tools?.length ? { tools, ...(request.toolChoice ? { tool_choice: request.toolChoice } : {}) } : {}),
         },
         { signal: controller.signal },
       );
@@ -177,7 +191,9 @@ export class ModelClient {
       clearTimeout(idle);
       request.signal?.removeEventListener("abort", abort);
     }
-    result.toolCalls = [...calls.entries()].sort((a, b) => a[0] - b[0]).map(([, call]) => call).filter((call) => call.name);
+    // A server that streams no call ids gets ids of ours: each result must find its call.
+    result.toolCalls = [...calls.entries()].sort((a, b) => a[0] - b[0]).map(([, call]) => call).filter((call) => call.name)
+      .map((call) => (call.id ? call : { ...call, id: `call_${randomUUID().replace(/-/g, "").slice(0, 24)}` }));
     return result;
   }
 
@@ -261,8 +277,20 @@ export class ModelClient {
   }
 }
 
-/** Every text that goes to the server passes through the secret redactor. */
-function redactMessages(messages: readonly ChatMessage[]): { messages: ChatMessage[]; count: number } {
+/** Server words for "this model or server takes no tools" (Ollama, vLLM without a tool parser, llama.cpp without --jinja). */
+const TOOLS_UNSUPPORTED = /not support|unsupported|requires --|--enable-auto-tool-choice|--jinja|not enabled|not available/i;
+
+function redactArguments(json: string, clean: (text: string) => string): string {
+  try {
+    return JSON.stringify(JSON.parse(json, (_key, value: unknown) => (typeof value === "string" ? clean(value) : value)));
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    return clean(json);
+  }
+}
+
+/** Every text that goes to the server passes through the secret redactor (exported for hosts that send prompts through another vendor's model). */
+export function redactMessages(messages: readonly ChatMessage[]): { messages: ChatMessage[]; count: number } {
   let count = 0;
   const clean = (text: string): string => {
     const redacted = redactSecrets(text);
@@ -270,6 +298,11 @@ function redactMessages(messages: readonly ChatMessage[]): { messages: ChatMessa
     return redacted.text;
   };
   const out = messages.map((message) => {
+    if ("tool_calls" in message && message.tool_calls?.length) {
+      // A tool call's arguments (an earlier turn's, from any model) are redacted value by value: the JSON stays valid.
+      const calls = message.tool_calls.map((call) => (call.type === "function" ? { ...call, function: { ...call.function, arguments: redactArguments(call.function.arguments, clean) } } : call));
+      message = { ...message, tool_calls: calls } as ChatMessage;
+    }
     if (typeof message.content === "string") return { ...message, content: clean(message.content) } as ChatMessage;
     if (Array.isArray(message.content)) {
       return { ...message, content: message.content.map((part) => ("text" in part && typeof part.text === "string" ? { ...part, text: clean(part.text) } : part)) } as ChatMessage;

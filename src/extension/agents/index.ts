@@ -3,6 +3,7 @@
 // Each is registered on its own, so a VS Code without one of these APIs loses only that one.
 import * as vscode from "vscode";
 import { errorMessage, type Logger } from "../../core/util/host";
+import { EMBEDDINGS_SECRET } from "../codebaseSettings";
 import type { IndexService } from "../indexService";
 import type { ModelService } from "../modelService";
 import { LM_TOOL_NAMES, registerLanguageModelTools } from "./lmTools";
@@ -45,7 +46,7 @@ export function registerAgentSurfaces(deps: AgentDeps): AgentSurfaces {
     }
   };
   attempt("the MCP server for agent mode", typeof vscode.lm?.registerMcpServerDefinitionProvider === "function", () => {
-    const provider = new GroundworkMcpProvider(context.extensionPath, deps.storageDir, String(context.extension.packageJSON.version ?? "0"), deps.indexService);
+    const provider = new GroundworkMcpProvider(context.extensionPath, deps.storageDir, String(context.extension.packageJSON.version ?? "0"), deps.indexService, () => context.secrets.get(EMBEDDINGS_SECRET));
     context.subscriptions.push(provider, vscode.lm.registerMcpServerDefinitionProvider(MCP_PROVIDER_ID, provider));
     surfaces.mcpProvider = provider;
   });

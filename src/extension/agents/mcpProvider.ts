@@ -20,7 +20,11 @@ export class GroundworkMcpProvider implements vscode.McpServerDefinitionProvider
   private readonly settingsListener: vscode.Disposable;
   private readonly answersListener: vscode.Disposable | undefined;
 
-  constructor(private readonly extensionPath: string, private readonly storageDir: string, private readonly version: string, private readonly answers?: EmbeddingAnswers) {
+  constructor(
+    private readonly extensionPath: string, private readonly storageDir: string, private readonly version: string, private readonly answers?: EmbeddingAnswers,
+    /** The embedding model's key from SecretStorage, handed to the server when VS Code starts it. */
+    private readonly embeddingKey?: () => Thenable<string | undefined>,
+  ) {
     this.folderListener = vscode.workspace.onDidChangeWorkspaceFolders(() => this.changed.fire());
     this.settingsListener = vscode.workspace.onDidChangeConfiguration((event) => event.affectsConfiguration("groundwork.index.embeddings") && this.changed.fire());
     this.answersListener = answers?.onDidAnswerEmbedding(() => this.changed.fire());
@@ -42,8 +46,16 @@ export class GroundworkMcpProvider implements vscode.McpServerDefinitionProvider
     const args = [path.join(this.extensionPath, "dist", "cli.js"), "mcp", ...folders.flatMap((folder) => ["--workspace", folder.uri.fsPath]), "--storage", this.storageDir];
     // The editor's own Node.js runs the bundled CLI (as Node, where the editor is Electron).
     const server = this.embeddingServer();
-    const env: Record<string, string> = { ELECTRON_RUN_AS_NODE: "1", ...(server ? { GROUNDWORK_EMBEDDING_BASE_URL: server } : {}) };
+    // The key is the extension's (filled in when the server starts), never OPENAI_API_KEY from the editor's environment.
+    const env: Record<string, string> = { ELECTRON_RUN_AS_NODE: "1", GROUNDWORK_EMBEDDING_API_KEY: "", ...(server ? { GROUNDWORK_EMBEDDING_BASE_URL: server } : {}) };
     return [new vscode.McpStdioServerDefinition("Groundwork", process.execPath, args, env, `${this.version}+${folders.length}+${server ?? ""}`)];
+  }
+
+  async resolveMcpServerDefinition(definition: vscode.McpStdioServerDefinition): Promise<vscode.McpStdioServerDefinition> {
+    const env = definition.env as Record<string, string | number | null>;
+    const key = env.GROUNDWORK_EMBEDDING_BASE_URL ? await this.embeddingKey?.() : undefined;
+    if (key) definition.env = { ...env, GROUNDWORK_EMBEDDING_API_KEY: key };
+    return definition;
   }
 
   dispose(): void {

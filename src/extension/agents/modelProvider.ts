@@ -48,7 +48,7 @@ export class GroundworkModelProvider implements vscode.LanguageModelChatProvider
     const abort = new AbortController();
     const cancel = token.onCancellationRequested(() => abort.abort());
     const started = performance.now();
-    const openAiMessages = messages.flatMap(toOpenAiMessages);
+    const openAiMessages = mergeTurns(messages.flatMap(toOpenAiMessages));
     let outcome = "ok";
     let usage: { promptTokens: number; completionTokens: number } | undefined;
     let redactions: number | undefined;
@@ -58,6 +58,7 @@ export class GroundworkModelProvider implements vscode.LanguageModelChatProvider
         tools: options.tools?.length
           ? options.tools.map((tool) => ({ type: "function" as const, function: { name: tool.name, description: tool.description, parameters: (tool.inputSchema as Record<string, unknown> | undefined) ?? { type: "object", properties: {} } } }))
           : undefined,
+        toolChoice: options.toolMode === vscode.LanguageModelChatToolMode.Required ? "required" : undefined,
         signal: abort.signal,
         onDelta: (text) => progress.report(new vscode.LanguageModelTextPart(text)),
       });
@@ -94,16 +95,35 @@ function parseArguments(json: string): object {
   }
 }
 
+/** VS Code's system role (3): agent mode sends its instructions with it, though the typings name only User and Assistant. */
+const SYSTEM_ROLE = 3;
+
+/** A part's text for the server: text, text or JSON data decoded, other data named (an image's bytes are no text). */
+function partText(part: unknown): string {
+  if (part instanceof vscode.LanguageModelTextPart) return part.value;
+  const data = part as { mimeType?: unknown; data?: unknown; value?: unknown };
+  if (typeof data.mimeType === "string" && data.data instanceof Uint8Array) {
+    // Prompt-cache markers (Copilot's "cache_control") carry nothing to send.
+    if (data.mimeType === "cache_control") return "";
+    if (/^text\/|json/i.test(data.mimeType)) return new TextDecoder().decode(data.data);
+    return `[${data.mimeType} content not sent: ${data.data.byteLength} bytes]`;
+  }
+  return typeof data.value === "string" ? data.value : "";
+}
+
+/** A tool result part, of either of the classes VS Code has given them (LanguageModelToolResultPart2 since 1.104). */
+function isToolResult(part: unknown): part is { callId: string; content: unknown[] } {
+  if (part instanceof vscode.LanguageModelToolResultPart) return true;
+  const candidate = part as { callId?: unknown; content?: unknown };
+  return typeof candidate.callId === "string" && Array.isArray(candidate.content);
+}
+
 /** One VS Code chat message as OpenAI messages: text and tool calls, and each tool result as its own message. */
 function toOpenAiMessages(message: vscode.LanguageModelChatRequestMessage): ChatMessage[] {
-  const text = message.content.filter((part): part is vscode.LanguageModelTextPart => part instanceof vscode.LanguageModelTextPart).map((part) => part.value).join("");
   const calls = message.content.filter((part): part is vscode.LanguageModelToolCallPart => part instanceof vscode.LanguageModelToolCallPart);
-  const results = message.content.filter((part): part is vscode.LanguageModelToolResultPart => part instanceof vscode.LanguageModelToolResultPart);
-  const out: ChatMessage[] = results.map((result) => ({
-    role: "tool" as const,
-    tool_call_id: result.callId,
-    content: result.content.map((part) => (part instanceof vscode.LanguageModelTextPart ? part.value : JSON.stringify(part))).join(""),
-  }));
+  const results = message.content.filter(isToolResult);
+  const text = message.content.filter((part) => !isToolResult(part) && !(part instanceof vscode.LanguageModelToolCallPart)).map(partText).join("");
+  const out: ChatMessage[] = results.map((result) => ({ role: "tool" as const, tool_call_id: result.callId, content: result.content.map(partText).join("") }));
   if (message.role === vscode.LanguageModelChatMessageRole.Assistant) {
     if (text || calls.length) {
       out.push({
@@ -112,6 +132,18 @@ function toOpenAiMessages(message: vscode.LanguageModelChatRequestMessage): Chat
         ...(calls.length ? { tool_calls: calls.map((call) => ({ id: call.callId, type: "function" as const, function: { name: call.name, arguments: JSON.stringify(call.input) } })) } : {}),
       });
     }
-  } else if (text) out.push({ role: "user", content: text });
+  } else if (text) out.push({ role: (message.role as number) === SYSTEM_ROLE ? "system" : "user", content: text });
+  return out;
+}
+
+/** Back-to-back system or user messages as one: chat templates that want turns to alternate refuse two in a row. */
+function mergeTurns(messages: ChatMessage[]): ChatMessage[] {
+  const out: ChatMessage[] = [];
+  for (const message of messages) {
+    const last = out.at(-1);
+    if (last && last.role === message.role && (message.role === "user" || message.role === "system") && typeof last.content === "string" && typeof message.content === "string") {
+      out[out.length - 1] = { ...last, content: `${last.content}\n\n${message.content}` } as ChatMessage;
+    } else out.push(message);
+  }
   return out;
 }

@@ -6,7 +6,8 @@
 // `/conventions` shows the rules for the active file.
 import * as vscode from "vscode";
 import type { Codebase, ContextItem } from "../../core/codebase";
-import { auditChunk, auditId, serverOrigin } from "../../core/model/audit";
+import { auditChunk, auditEditorText, auditId } from "../../core/model/audit";
+import { redactMessages } from "../../core/model/client";
 import { groundQuestion } from "../../core/model/groundedChat";
 import { tokenCounter } from "../../core/model/tokens";
 import { buildChatPrompt, type ChatTurn, promptBudget } from "../../core/prompt/chatPrompt";
@@ -16,6 +17,7 @@ import { activeCodebasePath } from "../editorPaths";
 import { errorMessage, type Logger } from "../../core/util/host";
 import type { IndexService } from "../indexService";
 import type { ModelService } from "../modelService";
+import { MODEL_VENDOR } from "./modelProvider";
 
 export const PARTICIPANT_ID = "groundwork.chat";
 
@@ -93,21 +95,28 @@ async function answer(
   deps: ParticipantDeps, codebase: Codebase, request: vscode.ChatRequest, context: vscode.ChatContext, stream: vscode.ChatResponseStream, token: vscode.CancellationToken,
 ): Promise<vscode.ChatResult> {
   const model = request.model;
-  if (!(await deps.models.mayUseModelNamed(model.name, model.vendor))) {
+  // Groundwork's own profiles ask for themselves, where they run (the model provider).
+  if (model.vendor !== MODEL_VENDOR && !(await deps.models.mayUseModelNamed(model.name, model.vendor))) {
     stream.markdown("Nothing was sent: this workspace is not trusted. `/search` works without a model.");
     return {};
   }
   stream.progress("Searching the codebase…");
   const limits = { contextWindow: model.maxInputTokens, maxOutputTokens: Math.min(4096, Math.floor(model.maxInputTokens / 4)), minRelevance: deps.indexService.minRelevance };
   const activeFile = activeCodebasePath(codebase);
-  const question = request.command === "explain" ? `Explain: ${request.prompt}` : request.prompt;
+  const budget = promptBudget(limits.contextWindow, limits.maxOutputTokens);
+  // What the user attached (a selection, a file) is part of the question.
+  const attached = await attachments(codebase, request.references, Math.floor(budget.input / 4));
+  const asked = request.prompt.trim() || (attached ? "the attached code" : "");
+  const question = request.command === "explain" ? `Explain: ${asked}` : asked;
   const grounding = await groundQuestion(codebase, question, activeFile, limits);
   const prompt = buildChatPrompt({
-    question, history: history(context), conventions: grounding.conventions, context: grounding.context,
-    budget: promptBudget(limits.contextWindow, limits.maxOutputTokens), tokenizer: tokenCounter, toolsOffered: false,
+    question, history: history(context), conventions: grounding.conventions, context: grounding.context, editorContext: attached?.text,
+    budget, tokenizer: tokenCounter, toolsOffered: false,
   });
+  // Secrets in the code never reach a model, whoever's it is (Groundwork's own client redacts again, to no effect).
+  const { messages: redacted, count: redactions } = redactMessages(prompt.messages);
   // The language-model API has no system role: the instructions and the quoted context lead the first user message.
-  const messages = prompt.messages.map((message) => message.role === "assistant"
+  const messages = redacted.map((message) => message.role === "assistant"
     ? vscode.LanguageModelChatMessage.Assistant(String(message.content))
     : vscode.LanguageModelChatMessage.User(String(message.content)));
   const started = performance.now();
@@ -119,17 +128,22 @@ async function answer(
       text += fragment;
       stream.markdown(fragment);
     }
+    // A model stopped by the user may simply end its stream.
+    if (token.isCancellationRequested) outcome = "cancelled";
   } catch (error) {
-    outcome = error instanceof vscode.LanguageModelError ? error.code || "model-error" : "error";
+    outcome = token.isCancellationRequested ? "cancelled" : error instanceof vscode.LanguageModelError ? error.code || "model-error" : "error";
+    if (outcome === "cancelled") return { metadata: { command: request.command ?? "ask", cancelled: true } };
     throw error;
   } finally {
     await deps.models.audit.append({
       time: new Date().toISOString(), requestId: auditId("p"), kind: "vscode-chat", profile: `@groundwork:${model.vendor}`, model: model.id,
-      profileKind: "base", server: serverOrigin(`vscode://${model.vendor}`), chunks: grounding.context.map(auditChunk),
+      profileKind: "base", server: `vscode:${model.vendor}`, chunks: grounding.context.map(auditChunk), editor: auditEditorText(attached?.text, attached?.path),
       conventions: grounding.conventions.map((c) => c.source), promptTokens: prompt.tokens, completionTokens: 0, tokensEstimated: true,
-      latencyMs: Math.round(performance.now() - started), outcome,
+      latencyMs: Math.round(performance.now() - started), outcome, redactions: redactions || undefined,
     });
   }
+  // Stopped: what streamed is not an answer to cite.
+  if (outcome === "cancelled") return { metadata: { command: request.command ?? "ask", cancelled: true } };
   // The citations, checked against what was sent, as anchors; what was sent, as references.
   const citations = checkCitations(text, grounding.context);
   if (citations.length > 0) {
@@ -146,6 +160,39 @@ async function answer(
     if (where) stream.reference(where);
   }
   return { metadata: { command: request.command ?? "ask", citations: citations.map((c) => ({ text: c.text, valid: c.valid })), sent: grounding.context.map((item) => item.citation) } };
+}
+
+/**
+ * The code the user attached to the request (a selection, a file: Location and Uri references) as
+ * quoted editor text, within `maxTokens`; undefined when nothing is attached.
+ */
+async function attachments(codebase: Codebase, references: readonly vscode.ChatPromptReference[], maxTokens: number): Promise<{ text: string; path: string } | undefined> {
+  const parts: string[] = [];
+  const paths: string[] = [];
+  let tokens = 0;
+  for (const reference of references) {
+    const value = reference.value;
+    const uri = value instanceof vscode.Location ? value.uri : value instanceof vscode.Uri ? value : undefined;
+    if (!uri || uri.scheme !== "file") continue;
+    const document = await vscode.workspace.openTextDocument(uri).then((d) => d, () => undefined);
+    if (!document) continue;
+    const range = value instanceof vscode.Location ? value.range : undefined;
+    const first = range ? range.start.line : 0;
+    const lines = document.getText(range ? new vscode.Range(first, 0, range.end.line + 1, 0) : undefined).replace(/\n$/, "").split("\n");
+    const shown: string[] = [];
+    for (const line of lines) {
+      const cost = tokenCounter.count(line) + 1;
+      if (tokens + cost > maxTokens) break;
+      tokens += cost;
+      shown.push(line);
+    }
+    if (shown.length === 0) break;
+    const where = codebase.pathOf(uri.fsPath) ?? vscode.workspace.asRelativePath(uri, false);
+    paths.push(where);
+    const cut = shown.length < lines.length ? " (cut to fit)" : "";
+    parts.push(`Attached by the user, ${where}:${first + 1}-${first + shown.length}${cut}:\n\`\`\`${document.languageId}\n${shown.join("\n")}\n\`\`\``);
+  }
+  return parts.length > 0 ? { text: parts.join("\n\n"), path: paths.join(", ") } : undefined;
 }
 
 /** Earlier turns with @groundwork, as chat history. */
