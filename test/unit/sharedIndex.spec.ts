@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
-import { cpSync, rmSync } from "node:fs";
+import { cpSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
-import { storageOptionsFromEnv, useStorage } from "../../src/core/codebase/storage";
+import { parseStorageOptions, storageOptionsFromEnv, useStorage } from "../../src/core/codebase/storage";
 import { storageProblem } from "../../src/core/store/lance";
 import { TestIndex } from "../helpers/index";
 import { CLI, POLYGLOT, removeTree, tempDir, writeTree } from "../helpers/workspace";
@@ -119,6 +119,57 @@ describe("a team index on object storage (a real S3-compatible server)", () => {
     assert.equal(storageProblem(new Error("Table 'meta' was not found: Error performing GET http://127.0.0.1:40341/team/main/meta.lance in 401.7µs - <Code>NoSuchKey</Code>")), "missing", "a generation not made yet");
   });
 
+  it("takes AWS_ENDPOINT_URL_S3 before AWS_ENDPOINT_URL, and never echoes a storage option it can't parse", () => {
+    assert.equal(storageOptionsFromEnv({ AWS_ENDPOINT_URL: "http://general:4566", AWS_ENDPOINT_URL_S3: "http://s3-only:9000" }).aws_endpoint, "http://s3-only:9000");
+    assert.equal(storageOptionsFromEnv({ AWS_ENDPOINT_URL: "http://general:4566" }).aws_endpoint, "http://general:4566");
+    const secret = ["wJalrXUtnFEMI/K7MDENG/", "bPxRfiCYEXAMPLEKEY"].join("");
+    assert.throws(() => parseStorageOptions([`aws_secret_access_key:${secret}`]), (error: Error) => /key=value/.test(error.message) && !error.message.includes(secret.slice(4, 12)));
+  });
+
+  it("CI republishes: the overlay follows the new shared index at its next update or run, and never shows shared code that is not this checkout's", async () => {
+    const v1 = "export function computeInvoiceTotal(items: number[]): number {\n  return items.reduce((a, b) => a + b, 0);\n}\n";
+    const v2 = "export function computeInvoiceTotal(items: number[]): number {\n  // zebraunicorn rounding policy\n  return Math.round(items.reduce((a, b) => a + b, 0) * 100) / 100;\n}\n";
+    const ship = "export function shipParcelExpress(id: string): string {\n  return `parcel ${id} shipped express`;\n}\n";
+    const ci = path.join(dir, "repub-ci");
+    const mine = path.join(dir, "repub-dev");
+    writeTree(ci, { "src/invoice.ts": v1, "src/ship.ts": ship, "src/other.ts": "export const answer = 42;\n" });
+    cpSync(ci, mine, { recursive: true });
+    useStorage(["s3://team/repub"], storageOptionsFromEnv(s3.env()));
+    const publish = async (): Promise<void> => {
+      const writing = await TestIndex.open({ root: ci, dbPath: "s3://team/repub" });
+      try {
+        await writing.run();
+        await writing.maintenanceIdle();
+      } finally {
+        writing.close();
+      }
+    };
+    await publish();
+    const dev = await TestIndex.open({ root: mine, dbPath: path.join(dir, "repub-db"), shared: "s3://team/repub" });
+    try {
+      assert.equal((await dev.run()).totalChunks, 0, "everything leans on the shared index");
+      // CI changes a file, deletes one and adds one; this developer has not pulled.
+      writeFileSync(path.join(ci, "src/invoice.ts"), v2);
+      rmSync(path.join(ci, "src/ship.ts"));
+      writeFileSync(path.join(ci, "src/upstream.ts"), "export function kangarooLedgerSync(): void {}\n");
+      await publish();
+      const shown = async (): Promise<string[]> => [
+        ...(await dev.search("zebraunicorn rounding policy", { limit: 3 })).filter((hit) => hit.text.includes("zebraunicorn")).map((hit) => `upstream ${hit.path}`),
+        ...(await dev.search("kangaroo ledger sync", { limit: 3 })).filter((hit) => hit.path === "src/upstream.ts").map((hit) => `upstream ${hit.path}`),
+      ];
+      assert.deepEqual(await shown(), [], "until it moves on, the overlay reads the version it read");
+      const run = await dev.run();
+      assert.equal(run.filesIndexed, 2, "the file CI changed and the one it deleted are indexed here, as they are here");
+      assert.deepEqual(await shown(), []);
+      assert.ok((await dev.search("compute invoice total", { limit: 3 })).some((hit) => hit.path === "src/invoice.ts" && !hit.text.includes("zebraunicorn")));
+      assert.equal((await dev.search("ship parcel express", { limit: 1 }))[0]?.path, "src/ship.ts", "deleted upstream, still here: found");
+      const again = await dev.run();
+      assert.equal(again.filesIndexed, 0, "a second run has nothing to do");
+    } finally {
+      dev.close();
+    }
+  });
+
   it("a store down at a port whose number holds 403 or 401 reads as unreachable, not as access denied", async () => {
     const candidates = Array.from({ length: 100 }, (_, i) => [40300 + i, 40100 + i]).flat();
     const port = await closedPort(candidates);
@@ -161,6 +212,11 @@ describe("a team index on object storage (a real S3-compatible server)", () => {
         const hits = await index.search("quarantine invoice", { limit: 3 });
         assert.equal(hits[0]?.path, "lib/quarantine.ts");
         assert.match(hits[0].fallback ?? "", /the shared index at s3:\/\/team\/main could not be read: local results only/);
+        // Definitions, mentions and `@` completion answer from the local index too.
+        assert.equal((await index.search("quarantine invoice", { limit: 3, expand: true }))[0]?.path, "lib/quarantine.ts");
+        assert.equal((await index.codebase.definitions("quarantineInvoice"))[0]?.path, "lib/quarantine.ts");
+        assert.ok((await index.codebase.suggestMentions("quarantine", "file")).some((item) => item.value === "lib/quarantine.ts"));
+        assert.equal((await index.codebase.mention("@lib/quarantine.ts"))[0]?.path, "lib/quarantine.ts");
         const full = await index.run();
         assert.ok(full.totalChunks > 10, `the whole folder indexed here (${full.totalChunks} chunks)`);
         assert.match((await index.status()).shared?.problem ?? "", /unreachable/);
@@ -170,6 +226,13 @@ describe("a team index on object storage (a real S3-compatible server)", () => {
       }
     } finally {
       index.close();
+    }
+    // Back online, the next session leans on the shared index again: what this one indexed while it was down goes.
+    const next = await TestIndex.open({ root: mine, dbPath: path.join(dir, "overlay-db"), shared: "s3://team/main", scan: { excludes: ["docs/notes.txt"] } });
+    try {
+      assert.equal((await next.run()).totalChunks, 2, "only the edited and the added file are held here again");
+    } finally {
+      next.close();
     }
   });
 });

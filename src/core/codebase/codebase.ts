@@ -15,7 +15,7 @@ import type { IndexProgress } from "../index/indexer";
 import { type FileStages, InProcessStages } from "../index/stages";
 import { WorkerStages } from "../index/workerPool";
 import { HttpReranker } from "../retrieval/reranker";
-import { HybridRetriever, type SearchSegment } from "../retrieval/retriever";
+import { fromSegment, HybridRetriever, type SearchSegment } from "../retrieval/retriever";
 import type { SearchHit, SearchOptions } from "../retrieval/types";
 import { StoreUnreadableError, type StoredChunk } from "../store/store";
 import { errorMessage, type Logger, silentLogger } from "../util/host";
@@ -265,7 +265,7 @@ export class Codebase {
   private async fromFolder(folder: CodebaseFolder, read: (store: SearchSegment["store"]) => Promise<StoredChunk[]>): Promise<StoredChunk[]> {
     const out: StoredChunk[] = [];
     for (const segment of this.folderIndex(folder).segments(folder.prefix)) {
-      out.push(...(await read(segment.store)).filter((chunk) => !segment.hides?.(chunk.path) && !out.some((o) => o.id === chunk.id)));
+      out.push(...(await fromSegment(segment, () => read(segment.store), [])).filter((chunk) => !segment.hides?.(chunk.path) && !out.some((o) => o.id === chunk.id)));
     }
     return out;
   }

@@ -5,7 +5,6 @@
 // keeps answering (keyword search only when its vectors no longer match the embedder) for every
 // file the new one has not reached yet. When the new one is complete it answers alone, and
 // maintenance deletes the old. Every write and every deletion holds the writer lock.
-import * as os from "node:os";
 import * as path from "node:path";
 import { ConventionSet, isConventionFile } from "../conventions/conventionSet";
 import type { Embedder } from "../embed/embedder";
@@ -17,7 +16,6 @@ import { lanceUnsupportedReason } from "../store/cpu";
 import { IndexUnavailableError, isRemoteUri, loadLanceDb } from "../store/lance";
 import { IndexStore } from "../store/store";
 import { VectorCache } from "../store/vectorCache";
-import { sha256Hex } from "../util/hash";
 import { errorMessage } from "../util/host";
 import { embeddersLabel, GenerationEmbedders, generationsToKeep, neuralIdentity, rebuildReason } from "./generationEmbedders";
 import { estimateEmbedding, type EmbeddingEstimate } from "../index/estimate";
@@ -25,7 +23,7 @@ import { deleteAllGenerations, deleteGenerations, generationDir, generationsView
 import { KeptChunkerPart } from "./keptFingerprint";
 import { relativeInside } from "./paths";
 import { SharedOverlay } from "./sharedOverlay";
-import { onStorage } from "./storage";
+import { onStorage, remoteLockDir } from "./storage";
 import { sourceReader } from "./sourceReader";
 import { type FolderIndexOptions, type IndexStatus, VECTOR_INDEX_MIN_ROWS } from "./folderIndexTypes";
 
@@ -58,7 +56,7 @@ export class FolderIndex {
 
   private constructor(private readonly options: FolderIndexOptions) {
     // An index on object storage has one writer by design (CI); this machine's writers still take turns, on a local lock.
-    this.lock = new IndexLock(isRemoteUri(options.dbPath) ? path.join(os.tmpdir(), "groundwork-locks", sha256Hex(options.dbPath).slice(0, 16)) : options.dbPath);
+    this.lock = new IndexLock(isRemoteUri(options.dbPath) ? remoteLockDir(options.dbPath) : options.dbPath);
     this.neural = options.neural === "from-index" ? undefined : options.neural;
     this.embedders = this.embeddersFor(this.neural);
     this.source = sourceReader(options.root);
@@ -153,6 +151,7 @@ export class FolderIndex {
     if (!options.generationsOnly) this.view = undefined;
     await this.refresh();
     if (options.generationsOnly || this.unavailableError) return;
+    await this.overlay?.refreshShared();
     await this.overlay?.refreshOwned(this.answering);
     if (this.conventionSet) await (await this.conventionSet).reload();
   }
@@ -259,6 +258,7 @@ export class FolderIndex {
       await this.reread();
       const store = await this.writeTarget();
       store.beginWrites();
+      await this.overlay?.refreshShared();
       const outcome = await this.indexer(store).update(relPaths, options);
       await this.overlay?.refreshOwned(store);
       return outcome;
@@ -393,3 +393,4 @@ export class FolderIndex {
     else closeAll();
   }
 }
+

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { LRUCache } from "lru-cache";
 import { formatCitation } from "../../shared/citation";
 import { type PathFlavor, pathKey } from "../../shared/fsPaths";
-import type { SearchSegment } from "../retrieval/retriever";
+import { fromSegment, type SearchSegment } from "../retrieval/retriever";
 import { firstLinkOnPath } from "../scan/scanner";
 import type { FileRecord } from "../store/schema";
 import { type CitedCode, type CodebaseFolder, CodebaseError } from "./types";
@@ -35,12 +35,12 @@ export class IndexedFiles {
   async paths(folder: CodebaseFolder): Promise<string[]> {
     const paths = new Set<string>();
     for (const segment of this.space.segmentsOf(folder)) {
-      const key = `${segment.store.dir}\u0000${await segment.store.filesVersion()}`;
-      let list = this.pathLists.get(key);
-      if (!list) {
-        list = await segment.store.indexedPaths();
-        this.pathLists.set(key, list);
-      }
+      const list = await fromSegment(segment, async () => {
+        const key = `${segment.store.dir}\u0000${await segment.store.filesVersion()}`;
+        const known = this.pathLists.get(key) ?? (await segment.store.indexedPaths());
+        this.pathLists.set(key, known);
+        return known;
+      }, []);
       for (const relPath of list) if (!segment.hides?.(relPath)) paths.add(relPath);
     }
     return [...paths].sort();
@@ -56,7 +56,7 @@ export class IndexedFiles {
     if (await this.recordOf(target)) return target;
     const key = pathKey(target.relPath, this.space.flavor());
     for (const segment of this.space.segmentsOf(target.folder)) {
-      for (const known of (await segment.store.fileRecords()).keys()) {
+      for (const known of (await fromSegment(segment, () => segment.store.fileRecords(), new Map())).keys()) {
         if (!segment.hides?.(known) && pathKey(known, this.space.flavor()) === key) return this.space.resolve(target.folder.prefix + known);
       }
     }
@@ -71,7 +71,7 @@ export class IndexedFiles {
   private async recordOf(target: FileTarget): Promise<FileRecord | undefined> {
     for (const segment of this.space.segmentsOf(target.folder)) {
       if (segment.hides?.(target.relPath)) continue;
-      const record = await segment.store.fileRecord(target.relPath);
+      const record = await fromSegment(segment, () => segment.store.fileRecord(target.relPath), undefined);
       if (record) return record;
     }
     return undefined;

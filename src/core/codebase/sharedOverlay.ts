@@ -2,7 +2,10 @@
 // is opened read-only and answers for every file whose content it holds; the local one holds only
 // what differs here (edited, added, on another branch) and tombstones for files deleted here, and
 // wins for those. Searches see one index. When the shared store can't be read, the overlay says
-// why and steps aside: the local index then indexes the whole folder.
+// why and steps aside: the local index then indexes the whole folder. CI republishes the shared
+// index in place: the overlay reads it at one version (its file list and its chunks together) and
+// moves to the latest before each run and update; a file the overlay leaned on whose shared copy
+// has changed since is hidden until the next run indexes it here.
 import { SHARED, type SharedFiles } from "../index/indexer";
 import type { SearchSegment } from "../retrieval/retriever";
 import type { FileRecord } from "../store/schema";
@@ -25,14 +28,20 @@ export interface SharedStatus {
 
 /** How long checking that the shared store still answers may take before it counts as unreachable. */
 const CHECK_TIMEOUT_MS = 20_000;
+/** After a read of the shared index failed, how long searches and lookups do without it before asking again. */
+const SKIP_AFTER_FAILURE_MS = 60_000;
 
 export class SharedOverlay implements SharedFiles {
   private store: IndexStore | undefined;
   private readonly files = new Map<string, FileRecord>();
   private commit: string | undefined;
+  /** The version its file list and searches are of (IndexStore.pinToLatest). */
+  private version: string | undefined;
   /** Paths the local index speaks for: the shared copy is hidden. */
   private owned = new Set<string>();
   problem: string | undefined;
+  /** Until when reads do without the shared index (one failed just before). */
+  private skipUntil = 0;
 
   private constructor(readonly uri: string, private readonly logger: Logger) {}
 
@@ -48,8 +57,7 @@ export class SharedOverlay implements SharedFiles {
         overlay.problem = `the index at ${dir} is still being written`;
       } else {
         overlay.store = store;
-        for (const record of (await store.fileRecords()).values()) if (record.status === "indexed") overlay.files.set(record.path, record);
-        overlay.commit = await store.getMeta("commit");
+        await overlay.readFiles();
       }
     } catch (error) {
       overlay.fail(error, dir);
@@ -57,6 +65,34 @@ export class SharedOverlay implements SharedFiles {
     if (overlay.problem) logger.warn(`The shared index is not used: ${overlay.problem}. The whole folder is indexed here instead.`);
     else logger.info(`Using the shared index at ${uri}${overlay.commit ? ` (commit ${overlay.commit.slice(0, 12)})` : ""}: ${overlay.files.size} files`);
     return overlay;
+  }
+
+  /** Moves to the shared index's latest version; its file list is read again when that changed. */
+  private async readFiles(): Promise<boolean> {
+    const version = await this.store!.pinToLatest();
+    if (version === this.version) return false;
+    const files = new Map<string, FileRecord>();
+    for (const record of (await this.store!.fileRecords()).values()) if (record.status === "indexed") files.set(record.path, record);
+    this.commit = await this.store!.getMeta("commit");
+    this.files.clear();
+    for (const [path, record] of files) this.files.set(path, record);
+    const changed = this.version !== undefined;
+    this.version = version;
+    return changed;
+  }
+
+  /**
+   * Before an update (a run checks first): the shared index as it is now. Never throws: a failure
+   * is the overlay's problem, and it steps aside.
+   */
+  async refreshShared(): Promise<void> {
+    if (!this.store) return;
+    try {
+      if (await this.readFiles()) this.logger.info(`The shared index at ${this.uri} changed${this.commit ? ` (now commit ${this.commit.slice(0, 12)})` : ""}: ${this.files.size} files`);
+    } catch (error) {
+      this.fail(error);
+      this.logger.warn(`The shared index stopped answering: ${this.problem} The whole folder is indexed here instead.`);
+    }
   }
 
   private fail(error: unknown, dir = this.uri): void {
@@ -88,7 +124,9 @@ export class SharedOverlay implements SharedFiles {
         this.store.countChunks(),
         new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("timed out")), CHECK_TIMEOUT_MS))),
       ]);
-      return true;
+      await this.refreshShared();
+      this.skipUntil = 0;
+      return this.store !== undefined;
     } catch (error) {
       this.fail(error);
       this.logger.warn(`The shared index stopped answering: ${this.problem} The whole folder is indexed here instead.`);
@@ -98,10 +136,16 @@ export class SharedOverlay implements SharedFiles {
     }
   }
 
-  /** Reads which paths the local index now speaks for (after each run or update). */
+  /**
+   * Reads which paths the local index now speaks for (after each run or update), and hides the
+   * shared copy of a file the local index leaned on when the shared index now holds other content.
+   */
   async refreshOwned(local: IndexStore | undefined): Promise<void> {
     const owned = new Set<string>();
-    for (const record of (await local?.fileRecords())?.values() ?? []) if (!(record.status === "indexed" && record.reason === SHARED)) owned.add(record.path);
+    for (const record of (await local?.fileRecords())?.values() ?? []) {
+      const leaning = record.status === "indexed" && record.reason === SHARED;
+      if (!leaning || this.files.get(record.path)?.hash !== record.hash) owned.add(record.path);
+    }
     this.owned = owned;
   }
 
@@ -109,7 +153,14 @@ export class SharedOverlay implements SharedFiles {
   segment(prefix: string, source: SourceReader, embedders: (store: IndexStore) => QueryEmbedders): SearchSegment | undefined {
     if (!this.store) return undefined;
     const owned = this.owned;
-    return { prefix, store: this.store, source, ...embedders(this.store), hides: (path) => owned.has(path), optional: `the shared index at ${this.uri}` };
+    const failed = (error: unknown): void => {
+      if (Date.now() >= this.skipUntil) this.logger.warn(`The shared index at ${this.uri} could not be read (${describeStorageError(this.uri, error)}); local results only for a minute.`);
+      this.skipUntil = Date.now() + SKIP_AFTER_FAILURE_MS;
+    };
+    return {
+      prefix, store: this.store, source, ...embedders(this.store), hides: (path) => owned.has(path), optional: `the shared index at ${this.uri}`,
+      skip: Date.now() < this.skipUntil, failed,
+    };
   }
 
   status(): SharedStatus {

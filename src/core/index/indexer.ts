@@ -243,9 +243,11 @@ export class Indexer {
 
   /** Whether a file's size and modification time say it is indexed as it is (it is then not read again). */
   private unchangedByStat(file: { size: number; mtimeMs: number }, previous: FileRecord | undefined): boolean {
-    // A record that leaned on a shared index no longer here is not enough: the file is read again.
-    const leaned = previous?.reason === SHARED && !this.options.shared;
-    return previous?.status === "indexed" && previous.size === file.size && previous.mtimeMs === file.mtimeMs && !leaned;
+    if (previous?.status !== "indexed" || previous.size !== file.size || previous.mtimeMs !== file.mtimeMs) return false;
+    const shared = this.options.shared?.hashOf(previous.path);
+    // Leaning on the shared index holds while it has this content (not once it is gone, or CI republished the file changed);
+    // a file indexed here whose content the shared index now holds goes back to leaning on it.
+    return previous.reason === SHARED ? shared === previous.hash : shared === undefined || shared !== previous.hash;
   }
 
   private prepareEmbedder(): void {

@@ -72,6 +72,10 @@ export interface SearchSegment {
   readonly neuralMissing?: string;
   /** Set for a segment whose failure must not fail the search (a shared index): what to call it when it fails. */
   readonly optional?: string;
+  /** An optional segment that failed moments ago: not asked now (each ask would wait out a dead store's retries), as if it failed. */
+  readonly skip?: boolean;
+  /** Told when a read of an optional segment fails. */
+  readonly failed?: (error: unknown) => void;
   /** Folder-relative paths this segment must not answer for (a local overlay holds newer versions). */
   readonly hides?: (path: string) => boolean;
 }
@@ -114,7 +118,7 @@ export class HybridRetriever {
     };
     const segments = this.segments();
     if (segments.length === 0) return [];
-    const dataVersion = (s: SearchSegment): Promise<number | string> => (s.optional ? s.store.dataVersion().catch(() => "unreadable") : s.store.dataVersion());
+    const dataVersion = (s: SearchSegment): Promise<number | string> => (s.skip ? Promise.resolve("skipped") : s.optional ? s.store.dataVersion().catch(() => "unreadable") : s.store.dataVersion());
     const version = (await Promise.all(segments.map(async (s) => `${s.prefix}\u0000${s.store.dir}\u0000${await dataVersion(s)}\u0000${s.embedder ? 1 : 0}${s.neural ? 1 : 0}`))).join("\u0001");
     const key = JSON.stringify([query, settings]);
     const cached = this.cache.get(key);
@@ -159,6 +163,10 @@ export class HybridRetriever {
     };
     const vectors = settings.mode !== "text";
     const found = await Promise.all(segments.map(async (segment, i) => {
+      if (segment.skip && segment.optional) {
+        unreadable.add(segment.optional);
+        return { byVector: [], byNeural: [], byText: [] };
+      }
       const lists = Promise.all([
         !vectors || !settings.builtinVectors || !segment.embedder ? [] : embed(segment.embedder).then((vector) => segment.store.vectorSearch(vector, settings.candidates)),
         !vectors || !settings.neural || !segment.embedder ? [] : neuralQuery(segment),
@@ -167,6 +175,7 @@ export class HybridRetriever {
       const [byVector, byNeural, byText] = await lists.catch((error: unknown) => {
         if (!segment.optional) throw error;
         unreadable.add(segment.optional);
+        segment.failed?.(error);
         this.options.onSegmentError?.(segment, error);
         return [[], [], []] as ChunkRef[][];
       });
@@ -244,6 +253,7 @@ export class HybridRetriever {
       if (picked.length === 0) return;
       const read = await segments[i].store.chunksAt(picked.map((c) => c.item.ref), segments[i].source).catch((error: unknown) => {
         if (!segments[i].optional) throw error;
+        segments[i].failed?.(error);
         this.options.onSegmentError?.(segments[i], error);
         return [];
       });
@@ -266,7 +276,7 @@ export class HybridRetriever {
     const shown = new Set(hits.map((hit) => hit.id));
     const lookup = async (names: readonly string[], limit: number): Promise<StoredChunk[]> => {
       const found = await Promise.all(segments.map(async (segment) => {
-        const chunks = await segment.store.chunksDefining(names, limit);
+        const chunks = await fromSegment(segment, () => segment.store.chunksDefining(names, limit), [], this.options.onSegmentError);
         return chunks.filter((chunk) => !segment.hides?.(chunk.path)).map((chunk) => ({ ...chunk, id: segment.prefix + chunk.id, path: segment.prefix + chunk.path }));
       }));
       return found.flat();
@@ -287,6 +297,23 @@ export class HybridRetriever {
 }
 
 const PROSE_ROLES = new Set(["docs", "changelog"]);
+
+/**
+ * One read of one segment. An optional one (a shared index) that fails gives `fallback`, and
+ * `onError` is told, as a search goes on without it: definitions, mentions and `@` completion work
+ * from the local index while the shared store is down.
+ */
+export async function fromSegment<T>(segment: SearchSegment, read: () => Promise<T>, fallback: T, onError?: (segment: SearchSegment, error: unknown) => void): Promise<T> {
+  if (segment.skip && segment.optional) return fallback;
+  try {
+    return await read();
+  } catch (error) {
+    if (!segment.optional) throw error;
+    segment.failed?.(error);
+    onError?.(segment, error);
+    return fallback;
+  }
+}
 
 /** The work's value, or (its request cancelled) an error saying it took longer than `ms`. */
 function withTimeout<T>(work: (signal: AbortSignal) => Promise<T>, ms: number): Promise<T> {

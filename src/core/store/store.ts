@@ -13,7 +13,7 @@ import { connectOptions, inList, isRemoteUri, loadLanceDb, sqlString, withReadAh
 import { chunkOf, packRef, toFileRecord, toRef, toStoredChunk } from "./records";
 import { type ChunkRef, CHUNKS_TABLE, chunksSchema, FILES_TABLE, type FileRecord, filesSchema, META_TABLE, metaSchema, type StoredChunk } from "./schema";
 import { type SourceReader, textsFromSource } from "./sourceText";
-import { type FileUpdate, FULL_TEXT_CONFIG, type IndexCoverage, inStableOrder, isCorruption, type NeuralIdentity, readMeta, remoteTables, type StoreIdentity, StoreUnreadableError } from "./storeParts";
+import { type FileUpdate, FULL_TEXT_CONFIG, identityOf, identityRows, type IndexCoverage, inStableOrder, isCorruption, readMeta, remoteTables, type StoreIdentity, StoreUnreadableError } from "./storeParts";
 
 export type { ChunkRef, StoredChunk } from "./schema";
 export type { SourceReader } from "./sourceText";
@@ -42,6 +42,8 @@ const REF_COLUMNS = ["ref"];
 const FIELDS_KEY = "fields";
 const FIELDS_HOLD_TERMS = "terms";
 const CHUNK_COLUMNS = ["ref", "text"];
+/** How long an index on object storage keeps superseded versions for readers still on them. */
+const REMOTE_VERSIONS_KEPT_MS = 60 * 60 * 1000;
 
 export class IndexStore {
   private textIndexKnown: true | undefined;
@@ -112,11 +114,7 @@ export class IndexStore {
       const [chunks, files, meta] = await Promise.all([db.openTable(CHUNKS_TABLE), db.openTable(FILES_TABLE), db.openTable(META_TABLE)]);
       const values = await readMeta(meta);
       await chunks.countRows();
-      const identity: StoreIdentity = {
-        fingerprint: values.get("fingerprint") ?? "", query: values.get("query") ?? "", embedder: values.get("embedder") ?? "",
-        dims: Number(values.get("dims") ?? 0), createdAt: Number(values.get("createdAt") ?? 0),
-        ...(values.has("neural") ? { neural: JSON.parse(values.get("neural")!) as NeuralIdentity } : {}),
-      };
+      const identity = identityOf(values);
       // An index older than fingerprints counts as complete once it was ever written.
       const complete = values.get("complete") === "true" || (identity.fingerprint === "" && values.has("lastUpdated"));
       return new IndexStore(dir, db, chunks, files, meta, identity, complete, values.get(FIELDS_KEY) === FIELDS_HOLD_TERMS);
@@ -136,15 +134,7 @@ export class IndexStore {
     const chunks = await db.createEmptyTable(CHUNKS_TABLE, chunksSchema(identity.dims, identity.neural?.dims), overwrite);
     const files = await db.createEmptyTable(FILES_TABLE, filesSchema, overwrite);
     const meta = await db.createEmptyTable(META_TABLE, metaSchema, overwrite);
-    await meta.add([
-      { key: "fingerprint", value: identity.fingerprint },
-      { key: "query", value: identity.query },
-      { key: "embedder", value: identity.embedder },
-      { key: "dims", value: String(identity.dims) },
-      { key: "createdAt", value: String(identity.createdAt) },
-      ...(identity.neural ? [{ key: "neural", value: JSON.stringify(identity.neural) }] : []),
-      { key: FIELDS_KEY, value: FIELDS_HOLD_TERMS },
-    ]);
+    await meta.add([...identityRows(identity), { key: FIELDS_KEY, value: FIELDS_HOLD_TERMS }]);
     return new IndexStore(dir, db, chunks, files, meta, identity, false, true, { chunks: await chunks.version(), files: await files.version() });
   }
 
@@ -158,6 +148,18 @@ export class IndexStore {
   async indexedPaths(): Promise<string[]> {
     const rows = await this.files.query().where(`status = ${sqlString("indexed")}`).select(["path"]).toArray();
     return rows.map((row) => row.path as string).sort();
+  }
+
+  /**
+   * Reads (searches, file records) stay at the tables' versions now, whatever is written after;
+   * called again, they move on to the latest. For a shared index another machine rewrites: its file
+   * list and its chunks are then of one version. Returns that version, as "chunks/files".
+   */
+  async pinToLatest(): Promise<string> {
+    await Promise.all([this.chunks.checkoutLatest(), this.files.checkoutLatest()]);
+    const [chunks, files] = await Promise.all([this.chunks.version(), this.files.version()]);
+    await Promise.all([this.chunks.checkout(chunks), this.files.checkout(files)]);
+    return `${chunks}/${files}`;
   }
 
   /** Changes whenever the file records change. */
@@ -253,8 +255,10 @@ export class IndexStore {
    * superseded versions. Seconds to tens of seconds at 100k rows: background work only.
    */
   async compact(): Promise<void> {
-    await this.chunks.optimize({ cleanupOlderThan: new Date() });
-    await this.files.optimize({ cleanupOlderThan: new Date() });
+    // An index on object storage keeps an hour of versions: readers elsewhere stay on the version they read (pinToLatest).
+    const cleanupOlderThan = new Date(Date.now() - (isRemoteUri(this.dir) ? REMOTE_VERSIONS_KEPT_MS : 0));
+    await this.chunks.optimize({ cleanupOlderThan });
+    await this.files.optimize({ cleanupOlderThan });
     this.textIndexKnown = undefined;
   }
 

@@ -100,3 +100,24 @@ export async function readMeta(table: Table): Promise<Map<string, string>> {
 export function inStableOrder(refs: ChunkRef[]): ChunkRef[] {
   return refs.sort((a, b) => b.score - a.score || (a.path < b.path ? -1 : a.path > b.path ? 1 : a.startLine - b.startLine));
 }
+
+/** The meta rows that record a generation's identity. */
+export function identityRows(identity: StoreIdentity): Array<{ key: string; value: string }> {
+  return [
+    { key: "fingerprint", value: identity.fingerprint },
+    { key: "query", value: identity.query },
+    { key: "embedder", value: identity.embedder },
+    { key: "dims", value: String(identity.dims) },
+    { key: "createdAt", value: String(identity.createdAt) },
+    ...(identity.neural ? [{ key: "neural", value: JSON.stringify(identity.neural) }] : []),
+  ];
+}
+
+/** A generation's identity from its meta rows (an index older than fingerprints has empty ones). */
+export function identityOf(values: ReadonlyMap<string, string>): StoreIdentity {
+  return {
+    fingerprint: values.get("fingerprint") ?? "", query: values.get("query") ?? "", embedder: values.get("embedder") ?? "",
+    dims: Number(values.get("dims") ?? 0), createdAt: Number(values.get("createdAt") ?? 0),
+    ...(values.has("neural") ? { neural: JSON.parse(values.get("neural")!) as NeuralIdentity } : {}),
+  };
+}
