@@ -275,11 +275,23 @@ describe("retriever on a small repository", () => {
     }
   });
 
+  it("fences each item so that a code block inside it (a README's) can't close the fence", () => {
+    const readme = "Install:\n```sh\nnpm i\n```\nThen run it.";
+    const text = formatContextItem({ citation: "README.md:1-5", symbols: ["Install"], language: "markdown", text: readme });
+    assert.equal(text, `[README.md:1-5] Install\n\`\`\`\`markdown\n${readme}\n\`\`\`\`\n`);
+    assert.equal(formatContextItem({ citation: "a.py:1-1", symbols: ["f"], language: "python", text: "pass" }), "[a.py:1-1] f\n```python\npass\n```\n");
+  });
+
   it("answers the search_codebase tool with a cited context pack under the budget", async () => {
     const { pack, text } = await searchCodebase(index, JSON.stringify({ query: "publish a release", limit: 3 }), 400);
     assert.ok(pack.tokens <= 400);
     assert.match(text, /^\[app\/main\.py:5-8\] publish_release\n```python\n/);
     assert.equal(SEARCH_CODEBASE_TOOL.function.name, "search_codebase");
+    // The first search's threshold holds for the model's own: nothing weak is sent, and the tool says why.
+    const far = await searchCodebase(index, JSON.stringify({ query: "kubernetes ingress certificate rotation" }), 400, 0.99);
+    assert.equal(far.pack.items.length, 0);
+    assert.match(far.text, /^Nothing close to "kubernetes ingress certificate rotation"/);
+    assert.ok((await searchCodebase(index, JSON.stringify({ query: "kubernetes ingress certificate rotation" }), 400)).pack.items.length > 0, "without a threshold the nearest are sent");
     await assert.rejects(searchCodebase(index, "{oops", 400), /not valid JSON/);
     await assert.rejects(searchCodebase(index, JSON.stringify({ query: " " }), 400), /non-empty/);
   });

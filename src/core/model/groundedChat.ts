@@ -212,7 +212,7 @@ export class GroundedChat {
   private async runTool(call: { name: string; arguments: string }, sent: ContextItem[], contextBudget: number, round: number, request: AskRequest): Promise<string> {
     if (call.name !== SEARCH_CODEBASE_TOOL.function.name) return `Unknown tool "${call.name}". The only tool is search_codebase.`;
     try {
-      const { pack, text } = await searchCodebase(this.options.source, call.arguments, Math.floor(contextBudget / 3));
+      const { pack, text } = await searchCodebase(this.options.source, call.arguments, Math.floor(contextBudget / 3), this.options.minRelevance ?? MIN_RELEVANCE);
       for (const item of pack.items) if (!sent.some((s) => s.citation === item.citation)) sent.push(item);
       request.onEvent?.({ type: "tool-call", round, query: safeQuery(call.arguments), found: pack.items.length });
       return `<retrieved_code>\n${quoteData(text)}\n</retrieved_code>`;

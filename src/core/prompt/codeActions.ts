@@ -1,5 +1,8 @@
 // The questions behind the code actions (Explain, Refactor, Add Documentation, Generate Tests,
 // Fix This Problem), and reading the edit back out of the answer. Editor-free, so unit-tested.
+import { fenced } from "../util/text";
+
+export { fenced };
 
 export type CodeActionKind = "explain" | "refactor" | "document" | "tests" | "fix";
 
@@ -36,7 +39,7 @@ export function codeActionQuestion(kind: CodeActionKind, selection: SelectionInf
 
 /** The selection as quoted editor context for the prompt. */
 export function selectionContext(selection: SelectionInfo): string {
-  return `Selected code, ${selection.path}:${selection.startLine}-${selection.endLine}:\n\`\`\`${selection.language}\n${selection.text}\n\`\`\``;
+  return `Selected code, ${selection.path}:${selection.startLine}-${selection.endLine}:\n${fenced(selection.text, selection.language)}`;
 }
 
 /** The first fenced code block of an answer; undefined when there is none. */

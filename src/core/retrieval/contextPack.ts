@@ -6,6 +6,7 @@ import { citation } from "./retriever";
 import { fileRole, type FileRole } from "./roles";
 import type { SearchHit } from "./types";
 import { cl100k, type TokenCounter } from "../util/tokens";
+import { fenced } from "../util/text";
 
 export interface ContextItem {
   /** `path:start-end`, the form answers cite. */
@@ -58,7 +59,7 @@ export interface PackOptions {
 
 /** How an item is written into a prompt; the budget counts exactly this. */
 export function formatContextItem(item: Pick<ContextItem, "citation" | "symbols" | "language" | "text">): string {
-  return `[${item.citation}] ${item.symbols.join(", ")}\n\`\`\`${item.language}\n${item.text}\n\`\`\`\n`;
+  return `[${item.citation}] ${item.symbols.join(", ")}\n${fenced(item.text, item.language)}\n`;
 }
 
 /** Merges hits of the same file whose line ranges overlap or touch. */

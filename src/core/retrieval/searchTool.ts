@@ -25,7 +25,7 @@ export interface Searchable {
 }
 
 /** Runs the tool call: validates its JSON arguments, searches with expansion, packs under the budget. */
-export async function searchCodebase(index: Searchable, argumentsJson: string, budget: number): Promise<{ pack: ContextPack; text: string }> {
+export async function searchCodebase(index: Searchable, argumentsJson: string, budget: number, minRelevance?: number): Promise<{ pack: ContextPack; text: string }> {
   let args: { query?: unknown; limit?: unknown };
   try {
     args = JSON.parse(argumentsJson);
@@ -35,7 +35,10 @@ export async function searchCodebase(index: Searchable, argumentsJson: string, b
   if (typeof args.query !== "string" || !args.query.trim()) throw new Error("search_codebase needs a non-empty string `query`");
   const limit = typeof args.limit === "number" && args.limit >= 1 ? Math.min(20, Math.floor(args.limit)) : 8;
   const hits = await index.search(args.query, { limit, expand: true });
-  const pack = buildContextPack(hits, { budget });
-  const text = pack.items.length ? pack.items.map(formatContextItem).join("\n") : `No code found for "${args.query}".`;
+  // The first search's threshold holds for the model's own searches too: what is not close is not sent.
+  const pack = buildContextPack(hits, { budget, minRelevance });
+  const text = pack.items.length
+    ? pack.items.map(formatContextItem).join("\n")
+    : hits.length > 0 ? `Nothing close to "${args.query}" in this codebase (the nearest matches are too weak to send).` : `No code found for "${args.query}".`;
   return { pack, text };
 }

@@ -14,6 +14,7 @@ import { redactSecrets } from "../security/redact";
 import { errorMessage } from "../util/host";
 import { cl100k } from "../util/tokens";
 import { samePath } from "../../shared/fsPaths";
+import { fenced } from "../util/text";
 
 /** Input a caller got wrong: the message says what to send instead. */
 export class ToolInputError extends Error {
@@ -238,7 +239,7 @@ export class AgentTools {
       const end = integer(args, "end_line", start + 199, start, Number.MAX_SAFE_INTEGER);
       code = await this.codebase.readCode(path!, start, end);
     }
-    const text = `[${code.citation}]\n\`\`\`${code.language}\n${code.text}\n\`\`\`\n`;
+    const text = `[${code.citation}]\n${fenced(code.text, code.language)}\n`;
     return { text, data: { citation: code.citation, path: code.path, startLine: code.startLine, endLine: code.endLine, code: code.text }, citations: [code] };
   }
 
@@ -290,7 +291,7 @@ function why(item: ContextItem): string {
 
 function formatSnippet(snippet: Snippet): string {
   const what = snippet.kinds.length === 1 ? `${snippet.kinds[0]} ` : "";
-  return `[${snippet.citation}] ${what}${snippet.symbols.join(", ")} (${snippet.why})${snippet.truncated ? " (cut to fit)" : ""}\n\`\`\`\n${snippet.code}\n\`\`\`\n`;
+  return `[${snippet.citation}] ${what}${snippet.symbols.join(", ")} (${snippet.why})${snippet.truncated ? " (cut to fit)" : ""}\n${fenced(snippet.code)}\n`;
 }
 
 function redactData(data: Record<string, unknown>): Record<string, unknown> {

@@ -10,7 +10,7 @@ import type { Codebase } from "../codebase/codebase";
 import { buildFimPrompt, type FimPreset } from "../prompt/fim";
 import { redactSecrets } from "../security/redact";
 import { snippetQuery } from "../model/completions";
-import { splitLines } from "../util/text";
+import { fenced, splitLines } from "../util/text";
 import { cl100k } from "../util/tokens";
 import { isNearDuplicate, MinHashIndex } from "./dedupe";
 import { type FimTask, fimTasks, seededOrder, type SourceFile, sourceFiles, type SplitRule, testFiles } from "./tasks";
@@ -193,8 +193,8 @@ async function fimExample(task: FimTask, options: DatasetOptions, format: Datase
   const suffix = redact(fitted.suffix, report);
   const middle = redact(task.middle, report);
   const snippets = options.withRetrieval ? (await retrievedSnippets(options.codebase, options.root, task, prefix, excluded)).map((s) => ({ path: s.path, text: redact(s.text, report) })) : [];
-  const context = snippets.length ? `Code from other files of the repository:\n${snippets.map((s) => `[${s.path}]\n\`\`\`${task.language}\n${s.text}\n\`\`\``).join("\n")}\n\n` : "";
-  const prompt = `${context}Fill in the missing body of \`${task.symbol}\` in ${task.path} (where <FILL> is). Answer with the missing lines only.\n\`\`\`${task.language}\n${prefix}<FILL>\n${suffix}\n\`\`\``;
+  const context = snippets.length ? `Code from other files of the repository:\n${snippets.map((s) => `[${s.path}]\n${fenced(s.text, task.language)}`).join("\n")}\n\n` : "";
+  const prompt = `${context}Fill in the missing body of \`${task.symbol}\` in ${task.path} (where <FILL> is). Answer with the missing lines only.\n${fenced(`${prefix}<FILL>\n${suffix}`, task.language)}`;
   const example: Omit<Example, "tokens"> = { kind: "fim", path: task.path, language: task.language, prompt, answer: middle };
   if (format === "fim") {
     const fim = buildFimPrompt({ preset: options.fimPreset ?? "qwen2.5-coder", path: task.path, language: task.language, prefix, suffix, snippets, conventions: "" });

@@ -160,3 +160,14 @@ export function featureTablesDigest(): string {
   tablesDigest ??= sha256Hex(JSON.stringify({ ...wordTables(), stopWords: [...STOP_WORDS] }));
   return tablesDigest;
 }
+
+/**
+ * Text in a Markdown code fence that its own backticks can't close: the fence is one backtick
+ * longer than the longest run of them in the text (three at least), as CommonMark reads fences.
+ */
+export function fenced(text: string, language = ""): string {
+  let longest = 0;
+  for (const run of text.match(/`{3,}/g) ?? []) longest = Math.max(longest, run.length);
+  const fence = "`".repeat(Math.max(3, longest + 1));
+  return `${fence}${language}\n${text}\n${fence}`;
+}

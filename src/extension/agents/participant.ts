@@ -12,6 +12,7 @@ import { groundQuestion } from "../../core/model/groundedChat";
 import { tokenCounter } from "../../core/model/tokens";
 import { buildChatPrompt, type ChatTurn, promptBudget } from "../../core/prompt/chatPrompt";
 import { checkCitations } from "../../core/prompt/citations";
+import { fenced } from "../../core/prompt/codeActions";
 import { formatCitation } from "../../shared/citation";
 import { activeCodebasePath } from "../editorPaths";
 import { errorMessage, type Logger } from "../../core/util/host";
@@ -190,7 +191,7 @@ async function attachments(codebase: Codebase, references: readonly vscode.ChatP
     const where = codebase.pathOf(uri.fsPath) ?? vscode.workspace.asRelativePath(uri, false);
     paths.push(where);
     const cut = shown.length < lines.length ? " (cut to fit)" : "";
-    parts.push(`Attached by the user, ${where}:${first + 1}-${first + shown.length}${cut}:\n\`\`\`${document.languageId}\n${shown.join("\n")}\n\`\`\``);
+    parts.push(`Attached by the user, ${where}:${first + 1}-${first + shown.length}${cut}:\n${fenced(shown.join("\n"), document.languageId)}`);
   }
   return parts.length > 0 ? { text: parts.join("\n\n"), path: paths.join(", ") } : undefined;
 }
