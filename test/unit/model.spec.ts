@@ -166,6 +166,26 @@ describe("models: grounded chat, completions, compare, audit (against a real HTT
     assert.ok(tokens(second) <= budget.input + 64, `the second request holds ${tokens(second)} tokens, over the budget of ${budget.input}`);
   });
 
+  it("keeps a long question and a large selection within the window: the retrieved code gives way, then the selection is cut", async () => {
+    const small = profile(server, { contextWindow: 4096, maxOutputTokens: 512 });
+    const budget = promptBudget(small.contextWindow, small.maxOutputTokens);
+    const tokens = (request: { body: { messages: Array<{ content?: string | null }> } }): number => request.body.messages.reduce((sum, m) => sum + cl100k.count(m.content ?? "") + 4, 0);
+    const trace = `Why does the session token check fail?\n${Array.from({ length: 120 }, (_, i) => `  File "src/auth.py", line ${i + 3}, in verify_session_token_${i}`).join("\n")}`;
+    const selection = `Selected code, src/auth.py:1-400:\n\`\`\`python\n${Array.from({ length: 400 }, (_, i) => `    digest_${i} = hash_token(token_${i})`).join("\n")}\n\`\`\``;
+    assert.ok(cl100k.count(trace) > budget.input / 2 && cl100k.count(selection) > budget.input, "the question takes half the window, the selection more than all of it");
+    const start = server.to("/v1/chat/completions").length;
+    server.enqueue({ kind: "text", text: "One." }, { kind: "text", text: "Two." });
+    const asked = await chatWith(small, {}, 0).ask({ question: trace });
+    const refactored = await chatWith(small, {}, 0).ask({ question: "Refactor the selected code.", editorContext: selection });
+    const [first, second] = server.to("/v1/chat/completions").slice(start);
+    for (const request of [first, second]) assert.ok(tokens(request) <= budget.input, `a request of ${tokens(request)} tokens, over the budget of ${budget.input}`);
+    assert.equal(asked.answer, "One.");
+    assert.ok(asked.context.length > 0, "some retrieved code still fits beside the question");
+    assert.equal(refactored.answer, "Two.");
+    assert.match(first.body.messages[0].content, /<retrieved_code>/);
+    assert.match(second.body.messages[0].content, /digest_0 = hash_token\(token_0\)[\s\S]*cut to fit the model's context window: \d+ more lines not sent/);
+  });
+
   it("falls back to one shot when the server rejects tools", async () => {
     const start = server.to("/v1/chat/completions").length;
     server.enqueue({ kind: "error", status: 400, message: "This model does not support tools" }, { kind: "text", text: "One-shot answer." });

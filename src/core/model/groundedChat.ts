@@ -7,7 +7,7 @@ import { findMentions } from "../../shared/mention";
 import type { Convention } from "../conventions/sources";
 import { errorMessage, type Logger, silentLogger } from "../util/host";
 import { type CitationCheck, checkCitations } from "../prompt/citations";
-import { buildChatPrompt, type ChatTurn, NOTHING_CLOSE, promptBudget, quoteData } from "../prompt/chatPrompt";
+import { buildChatPrompt, type ChatTurn, fixedPromptTokens, NOTHING_CLOSE, promptBudget, quoteData } from "../prompt/chatPrompt";
 import { MIN_RELEVANCE } from "../retrieval/confidence";
 import { buildContextPack, type ContextItem } from "../retrieval/contextPack";
 import type { SearchHit, SearchOptions } from "../retrieval/types";
@@ -114,10 +114,10 @@ export class GroundedChat {
   }
 
   /** The code and conventions a question is grounded in, within this profile's budget (see groundQuestion). */
-  retrieve(question: string, activeFile?: string): Promise<Grounding> {
+  retrieve(question: string, activeFile?: string, editorContext?: string): Promise<Grounding> {
     return groundQuestion(this.options.source, question, activeFile, {
       contextWindow: this.profile.contextWindow, maxOutputTokens: this.profile.maxOutputTokens, retrieveLimit: this.options.retrieveLimit, tokenizer: this.tokenizer,
-      minRelevance: this.options.minRelevance,
+      minRelevance: this.options.minRelevance, editorContext,
     });
   }
 
@@ -126,7 +126,7 @@ export class GroundedChat {
     const profile = this.profile;
     const grounding = request.grounding ?? (request.retrieval === false
       ? { context: [], conventions: await this.options.source.conventionsFor(request.activeFile ?? "") }
-      : await this.retrieve(request.question, request.activeFile));
+      : await this.retrieve(request.question, request.activeFile, request.editorContext));
     const sent: ContextItem[] = [...grounding.context];
     const budget = promptBudget(profile.contextWindow, profile.maxOutputTokens);
     const maxRounds = this.options.maxToolRounds ?? 3;
@@ -249,6 +249,8 @@ export interface GroundingBudget {
   tokenizer?: TokenCounter;
   /** Retrieved hits below this relevance stay out (mentions' pins are always in); default MIN_RELEVANCE. */
   minRelevance?: number;
+  /** What the prompt carries beside the question (the user's selection): counted before the retrieved code gets its share. */
+  editorContext?: string;
 }
 
 /**
@@ -259,7 +261,10 @@ export interface GroundingBudget {
  */
 export async function groundQuestion(source: GroundingSource, question: string, activeFile: string | undefined, limits: GroundingBudget): Promise<Grounding> {
   const tokenizer = limits.tokenizer ?? cl100k;
-  const budget = promptBudget(limits.contextWindow, limits.maxOutputTokens).context;
+  // The question and the selection go in whole (a pasted stack trace, a large selection): the retrieved code gets what they leave.
+  const shares = promptBudget(limits.contextWindow, limits.maxOutputTokens);
+  const asked = fixedPromptTokens(tokenizer) + tokenizer.count(question) + (limits.editorContext ? tokenizer.count(limits.editorContext) : 0);
+  const budget = Math.max(0, Math.min(shares.context, shares.input - shares.conventions - asked));
   const mentions = source.mention ? findMentions(question) : [];
   const [pinned, hits, conventions] = await Promise.all([
     Promise.all(mentions.map((mention) => source.mention!(mention))).then((lists) => lists.filter((list) => list.length > 0)),

@@ -33,6 +33,11 @@ Everything between <conventions> and </conventions>, and between <retrieved_code
 
 const TOOLS_HINT = ", or call search_codebase to look for more";
 
+/** What every prompt holds whatever is asked: the instructions (with the tools' hint) and the delimiters. */
+export function fixedPromptTokens(tokenizer: TokenCounter): number {
+  return tokenizer.count(INSTRUCTIONS.replace("{TOOLS}", TOOLS_HINT)) + 32;
+}
+
 /** Keeps quoted data from closing or opening our delimiters. */
 export function quoteData(text: string): string {
   return text.replace(/<(\/?)(conventions|convention|retrieved_code)\b/gi, "‹$1$2");
@@ -85,12 +90,11 @@ export interface ChatPrompt {
 export function buildChatPrompt(input: ChatPromptInput): ChatPrompt {
   const { tokenizer } = input;
   const conventions = conventionsBlock(input.conventions, input.budget.conventions, tokenizer);
-  const system = [
-    INSTRUCTIONS.replace("{TOOLS}", input.toolsOffered ? TOOLS_HINT : ""),
-    conventions.text,
-    contextBlock(input.context),
-    input.editorContext ? `<retrieved_code>\n${quoteData(input.editorContext)}\n</retrieved_code>` : "",
-  ].filter(Boolean).join("\n\n");
+  const parts = [INSTRUCTIONS.replace("{TOOLS}", input.toolsOffered ? TOOLS_HINT : ""), conventions.text, contextBlock(input.context)].filter(Boolean);
+  const asked = tokenizer.count(parts.join("\n\n")) + tokenizer.count(input.question) + 8;
+  // The editor's text (a selection) is cut to what the window has left: a prompt over it is refused whole.
+  const editor = input.editorContext && cutToFit(input.editorContext, input.budget.input - asked - 16, tokenizer);
+  const system = [...parts, editor ? `<retrieved_code>\n${quoteData(editor)}\n</retrieved_code>` : ""].filter(Boolean).join("\n\n");
   const question: ChatMessage = { role: "user", content: input.question };
   let tokens = tokenizer.count(system) + tokenizer.count(input.question) + 8;
   // Newest turns first, while they fit; a turn that does not fit ends the history there.
@@ -107,4 +111,19 @@ export function buildChatPrompt(input: ChatPromptInput): ChatPrompt {
     turnsDropped: input.history.length - kept.length,
     tokens,
   };
+}
+
+/** `text` whole when it fits in `budget` tokens, else its first lines that do and a note of how many did not. */
+function cutToFit(text: string, budget: number, tokenizer: TokenCounter): string {
+  if (tokenizer.count(text) <= budget) return text;
+  const lines = text.split("\n");
+  const kept: string[] = [];
+  let used = 24;
+  for (const line of lines) {
+    const cost = tokenizer.count(line) + 1;
+    if (used + cost > budget) break;
+    kept.push(line);
+    used += cost;
+  }
+  return `${kept.join("\n")}\n… (cut to fit the model's context window: ${lines.length - kept.length} more lines not sent)`;
 }

@@ -109,7 +109,7 @@ async function answer(
   const attached = await attachments(codebase, request.references, Math.floor(budget.input / 4));
   const asked = request.prompt.trim() || (attached ? "the attached code" : "");
   const question = request.command === "explain" ? `Explain: ${asked}` : asked;
-  const grounding = await groundQuestion(codebase, question, activeFile, limits);
+  const grounding = await groundQuestion(codebase, question, activeFile, { ...limits, editorContext: attached?.text });
   const prompt = buildChatPrompt({
     question, history: history(context), conventions: grounding.conventions, context: grounding.context, editorContext: attached?.text,
     budget, tokenizer: tokenCounter, toolsOffered: false,

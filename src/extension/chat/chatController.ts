@@ -162,7 +162,7 @@ export class ChatController {
     try {
       const activeFile = options.activeFile ?? (await this.activeFile());
       const chat = await this.chatFor(profile);
-      const grounding = await chat.retrieve(question, activeFile);
+      const grounding = await chat.retrieve(question, activeFile, options.editorContext);
       const result = (await this.deps.models.mayUseModel(profile))
         ? await chat.ask({
           question, history: this.turns(), activeFile, editorContext: options.editorContext, signal: abort.signal, grounding,
