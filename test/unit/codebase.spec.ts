@@ -202,6 +202,28 @@ describe("codebase over a multi-root workspace", () => {
   });
 });
 
+describe("file roles in a multi-root workspace", () => {
+  it("tells a file's role by its path inside its folder: a folder named website holds code like any other", async () => {
+    const parent = tempDir("gw-roles-");
+    const storage = tempDir("gw-roles-storage-");
+    const cart = "export function computeCartTotal(items: Array<{ price: number; quantity: number }>): number {\n  return items.reduce((total, item) => total + item.price * item.quantity, 0);\n}\n";
+    writeTree(path.join(parent, "website"), { "src/cart.ts": cart });
+    writeTree(path.join(parent, "api"), { "src/orders.ts": "export function orderSummary(order: { id: string }): string {\n  return `order ${order.id}: total computed`;\n}\n" });
+    const codebase = await Codebase.open({ folders: [{ name: "website", root: path.join(parent, "website") }, { name: "api", root: path.join(parent, "api") }], storageDir: storage, embedder: new BuiltinEmbedder({ dims: 128 }) });
+    try {
+      await codebase.index();
+      const [top] = await codebase.search("compute the cart total", { limit: 3 });
+      assert.equal(top?.path, "website/src/cart.ts");
+      assert.equal(top.role, "code");
+      assert.equal(top.scores.prior, undefined, "not lowered as a web page's");
+    } finally {
+      codebase.close();
+      removeTree(parent);
+      removeTree(storage);
+    }
+  });
+});
+
 describe("reading cited code after the files changed on disk", () => {
   it("does not follow a symbolic link put in place of an indexed file or folder, and a watched change forgets what was below the folder", async () => {
     const root = tempDir("gw-links-");

@@ -106,7 +106,7 @@ function mergeGroup(hits: SearchHit[]): Omit<ContextItem, "tokens" | "truncated"
     relevance: Math.max(...hits.map((h) => h.relevance)),
     ranks,
     coverage: hits.some((h) => h.scores.coverage !== undefined) ? Math.max(...hits.map((h) => h.scores.coverage ?? 0)) : undefined,
-    loweredAs: hits[0].scores.prior !== undefined ? fileRole(hits[0].path) : undefined,
+    loweredAs: hits[0].scores.prior !== undefined ? (hits[0].role ?? fileRole(hits[0].path)) : undefined,
     expandedFrom: hits.find((h) => h.expandedFrom)?.expandedFrom,
   };
 }

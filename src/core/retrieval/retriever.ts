@@ -15,7 +15,7 @@ import { capPerFile, type Fused, type RankedList, reciprocalRankFusion, scoreFus
 import { lexicalQuery } from "./query";
 import type { Reranker } from "./reranker";
 import { relevance } from "./confidence";
-import { fileRole, rolePrior, rolesAskedFor } from "./roles";
+import { type FileRole, fileRole, rolePrior, rolesAskedFor } from "./roles";
 import { matchTerms, termMatch } from "./termMatch";
 import type { ScoreParts, SearchHit, SearchOptions } from "./types";
 
@@ -196,8 +196,9 @@ export class HybridRetriever {
     const best = settings.fusion === "rrf" ? weightSum / (settings.rrfK + 1) : weightSum;
     // The role prior picks the head too, so that code the prose outranked in fusion gets its second look.
     const asked = settings.rolePrior ? rolesAskedFor(query) : undefined;
-    const priorOf = (file: string): number => (asked ? rolePrior(fileRole(file), asked) : 1);
-    const ordered = asked ? fused.map((f) => ({ f, key: f.score * priorOf(f.item.path) })).sort((a, b) => b.key - a.key).map(({ f }) => f) : fused;
+    // A file's role by its path inside its folder: in a multi-root workspace "website/src/cart.ts" is code, not a web page.
+    const priorOf = (role: FileRole): number => (asked ? rolePrior(role, asked) : 1);
+    const ordered = asked ? fused.map((f) => ({ f, key: f.score * priorOf(fileRole(f.item.ref.path)) })).sort((a, b) => b.key - a.key).map(({ f }) => f) : fused;
     const head = capPerFile(ordered.map((f) => ({ ...f, path: f.item.path, fusion: f.score / best })), settings.maxPerFile);
     let reranking = settings.rerank && this.options.reranker !== undefined;
     // Only the head is read from disk: the rerank candidates, or the hits shown.
@@ -224,7 +225,7 @@ export class HybridRetriever {
     // the sum itself keeps near-ties exactly as they were before it was scaled to [0, 1].
     if (asked) {
       for (const hit of hits) {
-        const prior = priorOf(hit.path);
+        const prior = priorOf(hit.role ?? fileRole(hit.path));
         if (prior < 1) hit.scores.prior = prior;
       }
     }
@@ -264,7 +265,7 @@ export class HybridRetriever {
       if (!chunk) return [];
       const prefix = segments[c.item.segment].prefix;
       const scores: ScoreParts = { fusion: c.fusion, vector: c.scores.vector, neural: c.scores.neural, text: c.scores.text };
-      return [{ ...chunk, id: prefix + chunk.id, path: prefix + chunk.path, score: 0, relevance: 0, scores, ranks: c.ranks }];
+      return [{ ...chunk, id: prefix + chunk.id, path: prefix + chunk.path, role: fileRole(chunk.path), score: 0, relevance: 0, scores, ranks: c.ranks }];
     });
   }
 
@@ -274,15 +275,15 @@ export class HybridRetriever {
    */
   private async expansion(hits: readonly SearchHit[], settings: Settings, segments: readonly SearchSegment[]): Promise<SearchHit[]> {
     const shown = new Set(hits.map((hit) => hit.id));
-    const lookup = async (names: readonly string[], limit: number): Promise<StoredChunk[]> => {
+    const lookup = async (names: readonly string[], limit: number): Promise<Array<StoredChunk & { role: FileRole }>> => {
       const found = await Promise.all(segments.map(async (segment) => {
         const chunks = await fromSegment(segment, () => segment.store.chunksDefining(names, limit), [], this.options.onSegmentError);
-        return chunks.filter((chunk) => !segment.hides?.(chunk.path)).map((chunk) => ({ ...chunk, id: segment.prefix + chunk.id, path: segment.prefix + chunk.path }));
+        return chunks.filter((chunk) => !segment.hides?.(chunk.path)).map((chunk) => ({ ...chunk, id: segment.prefix + chunk.id, path: segment.prefix + chunk.path, role: fileRole(chunk.path) }));
       }));
       return found.flat();
     };
     // Seeded by code, tests and examples: prose mentions names without using them.
-    const seeds = hits.filter((hit) => !PROSE_ROLES.has(fileRole(hit.path))).slice(0, settings.expandFrom);
+    const seeds = hits.filter((hit) => !PROSE_ROLES.has(hit.role ?? fileRole(hit.path))).slice(0, settings.expandFrom);
     if (seeds.length === 0) return [];
     const candidates = await expansionCandidates(lookup, seeds, settings.expandLimit + shown.size);
     const last = hits[hits.length - 1].score;

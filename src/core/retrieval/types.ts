@@ -2,6 +2,7 @@
 // the evidence behind it is kept apart, by name, in `scores`.
 import type { StoredChunk } from "../store/store";
 import type { FusionMethod, Source } from "./fusion";
+import type { FileRole } from "./roles";
 
 export type SearchMode = "hybrid" | "vector" | "text";
 
@@ -91,6 +92,8 @@ export interface SearchHit extends StoredChunk {
   ranks: Partial<Record<Source, number>>;
   /** For expansion hits: the citation of the hit that referenced this definition. */
   expandedFrom?: string;
+  /** The file's role (roles.ts), told by its path inside its folder: a workspace folder's name is not a directory of it. */
+  role?: FileRole;
   /** Set when the search could not use the neural embedder (down, slow, no key): what it answered with instead. */
   fallback?: string;
 }
