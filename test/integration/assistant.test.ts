@@ -456,22 +456,38 @@ describe("assistant in VS Code (against a local OpenAI-protocol server)", () => 
 
   it("the model picker's provider sends turns merged, data parts as text, tool results of either class, and tool_choice when a tool is required", async () => {
     const [base] = await vscode.lm.selectChatModels({ vendor: "groundwork", id: "base" });
-    const api2 = vscode as unknown as { LanguageModelDataPart: { image(data: Uint8Array, mime: string): vscode.LanguageModelTextPart }; LanguageModelToolResultPart2?: typeof vscode.LanguageModelToolResultPart };
+    const api2 = vscode as unknown as { LanguageModelDataPart: { image(data: Uint8Array, mime: string): vscode.LanguageModelTextPart; json(value: object): vscode.LanguageModelTextPart }; LanguageModelToolResultPart2?: typeof vscode.LanguageModelToolResultPart };
     const ResultPart = api2.LanguageModelToolResultPart2 ?? vscode.LanguageModelToolResultPart;
-    server.enqueue({ kind: "text", text: "ok" });
-    const start = server.to("/v1/chat/completions").length;
-    const response = await base.sendRequest([
-      vscode.LanguageModelChatMessage.User("First part."),
-      vscode.LanguageModelChatMessage.User([new vscode.LanguageModelTextPart("Second part."), api2.LanguageModelDataPart.image(new Uint8Array(5000), "image/png")]),
+    const tools = [{ name: "lookup", description: "Looks up.", inputSchema: { type: "object", properties: {} } }];
+    const outcomes: string[] = [];
+    const bodies: Record<string, { messages: Array<{ role: string; content: string }>; tool_choice?: string }> = {};
+    const send = async (name: string, messages: vscode.LanguageModelChatMessage[], options: vscode.LanguageModelChatRequestOptions = {}): Promise<void> => {
+      const start = server.to("/v1/chat/completions").length;
+      try {
+        const response = await base.sendRequest(messages, options, new vscode.CancellationTokenSource().token);
+        for await (const fragment of response.text) assert.equal(typeof fragment, "string");
+        bodies[name] = server.to("/v1/chat/completions")[start].body;
+        outcomes.push(`${name}: ok`);
+      } catch (error) {
+        outcomes.push(`${name}: ${error instanceof Error ? error.message : JSON.stringify(error)} ${String(error)}`);
+      }
+    };
+    await send("merged", [vscode.LanguageModelChatMessage.User("First part."), vscode.LanguageModelChatMessage.User("Second part.")]);
+    await send("required", [vscode.LanguageModelChatMessage.User("Look it up.")], { tools, toolMode: vscode.LanguageModelChatToolMode.Required });
+    await send("tool result", [
+      vscode.LanguageModelChatMessage.User("Look it up."),
       vscode.LanguageModelChatMessage.Assistant([new vscode.LanguageModelToolCallPart("c1", "lookup", { q: "x" })]),
       vscode.LanguageModelChatMessage.User([new ResultPart("c1", [new vscode.LanguageModelTextPart("found it")])]),
-    ], { tools: [{ name: "lookup", description: "Looks up.", inputSchema: { type: "object", properties: {} } }], toolMode: vscode.LanguageModelChatToolMode.Required }, new vscode.CancellationTokenSource().token);
-    for await (const fragment of response.text) assert.equal(typeof fragment, "string");
-    const body = server.to("/v1/chat/completions")[start].body;
-    assert.deepEqual(body.messages.map((m: { role: string }) => m.role), ["user", "assistant", "tool"]);
-    assert.equal(body.messages[0].content, "First part.\n\nSecond part.[image/png content not sent: 5000 bytes]");
-    assert.equal(body.messages[2].content, "found it");
-    assert.equal(body.tool_choice, "required");
+    ], { tools });
+    await send("json part", [vscode.LanguageModelChatMessage.User([new vscode.LanguageModelTextPart("Data: "), api2.LanguageModelDataPart.json({ answer: 42 })])]);
+    await send("image part", [vscode.LanguageModelChatMessage.User([new vscode.LanguageModelTextPart("Look: "), api2.LanguageModelDataPart.image(new Uint8Array(5000), "image/png")])]);
+    assert.deepEqual(outcomes.filter((o) => !o.endsWith(": ok")), [], outcomes.join("\n"));
+    assert.deepEqual(bodies.merged.messages.map((m) => [m.role, m.content]), [["user", "First part.\n\nSecond part."]]);
+    assert.equal(bodies.required.tool_choice, "required");
+    assert.deepEqual(bodies["tool result"].messages.map((m) => m.role), ["user", "assistant", "tool"]);
+    assert.equal(bodies["tool result"].messages[2].content, "found it");
+    assert.match(bodies["json part"].messages[0].content, /^Data: \{\s*"answer":\s*42\s*\}$/);
+    assert.equal(bodies["image part"].messages[0].content, "Look: [image/png content not sent: 5000 bytes]");
   });
 
   it("@groundwork answers with the picked model, grounded in the codebase, citations as anchors", async () => {

@@ -270,6 +270,31 @@ describe("a neural embedder's vectors beside the builtin ones", () => {
     }
   });
 
+  it("a developer's overlay opened with the index's own embedder (the CLI's default) finds the team's index built with it", async () => {
+    const ci = path.join(dir, "team-ci");
+    const mine = path.join(dir, "team-dev");
+    writeTree(ci, { "src/queue.ts": QUEUE, "src/retry.ts": RETRY, "src/parser.ts": PARSER });
+    writeTree(mine, { "src/queue.ts": QUEUE, "src/retry.ts": RETRY, "src/parser.ts": PARSER });
+    const shared = path.join(dir, "team-shared");
+    const writer = await TestIndex.open({ root: ci, dbPath: shared, neural: neural(), embedderFor: factory });
+    await writer.run();
+    await writer.maintenanceIdle();
+    writer.close();
+    const local = path.join(dir, "team-dev-db");
+    const first = await TestIndex.open({ root: mine, dbPath: local, shared, neural: neural(), embedderFor: factory });
+    assert.equal((await first.run()).totalChunks, 0, "everything leans on the team's index");
+    first.close();
+    const before = requests();
+    const again = await TestIndex.open({ root: mine, dbPath: local, shared, neural: "from-index", embedderFor: factory });
+    try {
+      assert.equal((await again.status()).shared?.problem, undefined);
+      assert.equal((await again.run()).totalChunks, 0, "nothing indexed here again");
+      assert.equal(requests() - before, 0, "and nothing sent to the embedding model");
+    } finally {
+      again.close();
+    }
+  });
+
   it("an index built at a server the user no longer names sends it nothing: no query, no code, no key", async () => {
     const root = path.join(dir, "moved");
     writeTree(root, { "src/queue.ts": QUEUE, "src/retry.ts": RETRY });

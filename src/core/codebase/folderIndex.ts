@@ -93,17 +93,12 @@ export class FolderIndex {
   static async open(options: FolderIndexOptions): Promise<FolderIndex> {
     const index = new FolderIndex(options);
     const unsupported = lanceUnsupportedReason();
-    try {
-      if (unsupported) index.unavailableError = new IndexUnavailableError(unsupported);
-      else await index.refresh();
-      if (options.shared && !index.unavailableError) {
-        index.overlay = await SharedOverlay.open(options.shared, await index.fingerprint(), options.logger);
-        await index.overlay.refreshOwned(index.answering);
-      }
-    } catch (error) {
+    const failed = (error: unknown): never => {
       index.close();
       throw error;
-    }
+    };
+    if (unsupported) index.unavailableError = new IndexUnavailableError(unsupported);
+    else await index.refresh().catch(failed);
     // "from-index": the neural embedder the answering generation was built with, made again from its spec.
     if (options.neural === "from-index" && index.answering?.identity.neural) {
       const neural = index.embedders.for(index.answering).neural;
@@ -115,6 +110,13 @@ export class FolderIndex {
         options.logger.warn(`The index of ${options.root} was built with the embedding model ${String(spec.model ?? spec.kind)}${typeof spec.baseURL === "string" ? ` at ${spec.baseURL}` : ""}, which is not used here ` +
           "(its server is not one named in the settings, --embedding-base-url or GROUNDWORK_EMBEDDING_BASE_URL, or it can't be made here): searching with the builtin vectors and full text.");
       }
+    }
+    // The shared index of the fingerprint the embedders now make (with "from-index", the one the local index was built with).
+    if (options.shared && !index.unavailableError) {
+      const fingerprint = await index.fingerprint().catch(failed);
+      const overlay = await SharedOverlay.open(options.shared, fingerprint, options.logger).catch(failed);
+      index.overlay = overlay;
+      await overlay.refreshOwned(index.answering).catch(failed);
     }
     return index;
   }

@@ -51,7 +51,7 @@ export class SharedOverlay implements SharedFiles {
     const dir = generationDir(uri, fingerprint);
     try {
       const store = await IndexStore.open(dir);
-      if (!store) overlay.problem = `no index of this Groundwork version at ${uri} (looked for ${dir})`;
+      if (!store) overlay.problem = `no index made by this Groundwork version with these settings (its embedding model) at ${uri} (looked for ${dir})`;
       else if (!store.complete) {
         store.close();
         overlay.problem = `the index at ${dir} is still being written`;

@@ -146,7 +146,7 @@ async function answer(
   // Stopped: what streamed is not an answer to cite.
   if (outcome === "cancelled") return { metadata: { command: request.command ?? "ask", cancelled: true } };
   // The citations, checked against what was sent, as anchors; what was sent, as references.
-  const citations = checkCitations(text, grounding.context);
+  const citations = checkCitations(text, [...grounding.context, ...(attached?.ranges ?? [])]);
   if (citations.length > 0) {
     stream.markdown("\n\n**Sources:** ");
     for (const citation of citations) {
@@ -163,13 +163,21 @@ async function answer(
   return { metadata: { command: request.command ?? "ask", citations: citations.map((c) => ({ text: c.text, valid: c.valid })), sent: grounding.context.map((item) => item.citation) } };
 }
 
+/** What the user attached: its text for the prompt, its files for the audit, its lines for checking citations. */
+interface Attached {
+  text: string;
+  path: string;
+  ranges: Array<Pick<ContextItem, "path" | "startLine" | "endLine" | "citation">>;
+}
+
 /**
  * The code the user attached to the request (a selection, a file: Location and Uri references) as
  * quoted editor text, within `maxTokens`; undefined when nothing is attached.
  */
-async function attachments(codebase: Codebase, references: readonly vscode.ChatPromptReference[], maxTokens: number): Promise<{ text: string; path: string } | undefined> {
+async function attachments(codebase: Codebase, references: readonly vscode.ChatPromptReference[], maxTokens: number): Promise<Attached | undefined> {
   const parts: string[] = [];
   const paths: string[] = [];
+  const ranges: Attached["ranges"] = [];
   let tokens = 0;
   for (const reference of references) {
     const value = reference.value;
@@ -191,9 +199,11 @@ async function attachments(codebase: Codebase, references: readonly vscode.ChatP
     const where = codebase.pathOf(uri.fsPath) ?? vscode.workspace.asRelativePath(uri, false);
     paths.push(where);
     const cut = shown.length < lines.length ? " (cut to fit)" : "";
+    const lineRange = { path: where, startLine: first + 1, endLine: first + shown.length };
+    ranges.push({ ...lineRange, citation: formatCitation(lineRange) });
     parts.push(`Attached by the user, ${where}:${first + 1}-${first + shown.length}${cut}:\n${fenced(shown.join("\n"), document.languageId)}`);
   }
-  return parts.length > 0 ? { text: parts.join("\n\n"), path: paths.join(", ") } : undefined;
+  return parts.length > 0 ? { text: parts.join("\n\n"), path: paths.join(", "), ranges } : undefined;
 }
 
 /** Earlier turns with @groundwork, as chat history. */
