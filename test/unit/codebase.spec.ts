@@ -202,6 +202,30 @@ describe("codebase over a multi-root workspace", () => {
   });
 });
 
+describe("search_code's path filter", () => {
+  it("finds a match in the files a glob names though a hundred others rank above it, and a glob without a slash names files anywhere", async () => {
+    const root = tempDir("gw-glob-");
+    const storage = tempDir("gw-glob-storage-");
+    const files: Record<string, string> = { "special/handler.py": "def handle_request(request, retry=False):\n    return request.body\n" };
+    for (let i = 0; i < 120; i++) files[`lib/mod${i}.py`] = `def retry_operation_${i}(attempts):\n    \"\"\"Retry the operation with backoff, retry after retry.\"\"\"\n    return retry_with_backoff(attempts, ${i})\n`;
+    writeTree(root, files);
+    const codebase = await Codebase.open({ folders: [{ name: "w", root }], storageDir: storage, embedder: new BuiltinEmbedder({ dims: 128 }) });
+    try {
+      await codebase.index();
+      const tools = new AgentTools(codebase, { caller: "test" });
+      for (const glob of ["special/**", "special/handler.py", "handler.py", "*.py"]) {
+        const answer = await tools.call("search_code", { query: "retry", path: glob, k: 3 });
+        const paths = (answer.data.results as Array<{ path: string }> | undefined ?? []).map((r) => r.path);
+        assert.ok(glob === "*.py" ? paths.length === 3 : paths.includes("special/handler.py"), `${glob}: ${JSON.stringify(paths)}`);
+      }
+    } finally {
+      codebase.close();
+      removeTree(root);
+      removeTree(storage);
+    }
+  });
+});
+
 describe("file roles in a multi-root workspace", () => {
   it("tells a file's role by its path inside its folder: a folder named website holds code like any other", async () => {
     const parent = tempDir("gw-roles-");

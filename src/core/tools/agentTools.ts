@@ -137,6 +137,8 @@ interface Snippet {
 }
 
 const DEFAULT_TOKENS = 6000;
+/** How deep a path-filtered search looks when the first 100 hits hold too few of the files it names. */
+const FILTERED_SEARCH_DEPTH = 1000;
 
 export class AgentTools {
   constructor(private readonly codebase: Codebase, private readonly options: AgentToolsOptions) {}
@@ -192,11 +194,14 @@ export class AgentTools {
     const mode = oneOf(args, "mode", ["hybrid", "vector", "text"], "hybrid") as SearchMode;
     const budget = integer(args, "max_tokens", DEFAULT_TOKENS, 200, 30_000);
     const glob = optionalString(args, "path");
-    const matches = glob ? picomatch(glob, { dot: true }) : undefined;
-    // A path filter looks deeper, then keeps the matching files.
-    const hits = (await this.codebase.search(query, { limit: matches ? Math.min(100, k * 8) : k, candidates: matches ? 100 : undefined, mode }))
-      .filter((hit) => !matches || matches(hit.path) || matches(this.folderRelative(hit.path)))
-      .slice(0, k);
+    // A glob without a slash names files anywhere (`*.py`, `handler.py`), as in .gitignore.
+    const matches = glob ? picomatch(glob, { dot: true, basename: !glob.includes("/") }) : undefined;
+    const keep = (hit: SearchHit): boolean => !matches || matches(hit.path) || matches(this.folderRelative(hit.path));
+    // A path filter looks deeper, then keeps the matching files; where too few match, deeper still.
+    const filtered = async (depth: number): Promise<SearchHit[]> =>
+      (await this.codebase.search(query, { limit: depth, candidates: depth, maxPerFile: k, mode })).filter(keep).slice(0, k);
+    let hits = matches ? await filtered(100) : await this.codebase.search(query, { limit: k, mode });
+    if (matches && hits.length < k) hits = await filtered(FILTERED_SEARCH_DEPTH);
     const snippets = this.pack(hits, budget);
     // An agent asked for k: it gets them, told when even the best is not close (it may search again).
     const weak = hits.length > 0 && hits[0].relevance < MIN_RELEVANCE ? `Note: nothing in the index is close to "${query}"; these are the nearest.\n` : "";
