@@ -28,11 +28,15 @@ export function registerLanguageModelTools(indexService: IndexService, audit: Au
     const definition = AGENT_TOOLS.find((tool) => tool.name === name)!;
     return vscode.lm.registerTool<Record<string, unknown>>(vscodeName, {
       prepareInvocation: (options) => ({ invocationMessage: `Groundwork: ${definition.title.toLowerCase()}${summary(options.input)}` }),
-      invoke: async (options) => {
+      invoke: async (options, token) => {
+        // A cancelled call answers nothing (its search is not worth waiting for or sending).
+        if (token.isCancellationRequested) throw new vscode.CancellationError();
         try {
           const answer = await (await agentTools()).call(name, options.input);
+          if (token.isCancellationRequested) throw new vscode.CancellationError();
           return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(answer.text)]);
         } catch (error) {
+          if (error instanceof vscode.CancellationError) throw error;
           logger.warn(`${vscodeName} failed: ${toolFailureMessage(error)}`);
           // Told to the model as the result, so it can correct its input or go on without.
           return new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(toolFailureMessage(error))]);
