@@ -207,7 +207,7 @@ describe("search_code's path filter", () => {
     const root = tempDir("gw-glob-");
     const storage = tempDir("gw-glob-storage-");
     const files: Record<string, string> = { "special/handler.py": "def handle_request(request, retry=False):\n    return request.body\n" };
-    for (let i = 0; i < 120; i++) files[`lib/mod${i}.py`] = `def retry_operation_${i}(attempts):\n    \"\"\"Retry the operation with backoff, retry after retry.\"\"\"\n    return retry_with_backoff(attempts, ${i})\n`;
+    for (let i = 0; i < 120; i++) files[`lib/mod${i}.py`] = `def retry_operation_${i}(attempts):\n    """Retry the operation with backoff, retry after retry."""\n    return retry_with_backoff(attempts, ${i})\n`;
     writeTree(root, files);
     const codebase = await Codebase.open({ folders: [{ name: "w", root }], storageDir: storage, embedder: new BuiltinEmbedder({ dims: 128 }) });
     try {
