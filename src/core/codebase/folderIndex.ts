@@ -260,7 +260,8 @@ export class FolderIndex {
       await this.reread();
       const store = await this.writeTarget();
       store.beginWrites();
-      await this.overlay?.refreshShared();
+      // Saves come often: the store is asked for its version at most every half minute (a run always asks).
+      await this.overlay?.refreshShared({ ifOlderThanMs: 30_000 });
       const outcome = await this.indexer(store).update(relPaths, options);
       await this.overlay?.refreshOwned(store);
       return outcome;

@@ -42,6 +42,10 @@ export class SharedOverlay implements SharedFiles {
   problem: string | undefined;
   /** Until when reads do without the shared index (one failed just before). */
   private skipUntil = 0;
+  /** When the shared index's version was last looked at. */
+  private refreshedAt = 0;
+  /** Stores that stopped answering, closed with the overlay. */
+  private readonly failed: IndexStore[] = [];
 
   private constructor(readonly uri: string, private readonly logger: Logger) {}
 
@@ -70,6 +74,7 @@ export class SharedOverlay implements SharedFiles {
   /** Moves to the shared index's latest version; its file list is read again when that changed. */
   private async readFiles(): Promise<boolean> {
     const version = await this.store!.pinToLatest();
+    this.refreshedAt = Date.now();
     if (version === this.version) return false;
     const files = new Map<string, FileRecord>();
     for (const record of (await this.store!.fileRecords()).values()) if (record.status === "indexed") files.set(record.path, record);
@@ -85,8 +90,8 @@ export class SharedOverlay implements SharedFiles {
    * Before an update (a run checks first): the shared index as it is now. Never throws: a failure
    * is the overlay's problem, and it steps aside.
    */
-  async refreshShared(): Promise<void> {
-    if (!this.store) return;
+  async refreshShared(options: { ifOlderThanMs?: number } = {}): Promise<void> {
+    if (!this.store || Date.now() - this.refreshedAt < (options.ifOlderThanMs ?? 0)) return;
     try {
       if (await this.readFiles()) this.logger.info(`The shared index at ${this.uri} changed${this.commit ? ` (now commit ${this.commit.slice(0, 12)})` : ""}: ${this.files.size} files`);
     } catch (error) {
@@ -97,7 +102,8 @@ export class SharedOverlay implements SharedFiles {
 
   private fail(error: unknown, dir = this.uri): void {
     this.problem = error instanceof StoreUnreadableError ? error.message : describeStorageError(dir, error);
-    this.store?.close();
+    // Closed with the overlay, not now: a search elsewhere may still be reading it (closing LanceDB under a read crashes the process).
+    if (this.store) this.failed.push(this.store);
     this.store = undefined;
     this.files.clear();
   }
@@ -170,5 +176,6 @@ export class SharedOverlay implements SharedFiles {
   close(): void {
     this.store?.close();
     this.store = undefined;
+    for (const store of this.failed.splice(0)) store.close();
   }
 }

@@ -167,18 +167,20 @@ export class HybridRetriever {
         unreadable.add(segment.optional);
         return { byVector: [], byNeural: [], byText: [] };
       }
-      const lists = Promise.all([
+      // Settled, all three: a search that fails leaves nothing running on the store (which may be closed next).
+      const settled = await Promise.allSettled([
         !vectors || !settings.builtinVectors || !segment.embedder ? [] : embed(segment.embedder).then((vector) => segment.store.vectorSearch(vector, settings.candidates)),
         !vectors || !settings.neural || !segment.embedder ? [] : neuralQuery(segment),
         settings.mode === "vector" || !words ? [] : segment.store.textSearch(words, settings.candidates, settings.nameBoost),
       ]);
-      const [byVector, byNeural, byText] = await lists.catch((error: unknown) => {
-        if (!segment.optional) throw error;
-        unreadable.add(segment.optional);
-        segment.failed?.(error);
-        this.options.onSegmentError?.(segment, error);
-        return [[], [], []] as ChunkRef[][];
-      });
+      const failure = settled.find((result): result is PromiseRejectedResult => result.status === "rejected");
+      if (failure && !segment.optional) throw failure.reason;
+      if (failure) {
+        unreadable.add(segment.optional!);
+        segment.failed?.(failure.reason);
+        this.options.onSegmentError?.(segment, failure.reason);
+      }
+      const [byVector, byNeural, byText] = settled.map((result) => (result.status === "fulfilled" && !failure ? result.value : []));
       const tag = (refs: readonly ChunkRef[]): Candidate[] => refs
         .filter((ref) => !segment.hides?.(ref.path))
         .map((ref) => ({ ref, segment: i, key: `${i}:${ref.id}`, path: segment.prefix + ref.path }));

@@ -42,8 +42,6 @@ const REF_COLUMNS = ["ref"];
 const FIELDS_KEY = "fields";
 const FIELDS_HOLD_TERMS = "terms";
 const CHUNK_COLUMNS = ["ref", "text"];
-/** How long an index on object storage keeps superseded versions for readers still on them. */
-const REMOTE_VERSIONS_KEPT_MS = 60 * 60 * 1000;
 
 export class IndexStore {
   private textIndexKnown: true | undefined;
@@ -151,15 +149,17 @@ export class IndexStore {
   }
 
   /**
-   * Reads (searches, file records) stay at the tables' versions now, whatever is written after;
-   * called again, they move on to the latest. For a shared index another machine rewrites: its file
-   * list and its chunks are then of one version. Returns that version, as "chunks/files".
+   * Reads stay at the tables' versions now, whatever is written after (a shared index CI rewrites:
+   * its file list and chunks of one version); called again, they move on. Returns "chunks/files".
    */
   async pinToLatest(): Promise<string> {
-    await Promise.all([this.chunks.checkoutLatest(), this.files.checkoutLatest()]);
-    const [chunks, files] = await Promise.all([this.chunks.version(), this.files.version()]);
-    await Promise.all([this.chunks.checkout(chunks), this.files.checkout(files)]);
-    return `${chunks}/${files}`;
+    const versions: number[] = []; // one table after the other: a failure leaves nothing running on the store
+    for (const table of [this.chunks, this.files]) {
+      await table.checkoutLatest();
+      versions.push(await table.version());
+      await table.checkout(versions.at(-1)!);
+    }
+    return versions.join("/");
   }
 
   /** Changes whenever the file records change. */
@@ -256,7 +256,7 @@ export class IndexStore {
    */
   async compact(): Promise<void> {
     // An index on object storage keeps an hour of versions: readers elsewhere stay on the version they read (pinToLatest).
-    const cleanupOlderThan = new Date(Date.now() - (isRemoteUri(this.dir) ? REMOTE_VERSIONS_KEPT_MS : 0));
+    const cleanupOlderThan = new Date(Date.now() - (isRemoteUri(this.dir) ? 3_600_000 : 0));
     await this.chunks.optimize({ cleanupOlderThan });
     await this.files.optimize({ cleanupOlderThan });
     this.textIndexKnown = undefined;
