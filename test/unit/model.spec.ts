@@ -10,7 +10,7 @@ import { ModelError } from "../../src/core/model/errors";
 import { ModelConsent } from "../../src/extension/consent";
 import { compareProfiles } from "../../src/core/model/compare";
 import { CompletionEngine } from "../../src/core/model/completions";
-import { GroundedChat } from "../../src/core/model/groundedChat";
+import { GroundedChat, groundQuestion } from "../../src/core/model/groundedChat";
 import { type ModelProfile, parseProfile, parseProfiles, ProfileError } from "../../src/core/model/profiles";
 import { buildChatPrompt, promptBudget } from "../../src/core/prompt/chatPrompt";
 import { checkCitations } from "../../src/core/prompt/citations";
@@ -184,6 +184,25 @@ describe("models: grounded chat, completions, compare, audit (against a real HTT
     assert.equal(refactored.answer, "Two.");
     assert.match(first.body.messages[0].content, /<retrieved_code>/);
     assert.match(second.body.messages[0].content, /digest_0 = hash_token\(token_0\)[\s\S]*cut to fit the model's context window: \d+ more lines not sent/);
+  });
+
+  it("never sends a line twice: a retrieved hit across the cut of a mention pinned to fit sends only the lines after it", async () => {
+    const lines = Array.from({ length: 150 }, (_, i) => `value_${i + 1} = compute_total(value_${i}, ${i})`);
+    const hitOf = (startLine: number, endLine: number, relevance: number) => ({
+      id: `src/big.py:${startLine}-${endLine}`, path: "src/big.py", language: "python", symbol: `part${startLine}`, kind: "statements", scope: "", startLine, endLine,
+      contentHash: "", header: "src/big.py", text: lines.slice(startLine - 1, endLine).join("\n"), score: relevance, relevance, scores: { fusion: relevance }, ranks: { text: 1 },
+    });
+    const source = {
+      search: async () => [hitOf(41, 150, 0.9)],
+      mention: async () => [hitOf(1, 150, 1)],
+      conventionsFor: async () => [],
+      conventionDigest: async () => "",
+    };
+    const { context } = await groundQuestion(source, "what does @src/big.py compute?", undefined, { contextWindow: 3000, maxOutputTokens: 512, tokenizer: cl100k });
+    const sent = context.flatMap((item) => Array.from({ length: item.endLine - item.startLine + 1 }, (_, i) => item.startLine + i));
+    assert.ok(context.length === 2 && context[0].truncated, JSON.stringify(context.map((item) => item.citation)));
+    assert.equal(new Set(sent).size, sent.length, `lines sent twice: ${context.map((item) => item.citation).join(", ")}`);
+    assert.equal(context[1].startLine, context[0].endLine + 1, "the retrieved hit starts where the mention was cut");
   });
 
   it("falls back to one shot when the server rejects tools", async () => {

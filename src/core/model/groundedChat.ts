@@ -92,9 +92,30 @@ export interface GroundedChatOptions {
 const PINNED_SHARE = 0.75;
 
 /** Whether context already holds all of a hit's lines. */
-function covers(context: readonly ContextItem[], hit: SearchHit): boolean {
-  return context.some((item) => samePath(item.path, hit.path) && item.startLine <= hit.startLine && hit.endLine <= item.endLine);
+/**
+ * The hit without the lines `context` already sends: its longest run of lines not sent yet (a
+ * mention cut to fit and a retrieved hit across the cut sent the same lines twice), or undefined
+ * when every line is.
+ */
+export function unsent(context: readonly ContextItem[], hit: SearchHit): SearchHit | undefined {
+  const sent = context.filter((item) => samePath(item.path, hit.path) && item.startLine <= hit.endLine && hit.startLine <= item.endLine);
+  if (sent.length === 0) return hit;
+  let best: [number, number] | undefined;
+  let run: number | undefined;
+  for (let line = hit.startLine; line <= hit.endLine + 1; line++) {
+    const free = line <= hit.endLine && !sent.some((item) => item.startLine <= line && line <= item.endLine);
+    if (free) run ??= line;
+    else if (run !== undefined) {
+      if (!best || line - run > best[1] - best[0] + 1) best = [run, line - 1];
+      run = undefined;
+    }
+  }
+  if (!best) return undefined;
+  const text = hit.text.split("\n").slice(best[0] - hit.startLine, best[1] - hit.startLine + 1).join("\n");
+  return { ...hit, id: `${hit.id}@${best[0]}-${best[1]}`, startLine: best[0], endLine: best[1], text };
 }
+
+const defined = <T>(value: T | undefined): value is T => value !== undefined;
 
 const HOW_TO_CONFIGURE =
   "To get answers, point Groundwork at a model: start a local server (e.g. `ollama pull qwen2.5-coder:7b` and `ollama serve`), " +
@@ -276,11 +297,11 @@ export async function groundQuestion(source: GroundingSource, question: string, 
   const pinnedBudget = Math.floor(budget * PINNED_SHARE);
   pinned.forEach((mentionHits, i) => {
     const share = Math.floor((pinnedBudget - used) / (pinned.length - i));
-    const pack = buildContextPack(mentionHits.filter((hit) => !covers(context, hit)), { budget: share, tokenizer });
+    const pack = buildContextPack(mentionHits.map((hit) => unsent(context, hit)).filter(defined), { budget: share, tokenizer });
     context.push(...pack.items);
     used += pack.tokens;
   });
-  const rest = buildContextPack(hits.filter((hit) => !covers(context, hit)), { budget: budget - used, tokenizer, minRelevance: limits.minRelevance ?? MIN_RELEVANCE });
+  const rest = buildContextPack(hits.map((hit) => unsent(context, hit)).filter(defined), { budget: budget - used, tokenizer, minRelevance: limits.minRelevance ?? MIN_RELEVANCE });
   return { context: [...context, ...rest.items], conventions };
 }
 
