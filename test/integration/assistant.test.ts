@@ -481,12 +481,19 @@ describe("assistant in VS Code (against a local OpenAI-protocol server)", () => 
       vscode.LanguageModelChatMessage.Assistant([new vscode.LanguageModelToolCallPart("c1", "lookup", { q: "x" })]),
       vscode.LanguageModelChatMessage.User([new ResultPart("c1", [new vscode.LanguageModelTextPart("found it")])]),
     ], { tools });
+    // What Copilot's own tools answer with: a prompt-tsx element tree.
+    await send("tsx part", [
+      vscode.LanguageModelChatMessage.User("Check it."),
+      vscode.LanguageModelChatMessage.Assistant([new vscode.LanguageModelToolCallPart("c2", "lookup", {})]),
+      vscode.LanguageModelChatMessage.User([new ResultPart("c2", [new vscode.LanguageModelPromptTsxPart({ node: { type: 1, ctor: 2, children: [{ type: 2, text: "src/app.ts:12 error TS2304" }] } })])]),
+    ], { tools });
     await send("json part", [vscode.LanguageModelChatMessage.User([new vscode.LanguageModelTextPart("Data: "), api2.LanguageModelDataPart.json({ answer: 42 })])]);
     assert.deepEqual(outcomes.filter((o) => !o.endsWith(": ok")), [], outcomes.join("\n"));
     assert.deepEqual(bodies.merged.messages.map((m) => [m.role, m.content]), [["user", "First part.\n\nSecond part."]]);
     assert.equal(bodies.required.tool_choice, "required");
     assert.deepEqual(bodies["tool result"].messages.map((m) => m.role), ["user", "assistant", "tool"]);
     assert.equal(bodies["tool result"].messages[2].content, "found it");
+    assert.match(bodies["tsx part"].messages[2].content, /src\/app\.ts:12 error TS2304/);
     assert.match(bodies["json part"].messages[0].content, /^Data: \{\s*"answer":\s*42\s*\}$/);
   });
 

@@ -230,6 +230,17 @@ describe("models: grounded chat, completions, compare, audit (against a real HTT
     assert.deepEqual(offered, [true, false, true, true, false, false]);
   });
 
+  it("asks again without requiring a tool call when the server takes tools but not tool_choice, and keeps offering tools", async () => {
+    const client = new ModelClient(profile(server, { id: "no-required" }), { apiKey: API_KEY, maxRetries: 0 });
+    const tools = [{ type: "function" as const, function: { name: "lookup", parameters: { type: "object", properties: {} } } }];
+    const start = server.to("/v1/chat/completions").length;
+    server.enqueue({ kind: "error", status: 400, message: 'tool_choice = "required" is not supported!' }, { kind: "text", text: "Answered." }, { kind: "text", text: "Again." });
+    const result = await client.chat({ messages: [{ role: "user", content: "hi" }], tools, toolChoice: "required" });
+    await client.chat({ messages: [{ role: "user", content: "hi" }], tools });
+    assert.equal(result.text, "Answered.");
+    assert.deepEqual(server.to("/v1/chat/completions").slice(start).map((r) => [Boolean(r.body.tools), r.body.tool_choice ?? null]), [[true, "required"], [true, null], [true, null]]);
+  });
+
   it("gives tool calls streamed without ids ids of their own, and asks for a tool call when one is required", async () => {
     const client = new ModelClient(profile(server, { id: "no-ids" }), { apiKey: API_KEY, maxRetries: 0 });
     server.enqueue({ kind: "tool", noIds: true, calls: [{ name: "a", arguments: "{}" }, { name: "b", arguments: "{}" }] });

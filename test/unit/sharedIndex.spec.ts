@@ -217,6 +217,9 @@ describe("a team index on object storage (a real S3-compatible server)", () => {
         assert.equal((await index.codebase.definitions("quarantineInvoice"))[0]?.path, "lib/quarantine.ts");
         assert.ok((await index.codebase.suggestMentions("quarantine", "file")).some((item) => item.value === "lib/quarantine.ts"));
         assert.equal((await index.codebase.mention("@lib/quarantine.ts"))[0]?.path, "lib/quarantine.ts");
+        // A reload (the extension's, after its indexing process wrote) can't ask the store for its version: the team index is kept for when it answers again.
+        await index.codebase.refresh();
+        assert.equal((await index.status()).shared?.problem, undefined, "a reload's failed look at the store does not drop the team index");
         const full = await index.run();
         assert.ok(full.totalChunks > 10, `the whole folder indexed here (${full.totalChunks} chunks)`);
         assert.match((await index.status()).shared?.problem ?? "", /unreachable/);

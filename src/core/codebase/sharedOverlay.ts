@@ -44,6 +44,8 @@ export class SharedOverlay implements SharedFiles {
   private skipUntil = 0;
   /** When the shared index's version was last looked at. */
   private refreshedAt = 0;
+  /** The local index whose records say what the overlay hides (the last one refreshOwned read). */
+  private local: IndexStore | undefined;
   /** Stores that stopped answering, closed with the overlay. */
   private readonly failed: IndexStore[] = [];
 
@@ -87,17 +89,26 @@ export class SharedOverlay implements SharedFiles {
   }
 
   /**
-   * Before an update (a run checks first): the shared index as it is now. Never throws: a failure
-   * is the overlay's problem, and it steps aside.
+   * Before an update and after a reload: the shared index as it is now. Never throws: a failure
+   * leaves it as it was (searches do without it for a minute); only a run's check steps aside.
    */
   async refreshShared(options: { ifOlderThanMs?: number } = {}): Promise<void> {
     if (!this.store || Date.now() - this.refreshedAt < (options.ifOlderThanMs ?? 0)) return;
-    try {
-      if (await this.readFiles()) this.logger.info(`The shared index at ${this.uri} changed${this.commit ? ` (now commit ${this.commit.slice(0, 12)})` : ""}: ${this.files.size} files`);
-    } catch (error) {
-      this.fail(error);
-      this.logger.warn(`The shared index stopped answering: ${this.problem} The whole folder is indexed here instead.`);
-    }
+    await this.moveOn().catch((error: unknown) => this.skip(error));
+  }
+
+  /** Moves to the latest version; when its file list changed, what the local index hides is worked out again at once. */
+  private async moveOn(): Promise<void> {
+    if (!(await this.readFiles())) return;
+    this.logger.info(`The shared index at ${this.uri} changed${this.commit ? ` (now commit ${this.commit.slice(0, 12)})` : ""}: ${this.files.size} files`);
+    // The local records as last read (a generation since retired is read again after the run).
+    await this.refreshOwned(this.local).catch(() => undefined);
+  }
+
+  /** A read failed: searches and lookups do without the shared index for a minute. */
+  private skip(error: unknown): void {
+    if (Date.now() >= this.skipUntil) this.logger.warn(`The shared index at ${this.uri} could not be read (${describeStorageError(this.uri, error)}); local results only for a minute.`);
+    this.skipUntil = Date.now() + SKIP_AFTER_FAILURE_MS;
   }
 
   private fail(error: unknown, dir = this.uri): void {
@@ -130,9 +141,9 @@ export class SharedOverlay implements SharedFiles {
         this.store.countChunks(),
         new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("timed out")), CHECK_TIMEOUT_MS))),
       ]);
-      await this.refreshShared();
+      await this.moveOn();
       this.skipUntil = 0;
-      return this.store !== undefined;
+      return true;
     } catch (error) {
       this.fail(error);
       this.logger.warn(`The shared index stopped answering: ${this.problem} The whole folder is indexed here instead.`);
@@ -147,6 +158,7 @@ export class SharedOverlay implements SharedFiles {
    * shared copy of a file the local index leaned on when the shared index now holds other content.
    */
   async refreshOwned(local: IndexStore | undefined): Promise<void> {
+    this.local = local;
     const owned = new Set<string>();
     for (const record of (await local?.fileRecords())?.values() ?? []) {
       const leaning = record.status === "indexed" && record.reason === SHARED;
@@ -159,13 +171,9 @@ export class SharedOverlay implements SharedFiles {
   segment(prefix: string, source: SourceReader, embedders: (store: IndexStore) => QueryEmbedders): SearchSegment | undefined {
     if (!this.store) return undefined;
     const owned = this.owned;
-    const failed = (error: unknown): void => {
-      if (Date.now() >= this.skipUntil) this.logger.warn(`The shared index at ${this.uri} could not be read (${describeStorageError(this.uri, error)}); local results only for a minute.`);
-      this.skipUntil = Date.now() + SKIP_AFTER_FAILURE_MS;
-    };
     return {
       prefix, store: this.store, source, ...embedders(this.store), hides: (path) => owned.has(path), optional: `the shared index at ${this.uri}`,
-      skip: Date.now() < this.skipUntil, failed,
+      skip: Date.now() < this.skipUntil, failed: (error) => this.skip(error),
     };
   }
 

@@ -30,7 +30,7 @@ export function parseStorageOptions(pairs: readonly string[]): Record<string, st
   for (const pair of pairs) {
     const at = pair.indexOf("=");
     // Nothing of the argument is echoed past its first few letters: a mistyped secret is still a secret.
-    if (at <= 0) throw new Error(`A storage option is key=value; one of them has no "=" (it starts "${pair.slice(0, 4)}…").`);
+    if (at <= 0) throw new Error(`A storage option is key=value; one of the ${pairs.length} given has no "=" or no key.`);
     options[pair.slice(0, at).trim()] = pair.slice(at + 1);
   }
   return options;

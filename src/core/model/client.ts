@@ -114,6 +114,11 @@ export class ModelClient {
       // Told by the server's own words, not ours (which name its address: a `/function-tools/v1` gateway),
       // and only before any of the answer was shown (a retry would show it twice).
       const words = errorMessage(error);
+      // A server that takes tools but not a required call: the turn again without the requirement, tools kept.
+      if (!streamed && tools?.length && request.toolChoice && /tool_choice/i.test(words) && (modelError.kind === "bad-request" || modelError.kind === "server")) {
+        this.logger.info(`${this.profile.id}: the server refused tool_choice (${modelError.message}); asking without it`);
+        return await this.chat({ ...request, toolChoice: undefined });
+      }
       if (!streamed && tools?.length && (modelError.kind === "bad-request" || modelError.kind === "server") && /tool|function/i.test(words)) {
         const unsupported = TOOLS_UNSUPPORTED.test(words);
         this.logger.info(`${this.profile.id}: the server rejected tool calls (${modelError.message}); answering in one shot${unsupported ? " (and from now on)" : ""}`);

@@ -138,7 +138,7 @@ interface Snippet {
 
 const DEFAULT_TOKENS = 6000;
 /** How deep a path-filtered search looks when the first 100 hits hold too few of the files it names. */
-const FILTERED_SEARCH_DEPTH = 1000;
+const FILTERED_SEARCH_DEPTH = 500;
 
 export class AgentTools {
   constructor(private readonly codebase: Codebase, private readonly options: AgentToolsOptions) {}
@@ -199,7 +199,7 @@ export class AgentTools {
     const keep = (hit: SearchHit): boolean => !matches || matches(hit.path) || matches(this.folderRelative(hit.path));
     // A path filter looks deeper, then keeps the matching files; where too few match, deeper still.
     const filtered = async (depth: number): Promise<SearchHit[]> =>
-      (await this.codebase.search(query, { limit: depth, candidates: depth, maxPerFile: k, mode })).filter(keep).slice(0, k);
+      (await this.codebase.search(query, { limit: depth, candidates: depth, maxPerFile: k, mode, rerank: false })).filter(keep).slice(0, k);
     let hits = matches ? await filtered(100) : await this.codebase.search(query, { limit: k, mode });
     if (matches && hits.length < k) hits = await filtered(FILTERED_SEARCH_DEPTH);
     const snippets = this.pack(hits, budget);

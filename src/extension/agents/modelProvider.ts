@@ -105,10 +105,32 @@ function partText(part: unknown): string {
   if (typeof data.mimeType === "string" && data.data instanceof Uint8Array) {
     // Prompt-cache markers (Copilot's "cache_control") carry nothing to send.
     if (data.mimeType === "cache_control") return "";
-    if (/^text\/|json/i.test(data.mimeType)) return new TextDecoder().decode(data.data);
+    const decoded = (): string => new TextDecoder().decode(data.data as Uint8Array);
+    if (/prompt-tsx/i.test(data.mimeType)) return textNodes(parsedJson(decoded())) || decoded();
+    if (/^text\/|json/i.test(data.mimeType)) return decoded();
     return `[${data.mimeType} content not sent: ${data.data.byteLength} bytes]`;
   }
-  return typeof data.value === "string" ? data.value : "";
+  if (typeof data.value === "string") return data.value;
+  // A prompt-tsx part (what Copilot's own tools answer with): its text nodes, else the part as JSON.
+  if (data.value && typeof data.value === "object") return textNodes(data.value) || JSON.stringify(data.value);
+  return "";
+}
+
+function parsedJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The strings under "text" keys of a prompt-tsx element tree, in order. */
+function textNodes(value: unknown, depth = 0): string {
+  if (depth > 64 || value === null || typeof value !== "object") return "";
+  if (Array.isArray(value)) return value.map((item) => textNodes(item, depth + 1)).join("");
+  const node = value as Record<string, unknown>;
+  if (typeof node.text === "string") return node.text;
+  return Object.values(node).map((item) => textNodes(item, depth + 1)).join("");
 }
 
 /** A tool result part, of either of the classes VS Code has given them (LanguageModelToolResultPart2 since 1.104). */
