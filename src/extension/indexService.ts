@@ -60,8 +60,7 @@ export class IndexService implements vscode.Disposable {
   /** Embedding models the user agreed to send this workspace to (by spec), or declined this session. */
   private readonly embeddingAnswers = new Map<string, boolean>();
   private readonly answersEmitter = new vscode.EventEmitter<void>();
-  /** Fires when the user answers the embedding question (agent mode's MCP definition follows the answer). */
-  readonly onDidAnswerEmbedding = this.answersEmitter.event;
+  readonly onDidAnswerEmbedding = this.answersEmitter.event; // agent mode's MCP definition follows the answer
   /** The embedding total of the run in progress, when it was estimated. */
   private embeddingTotal: number | undefined;
   /** The codebase as plain data, for the indexing process: set when the codebase opens. */
@@ -128,10 +127,7 @@ export class IndexService implements vscode.Disposable {
 
   private unavailableReported = false;
 
-  /**
-   * Before a first embedding of a large workspace: how much would be sent, and where, and whether
-   * to. Declined: this session indexes with builtin vectors only.
-   */
+  /** Before a first embedding of a large workspace: how much would be sent, where, and whether to (declined: builtin vectors only this session). */
   private async embeddingAllowed(codebase: Codebase, signal: AbortSignal): Promise<boolean> {
     const neural = codebase.neuralEmbedder;
     const spec = neural?.spec as { baseURL?: string; model?: string } | undefined;
