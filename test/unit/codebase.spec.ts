@@ -202,49 +202,47 @@ describe("codebase over a multi-root workspace", () => {
   });
 });
 
+/** A codebase over `folders` (name → files) under a fresh folder, indexed, for `body`; removed after. */
+async function withIndexedFolders(folders: Record<string, Record<string, string>>, body: (codebase: Codebase) => Promise<void>): Promise<void> {
+  const parent = tempDir("gw-folders-");
+  const storage = tempDir("gw-folders-storage-");
+  for (const [name, files] of Object.entries(folders)) writeTree(path.join(parent, name), files);
+  const codebase = await Codebase.open({ folders: Object.keys(folders).map((name) => ({ name, root: path.join(parent, name) })), storageDir: storage, embedder: new BuiltinEmbedder({ dims: 128 }) });
+  try {
+    await codebase.index();
+    await body(codebase);
+  } finally {
+    codebase.close();
+    removeTree(parent);
+    removeTree(storage);
+  }
+}
+
 describe("search_code's path filter", () => {
   it("finds a match in the files a glob names though a hundred others rank above it, and a glob without a slash names files anywhere", async () => {
-    const root = tempDir("gw-glob-");
-    const storage = tempDir("gw-glob-storage-");
     const files: Record<string, string> = { "special/handler.py": "def handle_request(request, retry=False):\n    return request.body\n" };
     for (let i = 0; i < 120; i++) files[`lib/mod${i}.py`] = `def retry_operation_${i}(attempts):\n    """Retry the operation with backoff, retry after retry."""\n    return retry_with_backoff(attempts, ${i})\n`;
-    writeTree(root, files);
-    const codebase = await Codebase.open({ folders: [{ name: "w", root }], storageDir: storage, embedder: new BuiltinEmbedder({ dims: 128 }) });
-    try {
-      await codebase.index();
+    await withIndexedFolders({ w: files }, async (codebase) => {
       const tools = new AgentTools(codebase, { caller: "test" });
       for (const glob of ["special/**", "special/handler.py", "handler.py", "*.py"]) {
         const answer = await tools.call("search_code", { query: "retry", path: glob, k: 3 });
         const paths = (answer.data.results as Array<{ path: string }> | undefined ?? []).map((r) => r.path);
         assert.ok(glob === "*.py" ? paths.length === 3 : paths.includes("special/handler.py"), `${glob}: ${JSON.stringify(paths)}`);
       }
-    } finally {
-      codebase.close();
-      removeTree(root);
-      removeTree(storage);
-    }
+    });
   });
 });
 
 describe("file roles in a multi-root workspace", () => {
   it("tells a file's role by its path inside its folder: a folder named website holds code like any other", async () => {
-    const parent = tempDir("gw-roles-");
-    const storage = tempDir("gw-roles-storage-");
     const cart = "export function computeCartTotal(items: Array<{ price: number; quantity: number }>): number {\n  return items.reduce((total, item) => total + item.price * item.quantity, 0);\n}\n";
-    writeTree(path.join(parent, "website"), { "src/cart.ts": cart });
-    writeTree(path.join(parent, "api"), { "src/orders.ts": "export function orderSummary(order: { id: string }): string {\n  return `order ${order.id}: total computed`;\n}\n" });
-    const codebase = await Codebase.open({ folders: [{ name: "website", root: path.join(parent, "website") }, { name: "api", root: path.join(parent, "api") }], storageDir: storage, embedder: new BuiltinEmbedder({ dims: 128 }) });
-    try {
-      await codebase.index();
+    const orders = "export function orderSummary(order: { id: string }): string {\n  return `order ${order.id}: total computed`;\n}\n";
+    await withIndexedFolders({ website: { "src/cart.ts": cart }, api: { "src/orders.ts": orders } }, async (codebase) => {
       const [top] = await codebase.search("compute the cart total", { limit: 3 });
       assert.equal(top?.path, "website/src/cart.ts");
       assert.equal(top.role, "code");
       assert.equal(top.scores.prior, undefined, "not lowered as a web page's");
-    } finally {
-      codebase.close();
-      removeTree(parent);
-      removeTree(storage);
-    }
+    });
   });
 });
 

@@ -33,7 +33,7 @@ const SKIP_AFTER_FAILURE_MS = 60_000;
 
 export class SharedOverlay implements SharedFiles {
   private store: IndexStore | undefined;
-  private readonly files = new Map<string, FileRecord>();
+  private files = new Map<string, FileRecord>();
   private commit: string | undefined;
   /** The version its file list and searches are of (IndexStore.pinToLatest). */
   private version: string | undefined;
@@ -81,8 +81,7 @@ export class SharedOverlay implements SharedFiles {
     const files = new Map<string, FileRecord>();
     for (const record of (await this.store!.fileRecords()).values()) if (record.status === "indexed") files.set(record.path, record);
     this.commit = await this.store!.getMeta("commit");
-    this.files.clear();
-    for (const [path, record] of files) this.files.set(path, record);
+    this.files = files;
     const changed = this.version !== undefined;
     this.version = version;
     return changed;

@@ -247,7 +247,7 @@ export class Indexer {
     const shared = this.options.shared?.hashOf(previous.path);
     // Leaning on the shared index holds while it has this content (not once it is gone, or CI republished the file changed);
     // a file indexed here whose content the shared index now holds goes back to leaning on it.
-    return previous.reason === SHARED ? shared === previous.hash : shared === undefined || shared !== previous.hash;
+    return previous.reason === SHARED ? shared === previous.hash : shared !== previous.hash;
   }
 
   private prepareEmbedder(): void {

@@ -254,12 +254,7 @@ export class HybridRetriever {
     const chunks = new Map<string, StoredChunk>();
     await Promise.all(bySegment.map(async (picked, i) => {
       if (picked.length === 0) return;
-      const read = await segments[i].store.chunksAt(picked.map((c) => c.item.ref), segments[i].source).catch((error: unknown) => {
-        if (!segments[i].optional) throw error;
-        segments[i].failed?.(error);
-        this.options.onSegmentError?.(segments[i], error);
-        return [];
-      });
+      const read = await fromSegment(segments[i], () => segments[i].store.chunksAt(picked.map((c) => c.item.ref), segments[i].source), [], this.options.onSegmentError);
       for (const chunk of read) chunks.set(`${i}:${chunk.id}`, chunk);
     }));
     return chosen.flatMap((c) => {
