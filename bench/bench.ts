@@ -449,7 +449,7 @@ async function largeSection(): Promise<Record<string, unknown>> {
   const runs = { extension: await largeExtensionRun(), cli: await largeCliRun() };
   for (const [name, row] of Object.entries(runs)) {
     console.log(
-      `\nlarge workspace, ${name === "cli" ? "groundwork index, Ctrl-C at half, then again" : "the extension's indexing process, paused at half, then again"} (${Object.keys(ALLOCATOR_ENV).join(", ")}): ` +
+      `\nlarge workspace, ${name === "cli" ? "groundwork index (indexing, then maintenance in a fresh process), Ctrl-C at half, then again" : `the extension's indexing process (${Object.keys(ALLOCATOR_ENV).join(", ")}), paused at half, then again`}: ` +
         `${row.files} files indexed, ${row.chunks} chunks; cancelled at half (${row.cancelledAfterFiles} files, ${row.cancelledSeconds.toFixed(1)} s, cancelled: ${row.cancelled}); ` +
         `resumed: ${row.resumedFiles} more files, ${row.resumedUnchanged} unchanged, ${row.resumedSeconds.toFixed(1)} s; progress went backwards ${row.progressWentBackwards} times; peak RSS ${row.peakRssMiB.toFixed(0)} MiB (target ≤ 700)` +
         (name === "cli" ? ` (both processes of a command summed; ${row.peakSharedOnceMiB?.toFixed(0)} MiB counting the pages they share once)` : " (the indexing process; the extension host only searches meanwhile)"),

@@ -6,8 +6,8 @@ import { createRequire } from "node:module";
 import { followParent, relaunch, relaunchWanted, runsOnGlibc } from "./allocator";
 
 const argv = process.argv.slice(2);
-const runHere = (): Promise<number> => (createRequire(__filename)("./cli-main.js") as typeof import("./main")).runCli(argv);
 const relaunched = followParent();
+const runHere = (): Promise<number> => (createRequire(__filename)("./cli-main.js") as typeof import("./main")).runCli(argv, relaunched?.step);
 void (!relaunched && relaunchWanted(argv, process.env, process.platform, runsOnGlibc) ? relaunch(process.argv.slice(1), runHere) : runHere()).then((code) => {
   process.exitCode = code;
 });

@@ -6,7 +6,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
-import { ALLOCATOR_ENV, relaunchWanted, runsOnGlibc } from "../../src/cli/allocator";
+import { ALLOCATOR_ENV, relaunch, relaunchWanted, runsOnGlibc, STEP_ALLOCATOR_ENV } from "../../src/cli/allocator";
 import { auditLogFor } from "../../src/cli/ask";
 import { shownCommand } from "../../src/cli/tune";
 import type { Codebase } from "../../src/core/codebase";
@@ -222,11 +222,38 @@ describe("groundwork CLI (the built bundle)", () => {
       const children = childPids(parent.pid!);
       assert.equal(children.length, 1, "one child runs the command (and the run had not ended)");
       const environ = readFileSync(`/proc/${children[0]}/environ`, "utf8").split("\0");
-      for (const [name, value] of Object.entries(ALLOCATOR_ENV)) assert.ok(environ.includes(`${name}=${value}`), name);
+      // The indexing step: glibc's own thresholds with the pools capped (a second process maintains the index).
+      for (const [name, value] of Object.entries(STEP_ALLOCATOR_ENV.index)) assert.ok(environ.includes(`${name}=${value}`), name);
+      assert.ok(!environ.some((entry) => entry.startsWith("MALLOC_MMAP_THRESHOLD_=")), "no fixed mmap threshold");
+      assert.ok(environ.includes("GROUNDWORK_INDEX_STEP=index"));
       assert.ok(readFileSync(`/proc/${children[0]}/cmdline`, "utf8").split("\0").includes(EXPOSE_GC), "its heap can be collected before compaction");
       parent.kill("SIGTERM");
       assert.deepEqual(await exit, [null, "SIGTERM"], "the child's end by SIGTERM is the parent's");
       assert.ok(!running(children[0]), "the child is gone");
+    });
+
+    it("maintains a large index in a fresh process once the indexing one has ended, a small one in the same", { skip: process.platform !== "linux" || !runsOnGlibc() }, async () => {
+      // When each stream's lines came in: the summary (stdout) and the vector index's build (stderr).
+      const timed = async (db: string, env: NodeJS.ProcessEnv): Promise<{ summaryAt: number; builtAt: number }> => {
+        const child = spawn(process.execPath, [CLI, "index", STDLIB!, "--db", db], { stdio: ["ignore", "pipe", "pipe"], env });
+        const at = { summaryAt: NaN, builtAt: NaN };
+        let stderr = "";
+        child.stdout!.on("data", (data: Buffer) => /^indexed /m.test(data.toString()) && (at.summaryAt = performance.now()));
+        child.stderr!.on("data", (data: Buffer) => {
+          stderr += data;
+          if (Number.isNaN(at.builtAt) && /Vector index built/.test(stderr)) at.builtAt = performance.now();
+        });
+        const code = await new Promise((resolve) => child.once("exit", resolve));
+        assert.equal(code, 0, stderr);
+        assert.ok(!Number.isNaN(at.summaryAt) && !Number.isNaN(at.builtAt), stderr);
+        return at;
+      };
+      const apart = await timed(path.join(dir, "stdlib-apart"), { ...plainEnv(), GROUNDWORK_MAINTAIN_APART_ROWS: "1000" });
+      assert.ok(apart.summaryAt < apart.builtAt, "the indexing process had ended (its summary printed) before the vector index was built");
+      const together = await timed(path.join(dir, "stdlib-together"), plainEnv());
+      assert.ok(together.builtAt < together.summaryAt, "18.7k chunks: maintained by the indexing process, before its summary");
+      const status = await groundwork("status", "--workspace", STDLIB!, "--db", path.join(dir, "stdlib-apart"));
+      assert.match(status.stdout, /vector index: \d+ rows \(0 searched flat/);
     });
 
     it("a SIGINT sent to the CLI alone cancels the run in its child: exit 130, and the next run finishes it", { skip: process.platform !== "linux" || !runsOnGlibc() }, async () => {
@@ -260,6 +287,49 @@ describe("relaunchWanted", () => {
     assert.equal(relaunchWanted(["index", "src"], { MALLOC_ARENA_MAX: "2" }, "linux", glibc), false, "the user's settings win");
     assert.equal(relaunchWanted(["index", "src"], { GROUNDWORK_RELAUNCHED: "1" }, "linux", glibc), false, "no second relaunch");
     assert.equal(relaunchWanted([], {}, "linux", glibc), false);
+  });
+});
+
+describe("relaunch", () => {
+  // A stand-in for the CLI: notes the step it was started for and its malloc settings, tells its parent
+  // it maintained the index when asked to, and ends with the code asked for.
+  const script = (dir: string): string => {
+    const file = path.join(dir, "step.js");
+    writeFileSync(file, `
+      const fs = require("node:fs");
+      const step = process.env.GROUNDWORK_INDEX_STEP ?? "-";
+      fs.appendFileSync(process.env.STEP_LOG, [step, process.env.MALLOC_MMAP_THRESHOLD_ ?? "-", process.env.MALLOC_ARENA_MAX ?? "-"].join(" ") + "\\n");
+      if (step === "index" && process.env.SAY_MAINTAINED) process.send("maintained");
+      process.exitCode = Number(process.env[step === "index" ? "INDEX_CODE" : "CODE"] ?? 0);
+    `);
+    return file;
+  };
+  const steps = async (command: string, env: Record<string, string>): Promise<{ code: number; log: string[] }> => {
+    const dir = tempDir("relaunch");
+    const log = path.join(dir, "log");
+    writeFileSync(log, "");
+    const saved = { ...process.env };
+    Object.assign(process.env, { STEP_LOG: log, ...env });
+    try {
+      const code = await relaunch([script(dir), command], () => Promise.reject(new Error("the child did not start")));
+      return { code, log: readFileSync(log, "utf8").trim().split("\n") };
+    } finally {
+      for (const name of ["STEP_LOG", ...Object.keys(env)]) if (saved[name] === undefined) delete process.env[name];
+      removeTree(dir);
+    }
+  };
+  const arenas = STEP_ALLOCATOR_ENV.index.MALLOC_ARENA_MAX;
+  const maintain = `maintain ${STEP_ALLOCATOR_ENV.maintain.MALLOC_MMAP_THRESHOLD_} ${arenas}`;
+
+  it("runs `index` as two processes, indexing under glibc's own thresholds, then maintenance; other commands as one under ALLOCATOR_ENV", async () => {
+    assert.deepEqual(await steps("index", {}), { code: 0, log: [`index - ${arenas}`, maintain] });
+    assert.deepEqual(await steps("mcp", {}), { code: 0, log: [`- ${ALLOCATOR_ENV.MALLOC_MMAP_THRESHOLD_} ${ALLOCATOR_ENV.MALLOC_ARENA_MAX}`] });
+  });
+
+  it("runs no maintenance process after an indexing that failed, was cancelled, or maintained the index itself", async () => {
+    assert.deepEqual(await steps("index", { INDEX_CODE: "130" }), { code: 130, log: [`index - ${arenas}`] });
+    assert.deepEqual(await steps("index", { SAY_MAINTAINED: "1" }), { code: 0, log: [`index - ${arenas}`] });
+    assert.deepEqual(await steps("index", { CODE: "1" }), { code: 1, log: [`index - ${arenas}`, maintain] }, "the maintenance's own failure is the command's");
   });
 });
 

@@ -2,8 +2,12 @@ import assert from "node:assert/strict";
 import { renameSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { Chunker } from "../../src/core/chunk/chunker";
 import { BuiltinEmbedder } from "../../src/core/embed/builtin";
 import type { EmbedInput, Embedder } from "../../src/core/embed/embedder";
+import { Indexer } from "../../src/core/index/indexer";
+import { InProcessStages } from "../../src/core/index/stages";
+import { IndexStore } from "../../src/core/store/store";
 import { TestIndex } from "../helpers/index";
 import { copyTree, POLYGLOT, removeTree, tempDir, writeTree } from "../helpers/workspace";
 
@@ -204,6 +208,32 @@ describe("an index inside its workspace", () => {
     } finally {
       index.close();
       removeTree(root);
+    }
+  });
+});
+
+describe("the indexer's stages after a run", () => {
+  it("are released once a full run's files are done, before the full-text index is built; not after an update", async () => {
+    const root = tempDir("gw-ws-");
+    const dbPath = path.join(tempDir("gw-db-"), "index");
+    copyTree(POLYGLOT, root);
+    const embedder = new BuiltinEmbedder();
+    const store = await IndexStore.create(dbPath, { fingerprint: "test", query: "test", embedder: embedder.fingerprint, dims: embedder.dims, createdAt: 1 });
+    try {
+      const order: string[] = [];
+      const stages = Object.assign(new InProcessStages(new Chunker()), { release: () => void order.push("release") });
+      const buildTextIndex = store.buildTextIndex.bind(store);
+      store.buildTextIndex = () => (order.push("text index"), buildTextIndex());
+      const indexer = new Indexer({ root, store, embedder, stages });
+      assert.ok((await indexer.run()).filesIndexed > 0);
+      assert.deepEqual(order, ["release", "text index"]);
+      writeFileSync(path.join(root, "lib/retry.py"), "def jitter(delay):\n    return delay * 1.5\n");
+      assert.equal((await indexer.update(["lib/retry.py"])).filesIndexed, 1);
+      assert.deepEqual(order, ["release", "text index", "text index"], "a file saved keeps the workers it will use again");
+    } finally {
+      store.close();
+      removeTree(root);
+      removeTree(path.dirname(dbPath));
     }
   });
 });

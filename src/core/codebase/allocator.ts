@@ -18,6 +18,20 @@ export const ALLOCATOR_ENV: Readonly<Record<string, string>> = {
   MALLOC_ARENA_MAX: String(Math.max(4, 2 * os.availableParallelism())),
 };
 
+/**
+ * The settings of the two processes of `groundwork index`, one after the other. The indexing runs
+ * under glibc's own thresholds, 25–35% faster than ALLOCATOR_ENV's fixed ones, which map and unmap
+ * each large block (LanceDB's, the batches') and fault it in again; their pools keep what they free,
+ * so in one process the indexing's and then the vector index's peaks would add up (~800–900 MiB
+ * for ~100k files). A process that ends gives it all back: the compaction and the vector index run
+ * in a fresh one, whose blocks over 2 MiB are mapped apart (its own peak then ~450 MiB against ~770
+ * under glibc's thresholds, for ~10 s more at 338k rows; docs/performance.md, fourteenth look).
+ */
+export const STEP_ALLOCATOR_ENV: Readonly<Record<"index" | "maintain", Readonly<Record<string, string>>>> = {
+  index: { MALLOC_ARENA_MAX: ALLOCATOR_ENV.MALLOC_ARENA_MAX },
+  maintain: { MALLOC_MMAP_THRESHOLD_: String(2 * 2 ** 20), MALLOC_TRIM_THRESHOLD_: String(16 * 2 ** 20), MALLOC_ARENA_MAX: ALLOCATOR_ENV.MALLOC_ARENA_MAX },
+};
+
 /** Whether the user set malloc variables of their own (theirs win: ours are then left out). */
 export function userSetsAllocator(env: NodeJS.ProcessEnv): boolean {
   return Object.keys(env).some((name) => name.startsWith("MALLOC_") || name === "GLIBC_TUNABLES");

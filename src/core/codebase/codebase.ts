@@ -130,14 +130,15 @@ export class Codebase {
     return run;
   }
 
-  /** Brings every folder's index up to date, one folder after another. */
-  index(options: { signal?: AbortSignal; onProgress?: (event: ProgressEvent) => void } = {}): Promise<FolderRunResult[]> {
+  /** Brings every folder's index up to date, one folder after another; each is then maintained in the background unless `maintain: false`. */
+  index(options: { signal?: AbortSignal; onProgress?: (event: ProgressEvent) => void; maintain?: boolean } = {}): Promise<FolderRunResult[]> {
     return this.enqueue(async () => {
       const results: FolderRunResult[] = [];
       for (const folder of this.folders) {
         if (options.signal?.aborted) break;
         const result = await this.folderIndex(folder).run({
           signal: options.signal,
+          maintain: options.maintain,
           onProgress: (progress) => {
             this.emit(folder.name, progress);
             options.onProgress?.({ folder: folder.name, progress });
@@ -206,6 +207,14 @@ export class Codebase {
     const [folder] = this.folders;
     const neural = folder && this.indexes.find(folder.root)?.neuralEmbedder;
     return neural && { id: neural.id, spec: (neural as { spec?: object }).spec };
+  }
+
+  /**
+   * Maintains every folder's index now (compaction, full-text and vector indexes where due) and
+   * resolves when done: the CLI's index command does it in a fresh process after indexing.
+   */
+  async maintain(): Promise<void> {
+    await this.enqueue(() => Promise.all(this.folders.map((folder) => this.folderIndex(folder).maintain())));
   }
 
   /** Resolves when no background maintenance runs (the CLI and benchmarks wait for it). */

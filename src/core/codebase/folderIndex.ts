@@ -228,8 +228,8 @@ export class FolderIndex {
     return store;
   }
 
-  /** Indexes the folder; throws IndexLockedError while another process writes this index. */
-  async run(options?: RunOptions): Promise<IndexRunResult> {
+  /** Indexes the folder, then maintains it in the background unless `maintain: false`; throws IndexLockedError while another process writes this index. */
+  async run(options?: RunOptions & { maintain?: boolean }): Promise<IndexRunResult> {
     if (this.unavailableError) throw this.unavailableError;
     const result = await this.lock.withLock(() => onStorage(this.options.dbPath, async () => {
       await this.reread();
@@ -249,7 +249,7 @@ export class FolderIndex {
       return outcome;
     }));
     if (this.conventionSet) await (await this.conventionSet).reload();
-    if (!result.cancelled) this.scheduleMaintenance();
+    if (!result.cancelled && options?.maintain !== false) void this.maintain();
     return result;
   }
 
@@ -267,7 +267,7 @@ export class FolderIndex {
       return outcome;
     });
     if (this.conventionSet && relPaths.some((relPath) => isConventionFile(relPath))) await (await this.conventionSet).reload();
-    this.scheduleMaintenance();
+    void this.maintain();
     return result;
   }
 
@@ -304,9 +304,9 @@ export class FolderIndex {
     this.decided.clear();
   }
 
-  /** Background maintenance after a write: retired generations go, then maintainStore. Searches go on meanwhile. */
-  private scheduleMaintenance(): void {
-    if (this.maintenance || this.closed) return;
+  /** Background maintenance (retired generations go, then maintainStore) with searches going on; resolves when it is over. */
+  maintain(): Promise<void> {
+    if (this.maintenance || this.closed) return this.maintenanceIdle();
     this.maintenance = this.lock.withLock(async () => {
       await this.deleteRetired();
       const store = this.building ?? this.answering;
@@ -319,6 +319,7 @@ export class FolderIndex {
       .finally(() => {
         this.maintenance = undefined;
       });
+    return this.maintenanceIdle();
   }
 
   /**

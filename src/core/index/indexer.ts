@@ -140,7 +140,8 @@ export class Indexer {
     started: number,
     runOptions: RunOptions,
     tombstones: readonly string[] = [],
-    prepareEmbedder = false,
+    /** A full run with files to read (not an update of a few). */
+    fullRun = false,
   ): Promise<IndexRunResult> {
     const { store } = this.options;
     const counts = emptyCounts();
@@ -189,7 +190,7 @@ export class Indexer {
         }
       }
     };
-    let embedderPrepared = !prepareEmbedder || !this.options.neural?.prepare;
+    let embedderPrepared = !fullRun || !this.options.neural?.prepare;
     try {
       for (const [position, entry] of entries.entries()) {
         if (runOptions.signal?.aborted) {
@@ -236,6 +237,8 @@ export class Indexer {
       throw error;
     }
     await pipeline.drain();
+    // A full run's files are done: the workers' memory goes back before the full-text index is built over every row.
+    if (fullRun) this.options.stages.release?.();
     const result = await this.finish(counts, started, cancelled, changed);
     runOptions.onProgress?.({ phase: "done", filesDone: done, filesTotal: total, chunksWritten: counts.chunksWritten, embedding: embeddingProgress() });
     return result;

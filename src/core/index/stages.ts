@@ -26,6 +26,8 @@ export interface FileStages {
    * Worked out once, or (`again`) from the files as they are now.
    */
   chunkerInputs?(options?: { again?: boolean }): string | undefined;
+  /** Gives back what idle runners hold (worker threads' heaps and parsers); the next file starts them again. */
+  release?(): void;
 }
 
 /** The chunk stage in this thread; embedding and fields are left to the indexer. */
