@@ -3,7 +3,7 @@ import { createReadStream, existsSync, mkdirSync, rmSync, statSync, writeFileSyn
 import * as os from "node:os";
 import * as path from "node:path";
 import * as readline from "node:readline";
-import { Codebase, type CodebaseOptions, connectEmbedder, parseStorageOptions, storageOptionsFromEnv, useStorage, createEmbedder, type Embedder, embedderFactory, localEmbedder, type SearchMode, toResultLine } from "../core/codebase";
+import { Codebase, type CodebaseOptions, MAINTAIN_APART_MIN_ROWS, connectEmbedder, parseStorageOptions, storageOptionsFromEnv, useStorage, createEmbedder, type Embedder, embedderFactory, localEmbedder, type SearchMode, toResultLine } from "../core/codebase";
 import { formatHistoryReport, runHistoryEval } from "../core/eval/historyEval";
 import { formatReport, runEval } from "../core/eval/runEval";
 import { ProfileError } from "../core/model/profiles";
@@ -176,13 +176,6 @@ function searchMode(value: unknown): SearchMode {
   return mode;
 }
 
-/**
- * Below this many chunks, `groundwork index`'s indexing process maintains the index itself: the
- * vector index's build then adds tens of MiB to what the process holds, not hundreds, and a second
- * process would cost more time (~0.6 s to start) than it saves.
- */
-const MAINTAIN_IN_ONE_PROCESS_ROWS = Number(process.env.GROUNDWORK_MAINTAIN_APART_ROWS) || 100_000; // tests lower it
-
 async function main(argv: string[], step?: IndexStep): Promise<number> {
   const parsed = parseCommand(argv);
   if (parsed.command === undefined) {
@@ -209,7 +202,7 @@ async function main(argv: string[], step?: IndexStep): Promise<number> {
       if (step === "maintain") return await codebase.maintain().then(() => 0);
       const printer = progressPrinter();
       const [result] = await codebase.index({ signal: abort.signal, onProgress: (event) => printer(event.progress), maintain: step !== "index" });
-      if (step === "index" && !result.cancelled && result.totalChunks < MAINTAIN_IN_ONE_PROCESS_ROWS) {
+      if (step === "index" && !result.cancelled && result.totalChunks < MAINTAIN_APART_MIN_ROWS) {
         await codebase.maintain();
         process.send?.(MAINTAINED);
       }

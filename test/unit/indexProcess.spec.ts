@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { ALLOCATOR_ENV, EXPOSE_GC, userSetsAllocator } from "../../src/core/codebase/allocator";
+import { EXPOSE_GC, STEP_ALLOCATOR_ENV, userSetsAllocator } from "../../src/core/codebase/allocator";
 import { Codebase } from "../../src/core/codebase/codebase";
 import { connectEmbedder } from "../../src/core/codebase/embedders";
 import { indexInChild, type IndexJob, IndexProcessStartError, jobOptions } from "../../src/core/codebase/indexProcess";
@@ -43,7 +43,8 @@ describe("index runs in a child process", () => {
       const run = indexInChild(job, { entry: ENTRY, execArgv: LOADER, logger: { ...silent, info: (m) => logs.push(m) }, onProgress: (e) => events.push(e) });
       assert.ok(run.pid && run.pid !== process.pid);
       const environ = readFileSync(`/proc/${run.pid}/environ`, "utf8").split("\0");
-      for (const [name, value] of Object.entries(ALLOCATOR_ENV)) assert.equal(environ.includes(`${name}=${value}`), !userSetsAllocator(process.env), name);
+      for (const [name, value] of Object.entries(STEP_ALLOCATOR_ENV.index)) assert.equal(environ.includes(`${name}=${value}`), !userSetsAllocator(process.env), name);
+      assert.equal(environ.some((entry) => entry.startsWith("MALLOC_MMAP_THRESHOLD_=")), userSetsAllocator(process.env) && process.env.MALLOC_MMAP_THRESHOLD_ !== undefined, "glibc's own thresholds for the indexing");
       assert.ok(readFileSync(`/proc/${run.pid}/cmdline`, "utf8").split("\0").includes(EXPOSE_GC), "its heap can be collected before compaction");
       const [result] = await run.results;
       assert.equal(result.folder, "ws");
@@ -58,8 +59,30 @@ describe("index runs in a child process", () => {
       const [hit] = await parent.search("compute_total_7", { limit: 3 });
       assert.equal(hit?.path, "pkg/module_7.py");
       assert.equal((await parent.summary()).files, 40);
+      assert.ok(!logs.some((line) => /in a process of its own/.test(line)), "a small index is maintained by the process that indexed it");
     } finally {
       parent.close();
+    }
+  });
+
+  it("maintains a large index in a second process, once the indexing one has ended, under its own allocator settings", async () => {
+    const root = temp(workspace(40));
+    // A write per file: more fragments than maintenance lets stand.
+    const job: IndexJob = { folders: [{ name: "ws", root }], storageDir: temp(tempDir("gw-child-db-")), batchChunks: 1 };
+    const logs: string[] = [];
+    // Any index counts as large here (the children read it at their start).
+    process.env.GROUNDWORK_MAINTAIN_APART_ROWS = "1";
+    try {
+      const run = indexInChild(job, { entry: ENTRY, execArgv: LOADER, logger: { ...silent, info: (m) => logs.push(m) } });
+      assert.equal((await run.results)[0].totalChunks, 40);
+      await run.exited;
+      const line = logs.find((m) => /Maintaining the index in a process of its own/.test(m));
+      const pid = Number(/\(pid (\d+)\)/.exec(line ?? "")?.[1]);
+      assert.ok(pid > 0 && pid !== run.pid, `a second process maintained the index: ${logs.join(" | ")}`);
+      assert.ok(!running(pid) && !running(run.pid!), "both ended before `exited`");
+      assert.ok(logs.indexOf(line!) < logs.findIndex((m) => /^Compacted the index/.test(m)), "it compacted the index's 40 fragments");
+    } finally {
+      delete process.env.GROUNDWORK_MAINTAIN_APART_ROWS;
     }
   });
 

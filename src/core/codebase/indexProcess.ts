@@ -9,7 +9,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { readdirSync } from "node:fs";
 import * as os from "node:os";
 import { errorMessage, type Logger } from "../util/host";
-import { ALLOCATOR_ENV, indexingExecArgv, userSetsAllocator } from "./allocator";
+import { indexingExecArgv, MAINTAIN_APART_MIN_ROWS, STEP_ALLOCATOR_ENV, userSetsAllocator } from "./allocator";
 import { Codebase } from "./codebase";
 import { embedderFactory, type EmbeddingProfile } from "./embedders";
 import type { FolderSpec } from "./paths";
@@ -49,11 +49,12 @@ export function jobOptions(job: IndexJob, logger?: Logger): CodebaseOptions {
   };
 }
 
-type ToChild = { type: "run"; job: IndexJob } | { type: "cancel" };
+type ToChild = { type: "run"; job: IndexJob } | { type: "maintain"; job: IndexJob } | { type: "cancel" };
 type FromChild =
   | { type: "progress"; event: ProgressEvent }
   | { type: "log"; level: "trace" | "debug" | "info" | "warn" | "error"; message: string }
-  | { type: "done"; results: FolderRunResult[] }
+  /** `maintainApart`: the index is left to a process of its own to maintain (a large one). */
+  | { type: "done"; results: FolderRunResult[]; maintainApart?: boolean }
   | { type: "failed"; name: string; message: string };
 
 /** The child process could not be started (no results came): the caller may index in its own process instead. */
@@ -75,7 +76,7 @@ export interface IndexInChildOptions {
 export interface ChildRun {
   /** The run's results, as `Codebase.index()` gives them (cancelled ones included), once it has written them. */
   results: Promise<FolderRunResult[]>;
-  /** Settles when the child has ended (after the index's maintenance): the writer lock is free again. */
+  /** Settles when the child has ended, after the index's maintenance (in a second child for a large index): the writer lock is free again. */
   exited: Promise<void>;
   pid: number | undefined;
 }
@@ -86,24 +87,31 @@ const CANCEL_GRACE_MS = 15_000;
 /** How much of the child's standard error a failure quotes. */
 const STDERR_TAIL = 2_000;
 
-/** The environment a child indexes in: the parent's, glibc's settings (unless the user set their own), and plain Node under Electron. */
-function childEnv(): NodeJS.ProcessEnv {
-  const allocator = process.platform === "linux" && !userSetsAllocator(process.env) ? ALLOCATOR_ENV : {};
+/**
+ * The environment a child indexes or maintains in: the parent's, glibc's settings for the step
+ * (unless the user set their own), and plain Node under Electron.
+ */
+function childEnv(step: keyof typeof STEP_ALLOCATOR_ENV): NodeJS.ProcessEnv {
+  const allocator = process.platform === "linux" && !userSetsAllocator(process.env) ? STEP_ALLOCATOR_ENV[step] : {};
   // VS Code's extension host runs in Electron: its executable is Node only with this set.
   return { ...process.env, ...allocator, ELECTRON_RUN_AS_NODE: "1" };
+}
+
+function forkStep(options: IndexInChildOptions, step: keyof typeof STEP_ALLOCATOR_ENV): ChildProcess {
+  return fork(options.entry, [], {
+    execPath: process.execPath,
+    // A debugger port can't be opened twice.
+    execArgv: indexingExecArgv(options.execArgv ?? process.execArgv.filter((arg) => !arg.startsWith("--inspect"))),
+    env: childEnv(step),
+    stdio: ["ignore", "ignore", "pipe", "ipc"],
+  });
 }
 
 /** Runs `job` in a child process: `Codebase.index()` there, progress and log lines here. */
 export function indexInChild(job: IndexJob, options: IndexInChildOptions): ChildRun {
   let child: ChildProcess;
   try {
-    child = fork(options.entry, [], {
-      execPath: process.execPath,
-      // A debugger port can't be opened twice.
-      execArgv: indexingExecArgv(options.execArgv ?? process.execArgv.filter((arg) => !arg.startsWith("--inspect"))),
-      env: childEnv(),
-      stdio: ["ignore", "ignore", "pipe", "ipc"],
-    });
+    child = forkStep(options, "index");
   } catch (error) {
     const failed = Promise.reject(new IndexProcessStartError(errorMessage(error)));
     return { results: failed, exited: failed.then(() => undefined, () => undefined), pid: undefined };
@@ -112,8 +120,10 @@ export function indexInChild(job: IndexJob, options: IndexInChildOptions): Child
   child.stderr?.setEncoding("utf8").on("data", (text: string) => (stderr = (stderr + text).slice(-STDERR_TAIL)));
   let settled = false;
   let spoke = false;
+  let maintainApart = false;
   // "close": the process has ended and its channel and streams are drained (messages sent before its end have come).
-  const exited = new Promise<void>((resolve) => child.once("close", () => resolve()).once("error", () => child.pid === undefined && resolve()));
+  const ended = new Promise<void>((resolve) => child.once("close", () => resolve()).once("error", () => child.pid === undefined && resolve()));
+  const exited = ended.then(() => (maintainApart && !options.signal?.aborted ? maintainInChild(job, options) : undefined));
   const results = new Promise<FolderRunResult[]>((resolve, reject) => {
     const settle = (outcome: () => void): void => {
       if (settled) return;
@@ -138,7 +148,10 @@ export function indexInChild(job: IndexJob, options: IndexInChildOptions): Child
       spoke = true;
       if (message.type === "progress") options.onProgress?.(message.event);
       else if (message.type === "log") options.logger[message.level](message.message);
-      else if (message.type === "done") settle(() => resolve(message.results));
+      else if (message.type === "done") {
+        maintainApart = message.maintainApart === true;
+        settle(() => resolve(message.results));
+      }
       else if (message.type === "failed") settle(() => reject(Object.assign(new Error(message.message), { name: message.name })));
     });
     child.once("error", (error) => {
@@ -161,6 +174,39 @@ export function indexInChild(job: IndexJob, options: IndexInChildOptions): Child
     if (options.signal?.aborted) cancel();
   });
   return { results, exited, pid: child.pid };
+}
+
+/**
+ * The index's maintenance (compaction, the full-text and vector indexes) in a fresh process, once the
+ * one that indexed has ended: their memory does not add up (allocator.ts). Its log lines come here;
+ * a cancel reaches it as it reaches the indexing; a failure is logged, and the next run maintains.
+ */
+function maintainInChild(job: IndexJob, options: IndexInChildOptions): Promise<void> {
+  return new Promise((resolve) => {
+    let child: ChildProcess;
+    try {
+      child = forkStep(options, "maintain");
+    } catch (error) {
+      options.logger.warn(`The index's maintenance could not start (${errorMessage(error)}); the next run does it.`);
+      return resolve();
+    }
+    const cancel = (): void => {
+      if (child.connected) child.send({ type: "cancel" } satisfies ToChild, () => undefined);
+      setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"), options.cancelGraceMs ?? CANCEL_GRACE_MS).unref();
+    };
+    options.signal?.addEventListener("abort", cancel, { once: true });
+    child.on("message", (message: FromChild) => message.type === "log" && options.logger[message.level](message.message));
+    const done = (): void => {
+      options.signal?.removeEventListener("abort", cancel);
+      resolve();
+    };
+    child.once("error", (error) => {
+      options.logger.warn(`The index's maintenance process failed (${errorMessage(error)}); the next run does it.`);
+      if (child.pid === undefined) done();
+    });
+    child.once("close", done);
+    child.send({ type: "maintain", job } satisfies ToChild, (error) => error && child.kill("SIGKILL"));
+  });
 }
 
 /** The nice value a background index runs at: the editor's processes get the cores first, an idle machine's are all the run's. */
@@ -193,7 +239,7 @@ function readTasks(): number[] {
 const PROGRESS_INTERVAL_MS = 100;
 
 /**
- * The child's side: waits for a job, indexes, reports, runs maintenance and exits. Ends itself
+ * The child's side: waits for a job, indexes, reports, runs maintenance (or only maintains) and exits. Ends itself
  * when the parent goes (the IPC channel closes): a run killed mid-way resumes from what it wrote.
  */
 export function serveIndexJob(): void {
@@ -215,7 +261,7 @@ export function serveIndexJob(): void {
   process.once("disconnect", parentGone);
   process.on("message", (message: ToChild) => {
     if (message.type === "cancel") cancel.abort();
-    else if (message.type === "run") void run(message.job);
+    else void run(message.job, message.type === "maintain");
   });
   let lastSent = 0;
   let lastPhase = "";
@@ -226,15 +272,21 @@ export function serveIndexJob(): void {
     lastPhase = event.progress.phase;
     void send({ type: "progress", event });
   };
-  const run = async (job: IndexJob): Promise<void> => {
+  /** Indexes and maintains, or (`maintainOnly`, a second process after a large index's run) maintains. */
+  const run = async (job: IndexJob, maintainOnly: boolean): Promise<void> => {
     let codebase: Codebase | undefined;
     try {
       codebase = await Codebase.open(jobOptions(job, logger));
       if (codebase.unavailable) throw new Error(codebase.unavailable);
-      const results = await codebase.index({ signal: cancel.signal, onProgress: progress });
-      void send({ type: "done", results });
+      if (maintainOnly) logger.info(`Maintaining the index in a process of its own (pid ${process.pid})`);
+      else {
+        const results = await codebase.index({ signal: cancel.signal, onProgress: progress, maintain: false });
+        const maintainApart = !cancel.signal.aborted && results.reduce((sum, result) => sum + result.totalChunks, 0) >= MAINTAIN_APART_MIN_ROWS;
+        void send({ type: "done", results, maintainApart });
+        if (maintainApart || results.some((result) => result.cancelled)) return;
+      }
       // A cancel (a pause, the window closing) ends the maintenance too: the next run does it again.
-      await Promise.race([codebase.maintenanceIdle(), new Promise((resolve) => (cancel.signal.aborted ? resolve(undefined) : cancel.signal.addEventListener("abort", resolve, { once: true })))]);
+      await Promise.race([codebase.maintain(), new Promise((resolve) => (cancel.signal.aborted ? resolve(undefined) : cancel.signal.addEventListener("abort", resolve, { once: true })))]);
     } catch (error) {
       await send({ type: "failed", name: error instanceof Error ? error.name : "Error", message: errorMessage(error) });
     } finally {
