@@ -204,7 +204,8 @@ async function main(argv: string[], step?: IndexStep): Promise<number> {
       const [result] = await codebase.index({ signal: abort.signal, onProgress: (event) => printer(event.progress), maintain: step !== "index" });
       if (step === "index" && !result.cancelled && result.totalChunks < MAINTAIN_APART_MIN_ROWS) {
         await codebase.maintain();
-        process.send?.(MAINTAINED);
+        // Handed to the channel before this process may end.
+        await new Promise<void>((resolve) => (process.send ? process.send(MAINTAINED, undefined, {}, () => resolve()) : resolve()));
       }
       await codebase.maintenanceIdle();
       process.stdout.write(summary(result) + "\n");
