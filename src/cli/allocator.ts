@@ -47,9 +47,10 @@ const ENDING_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"
 /**
  * Runs this same command in a child process under ALLOCATOR_ENV, with this one's standard streams,
  * and resolves to its exit code. `groundwork index` runs in two children one after the other, each
- * under its STEP_ALLOCATOR_ENV: one indexes, and once it has ended with success, a fresh one maintains
- * the index (unless the first did, for a small index, and said so). The children run in a session of their own, so a terminal's Ctrl-C reaches them once,
- * through this process, which passes SIGINT, SIGTERM and SIGHUP on. A child ended by one of those
+ * under its STEP_ALLOCATOR_ENV: one indexes, and once it has ended with success, a fresh one
+ * maintains the index (unless the first did, for a small index, and said so). The children run in a
+ * session of their own, so a terminal's Ctrl-C reaches them once, through this process, which passes
+ * SIGINT, SIGTERM and SIGHUP on. A child ended by one of those
  * (or SIGKILL) ends this process the same way. Should a child not start, the command runs here.
  */
 export async function relaunch(argv: readonly string[], runHere: () => Promise<number>): Promise<number> {
@@ -87,8 +88,8 @@ function runChild(argv: readonly string[], childEnv: Readonly<Record<string, str
 
 /**
  * In a relaunched child (what it returns; undefined elsewhere), with the step it runs of `groundwork
- * index`: it ends with its parent. A parent killed outright (SIGKILL, a crash) can pass nothing on, but its end closes the IPC channel, and the child is then killed the
- * same way, as if the parent had been the one running: a run killed mid-way resumes from what it
+ * index`: it ends with its parent. A parent killed outright (SIGKILL, a crash) can pass nothing on,
+ * but its end closes the IPC channel, and the child is then killed the same way, as if the parent had been the one running: a run killed mid-way resumes from what it
  * wrote. The allocator's variables are taken out of the environment (glibc has read them), so the
  * programs this one runs (git, ripgrep) get the user's.
  */

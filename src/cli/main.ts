@@ -3,7 +3,7 @@ import { createReadStream, existsSync, mkdirSync, rmSync, statSync, writeFileSyn
 import * as os from "node:os";
 import * as path from "node:path";
 import * as readline from "node:readline";
-import { Codebase, type CodebaseOptions, MAINTAIN_APART_MIN_ROWS, connectEmbedder, parseStorageOptions, storageOptionsFromEnv, useStorage, createEmbedder, type Embedder, embedderFactory, localEmbedder, type SearchMode, toResultLine } from "../core/codebase";
+import { Codebase, type CodebaseOptions, maintainsApart, connectEmbedder, parseStorageOptions, storageOptionsFromEnv, useStorage, createEmbedder, type Embedder, embedderFactory, localEmbedder, type SearchMode, toResultLine } from "../core/codebase";
 import { formatHistoryReport, runHistoryEval } from "../core/eval/historyEval";
 import { formatReport, runEval } from "../core/eval/runEval";
 import { ProfileError } from "../core/model/profiles";
@@ -202,7 +202,7 @@ async function main(argv: string[], step?: IndexStep): Promise<number> {
       if (step === "maintain") return await codebase.maintain().then(() => 0);
       const printer = progressPrinter();
       const [result] = await codebase.index({ signal: abort.signal, onProgress: (event) => printer(event.progress), maintain: step !== "index" });
-      if (step === "index" && !result.cancelled && result.totalChunks < MAINTAIN_APART_MIN_ROWS) {
+      if (step === "index" && !result.cancelled && !maintainsApart([result])) {
         await codebase.maintain();
         // Handed to the channel before this process may end.
         await new Promise<void>((resolve) => (process.send ? process.send(MAINTAINED, undefined, {}, () => resolve()) : resolve()));

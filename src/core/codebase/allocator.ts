@@ -32,13 +32,18 @@ export const STEP_ALLOCATOR_ENV: Readonly<Record<"index" | "maintain", Readonly<
   maintain: { MALLOC_MMAP_THRESHOLD_: String(2 * 2 ** 20), MALLOC_TRIM_THRESHOLD_: String(16 * 2 ** 20), MALLOC_ARENA_MAX: ALLOCATOR_ENV.MALLOC_ARENA_MAX },
 };
 
+/** From this many chunks on, maintainsApart (tests lower it with GROUNDWORK_MAINTAIN_APART_ROWS). */
+const MAINTAIN_APART_MIN_ROWS = Number(process.env.GROUNDWORK_MAINTAIN_APART_ROWS) || 100_000;
+
 /**
- * From this many chunks on, an index is maintained in a process of its own after the one that
- * indexed it has ended; below, the indexing process maintains it (the vector index's build then adds
- * tens of MiB, not hundreds, and a second process would cost more time, ~0.6 s to start, than it saves).
- * Tests lower it with GROUNDWORK_MAINTAIN_APART_ROWS.
+ * Whether a run's index is maintained in a process of its own once the one that indexed it has
+ * ended: a finished run of 100k chunks or more. Below, the indexing process maintains it (the vector
+ * index's build then adds tens of MiB, not hundreds, and a second process would cost more time,
+ * ~0.6 s to start, than it saves).
  */
-export const MAINTAIN_APART_MIN_ROWS = Number(process.env.GROUNDWORK_MAINTAIN_APART_ROWS) || 100_000;
+export function maintainsApart(results: ReadonlyArray<{ totalChunks: number; cancelled: boolean }>): boolean {
+  return !results.some((result) => result.cancelled) && results.reduce((sum, result) => sum + result.totalChunks, 0) >= MAINTAIN_APART_MIN_ROWS;
+}
 
 /** Whether the user set malloc variables of their own (theirs win: ours are then left out). */
 export function userSetsAllocator(env: NodeJS.ProcessEnv): boolean {

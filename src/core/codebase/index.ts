@@ -19,4 +19,4 @@ export type { Embedder } from "../embed/embedder";
 export { MIN_RELEVANCE } from "../retrieval/confidence";
 export { isRemoteUri, parseStorageOptions, storageOptionsFromEnv, useStorage } from "./storage";
 export { type ChildRun, indexInChild, type IndexJob, IndexProcessStartError, jobOptions } from "./indexProcess";
-export { ALLOCATOR_ENV, MAINTAIN_APART_MIN_ROWS } from "./allocator";
+export { ALLOCATOR_ENV, maintainsApart } from "./allocator";

@@ -9,7 +9,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { readdirSync } from "node:fs";
 import * as os from "node:os";
 import { errorMessage, type Logger } from "../util/host";
-import { indexingExecArgv, MAINTAIN_APART_MIN_ROWS, STEP_ALLOCATOR_ENV, userSetsAllocator } from "./allocator";
+import { indexingExecArgv, maintainsApart, STEP_ALLOCATOR_ENV, userSetsAllocator } from "./allocator";
 import { Codebase } from "./codebase";
 import { embedderFactory, type EmbeddingProfile } from "./embedders";
 import type { FolderSpec } from "./paths";
@@ -107,6 +107,12 @@ function forkStep(options: IndexInChildOptions, step: keyof typeof STEP_ALLOCATO
   });
 }
 
+/** Asks a child to stop; one that can't (stuck opening a shared index that does not answer) is killed after the grace, so it can't hold the writer lock for good. */
+function cancelChild(child: ChildProcess, options: IndexInChildOptions): void {
+  if (child.connected) child.send({ type: "cancel" } satisfies ToChild, () => undefined);
+  setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"), options.cancelGraceMs ?? CANCEL_GRACE_MS).unref();
+}
+
 /** Runs `job` in a child process: `Codebase.index()` there, progress and log lines here. */
 export function indexInChild(job: IndexJob, options: IndexInChildOptions): ChildRun {
   let child: ChildProcess;
@@ -135,11 +141,7 @@ export function indexInChild(job: IndexJob, options: IndexInChildOptions): Child
       settle(() => reject(error));
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     };
-    const cancel = (): void => {
-      if (child.connected) child.send({ type: "cancel" } satisfies ToChild, () => undefined);
-      // A child that can't stop (stuck opening a shared index that does not answer) must not hold the writer lock for good.
-      setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"), options.cancelGraceMs ?? CANCEL_GRACE_MS).unref();
-    };
+    const cancel = (): void => cancelChild(child, options);
     // Until the child has ended, not only until its results came: its maintenance (compaction, the
     // vector index) holds the writer lock, and a pause or a close must still reach it.
     options.signal?.addEventListener("abort", cancel, { once: true });
@@ -190,10 +192,7 @@ function maintainInChild(job: IndexJob, options: IndexInChildOptions): Promise<v
       options.logger.warn(`The index's maintenance could not start (${errorMessage(error)}); the next run does it.`);
       return resolve();
     }
-    const cancel = (): void => {
-      if (child.connected) child.send({ type: "cancel" } satisfies ToChild, () => undefined);
-      setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"), options.cancelGraceMs ?? CANCEL_GRACE_MS).unref();
-    };
+    const cancel = (): void => cancelChild(child, options);
     options.signal?.addEventListener("abort", cancel, { once: true });
     child.on("message", (message: FromChild) => message.type === "log" && options.logger[message.level](message.message));
     const done = (): void => {
@@ -281,7 +280,7 @@ export function serveIndexJob(): void {
       if (maintainOnly) logger.info(`Maintaining the index in a process of its own (pid ${process.pid})`);
       else {
         const results = await codebase.index({ signal: cancel.signal, onProgress: progress, maintain: false });
-        const maintainApart = !cancel.signal.aborted && results.reduce((sum, result) => sum + result.totalChunks, 0) >= MAINTAIN_APART_MIN_ROWS;
+        const maintainApart = !cancel.signal.aborted && maintainsApart(results);
         void send({ type: "done", results, maintainApart });
         if (maintainApart || results.some((result) => result.cancelled)) return;
       }
