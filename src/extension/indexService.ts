@@ -231,6 +231,8 @@ export class IndexService implements vscode.Disposable {
       entry: this.deps.indexerPath!,
       logger: this.deps.logger,
       signal,
+      // Searches here see a file the run hands to (or takes from) the team's shared index once, while it writes.
+      onOwnership: (event) => codebase.applyOwnership(event),
       onProgress: (event) => {
         this.onProgress(event);
         onProgress?.(event);

@@ -5,10 +5,14 @@ import { createServer } from "node:net";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
+import { Codebase } from "../../src/core/codebase/codebase";
+import { indexInChild, type IndexJob, jobOptions } from "../../src/core/codebase/indexProcess";
 import { parseStorageOptions, storageOptionsFromEnv, useStorage } from "../../src/core/codebase/storage";
+import type { OwnershipEvent } from "../../src/core/codebase/types";
+import type { SearchHit } from "../../src/core/retrieval/types";
 import { storageProblem } from "../../src/core/store/lance";
 import { TestIndex } from "../helpers/index";
-import { CLI, POLYGLOT, removeTree, tempDir, writeTree } from "../helpers/workspace";
+import { CLI, POLYGLOT, REPO_ROOT, removeTree, tempDir, writeTree } from "../helpers/workspace";
 import { TestS3Server } from "../support/s3Server";
 
 const run = promisify(execFile);
@@ -236,6 +240,84 @@ describe("a team index on object storage (a real S3-compatible server)", () => {
       assert.equal((await next.run()).totalChunks, 2, "only the edited and the added file are held here again");
     } finally {
       next.close();
+    }
+  });
+  /** A folder the same as CI's, indexed here in full before the team index was turned on. */
+  const indexedHere = async (name: string): Promise<{ root: string; dbPath: string }> => {
+    const root = path.join(dir, name);
+    const dbPath = path.join(dir, `${name}-db`);
+    cpSync(POLYGLOT, root, { recursive: true });
+    const alone = await TestIndex.open({ root, dbPath });
+    try {
+      assert.ok((await alone.run()).totalChunks > 10);
+    } finally {
+      alone.close();
+    }
+    return { root, dbPath };
+  };
+  /** What a search for the queue shows: whether it comes first, and whether any of its chunks comes twice (from both indexes). */
+  const queueShown = (hits: SearchHit[]): string => {
+    const queue = hits.filter((hit) => hit.path === "lib/Queue.java").map((hit) => hit.startLine);
+    return hits[0]?.path !== "lib/Queue.java" ? `top hit ${hits[0]?.path}` : new Set(queue).size !== queue.length ? `twice: lines ${queue.join(", ")}` : "once";
+  };
+
+  it("turning the team index on: while the run hands files to it, searches see each file once (in this process)", async () => {
+    const { root, dbPath } = await indexedHere("handover-here");
+    useStorage(["s3://team/main"], storageOptionsFromEnv(s3.env()));
+    // One file a batch: each batch's change of ownership comes before its write, which waits for the search made then.
+    const index = await TestIndex.open({ root, dbPath, shared: "s3://team/main", batchChunks: 1 });
+    try {
+      const seen: string[] = [];
+      let handedOver = false;
+      await index.codebase.index({
+        onOwnership: async ({ change }) => {
+          const before = handedOver;
+          handedOver ||= change.leaning.includes("lib/Queue.java");
+          seen.push(`${before ? "after" : "before"} its write: ${queueShown(await index.search("bounded queue offer item", { limit: 10 }))}`);
+        },
+      });
+      assert.ok(handedOver, "the queue now leans on the shared index");
+      assert.ok(seen.filter((line) => line.startsWith("after")).length >= 2, seen.join("\n"));
+      assert.deepEqual(seen.filter((line) => !line.endsWith(": once")), [], "every search while the run wrote");
+      assert.equal(queueShown(await index.search("bounded queue offer item", { limit: 10 })), "once");
+    } finally {
+      index.close();
+    }
+  });
+
+  it("turning the team index on: the indexing process tells the extension host which files it hands over, before it writes", async () => {
+    const { root, dbPath } = await indexedHere("handover-child");
+    const job: IndexJob = { folders: [{ name: "ws", root, dbPath }], shared: { uri: "s3://team/main", storage: storageOptionsFromEnv(s3.env()) } };
+    const host = await Codebase.open(jobOptions(job));
+    try {
+      const events: OwnershipEvent[] = [];
+      const held: string[] = [];
+      const chunks = async (): Promise<number> => (await host.status())[0].chunks;
+      let written = await chunks();
+      let handled = 0;
+      const run = indexInChild(job, {
+        entry: path.join(REPO_ROOT, "src", "core", "codebase", "indexerMain.ts"), execArgv: ["--import", "tsx"],
+        logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+        onOwnership: async (event) => {
+          events.push(event);
+          host.applyOwnership(event);
+          // The write this change describes waits until the host has applied it (and the host's handler has returned).
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          if (event.change.leaning.length > 0 && (await chunks()) !== written) held.push(`local chunks went before the host had applied ${JSON.stringify(event.change)}`);
+          written = await chunks();
+          handled++;
+        },
+      });
+      const [result] = await run.results;
+      assert.equal(result.totalChunks, 0, "everything leans on the shared index");
+      assert.ok(events.some((event) => event.folder === "ws" && event.change.leaning.includes("lib/Queue.java")));
+      assert.equal(handled, events.length, "the run waited for the host's every answer");
+      assert.deepEqual(held, []);
+      // Before the host reads the index again (it does once the process has ended).
+      assert.equal(queueShown(await host.search("bounded queue offer item", { limit: 10 })), "once");
+      await run.exited;
+    } finally {
+      host.close();
     }
   });
 });

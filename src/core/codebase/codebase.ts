@@ -24,9 +24,9 @@ import type { FolderIndex } from "./folderIndex";
 import { FolderIndexes } from "./folderIndexes";
 import { IndexedFiles } from "./indexedFiles";
 import { type FolderSpec, PathSpace } from "./paths";
-import { type CitedCode, type CodebaseFolder, CodebaseError, type CodebaseOptions, type FolderRunResult, type FolderStatus, type MentionSuggestion, type ProgressEvent } from "./types";
+import { type CitedCode, type CodebaseFolder, CodebaseError, type CodebaseOptions, type FolderRunResult, type FolderStatus, type MentionSuggestion, type OwnershipEvent, type ProgressEvent } from "./types";
 
-export type { CodebaseOptions, CodebaseFolder, FolderRunResult, FolderStatus, ProgressEvent, MentionSuggestion, CitedCode } from "./types";
+export type { CodebaseOptions, CodebaseFolder, FolderRunResult, FolderStatus, ProgressEvent, OwnershipEvent, MentionSuggestion, CitedCode } from "./types";
 export { CodebaseError } from "./types";
 
 export { defaultDbPath } from "./folderIndexes";
@@ -131,7 +131,7 @@ export class Codebase {
   }
 
   /** Brings every folder's index up to date, one folder after another; each is then maintained in the background unless `maintain: false`. */
-  index(options: { signal?: AbortSignal; onProgress?: (event: ProgressEvent) => void; maintain?: boolean } = {}): Promise<FolderRunResult[]> {
+  index(options: { signal?: AbortSignal; onProgress?: (event: ProgressEvent) => void; onOwnership?: (event: OwnershipEvent) => void | Promise<void>; maintain?: boolean } = {}): Promise<FolderRunResult[]> {
     return this.enqueue(async () => {
       const results: FolderRunResult[] = [];
       for (const folder of this.folders) {
@@ -143,6 +143,7 @@ export class Codebase {
             this.emit(folder.name, progress);
             options.onProgress?.({ folder: folder.name, progress });
           },
+          onOwnership: options.onOwnership && ((change) => options.onOwnership!({ folder: folder.name, change })),
         });
         results.push({ ...result, folder: folder.name });
       }
@@ -167,6 +168,15 @@ export class Codebase {
       }
       return results;
     });
+  }
+
+  /**
+   * What a run in another process (the extension's indexing process) reports as it writes: which
+   * files the folder's shared index answers for now. Applied at once, not queued behind other work.
+   */
+  applyOwnership(event: OwnershipEvent): void {
+    const folder = this.folders.find((candidate) => candidate.name === event.folder);
+    if (folder) this.indexes.find(folder.root)?.applyOwnership(event.change);
   }
 
   /**

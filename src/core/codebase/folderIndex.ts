@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { ConventionSet, isConventionFile } from "../conventions/conventionSet";
 import type { Embedder } from "../embed/embedder";
 import { indexFingerprint } from "../index/fingerprint";
-import { Indexer, type IndexRunResult, type RunOptions } from "../index/indexer";
+import { Indexer, type IndexRunResult, type OwnershipChange, type RunOptions } from "../index/indexer";
 import type { SearchSegment } from "../retrieval/retriever";
 import { IndexLock, IndexLockedError } from "../store/lock";
 import { lanceUnsupportedReason } from "../store/cpu";
@@ -69,22 +69,13 @@ export class FolderIndex {
     return new GenerationEmbedders(this.options.embedder, neural, this.options.embedderFor);
   }
 
-  private get queryPart(): string {
-    return this.embedders.queryPart;
-  }
+  private get queryPart(): string { return this.embedders.queryPart; }
 
   /** The neural embedder writes use (none: builtin vectors only). */
-  get neuralEmbedder(): Embedder | undefined {
-    return this.neural;
-  }
+  get neuralEmbedder(): Embedder | undefined { return this.neural; }
 
-  get root(): string {
-    return this.options.root;
-  }
-
-  get dbPath(): string {
-    return this.options.dbPath;
-  }
+  get root(): string { return this.options.root; }
+  get dbPath(): string { return this.options.dbPath; }
 
   /** Set when the index can't work on this machine (see IndexUnavailableError): searches find nothing, writes refuse. */
   private unavailableError: IndexUnavailableError | undefined;
@@ -122,9 +113,7 @@ export class FolderIndex {
   }
 
   /** Why the index can't work here, when it can't. */
-  get unavailable(): string | undefined {
-    return this.unavailableError?.message;
-  }
+  get unavailable(): string | undefined { return this.unavailableError?.message; }
 
   /**
    * Reads which generations exist and picks the one that answers: the newest complete one whose
@@ -183,10 +172,13 @@ export class FolderIndex {
   segments(prefix: string): SearchSegment[] {
     const segments: SearchSegment[] = [];
     if (this.unavailableError) return segments;
-    if (this.building) segments.push({ prefix, store: this.building, source: this.source, ...this.embedders.for(this.building) });
+    const overlay = this.overlay; // a file a run is handing to the shared index: its shared copy answers
+    const handedOver = overlay && ((p: string) => overlay.hidesLocal(p));
+    if (this.building) segments.push({ prefix, store: this.building, source: this.source, ...this.embedders.for(this.building), hides: handedOver });
     if (this.answering) {
       const decided = this.building ? this.decided : undefined;
-      segments.push({ prefix, store: this.answering, source: this.source, ...this.embedders.for(this.answering), hides: decided && ((p) => decided.has(p)) });
+      const hides = decided ? (p: string) => decided.has(p) || overlay?.hidesLocal(p) === true : handedOver;
+      segments.push({ prefix, store: this.answering, source: this.source, ...this.embedders.for(this.answering), hides });
     }
     const shared = this.overlay?.segment(prefix, this.source, (store) => this.embedders.for(store));
     if (shared) segments.push(shared);
@@ -237,7 +229,7 @@ export class FolderIndex {
       store.beginWrites();
       // A shared index that stopped answering steps aside: this run then indexes the whole folder.
       if (this.overlay?.active) await this.overlay.check();
-      const outcome = await this.indexer(store).run(options);
+      const outcome = await this.indexer(store).run(this.overlay?.reporting(options) ?? options);
       await this.overlay?.refreshOwned(store);
       // The commit the index was built from, when the folder is a git repository (a shared index says which).
       const commit = outcome.cancelled ? undefined : await gitHead(this.options.root);
@@ -262,13 +254,18 @@ export class FolderIndex {
       store.beginWrites();
       // Saves come often: the store is asked for its version at most every half minute (a run always asks).
       await this.overlay?.refreshShared({ ifOlderThanMs: 30_000 });
-      const outcome = await this.indexer(store).update(relPaths, options);
+      const outcome = await this.indexer(store).update(relPaths, this.overlay?.reporting(options) ?? options);
       await this.overlay?.refreshOwned(store);
       return outcome;
     });
     if (this.conventionSet && relPaths.some((relPath) => isConventionFile(relPath))) await (await this.conventionSet).reload();
     void this.maintain();
     return result;
+  }
+
+  /** What another process's run (the extension's indexing process) reported: see SharedOverlay.applyOwnership. */
+  applyOwnership(change: OwnershipChange): void {
+    this.overlay?.applyOwnership(change);
   }
 
   /** What is scanned: the settings' scan, and never the index itself, wherever it lives inside the folder. */

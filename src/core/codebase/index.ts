@@ -1,7 +1,7 @@
 // The core's public face for hosts (the CLI, the extension, the MCP server): the Codebase and the
 // pure types and values its callers need. Hosts import the core through here (and the model,
 // prompt and eval layers above it); lint keeps them out of the layers below.
-export { type CitedCode, Codebase, type CodebaseFolder, CodebaseError, type CodebaseOptions, defaultDbPath, type FolderRunResult, type FolderStatus, type MentionSuggestion, type ProgressEvent } from "./codebase";
+export { type CitedCode, Codebase, type CodebaseFolder, CodebaseError, type CodebaseOptions, defaultDbPath, type FolderRunResult, type FolderStatus, type MentionSuggestion, type OwnershipEvent, type ProgressEvent } from "./codebase";
 export { connectEmbedder, createEmbedder, EMBEDDER_NAMES, embedderFactory, type EmbeddingProfile, localEmbedder, serverKey } from "./embedders";
 export { TransformersUnavailableError } from "../embed/transformers";
 export type { EmbedderFactory } from "./generationEmbedders";

@@ -14,7 +14,7 @@ import { Codebase } from "./codebase";
 import { embedderFactory, type EmbeddingProfile } from "./embedders";
 import type { FolderSpec } from "./paths";
 import { useStorage } from "./storage";
-import type { CodebaseOptions, FolderRunResult, ProgressEvent } from "./types";
+import type { CodebaseOptions, FolderRunResult, OwnershipEvent, ProgressEvent } from "./types";
 
 /** A codebase as plain data: what a child process needs to open the same one. */
 export interface IndexJob {
@@ -49,9 +49,11 @@ export function jobOptions(job: IndexJob, logger?: Logger): CodebaseOptions {
   };
 }
 
-type ToChild = { type: "run"; job: IndexJob } | { type: "maintain"; job: IndexJob } | { type: "cancel" };
+type ToChild = { type: "run"; job: IndexJob } | { type: "maintain"; job: IndexJob } | { type: "cancel" } | { type: "owned"; id: number };
 type FromChild =
   | { type: "progress"; event: ProgressEvent }
+  /** Sent before the write it describes (files now leaning on the shared index); the child writes once "owned" with its id came back. */
+  | { type: "ownership"; id: number; event: OwnershipEvent }
   | { type: "log"; level: "trace" | "debug" | "info" | "warn" | "error"; message: string }
   /** `maintainApart`: the index is left to a process of its own to maintain (a large one). */
   | { type: "done"; results: FolderRunResult[]; maintainApart?: boolean }
@@ -69,6 +71,8 @@ export interface IndexInChildOptions {
   logger: Logger;
   signal?: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;
+  /** Which files a folder's shared index answers for, as the child writes (its searches then see each file once: Codebase.applyOwnership). */
+  onOwnership?: (event: OwnershipEvent) => void | Promise<void>;
   /** How long a cancelled child may take to end before it is killed (default 15 s). */
   cancelGraceMs?: number;
 }
@@ -149,7 +153,13 @@ export function indexInChild(job: IndexJob, options: IndexInChildOptions): Child
     child.on("message", (message: FromChild) => {
       spoke = true;
       if (message.type === "progress") options.onProgress?.(message.event);
-      else if (message.type === "log") options.logger[message.level](message.message);
+      else if (message.type === "ownership") {
+        // The child's write waits for the answer.
+        void Promise.resolve()
+          .then(() => options.onOwnership?.(message.event))
+          .catch((error: unknown) => options.logger.debug(`Applying the indexing process's change of ownership failed: ${errorMessage(error)}`))
+          .finally(() => child.connected && child.send({ type: "owned", id: message.id } satisfies ToChild, () => undefined));
+      } else if (message.type === "log") options.logger[message.level](message.message);
       else if (message.type === "done") {
         maintainApart = message.maintainApart === true;
         settle(() => resolve(message.results));
@@ -258,9 +268,22 @@ export function serveIndexJob(): void {
   const cancel = new AbortController();
   const parentGone = (): void => void process.kill(process.pid, "SIGKILL");
   process.once("disconnect", parentGone);
+  /** Changes of ownership the parent has not applied yet: the write they describe waits. */
+  const unapplied = new Map<number, () => void>();
+  let lastOwnership = 0;
+  const ownership = (event: OwnershipEvent): Promise<void> => {
+    if (!process.connected) return Promise.resolve();
+    const id = ++lastOwnership;
+    const applied = new Promise<void>((resolve) => unapplied.set(id, resolve));
+    void send({ type: "ownership", id, event });
+    return applied;
+  };
   process.on("message", (message: ToChild) => {
     if (message.type === "cancel") cancel.abort();
-    else void run(message.job, message.type === "maintain");
+    else if (message.type === "owned") {
+      unapplied.get(message.id)?.();
+      unapplied.delete(message.id);
+    } else void run(message.job, message.type === "maintain");
   });
   let lastSent = 0;
   let lastPhase = "";
@@ -279,7 +302,7 @@ export function serveIndexJob(): void {
       if (codebase.unavailable) throw new Error(codebase.unavailable);
       if (maintainOnly) logger.info(`Maintaining the index in a process of its own (pid ${process.pid})`);
       else {
-        const results = await codebase.index({ signal: cancel.signal, onProgress: progress, maintain: false });
+        const results = await codebase.index({ signal: cancel.signal, onProgress: progress, onOwnership: ownership, maintain: false });
         const maintainApart = !cancel.signal.aborted && maintainsApart(results);
         void send({ type: "done", results, maintainApart });
         if (maintainApart || results.some((result) => result.cancelled)) return;

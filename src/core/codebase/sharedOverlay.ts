@@ -6,7 +6,8 @@
 // index in place: the overlay reads it at one version (its file list and its chunks together) and
 // moves to the latest before each run and update; a file the overlay leaned on whose shared copy
 // has changed since is hidden until the next run indexes it here.
-import { SHARED, type SharedFiles } from "../index/indexer";
+import type { RunOptions } from "../index/indexer";
+import { leansOnShared, type OwnershipChange, type SharedFiles } from "../index/sharedFiles";
 import type { SearchSegment } from "../retrieval/retriever";
 import type { FileRecord } from "../store/schema";
 import { IndexStore, type SourceReader, StoreUnreadableError } from "../store/store";
@@ -39,6 +40,8 @@ export class SharedOverlay implements SharedFiles {
   private version: string | undefined;
   /** Paths the local index speaks for: the shared copy is hidden. */
   private owned = new Set<string>();
+  /** Paths a run in progress has handed to the shared index: their local chunks (going, or gone) are hidden. */
+  private handedOver = new Set<string>();
   problem: string | undefined;
   /** Until when reads do without the shared index (one failed just before). */
   private skipUntil = 0;
@@ -159,11 +162,36 @@ export class SharedOverlay implements SharedFiles {
   async refreshOwned(local: IndexStore | undefined): Promise<void> {
     this.local = local;
     const owned = new Set<string>();
-    for (const record of (await local?.fileRecords())?.values() ?? []) {
-      const leaning = record.status === "indexed" && record.reason === SHARED;
-      if (!leaning || this.files.get(record.path)?.hash !== record.hash) owned.add(record.path);
-    }
+    for (const record of (await local?.fileRecords())?.values() ?? []) if (!leansOnShared(record, this)) owned.add(record.path);
     this.owned = owned;
+    this.handedOver = new Set();
+  }
+
+  /**
+   * A run (here or in the indexing process) is writing these files' records: the shared copy of a
+   * file now leaning answers at once and its local chunks are hidden; a file now held here hides
+   * the shared copy. Searches in flight see the change (the sets change in place).
+   */
+  applyOwnership(change: OwnershipChange): void {
+    for (const path of change.leaning) {
+      this.owned.delete(path);
+      this.handedOver.add(path);
+    }
+    for (const path of change.local) {
+      this.owned.add(path);
+      this.handedOver.delete(path);
+    }
+  }
+
+  /** A run's options, its changes of ownership applied here first (searches see them as they happen), then passed on. */
+  reporting(options: RunOptions = {}): RunOptions {
+    if (!this.active) return options;
+    return { ...options, onOwnership: (change) => (this.applyOwnership(change), options.onOwnership?.(change)) };
+  }
+
+  /** Whether the local index's chunks of this file are hidden: a run in progress handed it to the shared index. */
+  hidesLocal(path: string): boolean {
+    return this.handedOver.has(path);
   }
 
   /** The shared index as a search segment: hidden where the local index speaks; a failure leaves local results only. */

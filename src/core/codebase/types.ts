@@ -2,7 +2,7 @@
 import type { Citation } from "../../shared/citation";
 import type { ChunkerOptions } from "../chunk/chunker";
 import type { Embedder } from "../embed/embedder";
-import type { IndexProgress, IndexRunResult } from "../index/indexer";
+import type { IndexProgress, IndexRunResult, OwnershipChange } from "../index/indexer";
 import type { HttpRerankerOptions } from "../retrieval/reranker";
 import type { SearchOptions } from "../retrieval/types";
 import type { ScanOptions } from "../scan/scanner";
@@ -70,6 +70,12 @@ export interface FolderStatus extends IndexStatus {
 export interface ProgressEvent {
   folder: string;
   progress: IndexProgress;
+}
+
+/** A run's change of which files a folder's shared index answers for (see SharedOverlay.applyOwnership). */
+export interface OwnershipEvent {
+  folder: string;
+  change: OwnershipChange;
 }
 
 export interface MentionSuggestion {

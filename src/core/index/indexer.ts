@@ -14,7 +14,10 @@ import { contentKey, type VectorCache } from "../store/vectorCache";
 import { sha256Hex } from "../util/hash";
 import { BatchPipeline } from "./batchPipeline";
 import { embeddingInput, neuralContent, toRow } from "./rows";
+import { DELETED_HERE, type OwnershipChange, reportingOwnership, SHARED, type SharedFiles } from "./sharedFiles";
 import type { FileStages, ProcessedFile } from "./stages";
+
+export { DELETED_HERE, type OwnershipChange, SHARED, type SharedFiles } from "./sharedFiles";
 
 export interface IndexerOptions {
   root: string;
@@ -40,17 +43,6 @@ export interface IndexerOptions {
   logger?: Logger;
 }
 
-/** What an overlay needs of the shared index: its files and their content hashes. */
-export interface SharedFiles {
-  hashOf(path: string): string | undefined;
-  paths(): Iterable<string>;
-}
-
-/** The reason on an overlay's record of a file the shared index holds as it is here. */
-export const SHARED = "in the shared index";
-/** The reason on an overlay's tombstone of a shared file deleted here. */
-export const DELETED_HERE = "deleted here (the shared index still has it)";
-
 export interface IndexProgress {
   phase: "scanning" | "indexing" | "finishing" | "done";
   filesDone: number;
@@ -63,6 +55,8 @@ export interface IndexProgress {
 export interface RunOptions {
   signal?: AbortSignal;
   onProgress?: (progress: IndexProgress) => void;
+  /** With a shared index: which files it answers for now, as each batch is written (the write waits for a returned promise). */
+  onOwnership?: (change: OwnershipChange) => void | Promise<void>;
 }
 
 export interface IndexRunResult {
@@ -158,7 +152,9 @@ export class Indexer {
     let batchLimit = this.options.neural ? Math.min(this.batchChunks, FIRST_NEURAL_BATCH) : this.batchChunks;
     // Batches are embedded and written behind the loop (batchPipeline.ts), which goes on preparing
     // the next files (the chunk workers keep working) meanwhile.
-    const pipeline = new BatchPipeline<FileUpdate[]>((rows) => this.options.store.write(rows), runOptions.signal);
+    const write = (rows: FileUpdate[]): Promise<void> => store.write(rows);
+    const { shared } = this.options;
+    const pipeline = new BatchPipeline<FileUpdate[]>(shared && runOptions.onOwnership ? reportingOwnership(write, shared, runOptions.onOwnership) : write, runOptions.signal);
     let inFlightChunks = 0;
     const embeddingProgress = (): IndexProgress["embedding"] =>
       this.options.neural ? { embedded: counts.chunksEmbedded, cached: counts.vectorsReused, queued: Math.max(0, counts.chunksWritten + pendingChunks + inFlightChunks - counts.chunksEmbedded - counts.vectorsReused) } : undefined;
