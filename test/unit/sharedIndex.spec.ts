@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
-import { cpSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -242,6 +242,37 @@ describe("a team index on object storage (a real S3-compatible server)", () => {
       next.close();
     }
   });
+  it("a Windows checkout (CRLF line endings) leans on the team index CI built from LF files", async () => {
+    const root = path.join(dir, "crlf");
+    cpSync(POLYGLOT, root, { recursive: true });
+    let converted = 0;
+    for (const file of readdirSync(root, { recursive: true, encoding: "utf8" })) {
+      const absPath = path.join(root, file);
+      if (!statSync(absPath).isFile()) continue;
+      const text = readFileSync(absPath, "utf8");
+      if (!text.includes("\n") || text.includes("\r")) continue;
+      writeFileSync(absPath, text.replace(/\n/g, "\r\n"));
+      converted++;
+    }
+    assert.ok(converted >= 10);
+    useStorage(["s3://team/main"], storageOptionsFromEnv(s3.env()));
+    const index = await TestIndex.open({ root, dbPath: path.join(dir, "crlf-db"), shared: "s3://team/main" });
+    try {
+      const result = await index.run();
+      assert.equal(result.totalChunks, 0, "nothing indexed here: the shared index holds the same content");
+      assert.equal((await index.status()).shared?.overlaid, 0);
+      const [hit] = await index.search("bounded queue offer item", { limit: 1 });
+      assert.equal(hit?.path, "lib/Queue.java");
+      const lines = readFileSync(path.join(root, "lib/Queue.java"), "utf8").split("\r\n").slice(hit.startLine - 1, hit.endLine).join("\n");
+      assert.equal(hit.text, lines, "the shared chunk's lines are this checkout's");
+      // Touched without a change but its line endings: still nothing to index here.
+      writeFileSync(path.join(root, "lib/Queue.java"), readFileSync(path.join(root, "lib/Queue.java"), "utf8").replace(/\r\n/g, "\n"));
+      assert.equal((await index.update(["lib/Queue.java"])).filesIndexed, 0);
+    } finally {
+      index.close();
+    }
+  });
+
   /** A folder the same as CI's, indexed here in full before the team index was turned on. */
   const indexedHere = async (name: string): Promise<{ root: string; dbPath: string }> => {
     const root = path.join(dir, name);

@@ -11,7 +11,7 @@ import { type ScanEntry, type ScanOptions, scanPaths, scanWorkspace, withinFileL
 import type { FileRecord } from "../store/schema";
 import type { FileUpdate, IndexStore } from "../store/store";
 import { contentKey, type VectorCache } from "../store/vectorCache";
-import { sha256Hex } from "../util/hash";
+import { fileContentHash } from "../util/hash";
 import { BatchPipeline } from "./batchPipeline";
 import { embeddingInput, neuralContent, toRow } from "./rows";
 import { DELETED_HERE, type OwnershipChange, reportingOwnership, SHARED, type SharedFiles } from "./sharedFiles";
@@ -271,7 +271,7 @@ export class Indexer {
       // Keep what was indexed before: a transient read error must not lose it.
       return { record: { ...(previous ?? skippedRecord(path, reason)), status: "error", reason } };
     }
-    const hash = sha256Hex(bytes);
+    const hash = fileContentHash(bytes);
     const base = { path, size, mtimeMs, hash, indexedAt: Date.now() };
     // The shared index holds this very content: the overlay keeps only a record saying so.
     if (this.options.shared?.hashOf(path) === hash) {
