@@ -169,6 +169,34 @@ describe("index store (real LanceDB on disk)", () => {
     store.close();
   });
 
+  it("moves a hit to where its code is now in a file changed since it was indexed, from its cache and from its rows", async () => {
+    const delta = "def delta():\n    return 4";
+    const files: Record<string, string> = { "c.py": `import os\n\n${delta}\n` };
+    const source = async (p: string): Promise<Buffer | undefined> => (files[p] === undefined ? undefined : Buffer.from(files[p], "utf8"));
+    const lines = async (store: IndexStore): Promise<string> => {
+      const [hit] = await store.chunksAt(await store.vectorSearch(embedder.embedSync("delta"), 1), source);
+      return `${hit.startLine}-${hit.endLine} ${hit.text === delta ? "indexed code" : hit.text}`;
+    };
+    const store = await IndexStore.create(newDbPath(), identity);
+    await store.write([{ record: record("c.py", 1), chunks: [chunk("c.py", "delta", 3, delta)] }]);
+    assert.equal(await lines(store), "3-4 indexed code");
+    // Five lines added above it (the index has not caught up): the cached chunk moves with its code.
+    files["c.py"] = `import os\nimport sys\n\n\n# helpers\n\n\n${delta}\n`;
+    assert.equal(await lines(store), "8-9 indexed code");
+    // Twice in the file: the nearest to where it was indexed.
+    files["c.py"] = `${delta}\n${"\n".repeat(20)}${delta}\n`;
+    assert.equal(await lines(store), "1-2 indexed code");
+    // Its code changed: it stays where it was indexed (the next update indexes the file again).
+    files["c.py"] = "import os\n\ndef delta():\n    return 5\n";
+    assert.equal(await lines(store), "3-4 indexed code");
+    store.close();
+    // Read from the rows (a fresh handle has no cache), CRLF line endings.
+    const again = await IndexStore.open(store.dir);
+    files["c.py"] = `# moved\r\n${delta.replace("\n", "\r\n")}\r\n`;
+    assert.equal(await lines(again!), "2-3 indexed code");
+    again!.close();
+  });
+
   it("returns every chunk asked for, even when reading them evicts others from its cache", async () => {
     const store = await IndexStore.create(newDbPath(), identity);
     // More chunks than the row cache holds (2,000): reading the new ones pushes the cached ones out mid-call.

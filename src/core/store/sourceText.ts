@@ -1,6 +1,6 @@
 // A search hit's code, read from its file in the workspace (see SourceReader).
 import { sha256Hex } from "../util/hash";
-import type { ChunkRef } from "./schema";
+import type { ChunkRef, StoredChunk } from "./schema";
 
 /**
  * Reads a file of the indexed tree (folder-relative path), or undefined when it can't.
@@ -22,6 +22,37 @@ export async function textsFromSource(refs: readonly ChunkRef[], source: SourceR
     if (text !== undefined && sha256Hex(text) === ref.contentHash) texts.set(ref.id, text);
   }
   return texts;
+}
+
+/**
+ * Chunks read from the index (cache or rows) checked against their files: a chunk whose lines no
+ * longer read as indexed (the file changed, and the index has not caught up yet) is moved to where
+ * the same lines are now, the nearest to where they were, so that its citation points at its code.
+ * One whose code is no longer in the file keeps its indexed lines.
+ */
+export async function relocated(chunks: readonly StoredChunk[], source: SourceReader): Promise<StoredChunk[]> {
+  const paths = [...new Set(chunks.map((chunk) => chunk.path))];
+  const files = new Map(await Promise.all(paths.map(async (p) => [p, await source(p).catch(() => undefined)] as const)));
+  const lines = new Map<string, string[]>();
+  return chunks.map((chunk) => {
+    const file = files.get(chunk.path);
+    if (file === undefined || linesOf(file, chunk.startLine, chunk.endLine) === chunk.text) return chunk;
+    if (!lines.has(chunk.path)) lines.set(chunk.path, file.toString("utf8").split(/\r?\n/));
+    const start = nearestLines(lines.get(chunk.path)!, chunk.text.split("\n"), chunk.startLine - 1);
+    return start === undefined ? chunk : { ...chunk, startLine: start + 1, endLine: start + 1 + chunk.endLine - chunk.startLine };
+  });
+}
+
+/** The 0-based line where `wanted` occurs in `lines`, the occurrence nearest to `near`; undefined when it does not. */
+function nearestLines(lines: readonly string[], wanted: readonly string[], near: number): number | undefined {
+  let best: number | undefined;
+  for (let i = 0; i + wanted.length <= lines.length; i++) {
+    if (lines[i] !== wanted[0] || (best !== undefined && Math.abs(i - near) >= Math.abs(best - near))) continue;
+    let j = 1;
+    while (j < wanted.length && lines[i + j] === wanted[j]) j++;
+    if (j === wanted.length) best = i;
+  }
+  return best;
 }
 
 const NEWLINE = 0x0a;

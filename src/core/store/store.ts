@@ -12,7 +12,7 @@ import { HeldPaths } from "./heldPaths";
 import { connectOptions, inList, isRemoteUri, loadLanceDb, sqlString, withReadAhead } from "./lance";
 import { chunkOf, packRef, toFileRecord, toRef, toStoredChunk } from "./records";
 import { type ChunkRef, CHUNKS_TABLE, chunksSchema, FILES_TABLE, type FileRecord, filesSchema, META_TABLE, metaSchema, type StoredChunk } from "./schema";
-import { type SourceReader, textsFromSource } from "./sourceText";
+import { relocated, type SourceReader, textsFromSource } from "./sourceText";
 import { type FileUpdate, FULL_TEXT_CONFIG, identityOf, identityRows, type IndexCoverage, inStableOrder, isCorruption, readMeta, remoteTables, type StoreIdentity, StoreUnreadableError } from "./storeParts";
 
 export type { ChunkRef, StoredChunk } from "./schema";
@@ -305,9 +305,10 @@ export class IndexStore {
   }
 
   /**
-   * The chunks behind references, in their order. The code comes
-   * from the row cache, else from the source file when its lines still hash as indexed, else from
-   * the row; a row that moved is looked up by id, and one whose chunk was deleted is dropped.
+   * The chunks behind references, in their order. The code comes from the row cache, else from the
+   * source file when its lines still hash as indexed, else from the row; a row that moved is looked
+   * up by id, one whose chunk was deleted is dropped. Code not read from its file is checked
+   * against it: where the file changed since, the chunk's lines are where that code is now.
    */
   async chunksAt(refs: readonly ChunkRef[], source?: SourceReader): Promise<StoredChunk[]> {
     // Collected here, not read back from the cache at the end: filling the cache may evict what it held.
@@ -321,8 +322,8 @@ export class IndexStore {
       if (cached) found.set(ref.id, cached);
       return !cached;
     });
-    if (source && missing.length > 0) {
-      const texts = await textsFromSource(missing, source);
+    const texts = source && missing.length > 0 ? await textsFromSource(missing, source) : new Map<string, string>();
+    if (texts.size > 0) {
       missing = missing.filter((ref) => {
         const text = texts.get(ref.id);
         if (text !== undefined) keep(chunkOf(ref, text));
@@ -336,10 +337,9 @@ export class IndexStore {
       // Rows that moved (a compaction since the search) are found again by id: rare, and slower.
       if (moved.length > 0) (await this.chunks.query().where(inList("id", moved)).select(CHUNK_COLUMNS).toArray()).forEach((row) => keep(toStoredChunk(row)));
     }
-    return refs.flatMap((ref) => {
-      const chunk = found.get(ref.id);
-      return chunk ? [chunk] : [];
-    });
+    const unchecked = source ? await relocated(refs.flatMap((ref) => (texts.has(ref.id) ? [] : found.get(ref.id) ?? [])), source) : [];
+    for (const chunk of unchecked) found.set(chunk.id, chunk);
+    return refs.flatMap((ref) => found.get(ref.id) ?? []);
   }
 
   /** Chunk ids name their content (path, range, hash), so a cached row never goes stale. */
