@@ -110,6 +110,25 @@ describe("codebase over a multi-root workspace", () => {
     assert.deepEqual(symbols.map((s) => s.value), ["polygon_area"]);
   });
 
+  it("cites a hit, a definition and an expanded definition where their code is now, in files edited since they were indexed", async () => {
+    const geometry = path.join(parent, "lib", "src", "geometry.py");
+    const ledger = path.join(parent, "My App", "src", "ledger.py");
+    const lines = (hit: { path: string; startLine: number; endLine: number } | undefined): string => (hit ? `${hit.path}:${hit.startLine}-${hit.endLine}` : "none");
+    try {
+      // Three lines added above each (not indexed yet).
+      writeFileSync(geometry, `import math\n\n\n${LIB["src/geometry.py"]}`);
+      writeFileSync(ledger, `# Posting.\n\n\n${APP["src/ledger.py"]}`);
+      assert.equal(lines((await codebase.definitions("polygon_area"))[0]), "lib/src/geometry.py:4-5");
+      assert.equal(lines((await codebase.search("polygon area points", { limit: 5 })).find((hit) => hit.path === "lib/src/geometry.py")), "lib/src/geometry.py:4-5");
+      const expanded = (await codebase.search("settle invoice", { limit: 1, expand: true })).find((hit) => hit.expandedFrom);
+      assert.equal(lines(expanded), "My App/src/ledger.py:4-5");
+      assert.equal((await codebase.readCitation(lines(expanded))).text, expanded!.text, "the citation names its code");
+    } finally {
+      writeFileSync(geometry, LIB["src/geometry.py"]);
+      writeFileSync(ledger, APP["src/ledger.py"]);
+    }
+  });
+
   it("reads the code a citation names, and nothing outside the indexed files", async () => {
     const code = await codebase.readCitation("My App/src/a b.py:1-2");
     assert.equal(code.text, "def settle_invoice(invoice):\n    \"\"\"Settle an invoice.\"\"\"");

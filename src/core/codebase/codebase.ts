@@ -17,7 +17,7 @@ import { WorkerStages } from "../index/workerPool";
 import { HttpReranker } from "../retrieval/reranker";
 import { fromSegment, HybridRetriever, type SearchSegment } from "../retrieval/retriever";
 import type { SearchHit, SearchOptions } from "../retrieval/types";
-import { StoreUnreadableError, type StoredChunk } from "../store/store";
+import { type SourceReader, StoreUnreadableError, type StoredChunk } from "../store/store";
 import { errorMessage, type Logger, silentLogger } from "../util/host";
 import { cl100k } from "../util/tokens";
 import type { FolderIndex } from "./folderIndex";
@@ -260,7 +260,7 @@ export class Codebase {
   /** Where a symbol is defined, from the symbol table (best first: as the index lists them). */
   async definitions(symbol: string, limit = 5): Promise<SearchHit[]> {
     const found = await Promise.all(this.folders.map(async (folder) => {
-      const chunks = await this.fromFolder(folder, (store) => store.chunksDefining([symbol], limit));
+      const chunks = await this.fromFolder(folder, (store, source) => store.chunksDefining([symbol], limit, source));
       return chunks.map((chunk) => pinned(chunk, folder.prefix));
     }));
     return found.flat().slice(0, limit);
@@ -281,10 +281,10 @@ export class Codebase {
   }
 
   /** Reads from the first of a folder's segments that answers for the result's paths (the newest generation first). */
-  private async fromFolder(folder: CodebaseFolder, read: (store: SearchSegment["store"]) => Promise<StoredChunk[]>): Promise<StoredChunk[]> {
+  private async fromFolder(folder: CodebaseFolder, read: (store: SearchSegment["store"], source: SourceReader | undefined) => Promise<StoredChunk[]>): Promise<StoredChunk[]> {
     const out: StoredChunk[] = [];
     for (const segment of this.folderIndex(folder).segments(folder.prefix)) {
-      out.push(...(await fromSegment(segment, () => read(segment.store), [])).filter((chunk) => !segment.hides?.(chunk.path) && !out.some((o) => o.id === chunk.id)));
+      out.push(...(await fromSegment(segment, () => read(segment.store, segment.source), [])).filter((chunk) => !segment.hides?.(chunk.path) && !out.some((o) => o.id === chunk.id)));
     }
     return out;
   }

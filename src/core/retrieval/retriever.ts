@@ -274,7 +274,7 @@ export class HybridRetriever {
     const shown = new Set(hits.map((hit) => hit.id));
     const lookup = async (names: readonly string[], limit: number): Promise<Array<StoredChunk & { role: FileRole }>> => {
       const found = await Promise.all(segments.map(async (segment) => {
-        const chunks = await fromSegment(segment, () => segment.store.chunksDefining(names, limit), [], this.options.onSegmentError);
+        const chunks = await fromSegment(segment, () => segment.store.chunksDefining(names, limit, segment.source), [], this.options.onSegmentError);
         return chunks.filter((chunk) => !segment.hides?.(chunk.path)).map((chunk) => ({ ...chunk, id: segment.prefix + chunk.id, path: segment.prefix + chunk.path, role: fileRole(chunk.path) }));
       }));
       return found.flat();

@@ -347,12 +347,11 @@ export class IndexStore {
     this.rowCache.set(chunk.id, chunk);
   }
 
-  /** Chunks defining any of these symbols (the symbol table of graph expansion). */
-  async chunksDefining(symbols: readonly string[], limit: number): Promise<StoredChunk[]> {
+  /** Chunks defining any of these symbols (the symbol table of graph expansion); with `source`, where their code is now (see chunksAt). */
+  async chunksDefining(symbols: readonly string[], limit: number, source?: SourceReader): Promise<StoredChunk[]> {
     if (symbols.length === 0) return [];
-    const rows = await this.chunks.query().where(`${inList("symbol", symbols)} AND kind NOT IN ('statements', 'lines', 'section')`)
-      .select(CHUNK_COLUMNS).limit(limit).toArray();
-    return rows.map(toStoredChunk);
+    const chunks = (await this.chunks.query().where(`${inList("symbol", symbols)} AND kind NOT IN ('statements', 'lines', 'section')`).select(CHUNK_COLUMNS).limit(limit).toArray()).map(toStoredChunk);
+    return source ? relocated(chunks, source) : chunks;
   }
 
   /** Changes whenever the chunks change: the key that invalidates query caches. */
