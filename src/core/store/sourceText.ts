@@ -36,11 +36,26 @@ export async function relocated(chunks: readonly StoredChunk[], source: SourceRe
   const lines = new Map<string, string[]>();
   return chunks.map((chunk) => {
     const file = files.get(chunk.path);
-    if (file === undefined || linesOf(file, chunk.startLine, chunk.endLine) === chunk.text) return chunk;
+    if (file === undefined || inPlace(file, chunk)) return chunk;
     if (!lines.has(chunk.path)) lines.set(chunk.path, file.toString("utf8").split(/\r?\n/));
     const start = nearestLines(lines.get(chunk.path)!, chunk.text.split("\n"), chunk.startLine - 1);
     return start === undefined ? chunk : { ...chunk, startLine: start + 1, endLine: start + 1 + chunk.endLine - chunk.startLine };
   });
+}
+
+/**
+ * Chunks found where they were indexed, by the file's bytes as read (the source reader hands out
+ * the same buffer while a file is unchanged): a hit that keeps coming back is checked once.
+ */
+const foundInPlace = new WeakMap<Buffer, Set<string>>();
+
+function inPlace(file: Buffer, chunk: StoredChunk): boolean {
+  const found = foundInPlace.get(file);
+  if (found?.has(chunk.id)) return true;
+  if (linesOf(file, chunk.startLine, chunk.endLine) !== chunk.text) return false;
+  if (found) found.add(chunk.id);
+  else foundInPlace.set(file, new Set([chunk.id]));
+  return true;
 }
 
 /** The 0-based line where `wanted` occurs in `lines`, the occurrence nearest to `near`; undefined when it does not. */
