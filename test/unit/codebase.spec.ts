@@ -123,6 +123,7 @@ describe("codebase over a multi-root workspace", () => {
       const expanded = (await codebase.search("settle invoice", { limit: 1, expand: true })).find((hit) => hit.expandedFrom);
       assert.equal(lines(expanded), "My App/src/ledger.py:4-5");
       assert.equal((await codebase.readCitation(lines(expanded))).text, expanded!.text, "the citation names its code");
+      assert.equal(lines((await codebase.mention("@lib/src/geometry.py"))[0]), "lib/src/geometry.py:4-5", "a file's chunks pinned by a mention");
     } finally {
       writeFileSync(geometry, LIB["src/geometry.py"]);
       writeFileSync(ledger, APP["src/ledger.py"]);

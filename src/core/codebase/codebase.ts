@@ -18,6 +18,7 @@ import { HttpReranker } from "../retrieval/reranker";
 import { fromSegment, HybridRetriever, type SearchSegment } from "../retrieval/retriever";
 import type { SearchHit, SearchOptions } from "../retrieval/types";
 import { type SourceReader, StoreUnreadableError, type StoredChunk } from "../store/store";
+import { relocated } from "../store/sourceText";
 import { errorMessage, type Logger, silentLogger } from "../util/host";
 import { cl100k } from "../util/tokens";
 import type { FolderIndex } from "./folderIndex";
@@ -253,7 +254,8 @@ export class Codebase {
     if (!text.includes("/") && !text.includes(".")) return this.definitions(text, 3);
     const target = await this.files.target(text);
     if (!target) return [];
-    const chunks = await this.fromFolder(target.folder, (store) => store.chunksOf(target.relPath));
+    // Where their code is now, in a file edited since it was indexed (see relocated).
+    const chunks = await this.fromFolder(target.folder, async (store, source) => (source ? relocated(await store.chunksOf(target.relPath), source) : store.chunksOf(target.relPath)));
     return chunks.map((chunk) => pinned(chunk, target.folder.prefix));
   }
 
