@@ -17,7 +17,7 @@ const LANCE_OWN_ANALYSIS = { withPosition: false, lowercase: true, stem: true, r
 const AWKWARD = [
   "Parsing", "parses", "PARSED", "generously", "generate", "communism", "arsenal", "skies", "dying", "news", "atlas", "cosmos",
   "being", "doing", "there", "theirs", "ones", "succeed", "proceeding", "herring", "inning", "Yield", "yYy", "crying", "ugly",
-  "naïve", "café", "cafés", "Straße", "ΣΟΦΊΑ", "ΟΔΟΣ", "οδοσ", "οδος", "σοφία", "x̃", "日本語テキスト", "ǅemal", "٣٤", "Ⅻ", "½", "İstanbul", "ﬁles",
+  "naïve", "café", "cafés", "Straße", "ΣΟΦΊΑ", "ΟΔΟΣ", "οδοσ", "οδος", "σοφία", "x̃", "ǅemal", "٣٤", "Ⅻ", "½", "İstanbul", "ﬁles",
   "𝑥y", "𝑥i", "𝑥ying", "ab𝑥y", "ab𝑥i", "x1y2z3", "123abc", "0x1F", "utf8", "h2o", "snake_case_name", "camelCaseName", "$jq", "__init__",
   "a".repeat(38) + "s", "b".repeat(39) + "s", "c".repeat(40) + "s", "p".repeat(24) + "ationalizations", "p".repeat(25) + "ationalizations",
   "p".repeat(26) + "ationalizations", "q".repeat(35) + "ings", "q".repeat(36) + "ings", "é".repeat(19) + "s", "é".repeat(20),
@@ -45,6 +45,26 @@ describe("full-text terms", () => {
     assert.equal(joinTerms("", "a b", "", "c"), "a b c");
   });
 
+  it("indexes Han, kana and Hangul as overlapping pairs of characters, so that any part of a run finds it, and a long run is indexed", async () => {
+    assert.equal(indexTerms("登录失败"), "登录 录失 失败");
+    assert.equal(indexTerms("API调用超时 (timeout)"), "api 调用 用超 超时 timeout", "a run mixing scripts is cut where they change");
+    assert.equal(indexTerms("日本語テキスト ラーメン 한국어 中"), "日本 本語 語テ テキ キス スト ラー ーメ メン 한국 국어 中");
+    assert.equal(indexTerms("naïve Straße"), "naïv straße", "other scripts beyond ASCII as before");
+    // Through LanceDB with the index's own settings: a comment of 22 characters (66 bytes, over the token limit as one run).
+    const lance = await import("@lancedb/lancedb");
+    const dir = tempDir("gw-terms-cjk-");
+    dirs.push(dir);
+    const texts = ["# 用户登录失败时重试三次并记录错误日志以便排查\ndef login(user): pass", "# 支付成功后发送确认邮件\ndef pay(order): pass", "def retry(): pass"];
+    const table = await (await lance.connect(dir)).createTable("t", texts.map((text, id) => ({ id, text: codeFieldTerms(text) })));
+    await table.createIndex("text", { config: lance.Index.fts({ ...FULL_TEXT_CONFIG }) });
+    const top = async (query: string): Promise<number | undefined> =>
+      (await table.query().fullTextSearch(indexTerms(query), { columns: ["text"] }).select(["id"]).limit(3).toArray())[0]?.id as number | undefined;
+    assert.equal(await top("登录失败"), 0);
+    assert.equal(await top("错误日志"), 0);
+    assert.equal(await top("确认邮件"), 1);
+    assert.equal(await top("发送邮件"), 1, "words apart in the text");
+  });
+
   it("gives the code field the terms of the code and of its split identifiers, also from the identifiers alone", () => {
     const bag = (terms: string): string => terms.split(" ").filter(Boolean).sort().join(" ");
     const texts = [
@@ -59,7 +79,7 @@ describe("full-text terms", () => {
     assert.ok(fast > 10 && fast < texts.length, `${fast} of ${texts.length} texts took the identifiers' path`);
   });
 
-  it("makes LanceDB find the same rows with the same scores as its own English analysis did", async () => {
+  it("makes LanceDB find the same rows with the same scores as its own English analysis did (Han, kana and Hangul aside)", async () => {
     const lance = await import("@lancedb/lancedb");
     const dir = tempDir("gw-terms-");
     dirs.push(dir);

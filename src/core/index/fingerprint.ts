@@ -21,7 +21,7 @@ const FIELD_PROBE: readonly Chunk[] = [
     "parseURLString(raw: string): URL {\n  const gt = (a, b) => a > b; // rmdir_cmd namelist\n  return new URL(raw, this.baseHref);\n}"),
   probeChunk("lib/http_client.py", "python", "http_client.py", "statements", "", "",
     "import os\nMAX_RETRIES = 3\nDEFAULT_TIMEOUT_SECONDS = os.environ.get('TIMEOUT', 30)"),
-  probeChunk("docs/Getting Started.md", "markdown", "Install", "section", "Getting Started", "## Install", "## Install\nRun `npm ci`, then the tests."),
+  probeChunk("docs/Getting Started.md", "markdown", "Install", "section", "Getting Started", "## Install", "## Install\nRun `npm ci`, then the tests. 安装依赖后运行测试。"),
 ];
 
 function probeChunk(path: string, language: string, symbol: string, kind: Chunk["kind"], scope: string, signature: string, text: string): Chunk {

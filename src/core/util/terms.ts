@@ -52,14 +52,50 @@ function lowerCase(token: string): string {
 }
 
 /**
+ * Han, kana and Hangul: written without spaces between words, so a run of them is indexed as its
+ * overlapping pairs of characters (as search engines do for these scripts: `登录失败` → "登录 录失 失败"),
+ * and a query's run meets every text that holds it. As one token, a run longer than 13 characters
+ * was over the length limit and not indexed at all, and no part of a run could be found.
+ */
+const SPACELESS = /^[\p{Script_Extensions=Han}\p{Script_Extensions=Hiragana}\p{Script_Extensions=Katakana}\p{Script_Extensions=Hangul}]$/u;
+
+/** The terms of a run of letters and digits that holds characters beyond ASCII: its spaceless parts as pairs of characters, the rest as terms. */
+function pushWideRun(out: string[], run: string): void {
+  let rest = "";
+  let spaceless: string[] = [];
+  const flush = (): void => {
+    if (rest) {
+      const value = term(rest);
+      if (value) out.push(value);
+      rest = "";
+    }
+    if (spaceless.length === 1) out.push(spaceless[0]);
+    for (let k = 0; k + 1 < spaceless.length; k++) out.push(spaceless[k] + spaceless[k + 1]);
+    spaceless = [];
+  };
+  for (const char of run) {
+    if (SPACELESS.test(char)) {
+      if (rest) flush();
+      spaceless.push(char);
+    } else {
+      if (spaceless.length > 0) flush();
+      rest += char;
+    }
+  }
+  flush();
+}
+
+/**
  * The terms of a text as the full-text index holds them, space-separated, in order: every run of
- * letters and digits under 40 bytes, lower-cased and stemmed (`Parsing the URLs` → "pars the url").
+ * letters and digits under 40 bytes, lower-cased and stemmed (`Parsing the URLs` → "pars the url"),
+ * Han, kana and Hangul as pairs of characters (SPACELESS).
  */
 export function indexTerms(text: string): string {
   const out: string[] = [];
   const n = text.length;
   let i = 0;
   let start = -1;
+  let wide = false;
   while (i <= n) {
     // ASCII inline; anything else by its code point: a surrogate pair is one character, a lone
     // surrogate none (UTF-8 carries it to the index as U+FFFD).
@@ -70,13 +106,18 @@ export function indexTerms(text: string): string {
     else {
       const point = text.codePointAt(i)!;
       word = isWordChar(point);
+      wide ||= word;
       if (point > 0xffff) width = 2;
     }
     if (word && start < 0) start = i;
     else if (!word && start >= 0) {
-      const value = term(text.slice(start, i));
-      if (value) out.push(value);
+      if (wide) pushWideRun(out, text.slice(start, i));
+      else {
+        const value = term(text.slice(start, i));
+        if (value) out.push(value);
+      }
       start = -1;
+      wide = false;
     }
     i += width;
   }
