@@ -197,6 +197,27 @@ describe("index store (real LanceDB on disk)", () => {
     again!.close();
   });
 
+  it("looks for a moved hit once per file content, and leaves code too short to tell apart where it was indexed", async () => {
+    const delta = "def delta():\n    return 4";
+    // As the workspace's source reader does: one buffer per file content.
+    const buffers = new Map<string, Buffer>();
+    const reads: string[] = [];
+    const source = async (p: string): Promise<Buffer | undefined> => (reads.push(p), buffers.get(p));
+    const store = await IndexStore.create(newDbPath(), identity);
+    await store.write([{ record: record("c.py", 1), chunks: [chunk("c.py", "delta", 3, delta), chunk("c.py", "c.py", 6, "}")] }]);
+    const refs = [...(await store.vectorSearch(embedder.embedSync("delta"), 5))];
+    const cited = async (): Promise<string> => (await store.chunksAt(refs, source)).map((hit) => `${hit.symbol} ${hit.startLine}-${hit.endLine}`).sort().join(", ");
+    buffers.set("c.py", Buffer.from(`import os\n\n${delta}\n\n\n}\n`));
+    assert.equal(await cited(), "c.py 6-7, delta 3-4");
+    buffers.set("c.py", Buffer.from(`}\nimport os\nimport sys\n\n${delta}\n`));
+    assert.equal(await cited(), "c.py 6-7, delta 5-6", "a lone brace is not moved to another one");
+    assert.equal(await cited(), "c.py 6-7, delta 5-6", "asked again: the same answer");
+    buffers.set("c.py", Buffer.from(`${delta}\n`));
+    assert.equal(await cited(), "c.py 6-7, delta 1-2", "a new content: looked for again");
+    assert.ok(reads.length >= 4);
+    store.close();
+  });
+
   it("returns every chunk asked for, even when reading them evicts others from its cache", async () => {
     const store = await IndexStore.create(newDbPath(), identity);
     // More chunks than the row cache holds (2,000): reading the new ones pushes the cached ones out mid-call.

@@ -175,9 +175,9 @@ export class Codebase {
    * What a run in another process (the extension's indexing process) reports as it writes: which
    * files the folder's shared index answers for now. Applied at once, not queued behind other work.
    */
-  applyOwnership(event: OwnershipEvent): void {
+  async applyOwnership(event: OwnershipEvent): Promise<void> {
     const folder = this.folders.find((candidate) => candidate.name === event.folder);
-    if (folder) this.indexes.find(folder.root)?.applyOwnership(event.change);
+    if (folder) await this.indexes.find(folder.root)?.applyOwnership(event.change);
   }
 
   /**

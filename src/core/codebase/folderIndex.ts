@@ -263,9 +263,9 @@ export class FolderIndex {
     return result;
   }
 
-  /** What another process's run (the extension's indexing process) reported: see SharedOverlay.applyOwnership. */
-  applyOwnership(change: OwnershipChange): void {
-    this.overlay?.applyOwnership(change);
+  /** What another process's run (the extension's indexing process) reported, when it wrote the generation searches here read. */
+  async applyOwnership(change: OwnershipChange): Promise<void> {
+    if (change.store === this.answering?.dir) await this.overlay?.applyReported(change);
   }
 
   /** What is scanned: the settings' scan, and never the index itself, wherever it lives inside the folder. */

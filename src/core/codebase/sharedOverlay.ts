@@ -99,6 +99,15 @@ export class SharedOverlay implements SharedFiles {
     await this.moveOn().catch((error: unknown) => this.skip(error));
   }
 
+  /**
+   * A change another process's run reported (applyOwnership); when it leans on content this copy of
+   * the shared index does not hold (CI republished since it was read), the shared index is read again first.
+   */
+  async applyReported(change: OwnershipChange): Promise<void> {
+    if (!change.leaning.every(({ path, hash }) => this.files.get(path)?.hash === hash)) await this.refreshShared();
+    this.applyOwnership(change);
+  }
+
   /** Moves to the latest version; when its file list changed, what the local index hides is worked out again at once. */
   private async moveOn(): Promise<void> {
     if (!(await this.readFiles())) return;
@@ -173,7 +182,7 @@ export class SharedOverlay implements SharedFiles {
    * the shared copy. Searches in flight see the change (the sets change in place).
    */
   applyOwnership(change: OwnershipChange): void {
-    for (const path of change.leaning) {
+    for (const { path } of change.leaning) {
       this.owned.delete(path);
       this.handedOver.add(path);
     }

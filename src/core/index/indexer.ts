@@ -154,7 +154,7 @@ export class Indexer {
     // the next files (the chunk workers keep working) meanwhile.
     const write = (rows: FileUpdate[]): Promise<void> => store.write(rows);
     const { shared } = this.options;
-    const pipeline = new BatchPipeline<FileUpdate[]>(shared && runOptions.onOwnership ? reportingOwnership(write, shared, runOptions.onOwnership) : write, runOptions.signal);
+    const pipeline = new BatchPipeline<FileUpdate[]>(shared && runOptions.onOwnership ? reportingOwnership(write, store.dir, shared, runOptions.onOwnership) : write, runOptions.signal);
     let inFlightChunks = 0;
     const embeddingProgress = (): IndexProgress["embedding"] =>
       this.options.neural ? { embedded: counts.chunksEmbedded, cached: counts.vectorsReused, queued: Math.max(0, counts.chunksWritten + pendingChunks + inFlightChunks - counts.chunksEmbedded - counts.vectorsReused) } : undefined;

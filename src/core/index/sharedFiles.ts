@@ -16,11 +16,14 @@ export const DELETED_HERE = "deleted here (the shared index still has it)";
 
 /**
  * Files of a shared index whose local record a run is writing: `leaning`, the shared copy answers
- * now (told before their local chunks go); `local`, the local index answers (told once its chunks or
- * tombstone are written). Searches meanwhile see each file once: the searchers never wait for the run.
+ * now (told before their local chunks go), with the content it answers with; `local`, the local
+ * index answers (told once its chunks or tombstone are written). A search meanwhile finds each
+ * file: once, or twice for as long as a file taken back from the shared index takes to be told.
  */
 export interface OwnershipChange {
-  leaning: string[];
+  /** The local index (generation folder) written. */
+  store: string;
+  leaning: Array<{ path: string; hash: string }>;
   local: string[];
 }
 
@@ -35,18 +38,19 @@ export function leansOnShared(record: FileRecord, shared: SharedFiles): boolean 
  */
 export function reportingOwnership<Row extends { record: FileRecord }>(
   write: (rows: Row[]) => Promise<void>,
+  store: string,
   shared: SharedFiles,
   report: (change: OwnershipChange) => void | Promise<void>,
 ): (rows: Row[]) => Promise<void> {
   return async (rows) => {
-    const leaning: string[] = [];
+    const leaning: OwnershipChange["leaning"] = [];
     const local: string[] = [];
     for (const { record } of rows) {
-      if (leansOnShared(record, shared)) leaning.push(record.path);
+      if (leansOnShared(record, shared)) leaning.push({ path: record.path, hash: record.hash });
       else if (shared.hashOf(record.path) !== undefined) local.push(record.path);
     }
-    if (leaning.length > 0) await report({ leaning, local: [] });
+    if (leaning.length > 0) await report({ store, leaning, local: [] });
     await write(rows);
-    if (local.length > 0) await report({ leaning: [], local });
+    if (local.length > 0) await report({ store, leaning: [], local });
   };
 }

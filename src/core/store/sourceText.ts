@@ -3,7 +3,8 @@ import { sha256Hex } from "../util/hash";
 import type { ChunkRef, StoredChunk } from "./schema";
 
 /**
- * Reads a file of the indexed tree (folder-relative path), or undefined when it can't.
+ * Reads a file of the indexed tree (folder-relative path), or undefined when it can't. A buffer it
+ * returns is never changed afterwards (results are remembered by buffer: see `relocated`).
  * Search results take their code from the file when it still hashes as indexed: reading ten
  * rows' text out of LanceDB costs more than both searches. Bytes, not text: only a hit's lines are
  * decoded, and a file's bytes stay outside the JavaScript heap (a search reads some 0.5–1 MB of
@@ -28,7 +29,8 @@ export async function textsFromSource(refs: readonly ChunkRef[], source: SourceR
  * Chunks read from the index (cache or rows) checked against their files: a chunk whose lines no
  * longer read as indexed (the file changed, and the index has not caught up yet) is moved to where
  * the same lines are now, the nearest to where they were, so that its citation points at its code.
- * One whose code is no longer in the file keeps its indexed lines.
+ * One whose code is no longer in the file, or too short to tell apart (`}`, `pass`), keeps its
+ * indexed lines.
  */
 export async function relocated(chunks: readonly StoredChunk[], source: SourceReader): Promise<StoredChunk[]> {
   const paths = [...new Set(chunks.map((chunk) => chunk.path))];
@@ -36,27 +38,33 @@ export async function relocated(chunks: readonly StoredChunk[], source: SourceRe
   const lines = new Map<string, string[]>();
   return chunks.map((chunk) => {
     const file = files.get(chunk.path);
-    if (file === undefined || inPlace(file, chunk)) return chunk;
-    if (!lines.has(chunk.path)) lines.set(chunk.path, file.toString("utf8").split(/\r?\n/));
-    const start = nearestLines(lines.get(chunk.path)!, chunk.text.split("\n"), chunk.startLine - 1);
-    return start === undefined ? chunk : { ...chunk, startLine: start + 1, endLine: start + 1 + chunk.endLine - chunk.startLine };
+    if (file === undefined) return chunk;
+    let starts = located.get(file);
+    if (!starts) located.set(file, (starts = new Map()));
+    let start = starts.get(chunk.id);
+    if (start === undefined) {
+      if (linesOf(file, chunk.startLine, chunk.endLine) === chunk.text) start = chunk.startLine - 1;
+      else if (chunk.text.replace(/\s+/g, "").length < MIN_RELOCATED_CHARS) start = NOT_FOUND;
+      else {
+        if (!lines.has(chunk.path)) lines.set(chunk.path, file.toString("utf8").split(/\r?\n/));
+        start = nearestLines(lines.get(chunk.path)!, chunk.text.split("\n"), chunk.startLine - 1) ?? NOT_FOUND;
+      }
+      starts.set(chunk.id, start);
+    }
+    return start === NOT_FOUND || start === chunk.startLine - 1 ? chunk : { ...chunk, startLine: start + 1, endLine: start + 1 + chunk.endLine - chunk.startLine };
   });
 }
 
-/**
- * Chunks found where they were indexed, by the file's bytes as read (the source reader hands out
- * the same buffer while a file is unchanged): a hit that keeps coming back is checked once.
- */
-const foundInPlace = new WeakMap<Buffer, Set<string>>();
+/** Code shorter than this (not counting white space) is not looked for elsewhere in its file: it would be found in unrelated places. */
+const MIN_RELOCATED_CHARS = 12;
+const NOT_FOUND = -1;
 
-function inPlace(file: Buffer, chunk: StoredChunk): boolean {
-  const found = foundInPlace.get(file);
-  if (found?.has(chunk.id)) return true;
-  if (linesOf(file, chunk.startLine, chunk.endLine) !== chunk.text) return false;
-  if (found) found.add(chunk.id);
-  else foundInPlace.set(file, new Set([chunk.id]));
-  return true;
-}
+/**
+ * Where each chunk's code starts (0-based, NOT_FOUND), by the file's bytes as read: the source
+ * reader hands out the same buffer while a file is unchanged (and never changes one it handed
+ * out), so a hit that keeps coming back is looked for once.
+ */
+const located = new WeakMap<Buffer, Map<string, number>>();
 
 /** The 0-based line where `wanted` occurs in `lines`, the occurrence nearest to `near`; undefined when it does not. */
 function nearestLines(lines: readonly string[], wanted: readonly string[], near: number): number | undefined {
