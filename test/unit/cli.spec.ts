@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -16,7 +17,7 @@ import { EXPOSE_GC } from "../../src/core/codebase/allocator";
 import { KEPT_FINGERPRINT_FILE } from "../../src/core/codebase/keptFingerprint";
 import { chunkerFingerprint } from "../../src/core/index/fingerprint";
 import { TestIndex } from "../helpers/index";
-import { childPids, CLI, firstChunksWritten, killCli, NO_STDLIB, running, POLYGLOT, removeTree, STDLIB, tempDir } from "../helpers/workspace";
+import { childPids, CLI, firstChunksWritten, killCli, NO_STDLIB, running, POLYGLOT, removeTree, STDLIB, tempDir, writeTree } from "../helpers/workspace";
 
 const run = promisify(execFile);
 
@@ -115,6 +116,35 @@ describe("groundwork CLI (the built bundle)", () => {
     assert.equal(nullLine.code, 2);
     assert.match(nullLine.stderr, /bad\.jsonl:2: each line is an object whose "query" is a string/);
     assert.equal((await groundwork("frobnicate")).code, 2);
+  });
+
+  it("keeps what it indexed below a folder it can no longer list (permissions changed), and says why", async () => {
+    // A folder's mode does not stop root: as root, the CLI runs as nobody.
+    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const as = async (...args: string[]): Promise<CliResult> => {
+      try {
+        const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { ...asUser, env: { ...process.env, HOME: os.tmpdir() } });
+        return { code: 0, stdout, stderr };
+      } catch (error) {
+        const e = error as { code: number; stdout: string; stderr: string };
+        return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+      }
+    };
+    const root = path.join(dir, "unlisted");
+    writeTree(root, { "kept/ledger.py": "def reconcile_ledger_entries(entries):\n    return [e for e in entries if e.matched]\n", "top.py": "def main():\n    pass\n" });
+    for (const folder of [dir, root, path.join(root, "kept")]) chmodSync(folder, 0o777);
+    const unlistedDb = path.join(dir, "unlisted-index");
+    assert.equal((await as("index", root, "--db", unlistedDb)).code, 0);
+    chmodSync(path.join(root, "kept"), 0o000);
+    try {
+      const again = await as("index", root, "--db", unlistedDb);
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stdout, /, 0 removed,/);
+      assert.match((await as("status", "--workspace", root, "--db", unlistedDb)).stdout, /kept\/: unreadable directory \(EACCES\)/);
+      assert.match((await as("search", "reconcile ledger entries", "--workspace", root, "--db", unlistedDb, "-k", "1")).stdout, /kept\/ledger\.py/);
+    } finally {
+      chmodSync(path.join(root, "kept"), 0o777);
+    }
   });
 
   it("takes only each subcommand's own options", async () => {

@@ -100,8 +100,11 @@ export class Indexer {
     const known = await this.options.store.fileRecords();
     if (runOptions.signal?.aborted) return this.finish(emptyCounts(), started, true, false);
     const seen = new Set(entries.map((entry) => (entry.kind === "file" ? entry.file.path : entry.skipped.path)));
-    const removals = [...known.keys()].filter((path) => !seen.has(path) && this.options.shared?.hashOf(path) === undefined);
-    const tombstones = [...(this.options.shared?.paths() ?? [])].filter((path) => !seen.has(path) && known.get(path)?.reason !== DELETED_HERE);
+    // A folder that could not be listed (its permissions changed) says nothing of its files: what was indexed below it stays.
+    const unlisted = entries.flatMap((entry) => (entry.kind === "skipped" && entry.skipped.unlisted ? [entry.skipped.path.replace(/^\.\/$/, "")] : []));
+    const gone = (path: string): boolean => !seen.has(path) && !unlisted.some((dir) => path.startsWith(dir));
+    const removals = [...known.keys()].filter((path) => gone(path) && this.options.shared?.hashOf(path) === undefined);
+    const tombstones = [...(this.options.shared?.paths() ?? [])].filter((path) => gone(path) && known.get(path)?.reason !== DELETED_HERE);
     // A full run with files to read gets the neural embedder ready (a tokenizer's tables) while its
     // first files are chunked; an update of a few files rarely needs it and does without.
     const reads = entries.some((entry) => entry.kind === "file" && !this.unchangedByStat(entry.file, known.get(entry.file.path)));

@@ -35,9 +35,11 @@ export interface ScannedFile {
 }
 
 export interface SkippedEntry {
-  /** Workspace-relative; directories end with "/". */
+  /** Workspace-relative; directories end with "/" (the root is "./"). */
   path: string;
   reason: string;
+  /** A folder that could not be listed: nothing is known of the files below it. */
+  unlisted?: true;
 }
 
 export type ScanEntry = { kind: "file"; file: ScannedFile } | { kind: "skipped"; skipped: SkippedEntry };
@@ -65,7 +67,7 @@ export async function* scanWorkspace(root: string, options: ScanOptions = {}): A
     try {
       entries = await fs.readdir(absDir, { withFileTypes: true });
     } catch (error) {
-      yield skipped(rel ? rel + "/" : "./", `unreadable directory (${(error as NodeJS.ErrnoException).code ?? error})`);
+      yield { kind: "skipped", skipped: { path: rel ? rel + "/" : "./", reason: `unreadable directory (${(error as NodeJS.ErrnoException).code ?? error})`, unlisted: true } };
       continue;
     }
     if (rel && entries.some((entry) => entry.name === "pyvenv.cfg")) {
