@@ -128,7 +128,11 @@ async function openCodebase(workspace: string | string[] | undefined, values: Re
     throw new UsageError(errorMessage(error));
   }
   if (workspaces.length === 0) throw new UsageError("Missing workspace folder.");
-  for (const dir of workspaces) if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`Workspace folder ${dir} does not exist.`);
+  for (const dir of workspaces) {
+    const stat = statSync(dir, { throwIfNoEntry: false });
+    if (!stat) throw new UsageError(`Workspace folder ${dir} does not exist.`);
+    if (!stat.isDirectory()) throw new UsageError(`${dir} is not a folder: the workspace is a folder to index.`);
+  }
   if (workspaces.length > 1 && values.db) throw new UsageError("--db names one folder's index; with several --workspace folders, use --storage DIR.");
   const maxFileBytes = values["max-file-bytes"] ? Number(values["max-file-bytes"]) : undefined;
   if (maxFileBytes !== undefined && !(maxFileBytes > 0)) throw new UsageError("--max-file-bytes must be a positive number.");
@@ -215,13 +219,17 @@ async function main(argv: string[], step?: IndexStep): Promise<number> {
     }
   }
   if (command === "search") {
+    // The command line is checked before a workspace without an index is indexed.
+    const options = { limit, mode: searchMode(values.mode), expand: values.expand === true };
+    const batch = typeof values.batch === "string" ? values.batch : undefined;
+    const query = rest.join(" ").trim();
+    if (batch !== undefined && query) throw new UsageError("Give a query or --batch FILE, not both.");
+    if (batch !== undefined) checkBatchFile(batch);
+    else if (!query) throw new UsageError("Missing query.");
     const codebase = await openCodebase(values.workspace as string | undefined, values);
     try {
       await ensureIndexed(codebase, true);
-      const options = { limit, mode: searchMode(values.mode), expand: values.expand === true };
-      if (typeof values.batch === "string") return await searchBatch(codebase, values.batch, options);
-      const query = rest.join(" ").trim();
-      if (!query) throw new UsageError("Missing query.");
+      if (batch !== undefined) return await searchBatch(codebase, batch, options);
       const hits = await codebase.search(query, options);
       process.stdout.write((values.json ? JSON.stringify(hits.map(toResultLine), null, 2) : formatHits(hits)) + "\n");
       return 0;
@@ -338,6 +346,12 @@ async function evaluateHistory(values: Record<string, unknown>): Promise<number>
   }
 }
 
+function checkBatchFile(file: string): void {
+  const stat = statSync(file, { throwIfNoEntry: false });
+  if (!stat) throw new UsageError(`--batch ${file}: no such file.`);
+  if (!stat.isFile()) throw new UsageError(`--batch ${file} is not a file: it names a JSON Lines file of {"id", "query"} objects.`);
+}
+
 async function searchBatch(codebase: Codebase, file: string, options: { limit: number; mode: SearchMode; expand: boolean }): Promise<number> {
   const lines = readline.createInterface({ input: createReadStream(file), crlfDelay: Infinity });
   let lineNumber = 0;
@@ -350,7 +364,9 @@ async function searchBatch(codebase: Codebase, file: string, options: { limit: n
     } catch {
       throw new UsageError(`${file}:${lineNumber}: not valid JSON.`);
     }
-    if (typeof request !== "object" || request === null || Array.isArray(request) || typeof request.query !== "string") throw new UsageError(`${file}:${lineNumber}: each line is an object whose "query" is a string.`);
+    if (typeof request !== "object" || request === null || Array.isArray(request) || typeof request.query !== "string" || !request.query.trim()) {
+      throw new UsageError(`${file}:${lineNumber}: each line is an object whose "query" is a string (not empty).`);
+    }
     const hits = await codebase.search(request.query, options);
     process.stdout.write(JSON.stringify({ id: request.id, results: hits.map(toResultLine) }) + "\n");
   }

@@ -115,7 +115,18 @@ describe("groundwork CLI (the built bundle)", () => {
     const nullLine = await groundwork("search", "--batch", badBatch, "--workspace", POLYGLOT, "--db", db);
     assert.equal(nullLine.code, 2);
     assert.match(nullLine.stderr, /bad\.jsonl:2: each line is an object whose "query" is a string/);
+    writeFileSync(badBatch, '{"id": 1, "query": "  "}\n');
+    assert.match((await groundwork("search", "--batch", badBatch, "--workspace", POLYGLOT, "--db", db)).stderr, /bad\.jsonl:1: each line is an object whose "query" is a string \(not empty\)/);
     assert.equal((await groundwork("frobnicate")).code, 2);
+    // Checked before a workspace without an index is indexed.
+    const unindexed = path.join(dir, "never-indexed");
+    for (const args of [["anything", "--mode", "bogus"], ["   "], ["--batch", path.join(dir, "nowhere.jsonl")], ["--batch", dir], ["both", "--batch", badBatch]]) {
+      const result = await groundwork("search", ...args, "--workspace", POLYGLOT, "--db", unindexed);
+      assert.equal(result.code, 2, args.join(" "));
+      assert.doesNotMatch(result.stderr, /No index yet/, args.join(" "));
+    }
+    assert.match((await groundwork("search", "--batch", path.join(dir, "nowhere.jsonl"), "--workspace", POLYGLOT)).stderr, /--batch .*nowhere\.jsonl: no such file/);
+    assert.match((await groundwork("index", path.join(POLYGLOT, "lib", "Queue.java"))).stderr, /Queue\.java is not a folder/);
   });
 
   it("keeps what it indexed below a folder it can no longer list (permissions changed), and says why", async () => {
