@@ -1,11 +1,12 @@
 // The index lives in generations named by its fingerprint: a change builds a new one beside the
 // old, which answers until the new one is complete; opening never deletes anything.
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { BuiltinEmbedder } from "../../src/core/embed/builtin";
 import { toRow } from "../../src/core/index/rows";
+import { DAMAGE_MARKER, SUSPECT_MARKER } from "../../src/core/store/damage";
 import { IndexStore } from "../../src/core/store/store";
 import type { Logger } from "../../src/core/util/host";
 import { sha256Hex } from "../../src/core/util/hash";
@@ -135,6 +136,58 @@ describe("index generations", () => {
       const result = await reopened.run();
       assert.equal(result.filesIndexed, 14);
       assert.match(logger.lines.join("\n"), /warn: Rebuilding the index generation at .*: .*sufficient data/);
+      assert.equal((await reopened.search("bounded queue offer item", { limit: 1 }))[0]?.path, "lib/Queue.java");
+    } finally {
+      reopened.close();
+    }
+  });
+
+  it("a data file damaged after indexing: a search says so in words, and the next run reads the index, finds the damage and builds it again", async () => {
+    const dbPath = path.join(dbs, "damaged-data");
+    const logger = recordingLogger();
+    const index = await TestIndex.open({ root, dbPath, logger });
+    try {
+      await index.run();
+      await index.maintenanceIdle();
+      const [generation] = generations(dbPath);
+      const data = path.join(dbPath, generation, "chunks.lance", "data");
+      for (const name of readdirSync(data)) writeFileSync(path.join(data, name), "garbage");
+      await assert.rejects(index.search("bounded queue offer item"), (error: Error) =>
+        error.name === "IndexDamagedError" && /could not be read: its files look damaged \(.*failed to fill whole buffer.*\)\. The next index run checks them/.test(error.message));
+      const suspect = path.join(dbPath, generation, SUSPECT_MARKER);
+      for (let i = 0; i < 50 && !existsSync(suspect); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.ok(existsSync(suspect), "the search left a note for the next run");
+      const rebuilt = await index.run();
+      assert.equal(rebuilt.filesIndexed, 14);
+      assert.match(logger.lines.join("\n"), /warn: Rebuilding the index generation at .*failed to fill whole buffer/);
+      assert.doesNotMatch(logger.lines.join("\n"), /chunker changed/);
+      assert.equal((await index.search("bounded queue offer item", { limit: 1 }))[0]?.path, "lib/Queue.java");
+      // A note with nothing behind it (what a reader met was a version deleted under it): checked, kept, the note gone.
+      writeFileSync(path.join(dbPath, generations(dbPath)[0], SUSPECT_MARKER), "a reader's error\n");
+      assert.equal((await index.run()).filesIndexed, 0);
+      assert.ok(!existsSync(path.join(dbPath, generations(dbPath)[0], SUSPECT_MARKER)));
+      // Met by a run's own writes (under the writer lock): marked, and the next run builds it again.
+      const again = path.join(dbPath, generations(dbPath)[0], "chunks.lance", "data");
+      for (const name of readdirSync(again)) writeFileSync(path.join(again, name), "garbage");
+      const edited = path.join(root, "lib", "Queue.java");
+      const queue = readFileSync(edited, "utf8");
+      writeFileSync(edited, `${queue}\n// edited\n`);
+      try {
+        await assert.rejects(index.run(), /is damaged \(.*\); the next index run builds it again/);
+      } finally {
+        writeFileSync(edited, queue);
+      }
+      assert.ok(existsSync(path.join(dbPath, generations(dbPath)[0], DAMAGE_MARKER)));
+      assert.equal((await index.run()).filesIndexed, 14);
+      // Found damaged by another process (marked): readers here leave it; the next run builds it again.
+      writeFileSync(path.join(dbPath, generations(dbPath)[0], DAMAGE_MARKER), "failed to fill whole buffer\n");
+    } finally {
+      index.close();
+    }
+    const reopened = await TestIndex.open({ root, dbPath, logger });
+    try {
+      assert.match(logger.lines.join("\n"), /could not be read \(corrupt: found damaged while it was maintained/);
+      assert.equal((await reopened.run()).filesIndexed, 14);
       assert.equal((await reopened.search("bounded queue offer item", { limit: 1 }))[0]?.path, "lib/Queue.java");
     } finally {
       reopened.close();

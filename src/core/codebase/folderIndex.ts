@@ -15,11 +15,12 @@ import { IndexLock, IndexLockedError } from "../store/lock";
 import { lanceUnsupportedReason } from "../store/cpu";
 import { IndexUnavailableError, isRemoteUri, loadLanceDb } from "../store/lance";
 import { IndexStore } from "../store/store";
+import { IndexDamagedError, markingDamage } from "../store/damage";
 import { VectorCache } from "../store/vectorCache";
 import { errorMessage } from "../util/host";
 import { embeddersLabel, GenerationEmbedders, generationsToKeep, neuralIdentity, rebuildReason } from "./generationEmbedders";
 import { estimateEmbedding, type EmbeddingEstimate } from "../index/estimate";
-import { deleteAllGenerations, deleteGenerations, generationDir, generationsView, gitHead, maintainStore, openOrCreateGeneration, pickGenerations, readGenerations } from "./generations";
+import { damagedWhenChecked, deleteAllGenerations, deleteGenerations, generationDir, generationsView, gitHead, maintainStore, openOrCreateGeneration, pickGenerations, readGenerations } from "./generations";
 import { KeptChunkerPart } from "./keptFingerprint";
 import { relativeInside } from "./paths";
 import { SharedOverlay } from "./sharedOverlay";
@@ -196,7 +197,12 @@ export class FolderIndex {
     // this thread meanwhile (~0.1 s), not after it. Its failure is reported where the store opens.
     const [fingerprint] = await Promise.all([this.fingerprint(), loadLanceDb().catch(() => undefined)]);
     await this.chunkerPart.keep();
-    for (const store of [this.building, this.answering]) if (store?.identity.fingerprint === fingerprint) return store;
+    for (const store of [this.building, this.answering]) {
+      if (store?.identity.fingerprint !== fingerprint) continue;
+      if (!(await damagedWhenChecked(store, this.options.logger))) return store;
+      if (this.answering === store) this.answering = undefined;
+      else this.building = undefined;
+    }
     const dir = generationDir(this.options.dbPath, fingerprint);
     const identity = {
       fingerprint, query: this.queryPart, embedder: this.options.embedder.fingerprint, dims: this.options.embedder.dims, createdAt: Date.now(),
@@ -229,7 +235,7 @@ export class FolderIndex {
       store.beginWrites();
       // A shared index that stopped answering steps aside: this run then indexes the whole folder.
       if (this.overlay?.active) await this.overlay.check();
-      const outcome = await this.indexer(store).run(this.overlay?.reporting(options) ?? options);
+      const outcome = await markingDamage(store.dir, () => this.indexer(store).run(this.overlay?.reporting(options) ?? options));
       await this.overlay?.refreshOwned(store);
       // The commit the index was built from, when the folder is a git repository (a shared index says which).
       const commit = outcome.cancelled ? undefined : await gitHead(this.options.root);
@@ -254,7 +260,7 @@ export class FolderIndex {
       store.beginWrites();
       // Saves come often: the store is asked for its version at most every half minute (a run always asks).
       await this.overlay?.refreshShared({ ifOlderThanMs: 30_000 });
-      const outcome = await this.indexer(store).update(relPaths, this.overlay?.reporting(options) ?? options);
+      const outcome = await markingDamage(store.dir, () => this.indexer(store).update(relPaths, this.overlay?.reporting(options) ?? options));
       await this.overlay?.refreshOwned(store);
       return outcome;
     });
@@ -307,11 +313,11 @@ export class FolderIndex {
     this.maintenance = this.lock.withLock(async () => {
       await this.deleteRetired();
       const store = this.building ?? this.answering;
-      if (store) await maintainStore(store, { vectorIndex: !this.building, vectorIndexMinRows: this.options.vectorIndexMinRows ?? VECTOR_INDEX_MIN_ROWS, logger: this.options.logger });
+      if (store) await markingDamage(store.dir, () => maintainStore(store, { vectorIndex: !this.building, vectorIndexMinRows: this.options.vectorIndexMinRows ?? VECTOR_INDEX_MIN_ROWS, logger: this.options.logger }));
     })
       .catch((error) => {
         if (error instanceof IndexLockedError) this.options.logger.debug(`Index maintenance postponed: ${error.message}`);
-        else this.options.logger.warn(`Index maintenance failed; searches still work, maybe slower: ${errorMessage(error)}`);
+        else this.options.logger.warn(error instanceof IndexDamagedError ? error.message : `Index maintenance failed; searches still work, maybe slower: ${errorMessage(error)}`);
       })
       .finally(() => {
         this.maintenance = undefined;
@@ -332,14 +338,11 @@ export class FolderIndex {
   }
 
   /** Resolves when no background maintenance is running (the CLI and the benchmarks wait for it). */
-  async maintenanceIdle(): Promise<void> {
-    await this.maintenance;
-  }
+  async maintenanceIdle(): Promise<void> { await this.maintenance; }
 
   /** The team's conventions, read on first use and kept current by `run` and `update`. */
   conventions(): Promise<ConventionSet> {
-    this.conventionSet ??= ConventionSet.load(this.options.root, this.options.logger);
-    return this.conventionSet;
+    return (this.conventionSet ??= ConventionSet.load(this.options.root, this.options.logger));
   }
 
   /** Counts only: cheap enough for a status bar after every update. */

@@ -5,6 +5,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { isRemoteUri } from "../store/lance";
 import { IndexStore, type StoreIdentity, StoreUnreadableError } from "../store/store";
+import { clearSuspicion, IndexDamagedError, markingDamage, recordedDamage, suspected } from "../store/damage";
 import { errorMessage, type Logger } from "../util/host";
 import { collectGarbage } from "./allocator";
 
@@ -37,10 +38,36 @@ export async function openOrCreateGeneration(dir: string, identity: StoreIdentit
     logger.warn(`Rebuilding the index generation at ${dir}: ${errorMessage(error.cause)}.`);
     await fs.rm(dir, { recursive: true, force: true });
   }
+  if (store && (await damagedWhenChecked(store, logger))) store = undefined;
   if (store?.identity.fingerprint === identity.fingerprint) return store;
   store?.close();
   beforeCreate();
   return IndexStore.create(dir, identity);
+}
+
+/**
+ * Under the writer lock, before a run writes on: a generation marked damaged, or read whole and
+ * found damaged after a search met what looked like damage (damage.ts), is closed and deleted
+ * (true), and the run builds it again. A note with nothing behind it goes.
+ */
+export async function damagedWhenChecked(store: IndexStore, logger: Logger): Promise<boolean> {
+  const marked = await recordedDamage(store.dir);
+  if (marked === undefined && !(await suspected(store.dir))) return false;
+  try {
+    if (marked !== undefined) throw new IndexDamagedError(store.dir, marked, true);
+    await markingDamage(store.dir, async () => {
+      await store.chunkIds();
+      await store.fileRecords();
+    });
+    await clearSuspicion(store.dir);
+    return false;
+  } catch (error) {
+    if (!(error instanceof IndexDamagedError)) throw error;
+    logger.warn(`Rebuilding the index generation at ${store.dir}: ${errorMessage(error.cause)}.`);
+    store.close();
+    await fs.rm(store.dir, { recursive: true, force: true });
+    return true;
+  }
 }
 
 /**

@@ -10,6 +10,7 @@ import { formatCitation } from "../../shared/citation";
 import type { Embedder } from "../embed/embedder";
 import { errorMessage } from "../util/host";
 import type { ChunkRef, IndexStore, SourceReader, StoredChunk } from "../store/store";
+import { readError } from "../store/damage";
 import { expansionCandidates } from "./expansion";
 import { capPerFile, type Fused, type RankedList, reciprocalRankFusion, scoreFusion, type Source } from "./fusion";
 import { lexicalQuery } from "./query";
@@ -174,7 +175,7 @@ export class HybridRetriever {
         settings.mode === "vector" || !words ? [] : segment.store.textSearch(words, settings.candidates, settings.nameBoost),
       ]);
       const failure = settled.find((result): result is PromiseRejectedResult => result.status === "rejected");
-      if (failure && !segment.optional) throw failure.reason;
+      if (failure && !segment.optional) throw readError(segment.store.dir, failure.reason);
       if (failure) {
         unreadable.add(segment.optional!);
         segment.failed?.(failure.reason);
@@ -306,7 +307,7 @@ export async function fromSegment<T>(segment: SearchSegment, read: () => Promise
   try {
     return await read();
   } catch (error) {
-    if (!segment.optional) throw error;
+    if (!segment.optional) throw readError(segment.store.dir, error);
     segment.failed?.(error);
     onError?.(segment, error);
     return fallback;

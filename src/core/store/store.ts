@@ -13,6 +13,7 @@ import { connectOptions, inList, isRemoteUri, loadLanceDb, sqlString, withReadAh
 import { chunkOf, packRef, toFileRecord, toRef, toStoredChunk } from "./records";
 import { type ChunkRef, CHUNKS_TABLE, chunksSchema, FILES_TABLE, type FileRecord, filesSchema, META_TABLE, metaSchema, type StoredChunk } from "./schema";
 import { relocated, type SourceReader, textsFromSource } from "./sourceText";
+import { recordedDamage } from "./damage";
 import { type FileUpdate, FULL_TEXT_CONFIG, identityOf, identityRows, type IndexCoverage, inStableOrder, isCorruption, readMeta, remoteTables, type StoreIdentity, StoreUnreadableError } from "./storeParts";
 
 export type { ChunkRef, StoredChunk } from "./schema";
@@ -66,9 +67,7 @@ export class IndexStore {
   }
 
   /** Whether a full run has once finished into this generation (it then holds the whole folder). */
-  get complete(): boolean {
-    return this.completeValue;
-  }
+  get complete(): boolean { return this.completeValue; }
 
   async markComplete(): Promise<void> {
     await this.setMeta("complete", "true");
@@ -101,6 +100,8 @@ export class IndexStore {
     const db = await lance.connect(dir, connectOptions(dir));
     try {
       // Object stores list prefixes unreliably (S3-compatible servers differ): a remote generation's tables are opened by name.
+      const damage = await recordedDamage(dir);
+      if (damage) throw new Error(`corrupt: found damaged while it was maintained (${damage})`);
       const names = remote ? await remoteTables(db) : await db.tableNames();
       if (names.length === 0) {
         db.close();

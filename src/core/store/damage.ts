@@ -1,0 +1,70 @@
+// A local index found damaged (files missing, truncated or not what they claim) while it was read
+// under the writer lock (maintenance) is marked so, and the next run builds it again
+// (generations.ts: openOrCreateGeneration); readers leave a marked one alone. A search that meets
+// such damage says so in words instead of LanceDB's own, and leaves a note: the next run reads the
+// whole index under the lock, and builds it again if the damage is real (a reader alone can't tell
+// damage from a version another process deleted under it).
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import { isRemoteUri } from "./lance";
+import { isCorruption } from "./storeParts";
+import { errorMessage } from "../util/host";
+
+/** The file in a generation folder that says it is damaged, and how it was found. */
+export const DAMAGE_MARKER = "DAMAGED";
+/** The file in a generation folder that says a search met what looked like damage. */
+export const SUSPECT_MARKER = "SUSPECT";
+
+/** Marks a local generation damaged (an index on object storage is CI's to rebuild). */
+export async function markDamaged(dir: string, cause: unknown): Promise<void> {
+  if (!isRemoteUri(dir)) await fs.writeFile(path.join(dir, DAMAGE_MARKER), `${errorMessage(cause)}\n`);
+}
+
+/** Why a local generation was marked damaged; undefined when it was not. */
+export async function recordedDamage(dir: string): Promise<string | undefined> {
+  if (isRemoteUri(dir)) return undefined;
+  return (await fs.readFile(path.join(dir, DAMAGE_MARKER), "utf8").catch(() => undefined))?.trim();
+}
+
+/** Whether a search met what looked like damage since the index was last checked. */
+export async function suspected(dir: string): Promise<boolean> {
+  return !isRemoteUri(dir) && (await fs.stat(path.join(dir, SUSPECT_MARKER)).catch(() => undefined)) !== undefined;
+}
+
+export async function clearSuspicion(dir: string): Promise<void> {
+  await fs.rm(path.join(dir, SUSPECT_MARKER), { force: true });
+}
+
+/** A read of an index failed on what looks like damage to its files; `marked`: found under the writer lock, and marked for the next run. */
+export class IndexDamagedError extends Error {
+  override readonly name = "IndexDamagedError";
+
+  constructor(readonly dir: string, override readonly cause: unknown, readonly marked = false) {
+    const why = errorMessage(cause).split("\n")[0].slice(0, 200);
+    super(marked
+      ? `The index at ${dir} is damaged (${why}); the next index run builds it again.`
+      : `The index at ${dir} could not be read: its files look damaged (${why}). The next index run checks them, and builds the index again if they are.`);
+  }
+}
+
+/** The error a failed read of the index at `dir` is reported as: damage in words (and noted for the next run to check), anything else as it came. */
+export function readError(dir: string, error: unknown): unknown {
+  if (!isCorruption(error) || error instanceof IndexDamagedError) return error;
+  if (!isRemoteUri(dir)) void fs.writeFile(path.join(dir, SUSPECT_MARKER), `${errorMessage(error)}\n`).catch(() => undefined);
+  return new IndexDamagedError(dir, error);
+}
+
+/**
+ * Runs `work` (maintenance, under the writer lock, so no other process changes the index meanwhile)
+ * on the index at `dir`: damage it meets is real, is marked for the next run to build the index
+ * again, and is thrown as an IndexDamagedError.
+ */
+export async function markingDamage<T>(dir: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!isCorruption(error)) throw error;
+    await markDamaged(dir, error).catch(() => undefined);
+    throw new IndexDamagedError(dir, error, true);
+  }
+}
