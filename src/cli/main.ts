@@ -3,7 +3,7 @@ import { createReadStream, existsSync, mkdirSync, rmSync, statSync, writeFileSyn
 import * as os from "node:os";
 import * as path from "node:path";
 import * as readline from "node:readline";
-import { Codebase, type CodebaseOptions, maintainsApart, connectEmbedder, parseStorageOptions, storageOptionsFromEnv, useStorage, createEmbedder, type Embedder, embedderFactory, localEmbedder, type SearchMode, toResultLine } from "../core/codebase";
+import { Codebase, type CodebaseOptions, isRemoteUri, maintainsApart, connectEmbedder, parseStorageOptions, storageOptionsFromEnv, useStorage, createEmbedder, type Embedder, embedderFactory, localEmbedder, type SearchMode, toResultLine } from "../core/codebase";
 import { formatHistoryReport, runHistoryEval } from "../core/eval/historyEval";
 import { formatReport, runEval } from "../core/eval/runEval";
 import { ProfileError } from "../core/model/profiles";
@@ -128,6 +128,8 @@ async function openCodebase(workspace: string | string[] | undefined, values: Re
     throw new UsageError(errorMessage(error));
   }
   if (workspaces.length === 0) throw new UsageError("Missing workspace folder.");
+  const db = values.db as string | undefined;
+  if (db && !isRemoteUri(db) && statSync(db, { throwIfNoEntry: false })?.isFile()) throw new UsageError(`--db ${db} is a file: it names the folder the index is kept in.`);
   for (const dir of workspaces) {
     const stat = statSync(dir, { throwIfNoEntry: false });
     if (!stat) throw new UsageError(`Workspace folder ${dir} does not exist.`);
@@ -167,6 +169,8 @@ async function ensureIndexed(codebase: Codebase, needsIndex: boolean): Promise<v
     return;
   }
   if ((await codebase.summary()).files > 0) return;
+  // Indexed, with nothing in it to search (every file skipped): not indexed again at every search.
+  if ((await codebase.status()).every((status) => status.lastUpdated !== undefined)) return;
   const [folder] = codebase.folders;
   process.stderr.write(`No index yet at ${folder.dbPath}: indexing ${folder.root} first.\n`);
   const printer = progressPrinter();
@@ -199,6 +203,7 @@ async function main(argv: string[], step?: IndexStep): Promise<number> {
   if (["index", "ask", "compare", "dataset", "model-eval"].includes(command) && step !== "maintain") process.once("SIGINT", () => abort.abort());
 
   if (command === "index") {
+    if (rest.length > 1 || (rest.length === 1 && values.workspace !== undefined)) throw new UsageError("`groundwork index` indexes one folder: give it once, as an argument or with --workspace.");
     const codebase = await openCodebase(rest[0] ?? (values.workspace as string | undefined), values);
     try {
       // In two processes (allocator.ts), the second maintains what the first indexed, unless the
@@ -252,7 +257,8 @@ async function main(argv: string[], step?: IndexStep): Promise<number> {
             (status.generation ? `index generation: ${status.generation.fingerprint.slice(0, 16) || "from an older version"} (searches: ${status.generation.searches})\n` : "") +
             (status.rebuilding ? `rebuilding: ${status.rebuilding.reason}; ${status.rebuilding.filesDone} files so far\n` : "") +
             `skipped: ${status.skipped.length}\n` + status.skipped.map((r) => `  ${r.path}: ${r.reason}\n`).join("") +
-            `failed: ${status.failed.length}\n` + status.failed.map((r) => `  ${r.path}: ${r.reason}\n`).join(""),
+            `failed: ${status.failed.length}\n` + status.failed.map((r) => `  ${r.path}: ${r.reason}\n`).join("") +
+            (status.lastUpdated ? "" : `No index yet: \`groundwork index ${status.root}${values.db ? ` --db ${values.db as string}` : ""}\` builds it (a search builds it first too).\n`),
         );
       }
       return 0;

@@ -75,7 +75,8 @@ export function parseCommand(argv: readonly string[]): ParsedCommand | { command
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code !== "ERR_PARSE_ARGS_UNKNOWN_OPTION" && code !== "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") throw error;
-    const taken = Object.keys(options).map((name) => `--${name}`).join(", ");
-    throw new UsageError(`${(error as Error).message.split(". ")[0]}: \`groundwork ${command}\` takes ${taken}.`);
+    const taken = Object.keys(options).map((name) => (name.length === 1 ? `-${name}` : `--${name}`)).join(", ");
+    // Node's first sentence ("Option '-k' argument is ambiguous" for `-k -1`), without its advice on other lines.
+    throw new UsageError(`${(error as Error).message.split(/\.(?:\s|$)/)[0]}: \`groundwork ${command}\` takes ${taken}.`);
   }
 }

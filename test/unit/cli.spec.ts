@@ -127,6 +127,20 @@ describe("groundwork CLI (the built bundle)", () => {
     }
     assert.match((await groundwork("search", "--batch", path.join(dir, "nowhere.jsonl"), "--workspace", POLYGLOT)).stderr, /--batch .*nowhere\.jsonl: no such file/);
     assert.match((await groundwork("index", path.join(POLYGLOT, "lib", "Queue.java"))).stderr, /Queue\.java is not a folder/);
+    const twoFolders = await groundwork("index", POLYGLOT, dir, "--db", unindexed);
+    assert.equal(twoFolders.code, 2);
+    assert.match(twoFolders.stderr, /indexes one folder/);
+    assert.match((await groundwork("search", "queue", "--workspace", POLYGLOT, "--db", badBatch)).stderr, /--db .*bad\.jsonl is a file/);
+    const negative = await groundwork("search", "queue", "--workspace", POLYGLOT, "--db", db, "-k", "-1");
+    assert.equal(negative.code, 2);
+    assert.match(negative.stderr, /^groundwork: Option '-k' argument is ambiguous: `groundwork search` takes --workspace, .* -k, --json/);
+    assert.match((await groundwork("status", "--workspace", POLYGLOT, "--db", unindexed)).stdout, /No index yet: `groundwork index .*polyglot --db .*never-indexed` builds it/);
+    // A workspace with nothing to index is indexed once, not again at every search.
+    const empty = path.join(dir, "nothing-to-index");
+    writeTree(empty, { "image.png": "\u0000PNG" });
+    const emptyDb = path.join(dir, "nothing-index");
+    assert.match((await groundwork("search", "queue", "--workspace", empty, "--db", emptyDb)).stderr, /No index yet/);
+    assert.doesNotMatch((await groundwork("search", "queue", "--workspace", empty, "--db", emptyDb)).stderr, /No index yet/);
   });
 
   it("keeps what it indexed below a folder it can no longer list (permissions changed), and says why", async () => {
