@@ -121,6 +121,7 @@ describe("index generations", () => {
     const dbPath = path.join(dbs, "damaged");
     const first = await TestIndex.open({ root, dbPath });
     await first.run();
+    await first.maintenanceIdle();
     first.close();
     const [generation] = generations(dbPath);
     const versions = path.join(dbPath, generation, "chunks.lance", "_versions");
