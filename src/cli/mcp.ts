@@ -24,8 +24,14 @@ const UPDATE_DEBOUNCE_MS = 300;
 /** …but never longer than this after the first, so a steady stream of events can't starve it. */
 const UPDATE_MAX_WAIT_MS = 1000;
 
-/** One MCP server (a session) over Groundwork's tools. */
-export function mcpServer(tools: AgentTools, logger: Logger): Server {
+/** How long a tool call waits for the workspace's first index before it answers from what is indexed so far (tests set less). */
+const FIRST_INDEX_WAIT_MS = process.env.GROUNDWORK_MCP_FIRST_INDEX_WAIT_MS !== undefined ? Number(process.env.GROUNDWORK_MCP_FIRST_INDEX_WAIT_MS) : 20_000;
+
+/**
+ * One MCP server (a session) over Groundwork's tools. `ready`: resolves before each call, with a
+ * note for the answer when the index is not complete yet.
+ */
+export function mcpServer(tools: AgentTools, logger: Logger, ready: () => Promise<string | undefined> = async () => undefined): Server {
   const server = new Server(
     { name: "groundwork", title: "Groundwork", version: VERSION },
     {
@@ -39,13 +45,15 @@ export function mcpServer(tools: AgentTools, logger: Logger): Server {
   server.setRequestHandler(CallToolRequestSchema, async (request) => {
     const { name, arguments: args } = request.params;
     if (!AGENT_TOOLS.some((tool) => tool.name === name)) {
-      throw new McpError(ErrorCode.MethodNotFound, `Unknown tool "${name}". The tools are ${AGENT_TOOLS.map((t) => t.name).join(", ")}.`);
+      throw new McpError(ErrorCode.InvalidParams, `Unknown tool "${name}". The tools are ${AGENT_TOOLS.map((t) => t.name).join(", ")}.`);
     }
     try {
+      const note = await ready();
       const answer = await tools.call(name, args ?? {});
-      return { content: [{ type: "text", text: answer.text }], structuredContent: answer.data };
+      return { content: [{ type: "text", text: note ? `${answer.text}\n\n(${note})` : answer.text }], structuredContent: answer.data };
     } catch (error) {
-      if (error instanceof ToolInputError) throw new McpError(ErrorCode.InvalidParams, error.message);
+      // The model sees what to fix, and can call again (MCP's input errors are tool results, not protocol errors).
+      if (error instanceof ToolInputError) return { content: [{ type: "text", text: error.message }], isError: true };
       // Our own failure: the model sees what happened, the log has the details.
       logger.error(`${name} failed`, error);
       return { content: [{ type: "text", text: `Groundwork failed to answer ${name}: ${errorMessage(error)}` }], isError: true };
@@ -69,23 +77,29 @@ export async function serveMcp(options: McpOptions): Promise<void> {
   const { codebase, logger } = options;
   const tools = new AgentTools(codebase, { audit: options.audit, caller: "mcp" });
   const freshness = new IndexFreshness(codebase, logger, options.audit && path.resolve(options.audit.file));
-  await freshness.start(options.watch !== false);
+  // The handshake does not wait for the index (a large workspace's first one takes minutes; clients
+  // give up on a server that takes that long to start): tool calls do, for a while.
+  freshness.start(options.watch !== false);
+  const ready = (): Promise<string | undefined> => freshness.firstIndex(FIRST_INDEX_WAIT_MS);
   try {
     if (options.httpPort === undefined) {
       const transport = new StdioServerTransport();
       const closed = new Promise<void>((resolve) => (transport.onclose = resolve));
-      await mcpServer(tools, logger).connect(transport);
+      transport.onerror = (error) => logger.warn(`MCP over stdio: ${errorMessage(error)}`);
+      await mcpServer(tools, logger, ready).connect(transport);
       process.stdin.once("end", () => void transport.close());
       await closed;
+      // Closed on an error (a message over the transport's size limit): stdin, still open, would keep the process alive.
+      process.stdin.destroy();
       return;
     }
-    await serveHttp(tools, logger, options.httpPort);
+    await serveHttp(tools, logger, options.httpPort, ready);
   } finally {
-    freshness.stop();
+    await freshness.stop();
   }
 }
 
-async function serveHttp(tools: AgentTools, logger: Logger, port: number): Promise<void> {
+async function serveHttp(tools: AgentTools, logger: Logger, port: number, ready: () => Promise<string | undefined>): Promise<void> {
   const token = randomBytes(24).toString("base64url");
   const expected = Buffer.from(`Bearer ${token}`);
   const sessions = new Map<string, StreamableHTTPServerTransport>();
@@ -116,7 +130,7 @@ async function serveHttp(tools: AgentTools, logger: Logger, port: number): Promi
     transport.onclose = () => {
       if (transport.sessionId) sessions.delete(transport.sessionId);
     };
-    await mcpServer(tools, logger).connect(transport);
+    await mcpServer(tools, logger, ready).connect(transport);
     await transport.handleRequest(req, res, body);
   }
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
@@ -147,11 +161,19 @@ class IndexFreshness {
   private pending = new Set<string>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private firstPendingAt = 0;
+  /** The run that brings the index up to date at start, and how far it got. */
+  private first: Promise<void> | undefined;
+  private progress: { done: number; total: number } | undefined;
+  private readonly stopping = new AbortController();
 
   constructor(private readonly codebase: Codebase, private readonly logger: Logger, private readonly auditFile: string | undefined) {}
 
-  async start(watching: boolean): Promise<void> {
-    await this.write(() => this.codebase.index());
+  /** Starts bringing the index up to date (a run, in the background), then watches the workspace. */
+  start(watching: boolean): void {
+    this.first = this.write(() => this.codebase.index({
+      signal: this.stopping.signal,
+      onProgress: ({ progress }) => void (this.progress = { done: progress.filesDone, total: progress.filesTotal }),
+    }));
     if (!watching) return;
     for (const folder of this.codebase.folders) {
       try {
@@ -191,8 +213,20 @@ class IndexFreshness {
     }
   }
 
-  stop(): void {
+  /** Resolves once the first run is done, or after `ms` with a note saying how far it got. */
+  async firstIndex(ms: number): Promise<string | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const done = await Promise.race([this.first?.then(() => true) ?? true, new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))]);
+    clearTimeout(timer);
+    if (done) return undefined;
+    const progress = this.progress && this.progress.total > 0 ? `: ${this.progress.done} of ${this.progress.total} files so far` : "";
+    return `The workspace's first index is still being built${progress}; this answer covers what is indexed until now.`;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping.abort();
     clearTimeout(this.timer);
     for (const watcher of this.watchers) watcher.close();
+    await this.first;
   }
 }

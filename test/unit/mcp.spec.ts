@@ -88,7 +88,9 @@ describe("groundwork mcp over stdio (the SDK's client)", () => {
       [{ citation: ".env:1-1" }, /not an indexed file/],
       [{}, /needs `citation`/],
     ] as const) {
-      await assert.rejects(client.callTool({ name: "read_code", arguments: args }), message);
+      const refused = await client.callTool({ name: "read_code", arguments: args }) as ToolResult;
+      assert.equal(refused.isError, true, JSON.stringify(args));
+      assert.match(text(refused), message);
     }
   });
 
@@ -112,11 +114,18 @@ describe("groundwork mcp over stdio (the SDK's client)", () => {
   });
 
   it("answers bad input with errors that say what to fix", async () => {
-    await assert.rejects(client.callTool({ name: "grep", arguments: {} }), /Unknown tool "grep"\. The tools are search_code/);
-    await assert.rejects(client.callTool({ name: "search_code", arguments: { query: "x", k: "ten" } }), /`k` must be an integer from 1 to 30/);
-    await assert.rejects(client.callTool({ name: "search_code", arguments: {} }), /`query` must be a non-empty string/);
-    await assert.rejects(client.callTool({ name: "get_definition", arguments: { symbol: "a b" } }), /must be one identifier/);
-    await assert.rejects(client.callTool({ name: "index_status", arguments: { verbose: true } }), /has no argument "verbose"/);
+    // An unknown tool is the client's mistake (a protocol error); bad arguments are the model's, told to it as the tool's answer (MCP's SEP-1303).
+    await assert.rejects(client.callTool({ name: "grep", arguments: {} }), /-32602.*Unknown tool "grep"\. The tools are search_code/);
+    for (const [name, args, message] of [
+      ["search_code", { query: "x", k: "ten" }, /`k` must be an integer from 1 to 30/],
+      ["search_code", {}, /`query` must be a non-empty string/],
+      ["get_definition", { symbol: "a b" }, /must be one identifier/],
+      ["index_status", { verbose: true }, /has no argument "verbose"/],
+    ] as const) {
+      const refused = await client.callTool({ name, arguments: args }) as ToolResult;
+      assert.equal(refused.isError, true, name);
+      assert.match(text(refused), message);
+    }
   });
 
   it("appends an audit line per call: tool, caller, ranges and hashes, never the code", async () => {
@@ -196,6 +205,29 @@ describe("groundwork mcp over streamable HTTP", () => {
   });
 });
 
+describe("groundwork mcp on a workspace not indexed yet", () => {
+  it("answers the handshake at once, and a tool call that came before the first index is done says how far it got", async () => {
+    const ws = tempDir("gw-mcp-first-");
+    copyTree(POLYGLOT, ws);
+    const client = new Client({ name: "test-client", version: "1.0.0" });
+    await client.connect(new StdioClientTransport({
+      command: process.execPath, args: [CLI, "mcp", "--workspace", ws, "--no-watch"], stderr: "ignore",
+      env: { ...process.env as Record<string, string>, GROUNDWORK_MCP_FIRST_INDEX_WAIT_MS: "0" },
+    }));
+    try {
+      assert.match(text(await client.callTool({ name: "index_status", arguments: {} })), /\(The workspace's first index is still being built(: \d+ of \d+ files so far)?; this answer covers what is indexed until now\.\)$/);
+      const deadline = Date.now() + 30_000;
+      let answer = "";
+      while (Date.now() < deadline && /still being built/.test((answer = text(await client.callTool({ name: "search_code", arguments: { query: "expiring cache entries", k: 1 } }))))) await new Promise((resolve) => setTimeout(resolve, 250));
+      assert.match(answer, /^\[src\/cache\.js:4-17\] class ExpiringCache/);
+      assert.doesNotMatch(answer, /still being built/);
+    } finally {
+      await client.close();
+      removeTree(ws);
+    }
+  });
+});
+
 describe("groundwork mcp, spoken to as plain newline-delimited JSON-RPC", () => {
   it("initializes, lists tools and answers search_code", async () => {
     const ws = tempDir("gw-mcp-plain-");
@@ -225,6 +257,11 @@ describe("groundwork mcp, spoken to as plain newline-delimited JSON-RPC", () => 
       send({ jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "search_code", arguments: { query: "expiring cache entries", k: 1 } } });
       const result = (await reply(3)).result as ToolResult;
       assert.match(result.content[0].text ?? "", /^\[src\/cache\.js:4-17\] class ExpiringCache/);
+      // A message over the transport's limit (10 MiB) closes it: the server ends instead of hanging on (the rest of the write fails).
+      child.stdin!.on("error", () => undefined);
+      child.stdin!.write(`${JSON.stringify({ jsonrpc: "2.0", id: 4, method: "tools/call", params: { name: "search_code", arguments: { query: "x".repeat(11 * 2 ** 20) } } })}\n`);
+      for (let i = 0; i < 200 && child.exitCode === null && child.signalCode === null; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.notEqual(child.exitCode, null, "the server ended");
     } finally {
       await endProcess(child);
       removeTree(ws);

@@ -20,7 +20,8 @@ export const silentLogger: Logger = {
 };
 
 export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  // LanceDB's errors end with the Rust source line that raised them: no use to anyone reading the message.
+  return (error instanceof Error ? error.message : String(error)).replace(/,? *\/[^\s,]*\.rs:\d+:\d+/g, "");
 }
 
 /**
