@@ -81,9 +81,7 @@ export class IndexService implements vscode.Disposable {
     if (!this.backgroundIndexing) this.currentState = { kind: "disabled" };
   }
 
-  get state(): IndexState {
-    return this.currentState;
-  }
+  get state(): IndexState { return this.currentState; }
 
   /** The codebase over the workspace's folders, opened on first use with the current settings. */
   codebase(): Promise<Codebase> {
@@ -231,8 +229,7 @@ export class IndexService implements vscode.Disposable {
       entry: this.deps.indexerPath!,
       logger: this.deps.logger,
       signal,
-      // Searches here see a file the run hands to (or takes from) the team's shared index once, while it writes.
-      onOwnership: (event) => codebase.applyOwnership(event),
+      onOwnership: (event) => codebase.applyOwnership(event), // searches here then find a file the run hands to the team index
       onProgress: (event) => {
         this.onProgress(event);
         onProgress?.(event);
