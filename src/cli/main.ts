@@ -169,8 +169,6 @@ async function ensureIndexed(codebase: Codebase, needsIndex: boolean): Promise<v
     return;
   }
   if ((await codebase.summary()).files > 0) return;
-  // Indexed, with nothing in it to search (every file skipped): not indexed again at every search.
-  if ((await codebase.status()).every((status) => status.lastUpdated !== undefined)) return;
   const [folder] = codebase.folders;
   process.stderr.write(`No index yet at ${folder.dbPath}: indexing ${folder.root} first.\n`);
   const printer = progressPrinter();
@@ -258,7 +256,7 @@ async function main(argv: string[], step?: IndexStep): Promise<number> {
             (status.rebuilding ? `rebuilding: ${status.rebuilding.reason}; ${status.rebuilding.filesDone} files so far\n` : "") +
             `skipped: ${status.skipped.length}\n` + status.skipped.map((r) => `  ${r.path}: ${r.reason}\n`).join("") +
             `failed: ${status.failed.length}\n` + status.failed.map((r) => `  ${r.path}: ${r.reason}\n`).join("") +
-            (status.lastUpdated ? "" : `No index yet: \`groundwork index ${status.root}${values.db ? ` --db ${values.db as string}` : ""}\` builds it (a search builds it first too).\n`),
+            (status.generation ? "" : `No index yet: \`groundwork index ${status.root}${values.db ? ` --db ${values.db as string}` : ""}\` builds it (a search builds it first too).\n`),
         );
       }
       return 0;
@@ -355,7 +353,7 @@ async function evaluateHistory(values: Record<string, unknown>): Promise<number>
 function checkBatchFile(file: string): void {
   const stat = statSync(file, { throwIfNoEntry: false });
   if (!stat) throw new UsageError(`--batch ${file}: no such file.`);
-  if (!stat.isFile()) throw new UsageError(`--batch ${file} is not a file: it names a JSON Lines file of {"id", "query"} objects.`);
+  if (stat.isDirectory()) throw new UsageError(`--batch ${file} is a folder: it names a JSON Lines file (or a pipe) of {"id", "query"} objects.`);
 }
 
 async function searchBatch(codebase: Codebase, file: string, options: { limit: number; mode: SearchMode; expand: boolean }): Promise<number> {

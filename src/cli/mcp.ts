@@ -48,7 +48,8 @@ export function mcpServer(tools: AgentTools, logger: Logger, ready: () => Promis
       throw new McpError(ErrorCode.InvalidParams, `Unknown tool "${name}". The tools are ${AGENT_TOOLS.map((t) => t.name).join(", ")}.`);
     }
     try {
-      const note = await ready();
+      // The index's status says how far a run got by itself.
+      const note = name === "index_status" ? undefined : await ready();
       const answer = await tools.call(name, args ?? {});
       return { content: [{ type: "text", text: note ? `${answer.text}\n\n(${note})` : answer.text }], structuredContent: answer.data };
     } catch (error) {
@@ -79,8 +80,8 @@ export async function serveMcp(options: McpOptions): Promise<void> {
   const freshness = new IndexFreshness(codebase, logger, options.audit && path.resolve(options.audit.file));
   // The handshake does not wait for the index (a large workspace's first one takes minutes; clients
   // give up on a server that takes that long to start): tool calls do, for a while.
-  freshness.start(options.watch !== false);
-  const ready = (): Promise<string | undefined> => freshness.firstIndex(FIRST_INDEX_WAIT_MS);
+  freshness.start(options.watch !== false, FIRST_INDEX_WAIT_MS);
+  const ready = (): Promise<string | undefined> => freshness.firstIndex();
   try {
     if (options.httpPort === undefined) {
       const transport = new StdioServerTransport();
@@ -161,19 +162,28 @@ class IndexFreshness {
   private pending = new Set<string>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private firstPendingAt = 0;
-  /** The run that brings the index up to date at start, and how far it got. */
+  /** The run that brings the index up to date at start, how far it got, and until when calls wait for it. */
   private first: Promise<void> | undefined;
+  private firstDone = false;
   private progress: { done: number; total: number } | undefined;
+  private waitUntil = 0;
   private readonly stopping = new AbortController();
+  /** The update in progress (file events), awaited on stop. */
+  private updating: Promise<void> = Promise.resolve();
 
   constructor(private readonly codebase: Codebase, private readonly logger: Logger, private readonly auditFile: string | undefined) {}
 
   /** Starts bringing the index up to date (a run, in the background), then watches the workspace. */
-  start(watching: boolean): void {
+  start(watching: boolean, waitMs: number): void {
+    this.waitUntil = Date.now() + waitMs;
     this.first = this.write(() => this.codebase.index({
       signal: this.stopping.signal,
       onProgress: ({ progress }) => void (this.progress = { done: progress.filesDone, total: progress.filesTotal }),
-    }));
+    })).then(() => {
+      this.firstDone = true;
+      // What changed meanwhile, in one update (that run read most of it already).
+      if (this.pending.size > 0) this.schedule();
+    });
     if (!watching) return;
     for (const folder of this.codebase.folders) {
       try {
@@ -184,9 +194,8 @@ class IndexFreshness {
           if (isWithin(folder.dbPath, absPath) || absPath === this.auditFile || /(^|[\\/])\.git([\\/]|$)/.test(name.toString())) return;
           if (this.pending.size === 0) this.firstPendingAt = Date.now();
           this.pending.add(absPath);
-          clearTimeout(this.timer);
-          const wait = Math.max(0, Math.min(UPDATE_DEBOUNCE_MS, this.firstPendingAt + UPDATE_MAX_WAIT_MS - Date.now()));
-          this.timer = setTimeout(() => void this.flush(), wait);
+          // During the first run, events wait for its end.
+          if (this.firstDone) this.schedule();
         });
         watcher.on("error", (error) => this.logger.warn(`Stopped watching ${folder.root}: ${errorMessage(error)}`));
         this.watchers.push(watcher);
@@ -196,10 +205,18 @@ class IndexFreshness {
     }
   }
 
-  private async flush(): Promise<void> {
+  private schedule(): void {
+    clearTimeout(this.timer);
+    const wait = Math.max(0, Math.min(UPDATE_DEBOUNCE_MS, this.firstPendingAt + UPDATE_MAX_WAIT_MS - Date.now()));
+    this.timer = setTimeout(() => void this.flush(), wait);
+  }
+
+  private flush(): Promise<void> {
     const paths = [...this.pending];
     this.pending.clear();
-    await this.write(() => this.codebase.update(paths));
+    if (this.stopping.signal.aborted) return this.updating;
+    this.updating = this.updating.then(() => this.write(() => this.codebase.update(paths, { signal: this.stopping.signal })));
+    return this.updating;
   }
 
   /** A write that another process may be doing already (it holds the lock): then nothing to do. */
@@ -213,9 +230,10 @@ class IndexFreshness {
     }
   }
 
-  /** Resolves once the first run is done, or after `ms` with a note saying how far it got. */
-  async firstIndex(ms: number): Promise<string | undefined> {
+  /** Resolves once the first run is done, or (`waitMs` after the start, for all calls together) with a note saying how far it got. */
+  async firstIndex(): Promise<string | undefined> {
     let timer: NodeJS.Timeout | undefined;
+    const ms = Math.max(0, this.waitUntil - Date.now());
     const done = await Promise.race([this.first?.then(() => true) ?? true, new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))]);
     clearTimeout(timer);
     if (done) return undefined;
@@ -228,5 +246,6 @@ class IndexFreshness {
     clearTimeout(this.timer);
     for (const watcher of this.watchers) watcher.close();
     await this.first;
+    await this.updating;
   }
 }

@@ -135,12 +135,6 @@ describe("groundwork CLI (the built bundle)", () => {
     assert.equal(negative.code, 2);
     assert.match(negative.stderr, /^groundwork: Option '-k' argument is ambiguous: `groundwork search` takes --workspace, .* -k, --json/);
     assert.match((await groundwork("status", "--workspace", POLYGLOT, "--db", unindexed)).stdout, /No index yet: `groundwork index .*polyglot --db .*never-indexed` builds it/);
-    // A workspace with nothing to index is indexed once, not again at every search.
-    const empty = path.join(dir, "nothing-to-index");
-    writeTree(empty, { "image.png": "\u0000PNG" });
-    const emptyDb = path.join(dir, "nothing-index");
-    assert.match((await groundwork("search", "queue", "--workspace", empty, "--db", emptyDb)).stderr, /No index yet/);
-    assert.doesNotMatch((await groundwork("search", "queue", "--workspace", empty, "--db", emptyDb)).stderr, /No index yet/);
   });
 
   it("keeps what it indexed below a folder it can no longer list (permissions changed), and says why", async () => {

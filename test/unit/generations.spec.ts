@@ -6,9 +6,9 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { BuiltinEmbedder } from "../../src/core/embed/builtin";
 import { toRow } from "../../src/core/index/rows";
-import { DAMAGE_MARKER, SUSPECT_MARKER } from "../../src/core/store/damage";
+import { DAMAGE_MARKER, isIndexDamage, SUSPECT_MARKER } from "../../src/core/store/damage";
 import { IndexStore } from "../../src/core/store/store";
-import type { Logger } from "../../src/core/util/host";
+import { errorMessage, type Logger } from "../../src/core/util/host";
 import { sha256Hex } from "../../src/core/util/hash";
 import { generations, TestIndex } from "../helpers/index";
 import { copyTree, POLYGLOT, removeTree, tempDir } from "../helpers/workspace";
@@ -192,6 +192,16 @@ describe("index generations", () => {
       assert.equal((await reopened.search("bounded queue offer item", { limit: 1 }))[0]?.path, "lib/Queue.java");
     } finally {
       reopened.close();
+    }
+  });
+
+  it("counts as damage only what LanceDB says of its files, and drops the Rust source line from messages", () => {
+    assert.equal(isIndexDamage(new Error("Failed to get next batch from stream: lance error: LanceError(IO): failed to fill whole buffer, /rustc/abc/library/core/src/ops/function.rs:250:5")), true);
+    assert.equal(isIndexDamage(new Error("request to the embedding server failed: unexpected EOF")), false, "another party's words");
+    assert.equal(isIndexDamage(new Error("lance error: Invalid user input: bad filter")), false);
+    assert.equal(errorMessage(new Error("lance error: not found: x, /usr/local/cargo/registry/src/lance-table-8.0.0/src/io/commit.rs:646:26 more")), "lance error: not found: x more");
+    for (const message of ["Invalid input, rust/lance/src/dataset.rs:505:29", "see https://x.org/a.rs:1:2", "cannot read crates/core/src/lib.rs:10:4 (EACCES)"]) {
+      assert.equal(errorMessage(new Error(message)), message);
     }
   });
 

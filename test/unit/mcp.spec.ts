@@ -215,7 +215,7 @@ describe("groundwork mcp on a workspace not indexed yet", () => {
       env: { ...process.env as Record<string, string>, GROUNDWORK_MCP_FIRST_INDEX_WAIT_MS: "0" },
     }));
     try {
-      assert.match(text(await client.callTool({ name: "index_status", arguments: {} })), /\(The workspace's first index is still being built(: \d+ of \d+ files so far)?; this answer covers what is indexed until now\.\)$/);
+      assert.match(text(await client.callTool({ name: "search_code", arguments: { query: "expiring cache entries", k: 1 } })), /\(The workspace's first index is still being built(: \d+ of \d+ files so far)?; this answer covers what is indexed until now\.\)$/);
       const deadline = Date.now() + 30_000;
       let answer = "";
       while (Date.now() < deadline && /still being built/.test((answer = text(await client.callTool({ name: "search_code", arguments: { query: "expiring cache entries", k: 1 } }))))) await new Promise((resolve) => setTimeout(resolve, 250));

@@ -19,6 +19,7 @@ import { fromSegment, HybridRetriever, type SearchSegment } from "../retrieval/r
 import type { SearchHit, SearchOptions } from "../retrieval/types";
 import { type SourceReader, StoreUnreadableError, type StoredChunk } from "../store/store";
 import { relocated } from "../store/sourceText";
+import { IndexDamagedError } from "../store/damage";
 import { errorMessage, type Logger, silentLogger } from "../util/host";
 import { cl100k } from "../util/tokens";
 import type { FolderIndex } from "./folderIndex";
@@ -381,5 +382,6 @@ function pinned(chunk: StoredChunk, prefix: string): SearchHit {
 
 /** A search that failed because its generation's files are gone or damaged: worth one look again. */
 function isGoneIndex(error: unknown): boolean {
-  return error instanceof StoreUnreadableError || /LanceError\(IO\)|not found|No such file/i.test(errorMessage(error));
+  const cause = error instanceof IndexDamagedError ? error.cause : error;
+  return cause instanceof StoreUnreadableError || /LanceError\(IO\)|not found|No such file/i.test(errorMessage(cause));
 }

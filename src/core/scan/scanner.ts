@@ -268,8 +268,10 @@ export async function scanPaths(
     let stat;
     try {
       stat = await fs.lstat(path.join(root, relPath));
-    } catch {
-      missing.push(relPath);
+    } catch (error) {
+      // Gone. Not so a file whose folder can no longer be listed (EACCES): what was indexed stays, as in a full run.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") missing.push(relPath);
       continue;
     }
     if (stat.isDirectory()) {

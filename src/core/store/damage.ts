@@ -6,7 +6,7 @@
 // damage from a version another process deleted under it).
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { isRemoteUri } from "./lance";
+import { connectOptions, isRemoteUri, loadLanceDb } from "./lance";
 import { isCorruption } from "./storeParts";
 import { errorMessage } from "../util/host";
 
@@ -41,15 +41,44 @@ export class IndexDamagedError extends Error {
 
   constructor(readonly dir: string, override readonly cause: unknown, readonly marked = false) {
     const why = errorMessage(cause).split("\n")[0].slice(0, 200);
-    super(marked
-      ? `The index at ${dir} is damaged (${why}); the next index run builds it again.`
-      : `The index at ${dir} could not be read: its files look damaged (${why}). The next index run checks them, and builds the index again if they are.`);
+    super(isRemoteUri(dir)
+      ? `The index at ${dir} could not be read: its files look damaged (${why}). Build it again where it is written (groundwork index … --db ${dir}).`
+      : marked
+        ? `The index at ${dir} is damaged (${why}); the next index run builds it again.`
+        : `The index at ${dir} could not be read: its files look damaged (${why}). The next index run checks them, and builds the index again if they are.`);
   }
+}
+
+/**
+ * Reads every row of every table of a local generation, and asks its full-text and vector indexes
+ * once (`search`): what a search meets, wherever the damage is. Throws what LanceDB throws.
+ */
+export async function readWhole(dir: string, search: () => Promise<unknown>): Promise<void> {
+  const lance = await loadLanceDb();
+  const db = await lance.connect(dir, connectOptions(dir));
+  try {
+    for (const name of await db.tableNames()) {
+      const table = await db.openTable(name);
+      try {
+        for await (const batch of table.query()) void batch;
+      } finally {
+        table.close();
+      }
+    }
+  } finally {
+    db.close();
+  }
+  await search();
+}
+
+/** Damage LanceDB reported (not another party's words: an embedding server's "unexpected EOF" says nothing of the index). */
+export function isIndexDamage(error: unknown): boolean {
+  return !(error instanceof IndexDamagedError) && isCorruption(error) && /lance/i.test(error instanceof Error ? error.message : String(error));
 }
 
 /** The error a failed read of the index at `dir` is reported as: damage in words (and noted for the next run to check), anything else as it came. */
 export function readError(dir: string, error: unknown): unknown {
-  if (!isCorruption(error) || error instanceof IndexDamagedError) return error;
+  if (!isIndexDamage(error)) return error;
   if (!isRemoteUri(dir)) void fs.writeFile(path.join(dir, SUSPECT_MARKER), `${errorMessage(error)}\n`).catch(() => undefined);
   return new IndexDamagedError(dir, error);
 }
@@ -63,7 +92,7 @@ export async function markingDamage<T>(dir: string, work: () => Promise<T>): Pro
   try {
     return await work();
   } catch (error) {
-    if (!isCorruption(error)) throw error;
+    if (!isIndexDamage(error)) throw error;
     await markDamaged(dir, error).catch(() => undefined);
     throw new IndexDamagedError(dir, error, true);
   }

@@ -21,7 +21,7 @@ export const silentLogger: Logger = {
 
 export function errorMessage(error: unknown): string {
   // LanceDB's errors end with the Rust source line that raised them: no use to anyone reading the message.
-  return (error instanceof Error ? error.message : String(error)).replace(/,? *\/[^\s,]*\.rs:\d+:\d+/g, "");
+  return (error instanceof Error ? error.message : String(error)).replace(/(?:,\s*|\s+)\/[^\s,()]*\.rs:\d+:\d+/g, "");
 }
 
 /**
