@@ -5,7 +5,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { isRemoteUri } from "../store/lance";
 import { IndexStore, type StoreIdentity, StoreUnreadableError } from "../store/store";
-import { clearSuspicion, IndexDamagedError, markingDamage, readWhole, recordedDamage, suspected } from "../store/damage";
+import { clearSuspicion, IndexDamagedError, markingDamage, readWhole, recordedDamage, suspicion } from "../store/damage";
 import { errorMessage, type Logger } from "../util/host";
 import { collectGarbage } from "./allocator";
 
@@ -51,27 +51,29 @@ export async function openOrCreateGeneration(dir: string, identity: StoreIdentit
  * (true), and the run builds it again. A note with nothing behind it goes.
  */
 export async function damagedWhenChecked(store: IndexStore, logger: Logger): Promise<boolean> {
-  const marked = await recordedDamage(store.dir);
-  if (marked === undefined && !(await suspected(store.dir))) return false;
-  try {
-    if (marked !== undefined) throw new IndexDamagedError(store.dir, marked, true);
-    await markingDamage(store.dir, () => readWhole(store.dir, async () => {
-      await store.textSearch("verify", 1);
-      await store.vectorSearch(new Float32Array(store.identity.dims).fill(1), 1);
-    }));
-    await clearSuspicion(store.dir);
-    return false;
-  } catch (error) {
-    if (!(error instanceof IndexDamagedError)) {
-      // Not damage (LanceDB said something else): the run goes on; the note stays for the next one.
-      logger.warn(`Could not check the index at ${store.dir} for damage: ${errorMessage(error)}`);
+  let damage = await recordedDamage(store.dir);
+  if (damage === undefined) {
+    if ((await suspicion(store.dir)) === undefined) return false;
+    try {
+      await markingDamage(store.dir, () => readWhole(store.dir, async () => {
+        await store.textSearch("verify", 1);
+        await store.vectorSearch(new Float32Array(store.identity.dims).fill(1), 1);
+      }));
+      await clearSuspicion(store.dir);
       return false;
+    } catch (error) {
+      // Not damage (LanceDB said something else): the run goes on; the note stays for the next one.
+      if (!(error instanceof IndexDamagedError)) {
+        logger.warn(`Could not check the index at ${store.dir} for damage: ${errorMessage(error)}`);
+        return false;
+      }
+      damage = errorMessage(error.cause);
     }
-    logger.warn(`Rebuilding the index generation at ${store.dir}: ${errorMessage(error.cause)}.`);
-    store.close();
-    await fs.rm(store.dir, { recursive: true, force: true });
-    return true;
   }
+  logger.warn(`Rebuilding the index generation at ${store.dir}: ${damage}.`);
+  store.close();
+  await fs.rm(store.dir, { recursive: true, force: true });
+  return true;
 }
 
 /**

@@ -15,20 +15,25 @@ export const DAMAGE_MARKER = "DAMAGED";
 /** The file in a generation folder that says a search met what looked like damage. */
 export const SUSPECT_MARKER = "SUSPECT";
 
-/** Marks a local generation damaged (an index on object storage is CI's to rebuild). */
-export async function markDamaged(dir: string, cause: unknown): Promise<void> {
-  if (!isRemoteUri(dir)) await fs.writeFile(path.join(dir, DAMAGE_MARKER), `${errorMessage(cause)}\n`);
+/** Leaves a marker in a local generation, saying why (an index on object storage is CI's to rebuild). */
+async function writeMarker(dir: string, marker: string, cause: unknown): Promise<void> {
+  if (!isRemoteUri(dir)) await fs.writeFile(path.join(dir, marker), `${errorMessage(cause)}\n`);
+}
+
+/** What a marker of a local generation says; undefined when there is none. */
+async function readMarker(dir: string, marker: string): Promise<string | undefined> {
+  if (isRemoteUri(dir)) return undefined;
+  return (await fs.readFile(path.join(dir, marker), "utf8").catch(() => undefined))?.trim();
 }
 
 /** Why a local generation was marked damaged; undefined when it was not. */
-export async function recordedDamage(dir: string): Promise<string | undefined> {
-  if (isRemoteUri(dir)) return undefined;
-  return (await fs.readFile(path.join(dir, DAMAGE_MARKER), "utf8").catch(() => undefined))?.trim();
+export function recordedDamage(dir: string): Promise<string | undefined> {
+  return readMarker(dir, DAMAGE_MARKER);
 }
 
-/** Whether a search met what looked like damage since the index was last checked. */
-export async function suspected(dir: string): Promise<boolean> {
-  return !isRemoteUri(dir) && (await fs.stat(path.join(dir, SUSPECT_MARKER)).catch(() => undefined)) !== undefined;
+/** What looked like damage to a search since the index was last checked; undefined when nothing did. */
+export function suspicion(dir: string): Promise<string | undefined> {
+  return readMarker(dir, SUSPECT_MARKER);
 }
 
 export async function clearSuspicion(dir: string): Promise<void> {
@@ -79,7 +84,7 @@ export function isIndexDamage(error: unknown): boolean {
 /** The error a failed read of the index at `dir` is reported as: damage in words (and noted for the next run to check), anything else as it came. */
 export function readError(dir: string, error: unknown): unknown {
   if (!isIndexDamage(error)) return error;
-  if (!isRemoteUri(dir)) void fs.writeFile(path.join(dir, SUSPECT_MARKER), `${errorMessage(error)}\n`).catch(() => undefined);
+  void writeMarker(dir, SUSPECT_MARKER, error).catch(() => undefined);
   return new IndexDamagedError(dir, error);
 }
 
@@ -93,7 +98,7 @@ export async function markingDamage<T>(dir: string, work: () => Promise<T>): Pro
     return await work();
   } catch (error) {
     if (!isIndexDamage(error)) throw error;
-    await markDamaged(dir, error).catch(() => undefined);
+    await writeMarker(dir, DAMAGE_MARKER, error).catch(() => undefined);
     throw new IndexDamagedError(dir, error, true);
   }
 }
