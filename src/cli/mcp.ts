@@ -27,11 +27,16 @@ const UPDATE_MAX_WAIT_MS = 1000;
 /** How long a tool call waits for the workspace's first index before it answers from what is indexed so far (tests set less). */
 const FIRST_INDEX_WAIT_MS = process.env.GROUNDWORK_MCP_FIRST_INDEX_WAIT_MS !== undefined ? Number(process.env.GROUNDWORK_MCP_FIRST_INDEX_WAIT_MS) : 20_000;
 
-/**
- * One MCP server (a session) over Groundwork's tools. `ready`: resolves before each call, with a
- * note for the answer when the index is not complete yet.
- */
-export function mcpServer(tools: AgentTools, logger: Logger, ready: () => Promise<string | undefined> = async () => undefined): Server {
+/** What tool calls wait for: a run building the index (at start, or after it was deleted), for a while. */
+export interface IndexWait {
+  /** Resolves before a call, with a note for the answer when the index is not complete yet. */
+  ready(): Promise<string | undefined>;
+  /** How many such runs were started: a call during which one started is answered again once it is ready. */
+  readonly runs: number;
+}
+
+/** One MCP server (a session) over Groundwork's tools. */
+export function mcpServer(tools: AgentTools, logger: Logger, wait: IndexWait = { ready: async () => undefined, runs: 0 }): Server {
   const server = new Server(
     { name: "groundwork", title: "Groundwork", version: VERSION },
     {
@@ -49,8 +54,15 @@ export function mcpServer(tools: AgentTools, logger: Logger, ready: () => Promis
     }
     try {
       // The index's status says how far a run got by itself.
-      const note = name === "index_status" ? undefined : await ready();
-      const answer = await tools.call(name, args ?? {});
+      const waits = name !== "index_status";
+      const runs = wait.runs;
+      let note = waits ? await wait.ready() : undefined;
+      let answer = await tools.call(name, args ?? {});
+      // The call found the index deleted (a run now builds it again): it is answered from that run.
+      if (waits && wait.runs !== runs) {
+        note = await wait.ready();
+        answer = await tools.call(name, args ?? {});
+      }
       return { content: [{ type: "text", text: note ? `${answer.text}\n\n(${note})` : answer.text }], structuredContent: answer.data };
     } catch (error) {
       // The model sees what to fix, and can call again (MCP's input errors are tool results, not protocol errors).
@@ -81,26 +93,25 @@ export async function serveMcp(options: McpOptions): Promise<void> {
   // The handshake does not wait for the index (a large workspace's first one takes minutes; clients
   // give up on a server that takes that long to start): tool calls do, for a while.
   freshness.start(options.watch !== false, FIRST_INDEX_WAIT_MS);
-  const ready = (): Promise<string | undefined> => freshness.firstIndex();
   try {
     if (options.httpPort === undefined) {
       const transport = new StdioServerTransport();
       const closed = new Promise<void>((resolve) => (transport.onclose = resolve));
       transport.onerror = (error) => logger.warn(`MCP over stdio: ${errorMessage(error)}`);
-      await mcpServer(tools, logger, ready).connect(transport);
+      await mcpServer(tools, logger, freshness).connect(transport);
       process.stdin.once("end", () => void transport.close());
       await closed;
       // Closed on an error (a message over the transport's size limit): stdin, still open, would keep the process alive.
       process.stdin.destroy();
       return;
     }
-    await serveHttp(tools, logger, options.httpPort, ready);
+    await serveHttp(tools, logger, options.httpPort, freshness);
   } finally {
     await freshness.stop();
   }
 }
 
-async function serveHttp(tools: AgentTools, logger: Logger, port: number, ready: () => Promise<string | undefined>): Promise<void> {
+async function serveHttp(tools: AgentTools, logger: Logger, port: number, wait: IndexWait): Promise<void> {
   const token = randomBytes(24).toString("base64url");
   const expected = Buffer.from(`Bearer ${token}`);
   const sessions = new Map<string, StreamableHTTPServerTransport>();
@@ -131,7 +142,7 @@ async function serveHttp(tools: AgentTools, logger: Logger, port: number, ready:
     transport.onclose = () => {
       if (transport.sessionId) sessions.delete(transport.sessionId);
     };
-    await mcpServer(tools, logger, ready).connect(transport);
+    await mcpServer(tools, logger, wait).connect(transport);
     await transport.handleRequest(req, res, body);
   }
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
@@ -157,52 +168,94 @@ async function readJson(req: http.IncomingMessage): Promise<unknown> {
 }
 
 /** Keeps the index in step with the workspace while the server runs. */
-class IndexFreshness {
+class IndexFreshness implements IndexWait {
   private watchers: FSWatcher[] = [];
   private pending = new Set<string>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private firstPendingAt = 0;
-  /** The run that brings the index up to date at start, how far it got, and until when calls wait for it. */
-  private first: Promise<void> | undefined;
-  private firstDone = false;
+  /** The run that builds the index (at start, or again after it was deleted), why, how far it got, and until when calls wait for it. */
+  private building: Promise<void> | undefined;
+  private built = false;
+  private why = "";
   private progress: { done: number; total: number } | undefined;
+  private waitMs = 0;
   private waitUntil = 0;
+  runs = 0;
+  /** The index was found deleted during a run: another run follows it. */
+  private deletedDuringRun = false;
+  private indexCheck: ReturnType<typeof setTimeout> | undefined;
   private readonly stopping = new AbortController();
   /** The update in progress (file events), awaited on stop. */
   private updating: Promise<void> = Promise.resolve();
+  private readonly unsubscribe: () => void;
 
-  constructor(private readonly codebase: Codebase, private readonly logger: Logger, private readonly auditFile: string | undefined) {}
+  constructor(private readonly codebase: Codebase, private readonly logger: Logger, private readonly auditFile: string | undefined) {
+    this.unsubscribe = codebase.onIndexDeleted((folders) => {
+      this.logger.warn(`The index of ${folders.join(", ")} was deleted while the server ran; it is built again.`);
+      if (this.built) this.build("The index was deleted while the server ran and is being built again");
+      else this.deletedDuringRun = true;
+    });
+  }
 
   /** Starts bringing the index up to date (a run, in the background), then watches the workspace. */
   start(watching: boolean, waitMs: number): void {
-    this.waitUntil = Date.now() + waitMs;
-    this.first = this.write(() => this.codebase.index({
-      signal: this.stopping.signal,
-      onProgress: ({ progress }) => void (this.progress = { done: progress.filesDone, total: progress.filesTotal }),
-    })).then(() => {
-      this.firstDone = true;
-      // What changed meanwhile, in one update (that run read most of it already).
-      if (this.pending.size > 0) this.schedule();
-    });
+    this.waitMs = waitMs;
+    this.build("The workspace's first index is still being built");
     if (!watching) return;
     for (const folder of this.codebase.folders) {
       try {
         const watcher = watch(folder.root, { recursive: true }, (_event, name) => {
           if (!name) return;
           const absPath = path.join(folder.root, name.toString());
-          // The index's own folder, the audit log and version control's never need indexing.
-          if (isWithin(folder.dbPath, absPath) || absPath === this.auditFile || /(^|[\\/])\.git([\\/]|$)/.test(name.toString())) return;
+          // The index's own folder never needs indexing, but it may have been deleted.
+          if (isWithin(folder.dbPath, absPath)) return this.checkIndexSoon();
+          // The audit log and version control's files neither.
+          if (absPath === this.auditFile || /(^|[\\/])\.git([\\/]|$)/.test(name.toString())) return;
           if (this.pending.size === 0) this.firstPendingAt = Date.now();
           this.pending.add(absPath);
-          // During the first run, events wait for its end.
-          if (this.firstDone) this.schedule();
+          // During a run that builds the index, events wait for its end.
+          if (this.built) this.schedule();
         });
-        watcher.on("error", (error) => this.logger.warn(`Stopped watching ${folder.root}: ${errorMessage(error)}`));
+        // A folder that went while it was being read (a build's temporary folder) is no loss; anything else is said.
+        watcher.on("error", (error: NodeJS.ErrnoException) => {
+          if (error.code === "ENOENT") this.logger.debug(`Watching ${folder.root}: ${errorMessage(error)}`);
+          else this.logger.warn(`Watching ${folder.root} failed (${errorMessage(error)}); changes there may be missed until the server starts again.`);
+        });
         this.watchers.push(watcher);
       } catch (error) {
         this.logger.warn(`Cannot watch ${folder.root} (${errorMessage(error)}); the index is brought up to date only at start.`);
       }
     }
+  }
+
+  /** A run that builds the index; tool calls wait for it (see ready), for `waitMs` from now. */
+  private build(why: string): void {
+    this.runs++;
+    this.built = false;
+    this.why = why;
+    this.progress = undefined;
+    this.waitUntil = Date.now() + this.waitMs;
+    this.building = this.write(() => this.codebase.index({
+      signal: this.stopping.signal,
+      onProgress: ({ progress }) => void (this.progress = { done: progress.filesDone, total: progress.filesTotal }),
+    })).then(() => {
+      this.built = true;
+      if (this.deletedDuringRun && !this.stopping.signal.aborted) {
+        this.deletedDuringRun = false;
+        return this.build("The index was deleted while the server ran and is being built again");
+      }
+      // What changed meanwhile, in one update (that run read most of it already).
+      if (this.pending.size > 0) this.schedule();
+    });
+  }
+
+  /** Something changed in the index's folder: after a pause, look whether the index is still there (see Codebase.onIndexDeleted). */
+  private checkIndexSoon(): void {
+    if (this.indexCheck || !this.built) return;
+    this.indexCheck = setTimeout(() => {
+      this.indexCheck = undefined;
+      void this.codebase.refresh({ generationsOnly: true }).catch((error: unknown) => this.logger.debug(`Reading the index's folder failed: ${errorMessage(error)}`));
+    }, UPDATE_DEBOUNCE_MS);
   }
 
   private schedule(): void {
@@ -230,22 +283,24 @@ class IndexFreshness {
     }
   }
 
-  /** Resolves once the first run is done, or (`waitMs` after the start, for all calls together) with a note saying how far it got. */
-  async firstIndex(): Promise<string | undefined> {
+  /** Resolves once the run building the index is done, or (`waitMs` after it started, for all calls together) with a note saying how far it got. */
+  async ready(): Promise<string | undefined> {
     let timer: NodeJS.Timeout | undefined;
     const ms = Math.max(0, this.waitUntil - Date.now());
-    const done = await Promise.race([this.first?.then(() => true) ?? true, new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))]);
+    const done = await Promise.race([this.building?.then(() => true) ?? true, new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))]);
     clearTimeout(timer);
     if (done) return undefined;
     const progress = this.progress && this.progress.total > 0 ? `: ${this.progress.done} of ${this.progress.total} files so far` : "";
-    return `The workspace's first index is still being built${progress}; this answer covers what is indexed until now.`;
+    return `${this.why}${progress}; this answer covers what is indexed until now.`;
   }
 
   async stop(): Promise<void> {
     this.stopping.abort();
+    this.unsubscribe();
     clearTimeout(this.timer);
+    clearTimeout(this.indexCheck);
     for (const watcher of this.watchers) watcher.close();
-    await this.first;
+    await this.building;
     await this.updating;
   }
 }

@@ -303,3 +303,35 @@ describe("reading cited code after the files changed on disk", () => {
     }
   });
 });
+
+describe("an index folder deleted under a running process", () => {
+  it("is reported once per deletion, whether an update or a search finds it; searches find nothing there instead of failing; a whole run builds it back", async () => {
+    await withIndexedFolders({ app: { "src/ledger.py": APP["src/ledger.py"], "src/a b.py": APP["src/a b.py"] }, lib: LIB }, async (codebase) => {
+      const reported: string[][] = [];
+      codebase.onIndexDeleted((folders) => reported.push(folders));
+      const deleteAppIndex = async (): Promise<void> => {
+        await codebase.maintenanceIdle();
+        rmSync((await codebase.status())[0].dbPath, { recursive: true, force: true });
+      };
+      // Found by an update: it writes only its own files into a new index, so the rest is missing.
+      await deleteAppIndex();
+      await codebase.update([path.join(codebase.folders[0].root, "src", "ledger.py")]);
+      assert.deepEqual(reported, [["app"]]);
+      assert.deepEqual((await codebase.search("settle an invoice", { limit: 5 })).filter((hit) => hit.path.startsWith("app/")).map((hit) => hit.path), ["app/src/ledger.py"]);
+      await codebase.index({ maintain: false }); // maintenance would look at the generations again anyway
+      assert.equal((await codebase.search("settle an invoice", { limit: 1 }))[0]?.path, "app/src/a b.py");
+      // Found by a search: the other folder still answers, reads of the deleted one find nothing.
+      await deleteAppIndex();
+      const hits = await codebase.search("clamp value between low and high", { limit: 5 });
+      assert.equal(hits[0]?.path, "lib/src/util.py");
+      assert.ok(hits.every((hit) => hit.path.startsWith("lib/")), JSON.stringify(hits.map((hit) => hit.path)));
+      assert.deepEqual(await codebase.definitions("ledger_post"), []);
+      assert.deepEqual((await codebase.status()).map((status) => status.filesIndexed > 0), [false, true]);
+      assert.deepEqual(reported, [["app"], ["app"]]);
+      // A whole run builds it back, and reports nothing.
+      await codebase.index();
+      assert.equal((await codebase.definitions("ledger_post"))[0]?.path, "app/src/ledger.py");
+      assert.equal(reported.length, 2);
+    });
+  });
+});

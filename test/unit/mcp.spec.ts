@@ -2,7 +2,7 @@
 // stdio and over streamable HTTP, and a plain newline-delimited JSON-RPC exchange.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -221,6 +221,27 @@ describe("groundwork mcp on a workspace not indexed yet", () => {
       while (Date.now() < deadline && /still being built/.test((answer = text(await client.callTool({ name: "search_code", arguments: { query: "expiring cache entries", k: 1 } }))))) await new Promise((resolve) => setTimeout(resolve, 250));
       assert.match(answer, /^\[src\/cache\.js:4-17\] class ExpiringCache/);
       assert.doesNotMatch(answer, /still being built/);
+    } finally {
+      await client.close();
+      removeTree(ws);
+    }
+  });
+});
+
+describe("groundwork mcp when its index folder is deleted while it runs", () => {
+  it("builds the index again, and the call that found it gone answers from the new one", async () => {
+    const ws = tempDir("gw-mcp-deleted-");
+    copyTree(POLYGLOT, ws);
+    const client = new Client({ name: "test-client", version: "1.0.0" });
+    // Without the watcher: the tool call itself finds the index gone.
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, "mcp", "--workspace", ws, "--no-watch"], stderr: "ignore" }));
+    try {
+      const search = async (): Promise<string> => text(await client.callTool({ name: "search_code", arguments: { query: "expiring cache entries", k: 1 } }));
+      assert.match(await search(), /^\[src\/cache\.js:4-17\] class ExpiringCache/);
+      // Retried: the server's maintenance may still be writing files there.
+      rmSync(path.join(ws, ".groundwork", "index"), { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
+      assert.match(await search(), /^\[src\/cache\.js:4-17\] class ExpiringCache/);
+      assert.match(text(await client.callTool({ name: "index_status", arguments: {} })), /: [1-9]\d* files, [1-9]\d* chunks/);
     } finally {
       await client.close();
       removeTree(ws);

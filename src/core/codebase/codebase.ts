@@ -168,6 +168,7 @@ export class Codebase {
         const result = await this.folderIndex(folder).update(relPaths, { signal: options.signal, onProgress: (progress) => this.emit(folder.name, progress) });
         results.push({ ...result, folder: folder.name });
       }
+      this.indexes.noticeDeleted(); // an update that found the index deleted wrote only its files
       return results;
     });
   }
@@ -188,7 +189,13 @@ export class Codebase {
   refresh(options: { generationsOnly?: boolean } = {}): Promise<void> {
     return this.enqueue(async () => {
       await Promise.all(this.indexes.all().map((index) => index.reload(options)));
+      this.indexes.noticeDeleted();
     });
+  }
+
+  /** Calls `listener` with the folders whose index was deleted under this process: searches find nothing there until a run builds it again. */
+  onIndexDeleted(listener: (folders: string[]) => void): () => void {
+    return this.indexes.onDeleted((roots) => listener(this.folders.filter((folder) => roots.includes(folder.root)).map((folder) => folder.name)));
   }
 
   /** Deletes every folder's index; the next `index()` builds them again. */
@@ -237,15 +244,20 @@ export class Codebase {
   // ---- reading
 
   /** Hybrid search over every folder; hits carry codebase paths. */
-  async search(query: string, options?: SearchOptions): Promise<SearchHit[]> {
+  search(query: string, options?: SearchOptions): Promise<SearchHit[]> {
+    return this.lookingAgainIfGone(() => this.retriever.search(query, options));
+  }
+
+  /** A read; when it fails because a generation's files went (another process replaced it, or it was deleted), the generations are read again and it is tried once more. */
+  private async lookingAgainIfGone<T>(read: () => Promise<T>): Promise<T> {
     try {
-      return await this.retriever.search(query, options);
+      return await read();
     } catch (error) {
       if (!isGoneIndex(error)) throw error;
-      // Another process replaced a generation under us: look again, once.
-      this.logger.info(`Re-reading the index after a failed search (${errorMessage(error)})`);
+      this.logger.info(`Re-reading the index after a failed read (${errorMessage(error)})`);
       await Promise.all(this.indexes.all().map((index) => index.refresh()));
-      return this.retriever.search(query, options);
+      this.indexes.noticeDeleted();
+      return read();
     }
   }
 
@@ -256,16 +268,16 @@ export class Codebase {
     const target = await this.files.target(text);
     if (!target) return [];
     // Where their code is now, in a file edited since it was indexed (see relocated).
-    const chunks = await this.fromFolder(target.folder, async (store, source) => (source ? relocated(await store.chunksOf(target.relPath), source) : store.chunksOf(target.relPath)));
+    const chunks = await this.lookingAgainIfGone(() => this.fromFolder(target.folder, async (store, source) => (source ? relocated(await store.chunksOf(target.relPath), source) : store.chunksOf(target.relPath))));
     return chunks.map((chunk) => pinned(chunk, target.folder.prefix));
   }
 
   /** Where a symbol is defined, from the symbol table (best first: as the index lists them). */
   async definitions(symbol: string, limit = 5): Promise<SearchHit[]> {
-    const found = await Promise.all(this.folders.map(async (folder) => {
+    const found = await this.lookingAgainIfGone(() => Promise.all(this.folders.map(async (folder) => {
       const chunks = await this.fromFolder(folder, (store, source) => store.chunksDefining([symbol], limit, source));
       return chunks.map((chunk) => pinned(chunk, folder.prefix));
-    }));
+    })));
     return found.flat().slice(0, limit);
   }
 
@@ -359,13 +371,13 @@ export class Codebase {
   }
 
   /** Every folder's index, with every skipped file and its reason. */
-  async status(): Promise<FolderStatus[]> {
-    return Promise.all(this.folders.map(async (folder) => ({ ...(await this.folderIndex(folder).status()), folder: folder.name, prefix: folder.prefix })));
+  status(): Promise<FolderStatus[]> {
+    return this.lookingAgainIfGone(() => Promise.all(this.folders.map(async (folder) => ({ ...(await this.folderIndex(folder).status()), folder: folder.name, prefix: folder.prefix }))));
   }
 
   /** Counts over all folders: cheap enough for a status bar after every update. */
   async summary(): Promise<{ files: number; chunks: number }> {
-    const counts = await Promise.all(this.indexes.all().map((index) => index.summary()));
+    const counts = await this.lookingAgainIfGone(() => Promise.all(this.indexes.all().map((index) => index.summary())));
     return counts.reduce((sum, c) => ({ files: sum.files + c.files, chunks: sum.chunks + c.chunks }), { files: 0, chunks: 0 });
   }
 

@@ -20,7 +20,7 @@ import { VectorCache } from "../store/vectorCache";
 import { errorMessage } from "../util/host";
 import { embeddersLabel, GenerationEmbedders, generationsToKeep, neuralIdentity, rebuildReason } from "./generationEmbedders";
 import { estimateEmbedding, type EmbeddingEstimate } from "../index/estimate";
-import { damagedWhenChecked, deleteAllGenerations, deleteGenerations, generationDir, generationsView, gitHead, maintainStore, openOrCreateGeneration, pickGenerations, readGenerations } from "./generations";
+import { damagedWhenChecked, deleteAllGenerations, deleteGenerations, generationDir, GenerationReader, gitHead, maintainStore, openOrCreateGeneration, pickGenerations } from "./generations";
 import { KeptChunkerPart } from "./keptFingerprint";
 import { relativeInside } from "./paths";
 import { SharedOverlay } from "./sharedOverlay";
@@ -46,13 +46,14 @@ export class FolderIndex {
   private readonly decided = new Set<string>();
   /** Generations no longer used, deleted by maintenance. */
   private readonly retired: IndexStore[] = [];
-  /** The generation folders when they were last read (see generationsView). */
-  private view: string | undefined;
+  private readonly generations: GenerationReader;
+  /** Set when the index can't work on this machine (see IndexUnavailableError): searches find nothing, writes refuse. */
+  private unavailableError: IndexUnavailableError | undefined;
+  /** A read found every generation gone where one answered (see takeDeleted). */
+  private deleted = false;
   private conventionSet: Promise<ConventionSet> | undefined;
   private maintenance: Promise<void> | undefined;
   private closed = false;
-  /** Generation folders already said to be unreadable. */
-  private readonly warnedUnreadable = new Set<string>();
   private readonly chunkerPart: KeptChunkerPart;
 
   private constructor(private readonly options: FolderIndexOptions) {
@@ -62,6 +63,7 @@ export class FolderIndex {
     this.embedders = this.embeddersFor(this.neural);
     this.source = sourceReader(options.root);
     this.chunkerPart = new KeptChunkerPart(options.stages, options.dbPath);
+    this.generations = new GenerationReader(options.dbPath, options.logger);
   }
 
   private embeddersFor(neural: Embedder | undefined): GenerationEmbedders {
@@ -77,9 +79,6 @@ export class FolderIndex {
 
   get root(): string { return this.options.root; }
   get dbPath(): string { return this.options.dbPath; }
-
-  /** Set when the index can't work on this machine (see IndexUnavailableError): searches find nothing, writes refuse. */
-  private unavailableError: IndexUnavailableError | undefined;
 
   /** Opens the folder's index for reading: nothing is written, created or deleted. */
   static async open(options: FolderIndexOptions): Promise<FolderIndex> {
@@ -105,12 +104,17 @@ export class FolderIndex {
     }
     // The shared index of the fingerprint the embedders now make (with "from-index", the one the local index was built with).
     if (options.shared && !index.unavailableError) {
-      const fingerprint = await index.fingerprint().catch(failed);
-      const overlay = await SharedOverlay.open(options.shared, fingerprint, options.logger).catch(failed);
-      index.overlay = overlay;
+      const overlay = (index.overlay = await SharedOverlay.open(options.shared, await index.fingerprint().catch(failed), options.logger).catch(failed));
       await overlay.refreshOwned(index.answering).catch(failed);
     }
     return index;
+  }
+
+  /** Whether the index folder was deleted under this process since the last call (nothing answers where something did): once per deletion. */
+  takeDeleted(): boolean {
+    const deleted = this.deleted;
+    this.deleted = false;
+    return deleted;
   }
 
   /** Why the index can't work here, when it can't. */
@@ -140,7 +144,7 @@ export class FolderIndex {
   async reload(options: { generationsOnly?: boolean } = {}): Promise<void> {
     // The other process may have changed what is inside a generation (marked it complete), not just which there are.
     if (this.closed) return;
-    if (!options.generationsOnly) this.view = undefined;
+    if (!options.generationsOnly) this.generations.changed();
     await this.refresh();
     if (options.generationsOnly || this.unavailableError) return;
     await this.overlay?.refreshShared();
@@ -149,18 +153,11 @@ export class FolderIndex {
   }
 
   private async reread(): Promise<void> {
-    // Unchanged folders (the same generation folders, not deleted and made again) need no reading.
     const remoteFingerprint = isRemoteUri(this.options.dbPath) ? await this.fingerprint() : undefined;
-    const view = await generationsView(this.options.dbPath, remoteFingerprint);
-    if (view === this.view) return;
-    this.view = view;
-    const found = await readGenerations(this.options.dbPath, this.options.logger, remoteFingerprint, this.warnedUnreadable).catch((error: unknown) => {
-      this.view = undefined; // read again next time
-      throw error;
-    });
-    // A generation another process is still creating can't be read yet: look again next time.
-    if (found.unreadable) this.view = undefined;
+    const found = await this.generations.read(remoteFingerprint); // undefined: the generation folders are unchanged
+    if (!found) return;
     const { answering, building } = pickGenerations(found, this.answering, this.building, this.queryPart);
+    if (this.answering && !answering && found.length === 0 && !found.unreadable && !remoteFingerprint) this.deleted = true;
     if (!building) {
       this.decided.clear();
       if (this.building) this.building.onWrite = undefined;
@@ -212,6 +209,7 @@ export class FolderIndex {
       const reason = this.answering ? rebuildReason(this.answering.identity, this.options.embedder, this.neural, this.queryPart) : "new index";
       if (this.answering) this.options.logger.warn(`Rebuilding the index of ${this.options.root} (${reason}); the current index answers until the new one is complete.`);
     });
+    this.generations.changed();
     // A handle on the folder just replaced (a damaged or half-created generation) goes.
     for (const handle of [this.answering, this.building]) if (handle && handle !== store && handle.dir === dir) handle.close();
     if (this.answering?.dir === dir) this.answering = undefined;
@@ -240,6 +238,7 @@ export class FolderIndex {
       // The commit the index was built from, when the folder is a git repository (a shared index says which).
       const commit = outcome.cancelled ? undefined : await gitHead(this.options.root);
       if (commit && commit !== (await store.getMeta("commit"))) await store.setMeta("commit", commit);
+      if (!outcome.cancelled) this.deleted = false; // a whole run built what was deleted
       if (!outcome.cancelled && !store.complete) {
         await store.markComplete();
         this.promote(store);
@@ -286,10 +285,7 @@ export class FolderIndex {
     return new Indexer({ root, store, embedder, neural: this.neural, vectorCache: this.vectorCache, shared, stages, scan: this.scanOptions(), logger, syncTextIndexMaxRows, batchChunks });
   }
 
-  /**
-   * What the next run would send to the neural embedder when it has to embed the folder (the
-   * answering index lacks its vectors); undefined when there is no neural embedder or it has.
-   */
+  /** What the next run would send to the neural embedder when the answering index lacks its vectors; undefined without one or when it has them. */
   async embeddingEstimate(signal?: AbortSignal): Promise<EmbeddingEstimate | undefined> {
     if (!this.neural || this.unavailableError) return undefined;
     const answering = this.answering;
@@ -334,6 +330,7 @@ export class FolderIndex {
     const answering = this.answering;
     if (!answering?.complete || this.building || isRemoteUri(this.options.dbPath)) return;
     for (const store of this.retired.splice(0)) store.close();
+    this.generations.changed();
     await deleteGenerations(this.options.dbPath, answering, (others) => generationsToKeep(others, answering, this.options.keepGenerations ?? 1, (store) => this.embedders.for(store).embedder !== undefined));
   }
 
@@ -383,6 +380,7 @@ export class FolderIndex {
       this.answering = undefined;
       this.building = undefined;
       this.decided.clear();
+      this.generations.changed();
       await deleteAllGenerations(this.options.dbPath);
     });
   }

@@ -17,6 +17,7 @@ export function defaultDbPath(root: string): string {
 
 export class FolderIndexes {
   private readonly byRoot = new Map<string, FolderIndex>();
+  private readonly deletedListeners = new Set<(roots: string[]) => void>();
 
   constructor(
     private readonly options: CodebaseOptions,
@@ -78,6 +79,18 @@ export class FolderIndexes {
 
   all(): FolderIndex[] {
     return [...this.byRoot.values()];
+  }
+
+  /** Calls `listener` with the roots of folders whose index was found deleted under this process. */
+  onDeleted(listener: (roots: string[]) => void): () => void {
+    this.deletedListeners.add(listener);
+    return () => void this.deletedListeners.delete(listener);
+  }
+
+  /** Tells the listeners of folders whose index a read since the last call found deleted. */
+  noticeDeleted(): void {
+    const roots = this.all().filter((index) => index.takeDeleted()).map((index) => index.root);
+    if (roots.length > 0) for (const listener of this.deletedListeners) listener(roots);
   }
 
   /** What searches read, folder after folder. */

@@ -81,7 +81,7 @@ export async function damagedWhenChecked(store: IndexStore, logger: Logger): Pro
  * again differs). On object storage, where listing is not to be relied on, the one generation of
  * the current fingerprint is all there is to see.
  */
-export async function generationsView(dbPath: string, remoteFingerprint?: string): Promise<string> {
+async function generationsView(dbPath: string, remoteFingerprint?: string): Promise<string> {
   if (isRemoteUri(dbPath)) return `remote:${remoteFingerprint ?? ""}`;
   const names = (await fs.readdir(dbPath).catch(() => [] as string[])).filter((name) => GENERATION.test(name) || name.endsWith(".lance")).sort();
   const ids = await Promise.all(names.map(async (name) => {
@@ -89,6 +89,37 @@ export async function generationsView(dbPath: string, remoteFingerprint?: string
     return stat ? `${stat.ino}:${stat.birthtimeMs}` : "";
   }));
   return JSON.stringify(names.map((name, i) => [name, ids[i]]));
+}
+
+/**
+ * A reader's view of a folder's generations: they are read again only when the generation folders
+ * changed (one added or removed, or deleted and made again) or this process changed them.
+ */
+export class GenerationReader {
+  private view: string | undefined;
+  /** Generation folders already said to be unreadable. */
+  private readonly warned = new Set<string>();
+
+  constructor(private readonly dbPath: string, private readonly logger: Logger) {}
+
+  /** Every readable generation, or undefined when the folders are as they were at the last read. */
+  async read(remoteFingerprint?: string): Promise<(IndexStore[] & { unreadable?: number }) | undefined> {
+    const view = await generationsView(this.dbPath, remoteFingerprint);
+    if (view === this.view) return undefined;
+    this.view = view;
+    const found = await readGenerations(this.dbPath, this.logger, remoteFingerprint, this.warned).catch((error: unknown) => {
+      this.view = undefined; // read again next time
+      throw error;
+    });
+    // A generation another process is still creating can't be read yet: look again next time.
+    if (found.unreadable) this.view = undefined;
+    return found;
+  }
+
+  /** This process created, replaced or deleted a generation (or another wrote inside one): the next read looks again. */
+  changed(): void {
+    this.view = undefined;
+  }
 }
 
 /**
