@@ -36,12 +36,7 @@ export interface IndexServiceDeps {
   confirmEmbedding?: (question: EmbeddingQuestion) => Thenable<boolean>;
 }
 
-export interface EmbeddingQuestion {
-  model: string;
-  baseURL: string;
-  chunks: number;
-  tokens: number;
-}
+export interface EmbeddingQuestion { model: string; baseURL: string; chunks: number; tokens: number }
 
 /** A first embedding of at least this many chunks is asked about first. */
 export const CONFIRM_EMBEDDING_CHUNKS = 1000;
@@ -102,6 +97,11 @@ export class IndexService implements vscode.Disposable {
         });
       }).then((codebase) => {
         codebase.onProgress((event) => this.onProgress(event));
+        // Someone deleted the index folder while VS Code ran: build it again (searches there find nothing meanwhile).
+        codebase.onIndexDeleted((folders) => {
+          this.deps.logger.warn(`The index of ${folders.join(", ")} was deleted while VS Code ran${this.backgroundIndexing ? "; it is built again" : ""}.`);
+          if (this.backgroundIndexing) void this.reindexAll().catch((error: unknown) => this.deps.logger.warn(`Indexing again after the index was deleted failed: ${errorMessage(error)}`));
+        });
         if (codebase.unavailable) this.reportUnavailable(codebase.unavailable);
         return codebase;
       });

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { running } from "../helpers/workspace";
 import { before, describe, it } from "mocha";
 import * as vscode from "vscode";
@@ -140,5 +140,16 @@ describe("indexing in VS Code", () => {
       return hits[0]?.path === "lib/paused_module.py" ? hits : undefined;
     });
     assert.match(api.statusBar.text, /chunks/);
+  });
+
+  it("builds the index again when its folder is deleted while VS Code runs", async () => {
+    const [status] = await api.indexService.statuses();
+    // Retried: maintenance after the last test's update may still be writing there.
+    rmSync(status.dbPath, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
+    await waitFor("the deleted index to be built again", async () => {
+      const hits = await search("bounded queue offer item");
+      return hits[0]?.path === "lib/Queue.java" ? hits : undefined;
+    });
+    assert.ok((await api.indexService.statuses())[0].filesIndexed > 5);
   });
 });
