@@ -17,7 +17,11 @@ export type Reply =
   /** A chunk that is not JSON, then the end of the stream. */
   | { kind: "broken" }
   /** Closes the socket without an answer. */
-  | { kind: "drop" };
+  | { kind: "drop" }
+  /** Embeddings: headers and the start of the body, then the socket is closed. */
+  | { kind: "cut" }
+  /** Embeddings: this body as it is (a page that is not JSON, vectors with nulls). */
+  | { kind: "raw"; contentType: string; body: string };
 
 export interface RecordedRequest {
   method: string;
@@ -125,7 +129,7 @@ export class TestModelServer {
     this.queue.push(...replies);
   }
 
-  /** Replies for the next embedding requests, in order (failures: error, hang-before-headers, drop). */
+  /** Replies for the next embedding requests, in order (failures: error, hang-before-headers, drop, hang, cut, raw). */
   enqueueEmbeddings(...replies: Reply[]): void {
     this.embeddingQueue.push(...replies);
   }
@@ -307,6 +311,16 @@ export class TestModelServer {
   private async embeddings(request: RecordedRequest, res: http.ServerResponse): Promise<void> {
     const reply = this.embeddingQueue.shift();
     if (reply && this.failure(res, reply)) return;
+    if (reply?.kind === "raw") {
+      res.writeHead(200, { "content-type": reply.contentType });
+      return void res.end(reply.body);
+    }
+    if (reply?.kind === "hang" || reply?.kind === "cut") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write('{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1,');
+      if (reply.kind === "cut") setTimeout(() => res.socket?.destroy(), 50);
+      return;
+    }
     const inputs: string[] = Array.isArray(request.body?.input) ? request.body.input : [String(request.body?.input ?? "")];
     if (this.options.maxEmbeddingInputs && inputs.length > this.options.maxEmbeddingInputs) {
       return this.json(res, 400, { error: { message: `At most ${this.options.maxEmbeddingInputs} inputs per request, got ${inputs.length}.`, type: "invalid_request_error" } });

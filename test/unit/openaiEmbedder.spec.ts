@@ -103,6 +103,28 @@ describe("the OpenAI-compatible embedder, over real HTTP", () => {
     await assert.rejects(pending, /abort/i);
   });
 
+  it("times out an answer that stalls in its body, retries one cut off mid-body, and says what a malformed answer was", async () => {
+    server.enqueueEmbeddings({ kind: "hang" });
+    await assert.rejects(embedder({ timeoutMs: 300, maxRetries: 0 }).embedDocuments(docs(1)), /answer timed out: not whole after 0\.3 s/);
+    server.enqueueEmbeddings({ kind: "hang" }, { kind: "cut" });
+    const before = server.to("/v1/embeddings").length;
+    const [vector] = await embedder({ timeoutMs: 300, maxRetries: 2 }).embedDocuments(docs(1));
+    assert.equal(vector.length, 32);
+    assert.equal(server.to("/v1/embeddings").length - before, 3, "a stalled answer and a cut one, each retried");
+    const vectors = (values: unknown[]): string => JSON.stringify({ object: "list", data: [{ object: "embedding", index: 0, embedding: values }] });
+    const answers: Array<[string, string, RegExp]> = [
+      ["text/html", "<!DOCTYPE html><html><body>Web UI</body></html>", /did not answer as \/v1\/embeddings does \(text starting "<!DOCTYPE html>/],
+      ["application/json", JSON.stringify({ object: "list" }), /did not answer as \/v1\/embeddings does \(no list of vectors\)/],
+      ["application/json", vectors([0.5, null, ...new Array(30).fill(0.1)]), /values that are not numbers/],
+      ["application/json", vectors(new Array(32).fill(0)), /a vector of zeros/],
+      ["application/json", vectors(new Array(32).fill(0.1)).replace("0.1", "NaN"), /answered JSON that does not parse/],
+    ];
+    for (const [contentType, body, expected] of answers) {
+      server.enqueueEmbeddings({ kind: "raw", contentType, body });
+      await assert.rejects(embedder({ maxRetries: 0 }).embedDocuments(docs(1)), expected, body.slice(0, 60));
+    }
+  });
+
   it("refuses vectors of another length than the index holds, with a clear error", async () => {
     server.settings.embeddingDims = 16;
     try {

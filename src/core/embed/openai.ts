@@ -176,16 +176,48 @@ export class OpenAIEmbedder implements Embedder {
 
   private async requestOnce(texts: string[], signal?: AbortSignal): Promise<Float32Array[]> {
     const own = requestSignal(signal);
-    const response = await this.client.embeddings
-      .create({ model: this.spec.model, input: texts, encoding_format: "float", ...(this.spec.sendDimensions ? { dimensions: this.dims } : {}) }, { signal: own.signal })
-      .finally(own.release);
-    const data = [...response.data].sort((a, b) => a.index - b.index);
-    if (data.length !== texts.length) throw new Error(`The embedding server answered ${data.length} vectors for ${texts.length} inputs.`);
+    // The client's timeout ends once the headers came: a server that stalls in its body is cut off here too, and retried.
+    const timeoutMs = this.options.timeoutMs ?? 60_000;
+    const stalled = new AbortController();
+    const timer = setTimeout(() => stalled.abort(), timeoutMs);
+    let response: unknown;
+    try {
+      response = await this.client.embeddings.create(
+        { model: this.spec.model, input: texts, encoding_format: "float", ...(this.spec.sendDimensions ? { dimensions: this.dims } : {}) },
+        { signal: own.signal ? AbortSignal.any([own.signal, stalled.signal]) : stalled.signal },
+      );
+    } catch (error) {
+      if (stalled.signal.aborted && !signal?.aborted) throw new OpenAI.APIConnectionTimeoutError({ message: `The embedding server's answer timed out: not whole after ${(timeoutMs / 1000).toFixed(timeoutMs < 10_000 ? 1 : 0)} s.` });
+      // The connection dropped while the answer was read (undici: "terminated"): retried as a dropped connection is.
+      if (error instanceof TypeError && !signal?.aborted) throw new OpenAI.APIConnectionError({ message: `The connection to the embedding server dropped during its answer (${error.message}).`, cause: error });
+      if (error instanceof SyntaxError) throw new Error(`The embedding server at ${this.spec.baseURL} answered JSON that does not parse (${error.message}).`);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      own.release();
+    }
+    return this.vectorsOf(response, texts.length);
+  }
+
+  /** The vectors of an answer, checked: one per input, in order, each of numbers, none all zero, of the index's length. */
+  private vectorsOf(response: unknown, inputs: number): Float32Array[] {
+    const items = (response as { data?: unknown } | null | undefined)?.data;
+    if (!Array.isArray(items)) {
+      const got = typeof response === "string" ? `text starting "${response.trim().slice(0, 40)}"` : "no list of vectors";
+      throw new Error(`The embedding server at ${this.spec.baseURL} did not answer as /v1/embeddings does (${got}): is it the server's /v1 URL?`);
+    }
+    const data = (items as Array<{ index?: unknown; embedding?: unknown }>).slice().sort((a, b) => Number(a.index) - Number(b.index));
+    if (data.length !== inputs) throw new Error(`The embedding server answered ${data.length} vectors for ${inputs} inputs.`);
     // Each input's vector exactly once: a repeated or missing index would put one text's vector at another's place.
-    if (data.some((item, i) => item.index !== i)) throw new Error(`The embedding server answered the vectors of inputs ${data.map((item) => item.index).join(", ")} for inputs 0 to ${texts.length - 1}.`);
+    if (data.some((item, i) => item.index !== i)) throw new Error(`The embedding server answered the vectors of inputs ${data.map((item) => String(item.index)).join(", ")} for inputs 0 to ${inputs - 1}.`);
     return data.map((item) => {
-      const vector = Float32Array.from(item.embedding);
-      if (vector.length === 0 || vector.some((x) => !Number.isFinite(x))) throw new Error(`The embedding server answered a vector ${vector.length === 0 ? "with no values" : "with values that are not numbers"}.`);
+      const values = item.embedding;
+      // null or a string among the values would become 0 in a Float32Array: a vector that matches nothing, kept in the cache.
+      if (!Array.isArray(values) || values.length === 0 || values.some((x) => typeof x !== "number" || !Number.isFinite(x))) {
+        throw new Error(`The embedding server answered a vector ${Array.isArray(values) && values.length === 0 ? "with no values" : "with values that are not numbers"}.`);
+      }
+      const vector = Float32Array.from(values as number[]);
+      if (vector.every((x) => x === 0)) throw new Error("The embedding server answered a vector of zeros.");
       if (this.dims && vector.length !== this.dims) {
         throw new EmbeddingDimensionError(
           `${this.spec.model} at ${this.spec.baseURL} returned ${vector.length}-dimensional vectors; this index holds ${this.dims}. ` +
