@@ -36,9 +36,9 @@ describe("chunker: symbols per language", () => {
     ["lib/retry.py", "python", [["backoff_delay", "function"], ["RetryPolicy", "class"], ["retry", "function"]]],
     ["lib/server.go", "go", [["Handler", "type"], ["Greeter", "type"], ["ServeHTTP", "method"], ["NewHandler", "function"]]],
     ["lib/Queue.java", "java", [["BoundedQueue", "class"]]],
-    ["lib/tokens.rs", "rust", [["Token", "enum"], ["Lexer", "struct"], ["Lexer<'a>", "impl"], ["fmt::Display for Token", "impl"], ["Visitor", "trait"], ["square", "macro"]]],
+    ["lib/tokens.rs", "rust", [["Token", "enum"], ["Lexer", "struct"], ["Lexer", "impl"], ["Token", "impl"], ["Visitor", "trait"], ["square", "macro"]]],
     ["lib/buffer.c", "c", [["Buffer", "type"], ["BufferError", "enum"], ["buffer_reserve", "function"], ["buffer_append", "function"]]],
-    ["lib/matrix.cpp", "cpp", [["Matrix", "class"], ["Matrix<T>::transpose", "function"], ["dot", "function"]]],
+    ["lib/matrix.cpp", "cpp", [["Matrix", "class"], ["transpose", "function"], ["dot", "function"]]],
     ["lib/Invoice.cs", "csharp", [["Line", "class"], ["Status", "enum"], ["ITaxRule", "interface"], ["Invoice", "class"]]],
     ["lib/inventory.rb", "ruby", [["Inventory", "class"], ["format_sku", "method"]]],
     ["lib/Router.php", "php", [["Middleware", "interface"], ["Router", "class"], ["route_key", "function"]]],
@@ -88,6 +88,36 @@ describe("chunker: symbols per language", () => {
     assert.equal(find(chunks, "main").signature, "export function main(): void");
     const statements = (await chunker.chunkFile("a.py", "import os\nX = 1\n")).chunks;
     assert.deepEqual(statements.map((c) => [c.kind, c.signature]), [["statements", ""]], "statement groups have no signature");
+  });
+
+  it("names definitions as code calls them: the last part of a qualified name, an impl by its type, Ruby's class << self", async () => {
+    const cpp = (await chunker.chunkFile("src/shape.cpp", "namespace geo {\ndouble Polygon::area() const {\n  return 0;\n}\nPolygon::~Polygon() {\n  release();\n}\n}\n")).chunks;
+    find(cpp, "area", "function");
+    find(cpp, "~Polygon", "function");
+    const rust = (await chunker.chunkFile("src/lib.rs", "impl<'a, E: Engine> Store<'a, E> {\n    fn open() -> Self {\n        todo!()\n    }\n}\n\nimpl<T> fmt::Debug for &'a mut Widget<T> {\n    fn fmt(&self) {}\n}\n")).chunks;
+    assert.deepEqual(rust.map((c) => [c.kind, c.symbol]), [["impl", "Store"], ["impl", "Widget"]]);
+    const ruby = (await chunker.chunkFile("app/users.rb", `class Admin::UsersController < ApplicationController\n  class << self\n${Array.from({ length: 45 }, (_, i) => `    def build_${i}\n      new\n    end`).join("\n")}\n  end\nend\n`)).chunks;
+    assert.equal(ruby[0].symbol, "UsersController");
+    assert.equal(find(ruby, "build_3", "method").scope, "UsersController.self");
+  });
+
+  it("parses a .h header as C++ when it holds what only C++ has, and as C otherwise", async () => {
+    const header = "#pragma once\nnamespace geo {\nclass Shape {\n public:\n  virtual double area() const = 0;\n};\ntemplate <typename T> T clamp(T v, T lo, T hi) {\n  return v < lo ? lo : v > hi ? hi : v;\n}\n}\n";
+    const cpp = await chunker.chunkFile("include/geo/shape.h", header);
+    assert.equal(cpp.language, "cpp");
+    find(cpp.chunks, "Shape", "class");
+    find(cpp.chunks, "clamp", "function");
+    const c = await chunker.chunkFile("include/buffer.h", "#ifndef BUFFER_H\n#define BUFFER_H\nstruct buffer {\n  char *data;\n  int class_count;\n};\nint buffer_append(struct buffer *b, const char *s);\n#endif\n");
+    assert.equal(c.language, "c");
+  });
+
+  it("takes a definition's signature from the line that names it, past annotations and attributes", async () => {
+    const java = `package p;\n\npublic class Orders {\n${Array.from({ length: 14 }, (_, i) => `  @Override\n  @Transactional(readOnly = true)\n  public Order find${i}(String id) {\n    return null;\n  }`).join("\n")}\n}\n`;
+    const find3 = find((await chunker.chunkFile("src/Orders.java", java)).chunks, "find3", "method");
+    assert.equal(find3.signature, "public Order find3(String id)");
+    assert.match(find3.text, /^ {2}@Override\n/, "the annotations stay in the chunk");
+    const csharp = "namespace Api {\n  [ApiController]\n  [Route(\"orders\")]\n  public class OrdersController : ControllerBase {\n    public int Count() { return 0; }\n  }\n}\n";
+    assert.equal(find((await chunker.chunkFile("Api/OrdersController.cs", csharp)).chunks, "OrdersController", "class").signature, "public class OrdersController : ControllerBase");
   });
 
   it("splits Markdown at headings, ignoring '#' lines inside code fences", async () => {

@@ -160,3 +160,42 @@ describe("code first", () => {
     assert.match(contextBlock(grounding.context), /the index has nothing close to this question/);
   });
 });
+
+describe("Rust's test module inside a source file", () => {
+  it("is a test: ranked below the code it tests, and said to be lowered", async () => {
+    const root = tempDir("gw-rust-tests-");
+    writeTree(path.join(root, "ws"), {
+      "src/lib.rs": [
+        "/// Reads the value stored under a key; None when the key is missing.",
+        "pub fn get(key: &str) -> Option<String> {",
+        "    lookup(key)",
+        "}",
+        "",
+        "#[cfg(test)]",
+        "mod tests {",
+        "    use super::*;",
+        "",
+        "    #[test]",
+        "    fn get_missing_key_returns_none() {",
+        "        // reading a missing key returns none: the value stored under it is missing",
+        "        assert_eq!(get(\"missing key\"), None);",
+        "    }",
+        "}",
+        "",
+      ].join("\n"),
+    });
+    const index = await TestIndex.open({ root: path.join(root, "ws"), dbPath: path.join(root, "db") });
+    try {
+      await index.run();
+      const hits = await index.search("read the value stored under a missing key", { rolePrior: true, limit: 5 });
+      const test = hits.find((hit) => hit.text.includes("get_missing_key_returns_none"));
+      assert.equal(test?.role, "test");
+      assert.equal(test?.scores.prior, ROLE_PRIOR.test);
+      assert.equal(hits[0].symbol, "get");
+      assert.equal(hits[0].role, "code");
+    } finally {
+      await index.codebase.close();
+      removeTree(root);
+    }
+  });
+});

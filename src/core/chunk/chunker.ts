@@ -4,7 +4,7 @@ import { Parser } from "web-tree-sitter";
 import { sha256Hex } from "../util/hash";
 import { splitLines } from "../util/text";
 import { type GrammarLocation, loadLanguage } from "./grammars";
-import { languageForPath, languageSpec } from "./languages";
+import { languageForFile, languageSpec } from "./languages";
 import { lineWindows, markdownPieces } from "./textChunker";
 import { TreeChunker } from "./treeChunker";
 import { type Chunk, type ChunkerLimits, DEFAULT_LIMITS, hasOwnName, type Piece } from "./types";
@@ -32,7 +32,7 @@ export class Chunker {
   }
 
   async chunkFile(filePath: string, text: string): Promise<ChunkResult> {
-    const language = languageForPath(filePath);
+    const language = languageForFile(filePath, text);
     const lines = splitLines(text);
     const fileLabel = filePath.slice(filePath.lastIndexOf("/") + 1);
     let pieces: Piece[];

@@ -189,6 +189,18 @@ export function languageForPath(filePath: string): string {
   return BY_EXTENSION[name.slice(dot + 1).toLowerCase()] ?? "text";
 }
 
+/**
+ * What only C++ has: a class body, a namespace, a template, an access label, `using namespace`, a
+ * qualified name (`Shape::area`). A `.h` header holding one is C++: C's grammar loses its classes.
+ */
+const CPP_ONLY = /^\s*(class\s+\w+[^;]*\{|namespace\s+[\w:]*\s*\{|template\s*<|(public|private|protected)\s*:|using\s+namespace\s)|\w::~?\w/m;
+
+/** The language id for a file, its text considered where the name is ambiguous (`.h`: C or C++). */
+export function languageForFile(filePath: string, text: string): string {
+  const language = languageForPath(filePath);
+  return language === "c" && /\.h$/i.test(filePath) && CPP_ONLY.test(text) ? "cpp" : language;
+}
+
 export function languageSpec(id: string): LanguageSpec | undefined {
   return LANGUAGE_BY_ID.get(id);
 }

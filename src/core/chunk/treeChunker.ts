@@ -204,8 +204,11 @@ export class TreeChunker {
     return undefined;
   }
 
+  /** The line that declares the definition: its name's, past annotations and attributes above it (`@Override`, `[HttpPost]`, `#[Route]`). */
   private signature(node: Node): string {
-    const line = (this.lines[startRow(node)] ?? "").trim().replace(/\s*\{$/, "");
+    const nameRow = node.childForFieldName("name")?.startPosition.row;
+    const row = nameRow !== undefined && nameRow > startRow(node) && nameRow <= endRow(node) ? nameRow : startRow(node);
+    const line = (this.lines[row] ?? "").trim().replace(/\s*\{$/, "");
     return line.length > 160 ? line.slice(0, 157) + "..." : line;
   }
 
@@ -219,22 +222,40 @@ function cleanName(text: string): string {
   return name.length > 100 ? name.slice(0, 97) + "..." : name;
 }
 
+/**
+ * A definition's name as code refers to it: the last part of a qualified one (`Admin::UsersController`,
+ * `Polygon::area`: the qualifier is the scope's), an impl's type without its generics (`impl<T>
+ * fmt::Debug for Widget<T>` implements Widget's methods: `Widget`).
+ */
 function nameOf(node: Node): string {
   const name = node.childForFieldName("name");
-  if (name) return cleanName(name.text);
-  if (node.type === "impl_item") {
-    const type = node.childForFieldName("type")?.text ?? "";
-    const trait = node.childForFieldName("trait")?.text;
-    return cleanName(trait ? `${trait} for ${type}` : type);
-  }
+  if (name) return lastPart(cleanName(name.text));
+  if (node.type === "impl_item") return typeName(node.childForFieldName("type")?.text ?? "") || "(anonymous)";
+  // Ruby's `class << self`: the class's own methods.
+  if (node.type === "singleton_class") return "self";
   if (node.type === "type_declaration") {
     const spec = node.namedChildren.find((child) => child?.childForFieldName("name"));
     if (spec) return cleanName(spec.childForFieldName("name")!.text);
   }
   const declared = declaratorName(node);
-  if (declared) return declared;
+  if (declared) return lastPart(declared);
   const named = node.namedChildren.find((child) => child && NAME_TYPES.has(child.type));
-  return named ? cleanName(named.text) : "(anonymous)";
+  return named ? lastPart(cleanName(named.text)) : "(anonymous)";
+}
+
+/** `a::b::c` → `c` (`Matrix<T>::transpose` → `transpose`, `Foo::~Foo` → `~Foo`); other names as they are. */
+function lastPart(name: string): string {
+  const parts = name.split("::");
+  const last = parts[parts.length - 1].trim();
+  return last || name;
+}
+
+/** A type's name without generics, references, lifetimes or path: `&'a mut store::Store<E>` → `Store`. */
+function typeName(type: string): string {
+  let bare = type;
+  for (let previous = ""; previous !== bare; ) [previous, bare] = [bare, bare.replace(/<[^<>]*>/g, "")];
+  const identifiers = bare.match(/[A-Za-z_][\w]*/g) ?? [];
+  return cleanName(identifiers.filter((word) => !["mut", "dyn", "const"].includes(word)).pop() ?? "");
 }
 
 /** C and C++ nest the name inside declarators: `int (*f)(void)`, `Foo::bar()`. */

@@ -14,7 +14,9 @@ import type { EmbeddingEstimate } from "../index/estimate";
 import type { IndexProgress } from "../index/indexer";
 import { type FileStages, InProcessStages } from "../index/stages";
 import { WorkerStages } from "../index/workerPool";
+import { rankDefinitions, SYMBOL_NAME, usesName } from "../retrieval/definitions";
 import { HttpReranker } from "../retrieval/reranker";
+import { chunkRole } from "../retrieval/roles";
 import { fromSegment, HybridRetriever, type SearchSegment } from "../retrieval/retriever";
 import type { SearchHit, SearchOptions } from "../retrieval/types";
 import { type SourceReader, StoreUnreadableError, type StoredChunk } from "../store/store";
@@ -275,24 +277,20 @@ export class Codebase {
   /** Where a symbol is defined, from the symbol table (best first: as the index lists them). */
   async definitions(symbol: string, limit = 5): Promise<SearchHit[]> {
     const found = await this.lookingAgainIfGone(() => Promise.all(this.folders.map(async (folder) => {
-      const chunks = await this.fromFolder(folder, (store, source) => store.chunksDefining([symbol], limit, source));
-      return chunks.map((chunk) => pinned(chunk, folder.prefix));
+      // Deeper than asked, to put code first (see rankDefinitions).
+      const chunks = await this.fromFolder(folder, (store, source) => store.chunksDefining([symbol], limit * 4, source));
+      return chunks.map((chunk) => ({ ...pinned(chunk, folder.prefix), role: chunkRole(chunk) }));
     })));
-    return found.flat().slice(0, limit);
+    return rankDefinitions(found.flat()).slice(0, limit);
   }
 
-  /**
-   * The chunks that use a symbol: found through the full-text index (which holds every identifier
-   * of the code, also split into words), then kept only where the name itself occurs as a whole
-   * identifier, definitions of the name left out.
-   */
+  /** The chunks that use a symbol: found through the full-text index (every identifier, also split into words), then kept where they use the name itself (usesName). */
   async references(symbol: string, limit = 20): Promise<SearchHit[]> {
     const name = symbol.trim();
-    if (!/^[A-Za-z_$][\w$]*$/.test(name)) throw new CodebaseError(`"${symbol}" is not an identifier.`);
-    const uses = new RegExp(`(^|[^\\w$])${name.replace(/\$/g, "\\$")}(?![\\w$])`);
+    if (!SYMBOL_NAME.test(name)) throw new CodebaseError(`"${symbol}" is not an identifier.`);
     const depth = Math.max(limit * 4, 40);
     const hits = await this.search(name, { mode: "text", limit: depth, candidates: depth, termMatchDepth: 0, maxPerFile: depth, expand: false });
-    return hits.filter((hit) => hit.symbol !== name && uses.test(hit.text)).slice(0, limit);
+    return hits.filter((hit) => usesName(hit, name)).slice(0, limit);
   }
 
   /** Reads from the first of a folder's segments that answers for the result's paths (the newest generation first). */

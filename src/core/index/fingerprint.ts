@@ -35,7 +35,9 @@ export const CHUNKER_PROBE: ReadonlyArray<[string, string]> = [
   ["probe/a.ts", "export interface Options { retries: number }\n\nexport class Client {\n  constructor(private readonly options: Options) {}\n  /** Sends. */\n  send(body: string): Promise<void> {\n    return fetch(body).then(() => undefined);\n  }\n}\n\nconst gt = (a: number, b: number) => a > b;\nexport function main(): void {\n  console.log(gt(1, 2));\n}\n"],
   ["probe/a.js", "export default ok && function adapter(config) {\n  return config;\n}\n\nmodule.exports.parse = function parse(text) {\n  return text.trim();\n};\n\nmodule.exports.handlers = { first: function first() { return 1; } };\n\nitems.forEach(function visit(item) {\n  console.log(item);\n});\n\nfetch(url)\n  .then(function onOk(response) { return response.json(); })\n  .catch(function onError(error) { console.error(error); });\n"],
   ["probe/a.go", "package probe\n\nimport \"fmt\"\n\ntype Server struct{ Port int }\n\nfunc (s *Server) Start() error {\n\treturn fmt.Errorf(\"port %d\", s.Port)\n}\n\nfunc main() { _ = (&Server{}).Start() }\n"],
-  ["probe/A.java", "package probe;\n\npublic class A {\n  private final int size;\n  public A(int size) { this.size = size; }\n  enum Mode { ON, OFF }\n  int size() { return size; }\n}\n"],
+  ["probe/A.java", "package probe;\n\npublic class A {\n  private final int size;\n  public A(int size) { this.size = size; }\n  enum Mode { ON, OFF }\n  int size() { return size; }\n}\n\n@Deprecated\nclass B {}\n"],
+  ["probe/a.rs", "pub struct Store<E> {\n    engine: E,\n}\n\nimpl<E> fmt::Debug for Store<E> {\n    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {\n        f.write_str(\"store\")\n    }\n}\n"],
+  ["probe/a.h", "namespace geo {\nclass Shape {\n public:\n  virtual double area() const = 0;\n};\n}\n\ndouble geo::Shape::area() const {\n  return 0;\n}\n"],
   ["probe/README.md", "# Probe\n\nIntro.\n\n## Install\n\n```sh\nnpm ci\n```\n\nSetext\n------\n\nText.\n"],
   ["probe/notes.txt", Array.from({ length: 130 }, (_, i) => `line ${i + 1}`).join("\n")],
 ];

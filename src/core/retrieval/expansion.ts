@@ -2,6 +2,7 @@
 // hits reference, looked up in the symbol table, most-referenced first.
 import type { StoredChunk } from "../store/store";
 import { identifiers, STOP_WORDS } from "../util/text";
+import { type FileRole, ROLE_PRIOR } from "./roles";
 
 /** Names looked up per expansion. */
 const MAX_NAMES = 40;
@@ -16,8 +17,8 @@ export interface Expansion {
   from: StoredChunk;
 }
 
-/** Finds the chunks defining any of these names (at most `limit` rows, in no particular order). */
-export type DefinitionLookup = (names: readonly string[], limit: number) => Promise<StoredChunk[]>;
+/** Finds the chunks defining any of these names (at most `limit` rows, in no particular order), with their roles. */
+export type DefinitionLookup = (names: readonly string[], limit: number) => Promise<Array<StoredChunk & { role?: FileRole }>>;
 
 /** Identifiers a chunk uses but does not define, most frequent first. */
 export function referencedNames(chunk: Pick<StoredChunk, "text" | "symbol">): string[] {
@@ -43,7 +44,8 @@ export async function expansionCandidates(lookup: DefinitionLookup, seeds: reado
   const seedIds = new Set(seeds.map((seed) => seed.id));
   const order = new Map(names.map((name, i) => [name, i]));
   const definitions = (await lookup(names, MAX_ROWS)).filter((chunk) => !seedIds.has(chunk.id));
-  definitions.sort((a, b) => (order.get(a.symbol) ?? 0) - (order.get(b.symbol) ?? 0) || a.path.localeCompare(b.path) || a.startLine - b.startLine);
+  // Per name, code before tests and examples (a test's fake of a method is not what the hit calls).
+  definitions.sort((a, b) => (order.get(a.symbol) ?? 0) - (order.get(b.symbol) ?? 0) || ROLE_PRIOR[b.role ?? "code"] - ROLE_PRIOR[a.role ?? "code"] || a.path.localeCompare(b.path) || a.startLine - b.startLine);
   const perName = new Map<string, number>();
   const kept = definitions.filter((chunk) => {
     const count = perName.get(chunk.symbol) ?? 0;

@@ -16,7 +16,7 @@ import { capPerFile, type Fused, type RankedList, reciprocalRankFusion, scoreFus
 import { lexicalQuery } from "./query";
 import type { Reranker } from "./reranker";
 import { relevance } from "./confidence";
-import { type FileRole, fileRole, rolePrior, rolesAskedFor } from "./roles";
+import { chunkRole, type FileRole, fileRole, rolePrior, rolesAskedFor } from "./roles";
 import { matchTerms, termMatch } from "./termMatch";
 import type { ScoreParts, SearchHit, SearchOptions } from "./types";
 
@@ -201,7 +201,7 @@ export class HybridRetriever {
     const asked = settings.rolePrior ? rolesAskedFor(query) : undefined;
     // A file's role by its path inside its folder: in a multi-root workspace "website/src/cart.ts" is code, not a web page.
     const priorOf = (role: FileRole): number => (asked ? rolePrior(role, asked) : 1);
-    const ordered = asked ? fused.map((f) => ({ f, key: f.score * priorOf(fileRole(f.item.ref.path)) })).sort((a, b) => b.key - a.key).map(({ f }) => f) : fused;
+    const ordered = asked ? fused.map((f) => ({ f, key: f.score * priorOf(chunkRole(f.item.ref)) })).sort((a, b) => b.key - a.key).map(({ f }) => f) : fused;
     const head = capPerFile(ordered.map((f) => ({ ...f, path: f.item.path, fusion: f.score / best })), settings.maxPerFile);
     let reranking = settings.rerank && this.options.reranker !== undefined;
     // Only the head is read from disk: the rerank candidates, or the hits shown.
@@ -263,7 +263,7 @@ export class HybridRetriever {
       if (!chunk) return [];
       const prefix = segments[c.item.segment].prefix;
       const scores: ScoreParts = { fusion: c.fusion, vector: c.scores.vector, neural: c.scores.neural, text: c.scores.text };
-      return [{ ...chunk, id: prefix + chunk.id, path: prefix + chunk.path, role: fileRole(chunk.path), score: 0, relevance: 0, scores, ranks: c.ranks }];
+      return [{ ...chunk, id: prefix + chunk.id, path: prefix + chunk.path, role: chunkRole(chunk), score: 0, relevance: 0, scores, ranks: c.ranks }];
     });
   }
 
@@ -276,7 +276,7 @@ export class HybridRetriever {
     const lookup = async (names: readonly string[], limit: number): Promise<Array<StoredChunk & { role: FileRole }>> => {
       const found = await Promise.all(segments.map(async (segment) => {
         const chunks = await fromSegment(segment, () => segment.store.chunksDefining(names, limit, segment.source), [], this.options.onSegmentError);
-        return chunks.filter((chunk) => !segment.hides?.(chunk.path)).map((chunk) => ({ ...chunk, id: segment.prefix + chunk.id, path: segment.prefix + chunk.path, role: fileRole(chunk.path) }));
+        return chunks.filter((chunk) => !segment.hides?.(chunk.path)).map((chunk) => ({ ...chunk, id: segment.prefix + chunk.id, path: segment.prefix + chunk.path, role: chunkRole(chunk) }));
       }));
       return found.flat();
     };

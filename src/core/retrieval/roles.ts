@@ -57,6 +57,13 @@ export function fileRole(path: string): FileRole {
   return "code";
 }
 
+/** A chunk's role: its file's, except that Rust's test module inside a source file (`#[cfg(test)] mod tests`) is a test. */
+export function chunkRole(chunk: { path: string; language: string; symbol: string; kind: string; scope: string }): FileRole {
+  const role = fileRole(chunk.path);
+  const inTestModule = /^tests?(\.|$)/.test(chunk.scope) || (chunk.kind === "module" && /^tests?$/.test(chunk.symbol));
+  return role === "code" && chunk.language === "rust" && inTestModule ? "test" : role;
+}
+
 /**
  * The share of its evidence a hit of each role keeps when the query does not ask for that role.
  * Fitted on the histories of three repositories (Python, JavaScript, Go: commit messages as queries,

@@ -15,6 +15,7 @@ import { errorMessage } from "../util/host";
 import { cl100k } from "../util/tokens";
 import { samePath } from "../../shared/fsPaths";
 import { fenced } from "../util/text";
+import { SYMBOL_NAME } from "../retrieval/definitions";
 
 /** Input a caller got wrong: the message says what to send instead. */
 export class ToolInputError extends Error {
@@ -325,7 +326,7 @@ function optionalString(args: Record<string, unknown>, key: string): string | un
 
 function identifier(args: Record<string, unknown>, key: string): string {
   const value = requiredString(args, key);
-  if (!/^[A-Za-z_$][\w$]*$/.test(value)) throw new ToolInputError(`\`${key}\` must be one identifier (letters, digits, _ or $), not "${value}".`);
+  if (!SYMBOL_NAME.test(value)) throw new ToolInputError(`\`${key}\` must be one identifier (letters, digits, _ or $; Ruby's ? or ! at the end), not "${value}".`);
   return value;
 }
 

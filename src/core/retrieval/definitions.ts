@@ -1,0 +1,33 @@
+// Which stored chunks answer "where is NAME defined?" and "what uses NAME?", and in what order.
+import type { StoredChunk } from "../store/store";
+import { type FileRole, ROLE_PRIOR } from "./roles";
+
+/** A symbol's name as it is asked for: an identifier, with Ruby's `?` or `!` at its end (`empty?`, `save!`). */
+export const SYMBOL_NAME = /^[A-Za-z_$][\w$]*[?!]?$/;
+
+/** Matches `name` as a whole identifier in code. */
+export function occurrencesOf(name: string): RegExp {
+  return new RegExp(`(^|[^\\w$])${name.replace(/[$?!]/g, "\\$&")}(?![\\w$])`, "g");
+}
+
+/**
+ * Definitions in the order to show them: code before test helpers, tests, examples and docs (the
+ * symbol table lists them as stored, a test's fake first as often as not), and only chunks whose
+ * text names the symbol: a split container's stray lines (a lone `private`) carry its name but are
+ * not where it is defined.
+ */
+export function rankDefinitions<T extends Pick<StoredChunk, "text" | "symbol"> & { role?: FileRole }>(chunks: readonly T[]): T[] {
+  const named = chunks.filter((chunk) => occurrencesOf(chunk.symbol).test(chunk.text));
+  return named.map((chunk, i) => ({ chunk, i })).sort((a, b) => prior(b.chunk) - prior(a.chunk) || a.i - b.i).map(({ chunk }) => chunk);
+}
+
+const prior = (chunk: { role?: FileRole }): number => ROLE_PRIOR[chunk.role ?? "code"];
+
+/**
+ * Whether a chunk found by a name's full-text search uses it: the name occurs as a whole identifier,
+ * and in a chunk that defines the name, more than once (a recursive call, an overload calling another).
+ */
+export function usesName(chunk: Pick<StoredChunk, "text" | "symbol">, name: string): boolean {
+  const count = chunk.text.match(occurrencesOf(name))?.length ?? 0;
+  return chunk.symbol === name ? count > 1 : count > 0;
+}
