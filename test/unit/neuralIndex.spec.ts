@@ -270,6 +270,38 @@ describe("a neural embedder's vectors beside the builtin ones", () => {
     }
   });
 
+  it("a reader that takes its embedder from the index (the CLI, the MCP server) reads the generation the last run wrote", async () => {
+    const root = path.join(dir, "chosen");
+    writeTree(root, { "src/queue.ts": QUEUE, "src/retry.ts": RETRY });
+    const dbPath = path.join(dir, "chosen-db");
+    const indexWith = async (withNeural: boolean): Promise<void> => {
+      const writer = await TestIndex.open({ root, dbPath, ...(withNeural ? { neural: neural(), embedderFor: factory } : {}) });
+      try {
+        await writer.run();
+        await writer.maintenanceIdle();
+      } finally {
+        writer.close();
+      }
+    };
+    const readerSees = async (): Promise<string> => {
+      const reader = await TestIndex.open({ root, dbPath, neural: "from-index", embedderFor: factory });
+      try {
+        return (await reader.status()).embedder;
+      } finally {
+        reader.close();
+      }
+    };
+    await indexWith(false);
+    assert.doesNotMatch(await readerSees(), /test-embed/);
+    await indexWith(true);
+    assert.match(await readerSees(), /test-embed/, "the run that added the embedding model");
+    // Back and forth over the two kept generations: each run finds its generation current and writes nothing, yet it is the one read.
+    await indexWith(false);
+    assert.doesNotMatch(await readerSees(), /test-embed/);
+    await indexWith(true);
+    assert.match(await readerSees(), /test-embed/);
+  });
+
   it("a developer's overlay opened with the index's own embedder (the CLI's default) finds the team's index built with it", async () => {
     const ci = path.join(dir, "team-ci");
     const mine = path.join(dir, "team-dev");

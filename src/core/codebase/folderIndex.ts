@@ -20,7 +20,7 @@ import { VectorCache } from "../store/vectorCache";
 import { errorMessage } from "../util/host";
 import { embeddersLabel, GenerationEmbedders, generationsToKeep, neuralIdentity, rebuildReason } from "./generationEmbedders";
 import { estimateEmbedding, type EmbeddingEstimate } from "../index/estimate";
-import { damagedWhenChecked, deleteAllGenerations, deleteGenerations, generationDir, GenerationReader, gitHead, maintainStore, openOrCreateGeneration, pickGenerations } from "./generations";
+import { damagedWhenChecked, deleteAllGenerations, deleteGenerations, generationDir, GenerationReader, gitHead, maintainStore, openOrCreateGeneration, pickGenerations, recordChosen } from "./generations";
 import { KeptChunkerPart } from "./keptFingerprint";
 import { relativeInside } from "./paths";
 import { SharedOverlay } from "./sharedOverlay";
@@ -49,8 +49,7 @@ export class FolderIndex {
   private readonly generations: GenerationReader;
   /** Set when the index can't work on this machine (see IndexUnavailableError): searches find nothing, writes refuse. */
   private unavailableError: IndexUnavailableError | undefined;
-  /** A read found every generation gone where one answered (see takeDeleted). */
-  private deleted = false;
+  private deleted = false; // a read found every generation gone where one answered (see takeDeleted)
   private conventionSet: Promise<ConventionSet> | undefined;
   private maintenance: Promise<void> | undefined;
   private closed = false;
@@ -156,7 +155,8 @@ export class FolderIndex {
     const remoteFingerprint = isRemoteUri(this.options.dbPath) ? await this.fingerprint() : undefined;
     const found = await this.generations.read(remoteFingerprint); // undefined: the generation folders are unchanged
     if (!found) return;
-    const { answering, building } = pickGenerations(found, this.answering, this.building, this.queryPart);
+    const chosen = this.options.neural === "from-index" ? found.chosen : undefined;
+    const { answering, building } = pickGenerations(found, this.answering, this.building, this.queryPart, chosen);
     if (this.answering && !answering && found.length === 0 && !found.unreadable && !remoteFingerprint) this.deleted = true;
     if (!building) {
       this.decided.clear();
@@ -235,14 +235,16 @@ export class FolderIndex {
       if (this.overlay?.active) await this.overlay.check();
       const outcome = await markingDamage(store.dir, () => this.indexer(store).run(this.overlay?.reporting(options) ?? options));
       await this.overlay?.refreshOwned(store);
+      if (outcome.cancelled) return outcome;
       // The commit the index was built from, when the folder is a git repository (a shared index says which).
-      const commit = outcome.cancelled ? undefined : await gitHead(this.options.root);
+      const commit = await gitHead(this.options.root);
       if (commit && commit !== (await store.getMeta("commit"))) await store.setMeta("commit", commit);
-      if (!outcome.cancelled) this.deleted = false; // a whole run built what was deleted
-      if (!outcome.cancelled && !store.complete) {
+      this.deleted = false; // a whole run built what was deleted
+      if (!store.complete) {
         await store.markComplete();
         this.promote(store);
       }
+      await recordChosen(this.options.dbPath, store);
       return outcome;
     }));
     if (this.conventionSet) await (await this.conventionSet).reload();

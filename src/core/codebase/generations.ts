@@ -10,6 +10,8 @@ import { errorMessage, type Logger } from "../util/host";
 import { collectGarbage } from "./allocator";
 
 export const GENERATION = /^g-[0-9a-f]{16}$/;
+/** Names the generation the last whole run wrote: readers that take their embedders from the index read that one. */
+const CHOSEN_FILE = "chosen-generation";
 
 /** The vector index is rebuilt when rows added since its build exceed this share of it. */
 const VECTOR_INDEX_STALE_SHARE = 0.25;
@@ -102,9 +104,10 @@ export class GenerationReader {
 
   constructor(private readonly dbPath: string, private readonly logger: Logger) {}
 
-  /** Every readable generation, or undefined when the folders are as they were at the last read. */
-  async read(remoteFingerprint?: string): Promise<(IndexStore[] & { unreadable?: number }) | undefined> {
-    const view = await generationsView(this.dbPath, remoteFingerprint);
+  /** Every readable generation and the one the last run chose, or undefined when the folders are as they were at the last read. */
+  async read(remoteFingerprint?: string): Promise<(IndexStore[] & { unreadable?: number; chosen?: string }) | undefined> {
+    const chosen = remoteFingerprint ? undefined : await fs.readFile(path.join(this.dbPath, CHOSEN_FILE), "utf8").then((name) => name.trim(), () => undefined);
+    const view = `${await generationsView(this.dbPath, remoteFingerprint)}\n${chosen ?? ""}`;
     if (view === this.view) return undefined;
     this.view = view;
     const found = await readGenerations(this.dbPath, this.logger, remoteFingerprint, this.warned).catch((error: unknown) => {
@@ -113,13 +116,21 @@ export class GenerationReader {
     });
     // A generation another process is still creating can't be read yet: look again next time.
     if (found.unreadable) this.view = undefined;
-    return found;
+    return Object.assign(found, { chosen: chosen && path.join(this.dbPath, chosen) });
   }
 
   /** This process created, replaced or deleted a generation (or another wrote inside one): the next read looks again. */
   changed(): void {
     this.view = undefined;
   }
+}
+
+/** Records that a whole run wrote `store` (the caller holds the writer lock; a local index only). */
+export async function recordChosen(dbPath: string, store: IndexStore): Promise<void> {
+  if (isRemoteUri(dbPath) || path.dirname(store.dir) !== dbPath) return;
+  const file = path.join(dbPath, CHOSEN_FILE);
+  await fs.writeFile(`${file}.tmp`, path.basename(store.dir));
+  await fs.rename(`${file}.tmp`, file);
 }
 
 /**
@@ -197,16 +208,18 @@ export function gitHead(root: string): Promise<string | undefined> {
   });
 }
 
-/**
- * Of the generations found, the one that answers (the newest complete one whose vectors answer
- * queries made now, else the newest complete one, else the newest) and the one still being built
- * beside it. A generation still there (same folder, same creation) keeps its open store, so
- * searches in flight go on; every other store is closed.
- */
 /** How long a handle this process no longer searches stays open for searches already reading through it. */
 const RETIRED_HANDLE_MS = 10_000;
 
-export function pickGenerations(found: readonly IndexStore[], answeringBefore: IndexStore | undefined, buildingBefore: IndexStore | undefined, queryPart: string): { answering?: IndexStore; building?: IndexStore } {
+/**
+ * Of the generations found, the one that answers (`chosen`, the one the last run wrote, when the
+ * reader takes its embedders from the index and it is complete; else the newest complete one whose
+ * vectors answer queries made now, else the newest complete one, else the newest) and the one
+ * still being built beside it. A generation still there (same folder, same creation) keeps its
+ * open store, so searches in flight go on; every other store is closed.
+ */
+
+export function pickGenerations(found: readonly IndexStore[], answeringBefore: IndexStore | undefined, buildingBefore: IndexStore | undefined, queryPart: string, chosen?: string): { answering?: IndexStore; building?: IndexStore } {
   const mine = [answeringBefore, buildingBefore].filter((s): s is IndexStore => s !== undefined);
   const stores = found.map((store) => {
     const same = mine.find((m) => m.dir === store.dir && m.identity.createdAt === store.identity.createdAt);
@@ -218,7 +231,7 @@ export function pickGenerations(found: readonly IndexStore[], answeringBefore: I
   });
   const newest = (list: IndexStore[]): IndexStore | undefined => [...list].sort((a, b) => b.identity.createdAt - a.identity.createdAt)[0];
   const complete = stores.filter((s) => s.complete);
-  const answering = newest(complete.filter((s) => s.identity.query === queryPart)) ?? newest(complete) ?? newest(stores);
+  const answering = complete.find((s) => s.dir === chosen) ?? newest(complete.filter((s) => s.identity.query === queryPart)) ?? newest(complete) ?? newest(stores);
   const building = buildingBefore && stores.includes(buildingBefore) && buildingBefore !== answering && !buildingBefore.complete ? buildingBefore : undefined;
   for (const store of new Set([...mine, ...stores])) {
     if (store === answering || store === building) continue;
