@@ -9,6 +9,8 @@ import { AgentTools, ToolInputError } from "../../src/core/tools/agentTools";
 import { ModelClient } from "../../src/core/model/client";
 import { CompletionEngine } from "../../src/core/model/completions";
 import { parseProfile } from "../../src/core/model/profiles";
+import { loadLanceDb } from "../../src/core/store/lance";
+import { membersDefining } from "../../src/core/store/records";
 import { TestModelServer } from "../support/modelServer";
 import { removeTree, tempDir, writeTree } from "../helpers/workspace";
 
@@ -355,5 +357,49 @@ describe("definitions and references by name", () => {
       assert.match((await tools.call("get_definition", { symbol: "empty?" })).text, /lib\/lists\.rb:1-3/);
       assert.match((await tools.call("find_references", { symbol: "empty?" })).text, /lib\/lists\.rb:5-7/);
     });
+  });
+});
+
+describe("definitions inside a chunk kept whole", () => {
+  it("finds a small class's methods, an enum's methods below its constants and a grouped Go type, each at its own lines", async () => {
+    const order = [
+      "package shop;", "",
+      "public record Order(String id, long cents, Status status) {",
+      "  /** The total in cents, tax included. */",
+      "  public long total() {",
+      "    return cents + cents / 5;",
+      "  }", "",
+      "  enum Status {",
+      "    OPEN, PAID, CANCELLED;", "",
+      "    boolean isCancellable() {",
+      "      return this == OPEN;",
+      "    }",
+      "  }",
+      "}", "",
+    ].join("\n");
+    const middleware = "package server\n\ntype (\n\tMiddleware func(h Handler) Handler\n\n\t// Chain applies middlewares in order.\n\tChain struct {\n\t\tlist []Middleware\n\t}\n)\n";
+    await withIndexedFolders({ w: { "src/Order.java": order, "server/middleware.go": middleware } }, async (codebase) => {
+      const at = async (symbol: string): Promise<string[]> => (await codebase.definitions(symbol)).map((hit) => `${hit.path}:${hit.startLine}-${hit.endLine} ${hit.kind} ${hit.scope}`);
+      assert.deepEqual(await at("total"), ["src/Order.java:4-7 method Order"]);
+      assert.deepEqual(await at("isCancellable"), ["src/Order.java:12-14 method Order"]);
+      assert.deepEqual(await at("Chain"), ["server/middleware.go:6-9 type Middleware"]);
+      const [total] = await codebase.definitions("total");
+      assert.equal(total.text, order.split("\n").slice(3, 7).join("\n"));
+      // The class itself is still one chunk, found by its own name.
+      assert.deepEqual(await at("Order"), ["src/Order.java:3-16 class "]);
+    });
+  });
+
+  it("finds none in a generation written before the column that lists them, and fails on anything else", async () => {
+    const dir = tempDir("gw-old-layout-");
+    try {
+      const db = await loadLanceDb().then((lancedb) => lancedb.connect(dir));
+      const table = await db.createTable("old", [{ ref: JSON.stringify(["id", "a.py", "python", "A", "class", "", 1, 3, "h", "a.py > A"]), text: "class A:\n  def total(self):\n    pass", kind: "class" }]);
+      assert.deepEqual(await membersDefining(table, ["total"], 10, "kind = 'class'"), []);
+      const current = await db.createTable("current", [{ ref: "[]", text: "", kind: "class", defines: " total@2-3@method " }]);
+      await assert.rejects(membersDefining(current, ["total"], 10, "no_such_column = 1"), /no_such_column/);
+    } finally {
+      removeTree(dir);
+    }
   });
 });

@@ -119,5 +119,6 @@ function toChunk(filePath: string, language: string, lines: readonly string[], p
     header: parts.join(" > "),
     signature: hasOwnName(piece.kind) ? piece.signature || piece.symbol : "",
     contentHash: sha256Hex(text),
+    ...(piece.members?.length ? { members: piece.members.map((m) => ({ name: m.name, kind: m.kind, startLine: m.start + 1, endLine: m.end + 1 })) } : {}),
   };
 }

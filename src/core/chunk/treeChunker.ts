@@ -25,6 +25,8 @@ interface Unit {
 /** Containers longer than this are chunked member by member even when they would fit whole. */
 const CONTAINER_SPLIT_LINES = 40;
 const MAX_DEPTH = 64;
+/** Declarations that name several things at once (Go's `type (…)`, `const (…)`, `var (…)`): each is a member. */
+const GROUPED_DECLARATIONS = new Set(["type_declaration", "const_declaration", "var_declaration"]);
 const CONTAINER_KINDS: ReadonlySet<ChunkKind> = new Set(["class", "interface", "trait", "impl", "module", "namespace", "struct", "enum"]);
 const ALWAYS_SPLIT: ReadonlySet<ChunkKind> = new Set(["module", "namespace"]);
 const CLASS_LIKE: ReadonlySet<ChunkKind> = new Set(["class", "interface", "trait", "impl", "struct", "enum"]);
@@ -135,11 +137,49 @@ export class TreeChunker {
     const split = !this.fits(unit.start, unit.end) ||
       (isContainer && (lineCount > CONTAINER_SPLIT_LINES || ALWAYS_SPLIT.has(definition.kind)));
     if (!split) {
-      out.push({ start: unit.start, end: unit.end, ...label });
+      const grouped = GROUPED_DECLARATIONS.has(definition.node.type);
+      const members = grouped || CONTAINER_KINDS.has(definition.kind) ? this.membersOf(grouped ? definition.node : body, definition, 0) : [];
+      out.push({ start: unit.start, end: unit.end, ...label, ...(members.length > 0 ? { members } : {}) });
       return;
     }
     const childScope = scope ? `${scope}.${definition.name}` : definition.name;
     this.splitInto(body, unit.start, unit.end, label, childScope, depth + 1, out);
+  }
+
+  /**
+   * The definitions inside a container kept whole, at any depth (a nested class's members; an enum's
+   * methods, below its constants), or the other names of a grouped declaration (Go's `type (A …; B …)`).
+   */
+  private membersOf(container: Node, owner: Definition, depth: number): NonNullable<Piece["members"]> {
+    const members: NonNullable<Piece["members"]> = [];
+    const children = container.namedChildren.filter((child): child is Node => child !== null);
+    if (GROUPED_DECLARATIONS.has(container.type)) {
+      let comment: Node | undefined; // a doc comment right above a spec is part of it
+      for (const spec of children) {
+        if (this.spec.attachments.has(spec.type)) {
+          comment = comment && endRow(comment) >= startRow(spec) - 1 ? comment : spec;
+          continue;
+        }
+        const name = spec.childForFieldName("name");
+        const text = name && cleanName(name.text);
+        const start = comment && endRow(comment) >= startRow(spec) - 1 ? startRow(comment) : startRow(spec);
+        comment = undefined;
+        if (text && !(depth === 0 && text === owner.name)) members.push({ name: text, kind: owner.kind, start, end: endRow(spec) });
+      }
+      return members;
+    }
+    if (depth > 4) return members;
+    for (const unit of this.units(children, owner.kind)) {
+      const inner = unit.definition;
+      if (inner) {
+        members.push({ name: inner.name, kind: inner.kind, start: unit.start, end: unit.end });
+        if (CONTAINER_KINDS.has(inner.kind)) members.push(...this.membersOf(inner.node.childForFieldName("body") ?? inner.node, inner, depth + 1));
+      } else if (/body|declaration_list|declarations/.test(unit.node.type)) {
+        // A body inside the body: Java's enum_body_declarations, C#'s declaration_list.
+        members.push(...this.membersOf(unit.node, owner, depth + 1));
+      }
+    }
+    return members;
   }
 
   private hasMemberDefinitions(body: Node, kind: ChunkKind): boolean {

@@ -29,6 +29,16 @@ export interface Chunk {
   signature: string;
   /** sha256 of the text. */
   contentHash: string;
+  /** Definitions inside the chunk other than its own (a small class's methods), where they are: found by their names too. */
+  members?: ChunkMember[];
+}
+
+/** A definition inside a chunk: its name, kind and lines (1-based, inclusive, in the file). */
+export interface ChunkMember {
+  name: string;
+  kind: ChunkKind;
+  startLine: number;
+  endLine: number;
 }
 
 /** A piece of a file before it becomes a chunk: rows and what it is. */
@@ -40,6 +50,8 @@ export interface Piece {
   kind: ChunkKind;
   scope: string;
   signature: string;
+  /** Definitions inside a piece kept whole (0-based rows). */
+  members?: Array<{ name: string; kind: ChunkKind; start: number; end: number }>;
 }
 
 export interface ChunkerLimits {

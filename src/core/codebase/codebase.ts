@@ -277,8 +277,8 @@ export class Codebase {
   /** Where a symbol is defined, from the symbol table (best first: as the index lists them). */
   async definitions(symbol: string, limit = 5): Promise<SearchHit[]> {
     const found = await this.lookingAgainIfGone(() => Promise.all(this.folders.map(async (folder) => {
-      // Deeper than asked, to put code first (see rankDefinitions).
-      const chunks = await this.fromFolder(folder, (store, source) => store.chunksDefining([symbol], limit * 4, source));
+      // Deeper than asked, to put code first (see rankDefinitions); a small class's methods too.
+      const chunks = await this.fromFolder(folder, (store, source) => store.chunksDefining([symbol], limit * 4, source, true));
       return chunks.map((chunk) => ({ ...pinned(chunk, folder.prefix), role: chunkRole(chunk) }));
     })));
     return rankDefinitions(found.flat()).slice(0, limit);

@@ -64,7 +64,7 @@ export async function chunkerFingerprint(chunker: { chunkFile(path: string, text
   const results = [];
   for (const [path, text] of CHUNKER_PROBE) {
     const result = await chunker.chunkFile(path, text);
-    results.push([result.language, result.note ?? "", result.chunks.map((c) => [c.kind, c.symbol, c.scope, c.startLine, c.endLine, c.header, c.signature])]);
+    results.push([result.language, result.note ?? "", result.chunks.map((c) => [c.kind, c.symbol, c.scope, c.startLine, c.endLine, c.header, c.signature, c.members ?? []])]);
   }
   return sha256Hex(JSON.stringify(results)).slice(0, 32);
 }

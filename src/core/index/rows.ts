@@ -3,6 +3,7 @@
 import type { Chunk } from "../chunk/types";
 import type { BuiltinEmbedder } from "../embed/builtin";
 import type { EmbedInput } from "../embed/embedder";
+import { membersField } from "../store/records";
 import type { ChunkRow } from "../store/schema";
 import { sha256Hex } from "../util/hash";
 import { codeFieldTerms, identifiersAreRuns } from "../util/text";
@@ -74,6 +75,7 @@ export function toRow(chunk: Chunk, vector: Float32Array, texts?: [string, strin
     text: chunk.text,
     ftsText: texts?.[0] ?? fullText(chunk),
     ftsName: texts?.[1] ?? nameText(chunk),
+    defines: membersField(chunk.members),
     vector,
   };
 }

@@ -14,10 +14,12 @@ export function occurrencesOf(name: string): RegExp {
  * Definitions in the order to show them: code before test helpers, tests, examples and docs (the
  * symbol table lists them as stored, a test's fake first as often as not), and only chunks whose
  * text names the symbol: a split container's stray lines (a lone `private`) carry its name but are
- * not where it is defined.
+ * not where it is defined; a member found inside another definition found goes with it.
  */
-export function rankDefinitions<T extends Pick<StoredChunk, "text" | "symbol"> & { role?: FileRole }>(chunks: readonly T[]): T[] {
-  const named = chunks.filter((chunk) => occurrencesOf(chunk.symbol).test(chunk.text));
+export function rankDefinitions<T extends Pick<StoredChunk, "text" | "symbol" | "path" | "startLine" | "endLine"> & { role?: FileRole }>(chunks: readonly T[]): T[] {
+  // A member inside another definition found (a class's constructor of the class's name) is shown with it.
+  const inside = (a: T, b: T): boolean => a !== b && a.path === b.path && a.startLine >= b.startLine && a.endLine <= b.endLine && (a.startLine > b.startLine || a.endLine < b.endLine);
+  const named = chunks.filter((chunk) => occurrencesOf(chunk.symbol).test(chunk.text) && !chunks.some((other) => inside(chunk, other)));
   return named.map((chunk, i) => ({ chunk, i })).sort((a, b) => prior(b.chunk) - prior(a.chunk) || a.i - b.i).map(({ chunk }) => chunk);
 }
 

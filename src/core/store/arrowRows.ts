@@ -11,6 +11,7 @@ export function chunkTable(rows: readonly ChunkRow[], dims: number, ref: (row: C
     path: utf8(rows.map((r) => r.path)),
     symbol: utf8(rows.map((r) => r.symbol)),
     kind: utf8(rows.map((r) => r.kind)),
+    defines: utf8(rows.map((r) => r.defines ?? "")),
     text: utf8(rows.map((r) => r.text)),
     ref: utf8(rows.map(ref)),
     fts_text: utf8(rows.map((r) => r.ftsText)),

@@ -14,6 +14,8 @@ export function chunksSchema(dims: number, neuralDims?: number): Schema {
     new Field("path", new Utf8(), false),
     new Field("symbol", new Utf8(), false),
     new Field("kind", new Utf8(), false),
+    // The definitions inside the chunk, found by name too (records.ts, membersField).
+    new Field("defines", new Utf8(), false),
     new Field("text", new Utf8(), false),
     // ...and everything a search result needs but the code, packed in one JSON array (see
     // store.ts: searches read this one column instead of ten; the chunk's other fields live only here).
@@ -78,13 +80,15 @@ export interface ChunkRow {
   text: string;
   ftsText: string;
   ftsName: string;
+  /** The definitions inside the chunk (membersField); "" when none. */
+  defines?: string;
   vector: Float32Array;
   /** The neural embedder's vector, in a generation that has one. */
   nvector?: Float32Array;
 }
 
 /** A chunk as searches return it: its row without the vectors and the full-text fields. */
-export type StoredChunk = Omit<ChunkRow, "vector" | "nvector" | "ftsText" | "ftsName">;
+export type StoredChunk = Omit<ChunkRow, "vector" | "nvector" | "ftsText" | "ftsName" | "defines">;
 
 /** A search result before its code is read: everything but the text, and the list's own score. */
 export interface ChunkRef extends Omit<StoredChunk, "text"> {

@@ -10,7 +10,7 @@ import { indexTerms } from "../util/terms";
 import { chunkTable, fileTable } from "./arrowRows";
 import { HeldPaths } from "./heldPaths";
 import { connectOptions, inList, isRemoteUri, loadLanceDb, sqlString, withReadAhead } from "./lance";
-import { chunkOf, packRef, toFileRecord, toRef, toStoredChunk } from "./records";
+import { chunkOf, membersDefining, packRef, toFileRecord, toRef, toStoredChunk } from "./records";
 import { type ChunkRef, CHUNKS_TABLE, chunksSchema, FILES_TABLE, type FileRecord, filesSchema, META_TABLE, metaSchema, type StoredChunk } from "./schema";
 import { relocated, type SourceReader, textsFromSource } from "./sourceText";
 import { recordedDamage } from "./damage";
@@ -88,10 +88,7 @@ export class IndexStore {
   /** Called with the paths of every batch written or removed (the file records that changed). */
   onWrite: ((paths: readonly string[]) => void) | undefined;
 
-  /**
-   * Opens an existing generation: undefined when the folder holds none, StoreUnreadableError when
-   * it holds one that can't be read. Reads only.
-   */
+  /** Opens an existing generation (reads only): undefined when the folder holds none, StoreUnreadableError when it can't be read. */
   static async open(dir: string): Promise<IndexStore | undefined> {
     const lance = await loadLanceDb();
     const remote = isRemoteUri(dir);
@@ -149,10 +146,7 @@ export class IndexStore {
     return rows.map((row) => row.path as string).sort();
   }
 
-  /**
-   * Reads stay at the tables' versions now, whatever is written after (a shared index CI rewrites:
-   * its file list and chunks of one version); called again, they move on. Returns "chunks/files".
-   */
+  /** Reads stay at the tables' versions now, whatever is written after (a shared index CI rewrites); called again, they move on. Returns "chunks/files". */
   async pinToLatest(): Promise<string> {
     const versions: number[] = []; // one table after the other: a failure leaves nothing running on the store
     for (const table of [this.chunks, this.files]) {
@@ -348,10 +342,16 @@ export class IndexStore {
     this.rowCache.set(chunk.id, chunk);
   }
 
-  /** Chunks defining any of these symbols (the symbol table of graph expansion); with `source`, where their code is now (see chunksAt). */
-  async chunksDefining(symbols: readonly string[], limit: number, source?: SourceReader): Promise<StoredChunk[]> {
+  /**
+   * Chunks defining any of these symbols (the symbol table of graph expansion); `members`: also the
+   * definitions inside chunks kept whole (a small class's methods), each as a chunk of its own lines
+   * (a generation older than the `defines` column has none); with `source`, where their code is now.
+   */
+  async chunksDefining(symbols: readonly string[], limit: number, source?: SourceReader, members = false): Promise<StoredChunk[]> {
     if (symbols.length === 0) return [];
-    const chunks = (await this.chunks.query().where(`${inList("symbol", symbols)} AND kind NOT IN ('statements', 'lines', 'section')`).select(CHUNK_COLUMNS).limit(limit).toArray()).map(toStoredChunk);
+    const named = "kind NOT IN ('statements', 'lines', 'section')";
+    const chunks = (await this.chunks.query().where(`${inList("symbol", symbols)} AND ${named}`).select(CHUNK_COLUMNS).limit(limit).toArray()).map(toStoredChunk);
+    if (members) chunks.push(...(await membersDefining(this.chunks, symbols, limit, named)));
     return source ? relocated(chunks, source) : chunks;
   }
 
