@@ -115,6 +115,41 @@ describe("scanner", () => {
   });
 });
 
+describe("build output folders", () => {
+  it("are left out at the root and next to a project's manifest, and kept as source elsewhere", async () => {
+    const root = tempDir();
+    try {
+      writeTree(root, {
+        "dist/bundle.js": "x()\n",
+        "packages/web/package.json": "{}\n",
+        "packages/web/dist/index.js": "x()\n",
+        "packages/web/src/build/plan.ts": "export const plan = 1;\n",
+        "crates/store/Cargo.toml": "[package]\n",
+        "crates/store/target/debug/build.rs": "fn main() {}\n",
+        "src/go/build/context.go": "package build\n",
+        "src/cmd/dist/main.go": "package main\n",
+        "src/main/java/com/acme/build/BuildPlan.java": "class BuildPlan {}\n",
+        "lib/out/writer.rb": "class Writer; end\n",
+        "tools/app/App.csproj": "<Project/>\n",
+        "tools/app/obj/Debug/App.cs": "class App {}\n",
+      });
+      const { files, skipped } = await scanAll(root);
+      const indexed = new Set(files.map((file) => file.path));
+      for (const folder of ["dist/", "packages/web/dist/", "crates/store/target/", "tools/app/obj/"]) {
+        assert.match(skipped.find((entry) => entry.path === folder)?.reason ?? "(indexed)", /default excludes/, folder);
+      }
+      for (const file of ["packages/web/src/build/plan.ts", "src/go/build/context.go", "src/cmd/dist/main.go", "src/main/java/com/acme/build/BuildPlan.java", "lib/out/writer.rb"]) {
+        assert.ok(indexed.has(file), file);
+      }
+      // A file watcher's single paths are judged the same way.
+      const { entries } = await scanPaths(root, ["packages/web/dist/index.js", "src/go/build/context.go", "crates/store/target/debug/build.rs"]);
+      assert.deepEqual(entries.map((entry) => (entry.kind === "file" ? entry.file.path : entry.skipped.path)), ["packages/web/dist/", "src/go/build/context.go", "crates/store/target/"]);
+    } finally {
+      removeTree(root);
+    }
+  });
+});
+
 describe("ignore files and letter case", () => {
   it("a watched path below an ignored folder that holds a link is just ignored (no rescan)", async () => {
     const dir = tempDir("gw-ignored-link-");

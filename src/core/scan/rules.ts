@@ -4,7 +4,7 @@
 export const DEFAULT_EXCLUDES: readonly string[] = [
   ".git/", ".hg/", ".svn/", ".groundwork/", ".vscode-test/",
   "node_modules/", "bower_components/", "jspm_packages/", "vendor/",
-  "dist/", "build/", "out/", "target/", "obj/", ".next/", ".nuxt/", ".svelte-kit/",
+  ".next/", ".nuxt/", ".svelte-kit/",
   "coverage/", ".nyc_output/", "__pycache__/", ".pytest_cache/", ".mypy_cache/", ".ruff_cache/",
   ".tox/", ".venv/", ".eggs/", "*.egg-info/", ".gradle/", ".idea/", ".terraform/",
   "*.min.js", "*.min.css", "*.min.mjs", "*.bundle.js", "*.chunk.js", "*.map",
@@ -13,6 +13,15 @@ export const DEFAULT_EXCLUDES: readonly string[] = [
   "go.sum", "*.lock",
   "*.pb.go", "*_pb2.py", "*_pb2_grpc.py", "*.g.cs", "*.designer.cs", "*.generated.*",
 ];
+
+/**
+ * Folders builds write to. Excluded at the workspace's root and next to a project's manifest, not
+ * elsewhere: Go's `go/build` and `cmd/dist`, a Java package named `build`, `src/target` are source.
+ */
+export const OUTPUT_FOLDERS: readonly string[] = ["dist/", "build/", "out/", "target/", "obj/"];
+
+/** Files that say "builds of this project write next to me" (npm, TypeScript, Maven, Gradle, sbt, Cargo, CMake, Python, .NET, Composer). */
+export const PROJECT_MANIFEST = /^(package\.json|tsconfig(\..+)?\.json|pom\.xml|build\.gradle(\.kts)?|settings\.gradle(\.kts)?|build\.sbt|Cargo\.toml|CMakeLists\.txt|setup\.py|setup\.cfg|pyproject\.toml|composer\.json|.+\.(csproj|fsproj|vbproj|sln))$/;
 
 // Files that commonly hold credentials: never indexed, whatever the ignore files say.
 const SECRET_NAME_PATTERNS: readonly RegExp[] = [

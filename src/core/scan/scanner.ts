@@ -6,7 +6,7 @@
 import { promises as fs, statSync } from "node:fs";
 import * as path from "node:path";
 import ignore, { type Ignore } from "ignore";
-import { DEFAULT_EXCLUDES, hasBinaryExtension, isSecretFileName } from "./rules";
+import { DEFAULT_EXCLUDES, hasBinaryExtension, isSecretFileName, OUTPUT_FOLDERS, PROJECT_MANIFEST } from "./rules";
 import { HOST_PATHS, isWithin } from "../../shared/fsPaths";
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
@@ -74,7 +74,8 @@ export async function* scanWorkspace(root: string, options: ScanOptions = {}): A
       yield skipped(rel + "/", "Python virtual environment (has pyvenv.cfg)");
       continue;
     }
-    const levels = [...inherited, ...(await readIgnoreFiles(absDir, rel, entries.map((e) => e.name)))];
+    const names = entries.map((e) => e.name);
+    const levels = [...inherited, ...outputFolders(rel, names), ...(await readIgnoreFiles(absDir, rel, names))];
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const subdirs: string[] = [];
     for (const entry of entries) {
@@ -129,6 +130,12 @@ function baseLevels(options: ScanOptions): IgnoreLevel[] {
   const levels: IgnoreLevel[] = [{ dir: "", rules: ignore().add([...DEFAULT_EXCLUDES]), source: "default excludes" }];
   if (options.excludes?.length) levels.push({ dir: "", rules: ignore({ ignorecase: IGNORE_CASE }).add([...options.excludes]), source: "settings" });
   return levels;
+}
+
+/** The rule leaving out build output folders in `rel` (see OUTPUT_FOLDERS), when it is the root or holds a project's manifest. */
+function outputFolders(rel: string, names: readonly string[]): IgnoreLevel[] {
+  if (rel !== "" && !names.some((name) => PROJECT_MANIFEST.test(name))) return [];
+  return [{ dir: rel, rules: ignore().add(OUTPUT_FOLDERS.map((folder) => `/${folder}`)), source: "default excludes" }];
 }
 
 /** The rules that depend only on a file's name and size. */
@@ -253,7 +260,7 @@ export async function scanPaths(
     const parent = dir === "" ? base : await levelsFor(dir.includes("/") ? dir.slice(0, dir.lastIndexOf("/")) : "");
     const absDir = path.join(root, dir);
     const names = await fs.readdir(absDir).catch(() => [] as string[]);
-    const levels = [...parent, ...(await readIgnoreFiles(absDir, dir, names))];
+    const levels = [...parent, ...outputFolders(dir, names), ...(await readIgnoreFiles(absDir, dir, names))];
     if (dir && names.includes("pyvenv.cfg")) levels.push({ dir, rules: ignore().add("*"), source: "Python virtual environment (has pyvenv.cfg)" });
     levelCache.set(dir, levels);
     return levels;
