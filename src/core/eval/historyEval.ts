@@ -110,20 +110,27 @@ export async function runHistoryEval(options: HistoryEvalOptions): Promise<Histo
     const [indexed] = await codebase.index();
     await codebase.maintenanceIdle();
     const [status] = await codebase.status();
+    const notes: string[] = [];
+    // A file the index does not hold (excluded, too large, generated) is no miss of retrieval: it is no answer, and a query left without one is left out.
+    const files = new Set((await codebase.suggestMentions("", "file", Number.MAX_SAFE_INTEGER)).map((item) => item.value));
+    const answerable = queries.flatMap((query) => {
+      const targets = query.targets.filter((target) => files.has(target));
+      return targets.length > 0 ? [{ ...query, targets }] : [];
+    });
+    if (answerable.length === 0) throw new Error(`No usable commits in ${repo}: the files the selected commits changed are not indexed (excluded, too large or generated).`);
+    if (answerable.length < queries.length) notes.push(`${queries.length - answerable.length} of ${queries.length} queries left out: the files they changed are not indexed`);
     const rows: HistoryRow[] = [];
     for (const config of options.configs ?? (options.neural ? NEURAL_HISTORY_CONFIGS : HISTORY_CONFIGS)) {
-      progress(`${config.name}: ${queries.length} queries`);
-      rows.push(await measure(config.name, queries, async (query) => rankedFiles(await codebase.search(query, { limit: 40, ...config.options } satisfies SearchOptions))));
+      progress(`${config.name}: ${answerable.length} queries`);
+      rows.push(await measure(config.name, answerable, async (query) => rankedFiles(await codebase.search(query, { limit: 40, ...config.options } satisfies SearchOptions))));
     }
-    const notes: string[] = [];
     if (options.noGrep) notes.push("ripgrep row left out (--no-grep)");
     else if (!ripgrepAvailable()) notes.push("ripgrep row left out: rg is not installed (apt-get install ripgrep)");
     else {
-      progress(`${RIPGREP_ROW}: ${queries.length} queries`);
-      const indexed = new Set((await codebase.suggestMentions("", "file", Number.MAX_SAFE_INTEGER)).map((item) => item.value));
-      rows.push(await measure(RIPGREP_ROW, queries, (query) => grepRank(checkout, query, 10, indexed)));
+      progress(`${RIPGREP_ROW}: ${answerable.length} queries`);
+      rows.push(await measure(RIPGREP_ROW, answerable, (query) => grepRank(checkout, query, 10, files)));
     }
-    return { repo, head, selection, queries, files: status.filesIndexed, chunks: status.chunks, embedders: status.embedder, indexSeconds: indexed.seconds, rows, notes };
+    return { repo, head, selection, queries: answerable, files: status.filesIndexed, chunks: status.chunks, embedders: status.embedder, indexSeconds: indexed.seconds, rows, notes };
   } finally {
     codebase.close();
   }
