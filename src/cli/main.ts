@@ -77,7 +77,7 @@ function embeddingKey(): string | undefined {
  * The neural embedder: `--embedder openai` with its endpoint and model; `--embedder builtin`:
  * none (an index built with one switches back); neither: the one the index was built with.
  */
-async function neuralOptions(values: Record<string, unknown>): Promise<Pick<CodebaseOptions, "neural" | "embedderFor">> {
+async function neuralOptions(values: Record<string, unknown>, signal?: AbortSignal): Promise<Pick<CodebaseOptions, "neural" | "embedderFor">> {
   // Recorded servers are used only when this user named them (embeddingServers.ts).
   const baseURLFlag = values["embedding-base-url"] as string | undefined;
   const embedderFor = embedderFactory(embeddingKey, {}, {}, [...namedEmbeddingServers(), ...(baseURLFlag ? [baseURLFlag] : [])]);
@@ -104,7 +104,7 @@ async function neuralOptions(values: Record<string, unknown>): Promise<Pick<Code
   const dims = dimsFlag === undefined ? undefined : Number(dimsFlag);
   if (dims !== undefined && !(Number.isInteger(dims) && dims > 0)) throw new UsageError("--embedding-dims must be a positive integer.");
   try {
-    const neural = await connectEmbedder({ baseURL, model, dims, apiKey: embeddingKey(), maxRetries: 4 });
+    const neural = await connectEmbedder({ baseURL, model, dims, apiKey: embeddingKey(), maxRetries: 4 }, {}, signal);
     const notRemembered = rememberEmbeddingServer(baseURL);
     if (notRemembered) process.stderr.write(`groundwork: ${notRemembered}\n`);
     return { neural, embedderFor };
@@ -119,7 +119,8 @@ function workerPath(): string | undefined {
   return existsSync(file) ? file : undefined;
 }
 
-async function openCodebase(workspace: string | string[] | undefined, values: Record<string, unknown>): Promise<Codebase> {
+/** `signal`: stops asking the embedding model for its vectors' length (Ctrl-C). */
+async function openCodebase(workspace: string | string[] | undefined, values: Record<string, unknown>, signal?: AbortSignal): Promise<Codebase> {
   const workspaces = (Array.isArray(workspace) ? workspace : workspace ? [workspace] : []).map((dir) => path.resolve(dir));
   try {
     useStorage([values.db as string | undefined, values["shared-index"] as string | undefined],
@@ -144,7 +145,7 @@ async function openCodebase(workspace: string | string[] | undefined, values: Re
     folders: workspaces.map((root) => ({ name: path.basename(root), root, dbPath: values.db as string | undefined })),
     storageDir: values.storage as string | undefined,
     embedder: makeEmbedder(values.embedder as string | undefined), workerPath: workerPath(), scan: { maxFileBytes, maxFiles }, logger: stderrLogger,
-    ...rerankerOptions(values), ...(await neuralOptions(values)), shared: values["shared-index"] as string | undefined,
+    ...rerankerOptions(values), ...(await neuralOptions(values, signal)), shared: values["shared-index"] as string | undefined,
   });
 }
 
@@ -182,7 +183,8 @@ function searchMode(value: unknown): SearchMode {
   return mode;
 }
 
-async function main(argv: string[], step?: IndexStep): Promise<number> {
+/** `abort`: aborted by Ctrl-C in a command that can stop cleanly. */
+async function main(argv: string[], abort: AbortController, step?: IndexStep): Promise<number> {
   const parsed = parseCommand(argv);
   if (parsed.command === undefined) {
     process.stdout.write(USAGE + "\n");
@@ -196,13 +198,12 @@ async function main(argv: string[], step?: IndexStep): Promise<number> {
   const limit = values.k ? Number(values.k) : 10;
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError("-k must be a positive integer.");
   // Ctrl-C stops a run that can stop cleanly (an index, a model's answer); other commands end at once, as usual.
-  const abort = new AbortController();
   // (The index's maintenance in a process of its own just ends: the next run does what it left.)
   if (["index", "ask", "compare", "dataset", "model-eval"].includes(command) && step !== "maintain") process.once("SIGINT", () => abort.abort());
 
   if (command === "index") {
     if (rest.length > 1 || (rest.length === 1 && values.workspace !== undefined)) throw new UsageError("`groundwork index` indexes one folder: give it once, as an argument or with --workspace.");
-    const codebase = await openCodebase(rest[0] ?? (values.workspace as string | undefined), values);
+    const codebase = await openCodebase(rest[0] ?? (values.workspace as string | undefined), values, abort.signal);
     try {
       // In two processes (allocator.ts), the second maintains what the first indexed, unless the
       // first could do it at little cost in memory (a smaller index) and told its parent so.
@@ -372,14 +373,21 @@ async function searchBatch(codebase: Codebase, file: string, options: { limit: n
       throw new UsageError(`${file}:${lineNumber}: each line is an object whose "query" is a string (not empty).`);
     }
     const hits = await codebase.search(request.query, options);
-    process.stdout.write(JSON.stringify({ id: request.id, results: hits.map(toResultLine) }) + "\n");
+    // A line without an id is answered with its line number, so answers can be matched to questions.
+    process.stdout.write(JSON.stringify({ id: request.id ?? lineNumber, results: hits.map(toResultLine) }) + "\n");
   }
   return 0;
 }
 
 /** Runs one `groundwork` command line (the arguments after the script) to its exit code; `step`: one step of `groundwork index` (allocator.ts). */
 export function runCli(argv: string[], step?: IndexStep): Promise<number> {
-  return main(argv, step).catch((error: unknown) => {
+  const abort = new AbortController();
+  return main(argv, abort, step).catch((error: unknown) => {
+    // Ctrl-C in the middle of a request (the embedding model's, a model's answer): cancelled, not failed.
+    if (abort.signal.aborted && !(error instanceof UsageError)) {
+      process.stderr.write("groundwork: cancelled\n");
+      return 130;
+    }
     process.stderr.write(`groundwork: ${errorMessage(error)}\n`);
     if (error instanceof UsageError) process.stderr.write(USAGE + "\n");
     return error instanceof UsageError ? 2 : 1;

@@ -81,13 +81,13 @@ describe("groundwork CLI (the built bundle)", () => {
     assert.deepEqual([hits[0].path, hits[0].symbol, hits[0].startLine, hits[0].endLine], ["src/cache.js", "ExpiringCache", 4, 17]);
   });
 
-  it("answers a batch of queries, one JSON line per query, ids kept", async () => {
+  it("answers a batch of queries, one JSON line per query, ids kept (a line without one gets its line number)", async () => {
     const queries = path.join(dir, "queries.jsonl");
-    writeFileSync(queries, '{"id": "q1", "query": "route a request to its handler"}\n\n{"id": 7, "query": "lexer next token"}\n');
+    writeFileSync(queries, '{"id": "q1", "query": "route a request to its handler"}\n\n{"id": 7, "query": "lexer next token"}\n{"query": "bounded queue"}\n');
     const result = await groundwork("search", "--batch", queries, "--workspace", POLYGLOT, "--db", db, "-k", "2");
     assert.equal(result.code, 0, result.stderr);
     const lines = result.stdout.trim().split("\n").map((line) => JSON.parse(line));
-    assert.deepEqual(lines.map((l) => l.id), ["q1", 7]);
+    assert.deepEqual(lines.map((l) => l.id), ["q1", 7, 4]);
     assert.equal(lines[0].results[0].path, "lib/Router.php");
     assert.equal(lines[1].results[0].path, "lib/tokens.rs");
     assert.equal(lines[1].results.length, 2);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -353,6 +353,25 @@ describe("a neural embedder's vectors beside the builtin ones", () => {
     // The server the setting names, written with a trailing slash, is the recorded one: its model answers.
     const same = embedderFactory(() => "sk-embed-secret", {}, {}, [`${server.url}/`]);
     assert.equal(same({ kind: "openai", baseURL: server.url, model: "test-embed", dims: 32 })?.id !== undefined, true);
+  });
+
+  it("Ctrl-C while the CLI asks the embedding server for its vectors' length: cancelled at once, exit 130", async () => {
+    const root = path.join(dir, "probe-int");
+    writeTree(root, { "src/queue.ts": QUEUE });
+    server.enqueueEmbeddings({ kind: "hang-before-headers" });
+    const before = requests();
+    const env = { ...process.env, GROUNDWORK_EMBEDDING_API_KEY: "sk-embed-secret", GROUNDWORK_CONFIG_DIR: path.join(dir, "probe-int-config") };
+    const child = spawn(process.execPath, [CLI, "index", root, "--db", path.join(dir, "probe-int-db"), "--embedder", "openai", "--embedding-base-url", server.url, "--embedding-model", "test-embed"], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr!.on("data", (data) => (stderr += data));
+    const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    for (const deadline = Date.now() + 20_000; requests() === before && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(requests() - before, 1, "the probe is on its way");
+    child.kill("SIGINT");
+    const signalled = Date.now();
+    assert.equal(await exit, 130, stderr);
+    assert.ok(Date.now() - signalled < 5_000, `ended ${Date.now() - signalled} ms after Ctrl-C`);
+    assert.match(stderr, /groundwork: cancelled/);
   });
 
   it("the CLI indexes with --embedder openai; search and status use the index's embedder; the key is never stored", async () => {
