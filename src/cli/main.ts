@@ -1,6 +1,5 @@
 // The `groundwork` command: index, search, status, ask, compare and eval, on the core alone.
-import { createReadStream, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import * as os from "node:os";
+import { createReadStream, existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as readline from "node:readline";
 import { Codebase, type CodebaseOptions, isRemoteUri, maintainsApart, connectEmbedder, parseStorageOptions, storageOptionsFromEnv, useStorage, createEmbedder, type Embedder, embedderFactory, localEmbedder, type SearchMode, toResultLine } from "../core/codebase";
@@ -15,6 +14,7 @@ import { serveMcp } from "./mcp";
 import { dataset, modelEval } from "./tune";
 import { parseCommand, UsageError } from "./options";
 import { formatHits, progressPrinter, summary } from "./output";
+import { withScratch } from "./scratch";
 
 const USAGE = `Usage:
   groundwork index <dir> [--db PATH] [--max-file-bytes N] [--max-files N]
@@ -316,8 +316,7 @@ async function evaluate(values: Record<string, unknown>): Promise<number> {
   if (language !== "python" && language !== "javascript" && language !== "typescript") throw new UsageError("--lang must be python, javascript or typescript.");
   const sample = values.sample ? Number(values.sample) : undefined;
   if (sample !== undefined && !(sample > 0)) throw new UsageError("--sample must be a positive number.");
-  const workDir = path.join(os.tmpdir(), `groundwork-eval-${process.pid}`);
-  try {
+  return withScratch(async (workDir) => {
     const report = await runEval({
       corpus: path.resolve(corpus), language, workDir, sample, embedder: makeEmbedder(values.embedder as string | undefined), workerPath: workerPath(),
       onProgress: (message) => process.stderr.write(`${message}\n`),
@@ -325,9 +324,7 @@ async function evaluate(values: Record<string, unknown>): Promise<number> {
     process.stdout.write(formatReport(report) + "\n");
     writeReport(values.out, report);
     return 0;
-  } finally {
-    rmSync(workDir, { recursive: true, force: true });
-  }
+  });
 }
 
 async function evaluateHistory(values: Record<string, unknown>): Promise<number> {
@@ -335,20 +332,17 @@ async function evaluateHistory(values: Record<string, unknown>): Promise<number>
   if (!statSync(path.join(repo, ".git"), { throwIfNoEntry: false })) throw new UsageError(`--history must be a git repository's folder; ${repo} has no .git.`);
   const maxQueries = values["max-queries"] ? Number(values["max-queries"]) : undefined;
   if (maxQueries !== undefined && !(Number.isInteger(maxQueries) && maxQueries > 0)) throw new UsageError("--max-queries must be a positive integer.");
-  const workDir = path.join(os.tmpdir(), `groundwork-eval-${process.pid}`);
-  try {
-    const { neural } = await neuralOptions(values);
+  return withScratch(async (workDir, signal) => {
+    const { neural } = await neuralOptions(values, signal);
     const report = await runHistoryEval({
-      repo, workDir, maxQueries, embedder: makeEmbedder(values.embedder as string | undefined), workerPath: workerPath(), noGrep: values["no-grep"] === true,
+      repo, workDir, maxQueries, signal, embedder: makeEmbedder(values.embedder as string | undefined), workerPath: workerPath(), noGrep: values["no-grep"] === true,
       neural: neural === "from-index" ? undefined : neural,
       onProgress: (message) => process.stderr.write(`${message}\n`),
     });
     process.stdout.write(formatHistoryReport(report) + "\n");
     writeReport(values.out, report);
     return 0;
-  } finally {
-    rmSync(workDir, { recursive: true, force: true });
-  }
+  });
 }
 
 function checkBatchFile(file: string): void {

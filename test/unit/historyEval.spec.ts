@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { execFile, execFileSync, spawn } from "node:child_process";
+import { existsSync, readdirSync, rmSync } from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
@@ -152,6 +153,36 @@ describe("eval --history on a commit whose file the index does not hold", () => 
       assert.deepEqual(report.queries.map((query) => query.targets), [["body/limit.go"]]);
       assert.deepEqual(report.rows.find((row) => row.config === "hybrid")?.ranks, [1]);
       assert.match(report.notes.join("\n"), /1 of 2 queries left out: the files they changed are not indexed/);
+    } finally {
+      removeTree(dir);
+    }
+  });
+});
+
+describe("eval interrupted", () => {
+  it("removes its scratch folder (a checkout and an index) when Ctrl-C ends it", async () => {
+    const dir = tempDir("gw-history-int-");
+    const repo = path.join(dir, "repo");
+    try {
+      execFileSync("git", ["init", "-q", "-b", "main", repo]);
+      for (const [text, message] of [["package body\n", "init"], [LIMIT, "limit the request body size"]]) {
+        writeTree(repo, { "body/limit.go": text });
+        execFileSync("git", ["-C", repo, "add", "-A"]);
+        execFileSync("git", ["-C", repo, "-c", "user.name=Dev", "-c", "user.email=dev@example.com", "commit", "-q", "-m", message]);
+      }
+      const scratches = (): string[] => readdirSync(os.tmpdir()).filter((name) => /^groundwork-eval-\d+$/.test(name)).map((name) => path.join(os.tmpdir(), name));
+      const before = new Set(scratches());
+      const child = spawn(process.execPath, [CLI, "eval", "--history", repo, "--no-grep"], { stdio: ["ignore", "ignore", "pipe"] });
+      let stderr = "";
+      child.stderr!.on("data", (data) => (stderr += data));
+      const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+      // Named by the process that evaluates (the CLI may run the command in a child of its own).
+      let scratch: string | undefined;
+      for (const deadline = Date.now() + 20_000; !scratch && Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 20))) scratch = scratches().find((dir) => !before.has(dir));
+      assert.ok(scratch, "the eval made its scratch folder");
+      child.kill("SIGINT");
+      assert.equal(await exit, 130, stderr);
+      assert.ok(!existsSync(scratch), `${scratch} is left behind`);
     } finally {
       removeTree(dir);
     }

@@ -69,6 +69,8 @@ export interface HistoryEvalOptions {
   /** Leave the ripgrep row out. */
   noGrep?: boolean;
   onProgress?: (message: string) => void;
+  /** Stops the checkout (its git processes are ended, not left writing) and the index run. */
+  signal?: AbortSignal;
 }
 
 /** The distinct files of the hits, in order of their best hit. */
@@ -99,15 +101,16 @@ export async function runHistoryEval(options: HistoryEvalOptions): Promise<Histo
   const checkout = path.join(options.workDir, "checkout");
   await fs.rm(options.workDir, { recursive: true, force: true });
   await fs.mkdir(options.workDir, { recursive: true });
-  await run("git", ["clone", "--quiet", "--shared", repo, checkout]);
-  await run("git", ["-C", checkout, "checkout", "--quiet", "--detach", head]);
+  await run("git", ["clone", "--quiet", "--shared", repo, checkout], { signal: options.signal });
+  await run("git", ["-C", checkout, "checkout", "--quiet", "--detach", head], { signal: options.signal });
   const codebase = await Codebase.open({
     folders: [{ name: path.basename(repo), root: checkout, dbPath: path.join(options.workDir, "index") }], embedder: options.embedder, workerPath: options.workerPath,
     neural: options.neural,
   });
   try {
     progress(`indexing HEAD (${head.slice(0, 12)})`);
-    const [indexed] = await codebase.index();
+    const [indexed] = await codebase.index({ signal: options.signal });
+    options.signal?.throwIfAborted();
     await codebase.maintenanceIdle();
     const [status] = await codebase.status();
     const notes: string[] = [];
