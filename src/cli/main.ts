@@ -18,7 +18,7 @@ import { withScratch } from "./scratch";
 
 const USAGE = `Usage:
   groundwork index <dir> [--db PATH] [--max-file-bytes N] [--max-files N]
-    [--embedder openai --embedding-base-url URL --embedding-model NAME [--embedding-dims N]
+    [--embedder openai --embedding-base-url URL --embedding-model NAME [--embedding-dims N] [--embedding-max-input-tokens N]
      | --embedder transformers --embedding-model-dir DIR | --embedder builtin]
     (an OpenAI-compatible embedding model's vectors go beside the builtin ones; key from
      GROUNDWORK_EMBEDDING_API_KEY or OPENAI_API_KEY; other commands use the index's own embedder)
@@ -85,6 +85,7 @@ async function neuralOptions(values: Record<string, unknown>, signal?: AbortSign
   const baseURL = values["embedding-base-url"] as string | undefined;
   const model = values["embedding-model"] as string | undefined;
   const dimsFlag = values["embedding-dims"] as string | undefined;
+  const maxInputFlag = values["embedding-max-input-tokens"] as string | undefined;
   const modelDir = values["embedding-model-dir"] as string | undefined;
   if (name === "transformers") {
     if (!modelDir) throw new UsageError("--embedder transformers needs --embedding-model-dir (a model folder with config.json, its tokenizer and onnx/model.onnx).");
@@ -96,15 +97,20 @@ async function neuralOptions(values: Record<string, unknown>, signal?: AbortSign
   }
   if (modelDir) throw new UsageError("--embedding-model-dir goes with --embedder transformers.");
   if (name !== "openai") {
-    if (baseURL || model || dimsFlag) throw new UsageError("--embedding-base-url, --embedding-model and --embedding-dims go with --embedder openai.");
+    if (baseURL || model || dimsFlag || maxInputFlag) throw new UsageError("--embedding-base-url, --embedding-model, --embedding-dims and --embedding-max-input-tokens go with --embedder openai.");
     return { neural: name === "builtin" ? undefined : "from-index", embedderFor };
   }
   if (!baseURL || !model) throw new UsageError("--embedder openai needs --embedding-base-url (the server's URL up to /v1) and --embedding-model.");
   if (!/^https?:\/\//.test(baseURL)) throw new UsageError(`--embedding-base-url must be an http(s) URL up to /v1, not "${baseURL}".`);
   const dims = dimsFlag === undefined ? undefined : Number(dimsFlag);
   if (dims !== undefined && !(Number.isInteger(dims) && dims > 0)) throw new UsageError("--embedding-dims must be a positive integer.");
+  // The model's input limit in tokens (a 512-token model refuses longer chunks): longer inputs are cut to it.
+  const maxInputTokens = maxInputFlag === undefined ? undefined : Number(maxInputFlag);
+  if (maxInputTokens !== undefined && !(Number.isInteger(maxInputTokens) && maxInputTokens > 0)) throw new UsageError("--embedding-max-input-tokens must be a positive integer.");
+  const onRetry = (error: unknown, waitMs: number, attempt: number): void =>
+    void process.stderr.write(`groundwork: the embedding server failed (${errorMessage(error)}); trying again in ${(waitMs / 1000).toFixed(1)} s (attempt ${attempt + 1})\n`);
   try {
-    const neural = await connectEmbedder({ baseURL, model, dims, apiKey: embeddingKey(), maxRetries: 4 }, {}, signal);
+    const neural = await connectEmbedder({ baseURL, model, dims, maxInputTokens, apiKey: embeddingKey(), maxRetries: 4 }, { onRetry }, signal);
     const notRemembered = rememberEmbeddingServer(baseURL);
     if (notRemembered) process.stderr.write(`groundwork: ${notRemembered}\n`);
     return { neural, embedderFor };

@@ -16,7 +16,7 @@ const WORKSPACE: Options = {
 };
 const INDEXING: Options = { "max-file-bytes": { type: "string" }, "max-files": { type: "string" } };
 // With --embedder openai: the endpoint, the model and (optionally) the vector length. Other commands read them from the index.
-const EMBEDDING: Options = { "embedding-base-url": { type: "string" }, "embedding-model": { type: "string" }, "embedding-dims": { type: "string" }, "embedding-model-dir": { type: "string" } };
+const EMBEDDING: Options = { "embedding-base-url": { type: "string" }, "embedding-model": { type: "string" }, "embedding-dims": { type: "string" }, "embedding-max-input-tokens": { type: "string" }, "embedding-model-dir": { type: "string" } };
 const RERANK: Options = { "rerank-url": { type: "string" }, "rerank-model": { type: "string" } };
 const MODELS: Options = {
   models: { type: "string" },

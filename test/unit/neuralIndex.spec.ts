@@ -355,6 +355,25 @@ describe("a neural embedder's vectors beside the builtin ones", () => {
     assert.equal(same({ kind: "openai", baseURL: server.url, model: "test-embed", dims: 32 })?.id !== undefined, true);
   });
 
+  it("the CLI cuts inputs to --embedding-max-input-tokens (a model that refuses long chunks), and says when it tries a request again", async () => {
+    const strict = await TestModelServer.start({ apiKey: "sk-embed-secret", maxEmbeddingChars: 2000 });
+    try {
+      const root = path.join(dir, "long");
+      const body = Array.from({ length: 90 }, (_, i) => `  const step${i} = normalizeHeaderValue(input, ${i});`).join("\n");
+      writeTree(root, { "src/long.ts": `export function normalizeAll(input: string): void {\n${body}\n}\n`, "src/queue.ts": QUEUE });
+      const env = { ...process.env, GROUNDWORK_EMBEDDING_API_KEY: "sk-embed-secret", GROUNDWORK_CONFIG_DIR: path.join(dir, "long-config") };
+      const args = (db: string, ...more: string[]): string[] => [CLI, "index", root, "--db", path.join(dir, db), "--embedder", "openai", "--embedding-base-url", strict.url, "--embedding-model", "test-embed", "--embedding-dims", "32", ...more];
+      await assert.rejects(run(process.execPath, args("long-db-1"), { env }), /maximum context length/);
+      strict.enqueueEmbeddings({ kind: "error", status: 503 });
+      const cut = await run(process.execPath, args("long-db-2", "--embedding-max-input-tokens", "300"), { env });
+      assert.match(cut.stdout, /embedded by the embedding model/);
+      assert.match(cut.stderr, /the embedding server failed \(503 .*\); trying again in \d+\.\d s \(attempt 2\)/);
+      await assert.rejects(run(process.execPath, args("long-db-3", "--embedding-max-input-tokens", "0"), { env }), /--embedding-max-input-tokens must be a positive integer/);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it("Ctrl-C while the CLI asks the embedding server for its vectors' length: cancelled at once, exit 130", async () => {
     const root = path.join(dir, "probe-int");
     writeTree(root, { "src/queue.ts": QUEUE });

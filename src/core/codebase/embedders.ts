@@ -18,13 +18,13 @@ export function createEmbedder(name: string | undefined): Embedder {
 }
 
 /** What a host knows of an embedding profile: the endpoint and model; the key from where the host keeps keys. */
-export type EmbeddingProfile = Omit<OpenAIEmbedderOptions, "onRequest">;
+export type EmbeddingProfile = Omit<OpenAIEmbedderOptions, "onRequest" | "onRetry">;
 
 /**
  * The neural embedder of a profile, its vector length asked of the server when the profile does
  * not say it. Throws the server's error (unreachable, wrong key, unknown model) when it can't.
  */
-export function connectEmbedder(profile: EmbeddingProfile, hooks: Pick<OpenAIEmbedderOptions, "onRequest"> = {}, signal?: AbortSignal): Promise<Embedder> {
+export function connectEmbedder(profile: EmbeddingProfile, hooks: Pick<OpenAIEmbedderOptions, "onRequest" | "onRetry"> = {}, signal?: AbortSignal): Promise<Embedder> {
   if (!/^https?:\/\//.test(profile.baseURL)) throw new Error(`The embedding base URL must be http(s), up to /v1: "${profile.baseURL}".`);
   if (!profile.model) throw new Error("The embedding model's name is missing.");
   return OpenAIEmbedder.connect({ ...profile, ...hooks }, signal);

@@ -45,6 +45,8 @@ export interface OpenAIEmbedderOptions {
   maxRetries?: number;
   /** Called before each request is sent (tests and the bench count them). */
   onRequest?: (inputs: number) => void;
+  /** Called when a failed request is tried again after `waitMs` (the CLI says so). */
+  onRetry?: (error: unknown, waitMs: number, attempt: number) => void;
 }
 
 /** The server answered vectors of another length than the index holds. */
@@ -169,6 +171,7 @@ export class OpenAIEmbedder implements Embedder {
       } catch (error) {
         const wait = attempt < retries && !signal?.aborted ? retryDelayMs(error, attempt) : undefined;
         if (wait === undefined) throw error;
+        this.options.onRetry?.(error, wait, attempt + 1);
         await sleep(wait, signal);
       }
     }
