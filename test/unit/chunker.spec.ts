@@ -101,6 +101,14 @@ describe("chunker: symbols per language", () => {
     assert.equal(find(ruby, "build_3", "method").scope, "UsersController.self");
   });
 
+  it("puts a comment after a closing brace on that line only once (`}  // namespace geo`)", async () => {
+    const text = "namespace geo {\n\ndouble area(int x) {\n  return x;\n}\n\n}  // namespace geo\n\n#ifndef X\n#define X\n#endif  // X\n";
+    const chunks = (await chunker.chunkFile("src/area.cpp", text)).chunks;
+    assertNothingDropped("src/area.cpp", text, chunks);
+    const lines = chunks.flatMap((chunk) => Array.from({ length: chunk.endLine - chunk.startLine + 1 }, (_, i) => chunk.startLine + i));
+    assert.equal(new Set(lines).size, lines.length, JSON.stringify(chunks.map((chunk) => [chunk.startLine, chunk.endLine, chunk.kind])));
+  });
+
   it("parses a .h header as C++ when it holds what only C++ has, and as C otherwise", async () => {
     const header = "#pragma once\nnamespace geo {\nclass Shape {\n public:\n  virtual double area() const = 0;\n};\ntemplate <typename T> T clamp(T v, T lo, T hi) {\n  return v < lo ? lo : v > hi ? hi : v;\n}\n}\n";
     const cpp = await chunker.chunkFile("include/geo/shape.h", header);

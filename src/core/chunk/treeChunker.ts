@@ -193,8 +193,13 @@ export class TreeChunker {
   private units(children: Node[], ownerKind: ChunkKind): Unit[] {
     const units: Unit[] = [];
     let pending: Node[] = [];
+    // What starts on the line the unit before ends on (`}  // namespace geo`) is on that unit's last line already.
+    const pushRest = (node: Node): void => {
+      const start = Math.max(startRow(node), (units[units.length - 1]?.end ?? -1) + 1);
+      if (start <= endRow(node)) units.push({ start, end: endRow(node), node });
+    };
     const flushPending = (upTo: number): void => {
-      for (const node of pending.slice(0, upTo)) units.push({ start: startRow(node), end: endRow(node), node });
+      for (const node of pending.slice(0, upTo)) pushRest(node);
       pending = [];
     };
     for (const child of children) {
@@ -205,7 +210,7 @@ export class TreeChunker {
       const definition = this.definitionOf(child, ownerKind);
       if (!definition) {
         flushPending(pending.length);
-        units.push({ start: startRow(child), end: endRow(child), node: child });
+        pushRest(child);
         continue;
       }
       let start = startRow(child);

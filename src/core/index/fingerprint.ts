@@ -37,7 +37,7 @@ export const CHUNKER_PROBE: ReadonlyArray<[string, string]> = [
   ["probe/a.go", "package probe\n\nimport \"fmt\"\n\ntype Server struct{ Port int }\n\nfunc (s *Server) Start() error {\n\treturn fmt.Errorf(\"port %d\", s.Port)\n}\n\nfunc main() { _ = (&Server{}).Start() }\n"],
   ["probe/A.java", "package probe;\n\npublic class A {\n  private final int size;\n  public A(int size) { this.size = size; }\n  enum Mode { ON, OFF }\n  int size() { return size; }\n}\n\n@Deprecated\nclass B {}\n"],
   ["probe/a.rs", "pub struct Store<E> {\n    engine: E,\n}\n\nimpl<E> fmt::Debug for Store<E> {\n    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {\n        f.write_str(\"store\")\n    }\n}\n"],
-  ["probe/a.h", "namespace geo {\nclass Shape {\n public:\n  virtual double area() const = 0;\n};\n}\n\ndouble geo::Shape::area() const {\n  return 0;\n}\n"],
+  ["probe/a.h", "namespace geo {\nclass Shape {\n public:\n  virtual double area() const = 0;\n};\n}  // namespace geo\n\ndouble geo::Shape::area() const {\n  return 0;\n}\n"],
   ["probe/README.md", "# Probe\n\nIntro.\n\n## Install\n\n```sh\nnpm ci\n```\n\nSetext\n------\n\nText.\n"],
   ["probe/notes.txt", Array.from({ length: 130 }, (_, i) => `line ${i + 1}`).join("\n")],
 ];
