@@ -339,7 +339,7 @@ describe("an index folder deleted under a running process", () => {
 });
 
 describe("definitions and references by name", () => {
-  it("puts code before a test's fake, leaves out a split class's stray lines, keeps a recursive caller, and takes Ruby's names", async () => {
+  it("puts code before a test's fake, leaves out a split class's stray lines, keeps a recursive caller, takes Ruby's names and common words", async () => {
     const cartMethods = Array.from({ length: 12 }, (_, i) => `  def item_${i}\n    @items[${i}]\n  end`).join("\n");
     const files = {
       "server/a_fake_test.go": "package server\n\ntype fakeServer struct{}\n\nfunc (f *fakeServer) Shutdown() error { return nil }\n",
@@ -347,12 +347,15 @@ describe("definitions and references by name", () => {
       "lib/cart.rb": `class Cart\n${cartMethods}\n\n  private\n\n${cartMethods.replace(/item_/g, "hidden_")}\nend\n`,
       "lib/walk.py": "def walk(node):\n    for child in node.children:\n        walk(child)\n\n\ndef main(root):\n    walk(root)\n",
       "lib/lists.rb": "def empty?(list)\n  list.size.zero?\nend\n\ndef check(list)\n  raise 'empty' if empty?(list)\nend\n",
+      "server/chain.go": "package server\n\n// Then wraps h in every middleware of the chain.\nfunc (c Chain) Then(h Handler) Handler {\n\tfor i := range c {\n\t\th = c[len(c)-1-i](h)\n\t}\n\treturn h\n}\n",
     };
     await withIndexedFolders({ w: files }, async (codebase) => {
       assert.deepEqual((await codebase.definitions("Shutdown")).map((hit) => [hit.path, hit.role]), [["server/server.go", "code"], ["server/a_fake_test.go", "test"]]);
       const cart = await codebase.definitions("Cart", 10);
       assert.ok(cart.length > 0 && cart.every((hit) => /\bclass Cart\b/.test(hit.text)), JSON.stringify(cart.map((hit) => `${hit.startLine}-${hit.endLine}: ${hit.text.slice(0, 30)}`)));
       assert.deepEqual((await codebase.references("walk")).map((hit) => hit.symbol).sort(), ["main", "walk"]);
+      // A name that is a common word, which full text and the builtin vectors leave out, is found by its definition.
+      assert.deepEqual((await codebase.search("Then", { limit: 3 })).map((hit) => `${hit.path}:${hit.symbol}`), ["server/chain.go:Then"]);
       const tools = new AgentTools(codebase, { caller: "test" });
       assert.match((await tools.call("get_definition", { symbol: "empty?" })).text, /lib\/lists\.rb:1-3/);
       assert.match((await tools.call("find_references", { symbol: "empty?" })).text, /lib\/lists\.rb:5-7/);

@@ -23,6 +23,7 @@ import { type SourceReader, StoreUnreadableError, type StoredChunk } from "../st
 import { relocated } from "../store/sourceText";
 import { IndexDamagedError } from "../store/damage";
 import { errorMessage, type Logger, silentLogger } from "../util/host";
+import { STOP_WORDS } from "../util/text";
 import { cl100k } from "../util/tokens";
 import type { FolderIndex } from "./folderIndex";
 import { FolderIndexes } from "./folderIndexes";
@@ -184,10 +185,7 @@ export class Codebase {
     if (folder) await this.indexes.find(folder.root)?.applyOwnership(event.change);
   }
 
-  /**
-   * Reads every folder's index again after another process wrote it (the extension's index runs
-   * happen in a child process); `generationsOnly`: only whether it added a generation (cheap, while it writes).
-   */
+  /** Reads every folder's index again after another process wrote it (the extension's indexing process); `generationsOnly`: only whether it added a generation (cheap, while it writes). */
   refresh(options: { generationsOnly?: boolean } = {}): Promise<void> {
     return this.enqueue(async () => {
       await Promise.all(this.indexes.all().map((index) => index.reload(options)));
@@ -246,8 +244,11 @@ export class Codebase {
   // ---- reading
 
   /** Hybrid search over every folder; hits carry codebase paths. */
-  search(query: string, options?: SearchOptions): Promise<SearchHit[]> {
-    return this.lookingAgainIfGone(() => this.retriever.search(query, options));
+  async search(query: string, options?: SearchOptions): Promise<SearchHit[]> {
+    const hits = await this.lookingAgainIfGone(() => this.retriever.search(query, options));
+    // One identifier that is a common word (Go's `Then`, `Is`, `New`): full text and the builtin vectors leave it out; its definitions answer.
+    const name = query.trim();
+    return hits.length > 0 || !SYMBOL_NAME.test(name) || !STOP_WORDS.has(name.toLowerCase()) ? hits : this.definitions(name, options?.limit ?? 10);
   }
 
   /** A read; when it fails because a generation's files went (another process replaced it, or it was deleted), the generations are read again and it is tried once more. */
