@@ -23,6 +23,8 @@ describe("file roles", () => {
       "src/test/java/com/acme/QueueTest.java": "test",
       "app/models/user.rb": "code",
       "spec/models/user_spec.rb": "test",
+      "base/strings/string_util_unittest.cc": "test",
+      "base/strings/string_util.cc": "code",
       "src/parser.rs": "code",
       "tests/parser.rs": "test",
       "flask/app.py": "code",

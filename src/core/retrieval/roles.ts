@@ -20,7 +20,7 @@ const GENERATED_DIRS = new Set(["dist", "vendor", "third_party", "node_modules",
 // File names (without folders).
 const TEST_FILE = [
   /(^|[._-])(test|tests|spec|specs)\.[^.]+$/i, // foo.test.ts, foo_spec.rb, foo-test.js, foo.spec.ts
-  /_test\.(go|py|rs|exs?|dart|c|cc|cpp)$/i, // foo_test.go
+  /_(unit)?test\.(go|py|rs|exs?|dart|c|cc|cpp|cxx|h)$/i, // foo_test.go, foo_unittest.cc (Chromium, Google)
   /^test_.+\.py$/i, // test_foo.py
   /(Test|Tests|Spec|IT)\.(java|kt|scala|cs|swift|groovy|php|m)$/, // FooTest.java, FooSpec.scala
   /^conftest\.py$/i,
