@@ -66,6 +66,10 @@ describe("chunker: symbols per language", () => {
     const distance = find(await chunksOf("src/shapes.ts"), "distance");
     assert.equal(distance.scope, "Geometry");
     assert.equal(distance.header, "src/shapes.ts > Geometry > export function distance(a: Point, b: Point): number");
+    // A Go method's scope is its receiver's type.
+    const serve = find(await chunksOf("lib/server.go"), "ServeHTTP");
+    assert.equal(serve.scope, "Handler");
+    assert.match(serve.header, /^lib\/server\.go > Handler > func \(h \*Handler\) ServeHTTP/);
     const invoice = find(await chunksOf("lib/Invoice.cs"), "Invoice");
     assert.equal(invoice.scope, "Billing");
     assert.match(invoice.contentHash, /^[0-9a-f]{64}$/);

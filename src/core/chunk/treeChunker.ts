@@ -130,6 +130,9 @@ export class TreeChunker {
   }
 
   private emitDefinition(unit: Unit, definition: Definition, scope: string, depth: number, out: Piece[]): void {
+    // A Go method belongs to its receiver's type (`func (s *Server) Start()`: Server), as other languages' methods to their class.
+    const receiver = definition.node.type === "method_declaration" ? typeName(definition.node.childForFieldName("receiver")?.namedChildren[0]?.childForFieldName("type")?.text ?? "") : "";
+    if (receiver) scope = scope ? `${scope}.${receiver}` : receiver;
     const label: Label = { symbol: definition.name, kind: definition.kind, scope, signature: this.signature(definition.node) };
     const body = definition.node.childForFieldName("body") ?? definition.node;
     const isContainer = CONTAINER_KINDS.has(definition.kind) && this.hasMemberDefinitions(body, definition.kind);
@@ -295,10 +298,10 @@ function lastPart(name: string): string {
   return last || name;
 }
 
-/** A type's name without generics, references, lifetimes or path: `&'a mut store::Store<E>` → `Store`. */
+/** A type's name without generics, references, lifetimes or path: `&'a mut store::Store<E>` → `Store`, Go's `*List[T]` → `List`. */
 function typeName(type: string): string {
   let bare = type;
-  for (let previous = ""; previous !== bare; ) [previous, bare] = [bare, bare.replace(/<[^<>]*>/g, "")];
+  for (let previous = ""; previous !== bare; ) [previous, bare] = [bare, bare.replace(/<[^<>]*>|\[[^[\]]*\]/g, "")];
   const identifiers = bare.match(/[A-Za-z_][\w]*/g) ?? [];
   return cleanName(identifiers.filter((word) => !["mut", "dyn", "const"].includes(word)).pop() ?? "");
 }
