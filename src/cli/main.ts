@@ -6,7 +6,7 @@ import { Codebase, type CodebaseOptions, isRemoteUri, maintainsApart, connectEmb
 import { formatHistoryReport, runHistoryEval } from "../core/eval/historyEval";
 import { formatReport, runEval } from "../core/eval/runEval";
 import { ProfileError } from "../core/model/profiles";
-import { errorMessage, type Logger } from "../core/util/host";
+import { errorMessage, hasCredentials, type Logger, shownUrl, URL_CREDENTIALS } from "../core/util/host";
 import { type IndexStep, MAINTAINED } from "./allocator";
 import { ask, auditLogFor, CliModelError, compare, type ModelFlags } from "./ask";
 import { namedEmbeddingServers, rememberEmbeddingServer } from "./embeddingServers";
@@ -101,7 +101,8 @@ async function neuralOptions(values: Record<string, unknown>, signal?: AbortSign
     return { neural: name === "builtin" ? undefined : "from-index", embedderFor };
   }
   if (!baseURL || !model) throw new UsageError("--embedder openai needs --embedding-base-url (the server's URL up to /v1) and --embedding-model.");
-  if (!/^https?:\/\//.test(baseURL)) throw new UsageError(`--embedding-base-url must be an http(s) URL up to /v1, not "${baseURL}".`);
+  if (!/^https?:\/\//.test(baseURL)) throw new UsageError(`--embedding-base-url must be an http(s) URL up to /v1, not "${shownUrl(baseURL)}".`);
+  if (hasCredentials(baseURL)) throw new UsageError(`--embedding-base-url ${URL_CREDENTIALS}: GROUNDWORK_EMBEDDING_API_KEY.`);
   const dims = dimsFlag === undefined ? undefined : Number(dimsFlag);
   if (dims !== undefined && !(Number.isInteger(dims) && dims > 0)) throw new UsageError("--embedding-dims must be a positive integer.");
   // The model's input limit in tokens (a 512-token model refuses longer chunks): longer inputs are cut to it.
@@ -161,7 +162,8 @@ function rerankerOptions(values: Record<string, unknown>): Pick<CodebaseOptions,
   const model = values["rerank-model"] as string | undefined;
   if (!url && !model) return {};
   if (!url || !model) throw new UsageError("--rerank-url and --rerank-model go together: the server's /v1 URL and the reranking model's name.");
-  if (!/^https?:\/\//.test(url)) throw new UsageError(`--rerank-url must be an http(s) URL up to /v1, not "${url}".`);
+  if (!/^https?:\/\//.test(url)) throw new UsageError(`--rerank-url must be an http(s) URL up to /v1, not "${shownUrl(url)}".`);
+  if (hasCredentials(url)) throw new UsageError(`--rerank-url ${URL_CREDENTIALS}: GROUNDWORK_RERANK_API_KEY.`);
   return { reranker: { baseURL: url, model, apiKey: process.env.GROUNDWORK_RERANK_API_KEY }, search: { rerank: true } };
 }
 

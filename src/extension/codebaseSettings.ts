@@ -2,7 +2,7 @@
 // plain data, which the indexing process opens too) and the host's own search options.
 import * as vscode from "vscode";
 import { type CodebaseOptions, connectEmbedder, type Embedder, type IndexJob, localEmbedder, storageOptionsFromEnv } from "../core/codebase";
-import { errorMessage, type Logger } from "../core/util/host";
+import { errorMessage, type Logger, shownUrl } from "../core/util/host";
 import type { GroundworkSettings } from "./settings";
 
 /** The SecretStorage name of the embedding model's key (Set API Key › Embeddings). */
@@ -88,7 +88,7 @@ async function embeddingJob(settings: GroundworkSettings, deps: CodebaseSettings
     const neural = await connectEmbedder({ baseURL: setting.baseURL, model: setting.model, dims: setting.dims, apiKey: embeddingKey, ...embeddingLimits });
     return { neural: specOf(neural), ...keys };
   } catch (error) {
-    const message = `The embedding model ${setting.model} at ${setting.baseURL} can't be used (${errorMessage(error)}); searching with the index as it is.`;
+    const message = `The embedding model ${setting.model} at ${shownUrl(setting.baseURL)} can't be used (${errorMessage(error)}); searching with the index as it is.`;
     deps.logger.warn(message);
     void vscode.window.showWarningMessage(`Groundwork: ${message}`);
     return { neural: "from-index", ...keys };

@@ -127,6 +127,15 @@ describe("groundwork CLI (the built bundle)", () => {
     }
     assert.match((await groundwork("search", "--batch", path.join(dir, "nowhere.jsonl"), "--workspace", POLYGLOT)).stderr, /--batch .*nowhere\.jsonl: no such file/);
     assert.match((await groundwork("index", path.join(POLYGLOT, "lib", "Queue.java"))).stderr, /Queue\.java is not a folder/);
+    // A server URL with a password in it is refused, and the password is not repeated.
+    for (const args of [["index", POLYGLOT, "--db", unindexed, "--embedder", "openai", "--embedding-base-url", "http://alice:s3cr3t-pw@127.0.0.1:9/v1", "--embedding-model", "m"],
+      ["search", "queue", "--workspace", POLYGLOT, "--db", unindexed, "--rerank-url", "https://alice:s3cr3t-pw@rerank.example/v1", "--rerank-model", "r"],
+      ["index", POLYGLOT, "--db", unindexed, "--embedder", "openai", "--embedding-base-url", "ftp://alice:s3cr3t-pw@host/v1", "--embedding-model", "m"]]) {
+      const refused = await groundwork(...args);
+      assert.equal(refused.code, 2, refused.stderr);
+      assert.match(refused.stderr, /holds a user name or password|must be an http\(s\) URL/);
+      assert.doesNotMatch(refused.stderr + refused.stdout, /s3cr3t/);
+    }
     const twoFolders = await groundwork("index", POLYGLOT, dir, "--db", unindexed);
     assert.equal(twoFolders.code, 2);
     assert.match(twoFolders.stderr, /indexes one folder/);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { getEventListeners } from "node:events";
 import { after, before, describe, it } from "node:test";
 import { EmbeddingDimensionError, OpenAIEmbedder } from "../../src/core/embed/openai";
+import { HttpReranker } from "../../src/core/retrieval/reranker";
 import { cl100k } from "../../src/core/util/tokens";
 import { TestModelServer } from "../support/modelServer";
 
@@ -136,6 +137,12 @@ describe("the OpenAI-compatible embedder, over real HTTP", () => {
     } finally {
       server.settings.embeddingDims = 32;
     }
+  });
+
+  it("refuses a server URL with a user name or password in it, without repeating them (the URL is stored in the index and shown)", async () => {
+    assert.throws(() => embedder({ baseURL: server.url.replace("http://", "http://alice:s3cr3t-pw@") }), (error: Error) => /holds a user name or password/.test(error.message) && !error.message.includes("s3cr3t"));
+    assert.throws(() => new HttpReranker({ baseURL: server.url.replace("http://", "http://alice:s3cr3t-pw@"), model: "r" }), (error: Error) => /holds a user name or password/.test(error.message) && !error.message.includes("s3cr3t"));
+    assert.equal(server.to("/v1/embeddings").filter((request) => request.raw.includes("s3cr3t")).length, 0);
   });
 
   it("caches query vectors", async () => {

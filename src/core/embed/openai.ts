@@ -7,7 +7,7 @@
 import { LRUCache } from "lru-cache";
 import OpenAI from "openai";
 import { sha256Hex } from "../util/hash";
-import { requestSignal } from "../util/host";
+import { hasCredentials, requestSignal, URL_CREDENTIALS } from "../util/host";
 import { Slots } from "../util/slots";
 import { cl100k, prepareTokenizer, truncateTokens } from "../util/tokens";
 import { type EmbedInput, type Embedder, l2Normalize } from "./embedder";
@@ -70,6 +70,7 @@ export class OpenAIEmbedder implements Embedder {
   private readonly slots: Slots;
 
   constructor(private readonly options: OpenAIEmbedderOptions & { dims: number }) {
+    if (hasCredentials(options.baseURL)) throw new Error(`The embedding server's URL ${URL_CREDENTIALS}.`);
     this.dims = options.dims;
     this.id = options.model;
     this.slots = new Slots(options.concurrency ?? 4);

@@ -1,5 +1,6 @@
 // Optional second-stage reranking (off by default): any server speaking the common /v1/rerank
 // protocol (Cohere, Jina, TEI, vLLM, llama.cpp): {model, query, documents} → [{index, relevance_score}].
+import { hasCredentials, URL_CREDENTIALS } from "../util/host";
 
 export interface Reranker {
   readonly id: string;
@@ -19,6 +20,7 @@ export class HttpReranker implements Reranker {
   readonly id: string;
 
   constructor(private readonly options: HttpRerankerOptions) {
+    if (hasCredentials(options.baseURL)) throw new Error(`The reranking server's URL ${URL_CREDENTIALS}.`);
     this.id = `rerank:${options.model}`;
   }
 

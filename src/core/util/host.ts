@@ -38,3 +38,21 @@ export function requestSignal(parent: AbortSignal | undefined): { signal: AbortS
   else parent.addEventListener("abort", abort, { once: true });
   return { signal: controller.signal, release: () => parent.removeEventListener("abort", abort) };
 }
+
+/** Why a server's URL is refused: one with a user name or password in it would be stored (in the index, in settings) and printed. */
+export const URL_CREDENTIALS = "holds a user name or password; give the key in its own setting or environment variable instead (the URL is stored and shown)";
+
+/** Whether a URL carries a user name or password (`https://user:secret@host/v1`). */
+export function hasCredentials(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.username !== "" || parsed.password !== "";
+  } catch {
+    return false;
+  }
+}
+
+/** A URL as it may be shown: without a user name or password. */
+export function shownUrl(url: string): string {
+  return hasCredentials(url) ? url.replace(/\/\/[^/@]*@/, "//") : url;
+}
