@@ -2,7 +2,7 @@
 // plain data, which the indexing process opens too) and the host's own search options.
 import * as vscode from "vscode";
 import { type CodebaseOptions, connectEmbedder, type Embedder, type IndexJob, localEmbedder, storageOptionsFromEnv } from "../core/codebase";
-import { errorMessage, type Logger, shownUrl } from "../core/util/host";
+import { errorMessage, hasCredentials, type Logger, shownUrl, URL_CREDENTIALS } from "../core/util/host";
 import type { GroundworkSettings } from "./settings";
 
 /** The SecretStorage name of the embedding model's key (Set API Key › Embeddings). */
@@ -55,6 +55,10 @@ function specOf(embedder: Embedder): Record<string, unknown> {
 async function rerankerOptions(settings: GroundworkSettings, deps: CodebaseSettingsDeps): Promise<Pick<CodebaseOptions, "reranker" | "search">> {
   const { baseURL, model } = settings["search.reranker"] ?? {};
   if (!baseURL || !model) return {};
+  if (hasCredentials(baseURL)) {
+    deps.logger.warn(`groundwork.search.reranker.baseURL ${URL_CREDENTIALS}: searching without the reranker.`);
+    return {};
+  }
   return { reranker: { baseURL, model, apiKey: await deps.secret(RERANKER_SECRET) }, search: { rerank: true } };
 }
 

@@ -121,6 +121,13 @@ describe("chunker: symbols per language", () => {
     find(cpp.chunks, "clamp", "function");
     const c = await chunker.chunkFile("include/buffer.h", "#ifndef BUFFER_H\n#define BUFFER_H\nstruct buffer {\n  char *data;\n  int class_count;\n};\nint buffer_append(struct buffer *b, const char *s);\n#endif\n");
     assert.equal(c.language, "c");
+    // What only C++ has, said in a comment, a string or a C23 attribute, is not C++.
+    const mentions = "/* Like std::vector, but in C. */\n// class Buffer {\nconst char *url = \"fe80::1\";\n[[gnu::unused]] static int spare;\nint buffer_len(void);\n";
+    assert.equal((await chunker.chunkFile("include/mentions.h", mentions)).language, "c");
+    // A method returning a reference is named by its declarator, not its return type.
+    const builder = "class Builder {\n public:\n  Config& config() { return config_; }\n  const std::string& name() const { return name_; }\n};\n";
+    const members = find((await chunker.chunkFile("include/builder.h", builder)).chunks, "Builder", "class").members ?? [];
+    assert.deepEqual(members.map((m) => m.name), ["config", "name"]);
   });
 
   it("takes a definition's signature from the line that names it, past annotations and attributes", async () => {

@@ -334,6 +334,16 @@ describe("an index folder deleted under a running process", () => {
       await codebase.index();
       assert.equal((await codebase.definitions("ledger_post"))[0]?.path, "app/src/ledger.py");
       assert.equal(reported.length, 2);
+      // Cleared on purpose (Clear Index) by another process: a reader here is not told to build it again.
+      await codebase.maintenanceIdle();
+      const other = await Codebase.open({ folders: codebase.folders.map(({ name, root, dbPath }) => ({ name, root, dbPath })), embedder: new BuiltinEmbedder({ dims: 128 }) });
+      try {
+        await other.clear();
+      } finally {
+        other.close();
+      }
+      assert.deepEqual((await codebase.search("settle an invoice", { limit: 5 })).filter((hit) => hit.path.startsWith("app/")), []);
+      assert.equal(reported.length, 2);
     });
   });
 });
@@ -347,6 +357,7 @@ describe("definitions and references by name", () => {
       "lib/cart.rb": `class Cart\n${cartMethods}\n\n  private\n\n${cartMethods.replace(/item_/g, "hidden_")}\nend\n`,
       "lib/walk.py": "def walk(node):\n    for child in node.children:\n        walk(child)\n\n\ndef main(root):\n    walk(root)\n",
       "lib/lists.rb": "def empty?(list)\n  list.size.zero?\nend\n\ndef check(list)\n  raise 'empty' if empty?(list)\nend\n",
+      "src/iter.cpp": "Iter Iter::operator++(int) {\n  ++pos;\n  return *this;\n}\n",
       "server/chain.go": "package server\n\n// Then wraps h in every middleware of the chain.\nfunc (c Chain) Then(h Handler) Handler {\n\tfor i := range c {\n\t\th = c[len(c)-1-i](h)\n\t}\n\treturn h\n}\n",
     };
     await withIndexedFolders({ w: files }, async (codebase) => {
@@ -354,6 +365,8 @@ describe("definitions and references by name", () => {
       const cart = await codebase.definitions("Cart", 10);
       assert.ok(cart.length > 0 && cart.every((hit) => /\bclass Cart\b/.test(hit.text)), JSON.stringify(cart.map((hit) => `${hit.startLine}-${hit.endLine}: ${hit.text.slice(0, 30)}`)));
       assert.deepEqual((await codebase.references("walk")).map((hit) => hit.symbol).sort(), ["main", "walk"]);
+      // A name is no pattern: `@"operator++"` finds C++'s operator rather than failing.
+      assert.deepEqual((await codebase.definitions("operator++")).map((hit) => hit.path), ["src/iter.cpp"]);
       // A name that is a common word, which full text and the builtin vectors leave out, is found by its definition.
       assert.deepEqual((await codebase.search("Then", { limit: 3 })).map((hit) => `${hit.path}:${hit.symbol}`), ["server/chain.go:Then"]);
       const tools = new AgentTools(codebase, { caller: "test" });

@@ -193,12 +193,15 @@ export function languageForPath(filePath: string): string {
  * What only C++ has: a class body, a namespace, a template, an access label, `using namespace`, a
  * qualified name (`Shape::area`). A `.h` header holding one is C++: C's grammar loses its classes.
  */
-const CPP_ONLY = /^\s*(class\s+\w+[^;]*\{|namespace\s+[\w:]*\s*\{|template\s*<|(public|private|protected)\s*:|using\s+namespace\s)|\w::~?\w/m;
+const CPP_ONLY = /^[ \t]*(class[ \t]+\w+[^;{\n]*\{|namespace[ \t]+[\w:]*[ \t]*\{|template[ \t]*<|(public|private|protected)[ \t]*:|using[ \t]+namespace[ \t])|\w::~?\w/m;
 
 /** The language id for a file, its text considered where the name is ambiguous (`.h`: C or C++). */
 export function languageForFile(filePath: string, text: string): string {
   const language = languageForPath(filePath);
-  return language === "c" && /\.h$/i.test(filePath) && CPP_ONLY.test(text) ? "cpp" : language;
+  if (language !== "c" || !/\.h$/i.test(filePath)) return language;
+  // Comments, strings and C23 attributes (`[[gnu::unused]]`) say nothing of the language.
+  const code = text.slice(0, 65_536).replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:[^"\\\n]|\\.)*"|\[\[[^\]\n]*\]\]/g, "");
+  return CPP_ONLY.test(code) ? "cpp" : language;
 }
 
 export function languageSpec(id: string): LanguageSpec | undefined {

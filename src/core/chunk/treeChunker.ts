@@ -311,8 +311,10 @@ function declaratorName(node: Node): string | undefined {
   let current: Node | null = node.childForFieldName("declarator");
   for (let depth = 0; current && depth < 12; depth++) {
     if (NAME_TYPES.has(current.type)) return cleanName(current.text);
+    // A reference or pointer declarator (`Config& config()`) holds the declarator without a field name.
     current = current.childForFieldName("declarator") ?? current.childForFieldName("name") ??
-      current.namedChildren.find((child) => child !== null && NAME_TYPES.has(child.type)) ?? null;
+      current.namedChildren.find((child) => child !== null && NAME_TYPES.has(child.type)) ??
+      current.namedChildren.find((child) => child !== null && child.type.endsWith("_declarator")) ?? null;
   }
   return undefined;
 }

@@ -17,10 +17,10 @@ import { IndexUnavailableError, isRemoteUri, loadLanceDb } from "../store/lance"
 import { IndexStore } from "../store/store";
 import { IndexDamagedError, markingDamage } from "../store/damage";
 import { VectorCache } from "../store/vectorCache";
-import { errorMessage } from "../util/host";
+import { errorMessage, shownUrl } from "../util/host";
 import { embeddersLabel, GenerationEmbedders, generationsToKeep, neuralIdentity, rebuildReason } from "./generationEmbedders";
 import { estimateEmbedding, type EmbeddingEstimate } from "../index/estimate";
-import { damagedWhenChecked, deleteAllGenerations, deleteGenerations, generationDir, GenerationReader, gitHead, maintainStore, openOrCreateGeneration, pickGenerations, recordChosen } from "./generations";
+import { damagedWhenChecked, deleteAllGenerations, deleteGenerations, generationDir, deletedByHand, GenerationReader, gitHead, maintainStore, openOrCreateGeneration, pickGenerations, recordChosen } from "./generations";
 import { KeptChunkerPart } from "./keptFingerprint";
 import { relativeInside } from "./paths";
 import { SharedOverlay } from "./sharedOverlay";
@@ -97,7 +97,7 @@ export class FolderIndex {
         index.embedders = index.embeddersFor(neural);
       } else {
         const { spec } = index.answering.identity.neural;
-        options.logger.warn(`The index of ${options.root} was built with the embedding model ${String(spec.model ?? spec.kind)}${typeof spec.baseURL === "string" ? ` at ${spec.baseURL}` : ""}, which is not used here ` +
+        options.logger.warn(`The index of ${options.root} was built with the embedding model ${String(spec.model ?? spec.kind)}${typeof spec.baseURL === "string" ? ` at ${shownUrl(spec.baseURL)}` : ""}, which is not used here ` +
           "(its server is not one named in the settings, --embedding-base-url or GROUNDWORK_EMBEDDING_BASE_URL, or it can't be made here): searching with the builtin vectors and full text.");
       }
     }
@@ -155,9 +155,10 @@ export class FolderIndex {
     const remoteFingerprint = isRemoteUri(this.options.dbPath) ? await this.fingerprint() : undefined;
     const found = await this.generations.read(remoteFingerprint); // undefined: the generation folders are unchanged
     if (!found) return;
-    const chosen = this.options.neural === "from-index" ? found.chosen : undefined;
+    // Only when the reader opens: after that its embedders are set, and its writes go where they read.
+    const chosen = this.options.neural === "from-index" && !this.answering ? found.chosen : undefined;
     const { answering, building } = pickGenerations(found, this.answering, this.building, this.queryPart, chosen);
-    if (this.answering && !answering && found.length === 0 && !found.unreadable && !remoteFingerprint) this.deleted = true;
+    if (this.answering && !answering && found.length === 0 && !found.unreadable && !remoteFingerprint && (await deletedByHand(this.options.dbPath, this.answering.dir))) this.deleted = true;
     if (!building) {
       this.decided.clear();
       if (this.building) this.building.onWrite = undefined;
@@ -244,7 +245,7 @@ export class FolderIndex {
         await store.markComplete();
         this.promote(store);
       }
-      await recordChosen(this.options.dbPath, store);
+      await recordChosen(this.options.dbPath, store, this.options.logger);
       return outcome;
     }));
     if (this.conventionSet) await (await this.conventionSet).reload();
@@ -332,7 +333,6 @@ export class FolderIndex {
     const answering = this.answering;
     if (!answering?.complete || this.building || isRemoteUri(this.options.dbPath)) return;
     for (const store of this.retired.splice(0)) store.close();
-    this.generations.changed();
     await deleteGenerations(this.options.dbPath, answering, (others) => generationsToKeep(others, answering, this.options.keepGenerations ?? 1, (store) => this.embedders.for(store).embedder !== undefined));
   }
 
@@ -383,7 +383,7 @@ export class FolderIndex {
       this.building = undefined;
       this.decided.clear();
       this.generations.changed();
-      await deleteAllGenerations(this.options.dbPath);
+      await deleteAllGenerations(this.options.dbPath); // says it was cleared: not "deleted" for other processes
     });
   }
 

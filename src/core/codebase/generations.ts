@@ -12,6 +12,8 @@ import { collectGarbage } from "./allocator";
 export const GENERATION = /^g-[0-9a-f]{16}$/;
 /** Names the generation the last whole run wrote: readers that take their embedders from the index read that one. */
 const CHOSEN_FILE = "chosen-generation";
+/** Left by a clear (Clear Index): the generations went on purpose, and nobody builds them again unasked. */
+const CLEARED_FILE = "cleared";
 
 /** The vector index is rebuilt when rows added since its build exceed this share of it. */
 const VECTOR_INDEX_STALE_SHARE = 0.25;
@@ -125,12 +127,26 @@ export class GenerationReader {
   }
 }
 
-/** Records that a whole run wrote `store` (the caller holds the writer lock; a local index only). */
-export async function recordChosen(dbPath: string, store: IndexStore): Promise<void> {
+/** Records that a whole run wrote `store` (the caller holds the writer lock; a local index only); a failure costs only the record. */
+export async function recordChosen(dbPath: string, store: IndexStore, logger: Logger): Promise<void> {
   if (isRemoteUri(dbPath) || path.dirname(store.dir) !== dbPath) return;
   const file = path.join(dbPath, CHOSEN_FILE);
-  await fs.writeFile(`${file}.tmp`, path.basename(store.dir));
-  await fs.rename(`${file}.tmp`, file);
+  try {
+    await fs.rm(path.join(dbPath, CLEARED_FILE), { force: true });
+    await fs.writeFile(`${file}.tmp`, path.basename(store.dir));
+    await fs.rename(`${file}.tmp`, file);
+  } catch (error) {
+    logger.warn(`Could not record which index generation this run wrote (${errorMessage(error)}); readers pick one by their embedder.`);
+  }
+}
+
+/**
+ * Whether a generation a reader held was deleted by hand (its folder is gone, and no process
+ * cleared the index on purpose): a transient error reading the folder is not a deletion.
+ */
+export async function deletedByHand(dbPath: string, dir: string): Promise<boolean> {
+  const gone = await fs.stat(dir).then(() => false, (error: NodeJS.ErrnoException) => error.code === "ENOENT");
+  return gone && !(await fs.stat(path.join(dbPath, CLEARED_FILE)).then(() => true, () => false));
 }
 
 /**
@@ -245,6 +261,8 @@ export function pickGenerations(found: readonly IndexStore[], answeringBefore: I
 /** Deletes every generation of a local index (the caller holds the writer lock); an index on object storage is left to its owner's tools. */
 export async function deleteAllGenerations(dbPath: string): Promise<void> {
   if (isRemoteUri(dbPath)) throw new Error(`Groundwork does not delete an index on object storage (${dbPath}); delete it with the store's own tools.`);
+  await fs.mkdir(dbPath, { recursive: true });
+  await fs.writeFile(path.join(dbPath, CLEARED_FILE), "");
   for (const name of await fs.readdir(dbPath).catch(() => [] as string[])) {
     if (GENERATION.test(name) || name.endsWith(".lance")) await fs.rm(path.join(dbPath, name), { recursive: true, force: true });
   }

@@ -7,7 +7,7 @@
 import { LRUCache } from "lru-cache";
 import OpenAI from "openai";
 import { sha256Hex } from "../util/hash";
-import { hasCredentials, requestSignal, URL_CREDENTIALS } from "../util/host";
+import { errorMessage, hasCredentials, requestSignal, URL_CREDENTIALS } from "../util/host";
 import { Slots } from "../util/slots";
 import { cl100k, prepareTokenizer, truncateTokens } from "../util/tokens";
 import { type EmbedInput, type Embedder, l2Normalize } from "./embedder";
@@ -193,7 +193,9 @@ export class OpenAIEmbedder implements Embedder {
     } catch (error) {
       if (stalled.signal.aborted && !signal?.aborted) throw new OpenAI.APIConnectionTimeoutError({ message: `The embedding server's answer timed out: not whole after ${(timeoutMs / 1000).toFixed(timeoutMs < 10_000 ? 1 : 0)} s.` });
       // The connection dropped while the answer was read (undici: "terminated"): retried as a dropped connection is.
-      if (error instanceof TypeError && !signal?.aborted) throw new OpenAI.APIConnectionError({ message: `The connection to the embedding server dropped during its answer (${error.message}).`, cause: error });
+      if (error instanceof TypeError && /terminated|socket|other side closed|ECONNRESET/i.test(`${error.message} ${errorMessage(error.cause)}`) && !signal?.aborted) {
+        throw new OpenAI.APIConnectionError({ message: `The connection to the embedding server dropped during its answer (${error.message}).`, cause: error });
+      }
       if (error instanceof SyntaxError) throw new Error(`The embedding server at ${this.spec.baseURL} answered JSON that does not parse (${error.message}).`);
       throw error;
     } finally {

@@ -7,7 +7,7 @@ export const SYMBOL_NAME = /^[A-Za-z_$][\w$]*[?!]?$/;
 
 /** Matches `name` as a whole identifier in code. */
 export function occurrencesOf(name: string): RegExp {
-  return new RegExp(`(^|[^\\w$])${name.replace(/[$?!]/g, "\\$&")}(?![\\w$])`, "g");
+  return new RegExp(`(^|[^\\w$])${name.replace(/[.*+?^${}()|[\]\\$!]/g, "\\$&")}(?![\\w$])`, "g");
 }
 
 /**

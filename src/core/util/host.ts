@@ -54,5 +54,9 @@ export function hasCredentials(url: string): boolean {
 
 /** A URL as it may be shown: without a user name or password. */
 export function shownUrl(url: string): string {
-  return hasCredentials(url) ? url.replace(/\/\/[^/@]*@/, "//") : url;
+  if (!hasCredentials(url)) return url;
+  const parsed = new URL(url);
+  parsed.username = "";
+  parsed.password = "";
+  return parsed.toString().replace(/\/$/, url.endsWith("/") ? "/" : "");
 }
