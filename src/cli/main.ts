@@ -98,7 +98,8 @@ async function neuralOptions(values: Record<string, unknown>, signal?: AbortSign
   if (modelDir) throw new UsageError("--embedding-model-dir goes with --embedder transformers.");
   if (name !== "openai") {
     if (baseURL || model || dimsFlag || maxInputFlag) throw new UsageError("--embedding-base-url, --embedding-model, --embedding-dims and --embedding-max-input-tokens go with --embedder openai.");
-    return { neural: name === "builtin" ? undefined : "from-index", embedderFor };
+    // `--embedder builtin`: the builtin vectors only, even where the index holds a model's: nothing goes to its server.
+    return name === "builtin" ? {} : { neural: "from-index", embedderFor };
   }
   if (!baseURL || !model) throw new UsageError("--embedder openai needs --embedding-base-url (the server's URL up to /v1) and --embedding-model.");
   if (!/^https?:\/\//.test(baseURL)) throw new UsageError(`--embedding-base-url must be an http(s) URL up to /v1, not "${shownUrl(baseURL)}".`);

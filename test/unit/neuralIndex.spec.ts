@@ -418,6 +418,11 @@ describe("a neural embedder's vectors beside the builtin ones", () => {
     assert.match(elsewhere.stdout, /src\/parser\.ts/, "found with builtin vectors and full text");
     assert.match(elsewhere.stderr, /built with the embedding model test-embed at .*which is not used here/);
     assert.equal(requests() - untouched, 0);
+    // Asked for builtin vectors only: the model's server hears nothing, even when it is named.
+    const builtinOnly = await run(process.execPath, [CLI, "search", "split a header line", "--workspace", root, "--db", db, "--embedder", "builtin"], { env: { ...stranger, GROUNDWORK_EMBEDDING_BASE_URL: server.url } });
+    assert.match(builtinOnly.stdout, /src\/parser\.ts/);
+    assert.doesNotMatch(builtinOnly.stdout, /neural #/);
+    assert.equal(requests() - untouched, 0);
     // Named in the environment: used again.
     await run(process.execPath, [CLI, "search", "split a header line", "--workspace", root, "--db", db], { env: { ...stranger, GROUNDWORK_EMBEDDING_BASE_URL: server.url } });
     assert.ok(requests() > untouched);
