@@ -2,7 +2,7 @@
 import { createReadStream, existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as readline from "node:readline";
-import { Codebase, type CodebaseOptions, isRemoteUri, maintainsApart, connectEmbedder, parseStorageOptions, storageOptionsFromEnv, useStorage, createEmbedder, type Embedder, embedderFactory, localEmbedder, type SearchMode, toResultLine } from "../core/codebase";
+import { Codebase, type CodebaseOptions, isRemoteUri, maintainsApart, connectEmbedder, parseStorageOptions, storageOptionsFromEnv, useStorage, createEmbedder, type Embedder, embedderFactory, inputCutNote, localEmbedder, type SearchMode, toResultLine } from "../core/codebase";
 import { formatHistoryReport, runHistoryEval } from "../core/eval/historyEval";
 import { formatReport, runEval } from "../core/eval/runEval";
 import { ProfileError } from "../core/model/profiles";
@@ -111,8 +111,9 @@ async function neuralOptions(values: Record<string, unknown>, signal?: AbortSign
   if (maxInputTokens !== undefined && !(Number.isInteger(maxInputTokens) && maxInputTokens > 0)) throw new UsageError("--embedding-max-input-tokens must be a positive integer.");
   const onRetry = (error: unknown, waitMs: number, attempt: number): void =>
     void process.stderr.write(`groundwork: the embedding server failed (${errorMessage(error)}); trying again in ${(waitMs / 1000).toFixed(1)} s (attempt ${attempt + 1})\n`);
+  const onInputCut = (from: number, to: number, error: unknown): void => void process.stderr.write(`groundwork: ${inputCutNote(from, to, error, "--embedding-max-input-tokens")}\n`);
   try {
-    const neural = await connectEmbedder({ baseURL, model, dims, maxInputTokens, apiKey: embeddingKey(), maxRetries: 4 }, { onRetry }, signal);
+    const neural = await connectEmbedder({ baseURL, model, dims, maxInputTokens, apiKey: embeddingKey(), maxRetries: 4 }, { onRetry, onInputCut }, signal);
     const notRemembered = rememberEmbeddingServer(baseURL);
     if (notRemembered) process.stderr.write(`groundwork: ${notRemembered}\n`);
     return { neural, embedderFor };

@@ -49,8 +49,10 @@ export interface ModelServerOptions {
   embeddingDims?: number;
   /** /v1/embeddings: more inputs in one request get a 400, as real servers' limits do. */
   maxEmbeddingInputs?: number;
-  /** /v1/embeddings: an input longer than this (characters) gets a 400 ("maximum context length"). */
+  /** /v1/embeddings: an input longer than this (characters) gets a 400 ("maximum context length"), or `tooLongReply`. */
   maxEmbeddingChars?: number;
+  /** /v1/embeddings: how an input over maxEmbeddingChars is refused (as TEI's 413 or llama.cpp's 500 do). */
+  tooLongReply?: { status: number; message: string };
   /** /v1/embeddings: how long a request of this many inputs takes to answer, as a model's compute would (default: at once). */
   embeddingDelayMs?: (inputs: number) => number;
   /** /v1/load_lora_adapter: how long loading an adapter takes (default: at once). */
@@ -326,7 +328,8 @@ export class TestModelServer {
       return this.json(res, 400, { error: { message: `At most ${this.options.maxEmbeddingInputs} inputs per request, got ${inputs.length}.`, type: "invalid_request_error" } });
     }
     const long = this.options.maxEmbeddingChars && inputs.find((input) => input.length > this.options.maxEmbeddingChars!);
-    if (long) return this.json(res, 400, { error: { message: "This model's maximum context length was exceeded.", type: "invalid_request_error" } });
+    const refusal = this.options.tooLongReply ?? { status: 400, message: "This model's maximum context length was exceeded." };
+    if (long) return this.json(res, refusal.status, { error: { message: refusal.message, type: "invalid_request_error" } });
     const delay = this.options.embeddingDelayMs?.(inputs.length) ?? 0;
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     const dims = Number(request.body?.dimensions) || this.options.embeddingDims || 32;

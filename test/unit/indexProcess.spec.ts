@@ -185,6 +185,26 @@ describe("index runs in a child process", () => {
       }
     });
 
+    it("a model that refuses a chunk as too long: the child cuts it, finishes the run, and says so in the log", async () => {
+      const root = temp(workspace(3));
+      const body = Array.from({ length: 80 }, (_, i) => `    total += ledger_entry_${i}(values, nightly_settlement)`).join("\n");
+      writeFileSync(path.join(root, "pkg", "ledger.py"), `def settle_ledger(values):\n    total = 0\n${body}\n    return total\n`);
+      const neural = await connectEmbedder({ baseURL: server.url, model: "embed-test", apiKey: "sk-child-test" });
+      const job: IndexJob = { folders: [{ name: "ws", root }], storageDir: temp(tempDir("gw-child-db-")), neural: (neural as { spec?: Record<string, unknown> }).spec!, embeddingKey: "sk-child-test" };
+      const warnings: string[] = [];
+      server.settings.maxEmbeddingChars = 3000;
+      try {
+        const run = indexInChild(job, { entry: ENTRY, execArgv: LOADER, logger: { ...silent, warn: (m) => warnings.push(m) } });
+        const [result] = await run.results;
+        await run.exited;
+        assert.equal(result.filesIndexed, 4);
+        assert.equal(result.chunksEmbedded, result.totalChunks, "every chunk has its model vector");
+        assert.ok(warnings.some((m) => /refused an input of about \d+ tokens as too long .*cut to \d+ tokens .*maxInputTokens in groundwork\.index\.embeddings/.test(m)), warnings.join(" | "));
+      } finally {
+        server.settings.maxEmbeddingChars = undefined;
+      }
+    });
+
     it("a first index the parent watched grow counts as complete once the child completes it (nothing left to embed)", async () => {
       const root = temp(workspace(30));
       const neural = await connectEmbedder({ baseURL: server.url, model: "embed-test", apiKey: "sk-child-test" });

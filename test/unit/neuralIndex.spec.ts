@@ -355,7 +355,7 @@ describe("a neural embedder's vectors beside the builtin ones", () => {
     assert.equal(same({ kind: "openai", baseURL: server.url, model: "test-embed", dims: 32 })?.id !== undefined, true);
   });
 
-  it("the CLI cuts inputs to --embedding-max-input-tokens (a model that refuses long chunks), and says when it tries a request again", async () => {
+  it("the CLI cuts inputs a model refuses as too long (and says so), or to --embedding-max-input-tokens, and says when it tries a request again", async () => {
     const strict = await TestModelServer.start({ apiKey: "sk-embed-secret", maxEmbeddingChars: 2000 });
     try {
       const root = path.join(dir, "long");
@@ -363,7 +363,9 @@ describe("a neural embedder's vectors beside the builtin ones", () => {
       writeTree(root, { "src/long.ts": `export function normalizeAll(input: string): void {\n${body}\n}\n`, "src/queue.ts": QUEUE });
       const env = { ...process.env, GROUNDWORK_EMBEDDING_API_KEY: "sk-embed-secret", GROUNDWORK_CONFIG_DIR: path.join(dir, "long-config") };
       const args = (db: string, ...more: string[]): string[] => [CLI, "index", root, "--db", path.join(dir, db), "--embedder", "openai", "--embedding-base-url", strict.url, "--embedding-model", "test-embed", "--embedding-dims", "32", ...more];
-      await assert.rejects(run(process.execPath, args("long-db-1"), { env }), /maximum context length/);
+      const learned = await run(process.execPath, args("long-db-1"), { env });
+      assert.match(learned.stdout, /embedded by the embedding model/);
+      assert.match(learned.stderr, /groundwork: the embedding server refused an input of about \d+ tokens as too long \(400 This model's maximum context length was exceeded\.\); inputs are cut to \d+ tokens from now on \(--embedding-max-input-tokens sets the limit\)/);
       strict.enqueueEmbeddings({ kind: "error", status: 503 });
       const cut = await run(process.execPath, args("long-db-2", "--embedding-max-input-tokens", "300"), { env });
       assert.match(cut.stdout, /embedded by the embedding model/);

@@ -56,11 +56,60 @@ describe("the OpenAI-compatible embedder, over real HTTP", () => {
 
   it("cuts an input to the model's token limit instead of failing on it", async () => {
     const long = [{ title: "big", text: "token ".repeat(3000) }];
-    await assert.rejects(embedder({ maxInputTokens: 100_000 }).embedDocuments(long), /maximum context length/);
     const [vector] = await embedder({ maxInputTokens: 500 }).embedDocuments(long);
     assert.equal(vector.length, 32);
     const sent = server.to("/v1/embeddings").at(-1)!.body.input[0] as string;
     assert.ok(sent.length < 4000, `sent ${sent.length} characters`);
+  });
+
+  it("a model whose input limit is under the configured one: the refused input is found in its batch, cut until taken, and later inputs are cut before they go", async () => {
+    const cuts: Array<[number, number]> = [];
+    const strict = embedder({ maxInputTokens: 100_000, maxBatchItems: 8, onInputCut: (from, to) => cuts.push([from, to]) });
+    const input = docs(7);
+    input[3] = { title: "big", text: "token ".repeat(3000) };
+    input[5] = { title: "bigger", text: "token ".repeat(3500) };
+    const before = server.to("/v1/embeddings").length;
+    const vectors = await strict.embedDocuments(input);
+    assert.equal(vectors.length, 7);
+    for (const i of [0, 6]) assert.deepEqual(Array.from(vectors[i]), Array.from((await embedder().embedDocuments([input[i]]))[0]), `input ${i} keeps its own vector`);
+    assert.ok(cuts.length >= 1 && cuts.every(([from, to], i) => to < from && (i === 0 || to < cuts[i - 1][1])), `each cut lower than the last: ${JSON.stringify(cuts)}`);
+    const limit = cuts.at(-1)![1];
+    const sent = server.to("/v1/embeddings").slice(before);
+    assert.ok(sent.length <= 16, `${sent.length} requests`);
+    // Once the limit was learned, the second long input went cut the first time.
+    const longSent = sent.flatMap((request) => request.body.input as string[]).filter((text) => text.includes("bigger"));
+    assert.ok(longSent.filter((text) => text.length > 4000).length <= 1, "the later long input was refused at most once, in its first batch");
+    assert.ok(cl100k.count(longSent.at(-1)!) <= limit);
+    const after = server.to("/v1/embeddings").length;
+    await strict.embedDocuments([{ title: "again", text: "token ".repeat(5000) }]);
+    assert.equal(server.to("/v1/embeddings").length - after, 1, "a later long input is cut before it is sent");
+  });
+
+  it("takes the limit a refusal names (TEI's 413), and cuts after llama.cpp's 500 without retrying it; refusals of other kinds still fail", async () => {
+    const long = [{ title: "big", text: "token ".repeat(3000) }];
+    server.settings.tooLongReply = { status: 413, message: "Input validation error: `inputs` must have less than 512 tokens. Given: 3002" };
+    try {
+      const cuts: Array<[number, number]> = [];
+      const before = server.to("/v1/embeddings").length;
+      await embedder({ maxInputTokens: 100_000, onInputCut: (from, to) => cuts.push([from, to]) }).embedDocuments(long);
+      assert.equal(cuts.length, 1);
+      assert.equal(cuts[0][1], Math.floor(512 * 0.85), "the named limit, with the tokenizers' margin");
+      assert.equal(server.to("/v1/embeddings").length - before, 2, "refused once, then taken");
+
+      server.settings.tooLongReply = { status: 500, message: "input is too large to process. increase the physical batch size" };
+      const retries: number[] = [];
+      const [vector] = await embedder({ maxInputTokens: 100_000, onRetry: (_error, _wait, attempt) => retries.push(attempt) }).embedDocuments(long);
+      assert.equal(vector.length, 32);
+      assert.deepEqual(retries, [], "a refusal as too long is not retried as a failing server is");
+
+      server.settings.tooLongReply = { status: 400, message: "Invalid input: the model does not exist" };
+      await assert.rejects(embedder({ maxInputTokens: 100_000 }).embedDocuments(long), /the model does not exist/);
+      // Refused however short: not cut for ever, the refusal is said.
+      server.settings.tooLongReply = { status: 400, message: "This model's maximum context length is 8 tokens." };
+      await assert.rejects(embedder({ maxInputTokens: 100_000 }).embedDocuments(long), /maximum context length is 8 tokens/);
+    } finally {
+      server.settings.tooLongReply = undefined;
+    }
   });
 
   it("waits out a 429's Retry-After, retries a 500, and gives up after its retries", async () => {

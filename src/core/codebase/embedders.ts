@@ -18,13 +18,13 @@ export function createEmbedder(name: string | undefined): Embedder {
 }
 
 /** What a host knows of an embedding profile: the endpoint and model; the key from where the host keeps keys. */
-export type EmbeddingProfile = Omit<OpenAIEmbedderOptions, "onRequest" | "onRetry">;
+export type EmbeddingProfile = Omit<OpenAIEmbedderOptions, "onRequest" | "onRetry" | "onInputCut">;
 
 /**
  * The neural embedder of a profile, its vector length asked of the server when the profile does
  * not say it. Throws the server's error (unreachable, wrong key, unknown model) when it can't.
  */
-export function connectEmbedder(profile: EmbeddingProfile, hooks: Pick<OpenAIEmbedderOptions, "onRequest" | "onRetry"> = {}, signal?: AbortSignal): Promise<Embedder> {
+export function connectEmbedder(profile: EmbeddingProfile, hooks: Pick<OpenAIEmbedderOptions, "onRequest" | "onRetry" | "onInputCut"> = {}, signal?: AbortSignal): Promise<Embedder> {
   if (!/^https?:\/\//.test(profile.baseURL)) throw new Error(`The embedding base URL must be http(s), up to /v1: "${profile.baseURL}".`);
   if (!profile.model) throw new Error("The embedding model's name is missing.");
   return OpenAIEmbedder.connect({ ...profile, ...hooks }, signal);
@@ -46,7 +46,7 @@ export function localEmbedder(options: TransformersEmbedderOptions): Embedder {
  * neither queries, code nor the key go to a server the user no longer names (that generation
  * answers without its model's vectors). Absent: any recorded server (the CLI's own indexes).
  */
-export function embedderFactory(keyFor: (baseURL: string) => string | undefined, limits: Partial<EmbeddingProfile> = {}, hooks: Pick<OpenAIEmbedderOptions, "onRequest"> = {}, servers?: readonly string[]): EmbedderFactory {
+export function embedderFactory(keyFor: (baseURL: string) => string | undefined, limits: Partial<EmbeddingProfile> = {}, hooks: Pick<OpenAIEmbedderOptions, "onRequest" | "onInputCut"> = {}, servers?: readonly string[]): EmbedderFactory {
   const allowed = servers && new Set(servers.map(serverKey));
   return (spec) => {
     if (spec.kind === "transformers" && typeof spec.modelDir === "string") return new TransformersEmbedder({ modelDir: spec.modelDir });

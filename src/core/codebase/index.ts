@@ -5,7 +5,7 @@ export { type CitedCode, Codebase, type CodebaseFolder, CodebaseError, type Code
 export { connectEmbedder, createEmbedder, EMBEDDER_NAMES, embedderFactory, type EmbeddingProfile, localEmbedder, serverKey } from "./embedders";
 export { TransformersUnavailableError } from "../embed/transformers";
 export type { EmbedderFactory } from "./generationEmbedders";
-export { EmbeddingDimensionError } from "../embed/openai";
+export { EmbeddingDimensionError, inputCutNote } from "../embed/openai";
 export type { IndexStatus } from "./folderIndex";
 export type { FolderSpec } from "./paths";
 export type { Convention } from "../conventions/sources";

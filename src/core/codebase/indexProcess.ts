@@ -11,6 +11,7 @@ import * as os from "node:os";
 import { errorMessage, type Logger } from "../util/host";
 import { indexingExecArgv, maintainsApart, STEP_ALLOCATOR_ENV, userSetsAllocator } from "./allocator";
 import { Codebase } from "./codebase";
+import { inputCutNote } from "../embed/openai";
 import { embedderFactory, type EmbeddingProfile } from "./embedders";
 import type { FolderSpec } from "./paths";
 import { useStorage } from "./storage";
@@ -39,7 +40,8 @@ export interface IndexJob {
 
 /** The Codebase options of a job (the parent opens its own codebase with these too, so both agree on every fingerprint). */
 export function jobOptions(job: IndexJob, logger?: Logger): CodebaseOptions {
-  const embedderFor = embedderFactory(() => job.embeddingKey, job.embeddingLimits, {}, job.embeddingServers);
+  const onInputCut = (from: number, to: number, error: unknown): void => logger?.warn(inputCutNote(from, to, error, "maxInputTokens in groundwork.index.embeddings"));
+  const embedderFor = embedderFactory(() => job.embeddingKey, job.embeddingLimits, { onInputCut }, job.embeddingServers);
   if (job.shared) useStorage([job.shared.uri], job.shared.storage);
   const neural = job.neural === "from-index" ? "from-index" : job.neural && embedderFor(job.neural);
   if (job.neural && !neural) throw new Error(`The embedding model ${JSON.stringify(job.neural)} can't be made again from its spec.`);

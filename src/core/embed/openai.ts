@@ -47,6 +47,8 @@ export interface OpenAIEmbedderOptions {
   onRequest?: (inputs: number) => void;
   /** Called when a failed request is tried again after `waitMs` (the CLI says so). */
   onRetry?: (error: unknown, waitMs: number, attempt: number) => void;
+  /** Called when the server refused an input as too long and inputs are now cut to `toTokens` (inputCutNote says it in words). */
+  onInputCut?: (fromTokens: number, toTokens: number, error: unknown) => void;
 }
 
 /** The server answered vectors of another length than the index holds. */
@@ -56,6 +58,9 @@ export class EmbeddingDimensionError extends Error {
 
 /** Inputs are cut below the limit by this share: other tokenizers than cl100k count more tokens for the same text. */
 const TOKEN_MARGIN = 0.85;
+
+/** Below this many tokens an input refused as too long is not cut further: the refusal is about something else. */
+const MIN_CUT_TOKENS = 32;
 
 export class OpenAIEmbedder implements Embedder {
   readonly id: string;
@@ -68,6 +73,8 @@ export class OpenAIEmbedder implements Embedder {
   private readonly queries = new LRUCache<string, Float32Array>({ max: 500 });
   /** Requests in flight across all calls: two batches embedding at once still send at most `concurrency`. */
   private readonly slots: Slots;
+  /** The input limit the server showed by refusing a longer input (below the configured one), in cl100k tokens. */
+  private learnedLimit = Infinity;
 
   constructor(private readonly options: OpenAIEmbedderOptions & { dims: number }) {
     if (hasCredentials(options.baseURL)) throw new Error(`The embedding server's URL ${URL_CREDENTIALS}.`);
@@ -106,7 +113,7 @@ export class OpenAIEmbedder implements Embedder {
       if (failed !== undefined) throw failed;
       signal?.throwIfAborted();
       try {
-        const vectors = await this.request(batch.texts, signal);
+        const vectors = await this.requestFitting(batch.texts, signal);
         vectors.forEach((vector, i) => (out[batch.start + i] = vector));
       } catch (error) {
         failed ??= error;
@@ -125,14 +132,42 @@ export class OpenAIEmbedder implements Embedder {
   async embedQuery(text: string, signal?: AbortSignal): Promise<Float32Array> {
     const cached = this.queries.get(text);
     if (cached) return cached;
-    const [vector] = await this.request([this.fit(text)], signal);
+    const [vector] = await this.requestFitting([text], signal);
     this.queries.set(text, vector);
     return vector;
   }
 
-  /** Cuts a text to the model's input limit, in tokens. */
+  /**
+   * A request whose refusal of an input as too long (the model's context is shorter than the
+   * configured limit: a 512-token model) is not the run's end: the batch is split until the refused
+   * input is alone, that input is cut (to the limit the error names, else to half) and sent again,
+   * and every later input is cut to that limit too.
+   */
+  private async requestFitting(texts: string[], signal?: AbortSignal): Promise<Float32Array[]> {
+    const fitted = texts.map((text) => this.fit(text));
+    try {
+      return await this.request(fitted, signal);
+    } catch (error) {
+      if (!inputTooLong(error) || signal?.aborted) throw error;
+      if (fitted.length > 1) {
+        const half = Math.ceil(fitted.length / 2);
+        return [...(await this.requestFitting(fitted.slice(0, half), signal)), ...(await this.requestFitting(fitted.slice(half), signal))];
+      }
+      const tokens = cl100k.count(fitted[0]);
+      const named = namedTokenLimit(error);
+      const limit = Math.min(Math.floor(tokens / 2), named === undefined ? Infinity : Math.floor(named * TOKEN_MARGIN));
+      if (limit < MIN_CUT_TOKENS) throw error;
+      if (limit < this.learnedLimit) {
+        this.learnedLimit = limit;
+        this.options.onInputCut?.(tokens, limit, error);
+      }
+      return this.requestFitting([truncateTokens(fitted[0], Math.min(limit, this.learnedLimit))], signal);
+    }
+  }
+
+  /** Cuts a text to the model's input limit, in tokens (the configured one, or a lower one the server showed). */
   private fit(text: string): string {
-    const limit = Math.floor((this.options.maxInputTokens ?? 8000) * TOKEN_MARGIN);
+    const limit = Math.min(Math.floor((this.options.maxInputTokens ?? 8000) * TOKEN_MARGIN), this.learnedLimit);
     // Fewer characters than the limit are fewer tokens: no need to count.
     return text.length <= limit ? text : truncateTokens(text, limit);
   }
@@ -170,7 +205,8 @@ export class OpenAIEmbedder implements Embedder {
       try {
         return await this.requestOnce(texts, signal);
       } catch (error) {
-        const wait = attempt < retries && !signal?.aborted ? retryDelayMs(error, attempt) : undefined;
+        // llama.cpp's server refuses a long input with a 500: not worth retrying as it is.
+        const wait = attempt < retries && !signal?.aborted && !inputTooLong(error) ? retryDelayMs(error, attempt) : undefined;
         if (wait === undefined) throw error;
         this.options.onRetry?.(error, wait, attempt + 1);
         await sleep(wait, signal);
@@ -233,6 +269,28 @@ export class OpenAIEmbedder implements Embedder {
       return l2Normalize(vector);
     });
   }
+}
+
+/**
+ * Whether a server refused a request because an input (or the batch) is longer than its model takes:
+ * OpenAI's and vLLM's "maximum context length", TEI's "must have less than 512 tokens", llama.cpp's
+ * "input is too large", Ollama's "exceeds the context length", others' "too long" or "token limit".
+ */
+export function inputTooLong(error: unknown): boolean {
+  if (!(error instanceof OpenAI.APIError) || error.status === undefined || ![400, 413, 422, 500].includes(error.status)) return false;
+  return /context length|context window|too (long|large)|too many tokens|less than \d+ tokens|token limit|exceeds?\b[^.]{0,40}\b(tokens?|length|limit)/i.test(error.message);
+}
+
+/** The limit in tokens an input-too-long refusal names ("maximum context length is 8192 tokens", "less than 512 tokens"). */
+function namedTokenLimit(error: unknown): number | undefined {
+  const match = /(?:context length is|less than|limit (?:is|of)|at most|up to)\s+(\d[\d,]*)\s+tokens/i.exec(errorMessage(error));
+  const limit = match ? Number(match[1].replace(/,/g, "")) : NaN;
+  return Number.isFinite(limit) && limit > 0 ? limit : undefined;
+}
+
+/** What a host says when inputs are cut after a refusal (onInputCut). */
+export function inputCutNote(fromTokens: number, toTokens: number, error: unknown, setting: string): string {
+  return `the embedding server refused an input of about ${fromTokens} tokens as too long (${errorMessage(error)}); inputs are cut to ${toTokens} tokens from now on (${setting} sets the limit).`;
 }
 
 /** The longest wait a server's Retry-After gets; past it, the client's own backoff applies. */
