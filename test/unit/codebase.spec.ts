@@ -359,6 +359,8 @@ describe("definitions and references by name", () => {
       "lib/lists.rb": "def empty?(list)\n  list.size.zero?\nend\n\ndef check(list)\n  raise 'empty' if empty?(list)\nend\n",
       "src/iter.cpp": "Iter Iter::operator++(int) {\n  ++pos;\n  return *this;\n}\n",
       "server/chain.go": "package server\n\n// Then wraps h in every middleware of the chain.\nfunc (c Chain) Then(h Handler) Handler {\n\tfor i := range c {\n\t\th = c[len(c)-1-i](h)\n\t}\n\treturn h\n}\n",
+      "server/router.go": "package server\n\nfunc routes(c Chain, final Handler) Handler {\n\treturn c.Then(final)\n}\n\nfunc ThenAll(c Chain) Chain {\n\treturn c\n}\n",
+      "server/chain_test.go": "package server\n\nfunc TestThen(t *testing.T) {\n\tChain{}.Then(nil)\n}\n",
     };
     await withIndexedFolders({ w: files }, async (codebase) => {
       assert.deepEqual((await codebase.definitions("Shutdown")).map((hit) => [hit.path, hit.role]), [["server/server.go", "code"], ["server/a_fake_test.go", "test"]]);
@@ -369,6 +371,8 @@ describe("definitions and references by name", () => {
       assert.deepEqual((await codebase.definitions("operator++")).map((hit) => hit.path), ["src/iter.cpp"]);
       // A name that is a common word, which full text and the builtin vectors leave out, is found by its definition.
       assert.deepEqual((await codebase.search("Then", { limit: 3 })).map((hit) => `${hit.path}:${hit.symbol}`), ["server/chain.go:Then"]);
+      // And its uses are found in the code that holds it (full text has no terms for it), code before tests, `ThenAll` no use of it.
+      assert.deepEqual((await codebase.references("Then")).map((hit) => `${hit.path}:${hit.symbol}`), ["server/router.go:routes", "server/chain_test.go:TestThen"]);
       const tools = new AgentTools(codebase, { caller: "test" });
       assert.match((await tools.call("get_definition", { symbol: "empty?" })).text, /lib\/lists\.rb:1-3/);
       assert.match((await tools.call("find_references", { symbol: "empty?" })).text, /lib\/lists\.rb:5-7/);

@@ -14,7 +14,7 @@ import type { EmbeddingEstimate } from "../index/estimate";
 import type { IndexProgress } from "../index/indexer";
 import { type FileStages, InProcessStages } from "../index/stages";
 import { WorkerStages } from "../index/workerPool";
-import { rankDefinitions, SYMBOL_NAME, usesName } from "../retrieval/definitions";
+import { byRole, rankDefinitions, SYMBOL_NAME, usesName } from "../retrieval/definitions";
 import { HttpReranker } from "../retrieval/reranker";
 import { chunkRole } from "../retrieval/roles";
 import { fromSegment, HybridRetriever, type SearchSegment } from "../retrieval/retriever";
@@ -33,7 +33,6 @@ import { type CitedCode, type CodebaseFolder, CodebaseError, type CodebaseOption
 
 export type { CodebaseOptions, CodebaseFolder, FolderRunResult, FolderStatus, ProgressEvent, OwnershipEvent, MentionSuggestion, CitedCode } from "./types";
 export { CodebaseError } from "./types";
-
 export { defaultDbPath } from "./folderIndexes";
 
 export class Codebase {
@@ -277,21 +276,24 @@ export class Codebase {
 
   /** Where a symbol is defined, from the symbol table (best first: as the index lists them). */
   async definitions(symbol: string, limit = 5): Promise<SearchHit[]> {
-    const found = await this.lookingAgainIfGone(() => Promise.all(this.folders.map(async (folder) => {
-      // Deeper than asked, to put code first (see rankDefinitions); a small class's methods too.
-      const chunks = await this.fromFolder(folder, (store, source) => store.chunksDefining([symbol], limit * 4, source, true));
-      return chunks.map((chunk) => ({ ...pinned(chunk, folder.prefix), role: chunkRole(chunk) }));
-    })));
-    return rankDefinitions(found.flat()).slice(0, limit);
+    // Deeper than asked, to put code first (see rankDefinitions); a small class's methods too.
+    return rankDefinitions(await this.fromEveryFolder((store, source) => store.chunksDefining([symbol], limit * 4, source, true))).slice(0, limit);
   }
 
-  /** The chunks that use a symbol: found through the full-text index (every identifier, also split into words), then kept where they use the name itself (usesName). */
+  /** The chunks that use a symbol, found through the full-text index (every identifier, also split into words) or, for a common word without terms there (Go's `Then`), among the chunks whose code holds it, code first; kept where they use the name itself (usesName). */
   async references(symbol: string, limit = 20): Promise<SearchHit[]> {
     const name = symbol.trim();
     if (!SYMBOL_NAME.test(name)) throw new CodebaseError(`"${symbol}" is not an identifier.`);
     const depth = Math.max(limit * 4, 40);
-    const hits = await this.search(name, { mode: "text", limit: depth, candidates: depth, termMatchDepth: 0, maxPerFile: depth, expand: false });
+    const hits = STOP_WORDS.has(name.toLowerCase())
+      ? byRole(await this.fromEveryFolder((store, source) => store.chunksHolding(name, depth * 10, source)))
+      : await this.search(name, { mode: "text", limit: depth, candidates: depth, termMatchDepth: 0, maxPerFile: depth, expand: false });
     return hits.filter((hit) => usesName(hit, name)).slice(0, limit);
+  }
+
+  /** Reads every folder (fromFolder): the chunks at their codebase paths, with their files' roles. */
+  private async fromEveryFolder(read: (store: SearchSegment["store"], source: SourceReader | undefined) => Promise<StoredChunk[]>): Promise<SearchHit[]> {
+    return (await this.lookingAgainIfGone(() => Promise.all(this.folders.map(async (folder) => (await this.fromFolder(folder, read)).map((chunk) => ({ ...pinned(chunk, folder.prefix), role: chunkRole(chunk) })))))).flat();
   }
 
   /** Reads from the first of a folder's segments that answers for the result's paths (the newest generation first). */

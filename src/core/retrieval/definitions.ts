@@ -20,16 +20,25 @@ export function rankDefinitions<T extends Pick<StoredChunk, "text" | "symbol" | 
   // A member inside another definition found (a class's constructor of the class's name) is shown with it.
   const inside = (a: T, b: T): boolean => a !== b && a.path === b.path && a.startLine >= b.startLine && a.endLine <= b.endLine && (a.startLine > b.startLine || a.endLine < b.endLine);
   const named = chunks.filter((chunk) => occurrencesOf(chunk.symbol).test(chunk.text) && !chunks.some((other) => inside(chunk, other)));
-  return named.map((chunk, i) => ({ chunk, i })).sort((a, b) => prior(b.chunk) - prior(a.chunk) || a.i - b.i).map(({ chunk }) => chunk);
+  return byRole(named);
 }
 
-const prior = (chunk: { role?: FileRole }): number => ROLE_PRIOR[chunk.role ?? "code"];
+/** Code first, then test helpers, tests, examples and docs; in their order within each. */
+export function byRole<T extends { role?: FileRole }>(chunks: readonly T[]): T[] {
+  const prior = (chunk: T): number => ROLE_PRIOR[chunk.role ?? "code"];
+  return chunks.map((chunk, i) => ({ chunk, i })).sort((a, b) => prior(b.chunk) - prior(a.chunk) || a.i - b.i).map(({ chunk }) => chunk);
+}
 
 /**
  * Whether a chunk found by a name's full-text search uses it: the name occurs as a whole identifier,
- * and in a chunk that defines the name, more than once (a recursive call, an overload calling another).
+ * and in a chunk that defines the name, more than once outside its comment lines (a recursive call,
+ * an overload calling another; not its doc comment).
  */
 export function usesName(chunk: Pick<StoredChunk, "text" | "symbol">, name: string): boolean {
-  const count = chunk.text.match(occurrencesOf(name))?.length ?? 0;
-  return chunk.symbol === name ? count > 1 : count > 0;
+  if (chunk.symbol !== name) return occurrencesOf(name).test(chunk.text);
+  const code = chunk.text.split("\n").filter((line) => !COMMENT_LINE.test(line)).join("\n");
+  return (code.match(occurrencesOf(name))?.length ?? 0) > 1;
 }
+
+/** A line that is a comment in most languages: `//`, `#`, `/*`, ` *`, `--`, `;`. */
+const COMMENT_LINE = /^\s*(\/\/|#(?!include|define|if|else|end|pragma|\[)|\/\*|\*|--|;)/;

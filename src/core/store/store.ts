@@ -371,17 +371,17 @@ export class IndexStore {
     return rows.map((row) => row.id as string).sort();
   }
 
-  async countFiles(status: FileRecord["status"]): Promise<number> {
-    return this.files.countRows(`status = ${sqlString(status)}`);
+  /** Chunks whose code holds `word` (`LIKE`: case-sensitive, `_` any character, so callers check), with `source` where it is now: a scan, for names full text leaves out (Go's `Then`). */
+  async chunksHolding(word: string, limit: number, source?: SourceReader): Promise<StoredChunk[]> {
+    const chunks = (await this.chunks.query().where(`text LIKE ${sqlString(`%${word.replace(/[%\\]/g, "")}%`)}`).select(CHUNK_COLUMNS).limit(limit).toArray()).map(toStoredChunk);
+    return source ? relocated(chunks, source) : chunks;
   }
 
-  async countChunks(): Promise<number> {
-    return this.chunks.countRows();
-  }
+  async countFiles(status: FileRecord["status"]): Promise<number> { return this.files.countRows(`status = ${sqlString(status)}`); }
 
-  async getMeta(key: string): Promise<string | undefined> {
-    return (await readMeta(this.meta)).get(key);
-  }
+  async countChunks(): Promise<number> { return this.chunks.countRows(); }
+
+  async getMeta(key: string): Promise<string | undefined> { return (await readMeta(this.meta)).get(key); }
 
   async setMeta(key: string, value: string): Promise<void> {
     await this.meta.delete(inList("key", [key]));
