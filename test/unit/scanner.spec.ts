@@ -150,6 +150,50 @@ describe("build output folders", () => {
   });
 });
 
+describe("taking back what is left out by default", () => {
+  it("a negation in settings or an ignore file, at any depth, takes back a default exclude and what is inside it, not the files its own rules leave out", async () => {
+    const root = tempDir();
+    try {
+      writeTree(root, {
+        ".gitignore": "!vendor/\n!/packages/web/dist/\n",
+        "package.json": "{}\n",
+        "dist/bundle.js": "x()\n",
+        "vendor/acme/lib.go": "package acme\n",
+        "vendor/acme/lib.min.js": "x()\n",
+        "packages/web/package.json": "{}\n",
+        "packages/web/dist/index.js": "x()\n",
+        "packages/api/package.json": "{}\n",
+        "packages/api/dist/server.js": "x()\n",
+        "docs/make.bat": "@ECHO OFF\n",
+        "docs/conf.py": "project = 'x'\n",
+        "docs/build/html/_static/searchtools.js": "x()\n",
+        "app/mix.exs": "defmodule App.MixProject do\nend\n",
+        "app/_build/dev/lib/app.ex": "defmodule App do\nend\n",
+      });
+      const verdicts = async (excludes?: string[]): Promise<Record<string, boolean>> => {
+        const { files } = await scanAll(root, { excludes });
+        const paths = ["dist/bundle.js", "vendor/acme/lib.go", "vendor/acme/lib.min.js", "packages/web/dist/index.js", "packages/api/dist/server.js", "docs/conf.py", "docs/build/html/_static/searchtools.js", "app/_build/dev/lib/app.ex"];
+        const { entries } = await scanPaths(root, paths, { excludes });
+        const watched = new Set(entries.flatMap((entry) => (entry.kind === "file" ? [entry.file.path] : [])));
+        return Object.fromEntries(paths.map((file) => {
+          const scanned = files.some((f) => f.path === file);
+          assert.equal(watched.has(file), scanned, `${file}: a watched path is judged as the full scan judges it`);
+          return [file, scanned];
+        }));
+      };
+      assert.deepEqual(await verdicts(), {
+        "dist/bundle.js": false, "vendor/acme/lib.go": true, "vendor/acme/lib.min.js": false, "packages/web/dist/index.js": true,
+        "packages/api/dist/server.js": false, "docs/conf.py": true, "docs/build/html/_static/searchtools.js": false, "app/_build/dev/lib/app.ex": false,
+      });
+      const taken = await verdicts(["!dist/"]);
+      assert.equal(taken["dist/bundle.js"], true, "the setting's negation takes back the root's output folder");
+      assert.equal(taken["packages/api/dist/server.js"], true, "and one next to a manifest");
+    } finally {
+      removeTree(root);
+    }
+  });
+});
+
 describe("ignore files and letter case", () => {
   it("a watched path below an ignored folder that holds a link is just ignored (no rescan)", async () => {
     const dir = tempDir("gw-ignored-link-");

@@ -18,10 +18,14 @@ export const DEFAULT_EXCLUDES: readonly string[] = [
  * Folders builds write to. Excluded at the workspace's root and next to a project's manifest, not
  * elsewhere: Go's `go/build` and `cmd/dist`, a Java package named `build`, `src/target` are source.
  */
-export const OUTPUT_FOLDERS: readonly string[] = ["dist/", "build/", "out/", "target/", "obj/"];
+export const OUTPUT_FOLDERS: readonly string[] = ["dist/", "build/", "out/", "target/", "obj/", "_build/", ".build/", "dist-newstyle/", "zig-out/", ".zig-cache/"];
 
-/** Files that say "builds of this project write next to me" (npm, TypeScript, Maven, Gradle, sbt, Cargo, CMake, Python, .NET, Composer). */
-export const PROJECT_MANIFEST = /^(package\.json|tsconfig(\..+)?\.json|pom\.xml|build\.gradle(\.kts)?|settings\.gradle(\.kts)?|build\.sbt|Cargo\.toml|CMakeLists\.txt|setup\.py|setup\.cfg|pyproject\.toml|composer\.json|.+\.(csproj|fsproj|vbproj|sln))$/;
+/**
+ * Files that say "builds of this project write next to me" (npm, TypeScript, Maven, Gradle, sbt,
+ * Cargo, CMake, Python, .NET, Composer, Sphinx's `make.bat` beside its `build/` or `_build/`,
+ * Elixir's Mix, Dart, SwiftPM, Zig, Cabal).
+ */
+export const PROJECT_MANIFEST = /^(package\.json|tsconfig(\..+)?\.json|pom\.xml|build\.gradle(\.kts)?|settings\.gradle(\.kts)?|build\.sbt|Cargo\.toml|CMakeLists\.txt|setup\.py|setup\.cfg|pyproject\.toml|composer\.json|.+\.(csproj|fsproj|vbproj|sln|cabal)|make\.bat|mix\.exs|pubspec\.yaml|Package\.swift|build\.zig)$/;
 
 // Files that commonly hold credentials: never indexed, whatever the ignore files say.
 const SECRET_NAME_PATTERNS: readonly RegExp[] = [

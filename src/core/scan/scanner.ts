@@ -127,7 +127,7 @@ export async function scanAll(root: string, options?: ScanOptions): Promise<{ fi
 }
 
 function baseLevels(options: ScanOptions): IgnoreLevel[] {
-  const levels: IgnoreLevel[] = [{ dir: "", rules: ignore().add([...DEFAULT_EXCLUDES]), source: "default excludes" }];
+  const levels: IgnoreLevel[] = [{ dir: "", rules: ignore().add([...DEFAULT_EXCLUDES]), source: DEFAULTS }];
   if (options.excludes?.length) levels.push({ dir: "", rules: ignore({ ignorecase: IGNORE_CASE }).add([...options.excludes]), source: "settings" });
   return levels;
 }
@@ -135,7 +135,7 @@ function baseLevels(options: ScanOptions): IgnoreLevel[] {
 /** The rule leaving out build output folders in `rel` (see OUTPUT_FOLDERS), when it is the root or holds a project's manifest. */
 function outputFolders(rel: string, names: readonly string[]): IgnoreLevel[] {
   if (rel !== "" && !names.some((name) => PROJECT_MANIFEST.test(name))) return [];
-  return [{ dir: rel, rules: ignore().add(OUTPUT_FOLDERS.map((folder) => `/${folder}`)), source: "default excludes" }];
+  return [{ dir: rel, rules: ignore().add(OUTPUT_FOLDERS.map((folder) => `/${folder}`)), source: DEFAULTS }];
 }
 
 /** The rules that depend only on a file's name and size. */
@@ -184,17 +184,45 @@ async function readIgnoreFiles(absDir: string, rel: string, names: string[]): Pr
   return levels;
 }
 
-/** Git semantics: the last level whose rules match decides; a negation re-includes. */
+/**
+ * Git semantics: the last level whose rules match decides; a negation re-includes. The default
+ * excludes go first, so that any rule of the workspace's (settings, an ignore file at any depth)
+ * can take one back. Every folder above `relPath` was let in (the walk went into it, or the
+ * watcher's check did): a level's rule for a folder above no longer decides for what is inside,
+ * as in git, only its rules for the path itself (`vendor/` taken back by `!vendor/` lets in
+ * `vendor/lib.go`, not `vendor/lib.min.js`).
+ */
 function matchIgnore(levels: readonly IgnoreLevel[], relPath: string, isDir: boolean): string | undefined {
   let ignoredBy: string | undefined;
-  for (const level of levels) {
+  const defaultsFirst = [...levels.filter((level) => level.source === DEFAULTS), ...levels.filter((level) => level.source !== DEFAULTS)];
+  for (const level of defaultsFirst) {
     const local = level.dir ? relPath.slice(level.dir.length + 1) : relPath;
-    const result = level.rules.test(isDir ? local + "/" : local);
+    const target = isDir ? local + "/" : local;
+    let result = level.rules.test(target);
+    const slash = local.lastIndexOf("/");
+    if (result.ignored && slash > 0 && level.rules.test(local.slice(0, slash + 1)).ignored) result = withFoldersLetIn(level.rules, local.slice(0, slash)).test(target);
     if (result.ignored) ignoredBy = level.source;
     else if (result.unignored) ignoredBy = undefined;
   }
   return ignoredBy;
 }
+
+const DEFAULTS = "default excludes";
+
+/** `rules` with every folder down to `folder` let in again (negations added last), so that only rules for what is inside it decide; cached per rules and folder. */
+function withFoldersLetIn(rules: Ignore, folder: string): Ignore {
+  let byFolder = letIn.get(rules);
+  if (!byFolder) letIn.set(rules, (byFolder = new Map()));
+  let derived = byFolder.get(folder);
+  if (!derived) {
+    const parts = folder.split("/");
+    const negations = parts.map((_, i) => `!/${parts.slice(0, i + 1).map((part) => part.replace(/[\\*?[\]]|\s$/g, "\\$&")).join("/")}/`);
+    byFolder.set(folder, (derived = ignore().add(rules).add(negations)));
+  }
+  return derived;
+}
+
+const letIn = new WeakMap<Ignore, Map<string, Ignore>>();
 
 const STATS_PER_TURN = 256;
 
