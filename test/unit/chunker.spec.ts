@@ -130,6 +130,12 @@ describe("chunker: symbols per language", () => {
     assert.deepEqual(members.map((m) => m.name), ["config", "name"]);
   });
 
+  it("records the members of a container written on one line (an enum's method after its constants)", async () => {
+    const java = "package p;\n\nenum Status { OPEN, PAID; boolean isOpen() { return this == OPEN; } }\n";
+    const members = find((await chunker.chunkFile("src/Status.java", java)).chunks, "Status", "enum").members ?? [];
+    assert.deepEqual(members.map((m) => [m.name, m.startLine, m.endLine]), [["isOpen", 3, 3]]);
+  });
+
   it("takes a definition's signature from the line that names it, past annotations and attributes", async () => {
     const java = `package p;\n\npublic class Orders {\n${Array.from({ length: 14 }, (_, i) => `  @Override\n  @Transactional(readOnly = true)\n  public Order find${i}(String id) {\n    return null;\n  }`).join("\n")}\n}\n`;
     const find3 = find((await chunker.chunkFile("src/Orders.java", java)).chunks, "find3", "method");

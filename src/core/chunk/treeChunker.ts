@@ -172,14 +172,17 @@ export class TreeChunker {
       return members;
     }
     if (depth > 4) return members;
-    for (const unit of this.units(children, owner.kind)) {
-      const inner = unit.definition;
-      if (inner) {
+    // Every child, also one on the line another ends on (`enum S { A, B; boolean open() {…} }` on one line), which units leave out as a rest.
+    const definitions = this.units(children, owner.kind).filter((unit) => unit.definition);
+    for (const child of children) {
+      const unit = definitions.find((candidate) => candidate.node === child);
+      const inner = unit?.definition;
+      if (unit && inner) {
         members.push({ name: inner.name, kind: inner.kind, start: unit.start, end: unit.end });
         if (CONTAINER_KINDS.has(inner.kind)) members.push(...this.membersOf(inner.node.childForFieldName("body") ?? inner.node, inner, depth + 1));
-      } else if (/body|declaration_list|declarations/.test(unit.node.type)) {
+      } else if (/body|declaration_list|declarations/.test(child.type)) {
         // A body inside the body: Java's enum_body_declarations, C#'s declaration_list.
-        members.push(...this.membersOf(unit.node, owner, depth + 1));
+        members.push(...this.membersOf(child, owner, depth + 1));
       }
     }
     return members;
