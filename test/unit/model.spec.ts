@@ -513,6 +513,21 @@ describe("model profiles and prompts", () => {
     assert.equal(cleanCompletion("f(1))<|endoftext|>junk", ")\n", ["<|endoftext|>"]), "f(1)");
     assert.equal(cleanCompletion("   \n", "", []), "");
   });
+
+  it("drops only a whole re-typed start of the suffix from a completion, never part of a word or of a line", () => {
+    // A body's last line ends in `}`: not the function's own closing brace, which starts the suffix's line.
+    const body = '\tuse = use + "!"\n\treturn &Command{Use: use}\n';
+    assert.equal(cleanCompletion(body, "}\n", [], { prefix: "func NewCommand(use string) *Command {\n" }), body.trimEnd());
+    // That brace re-typed on its own line goes.
+    assert.equal(cleanCompletion("\treturn x\n}\n", "}\n\nfunc b() {}\n", [], { prefix: "func a() int {\n" }), "\treturn x");
+    // `wrapped` keeps its `d` before a suffix starting `def`.
+    assert.equal(cleanCompletion("        return self.wrapped", "\n\n    def unwrap(self):\n", [], { prefix: "    def wrap(self):\n" }), "        return self.wrapped");
+    assert.equal(cleanCompletion("count = total", "tal_items()\n", [], { prefix: "" }), "count = total");
+    assert.equal(cleanCompletion("flag or ready", "ready_count\n", [], { prefix: "ok = " }), "flag or ready");
+    // The rest of the cursor's line re-typed, mid-line: dropped, as before.
+    assert.equal(cleanCompletion("a, b)", ")\n", [], { prefix: "call(" }), "a, b");
+    assert.equal(cleanCompletion("items) {", ") {\n  x()\n}", [], { prefix: "for (const item of " }), "items");
+  });
 });
 
 describe("consent to send an untrusted workspace's code", () => {

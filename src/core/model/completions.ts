@@ -134,7 +134,7 @@ export class CompletionEngine {
         tokensEstimated: usage === undefined, latencyMs: Math.round(performance.now() - started), outcome, redactions,
       });
     }
-    const text = cleanCompletion(raw, suffix, stop);
+    const text = cleanCompletion(raw, suffix, stop, { prefix });
     this.cache.set(key, text);
     return text ? { text, cached: false, context, usage } : undefined;
   }

@@ -81,23 +81,37 @@ export function buildFimPrompt(input: FimInput): FimPrompt {
 
 /**
  * Cleans a raw completion: cut at the first stop marker, drop what merely repeats the text
- * after the cursor, and cap the length; empty when nothing useful is left.
+ * after the cursor, and cap the length; empty when nothing useful is left. `prefix`: the text
+ * before the cursor, which says whether the suffix starts a line.
  */
-export function cleanCompletion(raw: string, suffix: string, stop: readonly string[], maxLines = 40): string {
+export function cleanCompletion(raw: string, suffix: string, stop: readonly string[], options: { prefix?: string; maxLines?: number } = {}): string {
   let text = raw;
   for (const marker of stop) {
     const at = text.indexOf(marker);
     if (at >= 0) text = text.slice(0, at);
   }
   const lines = text.split("\n");
+  const maxLines = options.maxLines ?? 40;
   if (lines.length > maxLines) text = lines.slice(0, maxLines).join("\n");
-  // The model often re-types the start of the suffix (e.g. a closing bracket): drop the overlap.
+  // The model often re-types the start of the suffix (a closing bracket, the next line): drop the
+  // overlap, whole tokens only (`wrapped` before `def` keeps its `d`), and whole lines where the
+  // suffix starts a line (a body's last `}` before the function's own is kept).
   const head = suffix.trimStart();
+  const startsLine = suffix.slice(0, suffix.length - head.length).includes("\n") || (options.prefix !== undefined && AT_LINE_START.test(options.prefix));
   for (let n = Math.min(text.length, head.length); n > 0; n--) {
-    if (text.endsWith(head.slice(0, n)) && head.slice(0, n).trim()) {
-      text = text.slice(0, text.length - n);
+    const overlap = head.slice(0, n);
+    const before = text.slice(0, text.length - n);
+    if (!text.endsWith(overlap) || !overlap.trim()) continue;
+    const tokenEnd = n === head.length || !WORD_CHAR.test(overlap[n - 1]) || !WORD_CHAR.test(head[n]);
+    const tokenStart = !WORD_CHAR.test(overlap[0]) || !WORD_CHAR.test(before.slice(-1));
+    if (tokenEnd && tokenStart && (!startsLine || AT_LINE_START.test(before))) {
+      text = before;
       break;
     }
   }
   return text.trim() ? text.replace(/\s+$/, (tail) => (tail.includes("\n") ? "" : tail)) : "";
 }
+
+const WORD_CHAR = /[\p{L}\p{N}_$]/u;
+/** Only blanks since the last line break (or the start). */
+const AT_LINE_START = /(^|\n)[ \t]*$/;
