@@ -52,8 +52,20 @@ describe("secret redaction", () => {
       "  token: string;",
       "  apiKey: string | undefined;",
       "}",
+      // Names that hold a credential word and no credential: flags, modes, classes, a credential's properties.
+      "axios.CancelToken = CancelToken;",
+      "    withCredentials: defaultToConfig2,",
+      "    cancelToken: defaultToConfig2,",
+      "    withCredentials = 'same-origin',",
+      'const isCredentialsSupported = "credentials" in Request.prototype;',
+      "token_type = 'bearer'",
+      "PASSWORD_MIN_LENGTH: 12345678",
     ].join("\n");
     assert.equal(redactSecrets(code).text, code);
+    // Those words beside a real credential's name still are one.
+    for (const line of ['issuerToken = "c2VjcmV0LXZhbHVlLTEyMw"', 'refresh_token: "9f8e7d6c5b4a39281706"', "CANCEL_SECRET=s3cr3tValue99"]) {
+      assert.equal(redactSecrets(line).count, 1, line);
+    }
   });
 
   it("leaves almost all of Python's standard library untouched (false positives)", { skip: NO_STDLIB }, () => {
