@@ -53,6 +53,11 @@ export async function dataset(codebase: Codebase, values: Record<string, unknown
       `wrote ${report.examples.train} train and ${report.examples.test} test examples (${report.files.train} and ${report.files.test} files) to ${report.out}; ` +
         `left out ${report.dropped.duplicates} near-duplicates, ${report.dropped.heldOutCopies} train examples holding a test function, ${report.dropped.overTokenLimit} over the token limit; ${report.redactions} secrets redacted\n`,
     );
+    // Files were written (and say so in their card); a dataset with nothing to train on is no success.
+    if (report.examples.train === 0) {
+      process.stderr.write(`groundwork: no train examples: ${report.files.train === 0 ? "no file is left to train on (lower --test-share)" : "no function, docstring or convention was found to make one from"}\n`);
+      return 1;
+    }
     return 0;
   } catch (error) {
     if (!signal.aborted) throw error;
@@ -70,6 +75,7 @@ export async function modelEval(codebase: Codebase, values: Record<string, unkno
     if (!profile) throw new UsageError(`No model profile "${id}" (profiles: ${profiles.map((p) => p.id).join(", ")}).`);
     return profile;
   };
+  if (flags.against !== undefined && flags.against === flags.model) throw new UsageError("--against names the same profile as --model: name another one, or leave it out.");
   const chosen = [pick(flags.model), ...(flags.against ? [pick(flags.against)] : [])];
   const retrieval = (values.retrieval as string | undefined) ?? "both";
   if (retrieval !== "both" && retrieval !== "on" && retrieval !== "off") throw new UsageError("--retrieval must be both, on or off.");

@@ -4,7 +4,7 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { buildDataset, type DatasetFormat, type DatasetReport } from "../core/tune/dataset";
-import { type ModelEvalReport, runModelEval } from "../core/tune/modelEval";
+import { type ModelEvalReport, runModelEval, shownMean } from "../core/tune/modelEval";
 import type { IndexService } from "./indexService";
 import type { ModelService } from "./modelService";
 
@@ -107,10 +107,10 @@ const escape = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.
 
 /** The report as a table and a bar chart of edit similarity per model and context (static HTML, no scripts). */
 export function reportHtml(report: ModelEvalReport): string {
-  const f = (x: number): string => x.toFixed(3);
+  const f = shownMean;
   const rows = report.cells.map((c) => `<tr><td>${escape(c.profile)}</td><td>${c.retrieval === "on" ? "retrieval" : "no retrieval"}</td><td>${f(c.exact)}</td><td>${f(c.editSimilarity)}</td><td>${f(c.identifierF1)}</td><td>${f(c.parses)}</td><td>${c.p50Ms}</td><td>${c.p95Ms}</td><td>${c.errors}</td></tr>`).join("");
   const bars = report.cells.map((c, i) => {
-    const width = Math.round(c.editSimilarity * 300);
+    const width = Math.round((c.editSimilarity ?? 0) * 300);
     return `<text x="0" y="${i * 28 + 17}">${escape(c.profile)} · ${c.retrieval === "on" ? "retrieval" : "no retrieval"}</text><rect x="210" y="${i * 28 + 4}" width="${width}" height="18" class="${c.retrieval}"/><text x="${216 + width}" y="${i * 28 + 17}">${f(c.editSimilarity)}</text>`;
   }).join("");
   return `<!DOCTYPE html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline';">

@@ -150,6 +150,26 @@ describe("fine-tuning data from the workspace's code (groundwork dataset)", () =
     assert.deepEqual([...test].sort(), ["iota.py", "kappa.py"], "the newest commit's files, named as the folder names them");
   });
 
+  it("a split keeps to its share and leaves train a file: a newest commit that touched every file fills the share and no more", async () => {
+    const repo = tempDir("gw-split-");
+    try {
+      const names = Array.from({ length: 20 }, (_, i) => `m${i}.py`);
+      writeTree(repo, Object.fromEntries(names.map((name) => [name, "x = 1\n"])));
+      const git = (...args: string[]): void => void execFileSync("git", ["-C", repo, "-c", "user.name=Dev", "-c", "user.email=dev@example.com", ...args]);
+      execFileSync("git", ["init", "-q", "-b", "main", repo]);
+      git("add", ".");
+      git("commit", "-q", "-m", "first");
+      writeTree(repo, Object.fromEntries(names.map((name) => [name, "# License: MIT\nx = 1\n"])));
+      git("commit", "-q", "-am", "license headers everywhere");
+      const recent = await testFiles(repo, names, "recent", 0.2, "1");
+      assert.equal(recent.size, 4, [...recent].join(", "));
+      assert.deepEqual(await testFiles(repo, names, "recent", 0.2, "1"), recent, "the same seed, the same files");
+      for (const rule of ["recent", "file"] as const) assert.equal((await testFiles(repo, names, rule, 0.99, "1")).size, 19, `${rule}: one file left to train`);
+    } finally {
+      removeTree(repo);
+    }
+  });
+
   it("--split recent puts the newest commits' files in test; the CLI writes the dataset and refuses bad options", async () => {
     const out = path.join(dir, "recent");
     const { stdout } = await run(process.execPath, [CLI, "dataset", "--workspace", root, "--db", path.join(dir, "db"), "--out", out, "--split", "recent", "--test-share", "0.15"]);
@@ -159,6 +179,10 @@ describe("fine-tuning data from the workspace's code (groundwork dataset)", () =
     assert.doesNotMatch(test, /pkg\/alpha\.py/);
     assert.match(readFileSync(path.join(out, "README.md"), "utf8"), /Command: `groundwork dataset --workspace/);
     await assert.rejects(run(process.execPath, [CLI, "dataset", "--workspace", root, "--out", out, "--format", "xml"]), /--format must be/);
+    // Nothing to make a dataset from: the files say so, and so does the exit status.
+    const empty = path.join(dir, "no-functions");
+    writeTree(empty, { "notes.txt": "nothing here\n" });
+    await assert.rejects(run(process.execPath, [CLI, "dataset", "--workspace", empty, "--db", path.join(dir, "empty-db"), "--out", path.join(dir, "empty-out")]), (error: Error & { code?: number; stderr?: string }) => error.code === 1 && /no train examples/.test(error.stderr ?? ""));
     // Into a project's own folder: its README is not overwritten by the card.
     writeTree(path.join(dir, "project"), { "README.md": "# My project\n" });
     await assert.rejects(buildDataset({ codebase: index.codebase, root, out: path.join(dir, "project") }), /holds a README\.md that is not a dataset card/);

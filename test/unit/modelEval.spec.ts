@@ -95,16 +95,27 @@ describe("tune or index: base and LoRA, with and without retrieval, on held-out 
     assert.equal(cell("base", "off").errors, 1, "the failing task is counted, not fatal");
     assert.equal(cell("base", "on").errors, 1);
     assert.equal(cell("lora", "on").exact, 1);
-    assert.ok(cell("base", "on").editSimilarity > cell("base", "off").editSimilarity);
-    assert.ok(cell("lora", "off").exact >= 0.5 && cell("lora", "off").exact < 1);
-    assert.ok(cell("base", "on").parses > 0);
+    assert.ok(cell("base", "on").editSimilarity! > cell("base", "off").editSimilarity!);
+    assert.ok(cell("lora", "off").exact! >= 0.5 && cell("lora", "off").exact! < 1);
+    assert.ok(cell("base", "on").parses! > 0);
+    // A server's error is no wrong answer: the means are over the answers, the verdict over the functions every combination answered.
+    assert.equal(cell("base", "on").exact, 1, "every answered task filled right with retrieval; the failed one is not a 0");
     assert.match(report.verdict, /^Best: (lora|base) with retrieval, edit similarity [\d.]+/);
+    assert.match(report.verdict, /Compared on the 5 of 6 functions every combination answered/);
     assert.match(report.verdict, /The LoRA \(lora\) gains [\d.]+ \[95% CI [\d.-]+, [\d.-]+\] over base without retrieval; retrieval alone gains [\d.]+ \[[\d.-]+, [\d.-]+\]: \d+% of it\./);
     const md = readFileSync(path.join(out, "report.md"), "utf8");
     assert.match(md, /\| base \| retrieval \| [\d.]+ \|/);
     assert.ok(JSON.parse(readFileSync(path.join(out, "report.json"), "utf8")).cells.length === 4);
     const lines = readFileSync(path.join(out, "results.jsonl"), "utf8").trim().split("\n");
     assert.ok(lines.every((line) => JSON.parse(line)), "every kept line reads");
+
+    // Every request failing: no scores and no winner, said as such.
+    for (const task of tasks) failing.add(task.id);
+    const broken = await runModelEval({ codebase: index.codebase, root, models: models().slice(0, 1), tasks: 6, seed: "3", testShare: 0.3, out: path.join(dir, "eval-broken"), concurrency: 2, retrieval: "off" });
+    for (const task of tasks.slice(0, 5)) failing.delete(task.id);
+    assert.deepEqual([broken.cells[0].errors, broken.cells[0].editSimilarity, broken.cells[0].exact], [6, null, null]);
+    assert.match(broken.verdict, /^No verdict: no held-out function was answered without an error/);
+    assert.match(readFileSync(path.join(dir, "eval-broken", "report.md"), "utf8"), /\| base \| no retrieval \| n\/a \| n\/a \| n\/a \| n\/a \|/);
 
     // The same profile ids, but "lora" now names another model: its results are made again, base's are kept.
     const swapped = models().map((m) => (m.profile.id === "lora" ? { ...m, profile: { ...m.profile, model: "coder-base" } } : m));
@@ -144,5 +155,6 @@ describe("tune or index: base and LoRA, with and without retrieval, on held-out 
     assert.match(stdout, /# Tune or index: 6 held-out functions/);
     assert.match(stdout, /Best: (lora|base) with retrieval/);
     await assert.rejects(run(process.execPath, [CLI, "model-eval", "--workspace", root, "--models", modelsFile, "--model", "nope"]), /No model profile "nope"/);
+    await assert.rejects(run(process.execPath, [CLI, "model-eval", "--workspace", root, "--models", modelsFile, "--model", "base", "--against", "base"]), /--against names the same profile as --model/);
   });
 });

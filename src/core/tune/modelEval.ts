@@ -43,10 +43,12 @@ export interface CellSummary {
   retrieval: RetrievalMode;
   tasks: number;
   errors: number;
-  exact: number;
-  editSimilarity: number;
-  identifierF1: number;
-  parses: number;
+  /** Means over the tasks answered without an error; null when none was. */
+  exact: number | null;
+  editSimilarity: number | null;
+  identifierF1: number | null;
+  /** Of the answers whose original file parses; null when there are none. */
+  parses: number | null;
   p50Ms: number;
   p95Ms: number;
   promptTokens: number;
@@ -247,13 +249,14 @@ export function percentile(values: readonly number[], p: number): number {
 }
 
 function summarize(profile: string, retrieval: RetrievalMode, results: readonly TaskResult[]): CellSummary {
+  // A server's error says nothing of the model: it is counted apart, not scored as a wrong answer.
   const ok = results.filter((r) => !r.error);
-  const mean = (f: (r: TaskResult) => number): number => (results.length ? results.reduce((sum, r) => sum + f(r), 0) / results.length : 0);
-  const parsed = results.filter((r) => r.parses !== null);
+  const mean = (f: (r: TaskResult) => number): number | null => (ok.length ? ok.reduce((sum, r) => sum + f(r), 0) / ok.length : null);
+  const parsed = ok.filter((r) => r.parses !== null);
   return {
     profile, retrieval, tasks: results.length, errors: results.length - ok.length,
     exact: mean((r) => (r.exact ? 1 : 0)), editSimilarity: mean((r) => r.editSimilarity), identifierF1: mean((r) => r.identifierF1),
-    parses: parsed.length ? parsed.filter((r) => r.parses).length / parsed.length : 0,
+    parses: parsed.length ? parsed.filter((r) => r.parses).length / parsed.length : null,
     p50Ms: percentile(ok.map((r) => r.latencyMs), 50), p95Ms: percentile(ok.map((r) => r.latencyMs), 95),
     promptTokens: ok.reduce((sum, r) => sum + (r.promptTokens ?? 0), 0), completionTokens: ok.reduce((sum, r) => sum + (r.completionTokens ?? 0), 0),
   };
@@ -285,11 +288,18 @@ function bootstrap(tasks: readonly FimTask[], f: (task: FimTask) => number): { m
   return { mean, low: percentile(means, 2.5), high: percentile(means, 97.5) };
 }
 
-/** Which combination wins (edit similarity), by how much, and how much of the LoRA's gain retrieval alone gets. */
-function verdict(profiles: readonly ModelProfile[], tasks: readonly FimTask[], results: ReadonlyMap<string, TaskResult>): string {
+/**
+ * Which combination wins (edit similarity), by how much, and how much of the LoRA's gain retrieval
+ * alone gets: compared on the tasks every combination answered without an error (paired).
+ */
+function verdict(profiles: readonly ModelProfile[], allTasks: readonly FimTask[], results: ReadonlyMap<string, TaskResult>): string {
   const sim = (profile: string, mode: RetrievalMode) => (task: FimTask): number => results.get(key(profile, mode, task.id))?.editSimilarity ?? 0;
-  const combos = profiles.flatMap((p) => (["off", "on"] as const).filter((mode) => tasks.some((t) => results.has(key(p.id, mode, t.id)))).map((mode) => ({ p, mode, m: bootstrap(tasks, sim(p.id, mode)).mean })));
-  if (combos.length === 0) return "No results.";
+  const answered = (profile: string, mode: RetrievalMode, task: FimTask): boolean => results.get(key(profile, mode, task.id))?.error === undefined && results.has(key(profile, mode, task.id));
+  const ran = profiles.flatMap((p) => (["off", "on"] as const).filter((mode) => allTasks.some((t) => results.has(key(p.id, mode, t.id)))).map((mode) => ({ p, mode })));
+  if (ran.length === 0) return "No results.";
+  const tasks = allTasks.filter((task) => ran.every(({ p, mode }) => answered(p.id, mode, task)));
+  if (tasks.length === 0) return "No verdict: no held-out function was answered without an error in every combination (see the errors column).";
+  const combos = ran.map(({ p, mode }) => ({ p, mode, m: bootstrap(tasks, sim(p.id, mode)).mean }));
   combos.sort((a, b) => b.m - a.m);
   const [best, second] = combos;
   const name = (c: (typeof combos)[number]): string => `${c.p.id} ${c.mode === "on" ? "with" : "without"} retrieval`;
@@ -305,11 +315,17 @@ function verdict(profiles: readonly ModelProfile[], tasks: readonly FimTask[], r
         `retrieval alone gains ${retrieval.mean.toFixed(3)} [${retrieval.low.toFixed(3)}, ${retrieval.high.toFixed(3)}]: ${share}.`,
     );
   }
+  if (tasks.length < allTasks.length) lines.push(`Compared on the ${tasks.length} of ${allTasks.length} functions every combination answered: the others had a server error in at least one.`);
   return lines.join(" ");
 }
 
+/** A mean as the reports show it: "n/a" when there was nothing to average. */
+export function shownMean(x: number | null): string {
+  return x === null ? "n/a" : x.toFixed(3);
+}
+
 export function formatModelEval(report: ModelEvalReport): string {
-  const f = (x: number): string => x.toFixed(3);
+  const f = shownMean;
   const rows = report.cells.map((c) =>
     `| ${c.profile} | ${c.retrieval === "on" ? "retrieval" : "no retrieval"} | ${f(c.exact)} | ${f(c.editSimilarity)} | ${f(c.identifierF1)} | ${f(c.parses)} | ${c.p50Ms} | ${c.p95Ms} | ${c.promptTokens} | ${c.completionTokens} | ${c.errors} |`);
   return [

@@ -97,7 +97,8 @@ export type SplitRule = "file" | "recent";
  * share is reached. Every file is wholly in train or in test.
  */
 export async function testFiles(root: string, paths: readonly string[], rule: SplitRule, testShare: number, seed: string): Promise<Set<string>> {
-  const wanted = Math.max(1, Math.round(paths.length * testShare));
+  // At least one file on each side when there are two or more.
+  const wanted = Math.min(Math.max(1, Math.round(paths.length * testShare)), Math.max(1, paths.length - 1));
   if (rule === "file") {
     const ranked = [...paths].sort((a, b) => sha256Hex(`${seed}\n${a}`).localeCompare(sha256Hex(`${seed}\n${b}`)));
     return new Set(ranked.slice(0, wanted));
@@ -109,7 +110,9 @@ export async function testFiles(root: string, paths: readonly string[], rule: Sp
   });
   const test = new Set<string>();
   for (const commit of stdout.split("\x1e")) {
-    for (const name of commit.split("\n").map((line) => line.trim()).filter((name) => known.has(name))) test.add(name);
+    // A commit that touched every file (a reformat, a license header) fills the share and no more: its files in the seeded order.
+    const names = seededOrder(commit.split("\n").map((line) => line.trim()).filter((name) => known.has(name)), (name) => name, seed);
+    for (const name of names) if (test.size < wanted) test.add(name);
     if (test.size >= wanted) break;
   }
   return test;
