@@ -38,6 +38,7 @@ export async function dataset(codebase: Codebase, values: Record<string, unknown
   if (!["openai-chat", "prompt-completion", "fim"].includes(format)) throw new UsageError("--format must be openai-chat, prompt-completion or fim.");
   const preset = values["fim-preset"] as string | undefined;
   if (preset !== undefined && !FIM_PRESETS.includes(preset as FimPreset)) throw new UsageError(`--fim-preset must be one of ${FIM_PRESETS.join(", ")}.`);
+  if (format === "fim" && preset === "native-suffix") throw new UsageError("--format fim needs a model family's FIM tokens: --fim-preset native-suffix has none (take the base model's family, e.g. qwen2.5-coder).");
   const split = splitFlag(values);
   const testShare = TEST_SHARE(values);
   const maxExamples = numberFlag(values, "max-examples", (n) => Number.isInteger(n) && n > 0, "a positive integer");

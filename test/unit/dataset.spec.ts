@@ -188,7 +188,7 @@ describe("fine-tuning data from the workspace's code (groundwork dataset)", () =
     await assert.rejects(buildDataset({ codebase: index.codebase, root, out: path.join(dir, "project") }), /holds a README\.md that is not a dataset card/);
     assert.equal(readFileSync(path.join(dir, "project", "README.md"), "utf8"), "# My project\n");
     await buildDataset({ codebase: index.codebase, root, out, split: "recent", testShare: 0.15 });
-    await assert.rejects(run(process.execPath, [CLI, "dataset", "--workspace", root, "--out", path.join(dir, "bad"), "--format", "fim", "--fim-preset", "native-suffix"]), /needs a model family's FIM tokens/);
+    await assert.rejects(run(process.execPath, [CLI, "dataset", "--workspace", root, "--out", path.join(dir, "bad"), "--format", "fim", "--fim-preset", "native-suffix"]), (error: Error & { code?: number }) => error.code === 2 && /needs a model family's FIM tokens/.test(error.message));
     assert.ok(!existsSync(path.join(dir, "bad", "train.jsonl")));
   });
 });

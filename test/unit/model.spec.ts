@@ -527,6 +527,9 @@ describe("model profiles and prompts", () => {
     // The rest of the cursor's line re-typed, mid-line: dropped, as before.
     assert.equal(cleanCompletion("a, b)", ")\n", [], { prefix: "call(" }), "a, b");
     assert.equal(cleanCompletion("items) {", ") {\n  x()\n}", [], { prefix: "for (const item of " }), "items");
+    // A chat-tuned model's fence goes, in code; in Markdown a fence may be what was asked for.
+    assert.equal(cleanCompletion("```python\n    return a + b\n```\nThis adds them.", "\n", [], { prefix: "def add(a, b):\n", language: "python" }), "    return a + b");
+    assert.equal(cleanCompletion("```sh\nnpm test\n```", "\n", [], { prefix: "Run:\n\n", language: "markdown" }), "```sh\nnpm test\n```");
   });
 });
 

@@ -134,7 +134,7 @@ export class CompletionEngine {
         tokensEstimated: usage === undefined, latencyMs: Math.round(performance.now() - started), outcome, redactions,
       });
     }
-    const text = cleanCompletion(raw, suffix, stop, { prefix });
+    const text = cleanCompletion(raw, suffix, stop, { prefix, language: request.language });
     this.cache.set(key, text);
     return text ? { text, cached: false, context, usage } : undefined;
   }

@@ -84,11 +84,18 @@ export function buildFimPrompt(input: FimInput): FimPrompt {
  * after the cursor, and cap the length; empty when nothing useful is left. `prefix`: the text
  * before the cursor, which says whether the suffix starts a line.
  */
-export function cleanCompletion(raw: string, suffix: string, stop: readonly string[], options: { prefix?: string; maxLines?: number } = {}): string {
+export function cleanCompletion(raw: string, suffix: string, stop: readonly string[], options: { prefix?: string; maxLines?: number; language?: string } = {}): string {
   let text = raw;
   for (const marker of stop) {
     const at = text.indexOf(marker);
     if (at >= 0) text = text.slice(0, at);
+  }
+  // A chat-tuned model wraps code in a Markdown fence: the code inside is the completion (not in Markdown itself, where a fence may be the text).
+  const fence = options.language === "markdown" ? null : /^[ \t]*```[\w+#.-]*[ \t]*\n/.exec(text);
+  if (fence) {
+    const body = text.slice(fence[0].length);
+    const close = body.search(/(^|\n)[ \t]*```/);
+    text = close >= 0 ? body.slice(0, close) : body;
   }
   const lines = text.split("\n");
   const maxLines = options.maxLines ?? 40;
