@@ -237,12 +237,18 @@ describe("held-out code copied into a train file", () => {
       try {
         await index.run();
         const out = path.join(dir, "out");
-        const report = await buildDataset({ codebase: index.codebase, root, out, testShare: 0.5, withRetrieval: true });
+        // A seed that holds out the second file: the train copy comes first.
+        let seed = 1;
+        while (!(await testFiles(root, ["a/util.py", "b/helpers.py"], "file", 0.5, String(seed))).has("b/helpers.py")) seed++;
+        const report = await buildDataset({ codebase: index.codebase, root, out, testShare: 0.5, withRetrieval: true, seed: String(seed) });
         assert.equal(report.files.test, 1);
         const train = readFileSync(path.join(out, "train.jsonl"), "utf8");
         assert.ok(!train.includes("width, height = size.split"), "the held-out body reached train");
         assert.ok(report.dropped.heldOutCopies >= 1, JSON.stringify(report.dropped));
         assert.ok(train.includes("kept = [v for v in values"), "the train file's own function stays");
+        // And the test file keeps its own copy: a train copy dropped for holding it does not make it a near-duplicate of itself.
+        const answers = readFileSync(path.join(out, "test.jsonl"), "utf8").trim().split("\n").map((line) => (JSON.parse(line).messages as Array<{ role: string; content: string }>).at(-1)!.content);
+        assert.ok(answers.some((answer) => answer.includes("width, height = size.split")), "the held-out function left test");
       } finally {
         index.close();
       }

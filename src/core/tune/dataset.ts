@@ -93,12 +93,13 @@ export async function buildDataset(options: DatasetOptions): Promise<DatasetRepo
     options.signal?.throwIfAborted();
     if (i % 100 === 0) progress(`examples from ${i} of ${files.length} files`);
     for (const example of await examplesOf(file, options, format, maxTokens, report, test.has(file.path) ? new Set() : heldOut)) {
-      if (isNearDuplicate(seen, example.answer)) {
-        report.dropped.duplicates++;
-        continue;
-      }
+      // Held-out copies first: a dropped train copy must not be remembered, or the test function it copies would be its near-duplicate.
       if (!test.has(file.path) && holdsHeldOutBody(example.fim ?? `${example.prompt}\n${example.answer}`, heldOutBodies)) {
         report.dropped.heldOutCopies++;
+        continue;
+      }
+      if (isNearDuplicate(seen, example.answer)) {
+        report.dropped.duplicates++;
         continue;
       }
       kept.push({ ...example, split: test.has(file.path) ? "test" : "train" });
@@ -148,8 +149,27 @@ function bodySignature(body: string): string | undefined {
   return lines.length >= 3 && lines.slice(0, 3).join("\n").length >= 40 ? lines.slice(0, 3).join("\n") : undefined;
 }
 
+/**
+ * A text's code lines, blanks squeezed: comment lines and docstrings left out on both sides, so that
+ * a doc example (its function without the docstring) still shows the body it holds.
+ */
 function normalizedLines(text: string): string[] {
-  return text.split("\n").map((line) => line.replace(/\s+/g, " ").trim()).filter(Boolean);
+  const lines: string[] = [];
+  let docstring: string | undefined; // the quotes that end the docstring the line is in
+  for (const raw of text.split("\n")) {
+    const line = raw.replace(/\s+/g, " ").trim();
+    if (docstring) {
+      if (line.includes(docstring)) docstring = undefined;
+      continue;
+    }
+    const quotes = /^[rbuf]{0,2}("""|''')/i.exec(line)?.[1];
+    if (quotes) {
+      if (!line.slice(line.indexOf(quotes) + 3).includes(quotes)) docstring = quotes;
+      continue;
+    }
+    if (line && !/^(\/\/|#|\/\*|\*)/.test(line)) lines.push(line);
+  }
+  return lines;
 }
 
 /** Whether any three lines in a row of `text` open a held-out body. */
