@@ -74,6 +74,18 @@ describe("a team index on object storage (a real S3-compatible server)", () => {
     assert.doesNotMatch(search.stderr, /No index yet/);
   });
 
+  it("refuses a folder's own index as its shared index (it would lean on itself and drop every chunk), and leaves the index whole", async () => {
+    const chunks = async (): Promise<number> => JSON.parse((await groundwork(["status", "--workspace", writer, "--db", "s3://team/main", "--json"], s3.env())).stdout).chunks;
+    const before = await chunks();
+    assert.ok(before > 0);
+    for (const shared of ["s3://team/main", "s3://team/main/"]) {
+      const result = await groundwork(["index", writer, "--db", "s3://team/main", "--shared-index", shared], s3.env());
+      assert.equal(result.code, 1, result.stdout);
+      assert.match(result.stderr, /is .*'s own index: a folder's index can't be the shared index it overlays/);
+    }
+    assert.equal(await chunks(), before);
+  });
+
   it("wrong credentials: a clear error that quotes none of them", async () => {
     const secret = "not-the-secret-9f8e7d";
     const result = await groundwork(["search", "bounded queue", "--workspace", reader, "--db", "s3://team/main"], s3.env({ AWS_ACCESS_KEY_ID: "WRONGKEYID42", AWS_SECRET_ACCESS_KEY: secret }));

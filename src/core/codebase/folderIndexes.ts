@@ -58,6 +58,10 @@ export class FolderIndexes {
   /** `first`: the workspace's first folder, the one a shared index is for. */
   private open(folder: CodebaseFolder, first: boolean): Promise<FolderIndex> {
     const { scan, vectorIndexMinRows, syncTextIndexMaxRows, batchChunks, neural, embedderFor, keepGenerations, shared } = this.options;
+    // Its own index as its shared one: every file would lean on itself and its chunks go (an index wiped for the whole team).
+    if (first && shared && resolveIndexLocation(shared) === folder.dbPath) {
+      return Promise.reject(new CodebaseError(`The shared index ${shared} is ${folder.root}'s own index: a folder's index can't be the shared index it overlays. Keep the local index elsewhere (--db, or the default).`));
+    }
     return FolderIndex.open({
       root: folder.root, dbPath: folder.dbPath, embedder: this.embedder, neural, embedderFor, keepGenerations, stages: this.stages, scan, logger: this.logger,
       // A shared index is one repository's: it goes under the first folder.
