@@ -170,18 +170,18 @@ function rerankerOptions(values: Record<string, unknown>): Pick<CodebaseOptions,
 }
 
 /**
- * Indexes first when there is no index yet. Where the index can't work on this machine, a command
- * that needs it fails with the reason; one that can go on without it (ask, compare) says so once.
+ * Indexes first when there is no index yet, or files lean on a shared index that no longer answers for them (CI changed or
+ * deleted them since: searched nowhere). Where the index can't work here, a command that needs it fails with the reason; ask and compare go on.
  */
 async function ensureIndexed(codebase: Codebase, needsIndex: boolean): Promise<void> {
-  if (codebase.unavailable) {
-    if (needsIndex) throw new Error(codebase.unavailable);
-    process.stderr.write(`warning: ${codebase.unavailable}\n`);
-    return;
-  }
-  if ((await codebase.summary()).files > 0) return;
+  if (codebase.unavailable && needsIndex) throw new Error(codebase.unavailable);
+  if (codebase.unavailable) return void process.stderr.write(`warning: ${codebase.unavailable}\n`);
   const [folder] = codebase.folders;
-  process.stderr.write(`No index yet at ${folder.dbPath}: indexing ${folder.root} first.\n`);
+  const stale = codebase.sharedIndex ? (await codebase.status())[0]?.shared : undefined;
+  if (stale?.stale && stale.problem) return void process.stderr.write(`warning: ${stale.stale} files of ${folder.root} lean on the shared index, which is not used: they are not searched (\`groundwork index\` indexes them here).\n`);
+  if (stale?.stale) process.stderr.write(`The shared index changed since this checkout's overlay was updated: indexing the ${stale.stale} files it no longer holds as they are here.\n`);
+  else if ((await codebase.summary()).files > 0) return;
+  else process.stderr.write(`No index yet at ${folder.dbPath}: indexing ${folder.root} first.\n`);
   const printer = progressPrinter();
   process.stderr.write(summary((await codebase.index({ onProgress: (event) => printer(event.progress) }))[0]) + "\n");
   await codebase.maintenanceIdle();
@@ -262,12 +262,13 @@ async function main(argv: string[], abort: AbortController, step?: IndexStep): P
             `files: ${status.filesIndexed}\nchunks: ${status.chunks}\nlast updated: ${status.lastUpdated ?? "never"}\n` +
             `vector index: ${status.vectorIndex ? `${status.vectorIndex.indexed} rows (${status.vectorIndex.unindexed} searched flat beside it)` : "none (flat search)"}\n` +
             (status.commit ? `commit: ${status.commit}\n` : "") +
-            (status.shared ? `shared index: ${status.shared.uri}${status.shared.problem ? ` (not used: ${status.shared.problem})` : `, ${status.shared.files} files${status.shared.commit ? ` at ${status.shared.commit.slice(0, 12)}` : ""}; ${status.shared.overlaid} overlaid here`}\n` : "") +
+            (status.shared ? `shared index: ${status.shared.uri}${status.shared.problem ? ` (not used: ${status.shared.problem})` : `, ${status.shared.files} files${status.shared.commit ? ` at ${status.shared.commit.slice(0, 12)}` : ""}; ${status.shared.overlaid} overlaid here`}` +
+              `${status.shared.stale ? `; ${status.shared.stale} not searched until the next run indexes them here` : ""}\n` : "") +
             (status.generation ? `index generation: ${status.generation.fingerprint.slice(0, 16) || "from an older version"} (searches: ${status.generation.searches})\n` : "") +
             (status.rebuilding ? `rebuilding: ${status.rebuilding.reason}; ${status.rebuilding.filesDone} files so far\n` : "") +
             `skipped: ${status.skipped.length}\n` + status.skipped.map((r) => `  ${r.path}: ${r.reason}\n`).join("") +
             `failed: ${status.failed.length}\n` + status.failed.map((r) => `  ${r.path}: ${r.reason}\n`).join("") +
-            (status.generation ? "" : `No index yet: \`groundwork index ${status.root}${values.db ? ` --db ${values.db as string}` : ""}\` builds it (a search builds it first too).\n`),
+            (status.generation ? "" : `No index yet: \`groundwork index ${status.root}${values.db ? ` --db ${values.db as string}` : ""}${values["shared-index"] ? ` --shared-index ${values["shared-index"] as string}` : ""}\` builds it (a search builds it first too).\n`),
         );
       }
       return 0;

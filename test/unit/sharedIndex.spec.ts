@@ -1,16 +1,18 @@
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
 import { cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { createServer, type Socket } from "node:net";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { Codebase } from "../../src/core/codebase/codebase";
+import { AgentTools } from "../../src/core/tools/agentTools";
 import { indexInChild, type IndexJob, jobOptions } from "../../src/core/codebase/indexProcess";
 import { parseStorageOptions, storageOptionsFromEnv, useStorage } from "../../src/core/codebase/storage";
 import type { OwnershipEvent } from "../../src/core/codebase/types";
 import type { SearchHit } from "../../src/core/retrieval/types";
-import { storageProblem } from "../../src/core/store/lance";
+import { describeStorageError, storageProblem } from "../../src/core/store/lance";
+import { SharedOverlay } from "../../src/core/codebase/sharedOverlay";
 import { TestIndex } from "../helpers/index";
 import { CLI, POLYGLOT, REPO_ROOT, removeTree, tempDir, writeTree } from "../helpers/workspace";
 import { TestS3Server } from "../support/s3Server";
@@ -135,6 +137,34 @@ describe("a team index on object storage (a real S3-compatible server)", () => {
     assert.equal(storageProblem(new Error("Table 'meta' was not found: Error performing GET http://127.0.0.1:40341/team/main/meta.lance in 401.7µs - <Code>NoSuchKey</Code>")), "missing", "a generation not made yet");
   });
 
+  it("never shows an endpoint's user, password, path or a request's query in a store's error, and ends it with one period", () => {
+    useStorage(["s3://audit-redact/main"], { aws_endpoint: "http://alice:SECRETPW@127.0.0.1:4569/SECRETPATHTOKEN", aws_access_key_id: "KEYID12345" });
+    const raw = "Generic S3 error: Error performing GET http://alice:SECRETPW@127.0.0.1:4569/SECRETPATHTOKEN/team?list-type=2&X-Amz-Signature=deadbeefcafe in 2ms - Server returned non-2xx status code: 418 I'm a teapot.";
+    const said = describeStorageError("s3://audit-redact/main", new Error(raw));
+    for (const secret of ["alice", "SECRETPW", "SECRETPATHTOKEN", "deadbeefcafe"]) assert.ok(!said.includes(secret), `${secret} in: ${said}`);
+    assert.match(said, /127\.0\.0\.1:4569/, "the endpoint's host stays: it says where");
+    assert.doesNotMatch(said, /\.\.$/);
+  });
+
+  it("gives up a store that takes connections and never answers, instead of holding the search for minutes", async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      useStorage(["s3://silent/main"], { ...storageOptionsFromEnv(s3.env()), aws_endpoint: `http://127.0.0.1:${port}` });
+      const started = Date.now();
+      const overlay = await SharedOverlay.open("s3://silent/main", "g-test", { trace() {}, debug() {}, info() {}, warn() {}, error() {} }, 1500);
+      assert.ok(Date.now() - started < 10_000, `gave up after ${Date.now() - started} ms`);
+      assert.equal(overlay.active, false);
+      assert.match(overlay.problem ?? "", /unreachable/);
+      overlay.close();
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+  });
+
   it("takes AWS_ENDPOINT_URL_S3 before AWS_ENDPOINT_URL, and never echoes a storage option it can't parse", () => {
     assert.equal(storageOptionsFromEnv({ AWS_ENDPOINT_URL: "http://general:4566", AWS_ENDPOINT_URL_S3: "http://s3-only:9000" }).aws_endpoint, "http://s3-only:9000");
     assert.equal(storageOptionsFromEnv({ AWS_ENDPOINT_URL: "http://general:4566" }).aws_endpoint, "http://general:4566");
@@ -184,6 +214,37 @@ describe("a team index on object storage (a real S3-compatible server)", () => {
     } finally {
       dev.close();
     }
+  });
+
+  it("a one-off search after CI republished indexes here first what no longer leans on the team index; one it can't read says how much goes unsearched", async () => {
+    const ci = path.join(dir, "stale-ci");
+    const mine = path.join(dir, "stale-dev");
+    const db = path.join(dir, "stale-db");
+    writeTree(ci, { "src/invoice.ts": "export function computeInvoiceTotal(items: number[]): number {\n  return items.length;\n}\n", "src/ship.ts": "export function shipParcelExpress(id: string): string {\n  return `parcel ${id} shipped express`;\n}\n", "src/other.ts": "export const answer = 42;\n" });
+    cpSync(ci, mine, { recursive: true });
+    assert.equal((await groundwork(["index", ci, "--db", "s3://team/stale"], s3.env())).code, 0);
+    const local = await groundwork(["index", mine, "--db", db, "--shared-index", "s3://team/stale"], s3.env());
+    assert.match(local.stdout, /0 chunks in the index/, local.stdout);
+    // CI changes a file and deletes one; this developer has not pulled.
+    writeFileSync(path.join(ci, "src/invoice.ts"), "export function computeInvoiceTotal(items: number[]): number {\n  return items.length * 2;\n}\n");
+    rmSync(path.join(ci, "src/ship.ts"));
+    assert.equal((await groundwork(["index", ci, "--db", "s3://team/stale"], s3.env())).code, 0);
+    const statusOf = async (shared: string): Promise<{ shared: { overlaid: number; stale: number } }> => JSON.parse((await groundwork(["status", "--workspace", mine, "--db", db, "--shared-index", shared, "--json"], s3.env())).stdout);
+    assert.deepEqual([(await statusOf("s3://team/stale")).shared.stale, (await statusOf("s3://team/stale")).shared.overlaid], [2, 0]);
+    const search = await groundwork(["search", "ship parcel express", "--workspace", mine, "--db", db, "--shared-index", "s3://team/stale", "-k", "1"], s3.env());
+    assert.match(search.stderr, /The shared index changed since this checkout's overlay was updated: indexing the 2 files it no longer holds as they are here/);
+    assert.match(search.stdout, /src\/ship\.ts/, "deleted upstream, still here: found");
+    assert.deepEqual([(await statusOf("s3://team/stale")).shared.stale, (await statusOf("s3://team/stale")).shared.overlaid], [0, 2]);
+    useStorage(["s3://team/stale"], storageOptionsFromEnv(s3.env()));
+    const codebase = await Codebase.open({ folders: [{ name: "dev", root: mine, dbPath: db }], shared: "s3://team/stale" });
+    try {
+      assert.match((await new AgentTools(codebase, { caller: "test" }).call("index_status", {})).text, /shared index s3:\/\/team\/stale: 2 files, 2 overlaid here/);
+    } finally {
+      codebase.close();
+    }
+    // A team index that can't be read: what leans on it is not searched, and the search says how much.
+    const missing = await groundwork(["search", "compute invoice total", "--workspace", mine, "--db", db, "--shared-index", "s3://team/none", "-k", "1"], s3.env());
+    assert.match(missing.stderr, /1 files of .* lean on the shared index, which is not used: they are not searched/);
   });
 
   it("a store down at a port whose number holds 403 or 401 reads as unreachable, not as access denied", async () => {

@@ -87,9 +87,10 @@ export class Codebase {
     return codebase;
   }
 
-  get folders(): readonly CodebaseFolder[] {
-    return this.space.folders;
-  }
+  get folders(): readonly CodebaseFolder[] { return this.space.folders; }
+
+  /** The shared index the first folder overlays (CodebaseOptions.shared), when there is one. */
+  get sharedIndex(): string | undefined { return this.options.shared; }
 
   /** Opens the indexes of folders added to the workspace and closes those of folders removed. */
   async setFolders(specs: readonly FolderSpec[]): Promise<void> {
@@ -199,9 +200,7 @@ export class Codebase {
 
   /** Deletes every folder's index; the next `index()` builds them again. */
   clear(): Promise<void> {
-    return this.enqueue(async () => {
-      for (const index of this.indexes.all()) await index.clear();
-    });
+    return this.enqueue(async () => { for (const index of this.indexes.all()) await index.clear(); });
   }
 
   /**

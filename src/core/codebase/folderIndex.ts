@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { ConventionSet, isConventionFile } from "../conventions/conventionSet";
 import type { Embedder } from "../embed/embedder";
 import { indexFingerprint } from "../index/fingerprint";
-import { Indexer, type IndexRunResult, type OwnershipChange, type RunOptions } from "../index/indexer";
+import { DELETED_HERE, Indexer, type IndexRunResult, type OwnershipChange, type RunOptions } from "../index/indexer";
 import type { SearchSegment } from "../retrieval/retriever";
 import { IndexLock, IndexLockedError } from "../store/lock";
 import { lanceUnsupportedReason } from "../store/cpu";
@@ -362,7 +362,7 @@ export class FolderIndex {
       embedder: embeddersLabel(this.options.embedder, store ? store.identity.neural : neuralIdentity(this.neural)),
       filesIndexed: records.filter((r) => r.status === "indexed").length,
       chunks: store ? await store.countChunks() : 0,
-      skipped: records.filter((r) => r.status === "skipped"),
+      skipped: records.filter((r) => r.status === "skipped" && r.reason !== DELETED_HERE),
       failed: records.filter((r) => r.status === "error"),
       lastUpdated: await store?.getMeta("lastUpdated"),
       commit: await store?.getMeta("commit"),

@@ -7,7 +7,7 @@
 // moves to the latest before each run and update; a file the overlay leaned on whose shared copy
 // has changed since is hidden until the next run indexes it here.
 import type { RunOptions } from "../index/indexer";
-import { leansOnShared, type OwnershipChange, type SharedFiles } from "../index/sharedFiles";
+import { leansOnShared, type OwnershipChange, SHARED, type SharedFiles } from "../index/sharedFiles";
 import type { SearchSegment } from "../retrieval/retriever";
 import type { FileRecord } from "../store/schema";
 import { IndexStore, type SourceReader, StoreUnreadableError } from "../store/store";
@@ -23,6 +23,12 @@ export interface SharedStatus {
   files: number;
   /** Files the local overlay holds instead (edited, added or deleted here). */
   overlaid: number;
+  /**
+   * Files whose local record leans on the shared index where it no longer answers for them (CI
+   * changed or deleted them since, or the shared index can't be read): searched nowhere until a
+   * run indexes them here.
+   */
+  stale: number;
   /** Why it is not used, when it is not. */
   problem?: string;
 }
@@ -40,6 +46,8 @@ export class SharedOverlay implements SharedFiles {
   private version: string | undefined;
   /** Paths the local index speaks for: the shared copy is hidden. */
   private owned = new Set<string>();
+  /** Of the local records: files held here instead (chunks or a tombstone), and files leaning where the shared index no longer answers. */
+  private counts = { overlaid: 0, stale: 0 };
   /** Paths a run in progress has handed to the shared index: their local chunks (going, or gone) are hidden. */
   private handedOver = new Set<string>();
   problem: string | undefined;
@@ -54,12 +62,18 @@ export class SharedOverlay implements SharedFiles {
 
   private constructor(readonly uri: string, private readonly logger: Logger) {}
 
-  /** Opens the shared index of this fingerprint; never throws: a failure is the overlay's `problem`. */
-  static async open(uri: string, fingerprint: string, logger: Logger): Promise<SharedOverlay> {
+  /**
+   * Opens the shared index of this fingerprint; never throws: a failure is the overlay's `problem`.
+   * A store that takes connections and never answers is given up after `timeoutMs` (each of its
+   * requests times out, but one after another they would hold a search for many minutes).
+   */
+  static async open(uri: string, fingerprint: string, logger: Logger, timeoutMs = CHECK_TIMEOUT_MS): Promise<SharedOverlay> {
     const overlay = new SharedOverlay(uri, logger);
     const dir = generationDir(uri, fingerprint);
-    try {
+    let gaveUp = false;
+    const opening = (async () => {
       const store = await IndexStore.open(dir);
+      if (gaveUp) return store?.close();
       if (!store) overlay.problem = `no index made by this Groundwork version with these settings (its embedding model) at ${uri} (looked for ${dir})`;
       else if (!store.complete) {
         store.close();
@@ -68,8 +82,16 @@ export class SharedOverlay implements SharedFiles {
         overlay.store = store;
         await overlay.readFiles();
       }
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([opening, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out: no answer in ${Math.round(timeoutMs / 1000)} s`)), timeoutMs)))]);
     } catch (error) {
+      gaveUp = true;
+      opening.catch(() => undefined);
       overlay.fail(error, dir);
+    } finally {
+      clearTimeout(timer);
     }
     if (overlay.problem) logger.warn(`The shared index is not used: ${overlay.problem}. The whole folder is indexed here instead.`);
     else logger.info(`Using the shared index at ${uri}${overlay.commit ? ` (commit ${overlay.commit.slice(0, 12)})` : ""}: ${overlay.files.size} files`);
@@ -123,7 +145,7 @@ export class SharedOverlay implements SharedFiles {
   }
 
   private fail(error: unknown, dir = this.uri): void {
-    this.problem = error instanceof StoreUnreadableError ? error.message : describeStorageError(dir, error);
+    this.problem = (error instanceof StoreUnreadableError ? error.message : describeStorageError(dir, error)).replace(/\.$/, "");
     // Closed with the overlay, not now: a search elsewhere may still be reading it (closing LanceDB under a read crashes the process).
     if (this.store) this.failed.push(this.store);
     this.store = undefined;
@@ -157,7 +179,7 @@ export class SharedOverlay implements SharedFiles {
       return true;
     } catch (error) {
       this.fail(error);
-      this.logger.warn(`The shared index stopped answering: ${this.problem} The whole folder is indexed here instead.`);
+      this.logger.warn(`The shared index stopped answering: ${this.problem}. The whole folder is indexed here instead.`);
       return false;
     } finally {
       clearTimeout(timer);
@@ -171,8 +193,16 @@ export class SharedOverlay implements SharedFiles {
   async refreshOwned(local: IndexStore | undefined): Promise<void> {
     this.local = local;
     const owned = new Set<string>();
-    for (const record of (await local?.fileRecords())?.values() ?? []) if (!leansOnShared(record, this)) owned.add(record.path);
+    const counts = { overlaid: 0, stale: 0 };
+    for (const record of (await local?.fileRecords())?.values() ?? []) {
+      if (leansOnShared(record, this)) continue;
+      owned.add(record.path);
+      if (record.reason === SHARED) counts.stale++;
+      // Held here instead: a file of its own (edited, added) or one the shared index holds (deleted or left out here); not `.git/` and the like.
+      else if (record.status === "indexed" || this.files.has(record.path)) counts.overlaid++;
+    }
     this.owned = owned;
+    this.counts = counts;
     this.handedOver = new Set();
   }
 
@@ -214,7 +244,7 @@ export class SharedOverlay implements SharedFiles {
   }
 
   status(): SharedStatus {
-    return { uri: this.uri, commit: this.commit, files: this.files.size, overlaid: this.owned.size, problem: this.problem };
+    return { uri: this.uri, commit: this.commit, files: this.files.size, ...this.counts, problem: this.problem };
   }
 
   close(): void {

@@ -159,7 +159,8 @@ export function storageProblem(error: unknown): "denied" | "no-bucket" | "unreac
  * and no registered credential value survives in it.
  */
 export function describeStorageError(location: string, error: unknown): string {
-  const raw = errorMessage(error);
+  // A URL's user, password and query (an endpoint given as `http://user:pass@host`, a presigned request) never show.
+  const raw = redactedValues(errorMessage(error).replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]*@/gi, "$1").replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^\s?]*)\?\S*/gi, "$1"));
   const kind = {
     denied: "access denied: check the credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or --storage-option)",
     "no-bucket": "the bucket does not exist",
@@ -167,9 +168,19 @@ export function describeStorageError(location: string, error: unknown): string {
     missing: "no index there",
     other: raw.split("\n")[0].slice(0, 200),
   }[storageProblem(error)];
-  let message = `The index at ${location} can't be read: ${kind}.`;
+  return redactedValues(`The index at ${location} can't be read: ${kind.replace(/\.$/, "")}.`);
+}
+
+/** `text` without any storage option's value (keys, secrets, an endpoint's path); an endpoint's scheme and host stay. */
+function redactedValues(text: string): string {
+  let out = text;
   for (const options of storage.values()) {
-    for (const value of Object.values(options)) if (value.length >= 4 && !/^(true|false|http:\/\/|https:\/\/|us-|eu-|\d+s$)/.test(value)) message = message.split(value).join("***");
+    for (const value of Object.values(options)) {
+      if (value.length < 4 || /^(true|false|us-|eu-|\d+s?)$|^(us|eu)-/.test(value)) continue;
+      const endpoint = /^(https?:\/\/)(?:[^/@\s]*@)?([^/\s]+)(.*)$/.exec(value);
+      if (!endpoint) out = out.split(value).join("***");
+      else if (endpoint[3].replace(/\/+$/, "")) for (const form of [value, endpoint[1] + endpoint[2] + endpoint[3]]) out = out.split(form).join(`${endpoint[1]}${endpoint[2]}/***`);
+    }
   }
-  return message;
+  return out;
 }

@@ -263,10 +263,10 @@ export class AgentTools {
     const folders = await this.codebase.status();
     const line = (s: FolderStatus): string =>
       `${s.folder}: ${s.filesIndexed} files, ${s.chunks} chunks, ${s.skipped.length} skipped, last updated ${s.lastUpdated ?? "never"}` +
-      (s.rebuilding ? `; rebuilding (${s.rebuilding.reason})` : "") + (s.unavailable ? `; ${s.unavailable}` : "");
+      (s.rebuilding ? `; rebuilding (${s.rebuilding.reason})` : "") + (s.unavailable ? `; ${s.unavailable}` : "") + (s.shared ? `; ${sharedLine(s.shared)}` : "");
     const data = folders.map((s) => ({
       folder: s.folder, root: s.root, files: s.filesIndexed, chunks: s.chunks, skipped: s.skipped.length, failed: s.failed.length,
-      lastUpdated: s.lastUpdated ?? null, rebuilding: s.rebuilding ?? null, unavailable: s.unavailable ?? null,
+      lastUpdated: s.lastUpdated ?? null, rebuilding: s.rebuilding ?? null, unavailable: s.unavailable ?? null, shared: s.shared ?? null,
     }));
     return { text: folders.map(line).join("\n") || "No folder is open.", data: { folders: data }, citations: [] };
   }
@@ -281,6 +281,13 @@ export class AgentTools {
       };
     });
   }
+}
+
+/** What an agent needs to know of a shared index: which, at what commit, and whether its results are in the answers. */
+function sharedLine(shared: NonNullable<FolderStatus["shared"]>): string {
+  if (shared.problem) return `the shared index ${shared.uri} is not used (${shared.problem}): local results only`;
+  return `shared index ${shared.uri}${shared.commit ? ` at ${shared.commit.slice(0, 12)}` : ""}: ${shared.files} files, ${shared.overlaid} overlaid here` +
+    (shared.stale ? `, ${shared.stale} changed there and not searched until the next update` : "");
 }
 
 function cited(snippets: readonly Snippet[]): ToolAnswer["citations"] {
