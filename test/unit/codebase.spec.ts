@@ -1,5 +1,6 @@
 // The Codebase: one door over every folder of a workspace. Real files, grammars and LanceDB.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -345,6 +346,26 @@ describe("an index folder deleted under a running process", () => {
       assert.deepEqual((await codebase.search("settle an invoice", { limit: 5 })).filter((hit) => hit.path.startsWith("app/")), []);
       assert.equal(reported.length, 2);
     });
+  });
+});
+
+describe("the default index folder and git", () => {
+  it("is kept out of git by a .gitignore of its own, which leaves the team's .groundwork/conventions/ in", async () => {
+    const root = tempDir("gw-gitignore-");
+    try {
+      writeTree(root, { "src/app.py": "def main():\n    return 1\n", ".groundwork/conventions/style.md": "Prefer early returns.\n" });
+      execFileSync("git", ["init", "-q", "-b", "main", root]);
+      const codebase = await Codebase.open({ folders: [{ name: "w", root }] });
+      try {
+        await codebase.index();
+      } finally {
+        codebase.close();
+      }
+      const untracked = execFileSync("git", ["-C", root, "status", "--porcelain", "--untracked-files=all"], { encoding: "utf8" }).split("\n").filter(Boolean).map((line) => line.slice(3)).sort();
+      assert.deepEqual(untracked, [".groundwork/.gitignore", ".groundwork/conventions/style.md", "src/app.py"]);
+    } finally {
+      removeTree(root);
+    }
   });
 });
 

@@ -46,8 +46,23 @@ export async function openOrCreateGeneration(dir: string, identity: StoreIdentit
   if (store?.identity.fingerprint === identity.fingerprint) return store;
   store?.close();
   beforeCreate();
+  await keptOutOfGit(dir);
   return IndexStore.create(dir, identity);
 }
+
+/**
+ * The default index folder (`<folder>/.groundwork/index`) is this machine's: a `.gitignore` in
+ * `.groundwork` keeps it out of git (and `git stash -u`), with the audit log, datasets and evals
+ * written there, but not the team's `.groundwork/conventions/`. An existing one is left as it is.
+ */
+async function keptOutOfGit(generation: string): Promise<void> {
+  const folder = path.dirname(path.dirname(generation));
+  if (isRemoteUri(generation) || path.basename(folder) !== ".groundwork") return;
+  await fs.mkdir(folder, { recursive: true });
+  await fs.writeFile(path.join(folder, ".gitignore"), GIT_IGNORED, { flag: "wx" }).catch(() => undefined);
+}
+
+const GIT_IGNORED = "# Groundwork's files of this machine (its index, audit log, datasets); conventions/ is the team's.\n*\n!.gitignore\n!conventions/\n!conventions/**\n";
 
 /**
  * Under the writer lock, before a run writes on: a generation marked damaged, or read whole and
