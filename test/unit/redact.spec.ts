@@ -63,7 +63,10 @@ describe("secret redaction", () => {
     ].join("\n");
     assert.equal(redactSecrets(code).text, code);
     // Those words beside a real credential's name still are one.
-    for (const line of ['issuerToken = "c2VjcmV0LXZhbHVlLTEyMw"', 'refresh_token: "9f8e7d6c5b4a39281706"', "CANCEL_SECRET=s3cr3tValue99"]) {
+    for (const line of ['issuerToken = "c2VjcmV0LXZhbHVlLTEyMw"', 'refresh_token: "9f8e7d6c5b4a39281706"', "CANCEL_SECRET=s3cr3tValue99",
+      // A flag's or a property's name, a credential's value.
+      'is_admin_password = "hunter2!x"', 'has_password = "hunter2!x"', 'api_key_name = "k9Xq2Lm8Vt7Rp3Zs"', "AUTH_TOKEN_HEADER=q8Zr2mV7pL0xN4bT",
+      'useSecret = "q8Zr2mV7pL0xN4bT"', "ADMIN_PASSWORD_PROMPT=hunter2!x", 'requireAuthToken: "q8Zr2mV7pL0xN4bT"']) {
       assert.equal(redactSecrets(line).count, 1, line);
     }
   });

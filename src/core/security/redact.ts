@@ -60,13 +60,13 @@ const RULES: Rule[] = [
   {
     name: "credential assignment",
     pattern: new RegExp(String.raw`((?:^|[^\w$])["']?${CREDENTIAL_NAME}["']?\s*(?::=|=>|[:=])\s*[bruf]{0,2})(["'\x60])((?:(?!\2)[^\\\n]|\\.){4,})\2`, "gi"),
-    replace: (_m, head, quote, value) => (isPlaceholder(value) || notACredential(head) ? `${head}${quote}${value}${quote}` : `${head}${quote}${MARK}${quote}`),
+    replace: (_m, head, quote, value) => (isPlaceholder(value) || notACredential(head, value, false) ? `${head}${quote}${value}${quote}` : `${head}${quote}${MARK}${quote}`),
   },
   // A literal fallback after a lookup: `secret = process.env.X || "fallback-secret"`, `token = os.getenv("T") or "…"`.
   {
     name: "credential fallback",
     pattern: new RegExp(String.raw`((?:^|[^\w$])${CREDENTIAL_NAME}\s*[:=]\s*(?:process\.env|import\.meta\.env|os\.environ|os\.getenv|getenv|System\.getenv|ENV\[)[^\n,;]{0,120}?(?:\|\||\?\?|\bor\b)\s*)(["'\x60])((?:(?!\2)[^\\\n]|\\.){4,})\2`, "gi"),
-    replace: (_m, head, quote, value) => (isPlaceholder(value) || notACredential(head) ? `${head}${quote}${value}${quote}` : `${head}${quote}${MARK}${quote}`),
+    replace: (_m, head, quote, value) => (isPlaceholder(value) || notACredential(head, value, false) ? `${head}${quote}${value}${quote}` : `${head}${quote}${MARK}${quote}`),
   },
   // Unquoted values in .env / shell / properties / YAML styles: `DB_PASSWORD=hunter2`, `api_key: abc...`.
   {
@@ -74,22 +74,29 @@ const RULES: Rule[] = [
     pattern: new RegExp(String.raw`(^[ \t]*(?:export[ \t]+)?${CREDENTIAL_NAME}[ \t]*[:=][ \t]*)([^\s"'\x60#;,)\[\]]{6,})(?=[ \t]*(?:$|#|;|,|//))`, "gim"),
     // Code assigns expressions (`get_token()`, `request.auth`, `apiKey`); configs assign literals.
     // An environment-style name (DB_PASSWORD, export SECRET_KEY) is given literals: only a call, a member or another constant is not one.
-    replace: (_m, head, value) => (isPlaceholder(value) || notACredential(head) || (isExpression(value, envStyle(head)) && !looksRandom(value)) ? head + value : head + MARK),
+    replace: (_m, head, value) => (isPlaceholder(value) || notACredential(head, value, true) || (isExpression(value, envStyle(head)) && !looksRandom(value)) ? head + value : head + MARK),
     // (envStyle: `NAME=value` with nothing around `=`, as .env files and shells write it; `NAME = name` in code is a variable.)
   },
 ];
 
 /**
- * Whether the name an assignment's `head` starts with holds a credential word without holding a
- * credential: a flag or mode (`withCredentials = 'same-origin'`, `isCredentialsSupported`), a class
- * or handle (`axios.CancelToken = CancelToken`, `cancelToken: defaultToConfig2`), or a property of
- * one (`tokenType: 'bearer'`, `passwordLength`).
+ * Whether an assignment names a credential word without holding a credential: a flag or mode
+ * (`withCredentials = 'same-origin'`, `isCredentialsSupported`), a class or handle
+ * (`axios.CancelToken = CancelToken`, `cancelToken: defaultToConfig2`), or a property of one
+ * (`tokenType: 'bearer'`, `PASSWORD_MIN_LENGTH: 12`), and a value that reads as such: a word
+ * (`same-origin`, `bearer`), in code an identifier (`CancelToken`), or a count for a quantity.
+ * `is_admin_password = "hunter2!x"` or `API_KEY_NAME=k9Xq2Lm8Vt7Rp3Zs` are still credentials.
  */
-function notACredential(head: string): boolean {
+function notACredential(head: string, value: string, code: boolean): boolean {
   const name = /[A-Za-z_$][\w$.-]*/.exec(head.replace(/^[^A-Za-z_$]*(?:export[ \t]+)?/, ""))?.[0].split(".").pop() ?? "";
-  return /^(?:with|is|has|use|uses|should|can|allow|allows|require|requires|enable|include|cancel|Cancel|Cancellation)[A-Z]/.test(name) ||
-    /^(?:with|is|has|use|should|can|allow|require|enable|include)_/.test(name) ||
-    /(?:password|passwd|secret|token|key|credentials?)[\w$]*?_?(?:supported|enabled|required|mode|type|types|length|count|field|fields|header|prompt|label|pattern|regex|policy|provider|manager|store|service|class|expiry|expires|expiration|ttl|url|uri|endpoint|path|file|name|names)$/i.test(name);
+  const flag = /^(?:with|is|has|use|uses|should|can|allow|allows|require|requires|enable|include|cancel|Cancel|Cancellation)[A-Z]/.test(name) || /^(?:with|is|has|use|should|can|allow|require|enable|include)_/.test(name);
+  const property = /(?:password|passwd|secret|token|key|credentials?)[\w$]*?_?(?:supported|enabled|required|mode|type|types|length|count|field|fields|header|prompt|label|pattern|regex|policy|provider|manager|store|service|class|expiry|expires|expiration|ttl|url|uri|endpoint|path|file|name|names|size|min|max|timeout)$/i.test(name);
+  if (!flag && !property) return false;
+  const word = /^[A-Za-z][A-Za-z._-]*$/.test(value) && !looksRandom(value);
+  // Words run together as code names them (`CancelToken`, `defaultToConfig2`, `default_config`), not a random run of letters and digits.
+  const identifier = code && /^(?:[A-Za-z][a-z]+(?:[A-Z][a-z]+)+|[a-z]+(?:_[a-z]+)+)\d{0,2}$/.test(value);
+  const count = property && /^\d{1,9}$/.test(value) && /(?:length|count|size|min|max|ttl|timeout|expiry|expires|expiration)$/i.test(name);
+  return word || identifier || count;
 }
 
 /** Values that are not secrets: empty-ish, environment lookups, obvious placeholders. */
