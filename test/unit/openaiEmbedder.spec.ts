@@ -102,8 +102,21 @@ describe("the OpenAI-compatible embedder, over real HTTP", () => {
       assert.equal(vector.length, 32);
       assert.deepEqual(retries, [], "a refusal as too long is not retried as a failing server is");
 
-      server.settings.tooLongReply = { status: 400, message: "Invalid input: the model does not exist" };
-      await assert.rejects(embedder({ maxInputTokens: 100_000 }).embedDocuments(long), /the model does not exist/);
+      // Just over a named limit: cut to it (with the margin), not to half.
+      server.settings.tooLongReply = { status: 413, message: "Input validation error: `inputs` must have less than 2600 tokens. Given: 3002" };
+      const near: Array<[number, number]> = [];
+      server.settings.maxEmbeddingChars = 2600 * 6; // "token " is one token of six characters
+      try {
+        await embedder({ maxInputTokens: 100_000, onInputCut: (from, to) => near.push([from, to]) }).embedDocuments(long);
+      } finally {
+        server.settings.maxEmbeddingChars = 4000;
+      }
+      assert.deepEqual(near.map(([, to]) => to), [Math.floor(2600 * 0.85)]);
+
+      for (const message of ["Invalid input: the model does not exist", "worker timeout: the request took too long", "Input list exceeds the limit of 2048 inputs per request"]) {
+        server.settings.tooLongReply = { status: message.startsWith("worker") ? 500 : 400, message };
+        await assert.rejects(embedder({ maxInputTokens: 100_000, maxRetries: 0 }).embedDocuments(long), (error: Error) => error.message.includes(message.slice(0, 20)), message);
+      }
       // Refused however short: not cut for ever, the refusal is said.
       server.settings.tooLongReply = { status: 400, message: "This model's maximum context length is 8 tokens." };
       await assert.rejects(embedder({ maxInputTokens: 100_000 }).embedDocuments(long), /maximum context length is 8 tokens/);

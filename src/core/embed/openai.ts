@@ -154,8 +154,9 @@ export class OpenAIEmbedder implements Embedder {
         return [...(await this.requestFitting(fitted.slice(0, half), signal)), ...(await this.requestFitting(fitted.slice(half), signal))];
       }
       const tokens = cl100k.count(fitted[0]);
+      // The limit the refusal names, with the tokenizers' margin, when that cuts the input; else half of it.
       const named = namedTokenLimit(error);
-      const limit = Math.min(Math.floor(tokens / 2), named === undefined ? Infinity : Math.floor(named * TOKEN_MARGIN));
+      const limit = named !== undefined && Math.floor(named * TOKEN_MARGIN) < tokens ? Math.floor(named * TOKEN_MARGIN) : Math.floor(tokens / 2);
       if (limit < MIN_CUT_TOKENS) throw error;
       if (limit < this.learnedLimit) {
         this.learnedLimit = limit;
@@ -278,7 +279,8 @@ export class OpenAIEmbedder implements Embedder {
  */
 export function inputTooLong(error: unknown): boolean {
   if (!(error instanceof OpenAI.APIError) || error.status === undefined || ![400, 413, 422, 500].includes(error.status)) return false;
-  return /context length|context window|too (long|large)|too many tokens|less than \d+ tokens|token limit|exceeds?\b[^.]{0,40}\b(tokens?|length|limit)/i.test(error.message);
+  // About the input's length in tokens, not a request that took too long or a list of too many inputs.
+  return /context (length|window)|input (is |was )?too (long|large)|too many tokens|less than \d+ tokens|(token|input) limit|exceeds? (the )?(maximum )?(context|token|input|sequence) ?(length|limit|size)?|maximum (input|sequence) length/i.test(error.message);
 }
 
 /** The limit in tokens an input-too-long refusal names ("maximum context length is 8192 tokens", "less than 512 tokens"). */
