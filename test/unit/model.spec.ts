@@ -518,6 +518,9 @@ describe("model profiles and prompts", () => {
     // A body's last line ends in `}`: not the function's own closing brace, which starts the suffix's line.
     const body = '\tuse = use + "!"\n\treturn &Command{Use: use}\n';
     assert.equal(cleanCompletion(body, "}\n", [], { prefix: "func NewCommand(use string) *Command {\n" }), body.trimEnd());
+    // An inner block's closing brace is no re-typed function's brace: it is indented further.
+    const loop = "\tfor _, x := range xs {\n\t\tsum += x\n\t}";
+    assert.equal(cleanCompletion(loop, "}\n", [], { prefix: "func f(xs []int) {\n\tsum := 0\n" }), loop);
     // That brace re-typed on its own line goes.
     assert.equal(cleanCompletion("\treturn x\n}\n", "}\n\nfunc b() {}\n", [], { prefix: "func a() int {\n" }), "\treturn x");
     // `wrapped` keeps its `d` before a suffix starting `def`.
@@ -530,6 +533,11 @@ describe("model profiles and prompts", () => {
     // A chat-tuned model's fence goes, in code; in Markdown a fence may be what was asked for.
     assert.equal(cleanCompletion("```python\n    return a + b\n```\nThis adds them.", "\n", [], { prefix: "def add(a, b):\n", language: "python" }), "    return a + b");
     assert.equal(cleanCompletion("```sh\nnpm test\n```", "\n", [], { prefix: "Run:\n\n", language: "markdown" }), "```sh\nnpm test\n```");
+    // A docstring's example in a file that writes fences itself keeps them.
+    const example = "    ```python\n    >>> add(1, 2)\n    3\n    ```\n    \"\"\"";
+    assert.equal(cleanCompletion(example, "\n    return a + b\n", [], { prefix: 'def add(a, b):\n    """Add.\n\n    ```text\n    sums\n    ```\n', language: "python" }), example);
+    const moduleDoc = "```python\n>>> run()\n```\n\"\"\"";
+    assert.equal(cleanCompletion(moduleDoc, "\n", [], { prefix: '"""Usage:\n\n```sh\npython -m tool\n```\n\nMore:\n\n', language: "python" }), moduleDoc);
   });
 });
 

@@ -90,8 +90,9 @@ export function cleanCompletion(raw: string, suffix: string, stop: readonly stri
     const at = text.indexOf(marker);
     if (at >= 0) text = text.slice(0, at);
   }
-  // A chat-tuned model wraps code in a Markdown fence: the code inside is the completion (not in Markdown itself, where a fence may be the text).
-  const fence = options.language === "markdown" ? null : /^[ \t]*```[\w+#.-]*[ \t]*\n/.exec(text);
+  // A chat-tuned model wraps code in a Markdown fence (at the start, unindented): the code inside is the completion; not in Markdown
+  // itself, nor in a file that writes fences (a docstring's example), where a fence may be the text.
+  const fence = /^(markdown|mdx|rst)$/.test(options.language ?? "") || options.prefix?.includes("```") ? null : /^```[\w+#.-]*[ \t]*\n/.exec(text);
   if (fence) {
     const body = text.slice(fence[0].length);
     const close = body.search(/(^|\n)[ \t]*```/);
@@ -104,14 +105,17 @@ export function cleanCompletion(raw: string, suffix: string, stop: readonly stri
   // overlap, whole tokens only (`wrapped` before `def` keeps its `d`), and whole lines where the
   // suffix starts a line (a body's last `}` before the function's own is kept).
   const head = suffix.trimStart();
-  const startsLine = suffix.slice(0, suffix.length - head.length).includes("\n") || (options.prefix !== undefined && AT_LINE_START.test(options.prefix));
+  const lead = suffix.slice(0, suffix.length - head.length);
+  const startsLine = lead.includes("\n") || (options.prefix !== undefined && AT_LINE_START.test(options.prefix));
+  // The indentation of the suffix's first line: a re-typed line has it (an inner block's `}` before the function's own has more).
+  const indent = lead.includes("\n") ? lead.slice(lead.lastIndexOf("\n") + 1) : `${(options.prefix ?? "").slice((options.prefix ?? "").lastIndexOf("\n") + 1)}${lead}`;
   for (let n = Math.min(text.length, head.length); n > 0; n--) {
     const overlap = head.slice(0, n);
     const before = text.slice(0, text.length - n);
     if (!text.endsWith(overlap) || !overlap.trim()) continue;
     const tokenEnd = n === head.length || !WORD_CHAR.test(overlap[n - 1]) || !WORD_CHAR.test(head[n]);
     const tokenStart = !WORD_CHAR.test(overlap[0]) || !WORD_CHAR.test(before.slice(-1));
-    if (tokenEnd && tokenStart && (!startsLine || AT_LINE_START.test(before))) {
+    if (tokenEnd && tokenStart && (!startsLine || (AT_LINE_START.test(before) && before.slice(before.lastIndexOf("\n") + 1) === indent))) {
       text = before;
       break;
     }
