@@ -382,12 +382,15 @@ describe("definitions and references by name", () => {
       "server/chain.go": "package server\n\n// Then wraps h in every middleware of the chain.\nfunc (c Chain) Then(h Handler) Handler {\n\tfor i := range c {\n\t\th = c[len(c)-1-i](h)\n\t}\n\treturn h\n}\n",
       "server/router.go": "package server\n\nfunc routes(c Chain, final Handler) Handler {\n\treturn c.Then(final)\n}\n\nfunc ThenAll(c Chain) Chain {\n\treturn c\n}\n",
       "server/chain_test.go": "package server\n\nfunc TestThen(t *testing.T) {\n\tChain{}.Then(nil)\n}\n",
+      "src/fact.c": "/**\n * fact computes n factorial.\n */\nlong fact(int n) {\n  return n <= 1 ? 1 : n\n    * fact(n - 1);\n}\n",
     };
     await withIndexedFolders({ w: files }, async (codebase) => {
       assert.deepEqual((await codebase.definitions("Shutdown")).map((hit) => [hit.path, hit.role]), [["server/server.go", "code"], ["server/a_fake_test.go", "test"]]);
       const cart = await codebase.definitions("Cart", 10);
       assert.ok(cart.length > 0 && cart.every((hit) => /\bclass Cart\b/.test(hit.text)), JSON.stringify(cart.map((hit) => `${hit.startLine}-${hit.endLine}: ${hit.text.slice(0, 30)}`)));
       assert.deepEqual((await codebase.references("walk")).map((hit) => hit.symbol).sort(), ["main", "walk"]);
+      // A recursive call on a line that goes on with `*` is code; the doc comment's mention is not a use.
+      assert.deepEqual((await codebase.references("fact")).map((hit) => `${hit.path}:${hit.symbol}`), ["src/fact.c:fact"]);
       // A name is no pattern: `@"operator++"` finds C++'s operator rather than failing.
       assert.deepEqual((await codebase.definitions("operator++")).map((hit) => hit.path), ["src/iter.cpp"]);
       // A name that is a common word, which full text and the builtin vectors leave out, is found by its definition.

@@ -155,7 +155,8 @@ describe("taking back what is left out by default", () => {
     const root = tempDir();
     try {
       writeTree(root, {
-        ".gitignore": "!vendor/\n!/packages/web/dist/\n",
+        ".gitignore": "!vendor/\n",
+        "packages/web/.gitignore": "!dist/\n",
         "package.json": "{}\n",
         "dist/bundle.js": "x()\n",
         "vendor/acme/lib.go": "package acme\n",
@@ -188,6 +189,11 @@ describe("taking back what is left out by default", () => {
       const taken = await verdicts(["!dist/"]);
       assert.equal(taken["dist/bundle.js"], true, "the setting's negation takes back the root's output folder");
       assert.equal(taken["packages/api/dist/server.js"], true, "and one next to a manifest");
+      // A root ignore file that lets every folder in (a whitelist) does not take back a nested output folder: that folder's own ignore file would.
+      writeTree(root, { ".gitignore": "*\n!*/\n!*.js\n!*.go\n" });
+      const whitelisted = await verdicts();
+      assert.equal(whitelisted["packages/api/dist/server.js"], false);
+      assert.equal(whitelisted["packages/web/dist/index.js"], true);
     } finally {
       removeTree(root);
     }

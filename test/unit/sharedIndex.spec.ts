@@ -86,6 +86,9 @@ describe("a team index on object storage (a real S3-compatible server)", () => {
       assert.match(result.stderr, /is .*'s own index: a folder's index can't be the shared index it overlays/);
     }
     assert.equal(await chunks(), before);
+    // A local folder named two ways is one folder.
+    const local = path.join(dir, "own-local");
+    await assert.rejects(Codebase.open({ folders: [{ name: "w", root: writer, dbPath: local }], shared: `${path.relative(process.cwd(), local)}/` }), /own index: a folder's index can't be the shared index it overlays/);
   });
 
   it("wrong credentials: a clear error that quotes none of them", async () => {

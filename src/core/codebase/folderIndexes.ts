@@ -5,6 +5,7 @@ import type { Embedder } from "../embed/embedder";
 import type { FileStages } from "../index/stages";
 import type { SearchSegment } from "../retrieval/retriever";
 import { isRemoteUri } from "../store/lance";
+import { samePath } from "../../shared/fsPaths";
 import { sha256Hex } from "../util/hash";
 import type { Logger } from "../util/host";
 import { FolderIndex } from "./folderIndex";
@@ -59,7 +60,7 @@ export class FolderIndexes {
   private open(folder: CodebaseFolder, first: boolean): Promise<FolderIndex> {
     const { scan, vectorIndexMinRows, syncTextIndexMaxRows, batchChunks, neural, embedderFor, keepGenerations, shared } = this.options;
     // Its own index as its shared one: every file would lean on itself and its chunks go (an index wiped for the whole team).
-    if (first && shared && resolveIndexLocation(shared) === folder.dbPath) {
+    if (first && shared && (isRemoteUri(shared) ? resolveIndexLocation(shared) === folder.dbPath : samePath(resolveIndexLocation(shared), folder.dbPath))) {
       return Promise.reject(new CodebaseError(`The shared index ${shared} is ${folder.root}'s own index: a folder's index can't be the shared index it overlays. Keep the local index elsewhere (--db, or the default).`));
     }
     return FolderIndex.open({

@@ -64,16 +64,19 @@ export class SharedOverlay implements SharedFiles {
 
   /**
    * Opens the shared index of this fingerprint; never throws: a failure is the overlay's `problem`.
-   * A store that takes connections and never answers is given up after `timeoutMs` (each of its
-   * requests times out, but one after another they would hold a search for many minutes).
+   * A store that takes connections and never answers its first requests is given up after
+   * `timeoutMs` (each request times out, but one after another they would hold a search for many minutes).
    */
   static async open(uri: string, fingerprint: string, logger: Logger, timeoutMs = CHECK_TIMEOUT_MS): Promise<SharedOverlay> {
     const overlay = new SharedOverlay(uri, logger);
     const dir = generationDir(uri, fingerprint);
     let gaveUp = false;
-    const opening = (async () => {
-      const store = await IndexStore.open(dir);
-      if (gaveUp) return store?.close();
+    // The first contact is bounded (a silent store); reading the file list is not (a large index on a slow link takes its time).
+    const opening = IndexStore.open(dir).then((store) => (gaveUp ? void store?.close() : store));
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const store = await Promise.race([opening, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out: no answer in ${Math.round(timeoutMs / 1000)} s`)), timeoutMs)))]);
+      clearTimeout(timer);
       if (!store) overlay.problem = `no index made by this Groundwork version with these settings (its embedding model) at ${uri} (looked for ${dir})`;
       else if (!store.complete) {
         store.close();
@@ -82,10 +85,6 @@ export class SharedOverlay implements SharedFiles {
         overlay.store = store;
         await overlay.readFiles();
       }
-    })();
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([opening, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out: no answer in ${Math.round(timeoutMs / 1000)} s`)), timeoutMs)))]);
     } catch (error) {
       gaveUp = true;
       opening.catch(() => undefined);

@@ -36,9 +36,18 @@ export function byRole<T extends { role?: FileRole }>(chunks: readonly T[]): T[]
  */
 export function usesName(chunk: Pick<StoredChunk, "text" | "symbol">, name: string): boolean {
   if (chunk.symbol !== name) return occurrencesOf(name).test(chunk.text);
-  const code = chunk.text.split("\n").filter((line) => !COMMENT_LINE.test(line)).join("\n");
-  return (code.match(occurrencesOf(name))?.length ?? 0) > 1;
+  return (codeLines(chunk.text).match(occurrencesOf(name))?.length ?? 0) > 1;
 }
 
-/** A line that is a comment in most languages: `//`, `#`, `/*`, ` *`, `--`, `;`. */
-const COMMENT_LINE = /^\s*(\/\/|#(?!include|define|if|else|end|pragma|\[)|\/\*|\*|--|;)/;
+/** The lines of `text` that are not comments in most languages: `//`, `#`, `-- `, `;`, and `/* … *\/` blocks (a line that goes on with `* x` is code). */
+function codeLines(text: string): string {
+  const lines: string[] = [];
+  let inBlock = false;
+  for (const line of text.split("\n")) {
+    const trimmed = line.trim();
+    if (inBlock) inBlock = !trimmed.includes("*/");
+    else if (trimmed.startsWith("/*")) inBlock = !trimmed.includes("*/");
+    else if (!/^(\/\/|#(?!(include|define|if|ifdef|ifndef|elif|else|endif|undef|pragma|error|line)\b|\[|!)|--(\s|$)|;)/.test(trimmed)) lines.push(line);
+  }
+  return lines.join("\n");
+}

@@ -128,7 +128,7 @@ export async function scanAll(root: string, options?: ScanOptions): Promise<{ fi
 
 function baseLevels(options: ScanOptions): IgnoreLevel[] {
   const levels: IgnoreLevel[] = [{ dir: "", rules: ignore().add([...DEFAULT_EXCLUDES]), source: DEFAULTS }];
-  if (options.excludes?.length) levels.push({ dir: "", rules: ignore({ ignorecase: IGNORE_CASE }).add([...options.excludes]), source: "settings" });
+  if (options.excludes?.length) levels.push({ dir: "", rules: ignore({ ignorecase: IGNORE_CASE }).add([...options.excludes]), source: SETTINGS });
   return levels;
 }
 
@@ -185,17 +185,18 @@ async function readIgnoreFiles(absDir: string, rel: string, names: string[]): Pr
 }
 
 /**
- * Git semantics: the last level whose rules match decides; a negation re-includes. The default
- * excludes go first, so that any rule of the workspace's (settings, an ignore file at any depth)
- * can take one back. Every folder above `relPath` was let in (the walk went into it, or the
- * watcher's check did): a level's rule for a folder above no longer decides for what is inside,
- * as in git, only its rules for the path itself (`vendor/` taken back by `!vendor/` lets in
- * `vendor/lib.go`, not `vendor/lib.min.js`).
+ * Git semantics: the last level whose rules match decides; a negation re-includes. An ignore file
+ * decides over the default excludes of its own folder and those above it, a deeper folder's over
+ * it (an output folder next to a nested manifest is taken back by that folder's ignore file, not
+ * by a root `!*\/` that lets every folder in); the settings (`groundwork.index.exclude`) decide
+ * last. Every folder above `relPath` was let in (the walk went into it, or the watcher's check
+ * did): a level's rule for a folder above no longer decides for what is inside, as in git, only
+ * its rules for the path itself (`!vendor/` lets in `vendor/lib.go`, not `vendor/lib.min.js`).
  */
 function matchIgnore(levels: readonly IgnoreLevel[], relPath: string, isDir: boolean): string | undefined {
   let ignoredBy: string | undefined;
-  const defaultsFirst = [...levels.filter((level) => level.source === DEFAULTS), ...levels.filter((level) => level.source !== DEFAULTS)];
-  for (const level of defaultsFirst) {
+  const settingsLast = [...levels.filter((level) => level.source !== SETTINGS), ...levels.filter((level) => level.source === SETTINGS)];
+  for (const level of settingsLast) {
     const local = level.dir ? relPath.slice(level.dir.length + 1) : relPath;
     const target = isDir ? local + "/" : local;
     let result = level.rules.test(target);
@@ -208,6 +209,7 @@ function matchIgnore(levels: readonly IgnoreLevel[], relPath: string, isDir: boo
 }
 
 const DEFAULTS = "default excludes";
+const SETTINGS = "settings";
 
 /** `rules` with every folder down to `folder` let in again (negations added last), so that only rules for what is inside it decide; cached per rules and folder. */
 function withFoldersLetIn(rules: Ignore, folder: string): Ignore {
