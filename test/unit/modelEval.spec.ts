@@ -125,6 +125,18 @@ describe("tune or index: base and LoRA, with and without retrieval, on held-out 
     assert.ok(resent.length >= 12 && resent.length <= 14, `the swapped profile's 12 results made again (and base's failing task retried): ${resent.length}`);
   });
 
+  it("sends no more to a model whose server refused each of its first requests, and counts the rest as errors", async () => {
+    // A model the server does not serve (a typo in the profile): 404 to every request.
+    const gone = parseProfile({ id: "gone", baseURL: server.url, model: "coder-gone", fim: "qwen2.5-coder" }, "test");
+    const before = server.to("/v1/completions").length;
+    const report = await runModelEval({ codebase: index.codebase, root, models: [{ profile: gone, client: new ModelClient(gone, { maxRetries: 0 }) }], tasks: 6, seed: "3", testShare: 0.3, out: path.join(dir, "eval-gone"), concurrency: 2 });
+    const sent = server.to("/v1/completions").length - before;
+    assert.ok(sent >= 3 && sent <= 4, `${sent} requests for 12 tasks`);
+    assert.deepEqual(report.cells.map((c) => c.errors), [6, 6]);
+    const lines = readFileSync(path.join(dir, "eval-gone", "results.jsonl"), "utf8").trim().split("\n").map((line) => JSON.parse(line) as { error?: string });
+    assert.ok(lines.filter((r) => /^not sent: the model's server failed its first 3 requests \(.*does not know the model/.test(r.error ?? "")).length >= 8, JSON.stringify(lines.map((r) => r.error)));
+  });
+
   it("leaves out a held-out body that a train file holds a copy of", async () => {
     const copies = path.join(dir, "copies");
     const shared = "def parse_widget_spec(text):\n    name, _, size = text.partition(':')\n    width, height = size.split('x')\n    return name.strip(), int(width), int(height)\n";

@@ -12,6 +12,7 @@ import type { Codebase } from "../codebase/codebase";
 import type { AuditLog } from "../model/audit";
 import type { ModelClient } from "../model/client";
 import { CompletionEngine } from "../model/completions";
+import { ModelError } from "../model/errors";
 import type { GroundingSource } from "../model/groundedChat";
 import type { ModelProfile } from "../model/profiles";
 import { sha256Hex } from "../util/hash";
@@ -34,6 +35,8 @@ export interface TaskResult {
   promptTokens?: number;
   completionTokens?: number;
   error?: string;
+  /** The kind of the model's error (ModelError), when it failed. */
+  errorKind?: string;
   /** What the result was made from (the profile's model and server, the task's code): a resumed run reuses it only when they are the same. */
   inputs?: string;
 }
@@ -128,12 +131,24 @@ export async function runModelEval(options: ModelEvalOptions): Promise<ModelEval
   const total = jobs.length * tasks.length;
   let finished = total - pending.length;
   const results = [...done.values()];
+  // A model whose server refused or failed to answer each of its first requests (down, a wrong key or model name) is sent no more:
+  // at a minute or two a request, a dead server would hold the run for hours. Its other tasks are errors, tried again on a resumed run.
+  const health = new Map<string, { answered: number; failedInARow: number; dead?: string }>();
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < pending.length) {
       options.signal?.throwIfAborted();
       const { job, task } = pending[next++];
-      const result = { ...(await fill(job.engine, job.profile.id, job.mode, task, options.codebase.pathOf(path.join(options.root, task.path)) ?? task.path, options.signal)), inputs: inputsOf(job.profile, task) };
+      const state = health.get(job.profile.id) ?? { answered: 0, failedInARow: 0 };
+      health.set(job.profile.id, state);
+      const filled = state.dead
+        ? { task: task.id, profile: job.profile.id, retrieval: job.mode, exact: false, editSimilarity: 0, identifierF1: 0, parses: null, latencyMs: 0, error: state.dead }
+        : await fill(job.engine, job.profile.id, job.mode, task, options.codebase.pathOf(path.join(options.root, task.path)) ?? task.path, options.signal);
+      if (!filled.error) [state.answered, state.failedInARow] = [state.answered + 1, 0];
+      else if (!state.dead && filled.errorKind && DEAD_SERVER.has(filled.errorKind) && ++state.failedInARow >= 3 && state.answered === 0) {
+        state.dead = `not sent: the model's server failed its first ${state.failedInARow} requests (${filled.error})`;
+      }
+      const result = { ...filled, inputs: inputsOf(job.profile, task) };
       results.push(result);
       await fs.appendFile(resultsFile, JSON.stringify(result) + "\n");
       options.onProgress?.(++finished, total);
@@ -153,6 +168,9 @@ function inputsOf(profile: ModelProfile, task: FimTask): string {
   const model = JSON.stringify([profile.model, profile.kind, profile.baseURL, profile.adapterPath ?? "", profile.fim ?? ""]);
   return sha256Hex(`${model}\n${task.prefix}\u0000${task.middle}\u0000${task.suffix}`).slice(0, 16);
 }
+
+/** Failures that say the server is down or refuses this caller or model, not that one request went wrong. */
+const DEAD_SERVER = new Set(["unreachable", "timeout", "unauthorized", "unknown-model"]);
 
 function key(profile: string, mode: RetrievalMode, task: string): string {
   return `${profile}\u0000${mode}\u0000${task}`;
@@ -175,7 +193,7 @@ async function fill(engine: CompletionEngine, profile: string, retrieval: Retrie
     };
   } catch (error) {
     if (signal?.aborted) throw error;
-    return { ...base, exact: false, editSimilarity: 0, identifierF1: 0, parses: null, latencyMs: Math.round(performance.now() - started), error: errorMessage(error) };
+    return { ...base, exact: false, editSimilarity: 0, identifierF1: 0, parses: null, latencyMs: Math.round(performance.now() - started), error: errorMessage(error), errorKind: error instanceof ModelError ? error.kind : undefined };
   }
 }
 
