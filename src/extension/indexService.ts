@@ -285,12 +285,13 @@ export class IndexService implements vscode.Disposable {
   }
 
   /** Where the last full run happened. */
-  get lastRun(): "indexing process" | "extension host" | undefined {
-    return this.lastRunWhere;
-  }
+  get lastRun(): "indexing process" | "extension host" | undefined { return this.lastRunWhere; }
 
-  get isPaused(): boolean {
-    return this.paused;
+  get isPaused(): boolean { return this.paused; }
+
+  /** Resolves once the writes queued so far (a run in the indexing process: until it ended) and the maintenance after them are done. */
+  async settled(): Promise<void> {
+    await this.inOrder(async () => (await this.opened)?.maintenanceIdle());
   }
 
   /** Re-indexes changed files (absolute paths); nothing while paused (resume catches up). */

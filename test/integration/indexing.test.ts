@@ -144,7 +144,8 @@ describe("indexing in VS Code", () => {
 
   it("builds the index again when its folder is deleted while VS Code runs", async () => {
     const [status] = await api.indexService.statuses();
-    // Retried: maintenance after the last test's update may still be writing there.
+    // Deleted once nothing writes there: a write after the deletion (the last test's run ending, maintenance) would make a part of it again.
+    await api.indexService.settled();
     rmSync(status.dbPath, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
     await waitFor("the deleted index to be built again", async () => {
       const hits = await search("bounded queue offer item");
