@@ -12,7 +12,7 @@ import type { SearchSegment } from "../retrieval/retriever";
 import type { FileRecord } from "../store/schema";
 import { IndexStore, type SourceReader, StoreUnreadableError } from "../store/store";
 import { describeStorageError } from "../store/lance";
-import type { Logger } from "../util/host";
+import { type Logger, withTimeout } from "../util/host";
 import type { QueryEmbedders } from "./generationEmbedders";
 import { generationDir } from "./generations";
 
@@ -72,11 +72,8 @@ export class SharedOverlay implements SharedFiles {
     const dir = generationDir(uri, fingerprint);
     let gaveUp = false;
     // The first contact is bounded (a silent store); reading the file list is not (a large index on a slow link takes its time).
-    const opening = IndexStore.open(dir).then((store) => (gaveUp ? void store?.close() : store));
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const store = await Promise.race([opening, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out: no answer in ${Math.round(timeoutMs / 1000)} s`)), timeoutMs)))]);
-      clearTimeout(timer);
+      const store = await withTimeout(() => IndexStore.open(dir).then((opened) => (gaveUp ? void opened?.close() : opened)), timeoutMs, `timed out: no answer in ${Math.round(timeoutMs / 1000)} s`);
       if (!store) overlay.problem = `no index made by this Groundwork version with these settings (its embedding model) at ${uri} (looked for ${dir})`;
       else if (!store.complete) {
         store.close();
@@ -87,10 +84,7 @@ export class SharedOverlay implements SharedFiles {
       }
     } catch (error) {
       gaveUp = true;
-      opening.catch(() => undefined);
       overlay.fail(error, dir);
-    } finally {
-      clearTimeout(timer);
     }
     if (overlay.problem) logger.warn(`The shared index is not used: ${overlay.problem}. The whole folder is indexed here instead.`);
     else logger.info(`Using the shared index at ${uri}${overlay.commit ? ` (commit ${overlay.commit.slice(0, 12)})` : ""}: ${overlay.files.size} files`);
@@ -166,13 +160,10 @@ export class SharedOverlay implements SharedFiles {
 
   /** Before a run: whether the store still answers; if not, the overlay steps aside (and says why). */
   async check(): Promise<boolean> {
-    if (!this.store) return false;
-    let timer: NodeJS.Timeout | undefined;
+    const store = this.store;
+    if (!store) return false;
     try {
-      await Promise.race([
-        this.store.countChunks(),
-        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("timed out")), CHECK_TIMEOUT_MS))),
-      ]);
+      await withTimeout(() => store.countChunks(), CHECK_TIMEOUT_MS, "timed out");
       await this.moveOn();
       this.skipUntil = 0;
       return true;
@@ -180,8 +171,6 @@ export class SharedOverlay implements SharedFiles {
       this.fail(error);
       this.logger.warn(`The shared index stopped answering: ${this.problem}. The whole folder is indexed here instead.`);
       return false;
-    } finally {
-      clearTimeout(timer);
     }
   }
 

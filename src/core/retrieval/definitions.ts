@@ -1,5 +1,6 @@
 // Which stored chunks answer "where is NAME defined?" and "what uses NAME?", and in what order.
 import type { StoredChunk } from "../store/store";
+import { codeLines } from "../util/text";
 import { type FileRole, ROLE_PRIOR } from "./roles";
 
 /** A symbol's name as it is asked for: an identifier, with Ruby's `?` or `!` at its end (`empty?`, `save!`). */
@@ -36,18 +37,5 @@ export function byRole<T extends { role?: FileRole }>(chunks: readonly T[]): T[]
  */
 export function usesName(chunk: Pick<StoredChunk, "text" | "symbol">, name: string): boolean {
   if (chunk.symbol !== name) return occurrencesOf(name).test(chunk.text);
-  return (codeLines(chunk.text).match(occurrencesOf(name))?.length ?? 0) > 1;
-}
-
-/** The lines of `text` that are not comments in most languages: `//`, `#`, `-- `, `;`, and `/* … *\/` blocks (a line that goes on with `* x` is code). */
-function codeLines(text: string): string {
-  const lines: string[] = [];
-  let inBlock = false;
-  for (const line of text.split("\n")) {
-    const trimmed = line.trim();
-    if (inBlock) inBlock = !trimmed.includes("*/");
-    else if (trimmed.startsWith("/*")) inBlock = !trimmed.includes("*/");
-    else if (!/^(\/\/|#(?!(include|define|if|ifdef|ifndef|elif|else|endif|undef|pragma|error|line)\b|\[|!)|--(\s|$)|;)/.test(trimmed)) lines.push(line);
-  }
-  return lines.join("\n");
+  return (codeLines(chunk.text).join("\n").match(occurrencesOf(name))?.length ?? 0) > 1;
 }

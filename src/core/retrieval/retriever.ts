@@ -8,7 +8,7 @@
 import { LRUCache } from "lru-cache";
 import { formatCitation } from "../../shared/citation";
 import type { Embedder } from "../embed/embedder";
-import { errorMessage } from "../util/host";
+import { errorMessage, withTimeout } from "../util/host";
 import type { ChunkRef, IndexStore, SourceReader, StoredChunk } from "../store/store";
 import { readError } from "../store/damage";
 import { expansionCandidates } from "./expansion";
@@ -312,21 +312,6 @@ export async function fromSegment<T>(segment: SearchSegment, read: () => Promise
     onError?.(segment, error);
     return fallback;
   }
-}
-
-/** The work's value, or (its request cancelled) an error saying it took longer than `ms`. */
-function withTimeout<T>(work: (signal: AbortSignal) => Promise<T>, ms: number): Promise<T> {
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(new Error(`no answer within ${ms} ms`));
-      controller.abort();
-    }, ms);
-  });
-  const running = work(controller.signal);
-  running.catch(() => undefined);
-  return Promise.race([running, timeout]).finally(() => clearTimeout(timer));
 }
 
 function defined<T extends object>(options: T): Partial<T> {

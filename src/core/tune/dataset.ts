@@ -10,7 +10,7 @@ import type { Codebase } from "../codebase/codebase";
 import { buildFimPrompt, type FimPreset } from "../prompt/fim";
 import { redactSecrets } from "../security/redact";
 import { snippetQuery } from "../model/completions";
-import { fenced, splitLines } from "../util/text";
+import { codeLines, fenced, splitLines } from "../util/text";
 import { cl100k } from "../util/tokens";
 import { isNearDuplicate, MinHashIndex } from "./dedupe";
 import { type FimTask, fimTasks, seededOrder, type SourceFile, sourceFiles, type SplitRule, testFiles } from "./tasks";
@@ -149,27 +149,9 @@ function bodySignature(body: string): string | undefined {
   return lines.length >= 3 && lines.slice(0, 3).join("\n").length >= 40 ? lines.slice(0, 3).join("\n") : undefined;
 }
 
-/**
- * A text's code lines, blanks squeezed: comment lines and docstrings left out on both sides, so that
- * a doc example (its function without the docstring) still shows the body it holds.
- */
+/** A text's code lines (codeLines: no comments or docstrings, so a doc example without its docstring still shows the body it holds), blanks squeezed. */
 function normalizedLines(text: string): string[] {
-  const lines: string[] = [];
-  let docstring: string | undefined; // the quotes that end the docstring the line is in
-  for (const raw of text.split("\n")) {
-    const line = raw.replace(/\s+/g, " ").trim();
-    if (docstring) {
-      if (line.includes(docstring)) docstring = undefined;
-      continue;
-    }
-    const quotes = /^[rbuf]{0,2}("""|''')/i.exec(line)?.[1];
-    if (quotes) {
-      if (!line.slice(line.indexOf(quotes) + 3).includes(quotes)) docstring = quotes;
-      continue;
-    }
-    if (line && !/^(\/\/|#|\/\*|\*)/.test(line)) lines.push(line);
-  }
-  return lines;
+  return codeLines(text).map((line) => line.replace(/\s+/g, " ").trim()).filter(Boolean);
 }
 
 /** Whether any three lines in a row of `text` open a held-out body. */

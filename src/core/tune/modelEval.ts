@@ -142,7 +142,7 @@ export async function runModelEval(options: ModelEvalOptions): Promise<ModelEval
       const state = health.get(job.profile.id) ?? { answered: 0, failedInARow: 0 };
       health.set(job.profile.id, state);
       const filled = state.dead
-        ? { task: task.id, profile: job.profile.id, retrieval: job.mode, exact: false, editSimilarity: 0, identifierF1: 0, parses: null, latencyMs: 0, error: state.dead }
+        ? unanswered({ task: task.id, profile: job.profile.id, retrieval: job.mode }, state.dead, 0)
         : await fill(job.engine, job.profile.id, job.mode, task, options.codebase.pathOf(path.join(options.root, task.path)) ?? task.path, options.signal);
       if (!filled.error) [state.answered, state.failedInARow] = [state.answered + 1, 0];
       else if (!state.dead && filled.errorKind && DEAD_SERVER.has(filled.errorKind) && ++state.failedInARow >= 3 && state.answered === 0) {
@@ -193,8 +193,13 @@ async function fill(engine: CompletionEngine, profile: string, retrieval: Retrie
     };
   } catch (error) {
     if (signal?.aborted) throw error;
-    return { ...base, exact: false, editSimilarity: 0, identifierF1: 0, parses: null, latencyMs: Math.round(performance.now() - started), error: errorMessage(error), errorKind: error instanceof ModelError ? error.kind : undefined };
+    return { ...unanswered(base, errorMessage(error), Math.round(performance.now() - started)), errorKind: error instanceof ModelError ? error.kind : undefined };
   }
+}
+
+/** A task with no answer to score: its error says why. */
+function unanswered(base: Pick<TaskResult, "task" | "profile" | "retrieval">, error: string, latencyMs: number): TaskResult {
+  return { ...base, exact: false, editSimilarity: 0, identifierF1: 0, parses: null, latencyMs, error };
 }
 
 const normalize = (text: string): string => text.replace(/\r\n/g, "\n").split("\n").map((line) => line.trimEnd()).join("\n").trim();

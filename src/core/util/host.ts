@@ -39,6 +39,21 @@ export function requestSignal(parent: AbortSignal | undefined): { signal: AbortS
   return { signal: controller.signal, release: () => parent.removeEventListener("abort", abort) };
 }
 
+/** The work's value, or (its request cancelled) an error saying it took longer than `ms` (`message`, when given). */
+export function withTimeout<T>(work: (signal: AbortSignal) => Promise<T>, ms: number, message = `no answer within ${ms} ms`): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new Error(message));
+      controller.abort();
+    }, ms);
+  });
+  const running = work(controller.signal);
+  running.catch(() => undefined);
+  return Promise.race([running, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Why a server's URL is refused: one with a user name or password in it would be stored (in the index, in settings) and printed. */
 export const URL_CREDENTIALS = "holds a user name or password; give the key in its own setting or environment variable instead (the URL is stored and shown)";
 

@@ -171,3 +171,28 @@ export function fenced(text: string, language = ""): string {
   const fence = "`".repeat(Math.max(3, longest + 1));
   return `${fence}${language}\n${text}\n${fence}`;
 }
+
+/**
+ * The lines of `text` that are code, not comments, in most languages: comment lines (`//`, `#` but
+ * not a C preprocessor line or a Rust attribute, `-- `, `;`), `/* … *\/` blocks (so a line going on
+ * with `* x` is code) and Python docstrings.
+ */
+export function codeLines(text: string): string[] {
+  const lines: string[] = [];
+  let closing: string | undefined; // what ends the block comment or docstring the line is in
+  for (const line of text.split("\n")) {
+    const trimmed = line.trim();
+    if (closing) {
+      if (trimmed.includes(closing)) closing = undefined;
+      continue;
+    }
+    const opening = trimmed.startsWith("/*") ? "/*" : /^[rbuf]{0,2}("""|''')/i.exec(trimmed)?.[1];
+    if (opening) {
+      const end = opening === "/*" ? "*/" : opening;
+      if (!trimmed.slice(trimmed.indexOf(opening) + opening.length).includes(end)) closing = end;
+      continue;
+    }
+    if (!/^(\/\/|#(?!(include|define|if|ifdef|ifndef|elif|else|endif|undef|pragma|error|line)\b|\[|!)|--(\s|$)|;)/.test(trimmed)) lines.push(line);
+  }
+  return lines;
+}
